@@ -1,0 +1,192 @@
+// Package config reads toasoan's configuration from the environment. It has no package-level
+// state: Load takes the getenv function so tests and main pass their own.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Env lists every environment variable toasoan reads, with its meaning. The deployment tests
+// check that manifests only use names from this list.
+var Env = map[string]string{
+	"TOASOAN_ADDR":                  "listen address (default :8080)",
+	"TOASOAN_DATABASE_URL":          "postgres://… for PostgreSQL; unset: embedded SQLite in the data dir",
+	"TOASOAN_DATA_DIR":              "directory for the embedded database and generated secrets (default ./data)",
+	"TOASOAN_JWT_SECRET":            "HS256 signing secret, at least 32 bytes; unset: generated once and kept in the data dir",
+	"TOASOAN_JWT_PREVIOUS_SECRET":   "the previous secret, still accepted for verification during a key rotation",
+	"TOASOAN_ADMIN_EMAIL":           "email of the first admin, created when no user exists",
+	"TOASOAN_ADMIN_PASSWORD":        "password of the first admin (unset: generated and printed once)",
+	"TOASOAN_CORS_ORIGINS":          "comma-separated origins allowed by CORS (unset: no cross-origin access)",
+	"TOASOAN_BASE_URL":              "public URL of the site, used in feeds, sitemap, preview links and webhooks",
+	"TOASOAN_MEDIA_DIR":             "directory for uploaded media (default <data dir>/media)",
+	"TOASOAN_MEDIA_BUCKET_URL":      "S3-compatible bucket URL for media when running several replicas",
+	"TOASOAN_MAX_UPLOAD_MB":         "largest accepted upload in MiB (default 20)",
+	"TOASOAN_DATABASE_REPLICA_URLS": "comma-separated read-replica URLs (PostgreSQL only)",
+	"TOASOAN_REDIS_URL":             "redis://… for rate limits shared between replicas",
+	"TOASOAN_REFRESH_TTL":           "lifetime of refresh sessions, a Go duration (default 720h)",
+	"TOASOAN_LOG_FORMAT":            "json (default) or text",
+	"TOASOAN_LOG_LEVEL":             "debug, info (default), warn or error",
+	"TOASOAN_SHUTDOWN_TIMEOUT":      "how long in-flight requests may take to finish on shutdown (default 15s)",
+	"TOASOAN_DATABASE_WAIT":         "how long to wait at start for a database that does not answer yet (default 30s)",
+}
+
+// Config is the validated configuration of one process.
+type Config struct {
+	Addr                string
+	DatabaseURL         string // empty: embedded SQLite
+	DataDir             string
+	JWTSecret           string
+	JWTPreviousSecret   string
+	AdminEmail          string
+	AdminPassword       string
+	CORSOrigins         []string
+	BaseURL             string
+	MediaDir            string
+	MediaBucketURL      string
+	MaxUploadBytes      int64
+	DatabaseReplicaURLs []string
+	RedisURL            string
+	RefreshTTL          time.Duration
+	LogFormat           string
+	LogLevel            string
+	ShutdownTimeout     time.Duration
+	DatabaseWait        time.Duration
+}
+
+// SQLitePath is where the embedded database lives when no database URL is configured.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "toasoan.db") }
+
+// Load reads and validates the configuration. Every problem is reported, joined, so an operator
+// fixes them all in one go.
+func Load(getenv func(string) string) (Config, error) {
+	var errs []error
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		Addr:              get("TOASOAN_ADDR", ":8080"),
+		DatabaseURL:       get("TOASOAN_DATABASE_URL", ""),
+		DataDir:           get("TOASOAN_DATA_DIR", "./data"),
+		JWTSecret:         getenv("TOASOAN_JWT_SECRET"),
+		JWTPreviousSecret: getenv("TOASOAN_JWT_PREVIOUS_SECRET"),
+		AdminEmail:        get("TOASOAN_ADMIN_EMAIL", ""),
+		AdminPassword:     getenv("TOASOAN_ADMIN_PASSWORD"),
+		CORSOrigins:       splitList(getenv("TOASOAN_CORS_ORIGINS")),
+		BaseURL:           strings.TrimRight(get("TOASOAN_BASE_URL", "http://localhost:8080"), "/"),
+		MediaBucketURL:    get("TOASOAN_MEDIA_BUCKET_URL", ""),
+		RedisURL:          get("TOASOAN_REDIS_URL", ""),
+		LogFormat:         get("TOASOAN_LOG_FORMAT", "json"),
+		LogLevel:          get("TOASOAN_LOG_LEVEL", "info"),
+	}
+	c.MediaDir = get("TOASOAN_MEDIA_DIR", filepath.Join(c.DataDir, "media"))
+	c.DatabaseReplicaURLs = splitList(getenv("TOASOAN_DATABASE_REPLICA_URLS"))
+
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("TOASOAN_ADDR %q: want host:port such as :8080", c.Addr))
+	}
+	if c.DatabaseURL != "" {
+		if err := checkPostgresURL(c.DatabaseURL); err != nil {
+			errs = append(errs, fmt.Errorf("TOASOAN_DATABASE_URL: %w", err))
+		}
+	}
+	for _, u := range c.DatabaseReplicaURLs {
+		if err := checkPostgresURL(u); err != nil {
+			errs = append(errs, fmt.Errorf("TOASOAN_DATABASE_REPLICA_URLS: %w", err))
+		}
+	}
+	if len(c.DatabaseReplicaURLs) > 0 && c.DatabaseURL == "" {
+		errs = append(errs, errors.New("TOASOAN_DATABASE_REPLICA_URLS needs TOASOAN_DATABASE_URL (replicas are PostgreSQL only)"))
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		errs = append(errs, errors.New("TOASOAN_JWT_SECRET: must be at least 32 bytes"))
+	}
+	if c.JWTPreviousSecret != "" && len(c.JWTPreviousSecret) < 32 {
+		errs = append(errs, errors.New("TOASOAN_JWT_PREVIOUS_SECRET: must be at least 32 bytes"))
+	}
+	if c.AdminPassword != "" && c.AdminEmail == "" {
+		errs = append(errs, errors.New("TOASOAN_ADMIN_PASSWORD is set but TOASOAN_ADMIN_EMAIL is not"))
+	}
+	if c.AdminEmail != "" && !strings.Contains(c.AdminEmail, "@") {
+		errs = append(errs, fmt.Errorf("TOASOAN_ADMIN_EMAIL %q: not an email address", c.AdminEmail))
+	}
+	for _, o := range c.CORSOrigins {
+		if o == "*" {
+			continue
+		}
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("TOASOAN_CORS_ORIGINS: %q is not an origin such as https://example.vn", o))
+		}
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("TOASOAN_BASE_URL %q: want an absolute http(s) URL", c.BaseURL))
+	}
+	if c.MediaBucketURL != "" {
+		if u, err := url.Parse(c.MediaBucketURL); err != nil || u.Scheme == "" {
+			errs = append(errs, fmt.Errorf("TOASOAN_MEDIA_BUCKET_URL %q: want a bucket URL such as s3://bucket?region=…", c.MediaBucketURL))
+		}
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			errs = append(errs, fmt.Errorf("TOASOAN_REDIS_URL %q: want redis://host:port", c.RedisURL))
+		}
+	}
+	mb, err := strconv.Atoi(get("TOASOAN_MAX_UPLOAD_MB", "20"))
+	if err != nil || mb < 1 || mb > 4096 {
+		errs = append(errs, fmt.Errorf("TOASOAN_MAX_UPLOAD_MB %q: want a whole number of MiB between 1 and 4096", getenv("TOASOAN_MAX_UPLOAD_MB")))
+	}
+	c.MaxUploadBytes = int64(mb) << 20
+	c.RefreshTTL = duration(get("TOASOAN_REFRESH_TTL", "720h"), "TOASOAN_REFRESH_TTL", time.Hour, &errs)
+	c.ShutdownTimeout = duration(get("TOASOAN_SHUTDOWN_TIMEOUT", "15s"), "TOASOAN_SHUTDOWN_TIMEOUT", time.Second, &errs)
+	c.DatabaseWait = duration(get("TOASOAN_DATABASE_WAIT", "30s"), "TOASOAN_DATABASE_WAIT", 0, &errs)
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		errs = append(errs, fmt.Errorf("TOASOAN_LOG_FORMAT %q: want json or text", c.LogFormat))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("TOASOAN_LOG_LEVEL %q: want debug, info, warn or error", c.LogLevel))
+	}
+	return c, errors.Join(errs...)
+}
+
+func duration(v, name string, min time.Duration, errs *[]error) time.Duration {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < min {
+		*errs = append(*errs, fmt.Errorf("%s %q: want a duration of at least %s, such as 30s", name, v, min))
+	}
+	return d
+}
+
+func checkPostgresURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return fmt.Errorf("scheme %q: want postgres://", u.Scheme)
+	}
+	if u.Host == "" && u.Query().Get("host") == "" {
+		return errors.New("no host")
+	}
+	return nil
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,82 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatalf("Load with nothing set: %v", err)
+	}
+	if c.Addr != ":8080" || c.DatabaseURL != "" || c.DataDir != "./data" || c.MaxUploadBytes != 20<<20 {
+		t.Errorf("defaults: %+v", c)
+	}
+	if c.SQLitePath() != "data/toasoan.db" {
+		t.Errorf("SQLitePath = %q", c.SQLitePath())
+	}
+	if c.MediaDir != "data/media" || c.RefreshTTL != 720*time.Hour || c.DatabaseWait != 30*time.Second {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestLoadValues(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"TOASOAN_ADDR":          "127.0.0.1:9000",
+		"TOASOAN_DATABASE_URL":  "postgres://u@db:5432/toasoan?sslmode=disable",
+		"TOASOAN_CORS_ORIGINS":  "https://mattran.org.vn, https://m.mattran.org.vn",
+		"TOASOAN_MAX_UPLOAD_MB": "5",
+		"TOASOAN_JWT_SECRET":    strings.Repeat("s", 32),
+		"TOASOAN_BASE_URL":      "https://mattran.org.vn/",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.CORSOrigins) != 2 || c.CORSOrigins[1] != "https://m.mattran.org.vn" {
+		t.Errorf("CORS origins %q", c.CORSOrigins)
+	}
+	if c.MaxUploadBytes != 5<<20 || c.BaseURL != "https://mattran.org.vn" {
+		t.Errorf("%+v", c)
+	}
+}
+
+func TestLoadRejectsBadValues(t *testing.T) {
+	cases := []struct {
+		name, key, value, want string
+	}{
+		{"addr", "TOASOAN_ADDR", "8080", "TOASOAN_ADDR"},
+		{"database url scheme", "TOASOAN_DATABASE_URL", "mysql://x/y", "TOASOAN_DATABASE_URL"},
+		{"database url unparsable", "TOASOAN_DATABASE_URL", "postgres://%zz", "TOASOAN_DATABASE_URL"},
+		{"short secret", "TOASOAN_JWT_SECRET", "short", "TOASOAN_JWT_SECRET"},
+		{"upload size", "TOASOAN_MAX_UPLOAD_MB", "lots", "TOASOAN_MAX_UPLOAD_MB"},
+		{"upload size zero", "TOASOAN_MAX_UPLOAD_MB", "0", "TOASOAN_MAX_UPLOAD_MB"},
+		{"cors origin", "TOASOAN_CORS_ORIGINS", "mattran.org.vn", "TOASOAN_CORS_ORIGINS"},
+		{"base url", "TOASOAN_BASE_URL", "/relative", "TOASOAN_BASE_URL"},
+		{"refresh ttl", "TOASOAN_REFRESH_TTL", "forever", "TOASOAN_REFRESH_TTL"},
+		{"log format", "TOASOAN_LOG_FORMAT", "xml", "TOASOAN_LOG_FORMAT"},
+		{"redis", "TOASOAN_REDIS_URL", "http://x", "TOASOAN_REDIS_URL"},
+		{"replicas without primary", "TOASOAN_DATABASE_REPLICA_URLS", "postgres://r1/db", "TOASOAN_DATABASE_REPLICA_URLS"},
+		{"admin password without email", "TOASOAN_ADMIN_PASSWORD", "long enough password", "TOASOAN_ADMIN_EMAIL"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(env(map[string]string{tc.key: tc.value}))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Load(%s=%q) error = %v, want one naming %s", tc.key, tc.value, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadReportsEveryProblem(t *testing.T) {
+	_, err := Load(env(map[string]string{"TOASOAN_ADDR": "x", "TOASOAN_MAX_UPLOAD_MB": "-1"}))
+	if err == nil || !strings.Contains(err.Error(), "TOASOAN_ADDR") || !strings.Contains(err.Error(), "TOASOAN_MAX_UPLOAD_MB") {
+		t.Fatalf("error = %v, want both problems", err)
+	}
+}

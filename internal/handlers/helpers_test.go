@@ -1,0 +1,158 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/toasoan/toasoan/internal/config"
+	"github.com/toasoan/toasoan/internal/store"
+)
+
+// testServer is a server over a fresh database, driven through the whole router.
+type testServer struct {
+	*Server
+	t      *testing.T
+	db     *gorm.DB
+	tokens map[string]string // role → bearer token, for scenarios
+}
+
+func newTestServer(t *testing.T, db *gorm.DB) *testServer {
+	t.Helper()
+	cfg, err := config.Load(func(k string) string {
+		if k == "TOASOAN_DATA_DIR" {
+			return t.TempDir()
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(Deps{Config: cfg, Store: store.New(db), Now: time.Now})
+	return &testServer{Server: s, t: t, db: db, tokens: map[string]string{}}
+}
+
+// scenario is one request through the router and what must come back.
+type scenario struct {
+	name    string
+	method  string
+	path    string
+	body    any               // string or []byte: sent as is; anything else: JSON-encoded
+	headers map[string]string // extra request headers
+	as      string            // role whose token is sent ("" for none)
+	want    int               // status
+	fields  map[string]any    // dotted JSON paths ("data.slug", "errors.0.field") → expected value
+	check   func(t *testing.T, res *httptest.ResponseRecorder)
+}
+
+func (ts *testServer) run(scenarios []scenario) {
+	ts.t.Helper()
+	for _, sc := range scenarios {
+		ts.t.Run(sc.name, func(t *testing.T) {
+			res := ts.do(sc.method, sc.path, sc.body, sc.as, sc.headers)
+			if res.Code != sc.want {
+				t.Fatalf("%s %s: status %d, want %d; body %s", sc.method, sc.path, res.Code, sc.want, res.Body)
+			}
+			if len(sc.fields) > 0 {
+				var doc any
+				if err := json.Unmarshal(res.Body.Bytes(), &doc); err != nil {
+					t.Fatalf("body is not JSON: %v: %s", err, res.Body)
+				}
+				for path, want := range sc.fields {
+					got, ok := lookup(doc, path)
+					if !ok {
+						t.Errorf("%s: missing in %s", path, res.Body)
+						continue
+					}
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Errorf("%s = %v, want %v", path, got, want)
+					}
+				}
+			}
+			if sc.check != nil {
+				sc.check(t, res)
+			}
+		})
+	}
+}
+
+// do sends one request through the router.
+func (ts *testServer) do(method, path string, body any, as string, headers map[string]string) *httptest.ResponseRecorder {
+	var r io.Reader
+	contentType := ""
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r, contentType = strings.NewReader(b), "application/json"
+	case []byte:
+		r, contentType = bytes.NewReader(b), "application/json"
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			ts.t.Fatal(err)
+		}
+		r, contentType = bytes.NewReader(j), "application/json"
+	}
+	req := httptest.NewRequest(method, path, r)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if as != "" {
+		tok, ok := ts.tokens[as]
+		if !ok {
+			ts.t.Fatalf("no token for %q", as)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	res := httptest.NewRecorder()
+	ts.ServeHTTP(res, req)
+	return res
+}
+
+// decode unmarshals a response body.
+func decode[T any](t *testing.T, res *httptest.ResponseRecorder) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(res.Body.Bytes(), &v); err != nil {
+		t.Fatalf("decode %s: %v", res.Body, err)
+	}
+	return v
+}
+
+// lookup follows a dotted path through decoded JSON; numbers index arrays.
+func lookup(doc any, path string) (any, bool) {
+	cur := doc
+	for _, part := range strings.Split(path, ".") {
+		switch v := cur.(type) {
+		case map[string]any:
+			next, ok := v[part]
+			if !ok {
+				return nil, false
+			}
+			cur = next
+		case []any:
+			i, err := strconv.Atoi(part)
+			if err != nil || i < 0 || i >= len(v) {
+				return nil, false
+			}
+			cur = v[i]
+		default:
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+var _ http.Handler = (*Server)(nil)

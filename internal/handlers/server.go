@@ -1,0 +1,202 @@
+// Package handlers is toasoan's HTTP layer: NewServer wires the middleware, routes.go lists the
+// whole API, errors.go holds the one error handler and each resource has its own file.
+package handlers
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/toasoan/toasoan/internal/auth"
+	"github.com/toasoan/toasoan/internal/config"
+	"github.com/toasoan/toasoan/internal/store"
+)
+
+// Deps are everything the server needs, passed explicitly.
+type Deps struct {
+	Config   config.Config
+	Store    *store.Store
+	Logger   *slog.Logger
+	Registry *prometheus.Registry // nil: a new registry
+	Now      func() time.Time     // nil: time.Now
+}
+
+// Server is the HTTP API.
+type Server struct {
+	echo     *echo.Echo
+	cfg      config.Config
+	store    *store.Store
+	log      *slog.Logger
+	now      func() time.Time
+	rules    map[string]auth.Rule // "METHOD /path/:pattern" → who may call it
+	metrics  *metrics
+	gatherer prometheus.Gatherer
+}
+
+// NewServer builds the Echo instance with its middleware and every route.
+func NewServer(d Deps) *Server {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+		d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	s := &Server{
+		echo:     e,
+		cfg:      d.Config,
+		store:    d.Store,
+		log:      d.Logger,
+		now:      d.Now,
+		rules:    map[string]auth.Rule{},
+		metrics:  newMetrics(d.Registry),
+		gatherer: d.Registry,
+	}
+	if sqlDB, err := d.Store.DB().DB(); err == nil {
+		d.Registry.MustRegister(collectors.NewDBStatsCollector(sqlDB, "toasoan"))
+	}
+	e.HTTPErrorHandler = s.handleError
+	e.Validator = newValidator()
+
+	e.Use(requestID)
+	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogLatency: true, LogMethod: true, LogURIPath: true, LogRemoteIP: true,
+		LogResponseSize: true, LogUserAgent: true, HandleError: true,
+		LogValuesFunc: s.logRequest,
+	}))
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableStackAll: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.log.Error("panic", "request_id", requestIDOf(c), "error", err.Error(), "stack", string(stack))
+			return err
+		},
+	}))
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		ContentTypeNosniff:    "nosniff",
+		XFrameOptions:         "DENY",
+		ReferrerPolicy:        "no-referrer",
+		HSTSMaxAge:            31536000,
+		ContentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'",
+		Skipper: func(c echo.Context) bool { // the Swagger UI needs its scripts and styles
+			return strings.HasPrefix(c.Request().URL.Path, "/swagger/")
+		},
+	}))
+	if len(d.Config.CORSOrigins) > 0 {
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins:  d.Config.CORSOrigins,
+			AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+			AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, headerIfMatch, headerIfNoneMatch, echo.HeaderXRequestID},
+			ExposeHeaders: []string{headerETag, echo.HeaderXRequestID, echo.HeaderRetryAfter},
+			MaxAge:        600,
+		}))
+	}
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit: "1M",
+		Skipper: func(c echo.Context) bool { // uploads enforce TOASOAN_MAX_UPLOAD_MB themselves
+			return c.Request().Header.Get(echo.HeaderContentType) != "" &&
+				strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm)
+		},
+	}))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024,
+		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" }}))
+	e.Use(s.authorize)
+
+	s.routes()
+	return s
+}
+
+// ServeHTTP lets the server be used as an http.Handler (and by httptest).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Echo exposes the router, for tests that walk the registered routes.
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// Rules returns the access rule of every registered route, keyed "METHOD /path".
+func (s *Server) Rules() map[string]auth.Rule { return s.rules }
+
+// HTTPServer wraps the handler with the timeouts a public server needs.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       60 * time.Second, // uploads of TOASOAN_MAX_UPLOAD_MB over slow links
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:\-]{1,128}$`)
+
+// requestID echoes a client's X-Request-ID when it is safe to log, and makes one otherwise.
+func requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Request().Header.Get(echo.HeaderXRequestID)
+		if !validRequestID.MatchString(id) {
+			id = newRequestID()
+		}
+		c.Set(requestIDKey, id)
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		return next(c)
+	}
+}
+
+const requestIDKey = "request_id"
+
+func newRequestID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func requestIDOf(c echo.Context) string {
+	id, _ := c.Get(requestIDKey).(string)
+	return id
+}
+
+func (s *Server) logRequest(c echo.Context, v middleware.RequestLoggerValues) error {
+	route := c.Path()
+	if route == "" {
+		route = "unmatched"
+	}
+	s.metrics.observe(v.Method, route, v.Status, v.Latency)
+	level := slog.LevelInfo
+	if v.Status >= 500 {
+		level = slog.LevelError
+	}
+	s.log.LogAttrs(c.Request().Context(), level, "request",
+		slog.String("request_id", requestIDOf(c)),
+		slog.String("method", v.Method),
+		slog.String("path", v.URIPath),
+		slog.String("route", route),
+		slog.Int("status", v.Status),
+		slog.Duration("latency", v.Latency),
+		slog.Int64("bytes", v.ResponseSize),
+		slog.String("ip", v.RemoteIP),
+	)
+	return nil
+}
+
+// HTTP headers Echo has no constants for.
+const (
+	headerETag        = "ETag"
+	headerIfMatch     = "If-Match"
+	headerIfNoneMatch = "If-None-Match"
+)

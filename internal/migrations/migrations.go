@@ -1,0 +1,91 @@
+// Package migrations holds toasoan's schema history: append-only, versioned migrations for
+// PostgreSQL and SQLite, each run in its own transaction and recorded in schema_migrations.
+//
+// A migration that creates tables declares frozen copies of the structs as they were on that
+// day, so later changes to internal/models never change what an old migration does.
+package migrations
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/go-gormigrate/gormigrate/v2"
+	"gorm.io/gorm"
+)
+
+// ErrSchemaTooNew means the database was migrated by a newer toasoan: running this binary could
+// corrupt it.
+var ErrSchemaTooNew = errors.New("the database schema is newer than this binary knows; run a newer toasoan")
+
+// all is the schema history, oldest first. Append only: never edit or reorder a released entry.
+func all() []*gormigrate.Migration {
+	return []*gormigrate.Migration{
+		m0001Init,
+	}
+}
+
+// Latest is the ID of the newest migration this binary knows.
+func Latest() string { m := all(); return m[len(m)-1].ID }
+
+// Run brings the schema up to date. On PostgreSQL it holds an advisory lock (scoped to the
+// current schema) for the whole run, so replicas starting together migrate one at a time.
+func Run(ctx context.Context, db *gorm.DB) error {
+	db = db.WithContext(ctx)
+	if db.Dialector.Name() != "postgres" {
+		return migrate(db)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	defer conn.Close()
+	const lockKey = `hashtext(current_schema() || '.toasoan.migrations')`
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(`+lockKey+`)`); err != nil {
+		return fmt.Errorf("migrations: take lock: %w", err)
+	}
+	// Unlock on a fresh context: the lock must be released even when ctx was cancelled.
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+lockKey+`)`) //nolint:errcheck
+	return migrate(onConn(db, conn))
+}
+
+// onConn returns a session of db that runs every statement on the one pinned connection.
+func onConn(db *gorm.DB, conn *sql.Conn) *gorm.DB {
+	tx := db.Session(&gorm.Session{NewDB: true, Context: db.Statement.Context})
+	tx.Statement.ConnPool = conn
+	return tx
+}
+
+func migrate(db *gorm.DB) error {
+	opts := &gormigrate.Options{
+		TableName:                 "schema_migrations",
+		IDColumnName:              "id",
+		IDColumnSize:              255,
+		UseTransaction:            true,
+		ValidateUnknownMigrations: true,
+	}
+	m := gormigrate.New(db, opts, all())
+	// MigrateTo one ID at a time gives each migration its own transaction; gormigrate alone
+	// would run all pending ones in a single transaction.
+	for _, mig := range all() {
+		if err := m.MigrateTo(mig.ID); err != nil {
+			if errors.Is(err, gormigrate.ErrUnknownPastMigration) {
+				return ErrSchemaTooNew
+			}
+			return fmt.Errorf("migration %s: %w", mig.ID, err)
+		}
+	}
+	return nil
+}
+
+// Applied lists the IDs recorded in schema_migrations, in the order they ran.
+func Applied(ctx context.Context, db *gorm.DB) ([]string, error) {
+	var ids []string
+	err := db.WithContext(ctx).Table("schema_migrations").Order("id").Pluck("id", &ids).Error
+	return ids, err
+}

@@ -1,0 +1,122 @@
+// Package store is the only package that queries the database: one file per resource, with the
+// differences between PostgreSQL and SQLite kept here and in the migrations, nowhere else.
+package store
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names as GORM reports them.
+const (
+	Postgres = "postgres"
+	SQLite   = "sqlite"
+)
+
+// OpenOptions says which database to open and how long to keep trying.
+type OpenOptions struct {
+	DatabaseURL string        // postgres://… ; empty: SQLite at SQLitePath
+	SQLitePath  string        // file of the embedded database
+	Retry       time.Duration // how long to wait for an unreachable database before giving up
+	Logger      *slog.Logger
+}
+
+// Open connects to PostgreSQL or opens the embedded SQLite database, waiting a bounded time for
+// a database that is still starting (as in docker compose), and configures the pool.
+func Open(ctx context.Context, o OpenOptions) (*gorm.DB, error) {
+	cfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		TranslateError:         true,
+		PrepareStmt:            false,
+		SkipDefaultTransaction: true, // single statements need no transaction; writes of several rows open their own
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+	var dialector gorm.Dialector
+	if o.DatabaseURL != "" {
+		dialector = postgres.New(postgres.Config{DSN: o.DatabaseURL})
+	} else {
+		if err := os.MkdirAll(filepath.Dir(o.SQLitePath), 0o750); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		// WAL lets readers run beside the writer; IMMEDIATE transactions take the write lock up
+		// front so two writers queue on busy_timeout instead of failing with SQLITE_BUSY.
+		dsn := "file:" + o.SQLitePath + "?_txlock=immediate" +
+			"&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		dialector = sqlite.Open(dsn)
+	}
+
+	deadline := time.Now().Add(o.Retry)
+	var lastErr error
+	for attempt := 0; ; attempt++ {
+		db, err := gorm.Open(dialector, cfg)
+		if err == nil {
+			sqlDB, _ := db.DB()
+			pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			err = sqlDB.PingContext(pingCtx)
+			cancel()
+			if err == nil {
+				configurePool(db)
+				return db, nil
+			}
+			_ = sqlDB.Close()
+		}
+		lastErr = err
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			break
+		}
+		if o.Logger != nil {
+			o.Logger.Warn("database not reachable yet, retrying", "attempt", attempt+1, "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(min(time.Second<<min(attempt, 3), time.Until(deadline)+time.Millisecond)):
+		}
+	}
+	return nil, fmt.Errorf("database not reachable after %s: %w", o.Retry, lastErr)
+}
+
+func configurePool(db *gorm.DB) {
+	sqlDB, _ := db.DB()
+	if db.Dialector.Name() == SQLite {
+		// One writer at a time is all SQLite allows; a few connections let reads proceed beside it.
+		sqlDB.SetMaxOpenConns(4)
+		sqlDB.SetMaxIdleConns(4)
+		return
+	}
+	sqlDB.SetMaxOpenConns(20)
+	sqlDB.SetMaxIdleConns(10)
+	sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+}
+
+// Store runs every query of the application.
+type Store struct {
+	db *gorm.DB
+}
+
+// New wraps an open database.
+func New(db *gorm.DB) *Store { return &Store{db: db} }
+
+// DB returns the underlying database, for the migrations and the health check.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// Dialect is "postgres" or "sqlite".
+func (s *Store) Dialect() string { return s.db.Dialector.Name() }
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
