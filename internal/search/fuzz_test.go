@@ -1,0 +1,111 @@
+package search
+
+import (
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// vietMarks are the combining marks of Vietnamese: the five tones and the
+// vowel modifiers (breve, circumflex, horn).
+var vietMarks = map[rune]bool{
+	0x0300: true, 0x0301: true, 0x0303: true, 0x0309: true, 0x0323: true,
+	0x0302: true, 0x0306: true, 0x031B: true,
+}
+
+// isVietnameseRune reports whether r belongs to written Vietnamese: ASCII,
+// đ/Đ, a Vietnamese combining mark, or a letter that decomposes into an
+// ASCII letter and Vietnamese marks.
+func isVietnameseRune(r rune) bool {
+	if r < utf8.RuneSelf || r == 'đ' || r == 'Đ' || vietMarks[r] {
+		return true
+	}
+	d := []rune(norm.NFD.String(string(r)))
+	if len(d) < 2 || d[0] >= utf8.RuneSelf || !unicode.IsLetter(d[0]) {
+		return false
+	}
+	for _, m := range d[1:] {
+		if !vietMarks[m] {
+			return false
+		}
+	}
+	return true
+}
+
+func FuzzFold(f *testing.F) {
+	for _, s := range []string{
+		"", "Mặt trận Tổ quốc", "ĐẠI HỘI", norm.NFD.String("Thanh Hoá thuỷ"), "17,9 tỷ",
+		"東京 😀", "a\xffb", "\u0300\u0301", "ǅ½ﬁ", "가각", "İı", "\u00ad\u200d\u200b",
+		"Vĩnh Long: Vận động Quỹ Vì người nghèo",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := Fold(s)
+		if again := Fold(got); again != got {
+			t.Fatalf("Fold not idempotent: Fold(%q) = %q, Fold of that = %q", s, got, again)
+		}
+		if !utf8.ValidString(got) {
+			t.Fatalf("Fold(%q) = %q is not valid UTF-8", s, got)
+		}
+		if strings.HasPrefix(got, " ") || strings.HasSuffix(got, " ") || strings.Contains(got, "  ") {
+			t.Fatalf("Fold(%q) = %q has stray spaces", s, got)
+		}
+		if ref := refFold(s); ref != got {
+			t.Fatalf("Fold(%q) = %q, reference %q", s, got, ref)
+		}
+		if !utf8.ValidString(s) {
+			return
+		}
+		if c, d := Fold(norm.NFC.String(s)), Fold(norm.NFD.String(s)); c != got || d != got {
+			t.Fatalf("Fold(%q) = %q but NFC gives %q, NFD gives %q", s, got, c, d)
+		}
+		viet := true
+		for _, r := range s {
+			if !isVietnameseRune(r) {
+				viet = false
+				break
+			}
+		}
+		if viet && !isASCII(got) {
+			t.Fatalf("Fold(%q) = %q: Vietnamese input gave non-ASCII output", s, got)
+		}
+		if m := buildFoldMap(s); string(m.folded) != got {
+			t.Fatalf("buildFoldMap(%q) = %q, Fold = %q", s, m.folded, got)
+		}
+	})
+}
+
+func FuzzSnippet(f *testing.F) {
+	f.Add("Ban Thường trực Ủy ban Mặt trận Tổ quốc", "uy ban", 20)
+	f.Add(norm.NFD.String("Thanh Hoá và Khánh Hòa"), "hoa", 160)
+	f.Add("<script>alert('x')</script> & hòa", "script hoa", 5)
+	f.Add("a\xff\xfeb hòa\xc3", "\xc3 hoa", 1)
+	f.Add("½ ǆ ﬁ", "1 dz fi", 3)
+	f.Add("", "", 0)
+	f.Fuzz(func(t *testing.T, text, query string, width int) {
+		if width > 1<<16 {
+			width %= 1 << 16
+		}
+		got := Snippet(text, query, width)
+		checkSnippet(t, text, query, got)
+	})
+}
+
+func FuzzStripHTML(f *testing.F) {
+	f.Add("<p>Đại hội</p><p>đại biểu</p>")
+	f.Add("a<script>x</script>b<!--c-->d&amp;e")
+	f.Add("<p attr=\"x")
+	f.Fuzz(func(t *testing.T, s string) {
+		got := StripHTML(s)
+		if !utf8.ValidString(got) {
+			t.Fatalf("StripHTML(%q) = %q is not valid UTF-8", s, got)
+		}
+		if got != strings.TrimSpace(got) || strings.Contains(got, "  ") {
+			t.Fatalf("StripHTML(%q) = %q: whitespace not collapsed", s, got)
+		}
+	})
+}
