@@ -51,7 +51,9 @@ const usage = `usage: api [command]
 With no command, api migrates the database and serves the API.
 
 commands:
-  migrate    bring the database schema up to date and exit
+  migrate                 bring the database schema up to date and exit
+  user create ...         create an account (api user for details)
+  user reset-password ... set a new password and revoke the account's sessions
 `
 
 // run is the whole program; main only calls it, so tests can drive it with their own context,
@@ -68,7 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cmd = args[0]
 	}
 	switch cmd {
-	case "", "serve", "migrate":
+	case "", "serve", "migrate", "user":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -89,9 +91,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := migrations.Run(ctx, db); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	if cmd == "migrate" {
+	switch cmd {
+	case "migrate":
 		log.Info("database schema is up to date", "version", migrations.Latest())
 		return nil
+	case "user":
+		return userCommand(ctx, args[1:], st, stdout, stderr)
+	}
+	if cfg.JWTSecret, err = jwtSecret(cfg, log); err != nil {
+		return err
+	}
+	if err := bootstrapAdmin(ctx, cfg, st, stdout, log); err != nil {
+		return fmt.Errorf("first admin: %w", err)
 	}
 	return serve(ctx, cfg, st, log)
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,7 +15,9 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/toasoan/toasoan/internal/auth"
 	"github.com/toasoan/toasoan/internal/config"
+	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/store"
 )
 
@@ -24,21 +27,70 @@ type testServer struct {
 	t      *testing.T
 	db     *gorm.DB
 	tokens map[string]string // role → bearer token, for scenarios
+	ids    map[string]int64  // role → user id
 }
 
 func newTestServer(t *testing.T, db *gorm.DB) *testServer {
 	t.Helper()
 	cfg, err := config.Load(func(k string) string {
-		if k == "TOASOAN_DATA_DIR" {
+		switch k {
+		case "TOASOAN_DATA_DIR":
 			return t.TempDir()
+		case "TOASOAN_JWT_SECRET":
+			return testSecret
 		}
 		return ""
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewServer(Deps{Config: cfg, Store: store.New(db), Now: time.Now})
-	return &testServer{Server: s, t: t, db: db, tokens: map[string]string{}}
+	s := NewServer(Deps{Config: cfg, Store: store.New(db), Now: time.Now, HashParams: testHashParams})
+	return &testServer{Server: s, t: t, db: db, tokens: map[string]string{}, ids: map[string]int64{}}
+}
+
+const testSecret = "test-secret-test-secret-test-secret-0123"
+
+// testHashParams keep argon2id cheap in tests; production uses auth.DefaultHashParams.
+var testHashParams = auth.HashParams{Memory: 64, Time: 1, Threads: 1}
+
+const testPassword = "mật khẩu đủ dài 2026"
+
+// withUsers creates an active admin, editor and author (and a second author, "author2") and
+// logs each in, filling ts.tokens and ts.ids by role.
+func (ts *testServer) withUsers() *testServer {
+	ts.t.Helper()
+	for _, role := range []string{models.RoleAdmin, models.RoleEditor, models.RoleAuthor, "author2"} {
+		r := role
+		if r == "author2" {
+			r = models.RoleAuthor
+		}
+		id := ts.createUser(role+"@mattran.org.vn", r)
+		ts.ids[role] = id
+		ts.tokens[role] = ts.login(role+"@mattran.org.vn", testPassword).AccessToken
+	}
+	return ts
+}
+
+func (ts *testServer) createUser(email, role string) int64 {
+	ts.t.Helper()
+	hash, err := auth.HashPassword(testPassword, testHashParams)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	u := models.User{Email: email, Name: "Người dùng " + role, Role: role, Active: true, PasswordHash: hash}
+	if err := ts.store.CreateUser(context.Background(), &u); err != nil {
+		ts.t.Fatal(err)
+	}
+	return u.ID
+}
+
+func (ts *testServer) login(email, password string) tokenPair {
+	ts.t.Helper()
+	res := ts.do("POST", "/api/v1/auth/login", map[string]string{"email": email, "password": password}, "", nil)
+	if res.Code != http.StatusOK {
+		ts.t.Fatalf("login %s: %d %s", email, res.Code, res.Body)
+	}
+	return decode[tokenPairResponse](ts.t, res).Data
 }
 
 // scenario is one request through the router and what must come back.
@@ -109,7 +161,7 @@ func (ts *testServer) do(method, path string, body any, as string, headers map[s
 	if as != "" {
 		tok, ok := ts.tokens[as]
 		if !ok {
-			ts.t.Fatalf("no token for %q", as)
+			tok = as // a raw token
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}

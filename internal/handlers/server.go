@@ -18,6 +18,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/auth"
 	"github.com/toasoan/toasoan/internal/config"
+	"github.com/toasoan/toasoan/internal/ratelimit"
 	"github.com/toasoan/toasoan/internal/store"
 )
 
@@ -28,6 +29,8 @@ type Deps struct {
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // nil: a new registry
 	Now      func() time.Time     // nil: time.Now
+	// HashParams is the password hashing cost; zero: auth.DefaultHashParams. Tests lower it.
+	HashParams auth.HashParams
 }
 
 // Server is the HTTP API.
@@ -40,6 +43,11 @@ type Server struct {
 	rules    map[string]auth.Rule // "METHOD /path/:pattern" → who may call it
 	metrics  *metrics
 	gatherer prometheus.Gatherer
+
+	tokens        *auth.Tokens
+	hashParams    auth.HashParams
+	dummyHash     string            // verified against when an email is unknown, to equalise timing
+	loginFailures ratelimit.Counter // failed logins per account and per IP
 }
 
 // NewServer builds the Echo instance with its middleware and every route.
@@ -54,6 +62,18 @@ func NewServer(d Deps) *Server {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
+	if d.HashParams == (auth.HashParams{}) {
+		d.HashParams = auth.DefaultHashParams
+	}
+	if d.Config.JWTSecret == "" {
+		// run() always sets one; a server built without (as in some tests) signs with a
+		// random secret that dies with the process.
+		d.Config.JWTSecret = auth.GeneratePassword() + auth.GeneratePassword()
+	}
+	dummyHash, err := auth.HashPassword(auth.GeneratePassword(), d.HashParams)
+	if err != nil {
+		panic(err) // only when the system has no randomness
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -66,10 +86,18 @@ func NewServer(d Deps) *Server {
 		rules:    map[string]auth.Rule{},
 		metrics:  newMetrics(d.Registry),
 		gatherer: d.Registry,
+
+		tokens:        auth.NewTokens(d.Config.JWTSecret, d.Config.JWTPreviousSecret, d.Now),
+		hashParams:    d.HashParams,
+		dummyHash:     dummyHash,
+		loginFailures: ratelimit.NewMemory(loginWindow, d.Now),
 	}
 	if sqlDB, err := d.Store.DB().DB(); err == nil {
 		d.Registry.MustRegister(collectors.NewDBStatsCollector(sqlDB, "toasoan"))
 	}
+	// Behind a proxy on a private network the client is taken from X-Forwarded-For; a direct
+	// client cannot spoof it, since its own address is not trusted to forward.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	e.HTTPErrorHandler = s.handleError
 	e.Validator = newValidator()
 

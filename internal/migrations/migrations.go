@@ -23,6 +23,7 @@ var ErrSchemaTooNew = errors.New("the database schema is newer than this binary 
 func all() []*gormigrate.Migration {
 	return []*gormigrate.Migration{
 		m0001Init,
+		m0002Users,
 	}
 }
 

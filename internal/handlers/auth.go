@@ -1,0 +1,322 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/toasoan/toasoan/internal/auth"
+	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/store"
+)
+
+// Failed logins allowed per account and per IP within loginWindow before 429.
+const (
+	loginMaxFailures = 5
+	loginWindow      = 15 * time.Minute
+)
+
+type loginRequest struct {
+	Email    string `json:"email" validate:"required,max=254" example:"bientap@mattran.org.vn"`
+	Password string `json:"password" validate:"required,max=1024" example:"mật khẩu đủ dài"`
+} // @name LoginRequest
+
+type refreshRequest struct {
+	RefreshToken string `json:"refresh_token" validate:"required,max=200"`
+} // @name RefreshRequest
+
+type passwordRequest struct {
+	CurrentPassword string `json:"current_password" validate:"required,max=1024"`
+	NewPassword     string `json:"new_password" validate:"required,max=1024"`
+} // @name PasswordRequest
+
+// tokenPair is what login and refresh return.
+type tokenPair struct {
+	AccessToken  string      `json:"access_token"`
+	TokenType    string      `json:"token_type" example:"Bearer"`
+	ExpiresIn    int         `json:"expires_in" example:"900"`
+	RefreshToken string      `json:"refresh_token"`
+	User         models.User `json:"user"`
+} // @name TokenPair
+
+type tokenPairResponse struct {
+	Data tokenPair `json:"data"`
+} // @name TokenPairResponse
+
+type userResponse struct {
+	Data models.User `json:"data"`
+} // @name UserResponse
+
+// login godoc
+//
+//	@Summary		Log in with email and password
+//	@Description	Returns a 15-minute access token and a refresh token. Unknown email and wrong password get the same 401. Five failures per account or per IP within 15 minutes give 429 with Retry-After.
+//	@Tags			auth
+//	@Accept			json
+//	@Produce		json
+//	@Param			body	body		loginRequest	true	"credentials"
+//	@Success		200		{object}	tokenPairResponse
+//	@Failure		400		{object}	problem
+//	@Failure		401		{object}	problem
+//	@Failure		422		{object}	problem
+//	@Failure		429		{object}	problem
+//	@Router			/api/v1/auth/login [post]
+func (s *Server) login(c echo.Context) error {
+	noStore(c)
+	var req loginRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	ip := c.RealIP()
+	accountKey := "login:account:" + store.NormalizeEmail(req.Email)
+	ipKey := "login:ip:" + ip
+	for _, key := range []string{accountKey, ipKey} {
+		n, resetAt, err := s.loginFailures.Peek(ctx, key)
+		if err != nil {
+			return err
+		}
+		if n >= loginMaxFailures {
+			return models.RateLimited(resetAt.Sub(s.now()))
+		}
+	}
+
+	user, err := s.store.UserByEmail(ctx, req.Email)
+	if err != nil && models.ErrorCode(err) != models.CodeNotFound {
+		return err
+	}
+	hash := user.PasswordHash
+	if hash == "" {
+		hash = s.dummyHash // same work for an unknown email as for a wrong password
+	}
+	ok, err := auth.VerifyPassword(req.Password, hash)
+	if err != nil {
+		return err
+	}
+	if !ok || user.ID == 0 || !user.Active {
+		for _, key := range []string{accountKey, ipKey} {
+			if _, _, err := s.loginFailures.Add(ctx, key); err != nil {
+				return err
+			}
+		}
+		var actor *int64
+		if user.ID != 0 {
+			actor = &user.ID
+		}
+		s.audit(c, actor, "auth.login_failed", "user", "", "email="+store.NormalizeEmail(req.Email))
+		return models.Unauthorized("the email or password is incorrect")
+	}
+	if err := s.loginFailures.Reset(ctx, accountKey); err != nil {
+		return err
+	}
+	pair, err := s.startSession(ctx, user, ip, c.Request().UserAgent())
+	if err != nil {
+		return err
+	}
+	s.audit(c, &user.ID, "auth.login", "user", strconv.FormatInt(user.ID, 10), "")
+	return c.JSON(http.StatusOK, tokenPairResponse{Data: pair})
+}
+
+func (s *Server) startSession(ctx context.Context, user models.User, ip, userAgent string) (tokenPair, error) {
+	refresh, refreshHash := auth.NewRefreshToken()
+	sessionID, err := s.store.CreateSession(ctx, user.ID, refreshHash, s.now().Add(s.cfg.RefreshTTL), ip, userAgent)
+	if err != nil {
+		return tokenPair{}, err
+	}
+	now := s.now()
+	user.LastLoginAt = &now
+	return s.tokenPair(user, sessionID, refresh)
+}
+
+func (s *Server) tokenPair(user models.User, sessionID int64, refresh string) (tokenPair, error) {
+	access, _, err := s.tokens.Issue(user.ID, user.Role, sessionID)
+	if err != nil {
+		return tokenPair{}, err
+	}
+	return tokenPair{AccessToken: access, TokenType: "Bearer", ExpiresIn: int(auth.AccessTokenTTL.Seconds()),
+		RefreshToken: refresh, User: user}, nil
+}
+
+// refresh godoc
+//
+//	@Summary		Trade a refresh token for a new token pair
+//	@Description	The refresh token is rotated: the one sent is spent. Presenting a spent token again revokes its whole session.
+//	@Tags			auth
+//	@Accept			json
+//	@Produce		json
+//	@Param			body	body		refreshRequest	true	"refresh token"
+//	@Success		200		{object}	tokenPairResponse
+//	@Failure		400		{object}	problem
+//	@Failure		401		{object}	problem
+//	@Failure		422		{object}	problem
+//	@Router			/api/v1/auth/refresh [post]
+func (s *Server) refresh(c echo.Context) error {
+	noStore(c)
+	var req refreshRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	next, nextHash := auth.NewRefreshToken()
+	user, sessionID, err := s.store.RotateRefresh(c.Request().Context(), auth.HashToken(req.RefreshToken), nextHash, s.now())
+	if errors.Is(err, store.ErrRefreshReused) {
+		s.audit(c, nil, "auth.refresh_reused", "session", strconv.FormatInt(sessionID, 10), "session revoked")
+		return models.Unauthorized("the refresh token was already used; the session is revoked, log in again")
+	}
+	if err != nil {
+		return err
+	}
+	pair, err := s.tokenPair(user, sessionID, next)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, tokenPairResponse{Data: pair})
+}
+
+// logout godoc
+//
+//	@Summary	End the session of a refresh token
+//	@Tags		auth
+//	@Accept		json
+//	@Param		body	body	refreshRequest	true	"refresh token"
+//	@Success	204
+//	@Failure	400	{object}	problem
+//	@Failure	422	{object}	problem
+//	@Router		/api/v1/auth/logout [post]
+func (s *Server) logout(c echo.Context) error {
+	noStore(c)
+	var req refreshRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	userID, err := s.store.RevokeByRefresh(c.Request().Context(), auth.HashToken(req.RefreshToken))
+	if err != nil {
+		return err
+	}
+	if userID != 0 {
+		s.audit(c, &userID, "auth.logout", "user", strconv.FormatInt(userID, 10), "")
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// me godoc
+//
+//	@Summary	The authenticated user
+//	@Tags		auth
+//	@Produce	json
+//	@Success	200	{object}	userResponse
+//	@Failure	401	{object}	problem
+//	@Security	BearerAuth
+//	@Router		/api/v1/auth/me [get]
+func (s *Server) me(c echo.Context) error {
+	if err := parseQuery(c).Err(); err != nil {
+		return err
+	}
+	u, err := s.store.UserByID(c.Request().Context(), principalOf(c).UserID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, userResponse{Data: u})
+}
+
+// changePassword godoc
+//
+//	@Summary		Change one's own password
+//	@Description	Every other session of the user is revoked; this one stays.
+//	@Tags			auth
+//	@Accept			json
+//	@Param			body	body	passwordRequest	true	"current and new password"
+//	@Success		204
+//	@Failure		400	{object}	problem
+//	@Failure		401	{object}	problem
+//	@Failure		422	{object}	problem
+//	@Security		BearerAuth
+//	@Router			/api/v1/auth/password [put]
+func (s *Server) changePassword(c echo.Context) error {
+	var req passwordRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	p := principalOf(c)
+	ctx := c.Request().Context()
+	u, err := s.store.UserByID(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	ok, err := auth.VerifyPassword(req.CurrentPassword, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	var fields []models.FieldError
+	if !ok {
+		fields = append(fields, models.FieldError{Field: "current_password", Message: "is incorrect"})
+	}
+	if why := auth.CheckPassword(req.NewPassword); why != "" {
+		fields = append(fields, models.FieldError{Field: "new_password", Message: why})
+	}
+	if len(fields) > 0 {
+		return models.Invalid(fields...)
+	}
+	hash, err := auth.HashPassword(req.NewPassword, s.hashParams)
+	if err != nil {
+		return err
+	}
+	if err := s.store.ChangePassword(ctx, p.UserID, hash, p.SessionID); err != nil {
+		return err
+	}
+	s.audit(c, &p.UserID, "auth.password_changed", "user", strconv.FormatInt(p.UserID, 10), "other sessions revoked")
+	return c.NoContent(http.StatusNoContent)
+}
+
+const principalKey = "principal"
+
+// authenticate checks the bearer token, then the session and user behind it (so revocation,
+// deactivation and role changes apply on the very next request), then the route's rule.
+func (s *Server) authenticate(c echo.Context, rule auth.Rule, next echo.HandlerFunc) error {
+	noStore(c)
+	header := c.Request().Header.Get(echo.HeaderAuthorization)
+	scheme, raw, found := strings.Cut(header, " ")
+	if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="toasoan"`)
+		return models.Unauthorized("a bearer token is required")
+	}
+	claims, err := s.tokens.Verify(strings.TrimSpace(raw))
+	if err != nil {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="toasoan", error="invalid_token"`)
+		return models.Unauthorized("the access token is invalid or expired")
+	}
+	role, err := s.store.SessionRole(c.Request().Context(), claims.SessionID, claims.UserID(), s.now())
+	if err != nil {
+		return err
+	}
+	if !rule.Allows(role) {
+		return models.Forbidden("the %s role may not do this", role)
+	}
+	c.Set(principalKey, auth.Principal{UserID: claims.UserID(), Role: role, SessionID: claims.SessionID})
+	return next(c)
+}
+
+// principalOf is the authenticated caller; routes with a role rule always have one.
+func principalOf(c echo.Context) auth.Principal {
+	p, _ := c.Get(principalKey).(auth.Principal)
+	return p
+}
+
+// noStore marks a response as private and never cached.
+func noStore(c echo.Context) {
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+}
+
+// audit records an entry; a failure is logged, not shown to the client whose change succeeded.
+func (s *Server) audit(c echo.Context, actor *int64, action, targetType, targetID, detail string) {
+	err := s.store.Audit(c.Request().Context(), models.AuditEntry{
+		ActorID: actor, Action: action, TargetType: targetType, TargetID: targetID, IP: c.RealIP(), Detail: detail,
+	})
+	if err != nil {
+		s.log.Error("audit entry not recorded", "request_id", requestIDOf(c), "action", action, "error", err.Error())
+	}
+}

@@ -1,0 +1,223 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/toasoan/toasoan/internal/auth"
+	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/store"
+)
+
+type createUserRequest struct {
+	Email    string `json:"email" validate:"required,email,max=254" example:"phongvien@mattran.org.vn"`
+	Name     string `json:"name" validate:"notblank,max=200" example:"Nguyễn Văn An"`
+	Role     string `json:"role" validate:"required,oneof=admin editor author" example:"author"`
+	Password string `json:"password" validate:"required,max=1024"`
+} // @name CreateUserRequest
+
+type updateUserRequest struct {
+	Name     *string `json:"name" validate:"omitnil,notblank,max=200"`
+	Role     *string `json:"role" validate:"omitnil,oneof=admin editor author"`
+	Active   *bool   `json:"active"`
+	Password *string `json:"password" validate:"omitnil,max=1024"`
+} // @name UpdateUserRequest
+
+type userListResponse struct {
+	Data []models.User `json:"data"`
+	Meta listMeta      `json:"meta"`
+} // @name UserList
+
+// listMeta is the meta of a paged list.
+type listMeta struct {
+	Pagination models.Pagination `json:"pagination"`
+} // @name ListMeta
+
+// listUsers godoc
+//
+//	@Summary	List editorial accounts
+//	@Tags		users
+//	@Produce	json
+//	@Param		page		query		int	false	"page, from 1"
+//	@Param		per_page	query		int	false	"items per page (default 20, at most 100)"
+//	@Success	200			{object}	userListResponse
+//	@Failure	400			{object}	problem
+//	@Failure	401			{object}	problem
+//	@Failure	403			{object}	problem
+//	@Security	BearerAuth
+//	@Router		/api/v1/admin/users [get]
+func (s *Server) listUsers(c echo.Context) error {
+	q := parseQuery(c, paginationParams...)
+	page := q.Page()
+	if err := q.Err(); err != nil {
+		return err
+	}
+	users, total, err := s.store.ListUsers(c.Request().Context(), page)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, userListResponse{Data: users, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
+}
+
+// createUser godoc
+//
+//	@Summary	Create an editorial account
+//	@Tags		users
+//	@Accept		json
+//	@Produce	json
+//	@Param		body	body		createUserRequest	true	"the account"
+//	@Success	201		{object}	userResponse
+//	@Failure	400		{object}	problem
+//	@Failure	401		{object}	problem
+//	@Failure	403		{object}	problem
+//	@Failure	409		{object}	problem	"email taken"
+//	@Failure	422		{object}	problem
+//	@Security	BearerAuth
+//	@Router		/api/v1/admin/users [post]
+func (s *Server) createUser(c echo.Context) error {
+	var req createUserRequest
+	if err := bindJSON(c, &req); err != nil {
+		return passwordRules(err, "password", req.Password)
+	}
+	if why := auth.CheckPassword(req.Password); why != "" {
+		return models.InvalidField("password", why)
+	}
+	hash, err := auth.HashPassword(req.Password, s.hashParams)
+	if err != nil {
+		return err
+	}
+	u := models.User{Email: req.Email, Name: strings.TrimSpace(req.Name), Role: req.Role, Active: true, PasswordHash: hash}
+	if err := s.store.CreateUser(c.Request().Context(), &u); err != nil {
+		return err
+	}
+	actor := principalOf(c).UserID
+	s.audit(c, &actor, "user.create", "user", strconv.FormatInt(u.ID, 10), "role="+u.Role)
+	return c.JSON(http.StatusCreated, userResponse{Data: u})
+}
+
+// passwordRules adds the password rule to a validation error, so every bad field is listed at once.
+func passwordRules(err error, field, password string) error {
+	var verr *models.Error
+	if e, ok := err.(*models.Error); ok && e.Code == models.CodeValidation {
+		verr = e
+	}
+	if verr == nil || password == "" {
+		return err
+	}
+	if why := auth.CheckPassword(password); why != "" {
+		verr.Fields = append(verr.Fields, models.FieldError{Field: field, Message: why})
+	}
+	return verr
+}
+
+// getUser godoc
+//
+//	@Summary	Show an editorial account
+//	@Tags		users
+//	@Produce	json
+//	@Param		id	path		int	true	"user id"
+//	@Success	200	{object}	userResponse
+//	@Failure	400	{object}	problem
+//	@Failure	401	{object}	problem
+//	@Failure	403	{object}	problem
+//	@Failure	404	{object}	problem
+//	@Security	BearerAuth
+//	@Router		/api/v1/admin/users/{id} [get]
+func (s *Server) getUser(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	u, err := s.store.UserByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, userResponse{Data: u})
+}
+
+// updateUser godoc
+//
+//	@Summary		Change an editorial account
+//	@Description	Deactivating a user or setting a new password revokes their sessions at once; a role change applies on their next request. The last active admin cannot be demoted or deactivated (409).
+//	@Tags			users
+//	@Accept			json
+//	@Produce		json
+//	@Param			id		path		int					true	"user id"
+//	@Param			body	body		updateUserRequest	true	"fields to change"
+//	@Success		200		{object}	userResponse
+//	@Failure		400		{object}	problem
+//	@Failure		401		{object}	problem
+//	@Failure		403		{object}	problem
+//	@Failure		404		{object}	problem
+//	@Failure		409		{object}	problem	"last active admin"
+//	@Failure		422		{object}	problem
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/users/{id} [patch]
+func (s *Server) updateUser(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req updateUserRequest
+	if err := bindJSON(c, &req); err != nil {
+		if req.Password != nil {
+			return passwordRules(err, "password", *req.Password)
+		}
+		return err
+	}
+	patch := store.UserPatch{Role: req.Role, Active: req.Active}
+	if req.Name != nil {
+		name := strings.TrimSpace(*req.Name)
+		patch.Name = &name
+	}
+	if req.Password != nil {
+		if why := auth.CheckPassword(*req.Password); why != "" {
+			return models.InvalidField("password", why)
+		}
+		hash, err := auth.HashPassword(*req.Password, s.hashParams)
+		if err != nil {
+			return err
+		}
+		patch.PasswordHash = &hash
+	}
+	u, err := s.store.UpdateUser(c.Request().Context(), id, patch)
+	if err != nil {
+		return err
+	}
+	actor := principalOf(c).UserID
+	s.audit(c, &actor, "user.update", "user", strconv.FormatInt(id, 10), describeUserPatch(req))
+	return c.JSON(http.StatusOK, userResponse{Data: u})
+}
+
+func describeUserPatch(req updateUserRequest) string {
+	var parts []string
+	if req.Name != nil {
+		parts = append(parts, "name")
+	}
+	if req.Role != nil {
+		parts = append(parts, "role="+*req.Role)
+	}
+	if req.Active != nil {
+		parts = append(parts, "active="+strconv.FormatBool(*req.Active))
+	}
+	if req.Password != nil {
+		parts = append(parts, "password")
+	}
+	return strings.Join(parts, ",")
+}
+
+// pathID parses the :id path parameter; a bad one is 404 (no such item), as the path names nothing.
+func pathID(c echo.Context) (int64, error) {
+	return pathInt(c, "id")
+}
+
+func pathInt(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id < 1 {
+		return 0, models.NotFound("item")
+	}
+	return id, nil
+}

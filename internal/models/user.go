@@ -1,0 +1,62 @@
+package models
+
+import "time"
+
+// Roles of editorial users.
+const (
+	RoleAdmin  = "admin"  // everything, users, webhooks, audit log
+	RoleEditor = "editor" // all content of anyone: publish, schedule, categories, documents, submissions
+	RoleAuthor = "author" // own articles while draft or pending; never publishes
+)
+
+// Roles lists every role, most powerful first.
+var Roles = []string{RoleAdmin, RoleEditor, RoleAuthor}
+
+// User is an editorial account. Email is stored lower-cased, so uniqueness is case-insensitive.
+type User struct {
+	ID           int64      `json:"id" gorm:"primaryKey"`
+	Email        string     `json:"email" gorm:"size:254;not null;uniqueIndex"`
+	Name         string     `json:"name" gorm:"size:200;not null"`
+	Role         string     `json:"role" gorm:"size:20;not null"`
+	Active       bool       `json:"active" gorm:"not null"`
+	PasswordHash string     `json:"-" gorm:"size:255;not null"`
+	LastLoginAt  *time.Time `json:"last_login_at"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+} // @name User
+
+// Session is one login: refresh tokens rotate within it, and revoking it ends them all.
+type Session struct {
+	ID         int64 `gorm:"primaryKey"`
+	UserID     int64 `gorm:"not null;index"`
+	ExpiresAt  time.Time
+	RevokedAt  *time.Time
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+	IP         string `gorm:"size:64"`
+	UserAgent  string `gorm:"size:255"`
+}
+
+// RefreshToken is one refresh token of a session, stored only as a SHA-256 hash. A token is
+// spent once used; presenting a spent token again means it was stolen.
+type RefreshToken struct {
+	Hash      string `gorm:"primaryKey;size:64"`
+	SessionID int64  `gorm:"not null;index"`
+	SpentAt   *time.Time
+	CreatedAt time.Time
+}
+
+// AuditEntry records who did what to which item, when and from where.
+type AuditEntry struct {
+	ID         int64     `json:"id" gorm:"primaryKey"`
+	ActorID    *int64    `json:"actor_id"`
+	Action     string    `json:"action" gorm:"size:60;not null;index"`
+	TargetType string    `json:"target_type" gorm:"size:40"`
+	TargetID   string    `json:"target_id" gorm:"size:60"`
+	IP         string    `json:"ip" gorm:"size:64"`
+	Detail     string    `json:"detail"`
+	CreatedAt  time.Time `json:"created_at" gorm:"index"`
+} // @name AuditEntry
+
+// TableName keeps the audit log's table name readable.
+func (AuditEntry) TableName() string { return "audit_log" }
