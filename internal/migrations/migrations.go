@@ -24,6 +24,7 @@ func all() []*gormigrate.Migration {
 	return []*gormigrate.Migration{
 		m0001Init,
 		m0002Users,
+		m0003Media,
 	}
 }
 

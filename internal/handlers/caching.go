@@ -1,0 +1,74 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/toasoan/toasoan/internal/models"
+)
+
+// publicCacheControl is what API.md asks of every public GET.
+const publicCacheControl = "public, max-age=60, stale-while-revalidate=300"
+
+// publicJSON answers a public GET: the body is encoded once, its hash is the strong ETag, and a
+// matching If-None-Match gets 304 without a body. Vary covers gzip.
+func publicJSON(c echo.Context, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(body)
+	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
+	h := c.Response().Header()
+	h.Set(headerETag, etag)
+	h.Set(echo.HeaderCacheControl, publicCacheControl)
+	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	if etagMatches(c.Request().Header.Get(headerIfNoneMatch), etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.JSONBlob(http.StatusOK, body)
+}
+
+// etagMatches implements If-None-Match's weak comparison over a list of tags, or "*".
+func etagMatches(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	for _, candidate := range strings.Split(header, ",") {
+		candidate = strings.TrimPrefix(strings.TrimSpace(candidate), "W/")
+		if candidate == "*" || candidate == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// versionETag is the ETag of an editable item: its version, quoted.
+func versionETag(version int) string { return `"` + strconv.Itoa(version) + `"` }
+
+// setVersionETag sends the item's version as its ETag, for the next If-Match.
+func setVersionETag(c echo.Context, version int) {
+	c.Response().Header().Set(headerETag, versionETag(version))
+}
+
+// ifMatchVersion reads If-Match: "<version>" (a weak W/ prefix and missing quotes tolerated).
+// Without the header the change is refused with 428, so no client overwrites blindly.
+func ifMatchVersion(c echo.Context) (int, error) {
+	raw := strings.TrimSpace(c.Request().Header.Get(headerIfMatch))
+	if raw == "" {
+		return 0, models.PreconditionRequired()
+	}
+	v := strings.Trim(strings.TrimPrefix(raw, "W/"), `"`)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, models.BadRequest(`If-Match must be the item's version in quotes, e.g. "3"`,
+			models.FieldError{Field: "If-Match", Message: "must be a quoted version number"})
+	}
+	return n, nil
+}

@@ -1,0 +1,50 @@
+package models
+
+import "time"
+
+// Media is an uploaded file: an image or a PDF, kept in storage under Key.
+type Media struct {
+	ID         int64     `json:"id" gorm:"primaryKey"`
+	Key        string    `json:"-" gorm:"size:200;not null;uniqueIndex"`
+	Name       string    `json:"name" gorm:"size:255;not null"`
+	Mime       string    `json:"mime" gorm:"size:100;not null"`
+	Size       int64     `json:"size" gorm:"not null"`
+	Width      int       `json:"width,omitempty"`
+	Height     int       `json:"height,omitempty"`
+	Checksum   string    `json:"-" gorm:"size:64"`
+	UploadedBy *int64    `json:"-"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// URL is where the file is served, under the public base URL.
+func (m Media) URL(baseURL string) string { return baseURL + "/media/" + m.Key }
+
+// Attachment is how content shows a file: API.md's {url, name, mime, size}.
+type Attachment struct {
+	ID   int64  `json:"id"`
+	URL  string `json:"url"`
+	Name string `json:"name"`
+	Mime string `json:"mime"`
+	Size int64  `json:"size"`
+} // @name Attachment
+
+// AttachmentOf is the public view of a media item.
+func AttachmentOf(m Media, baseURL string) Attachment {
+	return Attachment{ID: m.ID, URL: m.URL(baseURL), Name: m.Name, Mime: m.Mime, Size: m.Size}
+}
+
+// Kinds of owners and uses of media, as recorded in media_links.
+const (
+	LinkCover      = "cover"
+	LinkAttachment = "attachment"
+)
+
+// MediaLink records that a piece of content uses a media item, so media still in use cannot be
+// deleted. Every content type writes its links in the same transaction as the content.
+type MediaLink struct {
+	MediaID   int64  `gorm:"not null;index"`
+	OwnerType string `gorm:"primaryKey;size:30"` // "article", "announcement", "document", "submission"
+	OwnerID   int64  `gorm:"primaryKey"`
+	Role      string `gorm:"primaryKey;size:20"` // LinkCover or LinkAttachment
+	Position  int    `gorm:"primaryKey"`
+}

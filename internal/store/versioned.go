@@ -1,0 +1,53 @@
+package store
+
+import (
+	"gorm.io/gorm"
+
+	"github.com/toasoan/toasoan/internal/models"
+)
+
+// updateVersioned applies updates to the row of model with the given id only if its version is
+// still the one the client read, and bumps the version, in a single UPDATE: of two concurrent
+// writers with the same version exactly one wins. Zero rows means the row is gone (not found)
+// or was changed meanwhile (version_mismatch, with the current version).
+func updateVersioned(tx *gorm.DB, model any, what string, id int64, version int, updates map[string]any) error {
+	updates["version"] = gorm.Expr("version + 1")
+	res := tx.Model(model).Where("id = ? AND version = ?", id, version).Updates(updates)
+	if res.Error != nil {
+		if isDuplicate(res.Error) {
+			return models.Conflict("the slug is already taken")
+		}
+		return res.Error
+	}
+	if res.RowsAffected == 1 {
+		return nil
+	}
+	var current int
+	err := tx.Model(model).Where("id = ?", id).Pluck("version", &current).Error
+	if err != nil {
+		return err
+	}
+	if current == 0 {
+		return models.NotFound(what)
+	}
+	return models.VersionMismatch(current)
+}
+
+// deleteVersioned deletes the row only at the version the client read.
+func deleteVersioned(tx *gorm.DB, model any, what string, id int64, version int) error {
+	res := tx.Where("id = ? AND version = ?", id, version).Delete(model)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 1 {
+		return nil
+	}
+	var current int
+	if err := tx.Model(model).Where("id = ?", id).Pluck("version", &current).Error; err != nil {
+		return err
+	}
+	if current == 0 {
+		return models.NotFound(what)
+	}
+	return models.VersionMismatch(current)
+}
