@@ -168,6 +168,9 @@ func (ts *testServer) do(method, path string, body any, as string, headers map[s
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
+	if headers["X-Forwarded-For"] != "" {
+		req.RemoteAddr = "10.255.0.1:40000" // a proxy on the private network, trusted to forward
+	}
 	res := httptest.NewRecorder()
 	ts.ServeHTTP(res, req)
 	return res
