@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"os"
@@ -51,7 +52,11 @@ func Open(ctx context.Context, o OpenOptions) (*gorm.DB, error) {
 		// front so two writers queue on busy_timeout instead of failing with SQLITE_BUSY.
 		dsn := "file:" + o.SQLitePath + "?_txlock=immediate" +
 			"&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-		dialector = sqlite.Open(dsn)
+		sqlDB, err := sql.Open(sqlite.DriverName, dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open SQLite: %w", err)
+		}
+		dialector = sqlite.Dialector{DSN: dsn, Conn: &utcPool{sqlDB}}
 	}
 
 	deadline := time.Now().Add(o.Retry)
