@@ -537,6 +537,68 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/search": {
+            "get": {
+                "description": "Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): \"bao ve an ninh\" finds \"Bảo vệ an ninh\". Every word must match (as the start of a word). Items whose title holds every word come first, then newer before older. Snippets mark hits with \u003cmark\u003e; all other text is HTML-escaped.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "search"
+                ],
+                "summary": "Search published content",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "what to look for (at most 200 characters)",
+                        "name": "q",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "comma-separated kinds: article, document, announcement (default all)",
+                        "name": "type",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page, from 1",
+                        "name": "page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "items per page (default 20, at most 100)",
+                        "name": "per_page",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SearchResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong validator of the body"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not Modified"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/healthz": {
             "get": {
                 "produces": [
@@ -698,6 +760,46 @@ const docTemplate = `{
                 "refresh_token": {
                     "type": "string",
                     "maxLength": 200
+                }
+            }
+        },
+        "SearchResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SearchResult"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "SearchResult": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": "integer"
+                },
+                "published_at": {
+                    "type": "string"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "dai-hoi-dai-bieu-mttq-tinh-gia-lai"
+                },
+                "snippet": {
+                    "type": "string",
+                    "example": "… phong trào toàn dân \u003cmark\u003ebảo vệ an ninh\u003c/mark\u003e Tổ quốc …"
+                },
+                "title": {
+                    "type": "string"
+                },
+                "type": {
+                    "type": "string",
+                    "example": "article"
                 }
             }
         },

@@ -40,6 +40,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodPatch, v1+"/admin/users/:id", s.updateUser, admin)
 
 	s.handle(http.MethodGet, v1+"/categories", s.listCategories, public)
+	s.handle(http.MethodGet, v1+"/search", s.searchAll, public)
 }
 
 // handle registers a route with its access rule.

@@ -1,0 +1,111 @@
+package handlers
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/search"
+	"github.com/toasoan/toasoan/internal/store"
+)
+
+// maxQueryLength is the longest q accepted, in characters.
+const maxQueryLength = 200
+
+// searchResult is one hit of GET /search.
+type searchResult struct {
+	Type        string    `json:"type" example:"article"`
+	ID          int64     `json:"id"`
+	Slug        *string   `json:"slug" example:"dai-hoi-dai-bieu-mttq-tinh-gia-lai"`
+	Title       string    `json:"title"`
+	Snippet     string    `json:"snippet" example:"… phong trào toàn dân <mark>bảo vệ an ninh</mark> Tổ quốc …"`
+	PublishedAt time.Time `json:"published_at"`
+} // @name SearchResult
+
+type searchResponse struct {
+	Data []searchResult `json:"data"`
+	Meta listMeta       `json:"meta"`
+} // @name SearchResponse
+
+var publicSearchKinds = []string{store.KindArticle, store.KindDocument, store.KindAnnouncement}
+
+// searchAll godoc
+//
+//	@Summary		Search published content
+//	@Description	Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): "bao ve an ninh" finds "Bảo vệ an ninh". Every word must match (as the start of a word). Items whose title holds every word come first, then newer before older. Snippets mark hits with <mark>; all other text is HTML-escaped.
+//	@Tags			search
+//	@Produce		json
+//	@Param			q			query		string	true	"what to look for (at most 200 characters)"
+//	@Param			type		query		string	false	"comma-separated kinds: article, document, announcement (default all)"
+//	@Param			page		query		int		false	"page, from 1"
+//	@Param			per_page	query		int		false	"items per page (default 20, at most 100)"
+//	@Success		200			{object}	searchResponse
+//	@Header			200			{string}	ETag	"strong validator of the body"
+//	@Success		304
+//	@Failure		400	{object}	problem
+//	@Router			/api/v1/search [get]
+func (s *Server) searchAll(c echo.Context) error {
+	q := parseQuery(c, append(paginationParams, "q", "type")...)
+	terms := searchTerms(q)
+	page := q.Page()
+	kinds := publicSearchKinds
+	if raw := q.String("type"); raw != "" {
+		kinds = nil
+		for _, k := range strings.Split(raw, ",") {
+			k = strings.TrimSpace(k)
+			if k != store.KindArticle && k != store.KindDocument && k != store.KindAnnouncement {
+				q.fail("type", "must be a comma-separated list of article, document, announcement")
+				break
+			}
+			kinds = append(kinds, k)
+		}
+	}
+	if err := q.Err(); err != nil {
+		return err
+	}
+	hits, total, err := s.store.Search(c.Request().Context(), store.SearchQuery{
+		Terms: terms, Kinds: kinds, Public: true, Now: s.now(), Offset: page.Offset(), Limit: page.PerPage,
+	})
+	if err != nil {
+		return err
+	}
+	query := q.String("q")
+	out := make([]searchResult, len(hits))
+	for i, h := range hits {
+		r := searchResult{Type: h.Kind, ID: h.ItemID, Title: h.Title, PublishedAt: h.SortTime}
+		if h.Slug != "" {
+			slug := h.Slug
+			r.Slug = &slug
+		}
+		text := h.Body
+		if text == "" {
+			text = h.Title
+		}
+		r.Snippet = search.Snippet(text, query, search.DefaultSnippetWidth)
+		out[i] = r
+	}
+	return publicJSON(c, searchResponse{Data: out, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
+}
+
+// searchTerms reads the required q parameter: present, at most maxQueryLength characters and
+// holding at least one word. Query syntax characters are plain text: folding turns them into
+// spaces, and the store quotes every term.
+func searchTerms(q *queryParams) []string {
+	raw := q.String("q")
+	switch {
+	case raw == "":
+		q.fail("q", "is required")
+		return nil
+	case utf8.RuneCountInString(raw) > maxQueryLength:
+		q.fail("q", "must be at most 200 characters")
+		return nil
+	}
+	terms := search.Terms(raw)
+	if len(terms) == 0 {
+		q.fail("q", "must contain at least one letter or digit")
+	}
+	return terms
+}

@@ -1,0 +1,69 @@
+package handlers
+
+import (
+	"context"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/toasoan/toasoan/internal/store"
+	"github.com/toasoan/toasoan/internal/testdb"
+)
+
+func TestSearchEndpoint(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db)
+		ctx := context.Background()
+		now := time.Now().UTC()
+		entries := []store.SearchEntry{
+			{Kind: store.KindArticle, ItemID: 1, Slug: "ky-ket-quy-che", Title: "Ký kết Quy chế phối hợp bảo vệ an ninh Tổ quốc",
+				Body: "Chiều ngày 23/8, hai bên ký kết <Quy chế> phối hợp về phong trào toàn dân bảo vệ an ninh Tổ quốc.", Public: true, SortTime: now.Add(-time.Hour)},
+			{Kind: store.KindDocument, ItemID: 2, Title: "Hướng dẫn bảo vệ an ninh cơ sở", Public: true, SortTime: now.Add(-2 * time.Hour)},
+			{Kind: store.KindAnnouncement, ItemID: 3, Slug: "thong-bao", Title: "Thông báo lịch tiếp công dân", Body: "bảo vệ an ninh", Public: true, SortTime: now},
+			{Kind: store.KindArticle, ItemID: 4, Slug: "nhap", Title: "Bảo vệ an ninh (bản nháp)", Public: false, SortTime: now},
+		}
+		for _, e := range entries {
+			if err := ts.store.Reindex(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		long := strings.Repeat("a", 201)
+		ts.run([]scenario{
+			{name: "without diacritics", method: "GET", path: "/api/v1/search?q=" + url.QueryEscape("bao ve an ninh"), want: 200,
+				fields: map[string]any{"meta.pagination.total": 3, "data.0.type": "article", "data.0.id": 1, "data.0.slug": "ky-ket-quy-che",
+					"data.1.type": "document", "data.1.slug": nil, "data.2.type": "announcement"},
+				check: func(t *testing.T, res *httptest.ResponseRecorder) {
+					snippet := decode[searchResponse](t, res).Data[0].Snippet
+					if !strings.Contains(snippet, "<mark>bảo vệ</mark>") && !strings.Contains(snippet, "<mark>bảo</mark> <mark>vệ</mark>") {
+						t.Errorf("snippet without marked hits: %s", snippet)
+					}
+					if !strings.Contains(snippet, "&lt;Quy chế&gt;") {
+						t.Errorf("snippet not escaped: %s", snippet)
+					}
+					if res.Header().Get("ETag") == "" || !strings.HasPrefix(res.Header().Get("Cache-Control"), "public") {
+						t.Errorf("public caching headers missing: %v", res.Header())
+					}
+				}},
+			{name: "upper case with diacritics", method: "GET", path: "/api/v1/search?q=" + url.QueryEscape("BẢO VỆ AN NINH") + "&type=document", want: 200,
+				fields: map[string]any{"meta.pagination.total": 1, "data.0.id": 2}},
+			{name: "pagination", method: "GET", path: "/api/v1/search?q=an+ninh&per_page=2&page=2", want: 200,
+				fields: map[string]any{"meta.pagination.total": 3, "meta.pagination.prev": 1, "data.0.type": "announcement"}},
+			{name: "syntax characters are text", method: "GET", path: "/api/v1/search?q=" + url.QueryEscape(`"an ninh" & !bao | ve:* (NEAR) '--`), want: 200},
+			{name: "empty q", method: "GET", path: "/api/v1/search?q=", want: 400, fields: map[string]any{"errors.0.field": "q"}},
+			{name: "missing q", method: "GET", path: "/api/v1/search", want: 400, fields: map[string]any{"errors.0.field": "q"}},
+			{name: "only punctuation", method: "GET", path: "/api/v1/search?q=" + url.QueryEscape("?!…"), want: 400, fields: map[string]any{"errors.0.field": "q"}},
+			{name: "too long", method: "GET", path: "/api/v1/search?q=" + long, want: 400, fields: map[string]any{"errors.0.field": "q"}},
+			{name: "bad type", method: "GET", path: "/api/v1/search?q=an&type=article,user", want: 400, fields: map[string]any{"errors.0.field": "type"}},
+			{name: "unknown parameter", method: "GET", path: "/api/v1/search?q=an&sort=new", want: 400, fields: map[string]any{"errors.0.field": "sort"}},
+		})
+		first := ts.do("GET", "/api/v1/search?q=an+ninh", nil, "", nil)
+		again := ts.do("GET", "/api/v1/search?q=an+ninh", nil, "", map[string]string{"If-None-Match": first.Header().Get("ETag")})
+		if again.Code != 304 || again.Body.Len() != 0 {
+			t.Errorf("If-None-Match: %d with %d bytes", again.Code, again.Body.Len())
+		}
+	})
+}

@@ -1,0 +1,203 @@
+package store_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/toasoan/toasoan/internal/search"
+	"github.com/toasoan/toasoan/internal/store"
+	"github.com/toasoan/toasoan/internal/testdb"
+)
+
+var t0 = time.Date(2026, 8, 23, 7, 0, 0, 0, time.UTC)
+
+func publicEntry(kind string, id int64, title, body string, at time.Time) store.SearchEntry {
+	return store.SearchEntry{Kind: kind, ItemID: id, Slug: search.Slugify(title), Title: title, Body: body, Public: true, SortTime: at}
+}
+
+func find(t *testing.T, st *store.Store, q string, kinds ...string) []string {
+	t.Helper()
+	if len(kinds) == 0 {
+		kinds = []string{store.KindArticle, store.KindDocument, store.KindAnnouncement}
+	}
+	hits, total, err := st.Search(context.Background(), store.SearchQuery{
+		Terms: search.Terms(q), Kinds: kinds, Public: true, Now: t0.Add(24 * time.Hour), Limit: 100,
+	})
+	if err != nil {
+		t.Fatalf("search %q: %v", q, err)
+	}
+	if int(total) != len(hits) {
+		t.Fatalf("search %q: total %d but %d hits", q, total, len(hits))
+	}
+	out := make([]string, len(hits))
+	for i, h := range hits {
+		out[i] = fmt.Sprintf("%s:%d", h.Kind, h.ItemID)
+	}
+	return out
+}
+
+// Every case of the shared fixture, on both databases: found exactly when it must match.
+func TestSearchFixtureCases(t *testing.T) {
+	f, err := os.Open("../../../shared/fixtures/search-cases.tsv")
+	if err != nil {
+		t.Fatalf("fixture: %v", err)
+	}
+	defer f.Close()
+	type tc struct{ query, text, match string }
+	var cases []tc
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		if len(cols) == 3 {
+			cases = append(cases, tc{cols[0], cols[1], cols[2]})
+		}
+	}
+	if len(cases) < 10 {
+		t.Fatalf("only %d fixture cases", len(cases))
+	}
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		st := store.New(db)
+		ctx := context.Background()
+		for i, c := range cases {
+			id := int64(i + 1)
+			// The text as a body under an unrelated title, and as a title with no body.
+			if err := st.Reindex(ctx, publicEntry(store.KindArticle, id, "Bản tin", c.text, t0)); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Reindex(ctx, publicEntry(store.KindDocument, id, c.text, "", t0)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, c := range cases {
+			got := find(t, st, c.query)
+			for _, item := range []string{fmt.Sprintf("article:%d", i+1), fmt.Sprintf("document:%d", i+1)} {
+				if slices.Contains(got, item) != (c.match == "yes") {
+					t.Errorf("%q in %q (%s): found=%v, want match=%s", c.query, c.text, item, !(c.match == "yes"), c.match)
+				}
+			}
+			if (c.match == "yes") != search.Matches(c.query, c.text) {
+				t.Errorf("search.Matches disagrees with the fixture on %q / %q", c.query, c.text)
+			}
+		}
+	})
+}
+
+var sampleTitles = []string{
+	"MTTQ Việt Nam Thành phố Hồ Chí Minh và Công an Thành phố ký kết Quy chế phối hợp",
+	"Đại hội đại biểu Ủy ban MTTQ Việt Nam tỉnh Gia Lai lần thứ XI",
+	"Đại hội đại biểu Mặt trận Tổ quốc Việt Nam tỉnh Yên Bái lần thứ XVI",
+	"Vĩnh Long: Vận động Quỹ Vì người nghèo các cấp được hơn 17,9 tỷ đồng",
+	"Thanh Hoá phát động phong trào toàn dân bảo vệ an ninh Tổ quốc",
+	"Đồng chí Đỗ Văn Chiến thăm và làm việc tại xã Hiệp Phước",
+	"Hướng dẫn tổ chức Ngày hội Đại đoàn kết toàn dân tộc",
+	"Kế hoạch giám sát và phản biện xã hội năm 2026",
+}
+
+var sampleBodies = []string{
+	"Phối hợp tuyên truyền, vận động nâng cao nhận thức cho đoàn viên, hội viên và các tầng lớp Nhân dân.",
+	"Ban Thường trực Ủy ban Mặt trận Tổ quốc Việt Nam Thành phố và Công an Thành phố ký kết Quy chế phối hợp về đẩy mạnh phong trào toàn dân bảo vệ an ninh Tổ quốc.",
+	"Đồng chí Đỗ Văn Chiến, Ủy viên Bộ Chính trị, Bí thư Trung ương Đảng, Chủ tịch Ủy ban Trung ương MTTQ Việt Nam.",
+	"Góp phần giữ vững an ninh chính trị, trật tự an toàn xã hội trên địa bàn Thành phố.",
+	"",
+}
+
+func seedSample(t *testing.T, st *store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	kinds := []string{store.KindArticle, store.KindDocument, store.KindAnnouncement}
+	for i := 0; i < 60; i++ {
+		e := publicEntry(kinds[i%3], int64(i+1), sampleTitles[i%len(sampleTitles)], sampleBodies[i%len(sampleBodies)], t0.Add(-time.Duration(i%17)*time.Hour))
+		if i%11 == 5 {
+			e.Public = false
+		}
+		if i%13 == 7 {
+			future := t0.Add(48 * time.Hour)
+			e.PublicFrom = &future
+		}
+		if err := st.Reindex(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+var sampleQueries = []string{
+	"bao ve an ninh", "Bảo vệ AN NINH", "dai hoi", "Đỗ", "do van chien", "thanh hoa", "Thanh Hóa", "THANH HOÁ",
+	"quy vi nguoi ngheo", "17", "ky ket quy che", "mat tran to quoc", "an", "hiep phuoc nha be", "2026",
+	`"an ninh" OR *`, "an:* & !ninh", "NEAR(an ninh)", "an' OR '1'='1", `\" ; DROP TABLE search_index; --`,
+}
+
+// The two databases return the same items in the same order for the same data.
+func TestSearchSameOnBothDatabases(t *testing.T) {
+	sqlite := store.New(testdb.New(t, store.SQLite))
+	postgres := store.New(testdb.New(t, store.Postgres))
+	seedSample(t, sqlite)
+	seedSample(t, postgres)
+	found := 0
+	for _, q := range sampleQueries {
+		if len(search.Terms(q)) == 0 {
+			continue
+		}
+		a, b := find(t, sqlite, q), find(t, postgres, q)
+		if !slices.Equal(a, b) {
+			t.Errorf("%q:\n sqlite   %v\n postgres %v", q, a, b)
+		}
+		found += len(a)
+	}
+	if found == 0 {
+		t.Fatal("no query found anything: the comparison proves nothing")
+	}
+}
+
+func TestSearchRankingVisibilityAndUpdates(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		st := store.New(db)
+		ctx := context.Background()
+		must := func(e store.SearchEntry) {
+			t.Helper()
+			if err := st.Reindex(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(publicEntry(store.KindArticle, 1, "Tin vắn", "Phong trào bảo vệ an ninh Tổ quốc", t0))        // body only, newest
+		must(publicEntry(store.KindArticle, 2, "Bảo vệ an ninh Tổ quốc", "", t0.Add(-2*time.Hour)))        // title, older
+		must(publicEntry(store.KindArticle, 3, "Toàn dân bảo vệ an ninh", "nội dung", t0.Add(-time.Hour))) // title, newer
+		must(publicEntry(store.KindArticle, 4, "An ninh trật tự", "bảo vệ", t0.Add(time.Hour)))            // terms split: body tier
+		draft := publicEntry(store.KindArticle, 5, "Bảo vệ an ninh (bản nháp)", "", t0)                    // not public
+		draft.Public = false
+		must(draft)
+		later := t0.Add(48 * time.Hour)
+		scheduled := publicEntry(store.KindArticle, 6, "Bảo vệ an ninh sắp đăng", "", t0)
+		scheduled.PublicFrom = &later
+		must(scheduled)
+		ended := publicEntry(store.KindAnnouncement, 7, "Bảo vệ an ninh hết hạn", "", t0)
+		past := t0.Add(-time.Minute)
+		ended.PublicUntil = &past
+		must(ended)
+
+		got := find(t, st, "bao ve an ninh")
+		want := []string{"article:3", "article:2", "article:4", "article:1"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("ranking: got %v, want %v", got, want)
+		}
+		// An edit re-indexes; a removal un-indexes.
+		must(publicEntry(store.KindArticle, 2, "Tin khác hẳn", "", t0.Add(-2*time.Hour)))
+		if got := find(t, st, "bao ve an ninh"); slices.Contains(got, "article:2") {
+			t.Fatalf("stale index after an edit: %v", got)
+		}
+		if got := find(t, st, "tin khac"); !slices.Contains(got, "article:2") {
+			t.Fatalf("edit not indexed: %v", got)
+		}
+		if got := find(t, st, "bao ve", store.KindAnnouncement); len(got) != 0 {
+			t.Fatalf("kind filter or expiry ignored: %v", got)
+		}
+	})
+}
