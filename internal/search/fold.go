@@ -318,12 +318,16 @@ outer:
 }
 
 // Matches reports whether text is a hit for query: every term of
-// Terms(query) is a prefix of some word of Fold(text). A query without
-// terms matches nothing.
+// Terms(query) is a word of Fold(text), except the last, which may also be
+// the start of a word, so a query matches while it is being typed
+// ("nguoi ngh" finds "người nghèo"). A query without terms matches nothing.
 //
-// The SQL equivalent over a column folded = Fold(text) is, for each term,
-// (' ' || folded) LIKE '% ' || term || '%' (with LIKE wildcards in the term
-// escaped), all terms ANDed.
+// Whole words for all but the last term keep an indexed search precise and
+// fast: a one-letter prefix in the middle of a query would otherwise match
+// most of the corpus. The SQL equivalent over a column folded = Fold(text)
+// is (' ' || folded || ' ') LIKE '% ' || term || ' %' for each term but the
+// last, and (' ' || folded) LIKE '% ' || term || '%' for the last (with LIKE
+// wildcards escaped), all ANDed.
 func Matches(query, text string) bool {
 	terms := Terms(query)
 	if len(terms) == 0 {
@@ -338,12 +342,18 @@ func MatchesFolded(terms []string, folded string) bool {
 	if len(terms) == 0 {
 		return false
 	}
-	for _, t := range terms {
-		if !hasWordPrefix(folded, t) {
+	last := len(terms) - 1
+	for i, t := range terms {
+		if i < last && !hasWord(folded, t) || i == last && !hasWordPrefix(folded, t) {
 			return false
 		}
 	}
 	return true
+}
+
+// hasWord reports whether term occurs in folded as a whole word.
+func hasWord(folded, term string) bool {
+	return term != "" && strings.Contains(" "+folded+" ", " "+term+" ")
 }
 
 // hasWordPrefix reports whether term occurs in folded at a word start.

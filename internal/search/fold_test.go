@@ -279,10 +279,10 @@ func literalMatches(query, text string) bool {
 		return false
 	}
 	words := strings.Fields(Fold(text))
-	for _, t := range terms {
+	for i, t := range terms {
 		found := false
 		for _, w := range words {
-			if strings.HasPrefix(w, t) {
+			if w == t || i == len(terms)-1 && strings.HasPrefix(w, t) {
 				found = true
 				break
 			}
@@ -351,7 +351,9 @@ func TestMatches(t *testing.T) {
 		{"vinh long", true},
 		{"VĨNH LONG", true},
 		{"vĩnh", true},
-		{"vin lon", true},     // word prefixes
+		{"vinh lon", true},  // the last term may be a word's start
+		{"vin long", false}, // the others are whole words
+		{"vin lon", false},
 		{"inh", false},        // not at a word start
 		{"ong", false},        // "long", "dong" contain it, but not as prefix
 		{"nguoi ngheo", true}, // order and adjacency do not matter
@@ -380,8 +382,11 @@ func TestMatches(t *testing.T) {
 	if MatchesFolded(nil, "abc") {
 		t.Error("MatchesFolded(nil) = true")
 	}
-	if !MatchesFolded([]string{"ab", "ba"}, "xab ab bab ba") {
+	if !MatchesFolded([]string{"ab", "ba"}, "xab ab bab bac") {
 		t.Error("MatchesFolded missed a later word-start occurrence")
+	}
+	if MatchesFolded([]string{"ab", "ba"}, "abc bab ba") {
+		t.Error("MatchesFolded took a prefix for a whole word before the last term")
 	}
 	if MatchesFolded([]string{"ab"}, "xab bab") {
 		t.Error("MatchesFolded matched inside words")

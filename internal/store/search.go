@@ -91,80 +91,132 @@ type SearchHit struct {
 	InTitle  bool
 }
 
-// Search returns the items matching every term as a word prefix, ranked: items whose title
-// holds every term first, then newer before older. It runs two queries (count and page),
-// identical in meaning on both databases.
+// MaxSearchResults caps how many matches a search counts and pages through. Counting every
+// match of a common word costs as much as reading them all; like the big search APIs, toasoan
+// stops counting here and asks for a more precise query instead.
+const MaxSearchResults = 1000
+
+// Search returns the items matching the terms (search.Matches: whole words, the last also as
+// a word's start), ranked: items whose title matches first, then the rest, each tier newer
+// before older. Each tier is read in index order with a LIMIT and counted up to
+// MaxSearchResults, so a common word costs little more than a rare one. The meaning is
+// identical on both databases.
 func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int64, error) {
-	db := s.db.WithContext(ctx)
-	match, matchArgs := s.matchClause(q.Terms)
-	where := []string{match, "si.kind IN ?"}
-	args := append(matchArgs, q.Kinds)
-	if q.Public {
-		now := q.Now.UTC()
-		where = append(where, "si.public = ?", "(si.public_from IS NULL OR si.public_from <= ?)", "(si.public_until IS NULL OR si.public_until > ?)")
-		args = append(args, true, now, now)
-	}
-	from := "search_index si"
-	if s.Dialect() == SQLite {
-		from = "search_index si JOIN search_fts ON search_fts.rowid = si.id"
-	}
-	cond := strings.Join(where, " AND ")
-
-	var total int64
-	if err := db.Raw("SELECT COUNT(*) FROM "+from+" WHERE "+cond, args...).Scan(&total).Error; err != nil {
+	titleTier, restTier := s.searchTiers(ctx, q)
+	titleCount, err := cappedCount(titleTier, MaxSearchResults)
+	if err != nil {
 		return nil, 0, err
 	}
-	if total == 0 || q.Offset >= int(total) {
-		return []SearchHit{}, total, nil
-	}
-	inTitle, titleArgs := titleClause(q.Terms)
-	sql := "SELECT si.kind, si.item_id, si.slug, si.title, si.body, si.sort_time, " + inTitle + " AS in_title" +
-		" FROM " + from + " WHERE " + cond +
-		" ORDER BY in_title DESC, si.sort_time DESC, si.kind, si.item_id DESC LIMIT ? OFFSET ?"
-	all := append(append(titleArgs, args...), q.Limit, q.Offset)
-	var hits []SearchHit
-	if err := db.Raw(sql, all...).Scan(&hits).Error; err != nil {
+	restCount, err := cappedCount(restTier, MaxSearchResults-titleCount)
+	if err != nil {
 		return nil, 0, err
 	}
-	return hits, total, nil
-}
-
-// SearchMatchIDs is a subquery of the ids of items of one kind matching every term, for the
-// q filter of lists: WHERE id IN (?).
-func (s *Store) SearchMatchIDs(kind string, terms []string) *gorm.DB {
-	match, args := s.matchClause(terms)
-	from := "search_index si"
-	if s.Dialect() == SQLite {
-		from = "search_index si JOIN search_fts ON search_fts.rowid = si.id"
-	}
-	return s.db.Raw("SELECT si.item_id FROM "+from+" WHERE si.kind = ? AND "+match, append([]any{kind}, args...)...)
-}
-
-// matchClause is the indexed full-text condition: every term as a word prefix.
-func (s *Store) matchClause(terms []string) (string, []any) {
-	if s.Dialect() == Postgres {
-		parts := make([]string, len(terms))
-		for i, t := range terms {
-			parts[i] = "'" + strings.ReplaceAll(strings.ReplaceAll(t, `\`, `\\`), "'", "''") + "':*"
+	total := titleCount + restCount
+	end := min(q.Offset+q.Limit, total)
+	hits := []SearchHit{}
+	if q.Offset < titleCount {
+		page, err := searchPage(titleTier, true, q.Offset, min(end, titleCount)-q.Offset)
+		if err != nil {
+			return nil, 0, err
 		}
-		return "si.tsv @@ to_tsquery('simple', ?)", []any{strings.Join(parts, " & ")}
+		hits = append(hits, page...)
 	}
+	if end > titleCount {
+		from := max(q.Offset-titleCount, 0)
+		page, err := searchPage(restTier, false, from, end-titleCount-from)
+		if err != nil {
+			return nil, 0, err
+		}
+		hits = append(hits, page...)
+	}
+	return hits, int64(total), nil
+}
+
+// searchTiers are the visible items of the query's kinds whose title matches, and those that
+// match only in the body.
+func (s *Store) searchTiers(ctx context.Context, q SearchQuery) (title, rest *gorm.DB) {
+	scope := func() *gorm.DB {
+		db := s.db.WithContext(ctx).Table("search_index si").Where("si.kind IN ?", q.Kinds)
+		if q.Public {
+			now := q.Now.UTC()
+			db = db.Where("si.public = ?", true).
+				Where("si.public_from IS NULL OR si.public_from <= ?", now).
+				Where("si.public_until IS NULL OR si.public_until > ?", now)
+		}
+		return db
+	}
+	if s.Dialect() == Postgres {
+		tsq := tsquery(q.Terms)
+		title = scope().Where("si.title_tsv @@ to_tsquery('simple', ?)", tsq)
+		rest = scope().Where("si.tsv @@ to_tsquery('simple', ?) AND NOT si.title_tsv @@ to_tsquery('simple', ?)", tsq, tsq)
+		return title, rest
+	}
+	expr := ftsQuery(q.Terms)
+	fts := "JOIN search_fts ON search_fts.rowid = si.id"
+	title = scope().Joins(fts).Where("search_fts MATCH ?", "title_folded : ("+expr+")")
+	rest = scope().Joins(fts).Where("search_fts MATCH ?", "("+expr+") NOT (title_folded : ("+expr+"))")
+	return title, rest
+}
+
+// cappedCount counts the rows of q, stopping at limit.
+func cappedCount(q *gorm.DB, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, nil
+	}
+	var n int
+	err := q.Session(&gorm.Session{}).Raw("SELECT COUNT(*) FROM (?) capped",
+		q.Session(&gorm.Session{}).Select("1").Limit(limit)).Scan(&n).Error
+	return n, err
+}
+
+func searchPage(q *gorm.DB, inTitle bool, offset, limit int) ([]SearchHit, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var hits []SearchHit
+	err := q.Session(&gorm.Session{}).
+		Select("si.kind, si.item_id, si.slug, si.title, si.body, si.sort_time").
+		Order("si.sort_time DESC, si.kind, si.item_id DESC").
+		Offset(offset).Limit(limit).Scan(&hits).Error
+	for i := range hits {
+		hits[i].InTitle = inTitle
+	}
+	return hits, err
+}
+
+// SearchMatchIDs is a subquery of the ids of items of one kind matching the terms, for the q
+// filter of lists: WHERE id IN (?).
+func (s *Store) SearchMatchIDs(kind string, terms []string) *gorm.DB {
+	if s.Dialect() == Postgres {
+		return s.db.Raw("SELECT item_id FROM search_index WHERE kind = ? AND tsv @@ to_tsquery('simple', ?)", kind, tsquery(terms))
+	}
+	return s.db.Raw("SELECT si.item_id FROM search_index si JOIN search_fts ON search_fts.rowid = si.id WHERE si.kind = ? AND search_fts MATCH ?",
+		kind, ftsQuery(terms))
+}
+
+// tsquery is PostgreSQL's form of the terms: whole words, the last also as a prefix. Each is
+// quoted, so no character of the user's text is query syntax.
+func tsquery(terms []string) string {
 	parts := make([]string, len(terms))
 	for i, t := range terms {
-		parts[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"*`
+		parts[i] = "'" + strings.ReplaceAll(strings.ReplaceAll(t, `\`, `\\`), "'", "''") + "'"
+		if i == len(terms)-1 {
+			parts[i] += ":*"
+		}
 	}
-	return "search_fts MATCH ?", []any{strings.Join(parts, " AND ")}
+	return strings.Join(parts, " & ")
 }
 
-// titleClause is true when the title holds every term as a word prefix: the first rank tier.
-func titleClause(terms []string) (string, []any) {
-	conds := make([]string, len(terms))
-	args := make([]any, len(terms))
+// ftsQuery is the same for SQLite's FTS5.
+func ftsQuery(terms []string) string {
+	parts := make([]string, len(terms))
 	for i, t := range terms {
-		conds[i] = `(' ' || si.title_folded) LIKE ? ESCAPE '\'`
-		args[i] = "% " + likeEscape(t) + "%"
+		parts[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
+		if i == len(terms)-1 {
+			parts[i] += "*"
+		}
 	}
-	return "(CASE WHEN " + strings.Join(conds, " AND ") + " THEN 1 ELSE 0 END)", args
+	return strings.Join(parts, " AND ")
 }
 
 // Reindex writes an item's search entry on its own, outside any other write (for re-indexing
