@@ -28,6 +28,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/toasoan/toasoan/internal/config"
 	"github.com/toasoan/toasoan/internal/handlers"
 	"github.com/toasoan/toasoan/internal/migrations"
@@ -108,7 +110,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger) error {
-	srv := handlers.NewServer(handlers.Deps{Config: cfg, Store: st, Logger: log})
+	deps := handlers.Deps{Config: cfg, Store: st, Logger: log}
+	if cfg.RedisURL != "" {
+		client, err := openRedis(ctx, cfg.RedisURL)
+		if err != nil {
+			return err
+		}
+		defer client.Close()
+		deps.Redis = client
+	}
+	srv := handlers.NewServer(deps)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -140,6 +151,22 @@ func serveUntilDone(ctx context.Context, httpServer *http.Server, ln net.Listene
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// openRedis connects to the Redis that holds shared rate limits, failing fast when it is down.
+func openRedis(ctx context.Context, url string) (*redis.Client, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("TOASOAN_REDIS_URL: %w", err)
+	}
+	client := redis.NewClient(opts)
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := client.Ping(pingCtx).Err(); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("redis at TOASOAN_REDIS_URL not reachable: %w", err)
+	}
+	return client, nil
 }
 
 func closeDB(st *store.Store, log *slog.Logger) {

@@ -64,6 +64,7 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 		{"unreachable database", map[string]string{
 			"TOASOAN_DATABASE_URL": "postgres://postgres@127.0.0.1:1/none?sslmode=disable&connect_timeout=1", "TOASOAN_DATABASE_WAIT": "1s",
 		}, "database not reachable"},
+		{"unreachable redis", map[string]string{"TOASOAN_REDIS_URL": "redis://127.0.0.1:1/0", "TOASOAN_ADDR": "127.0.0.1:0"}, "redis at TOASOAN_REDIS_URL not reachable"},
 		{"unknown command", nil, "unknown command"},
 	}
 	for _, tc := range cases {

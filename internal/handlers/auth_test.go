@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/auth"
@@ -357,5 +360,45 @@ func TestAccessRules(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Two replicas sharing Redis share the login throttle: failures on one count on the other.
+func TestLoginThrottlingSharedThroughRedis(t *testing.T) {
+	url := os.Getenv("TOASOAN_TEST_REDIS_URL")
+	if url == "" {
+		if os.Getenv("TOASOAN_TEST_REQUIRE_POSTGRES") == "1" {
+			t.Fatal("TOASOAN_TEST_REDIS_URL is not set")
+		}
+		t.Skip("Redis tests skipped: set TOASOAN_TEST_REDIS_URL=redis://… to run them")
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := redis.NewClient(opts)
+	defer client.Close()
+	db := testdb.New(t, "sqlite")
+	first := newTestServer(t, db)
+	email := "replica-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "@mattran.org.vn"
+	first.createUser(email, models.RoleAuthor)
+	first.Server = NewServer(Deps{Config: first.cfg, Store: first.store, HashParams: testHashParams, Redis: client})
+	second := newTestServer(t, db)
+	second.Server = NewServer(Deps{Config: second.cfg, Store: second.store, HashParams: testHashParams, Redis: client})
+	defer client.Del(context.Background(), "toasoan:ratelimit:login:login:account:"+email)
+
+	for i := range loginMaxFailures {
+		ts := first
+		if i%2 == 1 {
+			ts = second
+		}
+		ip := map[string]string{"X-Forwarded-For": "10.1.2." + strconv.Itoa(i)}
+		if res := ts.do("POST", "/api/v1/auth/login", map[string]string{"email": email, "password": "wrong password!"}, "", ip); res.Code != 401 {
+			t.Fatalf("failure %d: %d", i, res.Code)
+		}
+	}
+	res := second.do("POST", "/api/v1/auth/login", map[string]string{"email": email, "password": testPassword}, "", map[string]string{"X-Forwarded-For": "10.1.3.1"})
+	if res.Code != 429 || res.Header().Get("Retry-After") == "" {
+		t.Fatalf("after failures spread over two replicas: %d, Retry-After %q", res.Code, res.Header().Get("Retry-After"))
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/toasoan/toasoan/internal/auth"
 	"github.com/toasoan/toasoan/internal/config"
@@ -31,6 +32,8 @@ type Deps struct {
 	Now      func() time.Time     // nil: time.Now
 	// HashParams is the password hashing cost; zero: auth.DefaultHashParams. Tests lower it.
 	HashParams auth.HashParams
+	// Redis, when set, holds the rate-limit counters so every replica shares them.
+	Redis *redis.Client
 }
 
 // Server is the HTTP API.
@@ -48,6 +51,7 @@ type Server struct {
 	hashParams    auth.HashParams
 	dummyHash     string            // verified against when an email is unknown, to equalise timing
 	loginFailures ratelimit.Counter // failed logins per account and per IP
+	redis         *redis.Client
 }
 
 // NewServer builds the Echo instance with its middleware and every route.
@@ -87,11 +91,12 @@ func NewServer(d Deps) *Server {
 		metrics:  newMetrics(d.Registry),
 		gatherer: d.Registry,
 
-		tokens:        auth.NewTokens(d.Config.JWTSecret, d.Config.JWTPreviousSecret, d.Now),
-		hashParams:    d.HashParams,
-		dummyHash:     dummyHash,
-		loginFailures: ratelimit.NewMemory(loginWindow, d.Now),
+		tokens:     auth.NewTokens(d.Config.JWTSecret, d.Config.JWTPreviousSecret, d.Now),
+		hashParams: d.HashParams,
+		dummyHash:  dummyHash,
+		redis:      d.Redis,
 	}
+	s.loginFailures = s.newCounter("login", loginWindow)
 	if sqlDB, err := d.Store.DB().DB(); err == nil {
 		d.Registry.MustRegister(collectors.NewDBStatsCollector(sqlDB, "toasoan"))
 	}
@@ -146,6 +151,15 @@ func NewServer(d Deps) *Server {
 
 	s.routes()
 	return s
+}
+
+// newCounter makes a rate-limit counter: in Redis when configured (shared by replicas), in
+// memory otherwise.
+func (s *Server) newCounter(name string, window time.Duration) ratelimit.Counter {
+	if s.redis != nil {
+		return ratelimit.NewRedis(s.redis, "toasoan:ratelimit:"+name+":", window, s.now)
+	}
+	return ratelimit.NewMemory(window, s.now)
 }
 
 // ServeHTTP lets the server be used as an http.Handler (and by httptest).

@@ -1,0 +1,61 @@
+package ratelimit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Shared counting needs a Redis: TOASOAN_TEST_REDIS_URL (CI sets it to the local one).
+func TestRedisCounter(t *testing.T) {
+	url := os.Getenv("TOASOAN_TEST_REDIS_URL")
+	if url == "" {
+		if os.Getenv("TOASOAN_TEST_REQUIRE_POSTGRES") == "1" {
+			t.Fatal("TOASOAN_TEST_REDIS_URL is not set")
+		}
+		t.Skip("Redis tests skipped: set TOASOAN_TEST_REDIS_URL=redis://… to run them")
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := redis.NewClient(opts)
+	defer client.Close()
+	ctx := context.Background()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	prefix := "toasoan-test:" + hex.EncodeToString(b) + ":"
+	now := time.Now()
+	// Two counters on the same Redis stand for two replicas.
+	a := NewRedis(client, prefix, 300*time.Millisecond, time.Now)
+	other := NewRedis(client, prefix, 300*time.Millisecond, time.Now)
+
+	if n, _, err := a.Peek(ctx, "k"); n != 0 || err != nil {
+		t.Fatalf("Peek empty: %d %v", n, err)
+	}
+	for i := 1; i <= 3; i++ {
+		n, reset, err := a.Add(ctx, "k")
+		if err != nil || n != i || reset.Before(now) || reset.After(now.Add(time.Second)) {
+			t.Fatalf("Add %d: %d %v %v", i, n, reset, err)
+		}
+	}
+	if n, _, _ := other.Add(ctx, "k"); n != 4 {
+		t.Fatalf("the other replica counted %d, want 4", n)
+	}
+	time.Sleep(400 * time.Millisecond) // the window passes
+	if n, _, _ := a.Peek(ctx, "k"); n != 0 {
+		t.Fatalf("count after the window: %d", n)
+	}
+	a.Add(ctx, "k")
+	if err := other.Reset(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := a.Peek(ctx, "k"); n != 0 {
+		t.Fatalf("count after reset: %d", n)
+	}
+}
