@@ -402,3 +402,19 @@ func TestLoginThrottlingSharedThroughRedis(t *testing.T) {
 		t.Fatalf("after failures spread over two replicas: %d, Retry-After %q", res.Code, res.Header().Get("Retry-After"))
 	}
 }
+
+func TestAuditLogEndpoint(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		ts.do("POST", "/api/v1/auth/login", map[string]string{"email": "editor@mattran.org.vn", "password": "not the password"}, "", nil)
+		editorID := strconv.FormatInt(ts.ids["editor"], 10)
+		ts.run([]scenario{
+			{name: "failed logins", method: "GET", path: "/api/v1/admin/audit-log?action=auth.login_failed", as: "admin", want: 200,
+				fields: map[string]any{"meta.pagination.total": 1, "data.0.action": "auth.login_failed", "data.0.actor_id": ts.ids["editor"]}},
+			{name: "by actor, newest first", method: "GET", path: "/api/v1/admin/audit-log?actor=" + editorID, as: "admin", want: 200,
+				fields: map[string]any{"meta.pagination.total": 2, "data.0.action": "auth.login_failed", "data.1.action": "auth.login"}},
+			{name: "bad actor", method: "GET", path: "/api/v1/admin/audit-log?actor=x", as: "admin", want: 400, fields: map[string]any{"errors.0.field": "actor"}},
+			{name: "editors may not read it", method: "GET", path: "/api/v1/admin/audit-log", as: "editor", want: 403},
+		})
+	})
+}

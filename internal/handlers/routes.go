@@ -38,6 +38,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, v1+"/admin/users", s.createUser, admin)
 	s.handle(http.MethodGet, v1+"/admin/users/:id", s.getUser, admin)
 	s.handle(http.MethodPatch, v1+"/admin/users/:id", s.updateUser, admin)
+	s.handle(http.MethodGet, v1+"/admin/audit-log", s.listAudit, admin)
 
 	s.handle(http.MethodGet, v1+"/categories", s.listCategories, public)
 	s.handle(http.MethodGet, v1+"/search", s.searchAll, public)

@@ -266,13 +266,30 @@ func (s *Store) Audit(ctx context.Context, e models.AuditEntry) error {
 	return s.db.WithContext(ctx).Create(&e).Error
 }
 
-// AuditEntries returns the newest audit entries first, optionally of one action.
-func (s *Store) AuditEntries(ctx context.Context, action string, p models.Page) ([]models.AuditEntry, int64, error) {
-	var out []models.AuditEntry
+// AuditFilter narrows the audit log; zero values do not filter.
+type AuditFilter struct {
+	Action     string
+	ActorID    int64
+	TargetType string
+	TargetID   string
+}
+
+// AuditEntries returns the newest audit entries first, and the total.
+func (s *Store) AuditEntries(ctx context.Context, f AuditFilter, p models.Page) ([]models.AuditEntry, int64, error) {
+	out := []models.AuditEntry{}
 	var total int64
 	q := s.db.WithContext(ctx).Model(&models.AuditEntry{})
-	if action != "" {
-		q = q.Where("action = ?", action)
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
+	}
+	if f.ActorID != 0 {
+		q = q.Where("actor_id = ?", f.ActorID)
+	}
+	if f.TargetType != "" {
+		q = q.Where("target_type = ?", f.TargetType)
+	}
+	if f.TargetID != "" {
+		q = q.Where("target_id = ?", f.TargetID)
 	}
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, err

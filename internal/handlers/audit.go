@@ -1,0 +1,47 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/store"
+)
+
+type auditListResponse struct {
+	Data []models.AuditEntry `json:"data"`
+	Meta listMeta            `json:"meta"`
+} // @name AuditList
+
+// listAudit godoc
+//
+//	@Summary		The audit log
+//	@Description	Who did what to which item, when and from which IP; newest first.
+//	@Tags			audit
+//	@Produce		json
+//	@Param			action		query		string	false	"e.g. auth.login_failed, user.update, article.publish"
+//	@Param			actor		query		int		false	"user id of who did it"
+//	@Param			target_type	query		string	false	"e.g. user, article"
+//	@Param			target_id	query		string	false	"id of the item"
+//	@Param			page		query		int		false	"page, from 1"
+//	@Param			per_page	query		int		false	"items per page (default 20, at most 100)"
+//	@Success		200			{object}	auditListResponse
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/audit-log [get]
+func (s *Server) listAudit(c echo.Context) error {
+	q := parseQuery(c, append(paginationParams, "action", "actor", "target_type", "target_id")...)
+	f := store.AuditFilter{Action: q.String("action"), ActorID: q.ID("actor"), TargetType: q.String("target_type"), TargetID: q.String("target_id")}
+	page := q.Page()
+	if err := q.Err(); err != nil {
+		return err
+	}
+	entries, total, err := s.store.AuditEntries(c.Request().Context(), f, page)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, auditListResponse{Data: entries, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
+}
