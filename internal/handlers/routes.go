@@ -40,6 +40,16 @@ func (s *Server) routes() {
 	s.handle(http.MethodPatch, v1+"/admin/users/:id", s.updateUser, admin)
 
 	s.handle(http.MethodGet, v1+"/categories", s.listCategories, public)
+
+	// Announcements and the documents registry.
+	editors := auth.Roles(models.RoleAdmin, models.RoleEditor)
+	s.handle(http.MethodGet, v1+"/announcements", s.listActiveAnnouncements, public)
+	s.handle(http.MethodGet, v1+"/announcements/:slug", s.getActiveAnnouncement, public)
+	s.handle(http.MethodGet, v1+"/admin/announcements", s.listAnnouncements, editors)
+	s.handle(http.MethodPost, v1+"/admin/announcements", s.createAnnouncement, editors)
+	s.handle(http.MethodGet, v1+"/admin/announcements/:id", s.getAnnouncement, editors)
+	s.handle(http.MethodPatch, v1+"/admin/announcements/:id", s.updateAnnouncement, editors)
+	s.handle(http.MethodDelete, v1+"/admin/announcements/:id", s.deleteAnnouncement, editors)
 }
 
 // handle registers a route with its access rule.
