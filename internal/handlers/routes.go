@@ -50,6 +50,12 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/admin/announcements/:id", s.getAnnouncement, editors)
 	s.handle(http.MethodPatch, v1+"/admin/announcements/:id", s.updateAnnouncement, editors)
 	s.handle(http.MethodDelete, v1+"/admin/announcements/:id", s.deleteAnnouncement, editors)
+
+	s.handle(http.MethodGet, v1+"/document-types", s.listPublicDocumentTypes, public)
+	s.handle(http.MethodGet, v1+"/admin/document-types", s.listDocumentTypes, editors)
+	s.handle(http.MethodPost, v1+"/admin/document-types", s.createDocumentType, editors)
+	s.handle(http.MethodPatch, v1+"/admin/document-types/:id", s.updateDocumentType, editors)
+	s.handle(http.MethodDelete, v1+"/admin/document-types/:id", s.deleteDocumentType, editors)
 }
 
 // handle registers a route with its access rule.

@@ -26,6 +26,7 @@ func all() []*gormigrate.Migration {
 		m0002Users,
 		m0003Media,
 		m0030Announcements,
+		m0031DocumentTypes,
 	}
 }
 
