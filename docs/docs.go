@@ -528,7 +528,7 @@ const docTemplate = `{
                 "tags": [
                     "documents"
                 ],
-                "summary": "Delete a document type",
+                "summary": "Delete a document type no document has",
                 "parameters": [
                     {
                         "type": "integer",
@@ -562,6 +562,12 @@ const docTemplate = `{
                     },
                     "404": {
                         "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "documents are of this type",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -635,7 +641,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "name or code taken",
+                        "description": "name or code taken, or a new code while document numbers carry the old one",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -648,6 +654,400 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/documents": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "documents"
+                ],
+                "summary": "List documents in any state",
+                "parameters": [
+                    {
+                        "enum": [
+                            "draft",
+                            "published"
+                        ],
+                        "type": "string",
+                        "description": "only this status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "words of the number, title, issuer, signer or field (any case, with or without diacritics)",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page, from 1",
+                        "name": "page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "items per page (default 20, at most 100)",
+                        "name": "per_page",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AdminDocumentList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The number is read into its parts (number_parts) and stored in canonical form. type is the name of a document type; a number carrying another type's code (12/NQ-MTTW as a Quyết định) is 422 on number. effective_on defaults to issued_on and may not precede it; expires_on must follow effective_on. Attachments must be PDFs. A number the issuer already used is 409. Version 1, sent as the ETag.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "documents"
+                ],
+                "summary": "Register a document",
+                "parameters": [
+                    {
+                        "description": "the document",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/CreateDocumentRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/AdminDocumentResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "number already used by the issuer",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/documents/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "documents"
+                ],
+                "summary": "Show a document in any state",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "document id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AdminDocumentResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Needs If-Match with the version read (428 without, 412 when stale).",
+                "tags": [
+                    "documents"
+                ],
+                "summary": "Delete a document",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "document id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, e.g. \\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Only the fields sent change, under the rules of creation; expires_on null removes the expiry, attachment_ids replaces the list. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "documents"
+                ],
+                "summary": "Change a document",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "document id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, e.g. \\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "fields to change",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/UpdateDocumentRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AdminDocumentResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "number already used by the issuer",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1409,6 +1809,97 @@ const docTemplate = `{
                 }
             }
         },
+        "AdminDocument": {
+            "type": "object",
+            "properties": {
+                "attachments": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Attachment"
+                    }
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "effective_on": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2024-05-10"
+                },
+                "expires_on": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2029-05-10"
+                },
+                "field": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "integer"
+                },
+                "issued_on": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2024-05-10"
+                },
+                "issuer": {
+                    "type": "string",
+                    "example": "Ủy ban Trung ương MTTQ Việt Nam"
+                },
+                "number": {
+                    "type": "string",
+                    "example": "05/2024/QĐ-MTTW"
+                },
+                "number_parts": {
+                    "$ref": "#/definitions/DocumentNumberParts"
+                },
+                "signer": {
+                    "type": "string"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "published"
+                    ]
+                },
+                "title": {
+                    "type": "string"
+                },
+                "type": {
+                    "type": "string",
+                    "example": "Quyết định"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer"
+                }
+            }
+        },
+        "AdminDocumentList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/AdminDocument"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "AdminDocumentResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/AdminDocument"
+                }
+            }
+        },
         "Announcement": {
             "type": "object",
             "properties": {
@@ -1532,6 +2023,77 @@ const docTemplate = `{
                 }
             }
         },
+        "CreateDocumentRequest": {
+            "type": "object",
+            "required": [
+                "issued_on"
+            ],
+            "properties": {
+                "attachment_ids": {
+                    "description": "PDFs only",
+                    "type": "array",
+                    "maxItems": 20,
+                    "items": {
+                        "type": "integer"
+                    }
+                },
+                "effective_on": {
+                    "description": "issued_on when empty",
+                    "type": "string",
+                    "format": "date",
+                    "example": "2024-05-10"
+                },
+                "expires_on": {
+                    "description": "none when empty",
+                    "type": "string",
+                    "format": "date",
+                    "example": "2029-05-10"
+                },
+                "field": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "Công tác Mặt trận"
+                },
+                "issued_on": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2024-05-10"
+                },
+                "issuer": {
+                    "type": "string",
+                    "maxLength": 300,
+                    "example": "Ủy ban Trung ương MTTQ Việt Nam"
+                },
+                "number": {
+                    "description": "số ký hiệu",
+                    "type": "string",
+                    "example": "05/2024/QĐ-MTTW"
+                },
+                "signer": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "Đỗ Văn Chiến"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "published"
+                    ]
+                },
+                "title": {
+                    "type": "string",
+                    "maxLength": 1000,
+                    "example": "Quyết định ban hành Quy chế làm việc của Ủy ban Trung ương MTTQ Việt Nam"
+                },
+                "type": {
+                    "description": "the name of a document type",
+                    "type": "string",
+                    "maxLength": 100,
+                    "example": "Quyết định"
+                }
+            }
+        },
         "CreateDocumentTypeRequest": {
             "type": "object",
             "properties": {
@@ -1584,6 +2146,27 @@ const docTemplate = `{
                         "author"
                     ],
                     "example": "author"
+                }
+            }
+        },
+        "DocumentNumberParts": {
+            "type": "object",
+            "properties": {
+                "issuer_code": {
+                    "type": "string",
+                    "example": "MTTW"
+                },
+                "sequence": {
+                    "type": "integer",
+                    "example": 5
+                },
+                "type_code": {
+                    "type": "string",
+                    "example": "QĐ"
+                },
+                "year": {
+                    "type": "integer",
+                    "example": 2024
                 }
             }
         },
@@ -1792,6 +2375,67 @@ const docTemplate = `{
                 "title": {
                     "type": "string",
                     "maxLength": 300
+                }
+            }
+        },
+        "UpdateDocumentRequest": {
+            "type": "object",
+            "properties": {
+                "attachment_ids": {
+                    "description": "PDFs only; replaces the list",
+                    "type": "array",
+                    "maxItems": 20,
+                    "items": {
+                        "type": "integer"
+                    }
+                },
+                "effective_on": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2024-05-10"
+                },
+                "expires_on": {
+                    "description": "null: none",
+                    "type": "string",
+                    "format": "date",
+                    "example": "2029-05-10"
+                },
+                "field": {
+                    "type": "string",
+                    "maxLength": 200
+                },
+                "issued_on": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2024-05-10"
+                },
+                "issuer": {
+                    "type": "string",
+                    "maxLength": 300
+                },
+                "number": {
+                    "type": "string",
+                    "example": "05/2024/QĐ-MTTW"
+                },
+                "signer": {
+                    "type": "string",
+                    "maxLength": 200
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "published"
+                    ]
+                },
+                "title": {
+                    "type": "string",
+                    "maxLength": 1000
+                },
+                "type": {
+                    "type": "string",
+                    "maxLength": 100,
+                    "example": "Quyết định"
                 }
             }
         },

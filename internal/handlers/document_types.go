@@ -139,7 +139,7 @@ func (s *Server) createDocumentType(c echo.Context) error {
 //	@Failure		401		{object}	problem
 //	@Failure		403		{object}	problem
 //	@Failure		404		{object}	problem
-//	@Failure		409		{object}	problem	"name or code taken"
+//	@Failure		409		{object}	problem	"name or code taken, or a new code while document numbers carry the old one"
 //	@Failure		415		{object}	problem
 //	@Failure		422		{object}	problem
 //	@Security		BearerAuth
@@ -175,7 +175,7 @@ func (s *Server) updateDocumentType(c echo.Context) error {
 
 // deleteDocumentType godoc
 //
-//	@Summary	Delete a document type
+//	@Summary	Delete a document type no document has
 //	@Tags		documents
 //	@Param		id	path	int	true	"document type id"
 //	@Success	204
@@ -183,6 +183,7 @@ func (s *Server) updateDocumentType(c echo.Context) error {
 //	@Failure	401	{object}	problem
 //	@Failure	403	{object}	problem
 //	@Failure	404	{object}	problem
+//	@Failure	409	{object}	problem	"documents are of this type"
 //	@Security	BearerAuth
 //	@Router		/api/v1/admin/document-types/{id} [delete]
 func (s *Server) deleteDocumentType(c echo.Context) error {

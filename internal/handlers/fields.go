@@ -27,6 +27,15 @@ func (f *fieldErrors) time(field, value string) time.Time {
 	return t.Truncate(time.Microsecond)
 }
 
+// date parses a YYYY-MM-DD calendar date; a bad one is a field error.
+func (f *fieldErrors) date(field, value string) models.Date {
+	d, err := models.ParseDate(value)
+	if err != nil {
+		f.add(field, "must be a date YYYY-MM-DD")
+	}
+	return d
+}
+
 var slugPattern = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
 
 // slug checks a slug an editor chose.

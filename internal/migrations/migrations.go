@@ -27,6 +27,7 @@ func all() []*gormigrate.Migration {
 		m0003Media,
 		m0030Announcements,
 		m0031DocumentTypes,
+		m0032Documents,
 	}
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 
 	"gorm.io/gorm"
 
@@ -48,7 +49,17 @@ func (s *Store) UpdateDocumentType(ctx context.Context, id int64, p DocumentType
 		if p.Name != nil {
 			t.Name = *p.Name
 		}
-		if p.Code != nil {
+		if p.Code != nil && *p.Code != t.Code {
+			// Documents of the type were checked against its code; a new code would contradict
+			// the numbers of those that carry it.
+			var carrying int64
+			err := tx.Model(&models.Document{}).Where("type_id = ? AND number_type_code <> ''", id).Count(&carrying).Error
+			if err != nil {
+				return err
+			}
+			if carrying > 0 {
+				return models.Conflict("%d documents of this type carry the code %s in their numbers", carrying, t.Code)
+			}
 			t.Code = *p.Code
 		}
 		if p.Position != nil {
@@ -62,16 +73,28 @@ func (s *Store) UpdateDocumentType(ctx context.Context, id int64, p DocumentType
 	return t, err
 }
 
-// DeleteDocumentType removes a type.
+// DeleteDocumentType removes a type that no document has (conflict otherwise).
 func (s *Store) DeleteDocumentType(ctx context.Context, id int64) error {
-	res := s.db.WithContext(ctx).Delete(&models.DocumentType{}, id)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return models.NotFound("document type")
-	}
-	return nil
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var used int64
+		if err := tx.Model(&models.Document{}).Where("type_id = ?", id).Count(&used).Error; err != nil {
+			return err
+		}
+		if used > 0 {
+			return models.Conflict("%d documents are of this type; give them another type first", used)
+		}
+		res := tx.Delete(&models.DocumentType{}, id)
+		if errors.Is(res.Error, gorm.ErrForeignKeyViolated) { // a document added meanwhile
+			return models.Conflict("documents are of this type; give them another type first")
+		}
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return models.NotFound("document type")
+		}
+		return nil
+	})
 }
 
 // checkDocumentTypeClash refuses a name or code that folds to another type's, so that a search
