@@ -1693,6 +1693,141 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/documents": {
+            "get": {
+                "description": "Published documents, newest issued first. Filters combine; meta.facets counts the documents by type, issuer and year of issue, each over every filter but its own (the type counts ignore type, and so on).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "documents"
+                ],
+                "summary": "Search the documents registry",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "words of the number, title, issuer, signer or field (any case, with or without diacritics)",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "a số ký hiệu in any spacing or case (QD for QĐ). Matches sequence, type code and issuer code, and the year when given: 05/QĐ-MTTW also finds 05/2024/QĐ-MTTW. For part of a number use q.",
+                        "name": "number",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "a document type by name or code, any case, with or without diacritics (Nghị quyết, nghi quyet, NQ); an unknown type finds nothing",
+                        "name": "type",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "the issuer, exactly as in facets.issuer",
+                        "name": "issuer",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "the field (lĩnh vực), exactly",
+                        "name": "field",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "year of issued_on",
+                        "name": "year",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "issued on or after (YYYY-MM-DD)",
+                        "name": "from",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "issued on or before (YYYY-MM-DD)",
+                        "name": "to",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page, from 1",
+                        "name": "page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "items per page (default 20, at most 100)",
+                        "name": "per_page",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/DocumentList"
+                        }
+                    },
+                    "304": {
+                        "description": "not modified (If-None-Match)"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/documents/{id}": {
+            "get": {
+                "description": "404 unless the document is published.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "documents"
+                ],
+                "summary": "A published document",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "document id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/DocumentResponse"
+                        }
+                    },
+                    "304": {
+                        "description": "not modified (If-None-Match)"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/healthz": {
             "get": {
                 "produces": [
@@ -2149,6 +2284,149 @@ const docTemplate = `{
                 }
             }
         },
+        "Document": {
+            "type": "object",
+            "properties": {
+                "attachments": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Attachment"
+                    }
+                },
+                "effective_on": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2024-05-10"
+                },
+                "expires_on": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2029-05-10"
+                },
+                "field": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "integer"
+                },
+                "issued_on": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2024-05-10"
+                },
+                "issuer": {
+                    "type": "string",
+                    "example": "Ủy ban Trung ương MTTQ Việt Nam"
+                },
+                "number": {
+                    "type": "string",
+                    "example": "05/2024/QĐ-MTTW"
+                },
+                "signer": {
+                    "type": "string"
+                },
+                "title": {
+                    "type": "string"
+                },
+                "type": {
+                    "type": "string",
+                    "example": "Quyết định"
+                }
+            }
+        },
+        "DocumentFacets": {
+            "type": "object",
+            "properties": {
+                "issuer": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FacetCount"
+                    }
+                },
+                "type": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FacetCount"
+                    }
+                },
+                "year": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FacetCount"
+                    }
+                }
+            }
+        },
+        "DocumentItem": {
+            "type": "object",
+            "properties": {
+                "attachments": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Attachment"
+                    }
+                },
+                "effective_on": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2024-05-10"
+                },
+                "field": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "integer"
+                },
+                "issued_on": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2024-05-10"
+                },
+                "issuer": {
+                    "type": "string",
+                    "example": "Ủy ban Trung ương MTTQ Việt Nam"
+                },
+                "number": {
+                    "type": "string",
+                    "example": "05/2024/QĐ-MTTW"
+                },
+                "signer": {
+                    "type": "string"
+                },
+                "title": {
+                    "type": "string"
+                },
+                "type": {
+                    "type": "string",
+                    "example": "Quyết định"
+                }
+            }
+        },
+        "DocumentList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/DocumentItem"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/DocumentListMeta"
+                }
+            }
+        },
+        "DocumentListMeta": {
+            "type": "object",
+            "properties": {
+                "facets": {
+                    "$ref": "#/definitions/DocumentFacets"
+                },
+                "pagination": {
+                    "$ref": "#/definitions/models.Pagination"
+                }
+            }
+        },
         "DocumentNumberParts": {
             "type": "object",
             "properties": {
@@ -2167,6 +2445,14 @@ const docTemplate = `{
                 "year": {
                     "type": "integer",
                     "example": 2024
+                }
+            }
+        },
+        "DocumentResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/Document"
                 }
             }
         },
@@ -2206,6 +2492,19 @@ const docTemplate = `{
             "properties": {
                 "data": {
                     "$ref": "#/definitions/DocumentType"
+                }
+            }
+        },
+        "FacetCount": {
+            "type": "object",
+            "properties": {
+                "count": {
+                    "type": "integer",
+                    "example": 12
+                },
+                "value": {
+                    "type": "string",
+                    "example": "Nghị quyết"
                 }
             }
         },

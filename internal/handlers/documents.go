@@ -90,6 +90,21 @@ type adminDocumentListResponse struct {
 	Meta listMeta            `json:"meta"`
 } // @name AdminDocumentList
 
+// documentListMeta is the meta of the public documents list.
+type documentListMeta struct {
+	Pagination models.Pagination     `json:"pagination"`
+	Facets     models.DocumentFacets `json:"facets"`
+} // @name DocumentListMeta
+
+type documentListResponse struct {
+	Data []documentItem   `json:"data"`
+	Meta documentListMeta `json:"meta"`
+} // @name DocumentList
+
+type documentResponse struct {
+	Data documentView `json:"data"`
+} // @name DocumentResponse
+
 // number parses a document number; a bad one is a field error.
 func (f *fieldErrors) number(field, value string) docnumber.Parts {
 	if len(value) > 100 {
@@ -101,6 +116,116 @@ func (f *fieldErrors) number(field, value string) docnumber.Parts {
 		f.add(field, "must be a document number such as 12/NQ-MTTW or 05/2024/QĐ-MTTW")
 	}
 	return p
+}
+
+// listPublicDocuments godoc
+//
+//	@Summary		Search the documents registry
+//	@Description	Published documents, newest issued first. Filters combine; meta.facets counts the documents by type, issuer and year of issue, each over every filter but its own (the type counts ignore type, and so on).
+//	@Tags			documents
+//	@Produce		json
+//	@Param			q			query		string	false	"words of the number, title, issuer, signer or field (any case, with or without diacritics)"
+//	@Param			number		query		string	false	"a số ký hiệu in any spacing or case (QD for QĐ). Matches sequence, type code and issuer code, and the year when given: 05/QĐ-MTTW also finds 05/2024/QĐ-MTTW. For part of a number use q."
+//	@Param			type		query		string	false	"a document type by name or code, any case, with or without diacritics (Nghị quyết, nghi quyet, NQ); an unknown type finds nothing"
+//	@Param			issuer		query		string	false	"the issuer, exactly as in facets.issuer"
+//	@Param			field		query		string	false	"the field (lĩnh vực), exactly"
+//	@Param			year		query		int		false	"year of issued_on"
+//	@Param			from		query		string	false	"issued on or after (YYYY-MM-DD)"
+//	@Param			to			query		string	false	"issued on or before (YYYY-MM-DD)"
+//	@Param			page		query		int		false	"page, from 1"
+//	@Param			per_page	query		int		false	"items per page (default 20, at most 100)"
+//	@Success		200			{object}	documentListResponse
+//	@Success		304			"not modified (If-None-Match)"
+//	@Failure		400			{object}	problem
+//	@Router			/api/v1/documents [get]
+func (s *Server) listPublicDocuments(c echo.Context) error {
+	q := parseQuery(c, append(paginationParams, "q", "number", "type", "issuer", "field", "year", "from", "to")...)
+	page := q.Page()
+	f := store.DocumentFilter{
+		Status: models.PublicationPublished,
+		Terms:  search.Terms(q.String("q")),
+		Issuer: cleanText(q.String("issuer")),
+		Field:  cleanText(q.String("field")),
+		Year:   q.Int("year", 0, docnumber.MinYear, docnumber.MaxYear),
+	}
+	if v := q.String("number"); v != "" {
+		if n, err := docnumber.Parse(v); err != nil {
+			q.fail("number", "must be a document number such as 12/NQ-MTTW or 05/2024/QĐ-MTTW; search part of a number with q")
+		} else {
+			f.Number = &n
+		}
+	}
+	if from := q.Date("from", time.UTC); from != nil {
+		d := models.DateOf(*from)
+		f.From = &d
+	}
+	if to := q.Date("to", time.UTC); to != nil {
+		d := models.DateOf(*to)
+		f.To = &d
+		if f.From != nil && d.Before(*f.From) {
+			q.fail("to", "must not be before from")
+		}
+	}
+	if err := q.Err(); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if v := q.String("type"); v != "" {
+		types, err := s.store.DocumentTypes(ctx)
+		if err != nil {
+			return err
+		}
+		f.TypeIDs = []int64{}
+		for _, t := range types {
+			if t.Matches(v) {
+				f.TypeIDs = append(f.TypeIDs, t.ID)
+			}
+		}
+	}
+	list, total, err := s.store.ListDocuments(ctx, f, page)
+	if err != nil {
+		return err
+	}
+	facets, err := s.store.DocumentFacets(ctx, f)
+	if err != nil {
+		return err
+	}
+	items := make([]documentItem, len(list))
+	for i, d := range list {
+		items[i] = s.documentItem(d)
+	}
+	return publicJSON(c, documentListResponse{Data: items,
+		Meta: documentListMeta{Pagination: models.NewPagination(page, total), Facets: facets}})
+}
+
+// getPublicDocument godoc
+//
+//	@Summary		A published document
+//	@Description	404 unless the document is published.
+//	@Tags			documents
+//	@Produce		json
+//	@Param			id	path		int	true	"document id"
+//	@Success		200	{object}	documentResponse
+//	@Success		304	"not modified (If-None-Match)"
+//	@Failure		400	{object}	problem
+//	@Failure		404	{object}	problem
+//	@Router			/api/v1/documents/{id} [get]
+func (s *Server) getPublicDocument(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := parseQuery(c).Err(); err != nil {
+		return err
+	}
+	d, err := s.store.DocumentByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	if d.Status != models.PublicationPublished {
+		return models.NotFound("document")
+	}
+	return publicJSON(c, documentResponse{Data: s.documentView(d)})
 }
 
 // listDocuments godoc

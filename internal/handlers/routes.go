@@ -56,6 +56,8 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, v1+"/admin/document-types", s.createDocumentType, editors)
 	s.handle(http.MethodPatch, v1+"/admin/document-types/:id", s.updateDocumentType, editors)
 	s.handle(http.MethodDelete, v1+"/admin/document-types/:id", s.deleteDocumentType, editors)
+	s.handle(http.MethodGet, v1+"/documents", s.listPublicDocuments, public)
+	s.handle(http.MethodGet, v1+"/documents/:id", s.getPublicDocument, public)
 	s.handle(http.MethodGet, v1+"/admin/documents", s.listDocuments, editors)
 	s.handle(http.MethodPost, v1+"/admin/documents", s.createDocument, editors)
 	s.handle(http.MethodGet, v1+"/admin/documents/:id", s.getDocument, editors)

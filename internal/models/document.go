@@ -83,3 +83,18 @@ func (d Document) Problems() []FieldError {
 	}
 	return out
 }
+
+// FacetCount is how many documents have one value of a facet.
+type FacetCount struct {
+	Value string `json:"value" example:"Nghị quyết"`
+	Count int64  `json:"count" example:"12"`
+} // @name FacetCount
+
+// DocumentFacets counts the documents of a search by type, issuer and year of issue. Each is
+// counted over every filter of the search but its own, so a search form can show how many
+// documents each other choice would give.
+type DocumentFacets struct {
+	Type   []FacetCount `json:"type"`
+	Issuer []FacetCount `json:"issuer"`
+	Year   []FacetCount `json:"year"`
+} // @name DocumentFacets

@@ -1,14 +1,18 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/toasoan/toasoan/internal/docnumber"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/search"
 )
@@ -177,26 +181,114 @@ func (s *Store) DocumentByID(ctx context.Context, id int64) (models.Document, er
 type DocumentFilter struct {
 	Status string   // "" for any
 	Terms  []string // from search.Terms: every one a word prefix of the search text
+	// Number matches the sequence, type code and issuer code of a number, and its year when it
+	// has one: 05/QĐ-MTTW finds 05/2024/QĐ-MTTW too.
+	Number  *docnumber.Parts
+	TypeIDs []int64 // nil for any type; empty for none
+	Issuer  string
+	Field   string
+	Year    int          // of issued_on
+	From    *models.Date // issued on or after
+	To      *models.Date // issued on or before
 }
 
-// documents is the query of the documents f selects.
-func (s *Store) documents(ctx context.Context, f DocumentFilter) *gorm.DB {
+// The facets of a search; documents leaves out the filter of the one it counts.
+const (
+	facetNone   = ""
+	facetType   = "type"
+	facetIssuer = "issuer"
+	facetYear   = "year"
+)
+
+// documents is the query of the documents f selects, without the filter of facet.
+func (s *Store) documents(ctx context.Context, f DocumentFilter, facet string) *gorm.DB {
 	q := s.db.WithContext(ctx).Model(&models.Document{})
 	if f.Status != "" {
 		q = q.Where("documents.status = ?", f.Status)
 	}
-	return matchDocumentText(q, f.Terms)
+	q = matchDocumentText(q, f.Terms)
+	if n := f.Number; n != nil {
+		q = q.Where("documents.number_sequence = ? AND documents.number_type_code = ? AND documents.number_issuer_code = ?",
+			n.Sequence, n.TypeCode, strings.ToUpper(n.IssuerCode))
+		if n.Year != 0 {
+			q = q.Where("documents.number_year = ?", n.Year)
+		}
+	}
+	if f.TypeIDs != nil && facet != facetType {
+		if len(f.TypeIDs) == 0 {
+			q = q.Where("1 = 0")
+		} else {
+			q = q.Where("documents.type_id IN ?", f.TypeIDs)
+		}
+	}
+	if f.Issuer != "" && facet != facetIssuer {
+		q = q.Where("documents.issuer = ?", f.Issuer)
+	}
+	if f.Field != "" {
+		q = q.Where("documents.field = ?", f.Field)
+	}
+	if f.Year != 0 && facet != facetYear {
+		// A range rather than a year function: the same on both dialects, and it uses the index.
+		q = q.Where("documents.issued_on >= ? AND documents.issued_on < ?",
+			models.NewDate(f.Year, time.January, 1), models.NewDate(f.Year+1, time.January, 1))
+	}
+	if f.From != nil {
+		q = q.Where("documents.issued_on >= ?", *f.From)
+	}
+	if f.To != nil {
+		q = q.Where("documents.issued_on <= ?", *f.To)
+	}
+	return q
+}
+
+// DocumentFacets counts the documents f selects by type, issuer and year of issue, each with
+// every filter of f but its own; most frequent first, then by value.
+func (s *Store) DocumentFacets(ctx context.Context, f DocumentFilter) (models.DocumentFacets, error) {
+	var out models.DocumentFacets
+	var err error
+	if out.Type, err = s.documentFacet(ctx, f, facetType, "document_types.name"); err != nil {
+		return out, err
+	}
+	if out.Issuer, err = s.documentFacet(ctx, f, facetIssuer, "documents.issuer"); err != nil {
+		return out, err
+	}
+	out.Year, err = s.documentFacet(ctx, f, facetYear, s.yearOf("documents.issued_on"))
+	return out, err
+}
+
+func (s *Store) documentFacet(ctx context.Context, f DocumentFilter, facet, value string) ([]models.FacetCount, error) {
+	q := s.documents(ctx, f, facet)
+	if facet == facetType {
+		q = q.Joins("JOIN document_types ON document_types.id = documents.type_id")
+	}
+	out := []models.FacetCount{}
+	err := q.Select(value + " AS value, COUNT(*) AS count").Group(value).Scan(&out).Error
+	// Sorted here rather than in SQL, where the order of text depends on the database's
+	// collation; values compare folded first, so Ủy ban sorts among the U's, not after Z.
+	slices.SortFunc(out, func(a, b models.FacetCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(search.Fold(a.Value), search.Fold(b.Value)), cmp.Compare(a.Value, b.Value))
+	})
+	return out, err
+}
+
+// yearOf is the SQL for the year of a date column, as text: a DATE on PostgreSQL, text
+// "YYYY-MM-DD" on SQLite.
+func (s *Store) yearOf(column string) string {
+	if s.Dialect() == Postgres {
+		return "to_char(" + column + ", 'YYYY')"
+	}
+	return "substr(" + column + ", 1, 4)"
 }
 
 // ListDocuments returns a page of the documents f selects, newest issued first, and the total:
 // three queries whatever the page size.
 func (s *Store) ListDocuments(ctx context.Context, f DocumentFilter, p models.Page) ([]models.Document, int64, error) {
 	var total int64
-	if err := s.documents(ctx, f).Count(&total).Error; err != nil {
+	if err := s.documents(ctx, f, facetNone).Count(&total).Error; err != nil {
 		return nil, 0, err
 	}
 	var list []models.Document
-	err := s.documents(ctx, f).Joins("Type").Order("documents.issued_on DESC, documents.id DESC").
+	err := s.documents(ctx, f, facetNone).Joins("Type").Order("documents.issued_on DESC, documents.id DESC").
 		Limit(p.PerPage).Offset(p.Offset()).Find(&list).Error
 	if err != nil {
 		return nil, 0, err
