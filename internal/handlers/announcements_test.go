@@ -131,6 +131,8 @@ func TestAnnouncementsAdmin(t *testing.T) {
 				}},
 			{name: "the old version is now stale", method: "PATCH", path: one, as: "editor", body: map[string]any{"pinned": false},
 				headers: ifMatch(`"1"`), want: 412},
+			{name: "ends_at of the wrong JSON type", method: "PATCH", path: one, as: "editor", headers: ifMatch(`"2"`),
+				body: `{"ends_at": 5}`, want: 400, fields: map[string]any{"errors.0.field": "ends_at"}},
 			{name: "an end before the stored start", method: "PATCH", path: one, as: "editor", headers: ifMatch(`"2"`),
 				body: map[string]any{"ends_at": "2026-08-01T00:00:00Z"}, want: 422, fields: map[string]any{"errors.0.field": "ends_at"}},
 			{name: "bad fields", method: "PATCH", path: one, as: "editor", headers: ifMatch(`"2"`),

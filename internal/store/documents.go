@@ -115,7 +115,7 @@ func prepareDocument(tx *gorm.DB, d *models.Document, typeName string, attachmen
 		return err
 	}
 	if len(taken) > 0 {
-		return documentDuplicate(gorm.ErrDuplicatedKey, d)
+		return numberTaken(d)
 	}
 	d.SearchText = documentSearchText(*d)
 	return nil
@@ -147,11 +147,16 @@ func requirePDFs(tx *gorm.DB, ids []int64) ([]models.FieldError, error) {
 	return problems, nil
 }
 
+// documentDuplicate reports a concurrent insert of the same number by the same issuer.
 func documentDuplicate(err error, d *models.Document) error {
 	if isDuplicate(err) {
-		return models.Conflict("%s already has a document numbered %s", d.Issuer, d.Number)
+		return numberTaken(d)
 	}
 	return err
+}
+
+func numberTaken(d *models.Document) error {
+	return models.Conflict("%s already has a document numbered %s", d.Issuer, d.Number)
 }
 
 // documentSearchText is what q searches: the folded number, title, issuer, signer and field.
