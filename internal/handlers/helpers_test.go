@@ -32,6 +32,12 @@ type testServer struct {
 
 func newTestServer(t *testing.T, db *gorm.DB) *testServer {
 	t.Helper()
+	return newTestServerAt(t, db, time.Now)
+}
+
+// newTestServerAt is newTestServer with a clock of the test's choosing, for rules about time.
+func newTestServerAt(t *testing.T, db *gorm.DB, now func() time.Time) *testServer {
+	t.Helper()
 	cfg, err := config.Load(func(k string) string {
 		switch k {
 		case "TOASOAN_DATA_DIR":
@@ -44,7 +50,7 @@ func newTestServer(t *testing.T, db *gorm.DB) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewServer(Deps{Config: cfg, Store: store.New(db), Now: time.Now, HashParams: testHashParams})
+	s := NewServer(Deps{Config: cfg, Store: store.New(db), Now: now, HashParams: testHashParams})
 	return &testServer{Server: s, t: t, db: db, tokens: map[string]string{}, ids: map[string]int64{}}
 }
 

@@ -24,8 +24,9 @@ func (s *Server) routes() {
 
 	const v1 = "/api/v1"
 	var (
-		anyone = auth.Roles(models.RoleAdmin, models.RoleEditor, models.RoleAuthor)
-		admin  = auth.Roles(models.RoleAdmin)
+		anyone  = auth.Roles(models.RoleAdmin, models.RoleEditor, models.RoleAuthor)
+		editors = auth.Roles(models.RoleAdmin, models.RoleEditor)
+		admin   = auth.Roles(models.RoleAdmin)
 	)
 
 	s.handle(http.MethodPost, v1+"/auth/login", s.login, public)
@@ -42,6 +43,28 @@ func (s *Server) routes() {
 
 	s.handle(http.MethodGet, v1+"/categories", s.listCategories, public)
 	s.handle(http.MethodGet, v1+"/search", s.searchAll, public)
+
+	// Announcements and the documents registry.
+	s.handle(http.MethodGet, v1+"/announcements", s.listActiveAnnouncements, public)
+	s.handle(http.MethodGet, v1+"/announcements/:slug", s.getActiveAnnouncement, public)
+	s.handle(http.MethodGet, v1+"/admin/announcements", s.listAnnouncements, editors)
+	s.handle(http.MethodPost, v1+"/admin/announcements", s.createAnnouncement, editors)
+	s.handle(http.MethodGet, v1+"/admin/announcements/:id", s.getAnnouncement, editors)
+	s.handle(http.MethodPatch, v1+"/admin/announcements/:id", s.updateAnnouncement, editors)
+	s.handle(http.MethodDelete, v1+"/admin/announcements/:id", s.deleteAnnouncement, editors)
+
+	s.handle(http.MethodGet, v1+"/document-types", s.listPublicDocumentTypes, public)
+	s.handle(http.MethodGet, v1+"/admin/document-types", s.listDocumentTypes, editors)
+	s.handle(http.MethodPost, v1+"/admin/document-types", s.createDocumentType, editors)
+	s.handle(http.MethodPatch, v1+"/admin/document-types/:id", s.updateDocumentType, editors)
+	s.handle(http.MethodDelete, v1+"/admin/document-types/:id", s.deleteDocumentType, editors)
+	s.handle(http.MethodGet, v1+"/documents", s.listPublicDocuments, public)
+	s.handle(http.MethodGet, v1+"/documents/:id", s.getPublicDocument, public)
+	s.handle(http.MethodGet, v1+"/admin/documents", s.listDocuments, editors)
+	s.handle(http.MethodPost, v1+"/admin/documents", s.createDocument, editors)
+	s.handle(http.MethodGet, v1+"/admin/documents/:id", s.getDocument, editors)
+	s.handle(http.MethodPatch, v1+"/admin/documents/:id", s.updateDocument, editors)
+	s.handle(http.MethodDelete, v1+"/admin/documents/:id", s.deleteDocument, editors)
 }
 
 // handle registers a route with its access rule.

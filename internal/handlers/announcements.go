@@ -1,0 +1,382 @@
+package handlers
+
+import (
+	"cmp"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/toasoan/toasoan/internal/htmlsafe"
+	"github.com/toasoan/toasoan/internal/models"
+)
+
+type createAnnouncementRequest struct {
+	Title         string  `json:"title" validate:"notblank,max=300" example:"Thông báo tuyển dụng công chức năm 2026"`
+	Slug          string  `json:"slug" example:"thong-bao-tuyen-dung-cong-chuc-nam-2026"` // made from the title when empty
+	Body          string  `json:"body" validate:"notblank,max=200000" example:"<p>Ban Thường trực thông báo…</p>"`
+	Pinned        bool    `json:"pinned"`
+	StartsAt      string  `json:"starts_at" format:"date-time" example:"2026-08-23T08:00:00+07:00"` // now when empty
+	EndsAt        string  `json:"ends_at" format:"date-time" example:"2026-09-30T17:00:00+07:00"`   // no end when empty
+	Status        string  `json:"status" validate:"omitempty,oneof=draft published" enums:"draft,published"`
+	AttachmentIDs []int64 `json:"attachment_ids" validate:"max=20,dive,gt=0"`
+} // @name CreateAnnouncementRequest
+
+type updateAnnouncementRequest struct {
+	Title         *string          `json:"title" validate:"omitnil,notblank,max=300"`
+	Slug          *string          `json:"slug"`
+	Body          *string          `json:"body" validate:"omitnil,notblank,max=200000"`
+	Pinned        *bool            `json:"pinned"`
+	StartsAt      *string          `json:"starts_at" format:"date-time" example:"2026-08-23T08:00:00+07:00"`
+	EndsAt        nullable[string] `json:"ends_at" swaggertype:"string" format:"date-time" example:"2026-09-30T17:00:00+07:00"` // null: no end
+	Status        *string          `json:"status" validate:"omitnil,oneof=draft published" enums:"draft,published"`
+	AttachmentIDs *[]int64         `json:"attachment_ids" validate:"omitnil,max=20,dive,gt=0"` // replaces the list
+} // @name UpdateAnnouncementRequest
+
+// announcementView is the public form of an announcement.
+type announcementView struct {
+	ID          int64               `json:"id"`
+	Slug        string              `json:"slug"`
+	Title       string              `json:"title"`
+	Body        string              `json:"body"`
+	Pinned      bool                `json:"pinned"`
+	StartsAt    time.Time           `json:"starts_at"`
+	EndsAt      *time.Time          `json:"ends_at"`
+	Attachments []models.Attachment `json:"attachments"`
+} // @name Announcement
+
+// adminAnnouncementView adds what editors need to the public form.
+type adminAnnouncementView struct {
+	announcementView
+	Status    string    `json:"status" enums:"draft,published"`
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+} // @name AdminAnnouncement
+
+type announcementResponse struct {
+	Data announcementView `json:"data"`
+} // @name AnnouncementResponse
+
+type announcementListResponse struct {
+	Data []announcementView `json:"data"`
+	Meta listMeta           `json:"meta"`
+} // @name AnnouncementList
+
+type adminAnnouncementResponse struct {
+	Data adminAnnouncementView `json:"data"`
+} // @name AdminAnnouncementResponse
+
+type adminAnnouncementListResponse struct {
+	Data []adminAnnouncementView `json:"data"`
+	Meta listMeta                `json:"meta"`
+} // @name AdminAnnouncementList
+
+// listActiveAnnouncements godoc
+//
+//	@Summary		Active announcements
+//	@Description	Published announcements whose window holds now (starts_at ≤ now < ends_at, or no end): pinned first, then the newest start.
+//	@Tags			announcements
+//	@Produce		json
+//	@Param			page		query		int	false	"page, from 1"
+//	@Param			per_page	query		int	false	"items per page (default 20, at most 100)"
+//	@Success		200			{object}	announcementListResponse
+//	@Success		304			"not modified (If-None-Match)"
+//	@Failure		400			{object}	problem
+//	@Router			/api/v1/announcements [get]
+func (s *Server) listActiveAnnouncements(c echo.Context) error {
+	q := parseQuery(c, paginationParams...)
+	page := q.Page()
+	if err := q.Err(); err != nil {
+		return err
+	}
+	list, total, err := s.store.ActiveAnnouncements(c.Request().Context(), s.now(), page)
+	if err != nil {
+		return err
+	}
+	views := make([]announcementView, len(list))
+	for i, a := range list {
+		views[i] = s.announcementView(a)
+	}
+	return publicJSON(c, announcementListResponse{Data: views, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
+}
+
+// getActiveAnnouncement godoc
+//
+//	@Summary		An active announcement
+//	@Description	404 unless the announcement is published and its window holds now.
+//	@Tags			announcements
+//	@Produce		json
+//	@Param			slug	path		string	true	"slug"
+//	@Success		200		{object}	announcementResponse
+//	@Success		304		"not modified (If-None-Match)"
+//	@Failure		400		{object}	problem
+//	@Failure		404		{object}	problem
+//	@Router			/api/v1/announcements/{slug} [get]
+func (s *Server) getActiveAnnouncement(c echo.Context) error {
+	if err := parseQuery(c).Err(); err != nil {
+		return err
+	}
+	a, err := s.store.ActiveAnnouncementBySlug(c.Request().Context(), c.Param("slug"), s.now())
+	if err != nil {
+		return err
+	}
+	return publicJSON(c, announcementResponse{Data: s.announcementView(a)})
+}
+
+// listAnnouncements godoc
+//
+//	@Summary	List announcements in any state
+//	@Tags		announcements
+//	@Produce	json
+//	@Param		status		query		string	false	"only this status"	Enums(draft, published)
+//	@Param		page		query		int		false	"page, from 1"
+//	@Param		per_page	query		int		false	"items per page (default 20, at most 100)"
+//	@Success	200			{object}	adminAnnouncementListResponse
+//	@Failure	400			{object}	problem
+//	@Failure	401			{object}	problem
+//	@Failure	403			{object}	problem
+//	@Security	BearerAuth
+//	@Router		/api/v1/admin/announcements [get]
+func (s *Server) listAnnouncements(c echo.Context) error {
+	q := parseQuery(c, append(paginationParams, "status")...)
+	page := q.Page()
+	status := q.OneOf("status", "", models.PublicationDraft, models.PublicationPublished)
+	if err := q.Err(); err != nil {
+		return err
+	}
+	list, total, err := s.store.ListAnnouncements(c.Request().Context(), status, page)
+	if err != nil {
+		return err
+	}
+	views := make([]adminAnnouncementView, len(list))
+	for i, a := range list {
+		views[i] = s.adminAnnouncementView(a)
+	}
+	return c.JSON(http.StatusOK, adminAnnouncementListResponse{Data: views, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
+}
+
+// createAnnouncement godoc
+//
+//	@Summary		Create an announcement
+//	@Description	The body is sanitised. Without a slug one is made from the title (unique: -2, -3, … appended); starts_at defaults to now, ends_at to no end and status to draft. Version 1, sent as the ETag.
+//	@Tags			announcements
+//	@Accept			json
+//	@Produce		json
+//	@Param			body	body		createAnnouncementRequest	true	"the announcement"
+//	@Success		201		{object}	adminAnnouncementResponse
+//	@Header			201		{string}	ETag	"the version, for If-Match"
+//	@Failure		400		{object}	problem
+//	@Failure		401		{object}	problem
+//	@Failure		403		{object}	problem
+//	@Failure		409		{object}	problem	"slug taken"
+//	@Failure		415		{object}	problem
+//	@Failure		422		{object}	problem
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/announcements [post]
+func (s *Server) createAnnouncement(c echo.Context) error {
+	var req createAnnouncementRequest
+	bindErr := bindJSON(c, &req)
+	var errs fieldErrors
+	a := models.Announcement{
+		Title:    strings.TrimSpace(req.Title),
+		Body:     htmlsafe.Sanitize(req.Body),
+		Pinned:   req.Pinned,
+		Status:   cmp.Or(req.Status, models.PublicationDraft),
+		StartsAt: s.now().Truncate(time.Microsecond),
+	}
+	if req.Slug != "" {
+		a.Slug = errs.slug("slug", req.Slug)
+	}
+	if req.StartsAt != "" {
+		a.StartsAt = errs.time("starts_at", req.StartsAt)
+	}
+	if req.EndsAt != "" {
+		end := errs.time("ends_at", req.EndsAt)
+		a.EndsAt = &end
+	}
+	if err := errs.merge(bindErr); err != nil {
+		return err
+	}
+	if err := s.store.CreateAnnouncement(c.Request().Context(), &a, req.AttachmentIDs); err != nil {
+		return err
+	}
+	actor := principalOf(c).UserID
+	s.audit(c, &actor, "announcement.create", "announcement", strconv.FormatInt(a.ID, 10), "status="+a.Status)
+	setVersionETag(c, a.Version)
+	return c.JSON(http.StatusCreated, adminAnnouncementResponse{Data: s.adminAnnouncementView(a)})
+}
+
+// getAnnouncement godoc
+//
+//	@Summary	Show an announcement in any state
+//	@Tags		announcements
+//	@Produce	json
+//	@Param		id	path		int	true	"announcement id"
+//	@Success	200	{object}	adminAnnouncementResponse
+//	@Header		200	{string}	ETag	"the version, for If-Match"
+//	@Failure	400	{object}	problem
+//	@Failure	401	{object}	problem
+//	@Failure	403	{object}	problem
+//	@Failure	404	{object}	problem
+//	@Security	BearerAuth
+//	@Router		/api/v1/admin/announcements/{id} [get]
+func (s *Server) getAnnouncement(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := parseQuery(c).Err(); err != nil {
+		return err
+	}
+	a, err := s.store.AnnouncementByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	setVersionETag(c, a.Version)
+	return c.JSON(http.StatusOK, adminAnnouncementResponse{Data: s.adminAnnouncementView(a)})
+}
+
+// updateAnnouncement godoc
+//
+//	@Summary		Change an announcement
+//	@Description	Only the fields sent change; ends_at null removes the end, attachment_ids replaces the list. The slug stays unless sent. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.
+//	@Tags			announcements
+//	@Accept			json
+//	@Produce		json
+//	@Param			id			path		int							true	"announcement id"
+//	@Param			If-Match	header		string						true	"the version read, e.g. \"3\""
+//	@Param			body		body		updateAnnouncementRequest	true	"fields to change"
+//	@Success		200			{object}	adminAnnouncementResponse
+//	@Header			200			{string}	ETag	"the new version"
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Failure		404			{object}	problem
+//	@Failure		409			{object}	problem	"slug taken"
+//	@Failure		412			{object}	problem	"stale version"
+//	@Failure		415			{object}	problem
+//	@Failure		422			{object}	problem
+//	@Failure		428			{object}	problem	"If-Match missing"
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/announcements/{id} [patch]
+func (s *Server) updateAnnouncement(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatchVersion(c)
+	if err != nil {
+		return err
+	}
+	var req updateAnnouncementRequest
+	bindErr := bindJSON(c, &req)
+	if bindErr != nil && models.ErrorCode(bindErr) != models.CodeValidation {
+		return bindErr // an unreadable body: nothing more to check
+	}
+	ctx := c.Request().Context()
+	a, err := s.store.AnnouncementByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if a.Version != version {
+		return models.VersionMismatch(a.Version)
+	}
+	var errs fieldErrors
+	if req.Title != nil {
+		a.Title = strings.TrimSpace(*req.Title)
+	}
+	if req.Slug != nil {
+		a.Slug = errs.slug("slug", *req.Slug)
+	}
+	if req.Body != nil {
+		a.Body = htmlsafe.Sanitize(*req.Body)
+	}
+	if req.Pinned != nil {
+		a.Pinned = *req.Pinned
+	}
+	if req.StartsAt != nil {
+		a.StartsAt = errs.time("starts_at", *req.StartsAt)
+	}
+	if req.EndsAt.Set {
+		a.EndsAt = nil
+		if req.EndsAt.Value != nil {
+			end := errs.time("ends_at", *req.EndsAt.Value)
+			a.EndsAt = &end
+		}
+	}
+	if req.Status != nil {
+		a.Status = *req.Status
+	}
+	if err := errs.merge(bindErr); err != nil {
+		return err
+	}
+	if err := s.store.UpdateAnnouncement(ctx, &a, version, req.AttachmentIDs); err != nil {
+		return err
+	}
+	actor := principalOf(c).UserID
+	s.audit(c, &actor, "announcement.update", "announcement", strconv.FormatInt(id, 10), "status="+a.Status)
+	setVersionETag(c, a.Version)
+	return c.JSON(http.StatusOK, adminAnnouncementResponse{Data: s.adminAnnouncementView(a)})
+}
+
+// deleteAnnouncement godoc
+//
+//	@Summary		Delete an announcement
+//	@Description	Needs If-Match with the version read (428 without, 412 when stale).
+//	@Tags			announcements
+//	@Param			id			path	int		true	"announcement id"
+//	@Param			If-Match	header	string	true	"the version read, e.g. \"3\""
+//	@Success		204
+//	@Failure		400	{object}	problem
+//	@Failure		401	{object}	problem
+//	@Failure		403	{object}	problem
+//	@Failure		404	{object}	problem
+//	@Failure		412	{object}	problem	"stale version"
+//	@Failure		428	{object}	problem	"If-Match missing"
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/announcements/{id} [delete]
+func (s *Server) deleteAnnouncement(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatchVersion(c)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteAnnouncement(c.Request().Context(), id, version); err != nil {
+		return err
+	}
+	actor := principalOf(c).UserID
+	s.audit(c, &actor, "announcement.delete", "announcement", strconv.FormatInt(id, 10), "")
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) announcementView(a models.Announcement) announcementView {
+	v := announcementView{
+		ID: a.ID, Slug: a.Slug, Title: a.Title, Body: a.Body, Pinned: a.Pinned,
+		StartsAt: a.StartsAt.UTC(), Attachments: s.attachmentViews(a.Attachments),
+	}
+	if a.EndsAt != nil {
+		end := a.EndsAt.UTC()
+		v.EndsAt = &end
+	}
+	return v
+}
+
+func (s *Server) adminAnnouncementView(a models.Announcement) adminAnnouncementView {
+	return adminAnnouncementView{announcementView: s.announcementView(a), Status: a.Status, Version: a.Version,
+		CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC()}
+}
+
+// attachmentViews is the public {url, name, mime, size} of each file; [] when none.
+func (s *Server) attachmentViews(media []models.Media) []models.Attachment {
+	out := make([]models.Attachment, len(media))
+	for i, m := range media {
+		out[i] = models.AttachmentOf(m, s.cfg.BaseURL)
+	}
+	return out
+}

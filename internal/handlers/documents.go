@@ -1,0 +1,497 @@
+package handlers
+
+import (
+	"cmp"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/toasoan/toasoan/internal/docnumber"
+	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/search"
+	"github.com/toasoan/toasoan/internal/store"
+)
+
+type createDocumentRequest struct {
+	Number        string  `json:"number" validate:"notblank" example:"05/2024/QĐ-MTTW"` // số ký hiệu
+	Title         string  `json:"title" validate:"notblank,max=1000" example:"Quyết định ban hành Quy chế làm việc của Ủy ban Trung ương MTTQ Việt Nam"`
+	Type          string  `json:"type" validate:"notblank,max=100" example:"Quyết định"` // the name of a document type
+	Issuer        string  `json:"issuer" validate:"notblank,max=300" example:"Ủy ban Trung ương MTTQ Việt Nam"`
+	Signer        string  `json:"signer" validate:"max=200" example:"Đỗ Văn Chiến"`
+	Field         string  `json:"field" validate:"max=200" example:"Công tác Mặt trận"`
+	IssuedOn      string  `json:"issued_on" validate:"required" format:"date" example:"2024-05-10"`
+	EffectiveOn   string  `json:"effective_on" format:"date" example:"2024-05-10"` // issued_on when empty
+	ExpiresOn     string  `json:"expires_on" format:"date" example:"2029-05-10"`   // none when empty
+	Status        string  `json:"status" validate:"omitempty,oneof=draft published" enums:"draft,published"`
+	AttachmentIDs []int64 `json:"attachment_ids" validate:"max=20,dive,gt=0"` // PDFs only
+} // @name CreateDocumentRequest
+
+type updateDocumentRequest struct {
+	Number        *string          `json:"number" example:"05/2024/QĐ-MTTW"`
+	Title         *string          `json:"title" validate:"omitnil,notblank,max=1000"`
+	Type          *string          `json:"type" validate:"omitnil,notblank,max=100" example:"Quyết định"`
+	Issuer        *string          `json:"issuer" validate:"omitnil,notblank,max=300"`
+	Signer        *string          `json:"signer" validate:"omitnil,max=200"`
+	Field         *string          `json:"field" validate:"omitnil,max=200"`
+	IssuedOn      *string          `json:"issued_on" format:"date" example:"2024-05-10"`
+	EffectiveOn   *string          `json:"effective_on" format:"date" example:"2024-05-10"`
+	ExpiresOn     nullable[string] `json:"expires_on" swaggertype:"string" format:"date" example:"2029-05-10"` // null: none
+	Status        *string          `json:"status" validate:"omitnil,oneof=draft published" enums:"draft,published"`
+	AttachmentIDs *[]int64         `json:"attachment_ids" validate:"omitnil,max=20,dive,gt=0"` // PDFs only; replaces the list
+} // @name UpdateDocumentRequest
+
+// documentItem is a document in the public list.
+type documentItem struct {
+	ID          int64               `json:"id"`
+	Number      string              `json:"number" example:"05/2024/QĐ-MTTW"`
+	Title       string              `json:"title"`
+	Type        string              `json:"type" example:"Quyết định"`
+	Issuer      string              `json:"issuer" example:"Ủy ban Trung ương MTTQ Việt Nam"`
+	Signer      string              `json:"signer"`
+	Field       string              `json:"field"`
+	IssuedOn    models.Date         `json:"issued_on" swaggertype:"string" format:"date" example:"2024-05-10"`
+	EffectiveOn models.Date         `json:"effective_on" swaggertype:"string" format:"date" example:"2024-05-10"`
+	Attachments []models.Attachment `json:"attachments"`
+} // @name DocumentItem
+
+// documentView is one document: the list item and its expiry.
+type documentView struct {
+	documentItem
+	ExpiresOn *models.Date `json:"expires_on" swaggertype:"string" format:"date" example:"2029-05-10"`
+} // @name Document
+
+// numberPartsView shows editors how the number was read.
+type numberPartsView struct {
+	Sequence   int    `json:"sequence" example:"5"`
+	Year       *int   `json:"year" example:"2024"`
+	TypeCode   string `json:"type_code" example:"QĐ"`
+	IssuerCode string `json:"issuer_code" example:"MTTW"`
+} // @name DocumentNumberParts
+
+// adminDocumentView adds what editors need to the public form.
+type adminDocumentView struct {
+	documentView
+	NumberParts numberPartsView `json:"number_parts"`
+	Status      string          `json:"status" enums:"draft,published"`
+	Version     int             `json:"version"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+} // @name AdminDocument
+
+type adminDocumentResponse struct {
+	Data adminDocumentView `json:"data"`
+} // @name AdminDocumentResponse
+
+type adminDocumentListResponse struct {
+	Data []adminDocumentView `json:"data"`
+	Meta listMeta            `json:"meta"`
+} // @name AdminDocumentList
+
+// documentListMeta is the meta of the public documents list.
+type documentListMeta struct {
+	Pagination models.Pagination     `json:"pagination"`
+	Facets     models.DocumentFacets `json:"facets"`
+} // @name DocumentListMeta
+
+type documentListResponse struct {
+	Data []documentItem   `json:"data"`
+	Meta documentListMeta `json:"meta"`
+} // @name DocumentList
+
+type documentResponse struct {
+	Data documentView `json:"data"`
+} // @name DocumentResponse
+
+// number parses a document number; a bad one is a field error.
+func (f *fieldErrors) number(field, value string) docnumber.Parts {
+	if len(value) > 100 {
+		f.add(field, "must be at most 100 characters")
+		return docnumber.Parts{}
+	}
+	p, err := docnumber.Parse(value)
+	if err != nil {
+		f.add(field, "must be a document number such as 12/NQ-MTTW or 05/2024/QĐ-MTTW")
+	}
+	return p
+}
+
+// listPublicDocuments godoc
+//
+//	@Summary		Search the documents registry
+//	@Description	Published documents, newest issued first. Filters combine; meta.facets counts the documents by type, issuer and year of issue, each over every filter but its own (the type counts ignore type, and so on).
+//	@Tags			documents
+//	@Produce		json
+//	@Param			q			query		string	false	"words of the number, title, issuer, signer or field (any case, with or without diacritics)"
+//	@Param			number		query		string	false	"a số ký hiệu in any spacing or case (QD for QĐ). Matches sequence, type code and issuer code, and the year when given: 05/QĐ-MTTW also finds 05/2024/QĐ-MTTW. For part of a number use q."
+//	@Param			type		query		string	false	"a document type by name or code, any case, with or without diacritics (Nghị quyết, nghi quyet, NQ); an unknown type finds nothing"
+//	@Param			issuer		query		string	false	"the issuer, exactly as in facets.issuer"
+//	@Param			field		query		string	false	"the field (lĩnh vực), exactly"
+//	@Param			year		query		int		false	"year of issued_on"
+//	@Param			from		query		string	false	"issued on or after (YYYY-MM-DD)"
+//	@Param			to			query		string	false	"issued on or before (YYYY-MM-DD)"
+//	@Param			page		query		int		false	"page, from 1"
+//	@Param			per_page	query		int		false	"items per page (default 20, at most 100)"
+//	@Success		200			{object}	documentListResponse
+//	@Success		304			"not modified (If-None-Match)"
+//	@Failure		400			{object}	problem
+//	@Router			/api/v1/documents [get]
+func (s *Server) listPublicDocuments(c echo.Context) error {
+	q := parseQuery(c, append(paginationParams, "q", "number", "type", "issuer", "field", "year", "from", "to")...)
+	page := q.Page()
+	f := store.DocumentFilter{
+		Status: models.PublicationPublished,
+		Terms:  search.Terms(q.String("q")),
+		Issuer: cleanText(q.String("issuer")),
+		Field:  cleanText(q.String("field")),
+		Year:   q.Int("year", 0, docnumber.MinYear, docnumber.MaxYear),
+	}
+	if v := q.String("number"); v != "" {
+		if n, err := docnumber.Parse(v); err != nil {
+			q.fail("number", "must be a document number such as 12/NQ-MTTW or 05/2024/QĐ-MTTW; search part of a number with q")
+		} else {
+			f.Number = &n
+		}
+	}
+	if from := q.Date("from", time.UTC); from != nil {
+		d := models.DateOf(*from)
+		f.From = &d
+	}
+	if to := q.Date("to", time.UTC); to != nil {
+		d := models.DateOf(*to)
+		f.To = &d
+		if f.From != nil && d.Before(*f.From) {
+			q.fail("to", "must not be before from")
+		}
+	}
+	if err := q.Err(); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if v := q.String("type"); v != "" {
+		types, err := s.store.DocumentTypes(ctx)
+		if err != nil {
+			return err
+		}
+		f.TypeIDs = []int64{}
+		for _, t := range types {
+			if t.Matches(v) {
+				f.TypeIDs = append(f.TypeIDs, t.ID)
+			}
+		}
+	}
+	list, total, err := s.store.ListDocuments(ctx, f, page)
+	if err != nil {
+		return err
+	}
+	facets, err := s.store.DocumentFacets(ctx, f)
+	if err != nil {
+		return err
+	}
+	items := make([]documentItem, len(list))
+	for i, d := range list {
+		items[i] = s.documentItem(d)
+	}
+	return publicJSON(c, documentListResponse{Data: items,
+		Meta: documentListMeta{Pagination: models.NewPagination(page, total), Facets: facets}})
+}
+
+// getPublicDocument godoc
+//
+//	@Summary		A published document
+//	@Description	404 unless the document is published.
+//	@Tags			documents
+//	@Produce		json
+//	@Param			id	path		int	true	"document id"
+//	@Success		200	{object}	documentResponse
+//	@Success		304	"not modified (If-None-Match)"
+//	@Failure		400	{object}	problem
+//	@Failure		404	{object}	problem
+//	@Router			/api/v1/documents/{id} [get]
+func (s *Server) getPublicDocument(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := parseQuery(c).Err(); err != nil {
+		return err
+	}
+	d, err := s.store.DocumentByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	if d.Status != models.PublicationPublished {
+		return models.NotFound("document")
+	}
+	return publicJSON(c, documentResponse{Data: s.documentView(d)})
+}
+
+// listDocuments godoc
+//
+//	@Summary	List documents in any state
+//	@Tags		documents
+//	@Produce	json
+//	@Param		status		query		string	false	"only this status"	Enums(draft, published)
+//	@Param		q			query		string	false	"words of the number, title, issuer, signer or field (any case, with or without diacritics)"
+//	@Param		page		query		int		false	"page, from 1"
+//	@Param		per_page	query		int		false	"items per page (default 20, at most 100)"
+//	@Success	200			{object}	adminDocumentListResponse
+//	@Failure	400			{object}	problem
+//	@Failure	401			{object}	problem
+//	@Failure	403			{object}	problem
+//	@Security	BearerAuth
+//	@Router		/api/v1/admin/documents [get]
+func (s *Server) listDocuments(c echo.Context) error {
+	q := parseQuery(c, append(paginationParams, "status", "q")...)
+	page := q.Page()
+	f := store.DocumentFilter{
+		Status: q.OneOf("status", "", models.PublicationDraft, models.PublicationPublished),
+		Terms:  search.Terms(q.String("q")),
+	}
+	if err := q.Err(); err != nil {
+		return err
+	}
+	list, total, err := s.store.ListDocuments(c.Request().Context(), f, page)
+	if err != nil {
+		return err
+	}
+	views := make([]adminDocumentView, len(list))
+	for i, d := range list {
+		views[i] = s.adminDocumentView(d)
+	}
+	return c.JSON(http.StatusOK, adminDocumentListResponse{Data: views, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
+}
+
+// createDocument godoc
+//
+//	@Summary		Register a document
+//	@Description	The number is read into its parts (number_parts) and stored in canonical form. type is the name of a document type; a number carrying another type's code (12/NQ-MTTW as a Quyết định) is 422 on number. effective_on defaults to issued_on and may not precede it; expires_on must follow effective_on. Attachments must be PDFs. A number the issuer already used is 409. Version 1, sent as the ETag.
+//	@Tags			documents
+//	@Accept			json
+//	@Produce		json
+//	@Param			body	body		createDocumentRequest	true	"the document"
+//	@Success		201		{object}	adminDocumentResponse
+//	@Header			201		{string}	ETag	"the version, for If-Match"
+//	@Failure		400		{object}	problem
+//	@Failure		401		{object}	problem
+//	@Failure		403		{object}	problem
+//	@Failure		409		{object}	problem	"number already used by the issuer"
+//	@Failure		415		{object}	problem
+//	@Failure		422		{object}	problem
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/documents [post]
+func (s *Server) createDocument(c echo.Context) error {
+	var req createDocumentRequest
+	bindErr := bindJSON(c, &req)
+	var errs fieldErrors
+	d := models.Document{
+		Title:  cleanText(req.Title),
+		Issuer: cleanText(req.Issuer),
+		Signer: cleanText(req.Signer),
+		Field:  cleanText(req.Field),
+		Status: cmp.Or(req.Status, models.PublicationDraft),
+	}
+	if strings.TrimSpace(req.Number) != "" {
+		d.SetNumber(errs.number("number", req.Number))
+	}
+	if req.IssuedOn != "" {
+		d.IssuedOn = errs.date("issued_on", req.IssuedOn)
+	}
+	d.EffectiveOn = d.IssuedOn
+	if req.EffectiveOn != "" {
+		d.EffectiveOn = errs.date("effective_on", req.EffectiveOn)
+	}
+	if req.ExpiresOn != "" {
+		expires := errs.date("expires_on", req.ExpiresOn)
+		d.ExpiresOn = &expires
+	}
+	if err := errs.merge(bindErr); err != nil {
+		return err
+	}
+	if err := s.store.CreateDocument(c.Request().Context(), &d, cleanText(req.Type), req.AttachmentIDs); err != nil {
+		return err
+	}
+	actor := principalOf(c).UserID
+	s.audit(c, &actor, "document.create", "document", strconv.FormatInt(d.ID, 10), "number="+d.Number+",status="+d.Status)
+	setVersionETag(c, d.Version)
+	return c.JSON(http.StatusCreated, adminDocumentResponse{Data: s.adminDocumentView(d)})
+}
+
+// getDocument godoc
+//
+//	@Summary	Show a document in any state
+//	@Tags		documents
+//	@Produce	json
+//	@Param		id	path		int	true	"document id"
+//	@Success	200	{object}	adminDocumentResponse
+//	@Header		200	{string}	ETag	"the version, for If-Match"
+//	@Failure	400	{object}	problem
+//	@Failure	401	{object}	problem
+//	@Failure	403	{object}	problem
+//	@Failure	404	{object}	problem
+//	@Security	BearerAuth
+//	@Router		/api/v1/admin/documents/{id} [get]
+func (s *Server) getDocument(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := parseQuery(c).Err(); err != nil {
+		return err
+	}
+	d, err := s.store.DocumentByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	setVersionETag(c, d.Version)
+	return c.JSON(http.StatusOK, adminDocumentResponse{Data: s.adminDocumentView(d)})
+}
+
+// updateDocument godoc
+//
+//	@Summary		Change a document
+//	@Description	Only the fields sent change, under the rules of creation; expires_on null removes the expiry, attachment_ids replaces the list. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.
+//	@Tags			documents
+//	@Accept			json
+//	@Produce		json
+//	@Param			id			path		int						true	"document id"
+//	@Param			If-Match	header		string					true	"the version read, e.g. \"3\""
+//	@Param			body		body		updateDocumentRequest	true	"fields to change"
+//	@Success		200			{object}	adminDocumentResponse
+//	@Header			200			{string}	ETag	"the new version"
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Failure		404			{object}	problem
+//	@Failure		409			{object}	problem	"number already used by the issuer"
+//	@Failure		412			{object}	problem	"stale version"
+//	@Failure		415			{object}	problem
+//	@Failure		422			{object}	problem
+//	@Failure		428			{object}	problem	"If-Match missing"
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/documents/{id} [patch]
+func (s *Server) updateDocument(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatchVersion(c)
+	if err != nil {
+		return err
+	}
+	var req updateDocumentRequest
+	bindErr := bindJSON(c, &req)
+	if bindErr != nil && models.ErrorCode(bindErr) != models.CodeValidation {
+		return bindErr // an unreadable body: nothing more to check
+	}
+	ctx := c.Request().Context()
+	d, err := s.store.DocumentByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if d.Version != version {
+		return models.VersionMismatch(d.Version)
+	}
+	var errs fieldErrors
+	typeName := d.Type.Name
+	if req.Type != nil {
+		typeName = cleanText(*req.Type)
+	}
+	if req.Number != nil {
+		if strings.TrimSpace(*req.Number) == "" {
+			errs.add("number", "is required")
+		} else {
+			d.SetNumber(errs.number("number", *req.Number))
+		}
+	}
+	setText(&d.Title, req.Title)
+	setText(&d.Issuer, req.Issuer)
+	setText(&d.Signer, req.Signer)
+	setText(&d.Field, req.Field)
+	if req.IssuedOn != nil {
+		d.IssuedOn = errs.date("issued_on", *req.IssuedOn)
+	}
+	if req.EffectiveOn != nil {
+		d.EffectiveOn = errs.date("effective_on", *req.EffectiveOn)
+	}
+	if req.ExpiresOn.Set {
+		d.ExpiresOn = nil
+		if req.ExpiresOn.Value != nil {
+			expires := errs.date("expires_on", *req.ExpiresOn.Value)
+			d.ExpiresOn = &expires
+		}
+	}
+	if req.Status != nil {
+		d.Status = *req.Status
+	}
+	if err := errs.merge(bindErr); err != nil {
+		return err
+	}
+	if err := s.store.UpdateDocument(ctx, &d, typeName, version, req.AttachmentIDs); err != nil {
+		return err
+	}
+	actor := principalOf(c).UserID
+	s.audit(c, &actor, "document.update", "document", strconv.FormatInt(id, 10), "number="+d.Number+",status="+d.Status)
+	setVersionETag(c, d.Version)
+	return c.JSON(http.StatusOK, adminDocumentResponse{Data: s.adminDocumentView(d)})
+}
+
+// deleteDocument godoc
+//
+//	@Summary		Delete a document
+//	@Description	Needs If-Match with the version read (428 without, 412 when stale).
+//	@Tags			documents
+//	@Param			id			path	int		true	"document id"
+//	@Param			If-Match	header	string	true	"the version read, e.g. \"3\""
+//	@Success		204
+//	@Failure		400	{object}	problem
+//	@Failure		401	{object}	problem
+//	@Failure		403	{object}	problem
+//	@Failure		404	{object}	problem
+//	@Failure		412	{object}	problem	"stale version"
+//	@Failure		428	{object}	problem	"If-Match missing"
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/documents/{id} [delete]
+func (s *Server) deleteDocument(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatchVersion(c)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteDocument(c.Request().Context(), id, version); err != nil {
+		return err
+	}
+	actor := principalOf(c).UserID
+	s.audit(c, &actor, "document.delete", "document", strconv.FormatInt(id, 10), "")
+	return c.NoContent(http.StatusNoContent)
+}
+
+// setText stores a PATCH text field, cleaned, when it was sent.
+func setText(dst, value *string) {
+	if value != nil {
+		*dst = cleanText(*value)
+	}
+}
+
+func (s *Server) documentItem(d models.Document) documentItem {
+	return documentItem{ID: d.ID, Number: d.Number, Title: d.Title, Type: d.Type.Name, Issuer: d.Issuer, Signer: d.Signer,
+		Field: d.Field, IssuedOn: d.IssuedOn, EffectiveOn: d.EffectiveOn, Attachments: s.attachmentViews(d.Attachments)}
+}
+
+func (s *Server) documentView(d models.Document) documentView {
+	return documentView{documentItem: s.documentItem(d), ExpiresOn: d.ExpiresOn}
+}
+
+func (s *Server) adminDocumentView(d models.Document) adminDocumentView {
+	return adminDocumentView{
+		documentView: s.documentView(d),
+		NumberParts: numberPartsView{Sequence: d.NumberSequence, Year: d.NumberYear, TypeCode: d.NumberTypeCode,
+			IssuerCode: d.NumberIssuerCode},
+		Status: d.Status, Version: d.Version, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
+	}
+}

@@ -1,0 +1,85 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"regexp"
+	"time"
+
+	"github.com/toasoan/toasoan/internal/models"
+)
+
+// fieldErrors collects the checks a handler makes beyond the validator's tags (times, dates,
+// slugs written as strings), so one 422 lists every bad field.
+type fieldErrors []models.FieldError
+
+func (f *fieldErrors) add(field, message string) {
+	*f = append(*f, models.FieldError{Field: field, Message: message})
+}
+
+// time parses an RFC 3339 time with its offset; a bad one is a field error.
+func (f *fieldErrors) time(field, value string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, value)
+	if err != nil {
+		f.add(field, "must be an RFC 3339 time with offset, e.g. 2026-08-23T08:00:00+07:00")
+	}
+	// The databases keep microseconds: truncating here keeps both dialects alike.
+	return t.Truncate(time.Microsecond)
+}
+
+// date parses a YYYY-MM-DD calendar date; a bad one is a field error.
+func (f *fieldErrors) date(field, value string) models.Date {
+	d, err := models.ParseDate(value)
+	if err != nil {
+		f.add(field, "must be a date YYYY-MM-DD")
+	}
+	return d
+}
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+
+// slug checks a slug an editor chose.
+func (f *fieldErrors) slug(field, value string) string {
+	if len(value) > 100 || !slugPattern.MatchString(value) {
+		f.add(field, "must be at most 100 lower-case letters, digits and single dashes, e.g. thong-bao-tuyen-dung")
+	}
+	return value
+}
+
+// merge adds these field errors to what bindJSON returned: to its 422, or as a new 422. A body
+// that could not be read (400, 413, 415) is reported as it is.
+func (f fieldErrors) merge(bindErr error) error {
+	if bindErr != nil {
+		var e *models.Error
+		if errors.As(bindErr, &e) && e.Code == models.CodeValidation {
+			e.Fields = append(e.Fields, f...)
+		}
+		return bindErr
+	}
+	if len(f) > 0 {
+		return models.Invalid(f...)
+	}
+	return nil
+}
+
+// nullable is a PATCH field that can be left out (unchanged), set to null (cleared) or given a
+// value: Set reports that the field was in the body, Value is nil for null.
+type nullable[T any] struct {
+	Set   bool
+	Value *T
+}
+
+// UnmarshalJSON is called for null too, so Set is true whenever the field is present.
+func (n *nullable[T]) UnmarshalJSON(b []byte) error {
+	n.Set = true
+	if string(b) == "null" {
+		n.Value = nil
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	n.Value = &v
+	return nil
+}

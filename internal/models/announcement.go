@@ -1,0 +1,35 @@
+package models
+
+import "time"
+
+// Publication states of announcements and documents, which editors set directly on create or
+// update (articles have their own workflow).
+const (
+	PublicationDraft     = "draft"
+	PublicationPublished = "published"
+)
+
+// Announcement is a "Thông báo". The public site shows it while it is published and inside its
+// window: StartsAt ≤ now < EndsAt, or no end.
+type Announcement struct {
+	ID          int64 `gorm:"primaryKey"`
+	Slug        string
+	Title       string
+	Body        string // sanitised HTML
+	Pinned      bool
+	StartsAt    time.Time
+	EndsAt      *time.Time
+	Status      string
+	Version     int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Attachments []Media `gorm:"-"` // filled by the store, in position order
+}
+
+// Validate checks the rules that span fields: an end, if any, comes after the start.
+func (a Announcement) Validate() error {
+	if a.EndsAt != nil && !a.EndsAt.After(a.StartsAt) {
+		return InvalidField("ends_at", "must be after starts_at")
+	}
+	return nil
+}

@@ -1,0 +1,332 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/toasoan/toasoan/internal/docnumber"
+	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/search"
+)
+
+// documentOwner is the owner type of documents' media links.
+const documentOwner = "document"
+
+// mimePDF is the only kind of file a document may attach.
+const mimePDF = "application/pdf"
+
+// CreateDocument inserts a document at version 1, of the type named typeName, with its PDFs.
+// Every rule across fields and rows is checked at once (422 listing each); a number the issuer
+// already used is a conflict.
+func (s *Store) CreateDocument(ctx context.Context, d *models.Document, typeName string, attachmentIDs []int64) error {
+	d.Version = 1
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := prepareDocument(tx, d, typeName, attachmentIDs); err != nil {
+			return err
+		}
+		if err := tx.Omit(clause.Associations).Create(d).Error; err != nil {
+			return documentDuplicate(err, d)
+		}
+		return setMediaLinks(tx, documentOwner, d.ID, models.LinkAttachment, attachmentIDs, "attachment_ids")
+	})
+	if err != nil {
+		return err
+	}
+	*d, err = s.DocumentByID(ctx, d.ID)
+	return err
+}
+
+// UpdateDocument writes every editable field of d (as changed by the caller from the version it
+// read) if the row is still at version, and replaces the attachments when attachmentIDs is not
+// nil. The rules of CreateDocument apply; d is reloaded with its new version.
+func (s *Store) UpdateDocument(ctx context.Context, d *models.Document, typeName string, version int, attachmentIDs *[]int64) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var ids []int64
+		if attachmentIDs != nil {
+			ids = *attachmentIDs
+		}
+		if err := prepareDocument(tx, d, typeName, ids); err != nil {
+			return err
+		}
+		err := updateVersioned(tx, &models.Document{}, "document", d.ID, version, map[string]any{
+			"number":             d.Number,
+			"number_key":         d.NumberKey,
+			"number_sequence":    d.NumberSequence,
+			"number_year":        d.NumberYear,
+			"number_type_code":   d.NumberTypeCode,
+			"number_issuer_code": d.NumberIssuerCode,
+			"title":              d.Title,
+			"type_id":            d.TypeID,
+			"issuer":             d.Issuer,
+			"signer":             d.Signer,
+			"field":              d.Field,
+			"issued_on":          d.IssuedOn,
+			"effective_on":       d.EffectiveOn,
+			"expires_on":         d.ExpiresOn,
+			"status":             d.Status,
+			"search_text":        d.SearchText,
+		})
+		if err != nil || attachmentIDs == nil {
+			return err
+		}
+		return setMediaLinks(tx, documentOwner, d.ID, models.LinkAttachment, ids, "attachment_ids")
+	})
+	if err != nil {
+		return err
+	}
+	*d, err = s.DocumentByID(ctx, d.ID)
+	return err
+}
+
+// prepareDocument resolves the type, checks every rule that spans fields or rows, and fills the
+// search text. A number already used by the same issuer is a conflict.
+func prepareDocument(tx *gorm.DB, d *models.Document, typeName string, attachmentIDs []int64) error {
+	var problems []models.FieldError
+	var docType models.DocumentType
+	err := tx.Where("name = ?", typeName).Take(&docType).Error
+	switch {
+	case err == nil:
+		d.Type, d.TypeID = docType, docType.ID
+		problems = append(problems, d.Problems()...)
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		problems = append(problems, models.FieldError{Field: "type", Message: "must be the name of a document type (GET /api/v1/document-types)"})
+	default:
+		return err
+	}
+	pdfProblems, err := requirePDFs(tx, attachmentIDs)
+	if err != nil {
+		return err
+	}
+	if problems = append(problems, pdfProblems...); len(problems) > 0 {
+		return models.Invalid(problems...)
+	}
+	var taken []int64
+	err = tx.Model(&models.Document{}).Where("number_key = ? AND issuer = ? AND id <> ?", d.NumberKey, d.Issuer, d.ID).
+		Pluck("id", &taken).Error
+	if err != nil {
+		return err
+	}
+	if len(taken) > 0 {
+		return numberTaken(d)
+	}
+	d.SearchText = documentSearchText(*d)
+	return nil
+}
+
+// requirePDFs checks that every attachment is an existing PDF.
+func requirePDFs(tx *gorm.DB, ids []int64) ([]models.FieldError, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var found []models.Media
+	if err := tx.Select("id, mime").Where("id IN ?", ids).Find(&found).Error; err != nil {
+		return nil, err
+	}
+	mimes := make(map[int64]string, len(found))
+	for _, m := range found {
+		mimes[m.ID] = m.Mime
+	}
+	var problems []models.FieldError
+	for _, id := range ids {
+		mime, ok := mimes[id]
+		switch {
+		case !ok:
+			problems = append(problems, models.FieldError{Field: "attachment_ids", Message: fmt.Sprintf("media %d does not exist", id)})
+		case mime != mimePDF:
+			problems = append(problems, models.FieldError{Field: "attachment_ids", Message: fmt.Sprintf("media %d is %s, not a PDF", id, mime)})
+		}
+	}
+	return problems, nil
+}
+
+// documentDuplicate reports a concurrent insert of the same number by the same issuer.
+func documentDuplicate(err error, d *models.Document) error {
+	if isDuplicate(err) {
+		return numberTaken(d)
+	}
+	return err
+}
+
+func numberTaken(d *models.Document) error {
+	return models.Conflict("%s already has a document numbered %s", d.Issuer, d.Number)
+}
+
+// documentSearchText is what q searches: the folded number, title, issuer, signer and field.
+func documentSearchText(d models.Document) string {
+	return search.Fold(strings.Join([]string{d.Number, d.Title, d.Issuer, d.Signer, d.Field}, " "))
+}
+
+// matchDocumentText keeps the documents whose search text has every term as a word prefix
+// (search.Matches in SQL). It is the one place the documents' q is turned into SQL.
+func matchDocumentText(q *gorm.DB, terms []string) *gorm.DB {
+	for _, t := range terms {
+		q = q.Where(`(' ' || documents.search_text) LIKE ? ESCAPE '\'`, "% "+likeEscape(t)+"%")
+	}
+	return q
+}
+
+// DocumentByID finds a document in any state, with its type and attachments.
+func (s *Store) DocumentByID(ctx context.Context, id int64) (models.Document, error) {
+	var d models.Document
+	if err := s.db.WithContext(ctx).Joins("Type").Take(&d, "documents.id = ?", id).Error; err != nil {
+		return d, notFound(err, "document")
+	}
+	return d, s.withDocumentMedia(ctx, []*models.Document{&d})
+}
+
+// DocumentFilter selects documents; zero fields select everything.
+type DocumentFilter struct {
+	Status string   // "" for any
+	Terms  []string // from search.Terms: every one a word prefix of the search text
+	// Number matches the sequence, type code and issuer code of a number, and its year when it
+	// has one: 05/QĐ-MTTW finds 05/2024/QĐ-MTTW too.
+	Number  *docnumber.Parts
+	TypeIDs []int64 // nil for any type; empty for none
+	Issuer  string
+	Field   string
+	Year    int          // of issued_on
+	From    *models.Date // issued on or after
+	To      *models.Date // issued on or before
+}
+
+// The facets of a search; documents leaves out the filter of the one it counts.
+const (
+	facetNone   = ""
+	facetType   = "type"
+	facetIssuer = "issuer"
+	facetYear   = "year"
+)
+
+// documents is the query of the documents f selects, without the filter of facet.
+func (s *Store) documents(ctx context.Context, f DocumentFilter, facet string) *gorm.DB {
+	q := s.db.WithContext(ctx).Model(&models.Document{})
+	if f.Status != "" {
+		q = q.Where("documents.status = ?", f.Status)
+	}
+	q = matchDocumentText(q, f.Terms)
+	if n := f.Number; n != nil {
+		q = q.Where("documents.number_sequence = ? AND documents.number_type_code = ? AND documents.number_issuer_code = ?",
+			n.Sequence, n.TypeCode, strings.ToUpper(n.IssuerCode))
+		if n.Year != 0 {
+			q = q.Where("documents.number_year = ?", n.Year)
+		}
+	}
+	if f.TypeIDs != nil && facet != facetType {
+		if len(f.TypeIDs) == 0 {
+			q = q.Where("1 = 0")
+		} else {
+			q = q.Where("documents.type_id IN ?", f.TypeIDs)
+		}
+	}
+	if f.Issuer != "" && facet != facetIssuer {
+		q = q.Where("documents.issuer = ?", f.Issuer)
+	}
+	if f.Field != "" {
+		q = q.Where("documents.field = ?", f.Field)
+	}
+	if f.Year != 0 && facet != facetYear {
+		// A range rather than a year function: the same on both dialects, and it uses the index.
+		q = q.Where("documents.issued_on >= ? AND documents.issued_on < ?",
+			models.NewDate(f.Year, time.January, 1), models.NewDate(f.Year+1, time.January, 1))
+	}
+	if f.From != nil {
+		q = q.Where("documents.issued_on >= ?", *f.From)
+	}
+	if f.To != nil {
+		q = q.Where("documents.issued_on <= ?", *f.To)
+	}
+	return q
+}
+
+// DocumentFacets counts the documents f selects by type, issuer and year of issue, each with
+// every filter of f but its own; most frequent first, then by value.
+func (s *Store) DocumentFacets(ctx context.Context, f DocumentFilter) (models.DocumentFacets, error) {
+	var out models.DocumentFacets
+	var err error
+	if out.Type, err = s.documentFacet(ctx, f, facetType, "document_types.name"); err != nil {
+		return out, err
+	}
+	if out.Issuer, err = s.documentFacet(ctx, f, facetIssuer, "documents.issuer"); err != nil {
+		return out, err
+	}
+	out.Year, err = s.documentFacet(ctx, f, facetYear, s.yearOf("documents.issued_on"))
+	return out, err
+}
+
+func (s *Store) documentFacet(ctx context.Context, f DocumentFilter, facet, value string) ([]models.FacetCount, error) {
+	q := s.documents(ctx, f, facet)
+	if facet == facetType {
+		q = q.Joins("JOIN document_types ON document_types.id = documents.type_id")
+	}
+	out := []models.FacetCount{}
+	err := q.Select(value + " AS value, COUNT(*) AS count").Group(value).Scan(&out).Error
+	// Sorted here rather than in SQL, where the order of text depends on the database's
+	// collation; values compare folded first, so Ủy ban sorts among the U's, not after Z.
+	slices.SortFunc(out, func(a, b models.FacetCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(search.Fold(a.Value), search.Fold(b.Value)), cmp.Compare(a.Value, b.Value))
+	})
+	return out, err
+}
+
+// yearOf is the SQL for the year of a date column, as text: a DATE on PostgreSQL, text
+// "YYYY-MM-DD" on SQLite.
+func (s *Store) yearOf(column string) string {
+	if s.Dialect() == Postgres {
+		return "to_char(" + column + ", 'YYYY')"
+	}
+	return "substr(" + column + ", 1, 4)"
+}
+
+// ListDocuments returns a page of the documents f selects, newest issued first, and the total:
+// three queries whatever the page size.
+func (s *Store) ListDocuments(ctx context.Context, f DocumentFilter, p models.Page) ([]models.Document, int64, error) {
+	var total int64
+	if err := s.documents(ctx, f, facetNone).Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var list []models.Document
+	err := s.documents(ctx, f, facetNone).Joins("Type").Order("documents.issued_on DESC, documents.id DESC").
+		Limit(p.PerPage).Offset(p.Offset()).Find(&list).Error
+	if err != nil {
+		return nil, 0, err
+	}
+	ptrs := make([]*models.Document, len(list))
+	for i := range list {
+		ptrs[i] = &list[i]
+	}
+	return list, total, s.withDocumentMedia(ctx, ptrs)
+}
+
+// DeleteDocument deletes a document at the version the client read, with its links.
+func (s *Store) DeleteDocument(ctx context.Context, id int64, version int) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := deleteVersioned(tx, &models.Document{}, "document", id, version); err != nil {
+			return err
+		}
+		return deleteMediaLinks(tx, documentOwner, id)
+	})
+}
+
+// withDocumentMedia fills the attachments of every document in one query.
+func (s *Store) withDocumentMedia(ctx context.Context, list []*models.Document) error {
+	ids := make([]int64, len(list))
+	for i, d := range list {
+		ids[i] = d.ID
+	}
+	media, err := s.mediaOf(ctx, documentOwner, models.LinkAttachment, ids)
+	if err != nil {
+		return err
+	}
+	for _, d := range list {
+		d.Attachments = media[d.ID]
+	}
+	return nil
+}
