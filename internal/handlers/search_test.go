@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http/httptest"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +66,69 @@ func TestSearchEndpoint(t *testing.T) {
 		again := ts.do("GET", "/api/v1/search?q=an+ninh", nil, "", map[string]string{"If-None-Match": first.Header().Get("ETag")})
 		if again.Code != 304 || again.Body.Len() != 0 {
 			t.Errorf("If-None-Match: %d with %d bytes", again.Code, again.Body.Len())
+		}
+	})
+}
+
+// Writes keep the search index in step: published documents and active announcements are found
+// at once, drafts never, an edit replaces the old words, a deletion removes the item.
+func TestSearchFollowsDocumentsAndAnnouncements(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		docID := ts.create("/api/v1/admin/documents", documentBody(map[string]any{
+			"status": "published", "title": "Quyết định về công tác hòa giải ở cơ sở"}))
+		ts.create("/api/v1/admin/documents", documentBody(map[string]any{
+			"number": "06/2024/QĐ-MTTW", "status": "draft", "title": "Quyết định về hòa giải (dự thảo)"}))
+		annID := ts.create("/api/v1/admin/announcements", map[string]any{
+			"title": "Thông báo lịch tiếp công dân về hòa giải", "body": "<p>Ban Thường trực tiếp công dân</p>", "status": "published"})
+		ts.create("/api/v1/admin/announcements", map[string]any{
+			"title": "Thông báo hòa giải chưa đăng", "body": "<p>nháp</p>", "status": "draft"})
+
+		found := func(q string) []string {
+			t.Helper()
+			res := ts.do("GET", "/api/v1/search?q="+url.QueryEscape(q), nil, "", nil)
+			if res.Code != 200 {
+				t.Fatalf("search %q: %d %s", q, res.Code, res.Body)
+			}
+			var out []string
+			for _, r := range decode[searchResponse](t, res).Data {
+				out = append(out, r.Type+":"+strconv.FormatInt(r.ID, 10))
+			}
+			return out
+		}
+		doc := "document:" + strconv.FormatInt(docID, 10)
+		ann := "announcement:" + strconv.FormatInt(annID, 10)
+		if got := found("hoa giai"); len(got) != 2 || !slices.Contains(got, doc) || !slices.Contains(got, ann) {
+			t.Fatalf("hoa giai: %v, want the published document and the active announcement", got)
+		}
+		if got := found("05/2024/QĐ-MTTW"); len(got) != 1 || got[0] != doc {
+			t.Fatalf("by number: %v", got)
+		}
+		if got := found("Do Van Chien"); len(got) != 1 || got[0] != doc {
+			t.Fatalf("by signer: %v", got)
+		}
+		// The documents' own q uses the same index.
+		res := ts.do("GET", "/api/v1/documents?q=hoa+giai+co+so", nil, "", nil)
+		if res.Code != 200 || !strings.Contains(res.Body.String(), `"id":`+strconv.FormatInt(docID, 10)) {
+			t.Fatalf("documents?q: %d %s", res.Code, res.Body)
+		}
+
+		res = ts.do("PATCH", "/api/v1/admin/documents/"+strconv.FormatInt(docID, 10), map[string]any{"title": "Quyết định về công tác giám sát"}, "editor", map[string]string{"If-Match": `"1"`})
+		if res.Code != 200 {
+			t.Fatalf("patch document: %d %s", res.Code, res.Body)
+		}
+		if got := found("hoa giai"); len(got) != 1 || got[0] != ann {
+			t.Fatalf("after the edit: %v, want only the announcement", got)
+		}
+		if got := found("giam sat"); len(got) != 1 || got[0] != doc {
+			t.Fatalf("new words not found: %v", got)
+		}
+		res = ts.do("DELETE", "/api/v1/admin/announcements/"+strconv.FormatInt(annID, 10), nil, "editor", map[string]string{"If-Match": `"1"`})
+		if res.Code != 204 {
+			t.Fatalf("delete announcement: %d %s", res.Code, res.Body)
+		}
+		if got := found("hoa giai"); len(got) != 0 {
+			t.Fatalf("deleted announcement still found: %v", got)
 		}
 	})
 }

@@ -52,7 +52,6 @@ type m0032Document struct {
 	EffectiveOn      m0032Date         `gorm:"not null"`
 	ExpiresOn        *m0032Date
 	Status           string `gorm:"size:20;not null"`
-	SearchText       string `gorm:"not null"`
 	Version          int    `gorm:"not null"`
 	CreatedAt        time.Time
 	UpdatedAt        time.Time

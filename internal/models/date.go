@@ -36,6 +36,9 @@ func DateOf(t time.Time) Date {
 func (d Date) String() string { return d.t.Format(time.DateOnly) }
 
 // Year is the year of the day.
+// Time is midnight UTC at the start of the day.
+func (d Date) Time() time.Time { return d.t }
+
 func (d Date) Year() int { return d.t.Year() }
 
 // Before reports whether d is an earlier day than o.

@@ -46,7 +46,6 @@ type Document struct {
 	EffectiveOn      Date
 	ExpiresOn        *Date
 	Status           string
-	SearchText       string // folded number, title, issuer, signer and field, for q
 	Version          int
 	CreatedAt        time.Time
 	UpdatedAt        time.Time

@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/search"
 )
 
 // announcementOwner is the owner type of announcements' media links.
@@ -42,6 +43,9 @@ func (s *Store) CreateAnnouncement(ctx context.Context, a *models.Announcement, 
 				a.Slug = slug
 			}
 			if err := tx.Create(a).Error; err != nil {
+				return err
+			}
+			if err := indexSearch(tx, announcementSearchEntry(*a)); err != nil {
 				return err
 			}
 			return setMediaLinks(tx, announcementOwner, a.ID, models.LinkAttachment, attachmentIDs, "attachment_ids")
@@ -140,8 +144,14 @@ func (s *Store) UpdateAnnouncement(ctx context.Context, a *models.Announcement, 
 			"ends_at":   utcOrNil(a.EndsAt),
 			"status":    a.Status,
 		})
-		if err != nil || attachmentIDs == nil {
+		if err != nil {
 			return err
+		}
+		if err := indexSearch(tx, announcementSearchEntry(*a)); err != nil {
+			return err
+		}
+		if attachmentIDs == nil {
+			return nil
 		}
 		return setMediaLinks(tx, announcementOwner, a.ID, models.LinkAttachment, *attachmentIDs, "attachment_ids")
 	})
@@ -156,6 +166,9 @@ func (s *Store) UpdateAnnouncement(ctx context.Context, a *models.Announcement, 
 func (s *Store) DeleteAnnouncement(ctx context.Context, id int64, version int) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := deleteVersioned(tx, &models.Announcement{}, "announcement", id, version); err != nil {
+			return err
+		}
+		if err := unindexSearch(tx, KindAnnouncement, id); err != nil {
 			return err
 		}
 		return deleteMediaLinks(tx, announcementOwner, id)
@@ -184,4 +197,20 @@ func utcOrNil(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+// announcementSearchEntry is what search knows of an announcement: the public finds it while
+// it is published and inside its window, as on the public list.
+func announcementSearchEntry(a models.Announcement) SearchEntry {
+	return SearchEntry{
+		Kind:        KindAnnouncement,
+		ItemID:      a.ID,
+		Slug:        a.Slug,
+		Title:       a.Title,
+		Body:        search.StripHTML(a.Body),
+		Public:      a.Status == models.PublicationPublished,
+		PublicFrom:  &a.StartsAt,
+		PublicUntil: a.EndsAt,
+		SortTime:    a.StartsAt,
+	}
 }

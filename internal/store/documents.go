@@ -35,6 +35,9 @@ func (s *Store) CreateDocument(ctx context.Context, d *models.Document, typeName
 		if err := tx.Omit(clause.Associations).Create(d).Error; err != nil {
 			return documentDuplicate(err, d)
 		}
+		if err := indexSearch(tx, documentSearchEntry(*d)); err != nil {
+			return err
+		}
 		return setMediaLinks(tx, documentOwner, d.ID, models.LinkAttachment, attachmentIDs, "attachment_ids")
 	})
 	if err != nil {
@@ -72,10 +75,15 @@ func (s *Store) UpdateDocument(ctx context.Context, d *models.Document, typeName
 			"effective_on":       d.EffectiveOn,
 			"expires_on":         d.ExpiresOn,
 			"status":             d.Status,
-			"search_text":        d.SearchText,
 		})
-		if err != nil || attachmentIDs == nil {
+		if err != nil {
 			return err
+		}
+		if err := indexSearch(tx, documentSearchEntry(*d)); err != nil {
+			return err
+		}
+		if attachmentIDs == nil {
+			return nil
 		}
 		return setMediaLinks(tx, documentOwner, d.ID, models.LinkAttachment, ids, "attachment_ids")
 	})
@@ -117,7 +125,6 @@ func prepareDocument(tx *gorm.DB, d *models.Document, typeName string, attachmen
 	if len(taken) > 0 {
 		return numberTaken(d)
 	}
-	d.SearchText = documentSearchText(*d)
 	return nil
 }
 
@@ -159,18 +166,17 @@ func numberTaken(d *models.Document) error {
 	return models.Conflict("%s already has a document numbered %s", d.Issuer, d.Number)
 }
 
-// documentSearchText is what q searches: the folded number, title, issuer, signer and field.
-func documentSearchText(d models.Document) string {
-	return search.Fold(strings.Join([]string{d.Number, d.Title, d.Issuer, d.Signer, d.Field}, " "))
-}
-
-// matchDocumentText keeps the documents whose search text has every term as a word prefix
-// (search.Matches in SQL). It is the one place the documents' q is turned into SQL.
-func matchDocumentText(q *gorm.DB, terms []string) *gorm.DB {
-	for _, t := range terms {
-		q = q.Where(`(' ' || documents.search_text) LIKE ? ESCAPE '\'`, "% "+likeEscape(t)+"%")
+// documentSearchEntry is what search knows of a document: its number and trích yếu as the
+// title, and its type, issuer, signer and field as the text. The public finds it once published.
+func documentSearchEntry(d models.Document) SearchEntry {
+	return SearchEntry{
+		Kind:     KindDocument,
+		ItemID:   d.ID,
+		Title:    d.Number + " " + d.Title,
+		Body:     strings.Join([]string{d.Type.Name, d.Issuer, d.Signer, d.Field}, " · "),
+		Public:   d.Status == models.PublicationPublished,
+		SortTime: d.IssuedOn.Time(),
 	}
-	return q
 }
 
 // DocumentByID finds a document in any state, with its type and attachments.
@@ -211,7 +217,9 @@ func (s *Store) documents(ctx context.Context, f DocumentFilter, facet string) *
 	if f.Status != "" {
 		q = q.Where("documents.status = ?", f.Status)
 	}
-	q = matchDocumentText(q, f.Terms)
+	if len(f.Terms) > 0 {
+		q = q.Where("documents.id IN (?)", s.SearchMatchIDs(KindDocument, f.Terms))
+	}
 	if n := f.Number; n != nil {
 		q = q.Where("documents.number_sequence = ? AND documents.number_type_code = ? AND documents.number_issuer_code = ?",
 			n.Sequence, n.TypeCode, strings.ToUpper(n.IssuerCode))
@@ -309,6 +317,9 @@ func (s *Store) ListDocuments(ctx context.Context, f DocumentFilter, p models.Pa
 func (s *Store) DeleteDocument(ctx context.Context, id int64, version int) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := deleteVersioned(tx, &models.Document{}, "document", id, version); err != nil {
+			return err
+		}
+		if err := unindexSearch(tx, KindDocument, id); err != nil {
 			return err
 		}
 		return deleteMediaLinks(tx, documentOwner, id)

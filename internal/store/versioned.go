@@ -15,7 +15,7 @@ func updateVersioned(tx *gorm.DB, model any, what string, id int64, version int,
 	res := tx.Model(model).Where("id = ? AND version = ?", id, version).Updates(updates)
 	if res.Error != nil {
 		if isDuplicate(res.Error) {
-			return models.Conflict("the slug is already taken")
+			return models.Conflict("another item already has this slug or number")
 		}
 		return res.Error
 	}
