@@ -30,6 +30,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/config"
 	"github.com/toasoan/toasoan/internal/handlers"
+	"github.com/toasoan/toasoan/internal/media"
 	"github.com/toasoan/toasoan/internal/migrations"
 	"github.com/toasoan/toasoan/internal/store"
 )
@@ -108,7 +109,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger) error {
-	srv := handlers.NewServer(handlers.Deps{Config: cfg, Store: st, Logger: log})
+	files, err := media.Open(ctx, cfg.MediaBucketURL, cfg.MediaDir)
+	if err != nil {
+		return err
+	}
+	defer files.Close()
+	srv := handlers.NewServer(handlers.Deps{Config: cfg, Store: st, Logger: log, Media: files})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)

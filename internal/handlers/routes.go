@@ -24,8 +24,9 @@ func (s *Server) routes() {
 
 	const v1 = "/api/v1"
 	var (
-		anyone = auth.Roles(models.RoleAdmin, models.RoleEditor, models.RoleAuthor)
-		admin  = auth.Roles(models.RoleAdmin)
+		anyone  = auth.Roles(models.RoleAdmin, models.RoleEditor, models.RoleAuthor)
+		admin   = auth.Roles(models.RoleAdmin)
+		editors = auth.Roles(models.RoleAdmin, models.RoleEditor)
 	)
 
 	s.handle(http.MethodPost, v1+"/auth/login", s.login, public)
@@ -40,6 +41,12 @@ func (s *Server) routes() {
 	s.handle(http.MethodPatch, v1+"/admin/users/:id", s.updateUser, admin)
 
 	s.handle(http.MethodGet, v1+"/categories", s.listCategories, public)
+
+	s.handle(http.MethodGet, mediaRoute, s.serveMedia, public)
+	s.handle(http.MethodPost, v1+"/admin/media", s.uploadMedia, anyone)
+	s.handle(http.MethodGet, v1+"/admin/media", s.listMedia, anyone)
+	s.handle(http.MethodGet, v1+"/admin/media/:id", s.getMedia, anyone)
+	s.handle(http.MethodDelete, v1+"/admin/media/:id", s.deleteMedia, editors)
 }
 
 // handle registers a route with its access rule.

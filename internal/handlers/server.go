@@ -18,6 +18,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/auth"
 	"github.com/toasoan/toasoan/internal/config"
+	"github.com/toasoan/toasoan/internal/media"
 	"github.com/toasoan/toasoan/internal/ratelimit"
 	"github.com/toasoan/toasoan/internal/store"
 )
@@ -31,6 +32,7 @@ type Deps struct {
 	Now      func() time.Time     // nil: time.Now
 	// HashParams is the password hashing cost; zero: auth.DefaultHashParams. Tests lower it.
 	HashParams auth.HashParams
+	Media      media.Storage // nil: a directory at Config.MediaDir
 }
 
 // Server is the HTTP API.
@@ -48,6 +50,8 @@ type Server struct {
 	hashParams    auth.HashParams
 	dummyHash     string            // verified against when an email is unknown, to equalise timing
 	loginFailures ratelimit.Counter // failed logins per account and per IP
+
+	media media.Storage
 }
 
 // NewServer builds the Echo instance with its middleware and every route.
@@ -74,6 +78,13 @@ func NewServer(d Deps) *Server {
 	if err != nil {
 		panic(err) // only when the system has no randomness
 	}
+	if d.Media == nil {
+		dir, err := media.OpenDir(d.Config.MediaDir)
+		if err != nil {
+			panic(err) // run() passes its storage; a server built without (tests) needs MediaDir writable
+		}
+		d.Media = dir
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -91,6 +102,8 @@ func NewServer(d Deps) *Server {
 		hashParams:    d.HashParams,
 		dummyHash:     dummyHash,
 		loginFailures: ratelimit.NewMemory(loginWindow, d.Now),
+
+		media: d.Media,
 	}
 	if sqlDB, err := d.Store.DB().DB(); err == nil {
 		d.Registry.MustRegister(collectors.NewDBStatsCollector(sqlDB, "toasoan"))
@@ -141,7 +154,7 @@ func NewServer(d Deps) *Server {
 		},
 	}))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024,
-		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" }}))
+		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" || c.Path() == mediaRoute }}))
 	e.Use(s.authorize)
 
 	s.routes()
