@@ -782,6 +782,155 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/submissions": {
+            "post": {
+                "description": "Send the fields as multipart/form-data, with up to 3 parts named ` + "`" + `files` + "`" + ` (JPEG, PNG, WebP, GIF or PDF, sniffed from the content; each at most 10 MiB, or TOASOAN_MAX_UPLOAD_MB if lower), or as a JSON object with the same fields and no files: ` + "`" + `{\"name\", \"email\", \"phone\", \"subject\", \"content\", \"website\"}` + "`" + `.\nAnswers with the tracking code the submitter keeps to follow the reply. Five submissions per IP an hour, then 429 with Retry-After. Never cached.\n` + "`" + `website` + "`" + ` is a honeypot: hide it in the form; when filled in, the submission is answered as usual but filed as spam.",
+                "consumes": [
+                    "multipart/form-data",
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "submissions"
+                ],
+                "summary": "Send a message to the editorial board (\"Gửi ban biên tập\")",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "sender's name, at most 200 characters",
+                        "name": "name",
+                        "in": "formData",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "sender's email",
+                        "name": "email",
+                        "in": "formData",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "phone: digits, spaces and +, at most 20",
+                        "name": "phone",
+                        "in": "formData"
+                    },
+                    {
+                        "type": "string",
+                        "description": "subject, at most 300 characters",
+                        "name": "subject",
+                        "in": "formData",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the message, at most 20000 characters",
+                        "name": "content",
+                        "in": "formData",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "honeypot: leave empty",
+                        "name": "website",
+                        "in": "formData"
+                    },
+                    {
+                        "type": "file",
+                        "description": "an attachment; repeat the part for up to 3",
+                        "name": "files",
+                        "in": "formData"
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/SubmissionReceiptResponse"
+                        },
+                        "headers": {
+                            "Location": {
+                                "type": "string",
+                                "description": "the submission's status page"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "malformed JSON or multipart body",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "an attachment or the body over its limit",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "neither JSON nor multipart, or an attachment of a type not allowed (errors name files[i])",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "invalid fields, or more than 3 files",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "too many submissions from this IP",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/submissions/{tracking_code}": {
+            "get": {
+                "description": "Status and the board's reply only; nothing personal. Never cached.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "submissions"
+                ],
+                "summary": "Follow a submission by its tracking code",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the code given when the submission was sent",
+                        "name": "tracking_code",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SubmissionStatusResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/healthz": {
             "get": {
                 "produces": [
@@ -1053,6 +1202,68 @@ const docTemplate = `{
                 "status": {
                     "type": "string",
                     "example": "ok"
+                }
+            }
+        },
+        "SubmissionReceipt": {
+            "type": "object",
+            "properties": {
+                "created_at": {
+                    "type": "string"
+                },
+                "status": {
+                    "type": "string",
+                    "example": "received"
+                },
+                "tracking_code": {
+                    "type": "string",
+                    "example": "7KQ4MZ2XW9HB"
+                }
+            }
+        },
+        "SubmissionReceiptResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/SubmissionReceipt"
+                }
+            }
+        },
+        "SubmissionStatus": {
+            "type": "object",
+            "properties": {
+                "created_at": {
+                    "type": "string"
+                },
+                "reply": {
+                    "description": "null until answered",
+                    "type": "string",
+                    "example": "Cảm ơn bạn đã góp ý, …"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "received",
+                        "in_review",
+                        "answered",
+                        "closed"
+                    ],
+                    "example": "answered"
+                },
+                "tracking_code": {
+                    "type": "string",
+                    "example": "7KQ4MZ2XW9HB"
+                },
+                "updated_at": {
+                    "type": "string"
+                }
+            }
+        },
+        "SubmissionStatusResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/SubmissionStatus"
                 }
             }
         },

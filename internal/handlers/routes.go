@@ -47,6 +47,9 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/admin/media", s.listMedia, anyone)
 	s.handle(http.MethodGet, v1+"/admin/media/:id", s.getMedia, anyone)
 	s.handle(http.MethodDelete, v1+"/admin/media/:id", s.deleteMedia, editors)
+
+	s.handle(http.MethodPost, v1+"/submissions", s.createSubmission, public)
+	s.handle(http.MethodGet, v1+"/submissions/:tracking_code", s.getSubmissionStatus, public)
 }
 
 // handle registers a route with its access rule.

@@ -51,7 +51,9 @@ type Server struct {
 	dummyHash     string            // verified against when an email is unknown, to equalise timing
 	loginFailures ratelimit.Counter // failed logins per account and per IP
 
-	media media.Storage
+	media              media.Storage
+	submissionThrottle ratelimit.Counter // reader submissions per IP
+	submissionLimit    int               // submissions allowed per IP within the throttle's window
 }
 
 // NewServer builds the Echo instance with its middleware and every route.
@@ -103,7 +105,9 @@ func NewServer(d Deps) *Server {
 		dummyHash:     dummyHash,
 		loginFailures: ratelimit.NewMemory(loginWindow, d.Now),
 
-		media: d.Media,
+		media:              d.Media,
+		submissionThrottle: ratelimit.NewMemory(submissionWindow, d.Now),
+		submissionLimit:    submissionsPerWindow,
 	}
 	if sqlDB, err := d.Store.DB().DB(); err == nil {
 		d.Registry.MustRegister(collectors.NewDBStatsCollector(sqlDB, "toasoan"))
