@@ -260,6 +260,225 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/admin/submissions": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Newest first. Without ` + "`" + `status` + "`" + `, spam is left out. ` + "`" + `q` + "`" + ` ignores case and Vietnamese diacritics; every word must begin a word of the subject, message, name, email or tracking code.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "submissions"
+                ],
+                "summary": "List reader submissions",
+                "parameters": [
+                    {
+                        "enum": [
+                            "received",
+                            "in_review",
+                            "answered",
+                            "closed",
+                            "spam"
+                        ],
+                        "type": "string",
+                        "description": "only this status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "words to find",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "an assignee's user id, or none for the unassigned",
+                        "name": "assignee",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page, from 1",
+                        "name": "page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "items per page (default 20, at most 100)",
+                        "name": "per_page",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SubmissionList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/submissions/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "submissions"
+                ],
+                "summary": "Show a reader submission with its notes and attachments",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "submission id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SubmissionDetailResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Change the status, assign it (` + "`" + `assignee_id` + "`" + `: an active editor or admin; null unassigns), add an internal note, or reply. A reply is plain text the submitter sees by tracking code; it sets the status to answered unless ` + "`" + `status` + "`" + ` is given. Every change is in the audit log.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "submissions"
+                ],
+                "summary": "Work on a reader submission",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "submission id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "what to change: at least one field",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/UpdateSubmissionRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SubmissionDetailResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/admin/users": {
             "get": {
                 "security": [
@@ -1019,6 +1238,26 @@ const docTemplate = `{
         }
     },
     "definitions": {
+        "Attachment": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": "integer"
+                },
+                "mime": {
+                    "type": "string"
+                },
+                "name": {
+                    "type": "string"
+                },
+                "size": {
+                    "type": "integer"
+                },
+                "url": {
+                    "type": "string"
+                }
+            }
+        },
         "CreateUserRequest": {
             "type": "object",
             "required": [
@@ -1205,6 +1444,122 @@ const docTemplate = `{
                 }
             }
         },
+        "SubmissionDetail": {
+            "type": "object",
+            "properties": {
+                "assignee": {
+                    "description": "null when nobody is assigned",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/UserRef"
+                        }
+                    ]
+                },
+                "attachments": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Attachment"
+                    }
+                },
+                "content": {
+                    "type": "string"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "email": {
+                    "type": "string",
+                    "example": "bichngoc.tran@example.vn"
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 118
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Trần Thị Bích Ngọc"
+                },
+                "notes": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SubmissionNote"
+                    }
+                },
+                "phone": {
+                    "type": "string",
+                    "example": "+84 912 345 678"
+                },
+                "replied_at": {
+                    "type": "string"
+                },
+                "reply": {
+                    "description": "what the submitter sees by tracking code; null until answered",
+                    "type": "string"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "received",
+                        "in_review",
+                        "answered",
+                        "closed",
+                        "spam"
+                    ],
+                    "example": "in_review"
+                },
+                "subject": {
+                    "type": "string",
+                    "example": "Phản ánh về đường liên xã"
+                },
+                "tracking_code": {
+                    "type": "string",
+                    "example": "7KQ4MZ2XW9HB"
+                },
+                "updated_at": {
+                    "type": "string"
+                }
+            }
+        },
+        "SubmissionDetailResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/SubmissionDetail"
+                }
+            }
+        },
+        "SubmissionList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SubmissionSummary"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "SubmissionNote": {
+            "type": "object",
+            "properties": {
+                "author": {
+                    "$ref": "#/definitions/UserRef"
+                },
+                "body": {
+                    "type": "string",
+                    "example": "Đã liên hệ UBND xã, chờ phản hồi."
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "integer"
+                }
+            }
+        },
         "SubmissionReceipt": {
             "type": "object",
             "properties": {
@@ -1267,6 +1622,63 @@ const docTemplate = `{
                 }
             }
         },
+        "SubmissionSummary": {
+            "type": "object",
+            "properties": {
+                "assignee": {
+                    "description": "null when nobody is assigned",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/UserRef"
+                        }
+                    ]
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "email": {
+                    "type": "string",
+                    "example": "bichngoc.tran@example.vn"
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 118
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Trần Thị Bích Ngọc"
+                },
+                "phone": {
+                    "type": "string",
+                    "example": "+84 912 345 678"
+                },
+                "replied_at": {
+                    "type": "string"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "received",
+                        "in_review",
+                        "answered",
+                        "closed",
+                        "spam"
+                    ],
+                    "example": "in_review"
+                },
+                "subject": {
+                    "type": "string",
+                    "example": "Phản ánh về đường liên xã"
+                },
+                "tracking_code": {
+                    "type": "string",
+                    "example": "7KQ4MZ2XW9HB"
+                },
+                "updated_at": {
+                    "type": "string"
+                }
+            }
+        },
         "TokenPair": {
             "type": "object",
             "properties": {
@@ -1294,6 +1706,40 @@ const docTemplate = `{
             "properties": {
                 "data": {
                     "$ref": "#/definitions/TokenPair"
+                }
+            }
+        },
+        "UpdateSubmissionRequest": {
+            "type": "object",
+            "properties": {
+                "assignee_id": {
+                    "description": "an editor's or admin's id; null unassigns",
+                    "type": "integer",
+                    "x-nullable": true,
+                    "example": 7
+                },
+                "note": {
+                    "description": "appended to the internal notes",
+                    "type": "string",
+                    "maxLength": 5000,
+                    "example": "Đã chuyển phòng Kiểm tra."
+                },
+                "reply": {
+                    "description": "plain text shown to the submitter; status becomes answered unless given",
+                    "type": "string",
+                    "maxLength": 20000,
+                    "example": "Cảm ơn bạn, …"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "received",
+                        "in_review",
+                        "answered",
+                        "closed",
+                        "spam"
+                    ],
+                    "example": "in_review"
                 }
             }
         },
@@ -1361,6 +1807,19 @@ const docTemplate = `{
                 },
                 "meta": {
                     "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "UserRef": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": "integer",
+                    "example": 7
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Lê Văn Biên"
                 }
             }
         },

@@ -50,6 +50,9 @@ func (s *Server) routes() {
 
 	s.handle(http.MethodPost, v1+"/submissions", s.createSubmission, public)
 	s.handle(http.MethodGet, v1+"/submissions/:tracking_code", s.getSubmissionStatus, public)
+	s.handle(http.MethodGet, v1+"/admin/submissions", s.listSubmissions, editors)
+	s.handle(http.MethodGet, v1+"/admin/submissions/:id", s.getSubmission, editors)
+	s.handle(http.MethodPatch, v1+"/admin/submissions/:id", s.updateSubmission, editors)
 }
 
 // handle registers a route with its access rule.

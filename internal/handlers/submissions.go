@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/media"
 	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/store"
 )
 
 // Limits of the public submission form.
@@ -313,4 +315,279 @@ func (s *Server) getSubmissionStatus(c echo.Context) error {
 		out.Reply = &sub.Reply
 	}
 	return c.JSON(http.StatusOK, submissionStatusResponse{Data: out})
+}
+
+// userRef names a user in a submission: its assignee, a note's author.
+type userRef struct {
+	ID   int64  `json:"id" example:"7"`
+	Name string `json:"name" example:"Lê Văn Biên"`
+} // @name UserRef
+
+// submissionSummary is a submission in the editors' list.
+type submissionSummary struct {
+	ID           int64      `json:"id" example:"118"`
+	TrackingCode string     `json:"tracking_code" example:"7KQ4MZ2XW9HB"`
+	Name         string     `json:"name" example:"Trần Thị Bích Ngọc"`
+	Email        string     `json:"email" example:"bichngoc.tran@example.vn"`
+	Phone        string     `json:"phone" example:"+84 912 345 678"`
+	Subject      string     `json:"subject" example:"Phản ánh về đường liên xã"`
+	Status       string     `json:"status" example:"in_review" enums:"received,in_review,answered,closed,spam"`
+	Assignee     *userRef   `json:"assignee"` // null when nobody is assigned
+	RepliedAt    *time.Time `json:"replied_at"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+} // @name SubmissionSummary
+
+// submissionNote is an internal note, for editors only.
+type submissionNote struct {
+	ID        int64     `json:"id"`
+	Author    userRef   `json:"author"`
+	Body      string    `json:"body" example:"Đã liên hệ UBND xã, chờ phản hồi."`
+	CreatedAt time.Time `json:"created_at"`
+} // @name SubmissionNote
+
+// submissionDetail is everything about a submission, for editors.
+type submissionDetail struct {
+	submissionSummary
+	Content     string              `json:"content"`
+	Reply       *string             `json:"reply"` // what the submitter sees by tracking code; null until answered
+	Notes       []submissionNote    `json:"notes"`
+	Attachments []models.Attachment `json:"attachments"`
+} // @name SubmissionDetail
+
+type submissionDetailResponse struct {
+	Data submissionDetail `json:"data"`
+} // @name SubmissionDetailResponse
+
+type submissionListResponse struct {
+	Data []submissionSummary `json:"data"`
+	Meta listMeta            `json:"meta"`
+} // @name SubmissionList
+
+// updateSubmissionRequest is an editor's change; every field is optional, at least one is needed.
+type updateSubmissionRequest struct {
+	Status     *string    `json:"status" validate:"omitnil,oneof=received in_review answered closed spam" example:"in_review"`
+	AssigneeID optionalID `json:"assignee_id" swaggertype:"integer" extensions:"x-nullable" example:"7"`         // an editor's or admin's id; null unassigns
+	Note       *string    `json:"note" validate:"omitnil,notblank,max=5000" example:"Đã chuyển phòng Kiểm tra."` // appended to the internal notes
+	Reply      *string    `json:"reply" validate:"omitnil,notblank,max=20000" example:"Cảm ơn bạn, …"`           // plain text shown to the submitter; status becomes answered unless given
+} // @name UpdateSubmissionRequest
+
+// optionalID is an id field of a patch: absent leaves the value alone, null clears it.
+type optionalID struct {
+	Set bool
+	ID  *int64
+}
+
+// UnmarshalJSON is only called when the field is present.
+func (o *optionalID) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.ID = nil
+		return nil
+	}
+	return json.Unmarshal(b, &o.ID)
+}
+
+func summaryOf(sub models.Submission, names map[int64]string) submissionSummary {
+	out := submissionSummary{ID: sub.ID, TrackingCode: sub.TrackingCode, Name: sub.Name, Email: sub.Email, Phone: sub.Phone,
+		Subject: sub.Subject, Status: sub.Status, RepliedAt: sub.RepliedAt, CreatedAt: sub.CreatedAt, UpdatedAt: sub.UpdatedAt}
+	if sub.AssigneeID != nil {
+		out.Assignee = &userRef{ID: *sub.AssigneeID, Name: names[*sub.AssigneeID]}
+	}
+	return out
+}
+
+// listSubmissions godoc
+//
+//	@Summary		List reader submissions
+//	@Description	Newest first. Without `status`, spam is left out. `q` ignores case and Vietnamese diacritics; every word must begin a word of the subject, message, name, email or tracking code.
+//	@Tags			submissions
+//	@Produce		json
+//	@Param			status		query		string	false	"only this status"	Enums(received, in_review, answered, closed, spam)
+//	@Param			q			query		string	false	"words to find"
+//	@Param			assignee	query		string	false	"an assignee's user id, or none for the unassigned"
+//	@Param			page		query		int		false	"page, from 1"
+//	@Param			per_page	query		int		false	"items per page (default 20, at most 100)"
+//	@Success		200			{object}	submissionListResponse
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/submissions [get]
+func (s *Server) listSubmissions(c echo.Context) error {
+	q := parseQuery(c, append(paginationParams, "status", "q", "assignee")...)
+	f := store.SubmissionFilter{Status: q.OneOf("status", "", models.SubmissionStatuses...), Query: q.String("q")}
+	if len(f.Query) > 200 {
+		q.fail("q", "must be at most 200 characters")
+	}
+	if q.String("assignee") == "none" {
+		f.Unassigned = true
+	} else {
+		f.AssigneeID = q.ID("assignee")
+	}
+	page := q.Page()
+	if err := q.Err(); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	subs, total, err := s.store.ListSubmissions(ctx, f, page)
+	if err != nil {
+		return err
+	}
+	var assignees []int64
+	for _, sub := range subs {
+		if sub.AssigneeID != nil {
+			assignees = append(assignees, *sub.AssigneeID)
+		}
+	}
+	names, err := s.store.UserNames(ctx, assignees)
+	if err != nil {
+		return err
+	}
+	out := make([]submissionSummary, len(subs))
+	for i, sub := range subs {
+		out[i] = summaryOf(sub, names)
+	}
+	return c.JSON(http.StatusOK, submissionListResponse{Data: out, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
+}
+
+// getSubmission godoc
+//
+//	@Summary	Show a reader submission with its notes and attachments
+//	@Tags		submissions
+//	@Produce	json
+//	@Param		id	path		int	true	"submission id"
+//	@Success	200	{object}	submissionDetailResponse
+//	@Failure	400	{object}	problem
+//	@Failure	401	{object}	problem
+//	@Failure	403	{object}	problem
+//	@Failure	404	{object}	problem
+//	@Security	BearerAuth
+//	@Router		/api/v1/admin/submissions/{id} [get]
+func (s *Server) getSubmission(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := parseQuery(c).Err(); err != nil {
+		return err
+	}
+	sub, err := s.store.SubmissionByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return s.submissionDetail(c, sub)
+}
+
+// submissionDetail answers with a submission, its notes and attachments, and the names of the
+// people in them: four queries.
+func (s *Server) submissionDetail(c echo.Context, sub models.Submission) error {
+	ctx := c.Request().Context()
+	notes, err := s.store.SubmissionNotes(ctx, sub.ID)
+	if err != nil {
+		return err
+	}
+	files, err := s.store.SubmissionAttachments(ctx, sub.ID)
+	if err != nil {
+		return err
+	}
+	var people []int64
+	if sub.AssigneeID != nil {
+		people = append(people, *sub.AssigneeID)
+	}
+	for _, n := range notes {
+		people = append(people, n.AuthorID)
+	}
+	names, err := s.store.UserNames(ctx, people)
+	if err != nil {
+		return err
+	}
+	out := submissionDetail{submissionSummary: summaryOf(sub, names), Content: sub.Content,
+		Notes: make([]submissionNote, len(notes)), Attachments: make([]models.Attachment, len(files))}
+	if sub.Reply != "" {
+		out.Reply = &sub.Reply
+	}
+	for i, n := range notes {
+		out.Notes[i] = submissionNote{ID: n.ID, Author: userRef{ID: n.AuthorID, Name: names[n.AuthorID]}, Body: n.Body, CreatedAt: n.CreatedAt}
+	}
+	for i, m := range files {
+		out.Attachments[i] = models.AttachmentOf(m, s.cfg.BaseURL)
+	}
+	return c.JSON(http.StatusOK, submissionDetailResponse{Data: out})
+}
+
+// updateSubmission godoc
+//
+//	@Summary		Work on a reader submission
+//	@Description	Change the status, assign it (`assignee_id`: an active editor or admin; null unassigns), add an internal note, or reply. A reply is plain text the submitter sees by tracking code; it sets the status to answered unless `status` is given. Every change is in the audit log.
+//	@Tags			submissions
+//	@Accept			json
+//	@Produce		json
+//	@Param			id		path		int						true	"submission id"
+//	@Param			body	body		updateSubmissionRequest	true	"what to change: at least one field"
+//	@Success		200		{object}	submissionDetailResponse
+//	@Failure		400		{object}	problem
+//	@Failure		401		{object}	problem
+//	@Failure		403		{object}	problem
+//	@Failure		404		{object}	problem
+//	@Failure		415		{object}	problem
+//	@Failure		422		{object}	problem
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/submissions/{id} [patch]
+func (s *Server) updateSubmission(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req updateSubmissionRequest
+	err = bindJSON(c, &req)
+	var checks []models.FieldError
+	if req.AssigneeID.ID != nil && *req.AssigneeID.ID < 1 {
+		checks = append(checks, models.FieldError{Field: "assignee_id", Message: "must be a user id, or null to unassign"})
+	}
+	if err == nil && req.Status == nil && !req.AssigneeID.Set && req.Note == nil && req.Reply == nil {
+		checks = append(checks, models.FieldError{Field: "body", Message: "give at least one of status, assignee_id, note, reply"})
+	}
+	if err := withFields(err, checks); err != nil {
+		return err
+	}
+	actor := principalOf(c).UserID
+	patch := store.SubmissionPatch{Status: req.Status, SetAssignee: req.AssigneeID.Set, AssigneeID: req.AssigneeID.ID,
+		ActorID: actor, Now: s.now().UTC()}
+	if req.Note != nil {
+		note := cleanText(*req.Note)
+		patch.Note = &note
+	}
+	if req.Reply != nil {
+		reply := cleanText(*req.Reply)
+		patch.Reply = &reply
+	}
+	sub, err := s.store.UpdateSubmission(c.Request().Context(), id, patch)
+	if err != nil {
+		return err
+	}
+	s.audit(c, &actor, "submission.update", "submission", strconv.FormatInt(id, 10), describeSubmissionPatch(req, sub))
+	return s.submissionDetail(c, sub)
+}
+
+// describeSubmissionPatch is the audit detail of a change: what changed, never what was written.
+func describeSubmissionPatch(req updateSubmissionRequest, sub models.Submission) string {
+	var parts []string
+	if req.Status != nil || req.Reply != nil {
+		parts = append(parts, "status="+sub.Status)
+	}
+	if req.AssigneeID.Set {
+		assignee := "none"
+		if req.AssigneeID.ID != nil {
+			assignee = strconv.FormatInt(*req.AssigneeID.ID, 10)
+		}
+		parts = append(parts, "assignee="+assignee)
+	}
+	if req.Note != nil {
+		parts = append(parts, "note")
+	}
+	if req.Reply != nil {
+		parts = append(parts, "reply")
+	}
+	return strings.Join(parts, " ")
 }

@@ -295,7 +295,7 @@ func TestSubmissionThrottle(t *testing.T) {
 	})
 }
 
-// Name, email, phone and the message never reach the logs, whatever happens to the request.
+// Name, email, phone, the message and the board's notes and reply never reach the logs.
 func TestSubmissionsNeverLogPersonalData(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		var logs bytes.Buffer
@@ -309,14 +309,144 @@ func TestSubmissionsNeverLogPersonalData(t *testing.T) {
 			{name: "multipart", method: "POST", path: "/api/v1/submissions", body: body, headers: headers, want: 201},
 			{name: "invalid", method: "POST", path: "/api/v1/submissions", body: readerWith(map[string]string{"email": "x"}), want: 422},
 			{name: "malformed", method: "POST", path: "/api/v1/submissions", body: `{"name": "` + reader["name"] + `", `, want: 400},
+			{name: "a note and a reply", method: "PATCH", path: "/api/v1/admin/submissions/1", as: "editor", want: 200,
+				body: map[string]any{"note": "Ghi chú nội bộ bí mật", "reply": "Trả lời riêng cho bạn đọc"}},
+			{name: "an editor reads it", method: "GET", path: "/api/v1/admin/submissions/1", as: "editor", want: 200},
 		})
 		if !strings.Contains(logs.String(), `"path":"/api/v1/submissions"`) {
 			t.Fatalf("the requests were not logged: %s", logs.String())
 		}
-		for field, v := range reader {
+		for field, v := range readerWith(map[string]string{"note": "Ghi chú nội bộ", "reply": "Trả lời riêng"}) {
 			if strings.Contains(logs.String(), v) {
 				t.Errorf("the log contains the %s: %s", field, logs.String())
 			}
+		}
+	})
+}
+
+func TestSubmissionEditing(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		ts.submissionLimit = 1000
+		send := func(body any, headers map[string]string) models.Submission {
+			t.Helper()
+			res := ts.do("POST", "/api/v1/submissions", body, "", headers)
+			if res.Code != 201 {
+				t.Fatalf("submit: %d %s", res.Code, res.Body)
+			}
+			return ts.submission(decode[submissionReceiptResponse](t, res).Data.TrackingCode)
+		}
+		form, headers := multipartBody(t, reader, formFile{field: "files", name: "hiện trường.png", content: pngImage(t, 3, 2)})
+		road := send(form, headers)
+		permit := send(map[string]string{"name": "Đỗ Văn Hùng", "email": "hung.do@example.vn", "subject": "Hỏi về thủ tục",
+			"content": "Xin hướng dẫn thủ tục đăng ký tạm trú."}, nil)
+		spam := send(readerWith(map[string]string{"website": "x", "subject": "Mua ngay"}), nil)
+		admin := "/api/v1/admin/submissions"
+		item := func(sub models.Submission) string { return admin + "/" + itoa(sub.ID) }
+		editor, author := ts.ids["editor"], ts.ids["author"]
+		const note = "Đã chuyển phòng Kiểm tra, hạn 15/12."
+		const reply = "Cảm ơn bạn. UBND xã Hòa Bình sẽ sửa đường trong tháng 12."
+
+		ts.run([]scenario{
+			{name: "authors may not see submissions", method: "GET", path: admin, as: "author", want: 403},
+			{name: "nor change them", method: "PATCH", path: item(road), body: map[string]any{"status": "closed"}, as: "author", want: 403},
+			{name: "without a token", method: "GET", path: admin, want: 401},
+			{name: "newest first, spam left out", method: "GET", path: admin, as: "editor", want: 200,
+				fields: map[string]any{"meta.pagination.total": 2, "data.0.id": permit.ID, "data.1.id": road.ID, "data.1.email": reader["email"], "data.1.assignee": nil},
+				check:  noStoreHeader},
+			{name: "spam on request", method: "GET", path: admin + "?status=spam", as: "editor", want: 200,
+				fields: map[string]any{"meta.pagination.total": 1, "data.0.id": spam.ID}},
+			{name: "by status", method: "GET", path: admin + "?status=answered", as: "admin", want: 200, fields: map[string]any{"meta.pagination.total": 0}},
+			{name: "bad status", method: "GET", path: admin + "?status=done", as: "editor", want: 400, fields: map[string]any{"errors.0.field": "status"}},
+			{name: "q without diacritics", method: "GET", path: admin + "?q=duong+lien+xa", as: "editor", want: 200,
+				fields: map[string]any{"meta.pagination.total": 1, "data.0.id": road.ID}},
+			{name: "q in capitals, words in any order", method: "GET", path: admin + "?q=B%C3%8CNH+H%C3%92A", as: "editor", want: 200,
+				fields: map[string]any{"meta.pagination.total": 1, "data.0.id": road.ID}},
+			{name: "q finds the name", method: "GET", path: admin + "?q=h%C3%B9ng", as: "editor", want: 200,
+				fields: map[string]any{"meta.pagination.total": 1, "data.0.id": permit.ID}},
+			{name: "q finds the email", method: "GET", path: admin + "?q=bichngoc", as: "editor", want: 200,
+				fields: map[string]any{"meta.pagination.total": 1, "data.0.id": road.ID}},
+			{name: "q finds the tracking code", method: "GET", path: admin + "?q=" + strings.ToLower(permit.TrackingCode), as: "editor", want: 200,
+				fields: map[string]any{"meta.pagination.total": 1, "data.0.id": permit.ID}},
+			{name: "q matches word beginnings only", method: "GET", path: admin + "?q=ong", as: "editor", want: 200,
+				fields: map[string]any{"meta.pagination.total": 0}},
+			{name: "q of LIKE wildcards finds nothing", method: "GET", path: admin + "?q=%25_", as: "editor", want: 200,
+				fields: map[string]any{"meta.pagination.total": 0}},
+			{name: "q too long", method: "GET", path: admin + "?q=" + strings.Repeat("a", 201), as: "editor", want: 400},
+			{name: "bad assignee", method: "GET", path: admin + "?assignee=0", as: "editor", want: 400, fields: map[string]any{"errors.0.field": "assignee"}},
+			{name: "unknown parameter", method: "GET", path: admin + "?sort=name", as: "editor", want: 400},
+
+			{name: "assign", method: "PATCH", path: item(road), body: map[string]any{"assignee_id": editor}, as: "editor", want: 200,
+				fields: map[string]any{"data.assignee.id": editor, "data.assignee.name": "Người dùng editor", "data.status": "received"}},
+			{name: "by assignee", method: "GET", path: admin + "?assignee=" + itoa(editor), as: "editor", want: 200,
+				fields: map[string]any{"meta.pagination.total": 1, "data.0.id": road.ID, "data.0.assignee.name": "Người dùng editor"}},
+			{name: "unassigned", method: "GET", path: admin + "?assignee=none", as: "editor", want: 200,
+				fields: map[string]any{"meta.pagination.total": 1, "data.0.id": permit.ID}},
+			{name: "an author cannot be assigned", method: "PATCH", path: item(road), body: map[string]any{"assignee_id": author}, as: "editor", want: 422,
+				check: wantFields("assignee_id")},
+			{name: "nor a user who does not exist", method: "PATCH", path: item(road), body: map[string]any{"assignee_id": 9999}, as: "editor", want: 422},
+			{name: "status and an internal note", method: "PATCH", path: item(road), body: map[string]any{"status": "in_review", "note": "  " + note + "  "}, as: "editor", want: 200,
+				fields: map[string]any{"data.status": "in_review", "data.notes.0.body": note, "data.notes.0.author.id": editor, "data.notes.0.author.name": "Người dùng editor",
+					"data.assignee.id": editor, "data.reply": nil}},
+			{name: "the submitter does not see the note", method: "GET", path: "/api/v1/submissions/" + road.TrackingCode, want: 200,
+				fields: map[string]any{"data.status": "in_review", "data.reply": nil},
+				check: func(t *testing.T, res *httptest.ResponseRecorder) {
+					if strings.Contains(res.Body.String(), "Kiểm tra") {
+						t.Errorf("an internal note is public: %s", res.Body)
+					}
+				}},
+			{name: "reply", method: "PATCH", path: item(road), body: map[string]any{"reply": reply, "note": "Đã trả lời."}, as: "admin", want: 200,
+				fields: map[string]any{"data.status": "answered", "data.reply": reply, "data.notes.1.author.name": "Người dùng admin"},
+				check: func(t *testing.T, res *httptest.ResponseRecorder) {
+					if d := decode[submissionDetailResponse](t, res).Data; d.RepliedAt == nil || len(d.Notes) != 2 {
+						t.Errorf("replied_at %v, %d notes", d.RepliedAt, len(d.Notes))
+					}
+				}},
+			{name: "the submitter sees the reply", method: "GET", path: "/api/v1/submissions/" + road.TrackingCode, want: 200,
+				fields: map[string]any{"data.status": "answered", "data.reply": reply}},
+			{name: "a reply with another status", method: "PATCH", path: item(permit), body: map[string]any{"reply": "Mời bạn đến trụ sở.", "status": "closed"}, as: "editor", want: 200,
+				fields: map[string]any{"data.status": "closed", "data.reply": "Mời bạn đến trụ sở."}},
+			{name: "unassign with null", method: "PATCH", path: item(road), body: `{"assignee_id": null}`, as: "editor", want: 200,
+				fields: map[string]any{"data.assignee": nil, "data.status": "answered"}},
+			{name: "nothing to change", method: "PATCH", path: item(road), body: map[string]any{}, as: "editor", want: 422, check: wantFields("body")},
+			{name: "every bad field", method: "PATCH", path: item(road), body: map[string]any{"status": "done", "note": " ", "reply": "", "assignee_id": -1}, as: "editor", want: 422,
+				check: wantFields("status", "note", "reply", "assignee_id")},
+			{name: "assignee of the wrong type", method: "PATCH", path: item(road), body: `{"assignee_id": "Lê Văn Biên"}`, as: "editor", want: 400,
+				fields: map[string]any{"errors.0.field": "assignee_id"}},
+			{name: "missing submission", method: "PATCH", path: admin + "/9999", body: map[string]any{"status": "closed"}, as: "editor", want: 404},
+
+			{name: "everything about one", method: "GET", path: item(road), as: "editor", want: 200,
+				fields: map[string]any{"data.id": road.ID, "data.name": reader["name"], "data.phone": reader["phone"], "data.content": reader["content"],
+					"data.subject": reader["subject"], "data.tracking_code": road.TrackingCode, "data.attachments.0.name": "hiện trường.png",
+					"data.attachments.0.mime": "image/png", "data.notes.1.body": "Đã trả lời."},
+				check: func(t *testing.T, res *httptest.ResponseRecorder) {
+					noStoreHeader(t, res)
+					url := decode[submissionDetailResponse](t, res).Data.Attachments[0].URL
+					if got := ts.do("GET", ts.path(url), nil, "", nil); got.Code != 200 || got.Header().Get("Content-Type") != "image/png" {
+						t.Errorf("attachment %s: %d", url, got.Code)
+					}
+				}},
+			{name: "missing", method: "GET", path: admin + "/9999", as: "editor", want: 404},
+		})
+
+		var audits []models.AuditEntry
+		ts.db.Where("action = ?", "submission.update").Order("id").Find(&audits)
+		want := []string{
+			"assignee=" + itoa(editor),
+			"status=in_review note",
+			"status=answered note reply",
+			"status=closed reply",
+			"assignee=none",
+		}
+		var got []string
+		for _, a := range audits {
+			got = append(got, a.Detail)
+			if a.ActorID == nil || a.TargetType != "submission" || a.IP == "" {
+				t.Errorf("audit entry %+v", a)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("audit details %q, want %q", got, want)
 		}
 	})
 }
