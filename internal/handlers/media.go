@@ -70,7 +70,7 @@ func (s *Server) mediaItemOf(m models.Media) mediaItem {
 //	@Router			/api/v1/admin/media [post]
 func (s *Server) uploadMedia(c echo.Context) error {
 	limit := s.cfg.MaxUploadBytes
-	mr, err := multipartReader(c, limit+multipartOverhead)
+	mr, err := multipartReader(c, limit+multipartOverhead, limit)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (s *Server) uploadMedia(c echo.Context) error {
 			return models.InvalidField("file", "is required: send the file in a part named file")
 		}
 		if err != nil {
-			return partError(err)
+			return partError(err, limit)
 		}
 		if part.FormName() != "file" {
 			continue // other parts are read past

@@ -254,7 +254,7 @@ func TestMediaUploadLimit(t *testing.T) {
 			body, headers := upload(t, "big.png", tc.content)
 			ts.run([]scenario{{name: tc.name, method: "POST", path: "/api/v1/admin/media", body: body, headers: headers, as: "author", want: tc.want,
 				check: func(t *testing.T, res *httptest.ResponseRecorder) {
-					if tc.want == 413 && decode[problem](t, res).Code != "payload_too_large" {
+					if p := decode[problem](t, res); tc.want == 413 && (p.Code != "payload_too_large" || !strings.Contains(p.Detail, "at most 1 MiB")) {
 						t.Errorf("body %s", res.Body)
 					}
 				}}})

@@ -195,7 +195,7 @@ func (s *Server) readSubmissionForm(c echo.Context) (submissionRequest, []submis
 	var req submissionRequest
 	var files []submissionFile
 	perFile := min(int64(maxSubmissionFileBytes), s.cfg.MaxUploadBytes)
-	mr, err := multipartReader(c, maxSubmissionFiles*perFile+multipartOverhead)
+	mr, err := multipartReader(c, maxSubmissionFiles*perFile+multipartOverhead, perFile)
 	if err != nil {
 		return req, nil, err
 	}
@@ -209,12 +209,12 @@ func (s *Server) readSubmissionForm(c echo.Context) (submissionRequest, []submis
 			break
 		}
 		if err != nil {
-			return req, files, partError(err)
+			return req, files, partError(err, perFile)
 		}
 		if dst, ok := fields[part.FormName()]; ok {
 			v, err := io.ReadAll(io.LimitReader(part, maxFormFieldBytes))
 			if err != nil {
-				return req, files, partError(err)
+				return req, files, partError(err, perFile)
 			}
 			*dst = strings.ToValidUTF8(string(v), "\uFFFD")
 			continue

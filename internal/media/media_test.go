@@ -124,3 +124,15 @@ func TestSaveStoresNothingOnFailure(t *testing.T) {
 		t.Errorf("open ../x: %v", err)
 	}
 }
+
+// The s3:// scheme is registered (TOASOAN_MEDIA_BUCKET_URL); opening needs no network.
+func TestOpenBucketURL(t *testing.T) {
+	b, err := Open(context.Background(), "s3://toasoan-media?region=ap-southeast-1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	if _, err := Open(context.Background(), "nosuch://bucket", ""); err == nil {
+		t.Error("an unknown scheme opened")
+	}
+}
