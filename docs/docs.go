@@ -1136,6 +1136,470 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/admin/media": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Newest first. A reader submission's attachments are not in the library; they are shown with their submission.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "media"
+                ],
+                "summary": "List the media library",
+                "parameters": [
+                    {
+                        "enum": [
+                            "image",
+                            "pdf"
+                        ],
+                        "type": "string",
+                        "description": "only images or only PDFs",
+                        "name": "type",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page, from 1",
+                        "name": "page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "items per page (default 20, at most 100)",
+                        "name": "per_page",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/MediaList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Multipart form with one part ` + "`" + `file` + "`" + `. The type is sniffed from the content, never taken from the name or the part's Content-Type: JPEG, PNG, WebP, GIF or PDF, anything else is 415. Larger than TOASOAN_MAX_UPLOAD_MB (default 20 MiB) is 413. Images get their width and height.",
+                "consumes": [
+                    "multipart/form-data"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "media"
+                ],
+                "summary": "Upload a file to the media library",
+                "parameters": [
+                    {
+                        "type": "file",
+                        "description": "the file",
+                        "name": "file",
+                        "in": "formData",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/MediaResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "malformed multipart body",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "over the upload limit",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "not multipart, or a file type that is not allowed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "no file part, or an empty file",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/media/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "media"
+                ],
+                "summary": "Show a media library item",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "media id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/MediaResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Refused with 409 while any article, announcement, document or submission uses it.",
+                "tags": [
+                    "media"
+                ],
+                "summary": "Delete a media item and its file",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "media id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "still in use",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/submissions": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Newest first. Without ` + "`" + `status` + "`" + `, spam is left out. ` + "`" + `q` + "`" + ` ignores case and Vietnamese diacritics; every word must begin a word of the subject, message, name, email or tracking code.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "submissions"
+                ],
+                "summary": "List reader submissions",
+                "parameters": [
+                    {
+                        "enum": [
+                            "received",
+                            "in_review",
+                            "answered",
+                            "closed",
+                            "spam"
+                        ],
+                        "type": "string",
+                        "description": "only this status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "words to find",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "an assignee's user id, or none for the unassigned",
+                        "name": "assignee",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page, from 1",
+                        "name": "page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "items per page (default 20, at most 100)",
+                        "name": "per_page",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SubmissionList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/submissions/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "submissions"
+                ],
+                "summary": "Show a reader submission with its notes and attachments",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "submission id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SubmissionDetailResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Change the status, assign it (` + "`" + `assignee_id` + "`" + `: an active editor or admin; null unassigns), add an internal note, or reply. A reply is plain text the submitter sees by tracking code; it sets the status to answered unless ` + "`" + `status` + "`" + ` is given. Every change is in the audit log.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "submissions"
+                ],
+                "summary": "Work on a reader submission",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "submission id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "what to change: at least one field",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/UpdateSubmissionRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SubmissionDetailResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/admin/users": {
             "get": {
                 "security": [
@@ -1971,6 +2435,155 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/submissions": {
+            "post": {
+                "description": "Send the fields as multipart/form-data, with up to 3 parts named ` + "`" + `files` + "`" + ` (JPEG, PNG, WebP, GIF or PDF, sniffed from the content; each at most 10 MiB, or TOASOAN_MAX_UPLOAD_MB if lower), or as a JSON object with the same fields and no files: ` + "`" + `{\"name\", \"email\", \"phone\", \"subject\", \"content\", \"website\"}` + "`" + `.\nAnswers with the tracking code the submitter keeps to follow the reply. Five submissions per IP an hour, then 429 with Retry-After. Never cached.\n` + "`" + `website` + "`" + ` is a honeypot: hide it in the form; when filled in, the submission is answered as usual but filed as spam.",
+                "consumes": [
+                    "multipart/form-data",
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "submissions"
+                ],
+                "summary": "Send a message to the editorial board (\"Gửi ban biên tập\")",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "sender's name, at most 200 characters",
+                        "name": "name",
+                        "in": "formData",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "sender's email",
+                        "name": "email",
+                        "in": "formData",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "phone: digits, spaces and +, at most 20",
+                        "name": "phone",
+                        "in": "formData"
+                    },
+                    {
+                        "type": "string",
+                        "description": "subject, at most 300 characters",
+                        "name": "subject",
+                        "in": "formData",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the message, at most 20000 characters",
+                        "name": "content",
+                        "in": "formData",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "honeypot: leave empty",
+                        "name": "website",
+                        "in": "formData"
+                    },
+                    {
+                        "type": "file",
+                        "description": "an attachment; repeat the part for up to 3",
+                        "name": "files",
+                        "in": "formData"
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/SubmissionReceiptResponse"
+                        },
+                        "headers": {
+                            "Location": {
+                                "type": "string",
+                                "description": "the submission's status page"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "malformed JSON or multipart body",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "an attachment or the body over its limit",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "neither JSON nor multipart, or an attachment of a type not allowed (errors name files[i])",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "invalid fields, or more than 3 files",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "too many submissions from this IP",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/submissions/{tracking_code}": {
+            "get": {
+                "description": "Status and the board's reply only; nothing personal. Never cached.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "submissions"
+                ],
+                "summary": "Follow a submission by its tracking code",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the code given when the submission was sent",
+                        "name": "tracking_code",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SubmissionStatusResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/healthz": {
             "get": {
                 "produces": [
@@ -1985,6 +2598,48 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/Status"
+                        }
+                    }
+                }
+            }
+        },
+        "/media/{key}": {
+            "get": {
+                "description": "Served with its stored type, ` + "`" + `X-Content-Type-Options: nosniff` + "`" + ` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served.",
+                "produces": [
+                    "image/jpeg",
+                    "image/png",
+                    "image/webp",
+                    "image/gif",
+                    "application/pdf"
+                ],
+                "tags": [
+                    "media"
+                ],
+                "summary": "Download a stored file",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "storage key, e.g. 2026/11/k3v7q2m4x5a6b7c8d9e2f3g4h5.jpg",
+                        "name": "key",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "file"
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
                         }
                     }
                 }
@@ -2721,6 +3376,65 @@ const docTemplate = `{
                 }
             }
         },
+        "MediaItem": {
+            "type": "object",
+            "properties": {
+                "created_at": {
+                    "type": "string"
+                },
+                "height": {
+                    "type": "integer",
+                    "example": 900
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 42
+                },
+                "mime": {
+                    "type": "string",
+                    "example": "image/jpeg"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "hoi-nghi.jpg"
+                },
+                "size": {
+                    "type": "integer",
+                    "example": 183204
+                },
+                "url": {
+                    "type": "string",
+                    "example": "https://mattran.org.vn/media/2026/11/k3v7q2m4x5a6b7c8d9e2f3g4h5.jpg"
+                },
+                "width": {
+                    "description": "null for PDF",
+                    "type": "integer",
+                    "example": 1600
+                }
+            }
+        },
+        "MediaList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/MediaItem"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "MediaResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/MediaItem"
+                }
+            }
+        },
         "PasswordRequest": {
             "type": "object",
             "required": [
@@ -2825,6 +3539,241 @@ const docTemplate = `{
                 "status": {
                     "type": "string",
                     "example": "ok"
+                }
+            }
+        },
+        "SubmissionDetail": {
+            "type": "object",
+            "properties": {
+                "assignee": {
+                    "description": "null when nobody is assigned",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/UserRef"
+                        }
+                    ]
+                },
+                "attachments": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Attachment"
+                    }
+                },
+                "content": {
+                    "type": "string"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "email": {
+                    "type": "string",
+                    "example": "bichngoc.tran@example.vn"
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 118
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Trần Thị Bích Ngọc"
+                },
+                "notes": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SubmissionNote"
+                    }
+                },
+                "phone": {
+                    "type": "string",
+                    "example": "+84 912 345 678"
+                },
+                "replied_at": {
+                    "type": "string"
+                },
+                "reply": {
+                    "description": "what the submitter sees by tracking code; null until answered",
+                    "type": "string"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "received",
+                        "in_review",
+                        "answered",
+                        "closed",
+                        "spam"
+                    ],
+                    "example": "in_review"
+                },
+                "subject": {
+                    "type": "string",
+                    "example": "Phản ánh về đường liên xã"
+                },
+                "tracking_code": {
+                    "type": "string",
+                    "example": "7KQ4MZ2XW9HB"
+                },
+                "updated_at": {
+                    "type": "string"
+                }
+            }
+        },
+        "SubmissionDetailResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/SubmissionDetail"
+                }
+            }
+        },
+        "SubmissionList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SubmissionSummary"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "SubmissionNote": {
+            "type": "object",
+            "properties": {
+                "author": {
+                    "$ref": "#/definitions/UserRef"
+                },
+                "body": {
+                    "type": "string",
+                    "example": "Đã liên hệ UBND xã, chờ phản hồi."
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "integer"
+                }
+            }
+        },
+        "SubmissionReceipt": {
+            "type": "object",
+            "properties": {
+                "created_at": {
+                    "type": "string"
+                },
+                "status": {
+                    "type": "string",
+                    "example": "received"
+                },
+                "tracking_code": {
+                    "type": "string",
+                    "example": "7KQ4MZ2XW9HB"
+                }
+            }
+        },
+        "SubmissionReceiptResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/SubmissionReceipt"
+                }
+            }
+        },
+        "SubmissionStatus": {
+            "type": "object",
+            "properties": {
+                "created_at": {
+                    "type": "string"
+                },
+                "reply": {
+                    "description": "null until answered",
+                    "type": "string",
+                    "example": "Cảm ơn bạn đã góp ý, …"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "received",
+                        "in_review",
+                        "answered",
+                        "closed"
+                    ],
+                    "example": "answered"
+                },
+                "tracking_code": {
+                    "type": "string",
+                    "example": "7KQ4MZ2XW9HB"
+                },
+                "updated_at": {
+                    "type": "string"
+                }
+            }
+        },
+        "SubmissionStatusResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/SubmissionStatus"
+                }
+            }
+        },
+        "SubmissionSummary": {
+            "type": "object",
+            "properties": {
+                "assignee": {
+                    "description": "null when nobody is assigned",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/UserRef"
+                        }
+                    ]
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "email": {
+                    "type": "string",
+                    "example": "bichngoc.tran@example.vn"
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 118
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Trần Thị Bích Ngọc"
+                },
+                "phone": {
+                    "type": "string",
+                    "example": "+84 912 345 678"
+                },
+                "replied_at": {
+                    "type": "string"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "received",
+                        "in_review",
+                        "answered",
+                        "closed",
+                        "spam"
+                    ],
+                    "example": "in_review"
+                },
+                "subject": {
+                    "type": "string",
+                    "example": "Phản ánh về đường liên xã"
+                },
+                "tracking_code": {
+                    "type": "string",
+                    "example": "7KQ4MZ2XW9HB"
+                },
+                "updated_at": {
+                    "type": "string"
                 }
             }
         },
@@ -2981,6 +3930,40 @@ const docTemplate = `{
                 }
             }
         },
+        "UpdateSubmissionRequest": {
+            "type": "object",
+            "properties": {
+                "assignee_id": {
+                    "description": "an editor's or admin's id; null unassigns",
+                    "type": "integer",
+                    "x-nullable": true,
+                    "example": 7
+                },
+                "note": {
+                    "description": "appended to the internal notes",
+                    "type": "string",
+                    "maxLength": 5000,
+                    "example": "Đã chuyển phòng Kiểm tra."
+                },
+                "reply": {
+                    "description": "plain text shown to the submitter; status becomes answered unless given",
+                    "type": "string",
+                    "maxLength": 20000,
+                    "example": "Cảm ơn bạn, …"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "received",
+                        "in_review",
+                        "answered",
+                        "closed",
+                        "spam"
+                    ],
+                    "example": "in_review"
+                }
+            }
+        },
         "UpdateUserRequest": {
             "type": "object",
             "properties": {
@@ -3045,6 +4028,19 @@ const docTemplate = `{
                 },
                 "meta": {
                     "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "UserRef": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": "integer",
+                    "example": 7
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Lê Văn Biên"
                 }
             }
         },

@@ -32,6 +32,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/config"
 	"github.com/toasoan/toasoan/internal/handlers"
+	"github.com/toasoan/toasoan/internal/media"
 	"github.com/toasoan/toasoan/internal/migrations"
 	"github.com/toasoan/toasoan/internal/store"
 )
@@ -110,7 +111,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger) error {
-	deps := handlers.Deps{Config: cfg, Store: st, Logger: log}
+	files, err := media.Open(ctx, cfg.MediaBucketURL, cfg.MediaDir)
+	if err != nil {
+		return err
+	}
+	defer files.Close()
+	deps := handlers.Deps{Config: cfg, Store: st, Logger: log, Media: files}
 	if cfg.RedisURL != "" {
 		client, err := openRedis(ctx, cfg.RedisURL)
 		if err != nil {

@@ -45,9 +45,6 @@ func (f *fieldErrors) typeCode(field, value string) string {
 	return value
 }
 
-// cleanText is how names are stored: trimmed and NFC-normalised, so text typed on any system
-// compares equal.
-func cleanText(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
 
 // listPublicDocumentTypes godoc
 //

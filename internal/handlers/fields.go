@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"regexp"
+	"strings"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/toasoan/toasoan/internal/models"
 )
@@ -82,4 +85,11 @@ func (n *nullable[T]) UnmarshalJSON(b []byte) error {
 	}
 	n.Value = &v
 	return nil
+}
+
+// cleanText is how free text from clients is stored: valid UTF-8 without NUL bytes (which
+// PostgreSQL refuses), in NFC (so equal Vietnamese text compares equal), trimmed.
+func cleanText(s string) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	return norm.NFC.String(strings.TrimSpace(s))
 }

@@ -65,6 +65,18 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/admin/documents/:id", s.getDocument, editors)
 	s.handle(http.MethodPatch, v1+"/admin/documents/:id", s.updateDocument, editors)
 	s.handle(http.MethodDelete, v1+"/admin/documents/:id", s.deleteDocument, editors)
+
+	s.handle(http.MethodGet, mediaRoute, s.serveMedia, public)
+	s.handle(http.MethodPost, v1+"/admin/media", s.uploadMedia, anyone)
+	s.handle(http.MethodGet, v1+"/admin/media", s.listMedia, anyone)
+	s.handle(http.MethodGet, v1+"/admin/media/:id", s.getMedia, anyone)
+	s.handle(http.MethodDelete, v1+"/admin/media/:id", s.deleteMedia, editors)
+
+	s.handle(http.MethodPost, v1+"/submissions", s.createSubmission, public)
+	s.handle(http.MethodGet, v1+"/submissions/:tracking_code", s.getSubmissionStatus, public)
+	s.handle(http.MethodGet, v1+"/admin/submissions", s.listSubmissions, editors)
+	s.handle(http.MethodGet, v1+"/admin/submissions/:id", s.getSubmission, editors)
+	s.handle(http.MethodPatch, v1+"/admin/submissions/:id", s.updateSubmission, editors)
 }
 
 // handle registers a route with its access rule.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/auth"
 	"github.com/toasoan/toasoan/internal/config"
+	"github.com/toasoan/toasoan/internal/media"
 	"github.com/toasoan/toasoan/internal/ratelimit"
 	"github.com/toasoan/toasoan/internal/store"
 )
@@ -34,6 +35,7 @@ type Deps struct {
 	HashParams auth.HashParams
 	// Redis, when set, holds the rate-limit counters so every replica shares them.
 	Redis *redis.Client
+	Media      media.Storage // nil: a directory at Config.MediaDir
 }
 
 // Server is the HTTP API.
@@ -52,6 +54,10 @@ type Server struct {
 	dummyHash     string            // verified against when an email is unknown, to equalise timing
 	loginFailures ratelimit.Counter // failed logins per account and per IP
 	redis         *redis.Client
+
+	media              media.Storage
+	submissionThrottle ratelimit.Counter // reader submissions per IP
+	submissionLimit    int               // submissions allowed per IP within the throttle's window
 }
 
 // NewServer builds the Echo instance with its middleware and every route.
@@ -78,6 +84,13 @@ func NewServer(d Deps) *Server {
 	if err != nil {
 		panic(err) // only when the system has no randomness
 	}
+	if d.Media == nil {
+		dir, err := media.OpenDir(d.Config.MediaDir)
+		if err != nil {
+			panic(err) // run() passes its storage; a server built without (tests) needs MediaDir writable
+		}
+		d.Media = dir
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -95,8 +108,11 @@ func NewServer(d Deps) *Server {
 		hashParams: d.HashParams,
 		dummyHash:  dummyHash,
 		redis:      d.Redis,
+		media:      d.Media,
 	}
 	s.loginFailures = s.newCounter("login", loginWindow)
+	s.submissionThrottle = s.newCounter("submissions", submissionWindow)
+	s.submissionLimit = submissionsPerWindow
 	if sqlDB, err := d.Store.DB().DB(); err == nil {
 		d.Registry.MustRegister(collectors.NewDBStatsCollector(sqlDB, "toasoan"))
 	}
@@ -146,7 +162,7 @@ func NewServer(d Deps) *Server {
 		},
 	}))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024,
-		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" }}))
+		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" || c.Path() == mediaRoute }}))
 	e.Use(s.authorize)
 
 	s.routes()

@@ -25,6 +25,7 @@ func all() []*gormigrate.Migration {
 		m0001Init,
 		m0002Users,
 		m0003Media,
+		m0020Submissions,
 		m0030Announcements,
 		m0031DocumentTypes,
 		m0032Documents,

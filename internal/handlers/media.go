@@ -1,0 +1,259 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/toasoan/toasoan/internal/media"
+	"github.com/toasoan/toasoan/internal/models"
+)
+
+// mediaRoute serves stored files, outside /api/v1 so their URLs stay short and stable.
+const mediaRoute = "/media/*"
+
+// mediaCacheControl: a key is never reused for other content, so a file may be cached forever.
+const mediaCacheControl = "public, max-age=31536000, immutable"
+
+// mediaItem is a library item as the editorial API shows it.
+type mediaItem struct {
+	ID        int64     `json:"id" example:"42"`
+	URL       string    `json:"url" example:"https://mattran.org.vn/media/2026/11/k3v7q2m4x5a6b7c8d9e2f3g4h5.jpg"`
+	Name      string    `json:"name" example:"hoi-nghi.jpg"`
+	Mime      string    `json:"mime" example:"image/jpeg"`
+	Size      int64     `json:"size" example:"183204"`
+	Width     *int      `json:"width" example:"1600"` // null for PDF
+	Height    *int      `json:"height" example:"900"`
+	CreatedAt time.Time `json:"created_at"`
+} // @name MediaItem
+
+type mediaResponse struct {
+	Data mediaItem `json:"data"`
+} // @name MediaResponse
+
+type mediaListResponse struct {
+	Data []mediaItem `json:"data"`
+	Meta listMeta    `json:"meta"`
+} // @name MediaList
+
+func (s *Server) mediaItemOf(m models.Media) mediaItem {
+	item := mediaItem{ID: m.ID, URL: m.URL(s.cfg.BaseURL), Name: m.Name, Mime: m.Mime, Size: m.Size, CreatedAt: m.CreatedAt}
+	if m.Width > 0 && m.Height > 0 {
+		item.Width, item.Height = &m.Width, &m.Height
+	}
+	return item
+}
+
+// uploadMedia godoc
+//
+//	@Summary		Upload a file to the media library
+//	@Description	Multipart form with one part `file`. The type is sniffed from the content, never taken from the name or the part's Content-Type: JPEG, PNG, WebP, GIF or PDF, anything else is 415. Larger than TOASOAN_MAX_UPLOAD_MB (default 20 MiB) is 413. Images get their width and height.
+//	@Tags			media
+//	@Accept			multipart/form-data
+//	@Produce		json
+//	@Param			file	formData	file	true	"the file"
+//	@Success		201		{object}	mediaResponse
+//	@Failure		400		{object}	problem	"malformed multipart body"
+//	@Failure		401		{object}	problem
+//	@Failure		403		{object}	problem
+//	@Failure		413		{object}	problem	"over the upload limit"
+//	@Failure		415		{object}	problem	"not multipart, or a file type that is not allowed"
+//	@Failure		422		{object}	problem	"no file part, or an empty file"
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/media [post]
+func (s *Server) uploadMedia(c echo.Context) error {
+	limit := s.cfg.MaxUploadBytes
+	mr, err := multipartReader(c, limit+multipartOverhead, limit)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return models.InvalidField("file", "is required: send the file in a part named file")
+		}
+		if err != nil {
+			return partError(err, limit)
+		}
+		if part.FormName() != "file" {
+			continue // other parts are read past
+		}
+		// The first file is the upload; anything after it is left unread.
+		f, err := media.Save(ctx, s.media, part, limit, s.now())
+		if err != nil {
+			return uploadError(err, "file", limit)
+		}
+		return s.recordUpload(c, f, media.SafeName(part.FileName(), "file."+media.Allowed[f.Mime]))
+	}
+}
+
+func (s *Server) recordUpload(c echo.Context, f media.File, name string) error {
+	p := principalOf(c)
+	m := models.Media{Key: f.Key, Name: name, Mime: f.Mime, Size: f.Size, Width: f.Width, Height: f.Height,
+		Checksum: f.Checksum, UploadedBy: &p.UserID}
+	if err := s.store.CreateMedia(c.Request().Context(), &m); err != nil {
+		s.removeFiles(c, f.Key)
+		return err
+	}
+	s.audit(c, &p.UserID, "media.create", "media", strconv.FormatInt(m.ID, 10), fmt.Sprintf("mime=%s size=%d", m.Mime, m.Size))
+	return c.JSON(http.StatusCreated, mediaResponse{Data: s.mediaItemOf(m)})
+}
+
+// removeFiles deletes stored files that no row refers to (an upload whose request failed). It
+// runs even when the request was cancelled; a failure leaves an orphan file, which is logged.
+func (s *Server) removeFiles(c echo.Context, keys ...string) {
+	ctx := context.WithoutCancel(c.Request().Context())
+	for _, key := range keys {
+		if err := s.media.Delete(ctx, key); err != nil {
+			s.log.Warn("orphan media file not deleted", "request_id", requestIDOf(c), "key", key, "error", err.Error())
+		}
+	}
+}
+
+// listMedia godoc
+//
+//	@Summary		List the media library
+//	@Description	Newest first. A reader submission's attachments are not in the library; they are shown with their submission.
+//	@Tags			media
+//	@Produce		json
+//	@Param			type		query		string	false	"only images or only PDFs"	Enums(image, pdf)
+//	@Param			page		query		int		false	"page, from 1"
+//	@Param			per_page	query		int		false	"items per page (default 20, at most 100)"
+//	@Success		200			{object}	mediaListResponse
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/media [get]
+func (s *Server) listMedia(c echo.Context) error {
+	q := parseQuery(c, append(paginationParams, "type")...)
+	kind := q.OneOf("type", "", "image", "pdf")
+	page := q.Page()
+	if err := q.Err(); err != nil {
+		return err
+	}
+	items, total, err := s.store.ListMedia(c.Request().Context(), kind, page)
+	if err != nil {
+		return err
+	}
+	out := make([]mediaItem, len(items))
+	for i, m := range items {
+		out[i] = s.mediaItemOf(m)
+	}
+	return c.JSON(http.StatusOK, mediaListResponse{Data: out, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
+}
+
+// getMedia godoc
+//
+//	@Summary	Show a media library item
+//	@Tags		media
+//	@Produce	json
+//	@Param		id	path		int	true	"media id"
+//	@Success	200	{object}	mediaResponse
+//	@Failure	400	{object}	problem
+//	@Failure	401	{object}	problem
+//	@Failure	403	{object}	problem
+//	@Failure	404	{object}	problem
+//	@Security	BearerAuth
+//	@Router		/api/v1/admin/media/{id} [get]
+func (s *Server) getMedia(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := parseQuery(c).Err(); err != nil {
+		return err
+	}
+	m, err := s.store.MediaByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, mediaResponse{Data: s.mediaItemOf(m)})
+}
+
+// deleteMedia godoc
+//
+//	@Summary		Delete a media item and its file
+//	@Description	Refused with 409 while any article, announcement, document or submission uses it.
+//	@Tags			media
+//	@Param			id	path	int	true	"media id"
+//	@Success		204
+//	@Failure		401	{object}	problem
+//	@Failure		403	{object}	problem
+//	@Failure		404	{object}	problem
+//	@Failure		409	{object}	problem	"still in use"
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/media/{id} [delete]
+func (s *Server) deleteMedia(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	m, err := s.store.DeleteMedia(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	// The row is gone first: a file without a row is harmless, a row without its file is not.
+	s.removeFiles(c, m.Key)
+	actor := principalOf(c).UserID
+	s.audit(c, &actor, "media.delete", "media", strconv.FormatInt(id, 10), "mime="+m.Mime)
+	return c.NoContent(http.StatusNoContent)
+}
+
+// serveMedia godoc
+//
+//	@Summary		Download a stored file
+//	@Description	Served with its stored type, `X-Content-Type-Options: nosniff` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served.
+//	@Tags			media
+//	@Produce		image/jpeg,image/png,image/webp,image/gif,application/pdf
+//	@Param			key	path		string	true	"storage key, e.g. 2026/11/k3v7q2m4x5a6b7c8d9e2f3g4h5.jpg"
+//	@Success		200	{file}		binary
+//	@Success		304	"not modified"
+//	@Failure		404	{object}	problem
+//	@Router			/media/{key} [get]
+func (s *Server) serveMedia(c echo.Context) error {
+	key := c.Param("*")
+	if !media.ValidKey(key) {
+		return models.NotFound("media")
+	}
+	ctx := c.Request().Context()
+	m, err := s.store.MediaByKey(ctx, key)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	etag := `"` + m.Checksum + `"`
+	h.Set(headerETag, etag)
+	h.Set(echo.HeaderCacheControl, mediaCacheControl)
+	h.Set(echo.HeaderXContentTypeOptions, "nosniff")
+	if etagMatches(c.Request().Header.Get(headerIfNoneMatch), etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	rc, err := s.media.Open(ctx, key)
+	if errors.Is(err, media.ErrNotExist) {
+		s.log.Warn("media file missing from storage", "request_id", requestIDOf(c), "media_id", m.ID)
+		return models.NotFound("media")
+	}
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h.Set(echo.HeaderContentType, m.Mime)
+	h.Set(echo.HeaderContentLength, strconv.FormatInt(m.Size, 10))
+	disposition := mime.FormatMediaType("inline", map[string]string{"filename": m.Name})
+	if disposition == "" {
+		disposition = "inline"
+	}
+	h.Set(echo.HeaderContentDisposition, disposition)
+	c.Response().WriteHeader(http.StatusOK)
+	_, err = io.Copy(c.Response(), rc)
+	return err
+}

@@ -1,0 +1,46 @@
+package models
+
+import "time"
+
+// Statuses of a reader submission.
+const (
+	SubmissionReceived = "received"
+	SubmissionInReview = "in_review"
+	SubmissionAnswered = "answered"
+	SubmissionClosed   = "closed"
+	SubmissionSpam     = "spam"
+)
+
+// SubmissionStatuses lists every status, in the order a submission usually goes through them.
+var SubmissionStatuses = []string{SubmissionReceived, SubmissionInReview, SubmissionAnswered, SubmissionClosed, SubmissionSpam}
+
+// OwnerSubmission is the owner type of a submission's attachments in media_links.
+const OwnerSubmission = "submission"
+
+// Submission is a message from a reader to the editorial board ("Gửi ban biên tập"). Name, email,
+// phone and content are personal data: they are shown to editors only and never logged.
+type Submission struct {
+	ID           int64  `gorm:"primaryKey"`
+	TrackingCode string `gorm:"size:20;not null;uniqueIndex"`
+	Name         string `gorm:"size:200;not null"`
+	Email        string `gorm:"size:254;not null"`
+	Phone        string `gorm:"size:20;not null"`
+	Subject      string `gorm:"size:300;not null"`
+	Content      string `gorm:"not null"`
+	Status       string `gorm:"size:20;not null;index"`
+	AssigneeID   *int64 `gorm:"index"`
+	Reply        string `gorm:"not null"` // shown to the submitter by tracking code; "" until answered
+	RepliedAt    *time.Time
+	SearchText   string    `gorm:"not null"` // folded subject, content, name, email and code, for editors' q
+	CreatedAt    time.Time `gorm:"index"`
+	UpdatedAt    time.Time
+}
+
+// SubmissionNote is an editor's internal note on a submission, never shown to the submitter.
+type SubmissionNote struct {
+	ID           int64  `gorm:"primaryKey"`
+	SubmissionID int64  `gorm:"not null;index"`
+	AuthorID     int64  `gorm:"not null"`
+	Body         string `gorm:"not null"`
+	CreatedAt    time.Time
+}

@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"github.com/toasoan/toasoan/internal/models"
+)
+
+// inLibrary keeps to the media library: a submission's attachments belong to that submission
+// (they may hold a reader's personal data) and are shown only with it.
+func inLibrary(q *gorm.DB) *gorm.DB {
+	return q.Where("NOT EXISTS (SELECT 1 FROM media_links l WHERE l.media_id = media.id AND l.owner_type = ?)", models.OwnerSubmission)
+}
+
+// CreateMedia records a stored file in the library.
+func (s *Store) CreateMedia(ctx context.Context, m *models.Media) error {
+	return s.db.WithContext(ctx).Create(m).Error
+}
+
+// MediaByID finds a library item.
+func (s *Store) MediaByID(ctx context.Context, id int64) (models.Media, error) {
+	var m models.Media
+	err := inLibrary(s.db.WithContext(ctx).Model(&models.Media{})).Where("media.id = ?", id).Take(&m).Error
+	return m, notFound(err, "media")
+}
+
+// MediaByKey finds any stored file, library or attachment, by its storage key.
+func (s *Store) MediaByKey(ctx context.Context, key string) (models.Media, error) {
+	var m models.Media
+	err := s.db.WithContext(ctx).Where("key = ?", key).Take(&m).Error
+	return m, notFound(err, "media")
+}
+
+// MediaKinds are the values of the media list's type filter, each a mime pattern.
+var MediaKinds = map[string]string{"image": "image/%", "pdf": "application/pdf"}
+
+// ListMedia returns a page of the library, newest first, optionally of one kind, and the total.
+func (s *Store) ListMedia(ctx context.Context, kind string, p models.Page) ([]models.Media, int64, error) {
+	q := inLibrary(s.db.WithContext(ctx).Model(&models.Media{}))
+	if pattern, ok := MediaKinds[kind]; ok {
+		q = q.Where("media.mime LIKE ?", pattern)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var out []models.Media
+	err := q.Order("media.id DESC").Limit(p.PerPage).Offset(p.Offset()).Find(&out).Error
+	return out, total, err
+}
+
+// DeleteMedia forgets a media item that no content uses and returns it, so the caller can
+// remove its file. The check and the delete share one transaction, with the media row locked
+// (FOR UPDATE on PostgreSQL), so a writer that locks the row to link it is serialised with it.
+func (s *Store) DeleteMedia(ctx context.Context, id int64) (models.Media, error) {
+	var m models.Media
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.locking(tx).Take(&m, id).Error; err != nil {
+			return notFound(err, "media")
+		}
+		var uses int64
+		if err := tx.Model(&models.MediaLink{}).Where("media_id = ?", id).Count(&uses).Error; err != nil {
+			return err
+		}
+		if uses > 0 {
+			return models.Conflict("the media is used by %d item(s); remove it from them first", uses)
+		}
+		return tx.Delete(&models.Media{}, id).Error
+	})
+	return m, err
+}

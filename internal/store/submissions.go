@@ -1,0 +1,191 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/search"
+)
+
+// CreateSubmission records a reader's submission with its attachments (files already in
+// storage) in one transaction: the media rows, the submission and the links between them.
+func (s *Store) CreateSubmission(ctx context.Context, sub *models.Submission, attachments []models.Media) error {
+	sub.SearchText = submissionSearchText(*sub)
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if len(attachments) > 0 {
+			if err := tx.Create(&attachments).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Create(sub).Error; err != nil {
+			return err
+		}
+		ids := make([]int64, len(attachments))
+		for i, m := range attachments {
+			ids[i] = m.ID
+		}
+		return setMediaLinks(tx, models.OwnerSubmission, sub.ID, models.LinkAttachment, ids, "files")
+	})
+}
+
+// submissionSearchText is what editors' q matches: the folded subject, content, name, email and
+// tracking code.
+func submissionSearchText(sub models.Submission) string {
+	return search.Fold(strings.Join([]string{sub.Subject, sub.Content, sub.Name, sub.Email, sub.TrackingCode}, " "))
+}
+
+// SubmissionByCode finds a submission by its tracking code.
+func (s *Store) SubmissionByCode(ctx context.Context, code string) (models.Submission, error) {
+	var sub models.Submission
+	err := s.db.WithContext(ctx).Where("tracking_code = ?", code).Take(&sub).Error
+	return sub, notFound(err, "submission")
+}
+
+// SubmissionByID finds a submission.
+func (s *Store) SubmissionByID(ctx context.Context, id int64) (models.Submission, error) {
+	var sub models.Submission
+	err := s.db.WithContext(ctx).Take(&sub, id).Error
+	return sub, notFound(err, "submission")
+}
+
+// SubmissionFilter narrows the editors' list of submissions.
+type SubmissionFilter struct {
+	Status     string // "": every status but spam
+	Query      string // folded words, each a word prefix of the searchable text
+	AssigneeID int64  // 0: anyone's
+	Unassigned bool
+}
+
+// ListSubmissions returns a page of submissions, newest first, and the total.
+func (s *Store) ListSubmissions(ctx context.Context, f SubmissionFilter, p models.Page) ([]models.Submission, int64, error) {
+	q := s.db.WithContext(ctx).Model(&models.Submission{})
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	} else {
+		q = q.Where("status <> ?", models.SubmissionSpam)
+	}
+	switch {
+	case f.Unassigned:
+		q = q.Where("assignee_id IS NULL")
+	case f.AssigneeID != 0:
+		q = q.Where("assignee_id = ?", f.AssigneeID)
+	}
+	if f.Query != "" {
+		q = matchSearchText(q, f.Query)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var out []models.Submission
+	err := q.Order("created_at DESC, id DESC").Limit(p.PerPage).Offset(p.Offset()).Find(&out).Error
+	return out, total, err
+}
+
+// matchSearchText keeps the rows whose search_text has every term of query as a word prefix, as
+// search.Matches does; a query without terms matches nothing. This is the one place to swap for
+// an indexed search.
+func matchSearchText(q *gorm.DB, query string) *gorm.DB {
+	terms := search.Terms(query)
+	if len(terms) == 0 {
+		return q.Where("1 = 0")
+	}
+	for _, t := range terms {
+		q = q.Where(`(' ' || search_text) LIKE ? ESCAPE '\'`, "% "+likeEscape(t)+"%")
+	}
+	return q
+}
+
+// SubmissionNotes returns the internal notes of a submission, oldest first.
+func (s *Store) SubmissionNotes(ctx context.Context, id int64) ([]models.SubmissionNote, error) {
+	var notes []models.SubmissionNote
+	err := s.db.WithContext(ctx).Where("submission_id = ?", id).Order("id").Find(&notes).Error
+	return notes, err
+}
+
+// SubmissionAttachments returns the files a reader sent with a submission, in their order.
+func (s *Store) SubmissionAttachments(ctx context.Context, id int64) ([]models.Media, error) {
+	byOwner, err := s.mediaOf(ctx, models.OwnerSubmission, models.LinkAttachment, []int64{id})
+	return byOwner[id], err
+}
+
+// UserNames maps the given user ids to names, in one query.
+func (s *Store) UserNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var users []models.User
+	if err := s.db.WithContext(ctx).Select("id", "name").Where("id IN ?", ids).Find(&users).Error; err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		out[u.ID] = u.Name
+	}
+	return out, nil
+}
+
+// SubmissionPatch is an editor's change to a submission; nil fields stay as they are.
+type SubmissionPatch struct {
+	Status      *string
+	SetAssignee bool
+	AssigneeID  *int64  // with SetAssignee: the new assignee, nil to unassign
+	Note        *string // appended as an internal note by ActorID
+	Reply       *string // shown to the submitter; sets replied_at, and status answered unless Status is given
+	ActorID     int64
+	Now         time.Time
+}
+
+// UpdateSubmission applies an editor's change in one transaction, with the row locked. The
+// assignee must be an active editor or admin.
+func (s *Store) UpdateSubmission(ctx context.Context, id int64, p SubmissionPatch) (models.Submission, error) {
+	var sub models.Submission
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.locking(tx).Take(&sub, id).Error; err != nil {
+			return notFound(err, "submission")
+		}
+		if p.SetAssignee && p.AssigneeID != nil {
+			var assignee models.User
+			err := tx.Where("id = ? AND active = ? AND role IN ?", *p.AssigneeID, true, []string{models.RoleAdmin, models.RoleEditor}).
+				Take(&assignee).Error
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return models.InvalidField("assignee_id", "must be the id of an active editor or admin")
+			}
+			if err != nil {
+				return err
+			}
+		}
+		updates := map[string]any{}
+		if p.Reply != nil {
+			updates["reply"], updates["replied_at"] = *p.Reply, p.Now
+			if p.Status == nil {
+				updates["status"] = models.SubmissionAnswered
+			}
+		}
+		if p.Status != nil {
+			updates["status"] = *p.Status
+		}
+		if p.SetAssignee {
+			updates["assignee_id"] = p.AssigneeID
+		}
+		if len(updates) > 0 {
+			updates["updated_at"] = p.Now
+			if err := tx.Model(&sub).Updates(updates).Error; err != nil {
+				return err
+			}
+		}
+		if p.Note != nil {
+			note := models.SubmissionNote{SubmissionID: id, AuthorID: p.ActorID, Body: *p.Note, CreatedAt: p.Now}
+			if err := tx.Create(&note).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Take(&sub, id).Error
+	})
+	return sub, err
+}
