@@ -45,7 +45,6 @@ func (f *fieldErrors) typeCode(field, value string) string {
 	return value
 }
 
-
 // listPublicDocumentTypes godoc
 //
 //	@Summary		Document types

@@ -386,3 +386,23 @@ func TestMediaLibrary(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A reader's attachment to a submission is private: no article, announcement or document may
+// use it, whoever guesses its id.
+func TestSubmissionAttachmentsCannotBeReused(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		private := ts.seedMedia("cccd-mat-truoc.jpg", "image/jpeg")
+		if err := db.Create(&models.MediaLink{MediaID: private, OwnerType: models.OwnerSubmission, OwnerID: 1, Role: models.LinkAttachment}).Error; err != nil {
+			t.Fatal(err)
+		}
+		public := ts.seedMedia("thong-bao.pdf", "application/pdf")
+		ts.run([]scenario{
+			{name: "private attachment refused", method: "POST", path: "/api/v1/admin/announcements", as: "editor",
+				body: map[string]any{"title": "Thông báo", "body": "<p>x</p>", "attachment_ids": []int64{public, private}}, want: 422,
+				fields: map[string]any{"errors.0.field": "attachment_ids"}},
+			{name: "library media accepted", method: "POST", path: "/api/v1/admin/announcements", as: "editor",
+				body: map[string]any{"title": "Thông báo", "body": "<p>x</p>", "attachment_ids": []int64{public}}, want: 201},
+		})
+	})
+}

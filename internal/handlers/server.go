@@ -35,7 +35,7 @@ type Deps struct {
 	HashParams auth.HashParams
 	// Redis, when set, holds the rate-limit counters so every replica shares them.
 	Redis *redis.Client
-	Media      media.Storage // nil: a directory at Config.MediaDir
+	Media media.Storage // nil: a directory at Config.MediaDir
 }
 
 // Server is the HTTP API.
@@ -54,6 +54,8 @@ type Server struct {
 	dummyHash     string            // verified against when an email is unknown, to equalise timing
 	loginFailures ratelimit.Counter // failed logins per account and per IP
 	redis         *redis.Client
+	// frameAncestors may frame media: this site and the frontends of TOASOAN_CORS_ORIGINS.
+	frameAncestors string
 
 	media              media.Storage
 	submissionThrottle ratelimit.Counter // reader submissions per IP
@@ -110,6 +112,7 @@ func NewServer(d Deps) *Server {
 		redis:      d.Redis,
 		media:      d.Media,
 	}
+	s.frameAncestors = strings.Join(append([]string{"'self'"}, d.Config.CORSOrigins...), " ")
 	s.loginFailures = s.newCounter("login", loginWindow)
 	s.submissionThrottle = s.newCounter("submissions", submissionWindow)
 	s.submissionLimit = submissionsPerWindow
@@ -141,8 +144,10 @@ func NewServer(d Deps) *Server {
 		ReferrerPolicy:        "no-referrer",
 		HSTSMaxAge:            31536000,
 		ContentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'",
-		Skipper: func(c echo.Context) bool { // the Swagger UI needs its scripts and styles
-			return strings.HasPrefix(c.Request().URL.Path, "/swagger/")
+		Skipper: func(c echo.Context) bool {
+			// The Swagger UI needs its scripts and styles; media sets its own policy, so the
+			// sites of TOASOAN_CORS_ORIGINS can frame a PDF.
+			return strings.HasPrefix(c.Request().URL.Path, "/swagger/") || c.Path() == mediaRoute
 		},
 	}))
 	if len(d.Config.CORSOrigins) > 0 {
@@ -239,10 +244,14 @@ func (s *Server) logRequest(c echo.Context, v middleware.RequestLoggerValues) er
 	if v.Status >= 500 {
 		level = slog.LevelError
 	}
+	path := v.URIPath
+	if secretPathRoutes[route] {
+		path = route
+	}
 	s.log.LogAttrs(c.Request().Context(), level, "request",
 		slog.String("request_id", requestIDOf(c)),
 		slog.String("method", v.Method),
-		slog.String("path", v.URIPath),
+		slog.String("path", path),
 		slog.String("route", route),
 		slog.Int("status", v.Status),
 		slog.Duration("latency", v.Latency),
@@ -250,6 +259,13 @@ func (s *Server) logRequest(c echo.Context, v middleware.RequestLoggerValues) er
 		slog.String("ip", v.RemoteIP),
 	)
 	return nil
+}
+
+// secretPathRoutes are routes whose path holds a secret (a reader's tracking code, a preview
+// token): their requests are logged by route pattern, never by path.
+var secretPathRoutes = map[string]bool{
+	"/api/v1/submissions/:tracking_code": true,
+	"/api/v1/preview/articles/:token":    true,
 }
 
 // HTTP headers Echo has no constants for.

@@ -90,7 +90,6 @@ func withFields(err error, fields []models.FieldError) error {
 	return err
 }
 
-
 // submissionFile is an attachment already in storage, waiting for its submission.
 type submissionFile struct {
 	media.File

@@ -314,8 +314,15 @@ func TestSubmissionsNeverLogPersonalData(t *testing.T) {
 				body: map[string]any{"note": "Ghi chú nội bộ bí mật", "reply": "Trả lời riêng cho bạn đọc"}},
 			{name: "an editor reads it", method: "GET", path: "/api/v1/admin/submissions/1", as: "editor", want: 200},
 		})
-		if !strings.Contains(logs.String(), `"path":"/api/v1/submissions"`) {
+		code := ts.submission(decode[submissionReceiptResponse](t, ts.do("POST", "/api/v1/submissions", reader, "", nil)).Data.TrackingCode).TrackingCode
+		if res := ts.do("GET", "/api/v1/submissions/"+code, nil, "", nil); res.Code != 200 {
+			t.Fatalf("status page: %d", res.Code)
+		}
+		if !strings.Contains(logs.String(), `"path":"/api/v1/submissions"`) || !strings.Contains(logs.String(), `"path":"/api/v1/submissions/:tracking_code"`) {
 			t.Fatalf("the requests were not logged: %s", logs.String())
+		}
+		if strings.Contains(logs.String(), code) {
+			t.Errorf("the log contains a tracking code, the key to a reader's status page: %s", logs.String())
 		}
 		for field, v := range readerWith(map[string]string{"note": "Ghi chú nội bộ", "reply": "Trả lời riêng"}) {
 			if strings.Contains(logs.String(), v) {

@@ -24,7 +24,6 @@ var m0020Submissions = &gormigrate.Migration{
 			AssigneeID   *int64 `gorm:"index"`
 			Reply        string `gorm:"not null"`
 			RepliedAt    *time.Time
-			SearchText   string    `gorm:"not null"`
 			CreatedAt    time.Time `gorm:"index"`
 			UpdatedAt    time.Time
 		}

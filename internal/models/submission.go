@@ -31,7 +31,6 @@ type Submission struct {
 	AssigneeID   *int64 `gorm:"index"`
 	Reply        string `gorm:"not null"` // shown to the submitter by tracking code; "" until answered
 	RepliedAt    *time.Time
-	SearchText   string    `gorm:"not null"` // folded subject, content, name, email and code, for editors' q
 	CreatedAt    time.Time `gorm:"index"`
 	UpdatedAt    time.Time
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/toasoan/toasoan/internal/models"
 )
@@ -19,8 +20,18 @@ func setMediaLinks(tx *gorm.DB, ownerType string, ownerID int64, role string, me
 	if len(mediaIDs) == 0 {
 		return nil
 	}
+	// Readers' attachments to submissions are private: no other content may use them, and an
+	// id of one is answered as if it did not exist. FOR SHARE (on PostgreSQL) keeps a media item
+	// from being deleted between this check and the new link.
+	usable := tx.Model(&models.Media{}).Where("id IN ?", mediaIDs)
+	if ownerType != models.OwnerSubmission {
+		usable = usable.Where("NOT EXISTS (SELECT 1 FROM media_links l WHERE l.media_id = media.id AND l.owner_type = ?)", models.OwnerSubmission)
+	}
+	if tx.Dialector.Name() == Postgres {
+		usable = usable.Clauses(clause.Locking{Strength: "SHARE"})
+	}
 	var found []int64
-	if err := tx.Model(&models.Media{}).Where("id IN ?", mediaIDs).Pluck("id", &found).Error; err != nil {
+	if err := usable.Pluck("id", &found).Error; err != nil {
 		return err
 	}
 	exists := make(map[int64]bool, len(found))

@@ -15,7 +15,6 @@ import (
 // CreateSubmission records a reader's submission with its attachments (files already in
 // storage) in one transaction: the media rows, the submission and the links between them.
 func (s *Store) CreateSubmission(ctx context.Context, sub *models.Submission, attachments []models.Media) error {
-	sub.SearchText = submissionSearchText(*sub)
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if len(attachments) > 0 {
 			if err := tx.Create(&attachments).Error; err != nil {
@@ -23,6 +22,9 @@ func (s *Store) CreateSubmission(ctx context.Context, sub *models.Submission, at
 			}
 		}
 		if err := tx.Create(sub).Error; err != nil {
+			return err
+		}
+		if err := indexSearch(tx, submissionSearchEntry(*sub)); err != nil {
 			return err
 		}
 		ids := make([]int64, len(attachments))
@@ -33,10 +35,16 @@ func (s *Store) CreateSubmission(ctx context.Context, sub *models.Submission, at
 	})
 }
 
-// submissionSearchText is what editors' q matches: the folded subject, content, name, email and
-// tracking code.
-func submissionSearchText(sub models.Submission) string {
-	return search.Fold(strings.Join([]string{sub.Subject, sub.Content, sub.Name, sub.Email, sub.TrackingCode}, " "))
+// submissionSearchEntry is what editors' q finds a submission by: its subject, content, name,
+// email and tracking code. It is never public: public search only reads public entries.
+func submissionSearchEntry(sub models.Submission) SearchEntry {
+	return SearchEntry{
+		Kind:     KindSubmission,
+		ItemID:   sub.ID,
+		Title:    sub.Subject,
+		Body:     strings.Join([]string{sub.Content, sub.Name, sub.Email, sub.TrackingCode}, " "),
+		SortTime: sub.CreatedAt,
+	}
 }
 
 // SubmissionByCode finds a submission by its tracking code.
@@ -76,7 +84,11 @@ func (s *Store) ListSubmissions(ctx context.Context, f SubmissionFilter, p model
 		q = q.Where("assignee_id = ?", f.AssigneeID)
 	}
 	if f.Query != "" {
-		q = matchSearchText(q, f.Query)
+		terms := search.Terms(f.Query)
+		if len(terms) == 0 {
+			return []models.Submission{}, 0, nil
+		}
+		q = q.Where("id IN (?)", s.SearchMatchIDs(KindSubmission, terms))
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
@@ -85,20 +97,6 @@ func (s *Store) ListSubmissions(ctx context.Context, f SubmissionFilter, p model
 	var out []models.Submission
 	err := q.Order("created_at DESC, id DESC").Limit(p.PerPage).Offset(p.Offset()).Find(&out).Error
 	return out, total, err
-}
-
-// matchSearchText keeps the rows whose search_text has every term of query as a word prefix, as
-// search.Matches does; a query without terms matches nothing. This is the one place to swap for
-// an indexed search.
-func matchSearchText(q *gorm.DB, query string) *gorm.DB {
-	terms := search.Terms(query)
-	if len(terms) == 0 {
-		return q.Where("1 = 0")
-	}
-	for _, t := range terms {
-		q = q.Where(`(' ' || search_text) LIKE ? ESCAPE '\'`, "% "+likeEscape(t)+"%")
-	}
-	return q
 }
 
 // SubmissionNotes returns the internal notes of a submission, oldest first.
