@@ -26,6 +26,8 @@ func (s *Server) routes() {
 	var (
 		anyone = auth.Roles(models.RoleAdmin, models.RoleEditor, models.RoleAuthor)
 		admin  = auth.Roles(models.RoleAdmin)
+		// editors manage all content; authors only their own articles (checked in the handlers).
+		editors = auth.Roles(models.RoleAdmin, models.RoleEditor)
 	)
 
 	s.handle(http.MethodPost, v1+"/auth/login", s.login, public)
@@ -39,7 +41,20 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/admin/users/:id", s.getUser, admin)
 	s.handle(http.MethodPatch, v1+"/admin/users/:id", s.updateUser, admin)
 
+	// The newsroom: categories, tags, articles.
 	s.handle(http.MethodGet, v1+"/categories", s.listCategories, public)
+	s.handle(http.MethodGet, v1+"/categories/:slug", s.getCategory, public)
+	s.handle(http.MethodGet, v1+"/tags", s.listTags, public)
+	s.handle(http.MethodGet, v1+"/admin/categories", s.listAdminCategories, anyone)
+	s.handle(http.MethodPost, v1+"/admin/categories", s.createCategory, editors)
+	s.handle(http.MethodGet, v1+"/admin/categories/:id", s.getAdminCategory, anyone)
+	s.handle(http.MethodPatch, v1+"/admin/categories/:id", s.updateCategory, editors)
+	s.handle(http.MethodDelete, v1+"/admin/categories/:id", s.deleteCategory, editors)
+	s.handle(http.MethodGet, v1+"/admin/tags", s.listAdminTags, anyone)
+	s.handle(http.MethodPost, v1+"/admin/tags", s.createTag, editors)
+	s.handle(http.MethodGet, v1+"/admin/tags/:id", s.getAdminTag, anyone)
+	s.handle(http.MethodPatch, v1+"/admin/tags/:id", s.updateTag, editors)
+	s.handle(http.MethodDelete, v1+"/admin/tags/:id", s.deleteTag, editors)
 }
 
 // handle registers a route with its access rule.
