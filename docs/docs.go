@@ -15,6 +15,1052 @@ const docTemplate = `{
     "host": "{{.Host}}",
     "basePath": "{{.BasePath}}",
     "paths": {
+        "/api/v1/admin/articles": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Most recently changed first. Authors see only their own articles. ` + "`" + `status=published` + "`" + ` includes scheduled articles whose time has come; ` + "`" + `status=scheduled` + "`" + ` only those still to come. ` + "`" + `q` + "`" + ` keeps articles containing every word (prefixes, ignoring case and diacritics).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "List articles of every status",
+                "parameters": [
+                    {
+                        "enum": [
+                            "draft",
+                            "pending",
+                            "scheduled",
+                            "published",
+                            "archived"
+                        ],
+                        "type": "string",
+                        "description": "status as of now",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "author's user id",
+                        "name": "author",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "words to find in title, summary and body",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page, from 1",
+                        "name": "page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "items per page (default 20, at most 100)",
+                        "name": "per_page",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The article starts as a draft at version 1 (sent as ETag), by the caller. Without ` + "`" + `slug` + "`" + ` one is made from the title (` + "`" + `Đại hội đại biểu` + "`" + ` → ` + "`" + `dai-hoi-dai-bieu` + "`" + `, numbered when taken) and follows the title until the article is published. Tags are created from their names as needed. The body is sanitised: scripts, event handlers, styles and ` + "`" + `javascript:` + "`" + `/` + "`" + `data:` + "`" + ` URLs are removed.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Write a new article",
+                "parameters": [
+                    {
+                        "description": "the article",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/CreateArticleRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, quoted"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "the new article"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "slug taken",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Show an article of any status",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, quoted"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "no such article, or another author's",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "With its revisions. Needs ` + "`" + `If-Match` + "`" + ` with the version read (428 without, 412 when stale). Authors may delete their own articles only while draft or pending.",
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Delete an article",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, quoted: \\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Only the fields sent change; the version goes up by one and a revision is stored. Needs ` + "`" + `If-Match` + "`" + ` with the version read (428 without, 412 when someone changed it meanwhile). Until the article is published or given a slug by hand, a new title gives a new slug; after that only an explicit ` + "`" + `slug` + "`" + ` changes it. Authors may change their own articles only while draft or pending.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Change an article",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, quoted: \\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "fields to change",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/UpdateArticleRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version, quoted"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "slug taken",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}/archive": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "published → archived: it disappears from the public API but keeps its publication date. Editors only. An optional ` + "`" + `If-Match` + "`" + ` makes it conditional.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Archive a published article",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, quoted",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "not published",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}/preview": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "A signed link that shows this one article, whatever its status, to anyone who has it, until it expires (default 1 hour, at most 7 days). The body is optional.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Make a preview link for an article",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "lifetime",
+                        "name": "body",
+                        "in": "body",
+                        "schema": {
+                            "$ref": "#/definitions/PreviewRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/PreviewLinkResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}/publish": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "draft, pending or scheduled → published now, or → scheduled with a future ` + "`" + `publish_at` + "`" + `: the article appears on the public API at that time, with no job needed. The body is optional. The slug is fixed from then on. Editors only. An optional ` + "`" + `If-Match` + "`" + ` makes it conditional.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Publish or schedule an article",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, quoted",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "when to publish",
+                        "name": "body",
+                        "in": "body",
+                        "schema": {
+                            "$ref": "#/definitions/PublishRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "already published or archived",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "publish_at not in the future",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}/revisions": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Newest first. Every change to an article (create, edit, workflow action, restore) stores one, numbered by the version it produced.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "An article's revisions",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page, from 1",
+                        "name": "page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "items per page (default 20, at most 100)",
+                        "name": "per_page",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/RevisionList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}/revisions/{n}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "One revision of an article, with its full snapshot",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "revision number",
+                        "name": "n",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/RevisionResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}/revisions/{n}/restore": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Title, summary, body, category, tags, cover, byline and featured become those of the revision, as a new version with its own revision. The status and the slug stay as they are. Needs ` + "`" + `If-Match` + "`" + ` with the current version (428 without, 412 when stale). Authors may restore their own articles only while draft or pending.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Restore an article's content from a revision",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "revision number",
+                        "name": "n",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, quoted",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version, quoted"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "the revision's category or cover no longer exists",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}/submit": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "draft → pending. An optional ` + "`" + `If-Match` + "`" + ` makes it conditional (412 when stale). Any other status is 409.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Submit a draft for review",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, quoted",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "not a draft",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}/unpublish": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "published, scheduled or archived → draft: it disappears from the public API. Editors only. An optional ` + "`" + `If-Match` + "`" + ` makes it conditional.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Take an article back to draft",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, quoted",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "not published",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/admin/categories": {
             "get": {
                 "security": [
@@ -906,6 +1952,164 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/articles": {
+            "get": {
+                "description": "Only published articles (and scheduled ones whose time has come). Newest first by default; ` + "`" + `sort=-view_count` + "`" + ` gives the most read. Pages come two ways: ` + "`" + `page` + "`" + ` and ` + "`" + `per_page` + "`" + ` with a total, or, for \"Xem thêm\" infinite scroll, ` + "`" + `cursor` + "`" + ` from the previous page's ` + "`" + `meta.pagination.next_cursor` + "`" + `: no total is computed, and articles published meanwhile never make an article repeat or go missing. ` + "`" + `next_cursor` + "`" + ` is given on newest-first lists while more articles follow. A bad value of any parameter is 400 naming it.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Published articles",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "category slug; includes its sub-categories",
+                        "name": "category",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "tag slug",
+                        "name": "tag",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "only featured (true) or not featured (false) articles",
+                        "name": "featured",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "author's user id",
+                        "name": "author",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "published on or after this day (YYYY-MM-DD, Vietnam time)",
+                        "name": "from",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "published on or before this day (YYYY-MM-DD, Vietnam time)",
+                        "name": "to",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "words to find, ignoring case and diacritics",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "-published_at",
+                            "-view_count"
+                        ],
+                        "type": "string",
+                        "default": "-published_at",
+                        "description": "order",
+                        "name": "sort",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page, from 1 (not with cursor)",
+                        "name": "page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "items per page (default 20, at most 100)",
+                        "name": "per_page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ArticleList"
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/articles/{slug}": {
+            "get": {
+                "description": "With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. Views are counted in memory and written every 10 seconds.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "A published article",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "article slug",
+                        "name": "slug",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ArticleResponse"
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/auth/login": {
             "post": {
                 "description": "Returns a 15-minute access token and a refresh token. Unknown email and wrong password get the same 401. Five failures per account or per IP within 15 minutes give 429 with Retry-After.",
@@ -1222,6 +2426,47 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/preview/articles/{token}": {
+            "get": {
+                "description": "Public: the token is the permission. Shows the article as it is now, whatever its status, until the token expires; an invalid or expired token is 404. Never cached (` + "`" + `Cache-Control: no-store` + "`" + `).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Read an article through its preview link",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "preview token",
+                        "name": "token",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ArticlePreviewResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/tags": {
             "get": {
                 "description": "Most used first (then by slug), with the number of published articles carrying each. Tags that only unpublished articles carry are not listed.",
@@ -1413,6 +2658,286 @@ const docTemplate = `{
                 }
             }
         },
+        "Article": {
+            "type": "object",
+            "properties": {
+                "author": {
+                    "$ref": "#/definitions/AuthorRef"
+                },
+                "body": {
+                    "description": "sanitised HTML",
+                    "type": "string"
+                },
+                "byline": {
+                    "type": "string"
+                },
+                "category": {
+                    "$ref": "#/definitions/CategoryRef"
+                },
+                "cover": {
+                    "$ref": "#/definitions/ArticleCover"
+                },
+                "featured": {
+                    "type": "boolean"
+                },
+                "id": {
+                    "type": "integer"
+                },
+                "published_at": {
+                    "type": "string"
+                },
+                "related": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ArticleItem"
+                    }
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "ky-ket-quy-che-phoi-hop"
+                },
+                "summary": {
+                    "type": "string"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/TagRef"
+                    }
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Ký kết Quy chế phối hợp"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "view_count": {
+                    "type": "integer"
+                }
+            }
+        },
+        "ArticleCover": {
+            "type": "object",
+            "properties": {
+                "caption": {
+                    "type": "string",
+                    "example": "Ban Thường trực ký kết Quy chế phối hợp"
+                },
+                "height": {
+                    "type": "integer",
+                    "example": 800
+                },
+                "url": {
+                    "type": "string",
+                    "example": "https://mattran.org.vn/media/2026/08/ky-ket.jpg"
+                },
+                "width": {
+                    "type": "integer",
+                    "example": 1200
+                }
+            }
+        },
+        "ArticleItem": {
+            "type": "object",
+            "properties": {
+                "author": {
+                    "$ref": "#/definitions/AuthorRef"
+                },
+                "byline": {
+                    "type": "string"
+                },
+                "category": {
+                    "$ref": "#/definitions/CategoryRef"
+                },
+                "cover": {
+                    "$ref": "#/definitions/ArticleCover"
+                },
+                "featured": {
+                    "type": "boolean"
+                },
+                "id": {
+                    "type": "integer"
+                },
+                "published_at": {
+                    "type": "string"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "ky-ket-quy-che-phoi-hop"
+                },
+                "summary": {
+                    "type": "string"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/TagRef"
+                    }
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Ký kết Quy chế phối hợp"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "view_count": {
+                    "type": "integer"
+                }
+            }
+        },
+        "ArticleList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ArticleItem"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "ArticlePreview": {
+            "type": "object",
+            "properties": {
+                "author": {
+                    "$ref": "#/definitions/AuthorRef"
+                },
+                "body": {
+                    "type": "string"
+                },
+                "byline": {
+                    "type": "string"
+                },
+                "category": {
+                    "$ref": "#/definitions/CategoryRef"
+                },
+                "cover": {
+                    "$ref": "#/definitions/ArticleCover"
+                },
+                "featured": {
+                    "type": "boolean"
+                },
+                "id": {
+                    "type": "integer"
+                },
+                "published_at": {
+                    "type": "string"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "ky-ket-quy-che-phoi-hop"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "pending",
+                        "scheduled",
+                        "published",
+                        "archived"
+                    ]
+                },
+                "summary": {
+                    "type": "string"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/TagRef"
+                    }
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Ký kết Quy chế phối hợp"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "view_count": {
+                    "type": "integer"
+                }
+            }
+        },
+        "ArticlePreviewResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/ArticlePreview"
+                }
+            }
+        },
+        "ArticleResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/Article"
+                }
+            }
+        },
+        "ArticleSnapshot": {
+            "type": "object",
+            "properties": {
+                "author_id": {
+                    "type": "integer"
+                },
+                "body": {
+                    "type": "string"
+                },
+                "byline": {
+                    "type": "string"
+                },
+                "category_id": {
+                    "type": "integer"
+                },
+                "cover_caption": {
+                    "type": "string"
+                },
+                "cover_media_id": {
+                    "type": "integer"
+                },
+                "featured": {
+                    "type": "boolean"
+                },
+                "published_at": {
+                    "type": "string"
+                },
+                "slug": {
+                    "type": "string"
+                },
+                "status": {
+                    "type": "string"
+                },
+                "summary": {
+                    "type": "string"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "title": {
+                    "type": "string"
+                }
+            }
+        },
+        "AuthorRef": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": "integer"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Nguyễn Văn An"
+                }
+            }
+        },
         "CategoryNode": {
             "type": "object",
             "properties": {
@@ -1454,6 +2979,22 @@ const docTemplate = `{
                 }
             }
         },
+        "CategoryRef": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": "integer"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Tin mới"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "tin-moi"
+                }
+            }
+        },
         "CategoryTree": {
             "type": "object",
             "properties": {
@@ -1462,6 +3003,64 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/CategoryNode"
                     }
+                }
+            }
+        },
+        "CreateArticleRequest": {
+            "type": "object",
+            "required": [
+                "category_id"
+            ],
+            "properties": {
+                "body": {
+                    "description": "HTML, sanitised on write",
+                    "type": "string",
+                    "maxLength": 500000
+                },
+                "byline": {
+                    "type": "string",
+                    "maxLength": 200
+                },
+                "category_id": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "example": 2
+                },
+                "cover_caption": {
+                    "type": "string",
+                    "maxLength": 500
+                },
+                "cover_media_id": {
+                    "type": "integer",
+                    "minimum": 1
+                },
+                "featured": {
+                    "type": "boolean"
+                },
+                "slug": {
+                    "description": "made from the title when empty",
+                    "type": "string",
+                    "maxLength": 80
+                },
+                "summary": {
+                    "type": "string",
+                    "maxLength": 2000
+                },
+                "tags": {
+                    "type": "array",
+                    "maxItems": 20,
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "Đại hội",
+                        "Mặt trận"
+                    ]
+                },
+                "title": {
+                    "type": "string",
+                    "maxLength": 300,
+                    "example": "Ký kết Quy chế phối hợp công tác"
                 }
             }
         },
@@ -1527,6 +3126,199 @@ const docTemplate = `{
                 }
             }
         },
+        "EditorialArticle": {
+            "type": "object",
+            "properties": {
+                "author": {
+                    "$ref": "#/definitions/AuthorRef"
+                },
+                "body": {
+                    "description": "sanitised HTML",
+                    "type": "string",
+                    "example": "\u003cp\u003eChiều ngày 23/8, …\u003c/p\u003e"
+                },
+                "byline": {
+                    "type": "string",
+                    "example": "Minh Anh"
+                },
+                "category": {
+                    "$ref": "#/definitions/CategoryRef"
+                },
+                "category_id": {
+                    "type": "integer"
+                },
+                "cover": {
+                    "$ref": "#/definitions/ArticleCover"
+                },
+                "cover_caption": {
+                    "type": "string"
+                },
+                "cover_media_id": {
+                    "type": "integer"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "featured": {
+                    "type": "boolean"
+                },
+                "id": {
+                    "type": "integer"
+                },
+                "published_at": {
+                    "description": "When the article was, or (scheduled) will be, published; null for drafts.",
+                    "type": "string"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "ky-ket-quy-che-phoi-hop"
+                },
+                "slug_locked": {
+                    "description": "the slug no longer follows the title: published once, or set by hand",
+                    "type": "boolean"
+                },
+                "status": {
+                    "description": "Status as of now: a scheduled article whose time has come is published.",
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "pending",
+                        "scheduled",
+                        "published",
+                        "archived"
+                    ]
+                },
+                "summary": {
+                    "type": "string"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/TagRef"
+                    }
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Ký kết Quy chế phối hợp"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "description": "send it back in If-Match to change the article",
+                    "type": "integer",
+                    "example": 3
+                },
+                "view_count": {
+                    "type": "integer"
+                }
+            }
+        },
+        "EditorialArticleItem": {
+            "type": "object",
+            "properties": {
+                "author": {
+                    "$ref": "#/definitions/AuthorRef"
+                },
+                "byline": {
+                    "type": "string",
+                    "example": "Minh Anh"
+                },
+                "category": {
+                    "$ref": "#/definitions/CategoryRef"
+                },
+                "category_id": {
+                    "type": "integer"
+                },
+                "cover": {
+                    "$ref": "#/definitions/ArticleCover"
+                },
+                "cover_caption": {
+                    "type": "string"
+                },
+                "cover_media_id": {
+                    "type": "integer"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "featured": {
+                    "type": "boolean"
+                },
+                "id": {
+                    "type": "integer"
+                },
+                "published_at": {
+                    "description": "When the article was, or (scheduled) will be, published; null for drafts.",
+                    "type": "string"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "ky-ket-quy-che-phoi-hop"
+                },
+                "slug_locked": {
+                    "description": "the slug no longer follows the title: published once, or set by hand",
+                    "type": "boolean"
+                },
+                "status": {
+                    "description": "Status as of now: a scheduled article whose time has come is published.",
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "pending",
+                        "scheduled",
+                        "published",
+                        "archived"
+                    ]
+                },
+                "summary": {
+                    "type": "string"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/TagRef"
+                    }
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Ký kết Quy chế phối hợp"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "description": "send it back in If-Match to change the article",
+                    "type": "integer",
+                    "example": 3
+                },
+                "view_count": {
+                    "type": "integer"
+                }
+            }
+        },
+        "EditorialArticleList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EditorialArticleItem"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "EditorialArticleResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/EditorialArticle"
+                }
+            }
+        },
         "ListMeta": {
             "type": "object",
             "properties": {
@@ -1571,6 +3363,41 @@ const docTemplate = `{
                 }
             }
         },
+        "PreviewLink": {
+            "type": "object",
+            "properties": {
+                "expires_at": {
+                    "type": "string"
+                },
+                "token": {
+                    "type": "string"
+                },
+                "url": {
+                    "type": "string",
+                    "example": "https://mattran.org.vn/api/v1/preview/articles/AAAA…"
+                }
+            }
+        },
+        "PreviewLinkResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/PreviewLink"
+                }
+            }
+        },
+        "PreviewRequest": {
+            "type": "object",
+            "properties": {
+                "expires_in": {
+                    "description": "seconds; default 3600",
+                    "type": "integer",
+                    "maximum": 604800,
+                    "minimum": 60,
+                    "example": 3600
+                }
+            }
+        },
         "Problem": {
             "type": "object",
             "properties": {
@@ -1600,6 +3427,16 @@ const docTemplate = `{
                 }
             }
         },
+        "PublishRequest": {
+            "type": "object",
+            "properties": {
+                "publish_at": {
+                    "description": "A time in the future schedules the article; without it the article is published now.",
+                    "type": "string",
+                    "example": "2026-08-23T14:00:00+07:00"
+                }
+            }
+        },
         "RefreshRequest": {
             "type": "object",
             "required": [
@@ -1609,6 +3446,97 @@ const docTemplate = `{
                 "refresh_token": {
                     "type": "string",
                     "maxLength": 200
+                }
+            }
+        },
+        "Revision": {
+            "type": "object",
+            "properties": {
+                "action": {
+                    "type": "string",
+                    "enum": [
+                        "create",
+                        "update",
+                        "restore",
+                        "submit",
+                        "publish",
+                        "unpublish",
+                        "archive"
+                    ]
+                },
+                "actor": {
+                    "description": "null when the account is gone",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/AuthorRef"
+                        }
+                    ]
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "number": {
+                    "description": "the article's version it recorded",
+                    "type": "integer",
+                    "example": 3
+                },
+                "snapshot": {
+                    "$ref": "#/definitions/ArticleSnapshot"
+                }
+            }
+        },
+        "RevisionItem": {
+            "type": "object",
+            "properties": {
+                "action": {
+                    "type": "string",
+                    "enum": [
+                        "create",
+                        "update",
+                        "restore",
+                        "submit",
+                        "publish",
+                        "unpublish",
+                        "archive"
+                    ]
+                },
+                "actor": {
+                    "description": "null when the account is gone",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/AuthorRef"
+                        }
+                    ]
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "number": {
+                    "description": "the article's version it recorded",
+                    "type": "integer",
+                    "example": 3
+                }
+            }
+        },
+        "RevisionList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/RevisionItem"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "RevisionResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/Revision"
                 }
             }
         },
@@ -1652,6 +3580,19 @@ const docTemplate = `{
                 }
             }
         },
+        "TagRef": {
+            "type": "object",
+            "properties": {
+                "name": {
+                    "type": "string",
+                    "example": "Đại hội"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "dai-hoi"
+                }
+            }
+        },
         "TagRequest": {
             "type": "object",
             "properties": {
@@ -1689,6 +3630,56 @@ const docTemplate = `{
             "properties": {
                 "data": {
                     "$ref": "#/definitions/TokenPair"
+                }
+            }
+        },
+        "UpdateArticleRequest": {
+            "type": "object",
+            "properties": {
+                "body": {
+                    "type": "string",
+                    "maxLength": 500000
+                },
+                "byline": {
+                    "type": "string",
+                    "maxLength": 200
+                },
+                "category_id": {
+                    "type": "integer",
+                    "minimum": 1
+                },
+                "cover_caption": {
+                    "type": "string",
+                    "maxLength": 500
+                },
+                "cover_media_id": {
+                    "description": "null removes the cover",
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "featured": {
+                    "type": "boolean"
+                },
+                "slug": {
+                    "description": "sets the slug for good",
+                    "type": "string",
+                    "maxLength": 80
+                },
+                "summary": {
+                    "type": "string",
+                    "maxLength": 2000
+                },
+                "tags": {
+                    "description": "replaces the list",
+                    "type": "array",
+                    "maxItems": 20,
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "title": {
+                    "type": "string",
+                    "maxLength": 300
                 }
             }
         },

@@ -45,6 +45,7 @@ func newTestServer(t *testing.T, db *gorm.DB) *testServer {
 		t.Fatal(err)
 	}
 	s := NewServer(Deps{Config: cfg, Store: store.New(db), Now: time.Now, HashParams: testHashParams})
+	t.Cleanup(func() { _ = s.Close(context.Background()) })
 	return &testServer{Server: s, t: t, db: db, tokens: map[string]string{}, ids: map[string]int64{}}
 }
 

@@ -55,6 +55,22 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/admin/tags/:id", s.getAdminTag, anyone)
 	s.handle(http.MethodPatch, v1+"/admin/tags/:id", s.updateTag, editors)
 	s.handle(http.MethodDelete, v1+"/admin/tags/:id", s.deleteTag, editors)
+	s.handle(http.MethodGet, v1+"/articles", s.listPublicArticles, public)
+	s.handle(http.MethodGet, v1+"/articles/:slug", s.getPublicArticle, public)
+	s.handle(http.MethodGet, v1+"/preview/articles/:token", s.previewArticle, public)
+	s.handle(http.MethodGet, v1+"/admin/articles", s.listArticles, anyone)
+	s.handle(http.MethodPost, v1+"/admin/articles", s.createArticle, anyone)
+	s.handle(http.MethodGet, v1+"/admin/articles/:id", s.getArticle, anyone)
+	s.handle(http.MethodPatch, v1+"/admin/articles/:id", s.updateArticle, anyone)
+	s.handle(http.MethodDelete, v1+"/admin/articles/:id", s.deleteArticle, anyone)
+	s.handle(http.MethodPost, v1+"/admin/articles/:id/submit", s.submitArticle, anyone)
+	s.handle(http.MethodPost, v1+"/admin/articles/:id/publish", s.publishArticle, editors)
+	s.handle(http.MethodPost, v1+"/admin/articles/:id/unpublish", s.unpublishArticle, editors)
+	s.handle(http.MethodPost, v1+"/admin/articles/:id/archive", s.archiveArticle, editors)
+	s.handle(http.MethodGet, v1+"/admin/articles/:id/revisions", s.listRevisions, anyone)
+	s.handle(http.MethodGet, v1+"/admin/articles/:id/revisions/:n", s.getRevision, anyone)
+	s.handle(http.MethodPost, v1+"/admin/articles/:id/revisions/:n/restore", s.restoreRevision, anyone)
+	s.handle(http.MethodPost, v1+"/admin/articles/:id/preview", s.createPreview, anyone)
 }
 
 // handle registers a route with its access rule.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -48,6 +49,11 @@ type Server struct {
 	hashParams    auth.HashParams
 	dummyHash     string            // verified against when an email is unknown, to equalise timing
 	loginFailures ratelimit.Counter // failed logins per account and per IP
+
+	views     *viewCounter // article views, buffered and flushed every viewFlushInterval
+	stopViews chan struct{}
+	viewsDone chan struct{}
+	closeOnce sync.Once
 }
 
 // NewServer builds the Echo instance with its middleware and every route.
@@ -91,7 +97,12 @@ func NewServer(d Deps) *Server {
 		hashParams:    d.HashParams,
 		dummyHash:     dummyHash,
 		loginFailures: ratelimit.NewMemory(loginWindow, d.Now),
+
+		views:     newViewCounter(d.Store.AddViews),
+		stopViews: make(chan struct{}),
+		viewsDone: make(chan struct{}),
 	}
+	go s.flushViews(viewFlushInterval, s.stopViews, s.viewsDone)
 	if sqlDB, err := d.Store.DB().DB(); err == nil {
 		d.Registry.MustRegister(collectors.NewDBStatsCollector(sqlDB, "toasoan"))
 	}
