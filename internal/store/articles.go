@@ -566,22 +566,36 @@ func (s *Store) PublicArticle(ctx context.Context, slug string, now time.Time) (
 }
 
 // RelatedArticles returns up to limit publicly visible articles that share the article's
-// category or one of its tags, newest first, without the article itself.
+// category or one of its tags, newest first, without the article itself. Each kind is its own
+// newest-first read of at most limit rows along an index, so the cost stays small however big
+// the category; the two are merged in SQL.
 func (s *Store) RelatedArticles(ctx context.Context, a models.Article, now time.Time, limit int) ([]models.Article, error) {
 	db := s.db.WithContext(ctx)
-	q := db.Model(&models.Article{}).Where(publiclyVisible, now.UTC()).Where("articles.id <> ?", a.ID)
-	tagIDs := make([]int64, len(a.Tags))
-	for i, t := range a.Tags {
-		tagIDs[i] = t.ID
+	newest := func() *gorm.DB {
+		return db.Model(&models.Article{}).Select("articles.id, articles.published_at").
+			Where(publiclyVisible, now.UTC()).Where("articles.id <> ?", a.ID).
+			Order("articles.published_at DESC, articles.id DESC").Limit(limit)
 	}
-	if len(tagIDs) == 0 {
-		q = q.Where("articles.category_id = ?", a.CategoryID)
-	} else {
-		q = q.Where("articles.category_id = ? OR articles.id IN (?)", a.CategoryID,
-			db.Table("article_tags").Select("article_id").Where("tag_id IN ?", tagIDs))
+	union := db.Raw(`SELECT id, published_at FROM (?) AS same_category`, newest().Where("articles.category_id = ?", a.CategoryID))
+	if len(a.Tags) > 0 {
+		tagIDs := make([]int64, len(a.Tags))
+		for i, t := range a.Tags {
+			tagIDs[i] = t.ID
+		}
+		sharedTag := newest().Where("articles.id IN (?)", db.Table("article_tags").Select("article_id").Where("tag_id IN ?", tagIDs))
+		union = db.Raw(`SELECT id, published_at FROM (?) AS same_category UNION SELECT id, published_at FROM (?) AS shared_tag`,
+			newest().Where("articles.category_id = ?", a.CategoryID), sharedTag)
+	}
+	var ids []int64
+	if err := db.Raw(`SELECT id FROM (?) AS related ORDER BY published_at DESC, id DESC LIMIT ?`, union, limit).Scan(&ids).Error; err != nil {
+		return nil, err
 	}
 	var list []models.Article
-	err := withRelations(q).Omit("body", "search_text").Order("articles.published_at DESC, articles.id DESC").Limit(limit).Find(&list).Error
+	if len(ids) == 0 {
+		return list, nil
+	}
+	err := withRelations(db).Omit("body", "search_text").Where("articles.id IN ?", ids).
+		Order("articles.published_at DESC, articles.id DESC").Find(&list).Error
 	if err != nil {
 		return nil, err
 	}
