@@ -2062,7 +2062,7 @@ const docTemplate = `{
         },
         "/api/v1/articles/{slug}": {
             "get": {
-                "description": "With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. Views are counted in memory and written every 10 seconds.",
+                "description": "With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. A read counts a view without writing to the database: views are buffered in memory and added to ` + "`" + `view_count` + "`" + ` every 10 seconds and at shutdown, so ` + "`" + `view_count` + "`" + ` lags by up to 10 seconds and a crash loses at most the last 10 seconds of views (of that replica).",
                 "produces": [
                     "application/json"
                 ],
@@ -2713,6 +2713,7 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "view_count": {
+                    "description": "written every 10 seconds: lags by up to that",
                     "type": "integer"
                 }
             }
@@ -2783,6 +2784,7 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "view_count": {
+                    "description": "written every 10 seconds: lags by up to that",
                     "type": "integer"
                 }
             }
@@ -2859,6 +2861,7 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "view_count": {
+                    "description": "written every 10 seconds: lags by up to that",
                     "type": "integer"
                 }
             }

@@ -29,7 +29,7 @@ type publicArticle struct {
 	Featured    bool          `json:"featured"`
 	PublishedAt *time.Time    `json:"published_at"`
 	UpdatedAt   time.Time     `json:"updated_at"`
-	ViewCount   int64         `json:"view_count"`
+	ViewCount   int64         `json:"view_count"` // written every 10 seconds: lags by up to that
 } // @name ArticleItem
 
 // publicArticleDetail is a published article with its body and related articles.
@@ -160,7 +160,7 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 // getPublicArticle godoc
 //
 //	@Summary		A published article
-//	@Description	With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. Views are counted in memory and written every 10 seconds.
+//	@Description	With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. A read counts a view without writing to the database: views are buffered in memory and added to `view_count` every 10 seconds and at shutdown, so `view_count` lags by up to 10 seconds and a crash loses at most the last 10 seconds of views (of that replica).
 //	@Tags			articles
 //	@Produce		json
 //	@Param			slug			path		string	true	"article slug"

@@ -145,6 +145,9 @@ func TestArticleEditing(t *testing.T) {
 				fields: map[string]any{"meta.pagination.total": 0}},
 			{name: "q ignores diacritics", method: "GET", path: "/api/v1/admin/articles?q=KY%20KET%20quy", as: "editor", want: 200,
 				fields: map[string]any{"meta.pagination.total": 1, "data.0.id": a.ID}},
+			{name: "tags were made on the fly, with counts of articles of any status", method: "GET", path: "/api/v1/admin/tags", as: "author", want: 200,
+				fields: map[string]any{"meta.pagination.total": 3, "data.0.slug": "dai-hoi", "data.0.article_count": 0,
+					"data.2.slug": "quy-che", "data.2.name": "Quy chế", "data.2.article_count": 1}},
 			{name: "bad status", method: "GET", path: "/api/v1/admin/articles?status=live", as: "editor", want: 400,
 				fields: map[string]any{"errors.0.field": "status"}},
 		})

@@ -33,6 +33,8 @@ func TestTagAdministration(t *testing.T) {
 				fields: map[string]any{"data.0.slug": "bau-cu", "data.1.slug": "dai-hoi", "meta.pagination.total": 2}},
 			{name: "prefix search ignores diacritics", method: "GET", path: "/api/v1/admin/tags?q=Đại", as: "author", want: 200,
 				fields: map[string]any{"data.0.slug": "dai-hoi", "meta.pagination.total": 1}},
+			{name: "a prefix without letters finds nothing", method: "GET", path: "/api/v1/admin/tags?q=!!", as: "author", want: 200,
+				fields: map[string]any{"meta.pagination.total": 0}},
 			{name: "rename moves the slug", method: "PATCH", path: path, as: "editor", want: 200,
 				body: map[string]any{"name": "Đại hội Mặt trận"}, fields: map[string]any{"data.slug": "dai-hoi-mat-tran"}},
 			{name: "rename onto another tag", method: "PATCH", path: path, as: "editor", want: 409,

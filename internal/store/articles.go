@@ -199,13 +199,13 @@ func (s *Store) changeArticle(ctx context.Context, id int64, ifMatch int, actorI
 		if ifMatch != 0 && ifMatch != a.Version {
 			return models.VersionMismatch(a.Version)
 		}
-		read0 := a.Version
+		readVersion := a.Version
 		change, err := compute(tx, &a)
 		if err != nil {
 			return err
 		}
 		change.updates["updated_at"] = time.Now().UTC()
-		if err := updateVersioned(tx, &models.Article{}, "article", id, read0, change.updates); err != nil {
+		if err := updateVersioned(tx, &models.Article{}, "article", id, readVersion, change.updates); err != nil {
 			return err
 		}
 		if change.tags != nil {

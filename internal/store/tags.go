@@ -49,7 +49,11 @@ func (s *Store) PublicTags(ctx context.Context, now time.Time, p models.Page) ([
 func (s *Store) Tags(ctx context.Context, prefix string, p models.Page) ([]TagCount, int64, error) {
 	q := s.db.WithContext(ctx).Model(&models.Tag{})
 	if prefix != "" {
-		q = q.Where(`slug LIKE ? ESCAPE '\'`, likeEscape(search.Slugify(prefix))+"%")
+		slug := search.Slugify(prefix)
+		if slug == "" {
+			return []TagCount{}, 0, nil // no letters or digits: no tag starts with it
+		}
+		q = q.Where(`slug LIKE ? ESCAPE '\'`, likeEscape(slug)+"%")
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
