@@ -403,6 +403,1052 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/admin/articles": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Most recently changed first. Authors see only their own articles. ` + "`" + `status=published` + "`" + ` includes scheduled articles whose time has come; ` + "`" + `status=scheduled` + "`" + ` only those still to come. ` + "`" + `q` + "`" + ` keeps articles containing every word (prefixes, ignoring case and diacritics).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "List articles of every status",
+                "parameters": [
+                    {
+                        "enum": [
+                            "draft",
+                            "pending",
+                            "scheduled",
+                            "published",
+                            "archived"
+                        ],
+                        "type": "string",
+                        "description": "status as of now",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "author's user id",
+                        "name": "author",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "words to find in title, summary and body",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page, from 1",
+                        "name": "page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "items per page (default 20, at most 100)",
+                        "name": "per_page",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The article starts as a draft at version 1 (sent as ETag), by the caller. Without ` + "`" + `slug` + "`" + ` one is made from the title (` + "`" + `Đại hội đại biểu` + "`" + ` → ` + "`" + `dai-hoi-dai-bieu` + "`" + `, numbered when taken) and follows the title until the article is published. Tags are created from their names as needed. The body is sanitised: scripts, event handlers, styles and ` + "`" + `javascript:` + "`" + `/` + "`" + `data:` + "`" + ` URLs are removed.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Write a new article",
+                "parameters": [
+                    {
+                        "description": "the article",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/CreateArticleRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, quoted"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "the new article"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "slug taken",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Show an article of any status",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, quoted"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "no such article, or another author's",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "With its revisions. Needs ` + "`" + `If-Match` + "`" + ` with the version read (428 without, 412 when stale). Authors may delete their own articles only while draft or pending.",
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Delete an article",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, quoted: \\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Only the fields sent change; the version goes up by one and a revision is stored. Needs ` + "`" + `If-Match` + "`" + ` with the version read (428 without, 412 when someone changed it meanwhile). Until the article is published or given a slug by hand, a new title gives a new slug; after that only an explicit ` + "`" + `slug` + "`" + ` changes it. Authors may change their own articles only while draft or pending.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Change an article",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, quoted: \\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "fields to change",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/UpdateArticleRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version, quoted"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "slug taken",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}/archive": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "published → archived: it disappears from the public API but keeps its publication date. Editors only. An optional ` + "`" + `If-Match` + "`" + ` makes it conditional.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Archive a published article",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, quoted",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "not published",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}/preview": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "A signed link that shows this one article, whatever its status, to anyone who has it, until it expires (default 1 hour, at most 7 days). The body is optional.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Make a preview link for an article",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "lifetime",
+                        "name": "body",
+                        "in": "body",
+                        "schema": {
+                            "$ref": "#/definitions/PreviewRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/PreviewLinkResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}/publish": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "draft, pending or scheduled → published now, or → scheduled with a future ` + "`" + `publish_at` + "`" + `: the article appears on the public API at that time, with no job needed. The body is optional. The slug is fixed from then on. Editors only. An optional ` + "`" + `If-Match` + "`" + ` makes it conditional.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Publish or schedule an article",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, quoted",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "when to publish",
+                        "name": "body",
+                        "in": "body",
+                        "schema": {
+                            "$ref": "#/definitions/PublishRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "already published or archived",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "publish_at not in the future",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}/revisions": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Newest first. Every change to an article (create, edit, workflow action, restore) stores one, numbered by the version it produced.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "An article's revisions",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page, from 1",
+                        "name": "page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "items per page (default 20, at most 100)",
+                        "name": "per_page",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/RevisionList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}/revisions/{n}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "One revision of an article, with its full snapshot",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "revision number",
+                        "name": "n",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/RevisionResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}/revisions/{n}/restore": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Title, summary, body, category, tags, cover, byline and featured become those of the revision, as a new version with its own revision. The status and the slug stay as they are. Needs ` + "`" + `If-Match` + "`" + ` with the current version (428 without, 412 when stale). Authors may restore their own articles only while draft or pending.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Restore an article's content from a revision",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "revision number",
+                        "name": "n",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, quoted",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version, quoted"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "the revision's category or cover no longer exists",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}/submit": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "draft → pending. An optional ` + "`" + `If-Match` + "`" + ` makes it conditional (412 when stale). Any other status is 409.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Submit a draft for review",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, quoted",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "not a draft",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}/unpublish": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "published, scheduled or archived → draft: it disappears from the public API. Editors only. An optional ` + "`" + `If-Match` + "`" + ` makes it conditional.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Take an article back to draft",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, quoted",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "not published",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/admin/audit-log": {
             "get": {
                 "security": [
@@ -477,6 +1523,315 @@ const docTemplate = `{
                     },
                     "403": {
                         "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/categories": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Not paged: a site has a few dozen categories. Ordered by position, then id.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "categories"
+                ],
+                "summary": "Every category, flat, with article counts",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AdminCategoryList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Without ` + "`" + `slug` + "`" + ` one is made from the name (` + "`" + `Mặt trận địa phương` + "`" + ` → ` + "`" + `mat-tran-dia-phuong` + "`" + `), numbered when taken.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "categories"
+                ],
+                "summary": "Create a category",
+                "parameters": [
+                    {
+                        "description": "the category",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/CreateCategoryRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/AdminCategoryResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "slug taken",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/categories/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "categories"
+                ],
+                "summary": "Show a category",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "category id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AdminCategoryResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Only an empty category: one with sub-categories or articles (of any status) is 409.",
+                "tags": [
+                    "categories"
+                ],
+                "summary": "Delete a category",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "category id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "has sub-categories or articles",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Only the fields sent change. A renamed category keeps its slug unless ` + "`" + `slug` + "`" + ` is sent. ` + "`" + `parent_id: null` + "`" + ` makes it a root; a category cannot be placed under itself or its sub-categories (422).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "categories"
+                ],
+                "summary": "Change a category",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "category id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "fields to change",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/UpdateCategoryRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AdminCategoryResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "slug taken",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1600,6 +2955,329 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/admin/tags": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "` + "`" + `q` + "`" + ` keeps the tags whose slug starts with it, ignoring case and diacritics, for autocompletion.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "tags"
+                ],
+                "summary": "Every tag, by slug",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "slug prefix, e.g. dai ho",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page, from 1",
+                        "name": "page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "items per page (default 20, at most 100)",
+                        "name": "per_page",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AdminTagList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Tags are also created on the fly from the names in an article's ` + "`" + `tags` + "`" + `. The slug is made from the name; names with the same slug are the same tag (409).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "tags"
+                ],
+                "summary": "Create a tag",
+                "parameters": [
+                    {
+                        "description": "the tag",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/TagRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/AdminTagResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "tag exists",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/tags/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "tags"
+                ],
+                "summary": "Show a tag",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "tag id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AdminTagResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The tag is removed from every article carrying it.",
+                "tags": [
+                    "tags"
+                ],
+                "summary": "Delete a tag",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "tag id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The slug follows the new name; a name whose slug another tag has is 409.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "tags"
+                ],
+                "summary": "Rename a tag",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "tag id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the new name",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/TagRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AdminTagResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "another tag has that slug",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/admin/users": {
             "get": {
                 "security": [
@@ -1946,6 +3624,164 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/articles": {
+            "get": {
+                "description": "Only published articles (and scheduled ones whose time has come). Newest first by default; ` + "`" + `sort=-view_count` + "`" + ` gives the most read. Pages come two ways: ` + "`" + `page` + "`" + ` and ` + "`" + `per_page` + "`" + ` with a total, or, for \"Xem thêm\" infinite scroll, ` + "`" + `cursor` + "`" + ` from the previous page's ` + "`" + `meta.pagination.next_cursor` + "`" + `: no total is computed, and articles published meanwhile never make an article repeat or go missing. ` + "`" + `next_cursor` + "`" + ` is given on newest-first lists while more articles follow. A bad value of any parameter is 400 naming it.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Published articles",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "category slug; includes its sub-categories",
+                        "name": "category",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "tag slug",
+                        "name": "tag",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "only featured (true) or not featured (false) articles",
+                        "name": "featured",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "author's user id",
+                        "name": "author",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "published on or after this day (YYYY-MM-DD, Vietnam time)",
+                        "name": "from",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "published on or before this day (YYYY-MM-DD, Vietnam time)",
+                        "name": "to",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "words to find, ignoring case and diacritics",
+                        "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "-published_at",
+                            "-view_count"
+                        ],
+                        "type": "string",
+                        "default": "-published_at",
+                        "description": "order",
+                        "name": "sort",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "page, from 1 (not with cursor)",
+                        "name": "page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "items per page (default 20, at most 100)",
+                        "name": "per_page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ArticleList"
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/articles/{slug}": {
+            "get": {
+                "description": "With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. A read counts a view without writing to the database: views are buffered in memory and added to ` + "`" + `view_count` + "`" + ` every 10 seconds and at shutdown, so ` + "`" + `view_count` + "`" + ` lags by up to 10 seconds and a crash loses at most the last 10 seconds of views (of that replica).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "A published article",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "article slug",
+                        "name": "slug",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ArticleResponse"
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/auth/login": {
             "post": {
                 "description": "Returns a 15-minute access token and a refresh token. Unknown email and wrong password get the same 401. Five failures per account or per IP within 15 minutes give 429 with Retry-After.",
@@ -2178,6 +4014,7 @@ const docTemplate = `{
         },
         "/api/v1/categories": {
             "get": {
+                "description": "Every category, roots first, each with its sub-categories in ` + "`" + `children` + "`" + `, ordered by position.",
                 "produces": [
                     "application/json"
                 ],
@@ -2185,23 +4022,75 @@ const docTemplate = `{
                     "categories"
                 ],
                 "summary": "The category tree",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
                 "responses": {
                     "200": {
                         "description": "OK",
                         "schema": {
-                            "type": "object",
-                            "properties": {
-                                "data": {
-                                    "type": "array",
-                                    "items": {
-                                        "type": "object"
-                                    }
-                                }
-                            }
+                            "$ref": "#/definitions/CategoryTree"
                         }
+                    },
+                    "304": {
+                        "description": "not modified"
                     },
                     "400": {
                         "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/categories/{slug}": {
+            "get": {
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "categories"
+                ],
+                "summary": "A category with its sub-categories",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "category slug",
+                        "name": "slug",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/CategoryNodeResponse"
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2357,6 +4246,47 @@ const docTemplate = `{
                     },
                     "304": {
                         "description": "not modified (If-None-Match)"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/preview/articles/{token}": {
+            "get": {
+                "description": "Public: the token is the permission. Shows the article as it is now, whatever its status, until the token expires; an invalid or expired token is 404. Never cached (` + "`" + `Cache-Control: no-store` + "`" + `).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Read an article through its preview link",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "preview token",
+                        "name": "token",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ArticlePreviewResponse"
+                        }
                     },
                     "400": {
                         "description": "Bad Request",
@@ -2584,6 +4514,55 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/tags": {
+            "get": {
+                "description": "Most used first (then by slug), with the number of published articles carrying each. Tags that only unpublished articles carry are not listed.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "tags"
+                ],
+                "summary": "Tags of published articles",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "page, from 1",
+                        "name": "page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "items per page (default 20, at most 100)",
+                        "name": "per_page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/TagList"
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/healthz": {
             "get": {
                 "produces": [
@@ -2742,6 +4721,58 @@ const docTemplate = `{
                 }
             }
         },
+        "AdminCategory": {
+            "type": "object",
+            "properties": {
+                "article_count": {
+                    "description": "articles of any status directly in it",
+                    "type": "integer"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "description": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "integer"
+                },
+                "name": {
+                    "type": "string"
+                },
+                "parent_id": {
+                    "type": "integer"
+                },
+                "position": {
+                    "type": "integer"
+                },
+                "slug": {
+                    "type": "string"
+                },
+                "updated_at": {
+                    "type": "string"
+                }
+            }
+        },
+        "AdminCategoryList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/AdminCategory"
+                    }
+                }
+            }
+        },
+        "AdminCategoryResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/AdminCategory"
+                }
+            }
+        },
         "AdminDocument": {
             "type": "object",
             "properties": {
@@ -2833,6 +4864,50 @@ const docTemplate = `{
                 }
             }
         },
+        "AdminTag": {
+            "type": "object",
+            "properties": {
+                "article_count": {
+                    "type": "integer"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "integer"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Đại hội"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "dai-hoi"
+                }
+            }
+        },
+        "AdminTagList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/AdminTag"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "AdminTagResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/AdminTag"
+                }
+            }
+        },
         "Announcement": {
             "type": "object",
             "properties": {
@@ -2884,6 +4959,277 @@ const docTemplate = `{
             "properties": {
                 "data": {
                     "$ref": "#/definitions/Announcement"
+                }
+            }
+        },
+        "Article": {
+            "type": "object",
+            "properties": {
+                "author": {
+                    "$ref": "#/definitions/AuthorRef"
+                },
+                "body": {
+                    "description": "sanitised HTML",
+                    "type": "string"
+                },
+                "byline": {
+                    "type": "string"
+                },
+                "category": {
+                    "$ref": "#/definitions/CategoryRef"
+                },
+                "cover": {
+                    "$ref": "#/definitions/ArticleCover"
+                },
+                "featured": {
+                    "type": "boolean"
+                },
+                "id": {
+                    "type": "integer"
+                },
+                "published_at": {
+                    "type": "string"
+                },
+                "related": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ArticleItem"
+                    }
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "ky-ket-quy-che-phoi-hop"
+                },
+                "summary": {
+                    "type": "string"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/TagRef"
+                    }
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Ký kết Quy chế phối hợp"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "view_count": {
+                    "description": "written every 10 seconds: lags by up to that",
+                    "type": "integer"
+                }
+            }
+        },
+        "ArticleCover": {
+            "type": "object",
+            "properties": {
+                "caption": {
+                    "type": "string",
+                    "example": "Ban Thường trực ký kết Quy chế phối hợp"
+                },
+                "height": {
+                    "type": "integer",
+                    "example": 800
+                },
+                "url": {
+                    "type": "string",
+                    "example": "https://mattran.org.vn/media/2026/08/ky-ket.jpg"
+                },
+                "width": {
+                    "type": "integer",
+                    "example": 1200
+                }
+            }
+        },
+        "ArticleItem": {
+            "type": "object",
+            "properties": {
+                "author": {
+                    "$ref": "#/definitions/AuthorRef"
+                },
+                "byline": {
+                    "type": "string"
+                },
+                "category": {
+                    "$ref": "#/definitions/CategoryRef"
+                },
+                "cover": {
+                    "$ref": "#/definitions/ArticleCover"
+                },
+                "featured": {
+                    "type": "boolean"
+                },
+                "id": {
+                    "type": "integer"
+                },
+                "published_at": {
+                    "type": "string"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "ky-ket-quy-che-phoi-hop"
+                },
+                "summary": {
+                    "type": "string"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/TagRef"
+                    }
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Ký kết Quy chế phối hợp"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "view_count": {
+                    "description": "written every 10 seconds: lags by up to that",
+                    "type": "integer"
+                }
+            }
+        },
+        "ArticleList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ArticleItem"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "ArticlePreview": {
+            "type": "object",
+            "properties": {
+                "author": {
+                    "$ref": "#/definitions/AuthorRef"
+                },
+                "body": {
+                    "type": "string"
+                },
+                "byline": {
+                    "type": "string"
+                },
+                "category": {
+                    "$ref": "#/definitions/CategoryRef"
+                },
+                "cover": {
+                    "$ref": "#/definitions/ArticleCover"
+                },
+                "featured": {
+                    "type": "boolean"
+                },
+                "id": {
+                    "type": "integer"
+                },
+                "published_at": {
+                    "type": "string"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "ky-ket-quy-che-phoi-hop"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "pending",
+                        "scheduled",
+                        "published",
+                        "archived"
+                    ]
+                },
+                "summary": {
+                    "type": "string"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/TagRef"
+                    }
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Ký kết Quy chế phối hợp"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "view_count": {
+                    "description": "written every 10 seconds: lags by up to that",
+                    "type": "integer"
+                }
+            }
+        },
+        "ArticlePreviewResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/ArticlePreview"
+                }
+            }
+        },
+        "ArticleResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/Article"
+                }
+            }
+        },
+        "ArticleSnapshot": {
+            "type": "object",
+            "properties": {
+                "author_id": {
+                    "type": "integer"
+                },
+                "body": {
+                    "type": "string"
+                },
+                "byline": {
+                    "type": "string"
+                },
+                "category_id": {
+                    "type": "integer"
+                },
+                "cover_caption": {
+                    "type": "string"
+                },
+                "cover_media_id": {
+                    "type": "integer"
+                },
+                "featured": {
+                    "type": "boolean"
+                },
+                "published_at": {
+                    "type": "string"
+                },
+                "slug": {
+                    "type": "string"
+                },
+                "status": {
+                    "type": "string"
+                },
+                "summary": {
+                    "type": "string"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "title": {
+                    "type": "string"
                 }
             }
         },
@@ -2950,6 +5296,86 @@ const docTemplate = `{
                 }
             }
         },
+        "AuthorRef": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": "integer"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Nguyễn Văn An"
+                }
+            }
+        },
+        "CategoryNode": {
+            "type": "object",
+            "properties": {
+                "children": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CategoryNode"
+                    }
+                },
+                "description": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 3
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Mặt trận địa phương"
+                },
+                "parent_id": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "position": {
+                    "type": "integer"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "mat-tran-dia-phuong"
+                }
+            }
+        },
+        "CategoryNodeResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/CategoryNode"
+                }
+            }
+        },
+        "CategoryRef": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": "integer"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Tin mới"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "tin-moi"
+                }
+            }
+        },
+        "CategoryTree": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CategoryNode"
+                    }
+                }
+            }
+        },
         "CreateAnnouncementRequest": {
             "type": "object",
             "properties": {
@@ -2996,6 +5422,93 @@ const docTemplate = `{
                     "type": "string",
                     "maxLength": 300,
                     "example": "Thông báo tuyển dụng công chức năm 2026"
+                }
+            }
+        },
+        "CreateArticleRequest": {
+            "type": "object",
+            "required": [
+                "category_id"
+            ],
+            "properties": {
+                "body": {
+                    "description": "HTML, sanitised on write",
+                    "type": "string",
+                    "maxLength": 500000
+                },
+                "byline": {
+                    "type": "string",
+                    "maxLength": 200
+                },
+                "category_id": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "example": 2
+                },
+                "cover_caption": {
+                    "type": "string",
+                    "maxLength": 500
+                },
+                "cover_media_id": {
+                    "type": "integer",
+                    "minimum": 1
+                },
+                "featured": {
+                    "type": "boolean"
+                },
+                "slug": {
+                    "description": "made from the title when empty",
+                    "type": "string",
+                    "maxLength": 80
+                },
+                "summary": {
+                    "type": "string",
+                    "maxLength": 2000
+                },
+                "tags": {
+                    "type": "array",
+                    "maxItems": 20,
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "Đại hội",
+                        "Mặt trận"
+                    ]
+                },
+                "title": {
+                    "type": "string",
+                    "maxLength": 300,
+                    "example": "Ký kết Quy chế phối hợp công tác"
+                }
+            }
+        },
+        "CreateCategoryRequest": {
+            "type": "object",
+            "properties": {
+                "description": {
+                    "type": "string",
+                    "maxLength": 2000
+                },
+                "name": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "Mặt trận địa phương"
+                },
+                "parent_id": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "position": {
+                    "type": "integer",
+                    "maximum": 1000000,
+                    "minimum": 0
+                },
+                "slug": {
+                    "description": "made from the name when empty",
+                    "type": "string",
+                    "maxLength": 80,
+                    "example": "mat-tran-dia-phuong"
                 }
             }
         },
@@ -3336,6 +5849,199 @@ const docTemplate = `{
                 }
             }
         },
+        "EditorialArticle": {
+            "type": "object",
+            "properties": {
+                "author": {
+                    "$ref": "#/definitions/AuthorRef"
+                },
+                "body": {
+                    "description": "sanitised HTML",
+                    "type": "string",
+                    "example": "\u003cp\u003eChiều ngày 23/8, …\u003c/p\u003e"
+                },
+                "byline": {
+                    "type": "string",
+                    "example": "Minh Anh"
+                },
+                "category": {
+                    "$ref": "#/definitions/CategoryRef"
+                },
+                "category_id": {
+                    "type": "integer"
+                },
+                "cover": {
+                    "$ref": "#/definitions/ArticleCover"
+                },
+                "cover_caption": {
+                    "type": "string"
+                },
+                "cover_media_id": {
+                    "type": "integer"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "featured": {
+                    "type": "boolean"
+                },
+                "id": {
+                    "type": "integer"
+                },
+                "published_at": {
+                    "description": "When the article was, or (scheduled) will be, published; null for drafts.",
+                    "type": "string"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "ky-ket-quy-che-phoi-hop"
+                },
+                "slug_locked": {
+                    "description": "the slug no longer follows the title: published once, or set by hand",
+                    "type": "boolean"
+                },
+                "status": {
+                    "description": "Status as of now: a scheduled article whose time has come is published.",
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "pending",
+                        "scheduled",
+                        "published",
+                        "archived"
+                    ]
+                },
+                "summary": {
+                    "type": "string"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/TagRef"
+                    }
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Ký kết Quy chế phối hợp"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "description": "send it back in If-Match to change the article",
+                    "type": "integer",
+                    "example": 3
+                },
+                "view_count": {
+                    "type": "integer"
+                }
+            }
+        },
+        "EditorialArticleItem": {
+            "type": "object",
+            "properties": {
+                "author": {
+                    "$ref": "#/definitions/AuthorRef"
+                },
+                "byline": {
+                    "type": "string",
+                    "example": "Minh Anh"
+                },
+                "category": {
+                    "$ref": "#/definitions/CategoryRef"
+                },
+                "category_id": {
+                    "type": "integer"
+                },
+                "cover": {
+                    "$ref": "#/definitions/ArticleCover"
+                },
+                "cover_caption": {
+                    "type": "string"
+                },
+                "cover_media_id": {
+                    "type": "integer"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "featured": {
+                    "type": "boolean"
+                },
+                "id": {
+                    "type": "integer"
+                },
+                "published_at": {
+                    "description": "When the article was, or (scheduled) will be, published; null for drafts.",
+                    "type": "string"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "ky-ket-quy-che-phoi-hop"
+                },
+                "slug_locked": {
+                    "description": "the slug no longer follows the title: published once, or set by hand",
+                    "type": "boolean"
+                },
+                "status": {
+                    "description": "Status as of now: a scheduled article whose time has come is published.",
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "pending",
+                        "scheduled",
+                        "published",
+                        "archived"
+                    ]
+                },
+                "summary": {
+                    "type": "string"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/TagRef"
+                    }
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Ký kết Quy chế phối hợp"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "description": "send it back in If-Match to change the article",
+                    "type": "integer",
+                    "example": 3
+                },
+                "view_count": {
+                    "type": "integer"
+                }
+            }
+        },
+        "EditorialArticleList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EditorialArticleItem"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "EditorialArticleResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/EditorialArticle"
+                }
+            }
+        },
         "FacetCount": {
             "type": "object",
             "properties": {
@@ -3452,6 +6158,41 @@ const docTemplate = `{
                 }
             }
         },
+        "PreviewLink": {
+            "type": "object",
+            "properties": {
+                "expires_at": {
+                    "type": "string"
+                },
+                "token": {
+                    "type": "string"
+                },
+                "url": {
+                    "type": "string",
+                    "example": "https://mattran.org.vn/api/v1/preview/articles/AAAA…"
+                }
+            }
+        },
+        "PreviewLinkResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/PreviewLink"
+                }
+            }
+        },
+        "PreviewRequest": {
+            "type": "object",
+            "properties": {
+                "expires_in": {
+                    "description": "seconds; default 3600",
+                    "type": "integer",
+                    "maximum": 604800,
+                    "minimum": 60,
+                    "example": 3600
+                }
+            }
+        },
         "Problem": {
             "type": "object",
             "properties": {
@@ -3481,6 +6222,16 @@ const docTemplate = `{
                 }
             }
         },
+        "PublishRequest": {
+            "type": "object",
+            "properties": {
+                "publish_at": {
+                    "description": "A time in the future schedules the article; without it the article is published now.",
+                    "type": "string",
+                    "example": "2026-08-23T14:00:00+07:00"
+                }
+            }
+        },
         "RefreshRequest": {
             "type": "object",
             "required": [
@@ -3490,6 +6241,97 @@ const docTemplate = `{
                 "refresh_token": {
                     "type": "string",
                     "maxLength": 200
+                }
+            }
+        },
+        "Revision": {
+            "type": "object",
+            "properties": {
+                "action": {
+                    "type": "string",
+                    "enum": [
+                        "create",
+                        "update",
+                        "restore",
+                        "submit",
+                        "publish",
+                        "unpublish",
+                        "archive"
+                    ]
+                },
+                "actor": {
+                    "description": "null when the account is gone",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/AuthorRef"
+                        }
+                    ]
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "number": {
+                    "description": "the article's version it recorded",
+                    "type": "integer",
+                    "example": 3
+                },
+                "snapshot": {
+                    "$ref": "#/definitions/ArticleSnapshot"
+                }
+            }
+        },
+        "RevisionItem": {
+            "type": "object",
+            "properties": {
+                "action": {
+                    "type": "string",
+                    "enum": [
+                        "create",
+                        "update",
+                        "restore",
+                        "submit",
+                        "publish",
+                        "unpublish",
+                        "archive"
+                    ]
+                },
+                "actor": {
+                    "description": "null when the account is gone",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/AuthorRef"
+                        }
+                    ]
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "number": {
+                    "description": "the article's version it recorded",
+                    "type": "integer",
+                    "example": 3
+                }
+            }
+        },
+        "RevisionList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/RevisionItem"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "RevisionResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/Revision"
                 }
             }
         },
@@ -3777,6 +6619,60 @@ const docTemplate = `{
                 }
             }
         },
+        "Tag": {
+            "type": "object",
+            "properties": {
+                "article_count": {
+                    "type": "integer",
+                    "example": 12
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Đại hội"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "dai-hoi"
+                }
+            }
+        },
+        "TagList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Tag"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "TagRef": {
+            "type": "object",
+            "properties": {
+                "name": {
+                    "type": "string",
+                    "example": "Đại hội"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "dai-hoi"
+                }
+            }
+        },
+        "TagRequest": {
+            "type": "object",
+            "properties": {
+                "name": {
+                    "type": "string",
+                    "maxLength": 100,
+                    "example": "Đại hội"
+                }
+            }
+        },
         "TokenPair": {
             "type": "object",
             "properties": {
@@ -3849,6 +6745,83 @@ const docTemplate = `{
                 "title": {
                     "type": "string",
                     "maxLength": 300
+                }
+            }
+        },
+        "UpdateArticleRequest": {
+            "type": "object",
+            "properties": {
+                "body": {
+                    "type": "string",
+                    "maxLength": 500000
+                },
+                "byline": {
+                    "type": "string",
+                    "maxLength": 200
+                },
+                "category_id": {
+                    "type": "integer",
+                    "minimum": 1
+                },
+                "cover_caption": {
+                    "type": "string",
+                    "maxLength": 500
+                },
+                "cover_media_id": {
+                    "description": "null removes the cover",
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "featured": {
+                    "type": "boolean"
+                },
+                "slug": {
+                    "description": "sets the slug for good",
+                    "type": "string",
+                    "maxLength": 80
+                },
+                "summary": {
+                    "type": "string",
+                    "maxLength": 2000
+                },
+                "tags": {
+                    "description": "replaces the list",
+                    "type": "array",
+                    "maxItems": 20,
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "title": {
+                    "type": "string",
+                    "maxLength": 300
+                }
+            }
+        },
+        "UpdateCategoryRequest": {
+            "type": "object",
+            "properties": {
+                "description": {
+                    "type": "string",
+                    "maxLength": 2000
+                },
+                "name": {
+                    "type": "string",
+                    "maxLength": 200
+                },
+                "parent_id": {
+                    "description": "null makes it a root",
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "position": {
+                    "type": "integer",
+                    "maximum": 1000000,
+                    "minimum": 0
+                },
+                "slug": {
+                    "type": "string",
+                    "maxLength": 80
                 }
             }
         },

@@ -132,7 +132,14 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 	}
 	log.Info("toasoan is serving", "addr", ln.Addr().String(), "database", st.Dialect(),
 		"docs", cfg.BaseURL+"/swagger/index.html")
-	return serveUntilDone(ctx, srv.HTTPServer(cfg.Addr), ln, cfg.ShutdownTimeout, log)
+	err = serveUntilDone(ctx, srv.HTTPServer(cfg.Addr), ln, cfg.ShutdownTimeout, log)
+	// Requests are done: write what the server buffered (article views) before the database closes.
+	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if cerr := srv.Close(closeCtx); cerr != nil {
+		log.Error("close server", "error", cerr.Error())
+	}
+	return err
 }
 
 // serveUntilDone serves until ctx is cancelled, then stops accepting connections and lets the

@@ -240,26 +240,6 @@ func TestAnnouncementsPublicWindow(t *testing.T) {
 	})
 }
 
-// wantFields checks that a problem lists exactly these bad fields.
-func wantFields(fields ...string) func(t *testing.T, res *httptest.ResponseRecorder) {
-	return func(t *testing.T, res *httptest.ResponseRecorder) {
-		t.Helper()
-		p := decode[problem](t, res)
-		got := map[string]bool{}
-		for _, f := range p.Errors {
-			got[f.Field] = true
-		}
-		for _, f := range fields {
-			if !got[f] {
-				t.Errorf("%s not among the bad fields %+v", f, p.Errors)
-			}
-		}
-		if len(p.Errors) != len(fields) {
-			t.Errorf("bad fields %+v, want exactly %v", p.Errors, fields)
-		}
-	}
-}
-
 func mediaKey(t *testing.T, ts *testServer, id int64) string {
 	t.Helper()
 	var m models.Media

@@ -2,21 +2,347 @@ package handlers
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/store"
 )
+
+// categoryNode is a category of the public tree, with its sub-categories.
+type categoryNode struct {
+	ID          int64          `json:"id" example:"3"`
+	Slug        string         `json:"slug" example:"mat-tran-dia-phuong"`
+	Name        string         `json:"name" example:"Mặt trận địa phương"`
+	Description string         `json:"description"`
+	ParentID    *int64         `json:"parent_id" example:"1"`
+	Position    int            `json:"position"`
+	Children    []categoryNode `json:"children"`
+} // @name CategoryNode
+
+type categoryTreeResponse struct {
+	Data []categoryNode `json:"data"`
+} // @name CategoryTree
+
+type categoryNodeResponse struct {
+	Data categoryNode `json:"data"`
+} // @name CategoryNodeResponse
+
+// adminCategory is a category as editors manage it: flat, with its article count.
+type adminCategory struct {
+	ID           int64     `json:"id"`
+	Slug         string    `json:"slug"`
+	Name         string    `json:"name"`
+	Description  string    `json:"description"`
+	ParentID     *int64    `json:"parent_id"`
+	Position     int       `json:"position"`
+	ArticleCount int64     `json:"article_count"` // articles of any status directly in it
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+} // @name AdminCategory
+
+type adminCategoryResponse struct {
+	Data adminCategory `json:"data"`
+} // @name AdminCategoryResponse
+
+type adminCategoryListResponse struct {
+	Data []adminCategory `json:"data"`
+} // @name AdminCategoryList
+
+type createCategoryRequest struct {
+	Name        string `json:"name" validate:"notblank,max=200" example:"Mặt trận địa phương"`
+	Slug        string `json:"slug" validate:"max=80" example:"mat-tran-dia-phuong"` // made from the name when empty
+	Description string `json:"description" validate:"max=2000"`
+	ParentID    *int64 `json:"parent_id" example:"1"`
+	Position    int    `json:"position" validate:"gte=0,lte=1000000"`
+} // @name CreateCategoryRequest
+
+type updateCategoryRequest struct {
+	Name        *string    `json:"name" validate:"omitnil,notblank,max=200"`
+	Slug        *string    `json:"slug" validate:"omitnil,max=80"`
+	Description *string    `json:"description" validate:"omitnil,max=2000"`
+	ParentID    nullableID `json:"parent_id" swaggertype:"integer" extensions:"x-nullable"` // null makes it a root
+	Position    *int       `json:"position" validate:"omitnil,gte=0,lte=1000000"`
+} // @name UpdateCategoryRequest
+
+// categoryTree arranges categories (in display order) into trees under their roots.
+func categoryTree(all []models.Category) []categoryNode {
+	children := map[int64][]models.Category{}
+	var roots []models.Category
+	known := make(map[int64]bool, len(all))
+	for _, c := range all {
+		known[c.ID] = true
+	}
+	for _, c := range all {
+		if c.ParentID == nil || !known[*c.ParentID] {
+			roots = append(roots, c)
+		} else {
+			children[*c.ParentID] = append(children[*c.ParentID], c)
+		}
+	}
+	var build func(list []models.Category) []categoryNode
+	build = func(list []models.Category) []categoryNode {
+		out := make([]categoryNode, 0, len(list))
+		for _, c := range list {
+			out = append(out, categoryNode{ID: c.ID, Slug: c.Slug, Name: c.Name, Description: c.Description,
+				ParentID: c.ParentID, Position: c.Position, Children: build(children[c.ID])})
+		}
+		return out
+	}
+	return build(roots)
+}
+
+// findNode finds the node of a slug in a tree.
+func findNode(tree []categoryNode, slug string) (categoryNode, bool) {
+	for _, n := range tree {
+		if n.Slug == slug {
+			return n, true
+		}
+		if found, ok := findNode(n.Children, slug); ok {
+			return found, true
+		}
+	}
+	return categoryNode{}, false
+}
 
 // listCategories godoc
 //
-//	@Summary	The category tree
-//	@Tags		categories
-//	@Produce	json
-//	@Success	200	{object}	object{data=[]object}
-//	@Failure	400	{object}	problem
-//	@Router		/api/v1/categories [get]
+//	@Summary		The category tree
+//	@Description	Every category, roots first, each with its sub-categories in `children`, ordered by position.
+//	@Tags			categories
+//	@Produce		json
+//	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
+//	@Success		200				{object}	categoryTreeResponse
+//	@Success		304				"not modified"
+//	@Failure		400				{object}	problem
+//	@Router			/api/v1/categories [get]
 func (s *Server) listCategories(c echo.Context) error {
 	if err := parseQuery(c).Err(); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"data": []any{}})
+	all, err := s.store.Categories(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return publicJSON(c, categoryTreeResponse{Data: categoryTree(all)})
+}
+
+// getCategory godoc
+//
+//	@Summary	A category with its sub-categories
+//	@Tags		categories
+//	@Produce	json
+//	@Param		slug			path		string	true	"category slug"
+//	@Param		If-None-Match	header		string	false	"ETag of a cached copy"
+//	@Success	200				{object}	categoryNodeResponse
+//	@Success	304				"not modified"
+//	@Failure	400				{object}	problem
+//	@Failure	404				{object}	problem
+//	@Router		/api/v1/categories/{slug} [get]
+func (s *Server) getCategory(c echo.Context) error {
+	if err := parseQuery(c).Err(); err != nil {
+		return err
+	}
+	all, err := s.store.Categories(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	node, ok := findNode(categoryTree(all), c.Param("slug"))
+	if !ok {
+		return models.NotFound("category")
+	}
+	return publicJSON(c, categoryNodeResponse{Data: node})
+}
+
+func toAdminCategory(c models.Category, articles int64) adminCategory {
+	return adminCategory{ID: c.ID, Slug: c.Slug, Name: c.Name, Description: c.Description, ParentID: c.ParentID,
+		Position: c.Position, ArticleCount: articles, CreatedAt: newsroomTime(c.CreatedAt), UpdatedAt: newsroomTime(c.UpdatedAt)}
+}
+
+// listAdminCategories godoc
+//
+//	@Summary		Every category, flat, with article counts
+//	@Description	Not paged: a site has a few dozen categories. Ordered by position, then id.
+//	@Tags			categories
+//	@Produce		json
+//	@Success		200	{object}	adminCategoryListResponse
+//	@Failure		400	{object}	problem
+//	@Failure		401	{object}	problem
+//	@Failure		403	{object}	problem
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/categories [get]
+func (s *Server) listAdminCategories(c echo.Context) error {
+	if err := parseQuery(c).Err(); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	all, err := s.store.Categories(ctx)
+	if err != nil {
+		return err
+	}
+	counts, err := s.store.CategoryArticleCounts(ctx)
+	if err != nil {
+		return err
+	}
+	out := make([]adminCategory, len(all))
+	for i, cat := range all {
+		out[i] = toAdminCategory(cat, counts[cat.ID])
+	}
+	return c.JSON(http.StatusOK, adminCategoryListResponse{Data: out})
+}
+
+// getAdminCategory godoc
+//
+//	@Summary	Show a category
+//	@Tags		categories
+//	@Produce	json
+//	@Param		id	path		int	true	"category id"
+//	@Success	200	{object}	adminCategoryResponse
+//	@Failure	400	{object}	problem
+//	@Failure	401	{object}	problem
+//	@Failure	403	{object}	problem
+//	@Failure	404	{object}	problem
+//	@Security	BearerAuth
+//	@Router		/api/v1/admin/categories/{id} [get]
+func (s *Server) getAdminCategory(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := parseQuery(c).Err(); err != nil {
+		return err
+	}
+	return s.respondCategory(c, http.StatusOK, id)
+}
+
+func (s *Server) respondCategory(c echo.Context, status int, id int64) error {
+	ctx := c.Request().Context()
+	cat, err := s.store.CategoryByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	counts, err := s.store.CategoryArticleCounts(ctx)
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, adminCategoryResponse{Data: toAdminCategory(cat, counts[id])})
+}
+
+// createCategory godoc
+//
+//	@Summary		Create a category
+//	@Description	Without `slug` one is made from the name (`Mặt trận địa phương` → `mat-tran-dia-phuong`), numbered when taken.
+//	@Tags			categories
+//	@Accept			json
+//	@Produce		json
+//	@Param			body	body		createCategoryRequest	true	"the category"
+//	@Success		201		{object}	adminCategoryResponse
+//	@Failure		400		{object}	problem
+//	@Failure		401		{object}	problem
+//	@Failure		403		{object}	problem
+//	@Failure		409		{object}	problem	"slug taken"
+//	@Failure		415		{object}	problem
+//	@Failure		422		{object}	problem
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/categories [post]
+func (s *Server) createCategory(c echo.Context) error {
+	var req createCategoryRequest
+	err := bindJSON(c, &req)
+	var slugProblem string
+	if req.Slug != "" {
+		slugProblem = slugRule(req.Slug)
+	}
+	if err := withFieldErrors(err, models.FieldError{Field: "slug", Message: slugProblem},
+		models.FieldError{Field: "parent_id", Message: positiveID(req.ParentID)}); err != nil {
+		return err
+	}
+	cat := models.Category{Name: strings.TrimSpace(req.Name), Slug: req.Slug, Description: strings.TrimSpace(req.Description),
+		ParentID: req.ParentID, Position: req.Position}
+	if err := s.store.CreateCategory(c.Request().Context(), &cat); err != nil {
+		return err
+	}
+	actor := principalOf(c).UserID
+	s.audit(c, &actor, "category.create", "category", strconv.FormatInt(cat.ID, 10), cat.Slug)
+	return c.JSON(http.StatusCreated, adminCategoryResponse{Data: toAdminCategory(cat, 0)})
+}
+
+// updateCategory godoc
+//
+//	@Summary		Change a category
+//	@Description	Only the fields sent change. A renamed category keeps its slug unless `slug` is sent. `parent_id: null` makes it a root; a category cannot be placed under itself or its sub-categories (422).
+//	@Tags			categories
+//	@Accept			json
+//	@Produce		json
+//	@Param			id		path		int						true	"category id"
+//	@Param			body	body		updateCategoryRequest	true	"fields to change"
+//	@Success		200		{object}	adminCategoryResponse
+//	@Failure		400		{object}	problem
+//	@Failure		401		{object}	problem
+//	@Failure		403		{object}	problem
+//	@Failure		404		{object}	problem
+//	@Failure		409		{object}	problem	"slug taken"
+//	@Failure		415		{object}	problem
+//	@Failure		422		{object}	problem
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/categories/{id} [patch]
+func (s *Server) updateCategory(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req updateCategoryRequest
+	err = bindJSON(c, &req)
+	var slugProblem string
+	if req.Slug != nil {
+		slugProblem = slugRule(*req.Slug)
+	}
+	if err := withFieldErrors(err, models.FieldError{Field: "slug", Message: slugProblem},
+		models.FieldError{Field: "parent_id", Message: positiveID(req.ParentID.ID)}); err != nil {
+		return err
+	}
+	patch := store.CategoryPatch{Slug: req.Slug, Position: req.Position, ParentSet: req.ParentID.Set, ParentID: req.ParentID.ID}
+	if req.Name != nil {
+		name := strings.TrimSpace(*req.Name)
+		patch.Name = &name
+	}
+	if req.Description != nil {
+		d := strings.TrimSpace(*req.Description)
+		patch.Description = &d
+	}
+	ctx := c.Request().Context()
+	if _, err := s.store.UpdateCategory(ctx, id, patch); err != nil {
+		return err
+	}
+	actor := principalOf(c).UserID
+	s.audit(c, &actor, "category.update", "category", strconv.FormatInt(id, 10), "")
+	return s.respondCategory(c, http.StatusOK, id)
+}
+
+// deleteCategory godoc
+//
+//	@Summary		Delete a category
+//	@Description	Only an empty category: one with sub-categories or articles (of any status) is 409.
+//	@Tags			categories
+//	@Param			id	path	int	true	"category id"
+//	@Success		204
+//	@Failure		401	{object}	problem
+//	@Failure		403	{object}	problem
+//	@Failure		404	{object}	problem
+//	@Failure		409	{object}	problem	"has sub-categories or articles"
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/categories/{id} [delete]
+func (s *Server) deleteCategory(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteCategory(c.Request().Context(), id); err != nil {
+		return err
+	}
+	actor := principalOf(c).UserID
+	s.audit(c, &actor, "category.delete", "category", strconv.FormatInt(id, 10), "")
+	return c.NoContent(http.StatusNoContent)
 }

@@ -51,6 +51,7 @@ func newTestServerAt(t *testing.T, db *gorm.DB, now func() time.Time) *testServe
 		t.Fatal(err)
 	}
 	s := NewServer(Deps{Config: cfg, Store: store.New(db), Now: now, HashParams: testHashParams})
+	t.Cleanup(func() { _ = s.Close(context.Background()) })
 	return &testServer{Server: s, t: t, db: db, tokens: map[string]string{}, ids: map[string]int64{}}
 }
 
@@ -217,3 +218,23 @@ func lookup(doc any, path string) (any, bool) {
 }
 
 var _ http.Handler = (*Server)(nil)
+
+// wantFields checks that a problem lists exactly these bad fields.
+func wantFields(fields ...string) func(t *testing.T, res *httptest.ResponseRecorder) {
+	return func(t *testing.T, res *httptest.ResponseRecorder) {
+		t.Helper()
+		p := decode[problem](t, res)
+		got := map[string]bool{}
+		for _, f := range p.Errors {
+			got[f.Field] = true
+		}
+		for _, f := range fields {
+			if !got[f] {
+				t.Errorf("%s not among the bad fields %+v", f, p.Errors)
+			}
+		}
+		if len(p.Errors) != len(fields) {
+			t.Errorf("bad fields %+v, want exactly %v", p.Errors, fields)
+		}
+	}
+}

@@ -41,6 +41,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodPatch, v1+"/admin/users/:id", s.updateUser, admin)
 	s.handle(http.MethodGet, v1+"/admin/audit-log", s.listAudit, admin)
 
+	// The newsroom: categories, tags, articles.
 	s.handle(http.MethodGet, v1+"/categories", s.listCategories, public)
 	s.handle(http.MethodGet, v1+"/search", s.searchAll, public)
 
@@ -77,6 +78,35 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/admin/submissions", s.listSubmissions, editors)
 	s.handle(http.MethodGet, v1+"/admin/submissions/:id", s.getSubmission, editors)
 	s.handle(http.MethodPatch, v1+"/admin/submissions/:id", s.updateSubmission, editors)
+
+	s.handle(http.MethodGet, v1+"/categories/:slug", s.getCategory, public)
+	s.handle(http.MethodGet, v1+"/tags", s.listTags, public)
+	s.handle(http.MethodGet, v1+"/admin/categories", s.listAdminCategories, anyone)
+	s.handle(http.MethodPost, v1+"/admin/categories", s.createCategory, editors)
+	s.handle(http.MethodGet, v1+"/admin/categories/:id", s.getAdminCategory, anyone)
+	s.handle(http.MethodPatch, v1+"/admin/categories/:id", s.updateCategory, editors)
+	s.handle(http.MethodDelete, v1+"/admin/categories/:id", s.deleteCategory, editors)
+	s.handle(http.MethodGet, v1+"/admin/tags", s.listAdminTags, anyone)
+	s.handle(http.MethodPost, v1+"/admin/tags", s.createTag, editors)
+	s.handle(http.MethodGet, v1+"/admin/tags/:id", s.getAdminTag, anyone)
+	s.handle(http.MethodPatch, v1+"/admin/tags/:id", s.updateTag, editors)
+	s.handle(http.MethodDelete, v1+"/admin/tags/:id", s.deleteTag, editors)
+	s.handle(http.MethodGet, v1+"/articles", s.listPublicArticles, public)
+	s.handle(http.MethodGet, v1+"/articles/:slug", s.getPublicArticle, public)
+	s.handle(http.MethodGet, v1+"/preview/articles/:token", s.previewArticle, public)
+	s.handle(http.MethodGet, v1+"/admin/articles", s.listArticles, anyone)
+	s.handle(http.MethodPost, v1+"/admin/articles", s.createArticle, anyone)
+	s.handle(http.MethodGet, v1+"/admin/articles/:id", s.getArticle, anyone)
+	s.handle(http.MethodPatch, v1+"/admin/articles/:id", s.updateArticle, anyone)
+	s.handle(http.MethodDelete, v1+"/admin/articles/:id", s.deleteArticle, anyone)
+	s.handle(http.MethodPost, v1+"/admin/articles/:id/submit", s.submitArticle, anyone)
+	s.handle(http.MethodPost, v1+"/admin/articles/:id/publish", s.publishArticle, editors)
+	s.handle(http.MethodPost, v1+"/admin/articles/:id/unpublish", s.unpublishArticle, editors)
+	s.handle(http.MethodPost, v1+"/admin/articles/:id/archive", s.archiveArticle, editors)
+	s.handle(http.MethodGet, v1+"/admin/articles/:id/revisions", s.listRevisions, anyone)
+	s.handle(http.MethodGet, v1+"/admin/articles/:id/revisions/:n", s.getRevision, anyone)
+	s.handle(http.MethodPost, v1+"/admin/articles/:id/revisions/:n/restore", s.restoreRevision, anyone)
+	s.handle(http.MethodPost, v1+"/admin/articles/:id/preview", s.createPreview, anyone)
 }
 
 // handle registers a route with its access rule.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -60,6 +61,11 @@ type Server struct {
 	media              media.Storage
 	submissionThrottle ratelimit.Counter // reader submissions per IP
 	submissionLimit    int               // submissions allowed per IP within the throttle's window
+
+	views     *viewCounter // article views, buffered and flushed every viewFlushInterval
+	stopViews chan struct{}
+	viewsDone chan struct{}
+	closeOnce sync.Once
 }
 
 // NewServer builds the Echo instance with its middleware and every route.
@@ -111,11 +117,16 @@ func NewServer(d Deps) *Server {
 		dummyHash:  dummyHash,
 		redis:      d.Redis,
 		media:      d.Media,
+
+		views:     newViewCounter(d.Store.AddViews),
+		stopViews: make(chan struct{}),
+		viewsDone: make(chan struct{}),
 	}
 	s.frameAncestors = strings.Join(append([]string{"'self'"}, d.Config.CORSOrigins...), " ")
 	s.loginFailures = s.newCounter("login", loginWindow)
 	s.submissionThrottle = s.newCounter("submissions", submissionWindow)
 	s.submissionLimit = submissionsPerWindow
+	go s.flushViews(viewFlushInterval, s.stopViews, s.viewsDone)
 	if sqlDB, err := d.Store.DB().DB(); err == nil {
 		d.Registry.MustRegister(collectors.NewDBStatsCollector(sqlDB, "toasoan"))
 	}

@@ -25,6 +25,8 @@ func all() []*gormigrate.Migration {
 		m0001Init,
 		m0002Users,
 		m0003Media,
+		m0010CategoriesTags,
+		m0011Articles,
 		m0020Submissions,
 		m0030Announcements,
 		m0031DocumentTypes,

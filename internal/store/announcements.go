@@ -36,7 +36,7 @@ func (s *Store) CreateAnnouncement(ctx context.Context, a *models.Announcement, 
 		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			a.Slug = base
 			if generated {
-				slug, err := uniqueSlug(tx, "announcements", base)
+				slug, err := uniqueSlug(tx, "announcements", base, 0)
 				if err != nil {
 					return err
 				}

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"slices"
 	"strconv"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/toasoan/toasoan/internal/search"
 )
@@ -16,23 +18,46 @@ func slugFrom(title, fallback string) string {
 	return fallback
 }
 
-// uniqueSlug returns base, or the first of base-2, base-3, … that no row of table uses yet.
-// Callers run it in the transaction that inserts the row and retry on the rare duplicate a
-// concurrent insert causes.
-func uniqueSlug(tx *gorm.DB, table, base string) (string, error) {
-	var taken []string
-	err := tx.Table(table).Where(`slug = ? OR slug LIKE ? ESCAPE '\'`, base, likeEscape(base)+"-%").
-		Pluck("slug", &taken).Error
-	if err != nil {
-		return "", err
+// uniqueSlug returns base or, when another row of table has it, the first free of base-2,
+// base-3, …; except is the id of the row being renamed (0 for a new one). Candidates are
+// checked ten at a time, so a common title costs one or two queries. Callers run it in the
+// transaction that writes the row and retry on the rare duplicate a concurrent insert causes.
+func uniqueSlug(tx *gorm.DB, table, base string, except int64) (string, error) {
+	for first := 1; ; first += 10 {
+		candidates := make([]string, 0, 10)
+		for n := first; n < first+10; n++ {
+			if n == 1 {
+				candidates = append(candidates, base)
+			} else {
+				candidates = append(candidates, base+"-"+strconv.Itoa(n))
+			}
+		}
+		var taken []string
+		err := tx.Table(table).Where("slug IN ? AND id <> ?", candidates, except).Pluck("slug", &taken).Error
+		if err != nil {
+			return "", err
+		}
+		for _, c := range candidates {
+			if !slices.Contains(taken, c) {
+				return c, nil
+			}
+		}
 	}
-	used := make(map[string]bool, len(taken))
-	for _, s := range taken {
-		used[s] = true
+}
+
+// slugTaken reports whether another row of table has the slug.
+func slugTaken(tx *gorm.DB, table, slug string, except int64) (bool, error) {
+	var n int64
+	err := tx.Table(table).Where("slug = ? AND id <> ?", slug, except).Count(&n).Error
+	return n > 0, err
+}
+
+// keyShare locks the rows read against deletion until the transaction ends, as a foreign key
+// would (PostgreSQL; SQLite's write transactions are already exclusive). Deleting writers take
+// the rows FOR UPDATE and so wait, then see what was added.
+func (s *Store) keyShare(tx *gorm.DB) *gorm.DB {
+	if s.Dialect() == Postgres {
+		return tx.Clauses(clause.Locking{Strength: "KEY SHARE"})
 	}
-	slug := base
-	for n := 2; used[slug]; n++ {
-		slug = base + "-" + strconv.Itoa(n)
-	}
-	return slug, nil
+	return tx
 }

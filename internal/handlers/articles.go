@@ -1,0 +1,516 @@
+package handlers
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/toasoan/toasoan/internal/auth"
+	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/store"
+)
+
+// The editorial API of articles. Editors and admins see and change every article; authors see
+// only their own (another author's article is 404 to them, as if absent) and change them only
+// while draft or pending (403 otherwise); they never publish, unpublish or archive.
+
+// articleCover is an article's cover image, or null.
+type articleCover struct {
+	URL     string `json:"url" example:"https://mattran.org.vn/media/2026/08/ky-ket.jpg"`
+	Caption string `json:"caption" example:"Ban Thường trực ký kết Quy chế phối hợp"`
+	Width   int    `json:"width" example:"1200"`
+	Height  int    `json:"height" example:"800"`
+} // @name ArticleCover
+
+type categoryRef struct {
+	ID   int64  `json:"id"`
+	Slug string `json:"slug" example:"tin-moi"`
+	Name string `json:"name" example:"Tin mới"`
+} // @name CategoryRef
+
+type tagRef struct {
+	Slug string `json:"slug" example:"dai-hoi"`
+	Name string `json:"name" example:"Đại hội"`
+} // @name TagRef
+
+type authorRef struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name" example:"Nguyễn Văn An"`
+} // @name AuthorRef
+
+// editorialArticleItem is an article in the editorial list: everything but the body.
+type editorialArticleItem struct {
+	ID         int64  `json:"id"`
+	Slug       string `json:"slug" example:"ky-ket-quy-che-phoi-hop"`
+	SlugLocked bool   `json:"slug_locked"` // the slug no longer follows the title: published once, or set by hand
+	Title      string `json:"title" example:"Ký kết Quy chế phối hợp"`
+	Summary    string `json:"summary"`
+	// Status as of now: a scheduled article whose time has come is published.
+	Status       string        `json:"status" enums:"draft,pending,scheduled,published,archived"`
+	CategoryID   int64         `json:"category_id"`
+	Category     categoryRef   `json:"category"`
+	Tags         []tagRef      `json:"tags"`
+	Cover        *articleCover `json:"cover"`
+	CoverMediaID *int64        `json:"cover_media_id"`
+	CoverCaption string        `json:"cover_caption"`
+	Author       authorRef     `json:"author"`
+	Byline       string        `json:"byline" example:"Minh Anh"`
+	Featured     bool          `json:"featured"`
+	// When the article was, or (scheduled) will be, published; null for drafts.
+	PublishedAt *time.Time `json:"published_at"`
+	ViewCount   int64      `json:"view_count"`
+	Version     int        `json:"version" example:"3"` // send it back in If-Match to change the article
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+} // @name EditorialArticleItem
+
+// editorialArticle is an article as the editorial API shows it.
+type editorialArticle struct {
+	editorialArticleItem
+	Body string `json:"body" example:"<p>Chiều ngày 23/8, …</p>"` // sanitised HTML
+} // @name EditorialArticle
+
+type editorialArticleResponse struct {
+	Data editorialArticle `json:"data"`
+} // @name EditorialArticleResponse
+
+type editorialArticleListResponse struct {
+	Data []editorialArticleItem `json:"data"`
+	Meta listMeta               `json:"meta"`
+} // @name EditorialArticleList
+
+type createArticleRequest struct {
+	Title        string   `json:"title" validate:"notblank,max=300" example:"Ký kết Quy chế phối hợp công tác"`
+	Slug         string   `json:"slug" validate:"max=80"` // made from the title when empty
+	Summary      string   `json:"summary" validate:"max=2000"`
+	Body         string   `json:"body" validate:"max=500000"` // HTML, sanitised on write
+	CategoryID   int64    `json:"category_id" validate:"required,min=1" example:"2"`
+	Tags         []string `json:"tags" validate:"max=20,dive,notblank,max=100" example:"Đại hội,Mặt trận"`
+	CoverMediaID *int64   `json:"cover_media_id" validate:"omitnil,min=1"`
+	CoverCaption string   `json:"cover_caption" validate:"max=500"`
+	Byline       string   `json:"byline" validate:"max=200"`
+	Featured     bool     `json:"featured"`
+} // @name CreateArticleRequest
+
+type updateArticleRequest struct {
+	Title        *string    `json:"title" validate:"omitnil,notblank,max=300"`
+	Slug         *string    `json:"slug" validate:"omitnil,max=80"` // sets the slug for good
+	Summary      *string    `json:"summary" validate:"omitnil,max=2000"`
+	Body         *string    `json:"body" validate:"omitnil,max=500000"`
+	CategoryID   *int64     `json:"category_id" validate:"omitnil,min=1"`
+	Tags         *[]string  `json:"tags" validate:"omitnil,max=20,dive,notblank,max=100"`         // replaces the list
+	CoverMediaID nullableID `json:"cover_media_id" swaggertype:"integer" extensions:"x-nullable"` // null removes the cover
+	CoverCaption *string    `json:"cover_caption" validate:"omitnil,max=500"`
+	Byline       *string    `json:"byline" validate:"omitnil,max=200"`
+	Featured     *bool      `json:"featured"`
+} // @name UpdateArticleRequest
+
+type publishRequest struct {
+	// A time in the future schedules the article; without it the article is published now.
+	PublishAt *time.Time `json:"publish_at" example:"2026-08-23T14:00:00+07:00"`
+} // @name PublishRequest
+
+func toTagRefs(tags []models.Tag) []tagRef {
+	out := make([]tagRef, len(tags))
+	for i, t := range tags {
+		out[i] = tagRef{Slug: t.Slug, Name: t.Name}
+	}
+	return out
+}
+
+func (s *Server) coverOf(a models.Article) *articleCover {
+	if a.Cover == nil {
+		return nil
+	}
+	return &articleCover{URL: a.Cover.URL(s.cfg.BaseURL), Caption: a.CoverCaption, Width: a.Cover.Width, Height: a.Cover.Height}
+}
+
+func (s *Server) toEditorialItem(a models.Article) editorialArticleItem {
+	return editorialArticleItem{
+		ID: a.ID, Slug: a.Slug, SlugLocked: a.SlugLocked, Title: a.Title, Summary: a.Summary, Status: a.StatusAt(s.now()),
+		CategoryID: a.CategoryID, Category: categoryRef{ID: a.Category.ID, Slug: a.Category.Slug, Name: a.Category.Name},
+		Tags: toTagRefs(a.Tags), Cover: s.coverOf(a), CoverMediaID: a.CoverMediaID, CoverCaption: a.CoverCaption,
+		Author: authorRef{ID: a.Author.ID, Name: a.Author.Name}, Byline: a.Byline, Featured: a.Featured,
+		PublishedAt: newsroomTimePtr(a.PublishedAt), ViewCount: a.ViewCount, Version: a.Version,
+		CreatedAt: newsroomTime(a.CreatedAt), UpdatedAt: newsroomTime(a.UpdatedAt),
+	}
+}
+
+// respondArticle sends an article with its version as ETag, for the next If-Match.
+func (s *Server) respondArticle(c echo.Context, status int, a models.Article) error {
+	setVersionETag(c, a.Version)
+	return c.JSON(status, editorialArticleResponse{Data: editorialArticle{editorialArticleItem: s.toEditorialItem(a), Body: a.Body}})
+}
+
+// articleReader lets editors and admins see every article and authors only their own.
+func articleReader(p auth.Principal) store.Access {
+	return func(a models.Article) error {
+		if p.Is(models.RoleAdmin, models.RoleEditor) || a.AuthorID == p.UserID {
+			return nil
+		}
+		return models.NotFound("article")
+	}
+}
+
+// articleWriter also keeps authors to their articles that are still draft or pending.
+func articleWriter(p auth.Principal) store.Access {
+	read := articleReader(p)
+	return func(a models.Article) error {
+		if err := read(a); err != nil {
+			return err
+		}
+		if p.Is(models.RoleAuthor) && a.Status != models.StatusDraft && a.Status != models.StatusPending {
+			return models.Forbidden("authors can change their articles only while draft or pending; this one is %s", a.Status)
+		}
+		return nil
+	}
+}
+
+// listArticles godoc
+//
+//	@Summary		List articles of every status
+//	@Description	Most recently changed first. Authors see only their own articles. `status=published` includes scheduled articles whose time has come; `status=scheduled` only those still to come. `q` keeps articles containing every word (prefixes, ignoring case and diacritics).
+//	@Tags			articles
+//	@Produce		json
+//	@Param			status		query		string	false	"status as of now"	Enums(draft, pending, scheduled, published, archived)
+//	@Param			author		query		int		false	"author's user id"
+//	@Param			q			query		string	false	"words to find in title, summary and body"
+//	@Param			page		query		int		false	"page, from 1"
+//	@Param			per_page	query		int		false	"items per page (default 20, at most 100)"
+//	@Success		200			{object}	editorialArticleListResponse
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/articles [get]
+func (s *Server) listArticles(c echo.Context) error {
+	q := parseQuery(c, append(paginationParams, "status", "author", "q")...)
+	page := q.Page()
+	f := store.EditorialQuery{Now: s.now(), Status: q.OneOf("status", "", models.ArticleStatuses...),
+		AuthorID: q.ID("author"), Text: q.String("q")}
+	if err := q.Err(); err != nil {
+		return err
+	}
+	if p := principalOf(c); p.Is(models.RoleAuthor) {
+		f.OwnerID = p.UserID
+	}
+	list, total, err := s.store.EditorialArticles(c.Request().Context(), f, page)
+	if err != nil {
+		return err
+	}
+	out := make([]editorialArticleItem, len(list))
+	for i, a := range list {
+		out[i] = s.toEditorialItem(a)
+	}
+	return c.JSON(http.StatusOK, editorialArticleListResponse{Data: out, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
+}
+
+// createArticle godoc
+//
+//	@Summary		Write a new article
+//	@Description	The article starts as a draft at version 1 (sent as ETag), by the caller. Without `slug` one is made from the title (`Đại hội đại biểu` → `dai-hoi-dai-bieu`, numbered when taken) and follows the title until the article is published. Tags are created from their names as needed. The body is sanitised: scripts, event handlers, styles and `javascript:`/`data:` URLs are removed.
+//	@Tags			articles
+//	@Accept			json
+//	@Produce		json
+//	@Param			body	body		createArticleRequest	true	"the article"
+//	@Success		201		{object}	editorialArticleResponse
+//	@Header			201		{string}	ETag		"the version, quoted"
+//	@Header			201		{string}	Location	"the new article"
+//	@Failure		400		{object}	problem
+//	@Failure		401		{object}	problem
+//	@Failure		403		{object}	problem
+//	@Failure		409		{object}	problem	"slug taken"
+//	@Failure		415		{object}	problem
+//	@Failure		422		{object}	problem
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/articles [post]
+func (s *Server) createArticle(c echo.Context) error {
+	var req createArticleRequest
+	err := bindJSON(c, &req)
+	var slugProblem string
+	if req.Slug != "" {
+		slugProblem = slugRule(req.Slug)
+	}
+	if err := withFieldErrors(err, models.FieldError{Field: "slug", Message: slugProblem}); err != nil {
+		return err
+	}
+	p := principalOf(c)
+	a, err := s.store.CreateArticle(c.Request().Context(), store.ArticleInput{
+		Title: strings.TrimSpace(req.Title), Slug: req.Slug, Summary: strings.TrimSpace(req.Summary), Body: req.Body,
+		CategoryID: req.CategoryID, Tags: req.Tags, CoverMediaID: req.CoverMediaID,
+		CoverCaption: strings.TrimSpace(req.CoverCaption), Byline: strings.TrimSpace(req.Byline), Featured: req.Featured,
+		AuthorID: p.UserID,
+	})
+	if err != nil {
+		return err
+	}
+	s.audit(c, &p.UserID, "article.create", "article", strconv.FormatInt(a.ID, 10), a.Slug)
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/admin/articles/"+strconv.FormatInt(a.ID, 10))
+	return s.respondArticle(c, http.StatusCreated, a)
+}
+
+// getArticle godoc
+//
+//	@Summary	Show an article of any status
+//	@Tags		articles
+//	@Produce	json
+//	@Param		id	path		int	true	"article id"
+//	@Success	200	{object}	editorialArticleResponse
+//	@Header		200	{string}	ETag	"the version, quoted"
+//	@Failure	400	{object}	problem
+//	@Failure	401	{object}	problem
+//	@Failure	403	{object}	problem
+//	@Failure	404	{object}	problem	"no such article, or another author's"
+//	@Security	BearerAuth
+//	@Router		/api/v1/admin/articles/{id} [get]
+func (s *Server) getArticle(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := parseQuery(c).Err(); err != nil {
+		return err
+	}
+	a, err := s.store.ArticleByID(c.Request().Context(), id, articleReader(principalOf(c)))
+	if err != nil {
+		return err
+	}
+	return s.respondArticle(c, http.StatusOK, a)
+}
+
+// updateArticle godoc
+//
+//	@Summary		Change an article
+//	@Description	Only the fields sent change; the version goes up by one and a revision is stored. Needs `If-Match` with the version read (428 without, 412 when someone changed it meanwhile). Until the article is published or given a slug by hand, a new title gives a new slug; after that only an explicit `slug` changes it. Authors may change their own articles only while draft or pending.
+//	@Tags			articles
+//	@Accept			json
+//	@Produce		json
+//	@Param			id			path		int						true	"article id"
+//	@Param			If-Match	header		string					true	"the version read, quoted: \"3\""
+//	@Param			body		body		updateArticleRequest	true	"fields to change"
+//	@Success		200			{object}	editorialArticleResponse
+//	@Header			200			{string}	ETag	"the new version, quoted"
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Failure		404			{object}	problem
+//	@Failure		409			{object}	problem	"slug taken"
+//	@Failure		412			{object}	problem	"stale version"
+//	@Failure		415			{object}	problem
+//	@Failure		422			{object}	problem
+//	@Failure		428			{object}	problem	"If-Match missing"
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/articles/{id} [patch]
+func (s *Server) updateArticle(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatchVersion(c)
+	if err != nil {
+		return err
+	}
+	var req updateArticleRequest
+	err = bindJSON(c, &req)
+	var slugProblem string
+	if req.Slug != nil {
+		slugProblem = slugRule(*req.Slug)
+	}
+	if err := withFieldErrors(err, models.FieldError{Field: "slug", Message: slugProblem},
+		models.FieldError{Field: "cover_media_id", Message: positiveID(req.CoverMediaID.ID)}); err != nil {
+		return err
+	}
+	patch := store.ArticlePatch{
+		Title: trimmed(req.Title), Slug: req.Slug, Summary: trimmed(req.Summary), Body: req.Body, CategoryID: req.CategoryID,
+		Tags: req.Tags, CoverSet: req.CoverMediaID.Set, CoverMediaID: req.CoverMediaID.ID,
+		CoverCaption: trimmed(req.CoverCaption), Byline: trimmed(req.Byline), Featured: req.Featured,
+	}
+	p := principalOf(c)
+	a, err := s.store.UpdateArticle(c.Request().Context(), id, version, patch, p.UserID, articleWriter(p))
+	if err != nil {
+		return err
+	}
+	s.audit(c, &p.UserID, "article.update", "article", strconv.FormatInt(id, 10), "version="+strconv.Itoa(a.Version))
+	return s.respondArticle(c, http.StatusOK, a)
+}
+
+func trimmed(v *string) *string {
+	if v == nil {
+		return nil
+	}
+	t := strings.TrimSpace(*v)
+	return &t
+}
+
+// deleteArticle godoc
+//
+//	@Summary		Delete an article
+//	@Description	With its revisions. Needs `If-Match` with the version read (428 without, 412 when stale). Authors may delete their own articles only while draft or pending.
+//	@Tags			articles
+//	@Param			id			path	int		true	"article id"
+//	@Param			If-Match	header	string	true	"the version read, quoted: \"3\""
+//	@Success		204
+//	@Failure		400	{object}	problem
+//	@Failure		401	{object}	problem
+//	@Failure		403	{object}	problem
+//	@Failure		404	{object}	problem
+//	@Failure		412	{object}	problem	"stale version"
+//	@Failure		428	{object}	problem	"If-Match missing"
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/articles/{id} [delete]
+func (s *Server) deleteArticle(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatchVersion(c)
+	if err != nil {
+		return err
+	}
+	p := principalOf(c)
+	if err := s.store.DeleteArticle(c.Request().Context(), id, version, articleWriter(p)); err != nil {
+		return err
+	}
+	s.audit(c, &p.UserID, "article.delete", "article", strconv.FormatInt(id, 10), "")
+	return c.NoContent(http.StatusNoContent)
+}
+
+// optionalIfMatch reads If-Match when sent; 0 when not.
+func optionalIfMatch(c echo.Context) (int, error) {
+	if strings.TrimSpace(c.Request().Header.Get(headerIfMatch)) == "" {
+		return 0, nil
+	}
+	return ifMatchVersion(c)
+}
+
+// transition runs a workflow action and answers with the article.
+func (s *Server) transition(c echo.Context, action string, publishAt *time.Time) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	version, err := optionalIfMatch(c)
+	if err != nil {
+		return err
+	}
+	p := principalOf(c)
+	a, err := s.store.TransitionArticle(c.Request().Context(), id, version, action, s.now(), publishAt, p.UserID, articleWriter(p))
+	if err != nil {
+		return err
+	}
+	s.audit(c, &p.UserID, "article."+action, "article", strconv.FormatInt(id, 10), "status="+a.Status)
+	return s.respondArticle(c, http.StatusOK, a)
+}
+
+// submitArticle godoc
+//
+//	@Summary		Submit a draft for review
+//	@Description	draft → pending. An optional `If-Match` makes it conditional (412 when stale). Any other status is 409.
+//	@Tags			articles
+//	@Produce		json
+//	@Param			id			path		int		true	"article id"
+//	@Param			If-Match	header		string	false	"the version read, quoted"
+//	@Success		200			{object}	editorialArticleResponse
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Failure		404			{object}	problem
+//	@Failure		409			{object}	problem	"not a draft"
+//	@Failure		412			{object}	problem	"stale version"
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/articles/{id}/submit [post]
+func (s *Server) submitArticle(c echo.Context) error {
+	return s.transition(c, models.ActionSubmit, nil)
+}
+
+// publishArticle godoc
+//
+//	@Summary		Publish or schedule an article
+//	@Description	draft, pending or scheduled → published now, or → scheduled with a future `publish_at`: the article appears on the public API at that time, with no job needed. The body is optional. The slug is fixed from then on. Editors only. An optional `If-Match` makes it conditional.
+//	@Tags			articles
+//	@Accept			json
+//	@Produce		json
+//	@Param			id			path		int				true	"article id"
+//	@Param			If-Match	header		string			false	"the version read, quoted"
+//	@Param			body		body		publishRequest	false	"when to publish"
+//	@Success		200			{object}	editorialArticleResponse
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Failure		404			{object}	problem
+//	@Failure		409			{object}	problem	"already published or archived"
+//	@Failure		412			{object}	problem	"stale version"
+//	@Failure		415			{object}	problem
+//	@Failure		422			{object}	problem	"publish_at not in the future"
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/articles/{id}/publish [post]
+func (s *Server) publishArticle(c echo.Context) error {
+	var req publishRequest
+	if err := bindOptionalJSON(c, &req); err != nil {
+		return err
+	}
+	if req.PublishAt != nil && !req.PublishAt.After(s.now()) {
+		return models.InvalidField("publish_at", "must be in the future; leave it out to publish now")
+	}
+	return s.transition(c, models.ActionPublish, req.PublishAt)
+}
+
+// unpublishArticle godoc
+//
+//	@Summary		Take an article back to draft
+//	@Description	published, scheduled or archived → draft: it disappears from the public API. Editors only. An optional `If-Match` makes it conditional.
+//	@Tags			articles
+//	@Produce		json
+//	@Param			id			path		int		true	"article id"
+//	@Param			If-Match	header		string	false	"the version read, quoted"
+//	@Success		200			{object}	editorialArticleResponse
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Failure		404			{object}	problem
+//	@Failure		409			{object}	problem	"not published"
+//	@Failure		412			{object}	problem	"stale version"
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/articles/{id}/unpublish [post]
+func (s *Server) unpublishArticle(c echo.Context) error {
+	return s.transition(c, models.ActionUnpublish, nil)
+}
+
+// archiveArticle godoc
+//
+//	@Summary		Archive a published article
+//	@Description	published → archived: it disappears from the public API but keeps its publication date. Editors only. An optional `If-Match` makes it conditional.
+//	@Tags			articles
+//	@Produce		json
+//	@Param			id			path		int		true	"article id"
+//	@Param			If-Match	header		string	false	"the version read, quoted"
+//	@Success		200			{object}	editorialArticleResponse
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Failure		404			{object}	problem
+//	@Failure		409			{object}	problem	"not published"
+//	@Failure		412			{object}	problem	"stale version"
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/articles/{id}/archive [post]
+func (s *Server) archiveArticle(c echo.Context) error {
+	return s.transition(c, models.ActionArchive, nil)
+}
+
+// bindOptionalJSON is bindJSON for a body that may be left out altogether.
+func bindOptionalJSON(c echo.Context, dst any) error {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return jsonError(err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return c.Validate(dst)
+	}
+	c.Request().Body = io.NopCloser(bytes.NewReader(body))
+	return bindJSON(c, dst)
+}

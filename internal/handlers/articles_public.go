@@ -1,0 +1,191 @@
+package handlers
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/store"
+)
+
+// relatedLimit is how many related articles a public article shows.
+const relatedLimit = 5
+
+// publicArticle is an article in the public lists: API.md's item fields, no body.
+type publicArticle struct {
+	ID          int64         `json:"id"`
+	Slug        string        `json:"slug" example:"ky-ket-quy-che-phoi-hop"`
+	Title       string        `json:"title" example:"Ký kết Quy chế phối hợp"`
+	Summary     string        `json:"summary"`
+	Cover       *articleCover `json:"cover"`
+	Category    categoryRef   `json:"category"`
+	Tags        []tagRef      `json:"tags"`
+	Author      authorRef     `json:"author"`
+	Byline      string        `json:"byline"`
+	Featured    bool          `json:"featured"`
+	PublishedAt *time.Time    `json:"published_at"`
+	UpdatedAt   time.Time     `json:"updated_at"`
+	ViewCount   int64         `json:"view_count"` // written every 10 seconds: lags by up to that
+} // @name ArticleItem
+
+// publicArticleDetail is a published article with its body and related articles.
+type publicArticleDetail struct {
+	publicArticle
+	Body    string          `json:"body"` // sanitised HTML
+	Related []publicArticle `json:"related"`
+} // @name Article
+
+type publicArticleResponse struct {
+	Data publicArticleDetail `json:"data"`
+} // @name ArticleResponse
+
+type publicArticleListResponse struct {
+	Data []publicArticle `json:"data"`
+	Meta listMeta        `json:"meta"`
+} // @name ArticleList
+
+func (s *Server) toPublicArticle(a models.Article) publicArticle {
+	return publicArticle{
+		ID: a.ID, Slug: a.Slug, Title: a.Title, Summary: a.Summary, Cover: s.coverOf(a),
+		Category: categoryRef{ID: a.Category.ID, Slug: a.Category.Slug, Name: a.Category.Name},
+		Tags:     toTagRefs(a.Tags), Author: authorRef{ID: a.Author.ID, Name: a.Author.Name},
+		Byline: a.Byline, Featured: a.Featured, PublishedAt: newsroomTimePtr(a.PublishedAt),
+		UpdatedAt: newsroomTime(a.UpdatedAt), ViewCount: a.ViewCount,
+	}
+}
+
+func (s *Server) toPublicArticles(list []models.Article) []publicArticle {
+	out := make([]publicArticle, len(list))
+	for i, a := range list {
+		out[i] = s.toPublicArticle(a)
+	}
+	return out
+}
+
+// encodeCursor makes the opaque cursor that follows an article in the newest-first list.
+func encodeCursor(a models.Article) string {
+	raw := strconv.FormatInt(a.PublishedAt.UnixNano(), 10) + ":" + strconv.FormatInt(a.ID, 10)
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+// decodeCursor reads a cursor made by encodeCursor.
+func decodeCursor(cursor string) (*store.ArticleCursor, bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return nil, false
+	}
+	nanos, id, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return nil, false
+	}
+	n, err1 := strconv.ParseInt(nanos, 10, 64)
+	i, err2 := strconv.ParseInt(id, 10, 64)
+	if err1 != nil || err2 != nil || i < 1 {
+		return nil, false
+	}
+	return &store.ArticleCursor{PublishedAt: time.Unix(0, n).UTC(), ID: i}, true
+}
+
+// listPublicArticles godoc
+//
+//	@Summary		Published articles
+//	@Description	Only published articles (and scheduled ones whose time has come). Newest first by default; `sort=-view_count` gives the most read. Pages come two ways: `page` and `per_page` with a total, or, for "Xem thêm" infinite scroll, `cursor` from the previous page's `meta.pagination.next_cursor`: no total is computed, and articles published meanwhile never make an article repeat or go missing. `next_cursor` is given on newest-first lists while more articles follow. A bad value of any parameter is 400 naming it.
+//	@Tags			articles
+//	@Produce		json
+//	@Param			category		query		string	false	"category slug; includes its sub-categories"
+//	@Param			tag				query		string	false	"tag slug"
+//	@Param			featured		query		bool	false	"only featured (true) or not featured (false) articles"
+//	@Param			author			query		int		false	"author's user id"
+//	@Param			from			query		string	false	"published on or after this day (YYYY-MM-DD, Vietnam time)"
+//	@Param			to				query		string	false	"published on or before this day (YYYY-MM-DD, Vietnam time)"
+//	@Param			q				query		string	false	"words to find, ignoring case and diacritics"
+//	@Param			sort			query		string	false	"order"	Enums(-published_at, -view_count)	default(-published_at)
+//	@Param			page			query		int		false	"page, from 1 (not with cursor)"
+//	@Param			per_page		query		int		false	"items per page (default 20, at most 100)"
+//	@Param			cursor			query		string	false	"next_cursor of the previous page"
+//	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
+//	@Success		200				{object}	publicArticleListResponse
+//	@Success		304				"not modified"
+//	@Failure		400				{object}	problem
+//	@Router			/api/v1/articles [get]
+func (s *Server) listPublicArticles(c echo.Context) error {
+	q := parseQuery(c, append(paginationParams, "category", "tag", "featured", "author", "from", "to", "q", "sort", "cursor")...)
+	page := q.Page()
+	f := store.PublicQuery{
+		Now: s.now(), CategorySlug: q.String("category"), TagSlug: q.String("tag"), Featured: q.Bool("featured"),
+		AuthorID: q.ID("author"), From: q.Date("from", models.NewsroomZone), To: q.Date("to", models.NewsroomZone),
+		Text: q.String("q"), ByViews: q.OneOf("sort", "-published_at", "-published_at", "-view_count") == "-view_count",
+	}
+	if f.To != nil {
+		end := f.To.AddDate(0, 0, 1) // to is inclusive: up to the end of that day
+		f.To = &end
+		if f.From != nil && !f.From.Before(end) {
+			q.fail("to", "must not be before from")
+		}
+	}
+	if cursor := q.String("cursor"); cursor != "" {
+		var ok bool
+		switch f.After, ok = decodeCursor(cursor); {
+		case !ok:
+			q.fail("cursor", "is not a cursor from meta.pagination.next_cursor")
+		case f.ByViews:
+			q.fail("cursor", "works only with sort=-published_at")
+		case q.String("page") != "":
+			q.fail("cursor", "cannot be combined with page")
+		}
+	}
+	if err := q.Err(); err != nil {
+		return err
+	}
+	list, err := s.store.PublicArticles(c.Request().Context(), f, page)
+	if err != nil {
+		return err
+	}
+	var pagination models.Pagination
+	if list.Total != nil {
+		pagination = models.NewPagination(page, *list.Total)
+	} else {
+		pagination = models.Pagination{PerPage: page.PerPage}
+	}
+	if list.More && !f.ByViews {
+		pagination.NextCursor = encodeCursor(list.Articles[len(list.Articles)-1])
+	}
+	return publicJSON(c, publicArticleListResponse{Data: s.toPublicArticles(list.Articles), Meta: listMeta{Pagination: pagination}})
+}
+
+// getPublicArticle godoc
+//
+//	@Summary		A published article
+//	@Description	With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. A read counts a view without writing to the database: views are buffered in memory and added to `view_count` every 10 seconds and at shutdown, so `view_count` lags by up to 10 seconds and a crash loses at most the last 10 seconds of views (of that replica).
+//	@Tags			articles
+//	@Produce		json
+//	@Param			slug			path		string	true	"article slug"
+//	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
+//	@Success		200				{object}	publicArticleResponse
+//	@Success		304				"not modified"
+//	@Failure		400				{object}	problem
+//	@Failure		404				{object}	problem
+//	@Router			/api/v1/articles/{slug} [get]
+func (s *Server) getPublicArticle(c echo.Context) error {
+	if err := parseQuery(c).Err(); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	now := s.now()
+	a, err := s.store.PublicArticle(ctx, c.Param("slug"), now)
+	if err != nil {
+		return err
+	}
+	related, err := s.store.RelatedArticles(ctx, a, now, relatedLimit)
+	if err != nil {
+		return err
+	}
+	s.views.Add(a.ID)
+	return publicJSON(c, publicArticleResponse{Data: publicArticleDetail{
+		publicArticle: s.toPublicArticle(a), Body: a.Body, Related: s.toPublicArticles(related),
+	}})
+}

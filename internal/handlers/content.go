@@ -1,0 +1,84 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/search"
+)
+
+// Helpers shared by the content handlers: articles, categories and tags.
+
+// nullableID is an id field of a PATCH body where null means something (no parent, no cover):
+// Set tells an explicit null from an absent field.
+type nullableID struct {
+	Set bool
+	ID  *int64
+}
+
+func (n *nullableID) UnmarshalJSON(b []byte) error {
+	n.Set = true
+	if string(b) == "null" {
+		n.ID = nil
+		return nil
+	}
+	var id int64
+	if err := json.Unmarshal(b, &id); err != nil {
+		return err // a *json.UnmarshalTypeError: the decoder names the field
+	}
+	n.ID = &id
+	return nil
+}
+
+// slugRule says what is wrong with a slug a client sent, or "" when it is one: lower-case
+// ASCII letters and digits in words joined by single dashes, as search.Slugify makes them.
+func slugRule(slug string) string {
+	if slug == "" || search.Slugify(slug) != slug {
+		return "must be lower-case letters and digits joined by single dashes, e.g. mat-tran-dia-phuong"
+	}
+	return ""
+}
+
+// positiveID says what is wrong with an id a client sent, or "".
+func positiveID(id *int64) string {
+	if id != nil && *id < 1 {
+		return "must be a positive id"
+	}
+	return ""
+}
+
+// withFieldErrors adds checks the validator cannot express to the result of bindJSON, so every
+// bad field is still listed in one 422. Empty messages are skipped.
+func withFieldErrors(err error, fields ...models.FieldError) error {
+	var bad []models.FieldError
+	for _, f := range fields {
+		if f.Message != "" {
+			bad = append(bad, f)
+		}
+	}
+	if err == nil {
+		if len(bad) == 0 {
+			return nil
+		}
+		return models.Invalid(bad...)
+	}
+	var verr *models.Error
+	if errors.As(err, &verr) && verr.Code == models.CodeValidation {
+		verr.Fields = append(verr.Fields, bad...)
+	}
+	return err
+}
+
+// newsroomTime shows a time in the newsroom's zone (+07:00), whichever database it came from.
+func newsroomTime(t time.Time) time.Time { return t.In(models.NewsroomZone) }
+
+// newsroomTimePtr is newsroomTime for an optional time.
+func newsroomTimePtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := newsroomTime(*t)
+	return &v
+}

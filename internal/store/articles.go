@@ -1,0 +1,620 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/toasoan/toasoan/internal/htmlsafe"
+	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/search"
+)
+
+// publiclyVisible is the filter of everything public: published, or scheduled with its time
+// come, so a scheduled article appears at publish_at with no job run. It is spelled as the
+// partial indexes' predicate (migration 0011) so both planners use them: the statuses are
+// literals on purpose, not parameters.
+const publiclyVisible = "articles.status IN ('published', 'scheduled') AND articles.published_at <= ?"
+
+// Access decides whether the caller may see, or change, an article as read in the
+// transaction: a domain error refuses. The handlers supply the role rules; nil allows all.
+type Access func(models.Article) error
+
+// ArticleInput holds the fields of a new article.
+type ArticleInput struct {
+	Title        string
+	Slug         string // "": made from the title, and following it until published
+	Summary      string
+	Body         string // sanitised before it is stored
+	CategoryID   int64
+	Tags         []string
+	CoverMediaID *int64
+	CoverCaption string
+	Byline       string
+	Featured     bool
+	AuthorID     int64
+}
+
+// CreateArticle stores a new draft at version 1 with its first revision.
+func (s *Store) CreateArticle(ctx context.Context, in ArticleInput) (models.Article, error) {
+	var out models.Article
+	err := retryGeneratedSlug(in.Slug == "", func() error {
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := s.checkCategory(tx, in.CategoryID); err != nil {
+				return err
+			}
+			a := models.Article{
+				Title: in.Title, Summary: in.Summary, Body: htmlsafe.Sanitize(in.Body), Status: models.StatusDraft,
+				CategoryID: in.CategoryID, AuthorID: in.AuthorID, Byline: in.Byline, Featured: in.Featured,
+				CoverMediaID: in.CoverMediaID, CoverCaption: in.CoverCaption, Version: 1,
+			}
+			a.SearchText = searchText(a)
+			var err error
+			if a.Slug, err = s.articleSlug(tx, in.Slug, in.Title, 0); err != nil {
+				return err
+			}
+			a.SlugLocked = in.Slug != ""
+			tags, err := resolveTags(tx, in.Tags)
+			if err != nil {
+				return err
+			}
+			if err := tx.Omit(clause.Associations).Create(&a).Error; err != nil {
+				return err
+			}
+			if err := setArticleTags(tx, a.ID, tags); err != nil {
+				return err
+			}
+			if err := setMediaLinks(tx, "article", a.ID, models.LinkCover, idList(in.CoverMediaID), "cover_media_id"); err != nil {
+				return err
+			}
+			if out, err = loadArticle(tx, a.ID); err != nil {
+				return err
+			}
+			return addRevision(tx, out, "create", in.AuthorID)
+		})
+	})
+	return out, err
+}
+
+// ArticlePatch holds the fields of an article to change; nil means unchanged. CoverSet with a
+// nil CoverMediaID removes the cover.
+type ArticlePatch struct {
+	Title        *string
+	Slug         *string
+	Summary      *string
+	Body         *string
+	CategoryID   *int64
+	Tags         *[]string
+	CoverSet     bool
+	CoverMediaID *int64
+	CoverCaption *string
+	Byline       *string
+	Featured     *bool
+}
+
+// UpdateArticle applies a patch at the version the client read (ifMatch): a stale version is
+// version_mismatch, and of concurrent writers with the same version exactly one wins.
+func (s *Store) UpdateArticle(ctx context.Context, id int64, ifMatch int, p ArticlePatch, actorID int64, access Access) (models.Article, error) {
+	return s.changeArticle(ctx, id, ifMatch, actorID, "update", access, func(tx *gorm.DB, a *models.Article) (articleChange, error) {
+		return s.applyPatch(tx, a, p)
+	})
+}
+
+// TransitionArticle applies a workflow action (see models.Article.Transition) at now. ifMatch
+// is optional here (0: any version).
+func (s *Store) TransitionArticle(ctx context.Context, id int64, ifMatch int, action string, now time.Time, publishAt *time.Time, actorID int64, access Access) (models.Article, error) {
+	return s.changeArticle(ctx, id, ifMatch, actorID, action, access, func(tx *gorm.DB, a *models.Article) (articleChange, error) {
+		if err := a.Transition(action, now, publishAt); err != nil {
+			return articleChange{}, err
+		}
+		return articleChange{updates: map[string]any{
+			"status": a.Status, "published_at": a.PublishedAt, "slug_locked": a.SlugLocked,
+		}}, nil
+	})
+}
+
+// RestoreRevision makes revision number the article's content again, as a new version with its
+// own revision. The workflow status and the slug are not restored: status changes only through
+// the workflow actions and slugs change only when set explicitly.
+func (s *Store) RestoreRevision(ctx context.Context, id int64, number, ifMatch int, actorID int64, access Access) (models.Article, error) {
+	return s.changeArticle(ctx, id, ifMatch, actorID, "restore", access, func(tx *gorm.DB, a *models.Article) (articleChange, error) {
+		rev, err := revision(tx, id, number)
+		if err != nil {
+			return articleChange{}, err
+		}
+		var snap models.ArticleSnapshot
+		if err := json.Unmarshal([]byte(rev.Snapshot), &snap); err != nil {
+			return articleChange{}, fmt.Errorf("revision %d of article %d: %w", number, id, err)
+		}
+		return s.applyPatch(tx, a, ArticlePatch{
+			Title: &snap.Title, Summary: &snap.Summary, Body: &snap.Body, CategoryID: &snap.CategoryID,
+			Tags: &snap.Tags, CoverSet: true, CoverMediaID: snap.CoverMediaID, CoverCaption: &snap.CoverCaption,
+			Byline: &snap.Byline, Featured: &snap.Featured,
+		})
+	})
+}
+
+// DeleteArticle deletes an article at the version the client read, with its tags, revisions
+// and media links.
+func (s *Store) DeleteArticle(ctx context.Context, id int64, ifMatch int, access Access) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var a models.Article
+		if err := tx.Take(&a, id).Error; err != nil {
+			return notFound(err, "article")
+		}
+		if access != nil {
+			if err := access(a); err != nil {
+				return err
+			}
+		}
+		if err := deleteVersioned(tx, &models.Article{}, "article", id, ifMatch); err != nil {
+			return err
+		}
+		if err := tx.Where("article_id = ?", id).Delete(&articleTag{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("article_id = ?", id).Delete(&models.ArticleRevision{}).Error; err != nil {
+			return err
+		}
+		return deleteMediaLinks(tx, "article", id)
+	})
+}
+
+// articleChange is what one write does to an article: the columns to update and, when set,
+// its new tags and cover.
+type articleChange struct {
+	updates  map[string]any
+	tags     *[]models.Tag
+	coverSet bool
+	cover    *int64
+}
+
+// changeArticle runs one versioned write. It reads the article, lets access refuse, refuses a
+// stale ifMatch at once, computes the change, then updates the row only at the version it read
+// (the UPDATE's WHERE decides between concurrent writers, before any other row is touched),
+// writes tags and cover, and stores the new version's revision.
+func (s *Store) changeArticle(ctx context.Context, id int64, ifMatch int, actorID int64, action string, access Access,
+	compute func(tx *gorm.DB, a *models.Article) (articleChange, error)) (models.Article, error) {
+	var out models.Article
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		read := tx
+		if ifMatch == 0 {
+			// Without a client version the write must not fail because of a concurrent one: wait
+			// for it instead (PostgreSQL; SQLite's write transactions are exclusive already).
+			read = s.locking(tx)
+		}
+		var a models.Article
+		if err := read.Take(&a, id).Error; err != nil {
+			return notFound(err, "article")
+		}
+		if access != nil {
+			if err := access(a); err != nil {
+				return err
+			}
+		}
+		if ifMatch != 0 && ifMatch != a.Version {
+			return models.VersionMismatch(a.Version)
+		}
+		readVersion := a.Version
+		change, err := compute(tx, &a)
+		if err != nil {
+			return err
+		}
+		change.updates["updated_at"] = time.Now().UTC()
+		if err := updateVersioned(tx, &models.Article{}, "article", id, readVersion, change.updates); err != nil {
+			return err
+		}
+		if change.tags != nil {
+			if err := setArticleTags(tx, id, *change.tags); err != nil {
+				return err
+			}
+		}
+		if change.coverSet {
+			if err := setMediaLinks(tx, "article", id, models.LinkCover, idList(change.cover), "cover_media_id"); err != nil {
+				return err
+			}
+		}
+		if out, err = loadArticle(tx, id); err != nil {
+			return err
+		}
+		return addRevision(tx, out, action, actorID)
+	})
+	return out, err
+}
+
+// applyPatch computes the columns a patch changes. Until an article is published or given a
+// slug by hand, its slug follows its title; after that only an explicit slug changes it.
+func (s *Store) applyPatch(tx *gorm.DB, a *models.Article, p ArticlePatch) (articleChange, error) {
+	u := map[string]any{}
+	if p.Title != nil {
+		a.Title = *p.Title
+		u["title"] = a.Title
+		if !a.SlugLocked && p.Slug == nil {
+			slug, err := s.articleSlug(tx, "", a.Title, a.ID)
+			if err != nil {
+				return articleChange{}, err
+			}
+			u["slug"] = slug
+		}
+	}
+	if p.Slug != nil {
+		slug, err := s.articleSlug(tx, *p.Slug, "", a.ID)
+		if err != nil {
+			return articleChange{}, err
+		}
+		u["slug"], u["slug_locked"] = slug, true
+	}
+	if p.Summary != nil {
+		a.Summary = *p.Summary
+		u["summary"] = a.Summary
+	}
+	if p.Body != nil {
+		a.Body = htmlsafe.Sanitize(*p.Body)
+		u["body"] = a.Body
+	}
+	u["search_text"] = searchText(*a)
+	if p.CategoryID != nil && *p.CategoryID != a.CategoryID {
+		if err := s.checkCategory(tx, *p.CategoryID); err != nil {
+			return articleChange{}, err
+		}
+		u["category_id"] = *p.CategoryID
+	}
+	if p.CoverCaption != nil {
+		u["cover_caption"] = *p.CoverCaption
+	}
+	if p.Byline != nil {
+		u["byline"] = *p.Byline
+	}
+	if p.Featured != nil {
+		u["featured"] = *p.Featured
+	}
+	change := articleChange{updates: u}
+	if p.CoverSet {
+		u["cover_media_id"] = p.CoverMediaID
+		change.coverSet, change.cover = true, p.CoverMediaID
+	}
+	if p.Tags != nil {
+		tags, err := resolveTags(tx, *p.Tags)
+		if err != nil {
+			return articleChange{}, err
+		}
+		change.tags = &tags
+	}
+	return change, nil
+}
+
+// articleSlug is the slug an article gets: the one asked for, which must be free, or one made
+// from the title (numbered when taken).
+func (s *Store) articleSlug(tx *gorm.DB, asked, title string, id int64) (string, error) {
+	if asked != "" {
+		taken, err := slugTaken(tx, "articles", asked, id)
+		if err != nil {
+			return "", err
+		}
+		if taken {
+			return "", models.Conflict("the slug %s is already taken by another article", asked)
+		}
+		return asked, nil
+	}
+	base := search.Slugify(title)
+	if base == "" {
+		base = "bai-viet"
+	}
+	return uniqueSlug(tx, "articles", base, id)
+}
+
+// checkCategory checks that an article's category exists and keeps it from being deleted
+// before the transaction ends.
+func (s *Store) checkCategory(tx *gorm.DB, id int64) error {
+	var found []int64
+	if err := s.keyShare(tx.Model(&models.Category{})).Where("id = ?", id).Pluck("id", &found).Error; err != nil {
+		return err
+	}
+	if len(found) == 0 {
+		return models.InvalidField("category_id", fmt.Sprintf("category %d does not exist", id))
+	}
+	return nil
+}
+
+// searchText is what the q filter matches: the folded title, summary and body text.
+func searchText(a models.Article) string {
+	return search.Fold(a.Title + " " + a.Summary + " " + search.StripHTML(a.Body))
+}
+
+// matchText is the q filter: every term of the query must start a word of the article's
+// folded text. It is the simple stand-in until full-text search (issue 6) replaces this one
+// function with an indexed search.
+func matchText(q *gorm.DB, text string) *gorm.DB {
+	terms := search.Terms(text)
+	if len(terms) == 0 {
+		return q.Where("1 = 0") // a query with no words matches nothing, as search.Matches
+	}
+	for _, t := range terms {
+		q = q.Where(`(' ' || articles.search_text) LIKE ? ESCAPE '\'`, "% "+likeEscape(t)+"%")
+	}
+	return q
+}
+
+func idList(id *int64) []int64 {
+	if id == nil {
+		return nil
+	}
+	return []int64{*id}
+}
+
+// withRelations preloads what every view of an article shows: category, author (id and name
+// only) and cover, one query each for a whole list. Tags come from attachTags.
+func withRelations(db *gorm.DB) *gorm.DB {
+	return db.Preload("Category").
+		Preload("Author", func(db *gorm.DB) *gorm.DB { return db.Select("id", "name") }).
+		Preload("Cover")
+}
+
+// attachTags fills the tags of a list of articles in one query.
+func attachTags(db *gorm.DB, list []models.Article) error {
+	ids := make([]int64, len(list))
+	for i, a := range list {
+		ids[i] = a.ID
+	}
+	tags, err := tagsOf(db, ids)
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		list[i].Tags = tags[list[i].ID]
+	}
+	return nil
+}
+
+// loadArticle reads one article with everything it shows.
+func loadArticle(db *gorm.DB, id int64) (models.Article, error) {
+	var a models.Article
+	if err := withRelations(db).Take(&a, id).Error; err != nil {
+		return a, notFound(err, "article")
+	}
+	list := []models.Article{a}
+	err := attachTags(db, list)
+	return list[0], err
+}
+
+// ArticleByID reads an article of any status, if access allows.
+func (s *Store) ArticleByID(ctx context.Context, id int64, access Access) (models.Article, error) {
+	a, err := loadArticle(s.db.WithContext(ctx), id)
+	if err != nil {
+		return a, err
+	}
+	if access != nil {
+		if err := access(a); err != nil {
+			return models.Article{}, err
+		}
+	}
+	return a, nil
+}
+
+// EditorialQuery filters the editorial list of articles.
+type EditorialQuery struct {
+	Now      time.Time
+	Status   string // as of Now: a scheduled article whose time has come counts as published
+	AuthorID int64
+	OwnerID  int64 // authors see only their own articles
+	Text     string
+}
+
+// EditorialArticles returns a page of articles of every status, most recently changed first,
+// and the total; a constant number of queries whatever the page size.
+func (s *Store) EditorialArticles(ctx context.Context, f EditorialQuery, p models.Page) ([]models.Article, int64, error) {
+	q := s.db.WithContext(ctx).Model(&models.Article{})
+	now := f.Now.UTC()
+	switch f.Status {
+	case "":
+	case models.StatusPublished:
+		q = q.Where("articles.status = ? OR (articles.status = ? AND articles.published_at <= ?)", models.StatusPublished, models.StatusScheduled, now)
+	case models.StatusScheduled:
+		q = q.Where("articles.status = ? AND articles.published_at > ?", models.StatusScheduled, now)
+	default:
+		q = q.Where("articles.status = ?", f.Status)
+	}
+	if f.AuthorID != 0 {
+		q = q.Where("articles.author_id = ?", f.AuthorID)
+	}
+	if f.OwnerID != 0 {
+		q = q.Where("articles.author_id = ?", f.OwnerID)
+	}
+	if f.Text != "" {
+		q = matchText(q, f.Text)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var list []models.Article
+	err := withRelations(q).Omit("body", "search_text").Order("articles.updated_at DESC, articles.id DESC").
+		Limit(p.PerPage).Offset(p.Offset()).Find(&list).Error
+	if err != nil {
+		return nil, 0, err
+	}
+	return list, total, attachTags(s.db.WithContext(ctx), list)
+}
+
+// ArticleCursor is a position in the public list, newest first: the last article seen.
+type ArticleCursor struct {
+	PublishedAt time.Time
+	ID          int64
+}
+
+// PublicQuery filters the public list of articles.
+type PublicQuery struct {
+	Now          time.Time
+	CategorySlug string // includes its sub-categories; an unknown slug matches nothing
+	TagSlug      string
+	Featured     *bool
+	AuthorID     int64
+	From, To     *time.Time // published_at in [From, To)
+	Text         string
+	ByViews      bool           // most viewed first, instead of newest first
+	After        *ArticleCursor // keyset pagination (newest first only): no total, no offset
+}
+
+// PublicList is a page of the public list. Total is nil with a cursor; More says whether
+// articles follow.
+type PublicList struct {
+	Articles []models.Article
+	Total    *int64
+	More     bool
+}
+
+// PublicArticles returns a page of publicly visible articles. With a cursor the page is read by
+// keyset on (published_at, id), so articles published between two pages, which sort before
+// the cursor, never shift what follows it: nothing repeats and nothing is skipped. The number
+// of queries is constant whatever the page size.
+func (s *Store) PublicArticles(ctx context.Context, f PublicQuery, p models.Page) (PublicList, error) {
+	db := s.db.WithContext(ctx)
+	q := db.Model(&models.Article{}).Where(publiclyVisible, f.Now.UTC())
+	if f.CategorySlug != "" {
+		var all []models.Category
+		if err := db.Select("id, parent_id, slug").Find(&all).Error; err != nil {
+			return PublicList{}, err
+		}
+		q = q.Where("articles.category_id IN ?", subtreeIDs(all, f.CategorySlug))
+	}
+	if f.TagSlug != "" {
+		q = q.Where("articles.id IN (?)", db.Table("article_tags").Select("article_tags.article_id").
+			Joins("JOIN tags ON tags.id = article_tags.tag_id").Where("tags.slug = ?", f.TagSlug))
+	}
+	if f.Featured != nil {
+		q = q.Where("articles.featured = ?", *f.Featured)
+	}
+	if f.AuthorID != 0 {
+		q = q.Where("articles.author_id = ?", f.AuthorID)
+	}
+	if f.From != nil {
+		q = q.Where("articles.published_at >= ?", f.From.UTC())
+	}
+	if f.To != nil {
+		q = q.Where("articles.published_at < ?", f.To.UTC())
+	}
+	if f.Text != "" {
+		q = matchText(q, f.Text)
+	}
+	var out PublicList
+	limit := p.PerPage
+	if f.After != nil {
+		q = q.Where("(articles.published_at, articles.id) < (?, ?)", f.After.PublishedAt.UTC(), f.After.ID)
+		limit++ // one more tells whether a next page exists
+	} else {
+		var total int64
+		if err := q.Count(&total).Error; err != nil {
+			return out, err
+		}
+		out.Total = &total
+		q = q.Offset(p.Offset())
+	}
+	order := "articles.published_at DESC, articles.id DESC"
+	if f.ByViews {
+		order = "articles.view_count DESC, " + order
+	}
+	if err := withRelations(q).Omit("body", "search_text").Order(order).Limit(limit).Find(&out.Articles).Error; err != nil {
+		return out, err
+	}
+	if f.After != nil {
+		out.More = len(out.Articles) > p.PerPage
+		out.Articles = out.Articles[:min(len(out.Articles), p.PerPage)]
+	} else {
+		out.More = int64(p.Offset()+len(out.Articles)) < *out.Total
+	}
+	return out, attachTags(db, out.Articles)
+}
+
+// subtreeIDs is the id of the category with the slug and of all its descendants; none when
+// no category has the slug.
+func subtreeIDs(all []models.Category, slug string) []int64 {
+	children := map[int64][]int64{}
+	var root int64
+	for _, c := range all {
+		if c.ParentID != nil {
+			children[*c.ParentID] = append(children[*c.ParentID], c.ID)
+		}
+		if c.Slug == slug {
+			root = c.ID
+		}
+	}
+	if root == 0 {
+		return []int64{0} // no id is 0: matches nothing
+	}
+	ids := []int64{root}
+	for i := 0; i < len(ids) && i <= len(all); i++ {
+		ids = append(ids, children[ids[i]]...)
+	}
+	return ids
+}
+
+// PublicArticle finds a publicly visible article by slug.
+func (s *Store) PublicArticle(ctx context.Context, slug string, now time.Time) (models.Article, error) {
+	db := s.db.WithContext(ctx)
+	var a models.Article
+	err := withRelations(db).Where("articles.slug = ?", slug).Where(publiclyVisible, now.UTC()).Take(&a).Error
+	if err != nil {
+		return a, notFound(err, "article")
+	}
+	list := []models.Article{a}
+	err = attachTags(db, list)
+	return list[0], err
+}
+
+// RelatedArticles returns up to limit publicly visible articles that share the article's
+// category or one of its tags, newest first, without the article itself. Each kind is its own
+// newest-first read of at most limit rows along an index, so the cost stays small however big
+// the category; the two are merged in SQL.
+func (s *Store) RelatedArticles(ctx context.Context, a models.Article, now time.Time, limit int) ([]models.Article, error) {
+	db := s.db.WithContext(ctx)
+	newest := func() *gorm.DB {
+		return db.Model(&models.Article{}).Select("articles.id, articles.published_at").
+			Where(publiclyVisible, now.UTC()).Where("articles.id <> ?", a.ID).
+			Order("articles.published_at DESC, articles.id DESC").Limit(limit)
+	}
+	union := db.Raw(`SELECT id, published_at FROM (?) AS same_category`, newest().Where("articles.category_id = ?", a.CategoryID))
+	if len(a.Tags) > 0 {
+		tagIDs := make([]int64, len(a.Tags))
+		for i, t := range a.Tags {
+			tagIDs[i] = t.ID
+		}
+		sharedTag := newest().Where("articles.id IN (?)", db.Table("article_tags").Select("article_id").Where("tag_id IN ?", tagIDs))
+		union = db.Raw(`SELECT id, published_at FROM (?) AS same_category UNION SELECT id, published_at FROM (?) AS shared_tag`,
+			newest().Where("articles.category_id = ?", a.CategoryID), sharedTag)
+	}
+	var ids []int64
+	if err := db.Raw(`SELECT id FROM (?) AS related ORDER BY published_at DESC, id DESC LIMIT ?`, union, limit).Scan(&ids).Error; err != nil {
+		return nil, err
+	}
+	var list []models.Article
+	if len(ids) == 0 {
+		return list, nil
+	}
+	err := withRelations(db).Omit("body", "search_text").Where("articles.id IN ?", ids).
+		Order("articles.published_at DESC, articles.id DESC").Find(&list).Error
+	if err != nil {
+		return nil, err
+	}
+	return list, attachTags(db, list)
+}
+
+// AddViews adds buffered view counts to articles in one transaction, one UPDATE per article.
+// It touches neither version nor updated_at: a view is not an edit.
+func (s *Store) AddViews(ctx context.Context, views map[int64]int64) error {
+	if len(views) == 0 {
+		return nil
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for id, n := range views {
+			err := tx.Model(&models.Article{}).Where("id = ?", id).UpdateColumn("view_count", gorm.Expr("view_count + ?", n)).Error
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,48 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/toasoan/toasoan/internal/models"
+)
+
+// addRevision stores the article as it now is as the revision of its version.
+func addRevision(tx *gorm.DB, a models.Article, action string, actorID int64) error {
+	snap, err := json.Marshal(a.Snapshot())
+	if err != nil {
+		return err
+	}
+	rev := models.ArticleRevision{ArticleID: a.ID, Number: a.Version, Action: action, ActorID: &actorID,
+		Snapshot: string(snap), CreatedAt: time.Now().UTC()}
+	return tx.Omit(clause.Associations).Create(&rev).Error
+}
+
+func revision(db *gorm.DB, articleID int64, number int) (models.ArticleRevision, error) {
+	var rev models.ArticleRevision
+	err := db.Preload("Actor", func(db *gorm.DB) *gorm.DB { return db.Select("id", "name") }).
+		Where("article_id = ? AND number = ?", articleID, number).Take(&rev).Error
+	return rev, notFound(err, "revision")
+}
+
+// Revisions returns a page of an article's revisions, newest first, without their snapshots.
+func (s *Store) Revisions(ctx context.Context, articleID int64, p models.Page) ([]models.ArticleRevision, int64, error) {
+	q := s.db.WithContext(ctx).Model(&models.ArticleRevision{}).Where("article_id = ?", articleID)
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var list []models.ArticleRevision
+	err := q.Omit("snapshot").Preload("Actor", func(db *gorm.DB) *gorm.DB { return db.Select("id", "name") }).
+		Order("number DESC").Limit(p.PerPage).Offset(p.Offset()).Find(&list).Error
+	return list, total, err
+}
+
+// Revision returns one revision of an article with its snapshot.
+func (s *Store) Revision(ctx context.Context, articleID int64, number int) (models.ArticleRevision, error) {
+	return revision(s.db.WithContext(ctx), articleID, number)
+}

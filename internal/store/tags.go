@@ -1,0 +1,202 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/search"
+)
+
+// TagCount is a tag with the number of articles that carry it.
+type TagCount struct {
+	models.Tag
+	ArticleCount int64
+}
+
+// TagSlug is the slug, and so the identity, of a tag name; "" when the name has no letters or
+// digits to make one from.
+func TagSlug(name string) string { return search.Slugify(name) }
+
+// PublicTags returns the tags of publicly visible articles, most used first, with the number
+// of those articles; tags only drafts use stay hidden.
+func (s *Store) PublicTags(ctx context.Context, now time.Time, p models.Page) ([]TagCount, int64, error) {
+	visibleTags := func() *gorm.DB {
+		return s.db.WithContext(ctx).Table("article_tags").
+			Joins("JOIN articles ON articles.id = article_tags.article_id").
+			Where(publiclyVisible, now.UTC())
+	}
+	var total int64
+	if err := visibleTags().Distinct("article_tags.tag_id").Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var out []TagCount
+	err := visibleTags().Joins("JOIN tags ON tags.id = article_tags.tag_id").
+		Select("tags.id, tags.slug, tags.name, tags.created_at, COUNT(*) AS article_count").
+		Group("tags.id, tags.slug, tags.name, tags.created_at").
+		Order("article_count DESC, tags.slug").Limit(p.PerPage).Offset(p.Offset()).
+		Scan(&out).Error
+	return out, total, err
+}
+
+// Tags returns every tag, by slug, with the number of articles of any status carrying it;
+// prefix (folded like a slug) keeps those whose slug starts with it, for autocompletion.
+func (s *Store) Tags(ctx context.Context, prefix string, p models.Page) ([]TagCount, int64, error) {
+	q := s.db.WithContext(ctx).Model(&models.Tag{})
+	if prefix != "" {
+		slug := search.Slugify(prefix)
+		if slug == "" {
+			return []TagCount{}, 0, nil // no letters or digits: no tag starts with it
+		}
+		q = q.Where(`slug LIKE ? ESCAPE '\'`, likeEscape(slug)+"%")
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var out []TagCount
+	err := q.Select("tags.*, (SELECT COUNT(*) FROM article_tags WHERE article_tags.tag_id = tags.id) AS article_count").
+		Order("slug").Limit(p.PerPage).Offset(p.Offset()).Scan(&out).Error
+	return out, total, err
+}
+
+// TagByID finds a tag with its article count.
+func (s *Store) TagByID(ctx context.Context, id int64) (TagCount, error) {
+	var out TagCount
+	err := s.db.WithContext(ctx).Model(&models.Tag{}).
+		Select("tags.*, (SELECT COUNT(*) FROM article_tags WHERE article_tags.tag_id = tags.id) AS article_count").
+		Where("id = ?", id).Take(&out).Error
+	return out, notFound(err, "tag")
+}
+
+// CreateTag inserts a tag; its slug comes from the name, and a name whose slug is taken is a
+// conflict (it is the same tag).
+func (s *Store) CreateTag(ctx context.Context, t *models.Tag) error {
+	t.Slug = TagSlug(t.Name)
+	err := s.db.WithContext(ctx).Create(t).Error
+	if isDuplicate(err) {
+		return models.Conflict("the tag %s already exists", t.Slug)
+	}
+	return err
+}
+
+// RenameTag changes a tag's name and so its slug; a name that folds to another tag's slug is a
+// conflict.
+func (s *Store) RenameTag(ctx context.Context, id int64, name string) (TagCount, error) {
+	res := s.db.WithContext(ctx).Model(&models.Tag{}).Where("id = ?", id).
+		Updates(map[string]any{"name": name, "slug": TagSlug(name)})
+	if isDuplicate(res.Error) {
+		return TagCount{}, models.Conflict("another tag is already called %s", TagSlug(name))
+	}
+	if res.Error != nil {
+		return TagCount{}, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return TagCount{}, models.NotFound("tag")
+	}
+	return s.TagByID(ctx, id)
+}
+
+// DeleteTag removes a tag from every article and deletes it.
+func (s *Store) DeleteTag(ctx context.Context, id int64) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("tag_id = ?", id).Delete(&articleTag{}).Error; err != nil {
+			return err
+		}
+		res := tx.Delete(&models.Tag{}, id)
+		if res.Error == nil && res.RowsAffected == 0 {
+			return models.NotFound("tag")
+		}
+		return res.Error
+	})
+}
+
+// articleTag is a row of article_tags: an article carries a tag, at a position in its list.
+type articleTag struct {
+	ArticleID int64 `gorm:"primaryKey"`
+	TagID     int64 `gorm:"primaryKey"`
+	Position  int
+}
+
+func (articleTag) TableName() string { return "article_tags" }
+
+// resolveTags finds the tags of the given names, creating the missing ones, in the order of the
+// names; names with the same slug are one tag. A name without letters or digits is invalid.
+func resolveTags(tx *gorm.DB, names []string) ([]models.Tag, error) {
+	var slugs []string
+	byslug := map[string]models.Tag{}
+	for i, name := range names {
+		name = strings.TrimSpace(name)
+		slug := TagSlug(name)
+		if slug == "" {
+			return nil, models.InvalidField(fmt.Sprintf("tags[%d]", i), "must contain letters or digits")
+		}
+		if _, dup := byslug[slug]; !dup {
+			slugs = append(slugs, slug)
+			byslug[slug] = models.Tag{Slug: slug, Name: name}
+		}
+	}
+	if len(slugs) == 0 {
+		return nil, nil
+	}
+	fresh := make([]models.Tag, 0, len(slugs))
+	for _, slug := range slugs {
+		fresh = append(fresh, byslug[slug])
+	}
+	// Concurrent writers may create the same tag: the loser's insert does nothing.
+	if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "slug"}}, DoNothing: true}).Create(&fresh).Error; err != nil {
+		return nil, err
+	}
+	var found []models.Tag
+	if err := tx.Where("slug IN ?", slugs).Find(&found).Error; err != nil {
+		return nil, err
+	}
+	for _, t := range found {
+		byslug[t.Slug] = t
+	}
+	out := make([]models.Tag, len(slugs))
+	for i, slug := range slugs {
+		out[i] = byslug[slug]
+	}
+	return out, nil
+}
+
+// setArticleTags replaces the tags an article carries.
+func setArticleTags(tx *gorm.DB, articleID int64, tags []models.Tag) error {
+	if err := tx.Where("article_id = ?", articleID).Delete(&articleTag{}).Error; err != nil {
+		return err
+	}
+	if len(tags) == 0 {
+		return nil
+	}
+	rows := make([]articleTag, len(tags))
+	for i, t := range tags {
+		rows[i] = articleTag{ArticleID: articleID, TagID: t.ID, Position: i}
+	}
+	return tx.Create(&rows).Error
+}
+
+// tagsOf loads, in one query, the tags of each article in their listed order.
+func tagsOf(db *gorm.DB, articleIDs []int64) (map[int64][]models.Tag, error) {
+	out := make(map[int64][]models.Tag, len(articleIDs))
+	if len(articleIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ArticleID int64
+		models.Tag
+	}
+	err := db.Table("article_tags").Select("article_tags.article_id, tags.*").
+		Joins("JOIN tags ON tags.id = article_tags.tag_id").
+		Where("article_tags.article_id IN ?", articleIDs).
+		Order("article_tags.article_id, article_tags.position").Scan(&rows).Error
+	for _, r := range rows {
+		out[r.ArticleID] = append(out[r.ArticleID], r.Tag)
+	}
+	return out, err
+}
