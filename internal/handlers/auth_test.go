@@ -385,6 +385,8 @@ func TestLoginThrottlingSharedThroughRedis(t *testing.T) {
 	first.Server = NewServer(Deps{Config: first.cfg, Store: first.store, HashParams: testHashParams, Redis: client})
 	second := newTestServer(t, db)
 	second.Server = NewServer(Deps{Config: second.cfg, Store: second.store, HashParams: testHashParams, Redis: client})
+	// Redis outlives test runs: this run's addresses are its own.
+	net := "10." + strconv.Itoa(int(time.Now().UnixNano()%200)) + "." + strconv.Itoa(int(time.Now().UnixNano()/7%250)) + "."
 	defer client.Del(context.Background(), "toasoan:ratelimit:login:login:account:"+email)
 
 	for i := range loginMaxFailures {
@@ -392,12 +394,12 @@ func TestLoginThrottlingSharedThroughRedis(t *testing.T) {
 		if i%2 == 1 {
 			ts = second
 		}
-		ip := map[string]string{"X-Forwarded-For": "10.1.2." + strconv.Itoa(i)}
+		ip := map[string]string{"X-Forwarded-For": net + strconv.Itoa(i)}
 		if res := ts.do("POST", "/api/v1/auth/login", map[string]string{"email": email, "password": "wrong password!"}, "", ip); res.Code != 401 {
 			t.Fatalf("failure %d: %d", i, res.Code)
 		}
 	}
-	res := second.do("POST", "/api/v1/auth/login", map[string]string{"email": email, "password": testPassword}, "", map[string]string{"X-Forwarded-For": "10.1.3.1"})
+	res := second.do("POST", "/api/v1/auth/login", map[string]string{"email": email, "password": testPassword}, "", map[string]string{"X-Forwarded-For": net + "200"})
 	if res.Code != 429 || res.Header().Get("Retry-After") == "" {
 		t.Fatalf("after failures spread over two replicas: %d, Retry-After %q", res.Code, res.Header().Get("Retry-After"))
 	}
