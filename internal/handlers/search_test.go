@@ -132,3 +132,52 @@ func TestSearchFollowsDocumentsAndAnnouncements(t *testing.T) {
 		}
 	})
 }
+
+// Articles enter public search when published, at their time when scheduled, and leave it when
+// unpublished; the articles' own q filters use the same index.
+func TestSearchFollowsArticles(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		jump := ts.tickingClock()
+		cat := ts.createCategory("Tin mới", 0)
+		article := func(title string) map[string]any {
+			return map[string]any{"title": title, "summary": "(Mặt trận) - Tin từ địa phương.", "body": "<p>Đồng chí Đỗ Văn Chiến dự và phát biểu.</p>", "category_id": cat}
+		}
+		live := ts.published(article("Đại hội đại biểu Mặt trận tỉnh Gia Lai"))
+		draft := ts.newArticle("editor", article("Đại hội đại biểu tỉnh Yên Bái (bản nháp)"))
+		later := ts.newArticle("editor", article("Đại hội đại biểu tỉnh Vĩnh Long"))
+		ts.act(later.ID, "publish", map[string]any{"publish_at": ts.now().Add(time.Hour).Format(time.RFC3339)})
+
+		ids := func(path string, as string) []int64 {
+			t.Helper()
+			res := ts.do("GET", path, nil, as, nil)
+			if res.Code != 200 {
+				t.Fatalf("GET %s: %d %s", path, res.Code, res.Body)
+			}
+			var out []int64
+			for _, item := range decode[struct {
+				Data []struct{ ID int64 } `json:"data"`
+			}](t, res).Data {
+				out = append(out, item.ID)
+			}
+			return out
+		}
+		if got := ids("/api/v1/search?q=dai+hoi+dai+bieu&type=article", ""); !slices.Equal(got, []int64{live.ID}) {
+			t.Fatalf("before the scheduled time: %v, want only %d", got, live.ID)
+		}
+		if got := ids("/api/v1/articles?q=do+van+chien", ""); !slices.Equal(got, []int64{live.ID}) {
+			t.Fatalf("public q: %v", got)
+		}
+		if got := ids("/api/v1/admin/articles?q=dai+hoi+dai+bieu", "editor"); len(got) != 3 || !slices.Contains(got, draft.ID) {
+			t.Fatalf("editorial q sees every status: %v", got)
+		}
+		jump(2 * time.Hour)
+		if got := ids("/api/v1/search?q=dai+hoi+dai+bieu&type=article", ""); !slices.Equal(got, []int64{later.ID, live.ID}) {
+			t.Fatalf("after the scheduled time: %v, want %d then %d", got, later.ID, live.ID)
+		}
+		ts.act(live.ID, "unpublish", nil)
+		if got := ids("/api/v1/search?q=gia+lai", ""); len(got) != 0 {
+			t.Fatalf("unpublished article still found: %v", got)
+		}
+	})
+}

@@ -17,8 +17,7 @@ const (
 // ArticleStatuses lists every status, in workflow order.
 var ArticleStatuses = []string{StatusDraft, StatusPending, StatusScheduled, StatusPublished, StatusArchived}
 
-// Article is a news article. Body is sanitised HTML; SearchText is the folded text that the
-// q filter matches. Tags are loaded by the store, in the order the article lists them.
+// Article is a news article. Body is sanitised HTML. Tags are loaded by the store, in the order the article lists them.
 type Article struct {
 	ID           int64  `gorm:"primaryKey"`
 	Slug         string `gorm:"size:100;not null;uniqueIndex"`
@@ -26,7 +25,6 @@ type Article struct {
 	Title        string `gorm:"size:300;not null"`
 	Summary      string
 	Body         string
-	SearchText   string
 	Status       string `gorm:"size:20;not null"`
 	CategoryID   int64  `gorm:"not null"`
 	Category     Category

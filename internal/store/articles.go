@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -52,7 +53,6 @@ func (s *Store) CreateArticle(ctx context.Context, in ArticleInput) (models.Arti
 				CategoryID: in.CategoryID, AuthorID: in.AuthorID, Byline: in.Byline, Featured: in.Featured,
 				CoverMediaID: in.CoverMediaID, CoverCaption: in.CoverCaption, Version: 1,
 			}
-			a.SearchText = searchText(a)
 			var err error
 			if a.Slug, err = s.articleSlug(tx, in.Slug, in.Title, 0); err != nil {
 				return err
@@ -72,6 +72,9 @@ func (s *Store) CreateArticle(ctx context.Context, in ArticleInput) (models.Arti
 				return err
 			}
 			if out, err = loadArticle(tx, a.ID); err != nil {
+				return err
+			}
+			if err := indexSearch(tx, articleSearchEntry(out)); err != nil {
 				return err
 			}
 			return addRevision(tx, out, "create", in.AuthorID)
@@ -160,6 +163,9 @@ func (s *Store) DeleteArticle(ctx context.Context, id int64, ifMatch int, access
 		if err := tx.Where("article_id = ?", id).Delete(&models.ArticleRevision{}).Error; err != nil {
 			return err
 		}
+		if err := unindexSearch(tx, KindArticle, id); err != nil {
+			return err
+		}
 		return deleteMediaLinks(tx, "article", id)
 	})
 }
@@ -221,6 +227,9 @@ func (s *Store) changeArticle(ctx context.Context, id int64, ifMatch int, actorI
 		if out, err = loadArticle(tx, id); err != nil {
 			return err
 		}
+		if err := indexSearch(tx, articleSearchEntry(out)); err != nil {
+			return err
+		}
 		return addRevision(tx, out, action, actorID)
 	})
 	return out, err
@@ -256,7 +265,6 @@ func (s *Store) applyPatch(tx *gorm.DB, a *models.Article, p ArticlePatch) (arti
 		a.Body = htmlsafe.Sanitize(*p.Body)
 		u["body"] = a.Body
 	}
-	u["search_text"] = searchText(*a)
 	if p.CategoryID != nil && *p.CategoryID != a.CategoryID {
 		if err := s.checkCategory(tx, *p.CategoryID); err != nil {
 			return articleChange{}, err
@@ -320,23 +328,32 @@ func (s *Store) checkCategory(tx *gorm.DB, id int64) error {
 	return nil
 }
 
-// searchText is what the q filter matches: the folded title, summary and body text.
-func searchText(a models.Article) string {
-	return search.Fold(a.Title + " " + a.Summary + " " + search.StripHTML(a.Body))
+// articleSearchEntry is what search knows of an article: its title, and its summary and body
+// as text. The public finds it from its publication time on, as on the public list.
+func articleSearchEntry(a models.Article) SearchEntry {
+	e := SearchEntry{
+		Kind:     KindArticle,
+		ItemID:   a.ID,
+		Slug:     a.Slug,
+		Title:    a.Title,
+		Body:     strings.TrimSpace(a.Summary + " " + search.StripHTML(a.Body)),
+		Public:   (a.Status == models.StatusPublished || a.Status == models.StatusScheduled) && a.PublishedAt != nil,
+		SortTime: a.CreatedAt,
+	}
+	if e.Public {
+		e.PublicFrom, e.SortTime = a.PublishedAt, *a.PublishedAt
+	}
+	return e
 }
 
-// matchText is the q filter: every term of the query must start a word of the article's
-// folded text. It is the simple stand-in until full-text search (issue 6) replaces this one
-// function with an indexed search.
-func matchText(q *gorm.DB, text string) *gorm.DB {
+// matchText is the q filter: the articles that search finds for the query (search.Matches);
+// a query with no words matches nothing.
+func (s *Store) matchText(q *gorm.DB, text string) *gorm.DB {
 	terms := search.Terms(text)
 	if len(terms) == 0 {
-		return q.Where("1 = 0") // a query with no words matches nothing, as search.Matches
+		return q.Where("1 = 0")
 	}
-	for _, t := range terms {
-		q = q.Where(`(' ' || articles.search_text) LIKE ? ESCAPE '\'`, "% "+likeEscape(t)+"%")
-	}
-	return q
+	return q.Where("articles.id IN (?)", s.SearchMatchIDs(KindArticle, terms))
 }
 
 func idList(id *int64) []int64 {
@@ -425,14 +442,14 @@ func (s *Store) EditorialArticles(ctx context.Context, f EditorialQuery, p model
 		q = q.Where("articles.author_id = ?", f.OwnerID)
 	}
 	if f.Text != "" {
-		q = matchText(q, f.Text)
+		q = s.matchText(q, f.Text)
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, err
 	}
 	var list []models.Article
-	err := withRelations(q).Omit("body", "search_text").Order("articles.updated_at DESC, articles.id DESC").
+	err := withRelations(q).Omit("body").Order("articles.updated_at DESC, articles.id DESC").
 		Limit(p.PerPage).Offset(p.Offset()).Find(&list).Error
 	if err != nil {
 		return nil, 0, err
@@ -498,7 +515,7 @@ func (s *Store) PublicArticles(ctx context.Context, f PublicQuery, p models.Page
 		q = q.Where("articles.published_at < ?", f.To.UTC())
 	}
 	if f.Text != "" {
-		q = matchText(q, f.Text)
+		q = s.matchText(q, f.Text)
 	}
 	var out PublicList
 	limit := p.PerPage
@@ -517,7 +534,7 @@ func (s *Store) PublicArticles(ctx context.Context, f PublicQuery, p models.Page
 	if f.ByViews {
 		order = "articles.view_count DESC, " + order
 	}
-	if err := withRelations(q).Omit("body", "search_text").Order(order).Limit(limit).Find(&out.Articles).Error; err != nil {
+	if err := withRelations(q).Omit("body").Order(order).Limit(limit).Find(&out.Articles).Error; err != nil {
 		return out, err
 	}
 	if f.After != nil {
@@ -594,7 +611,7 @@ func (s *Store) RelatedArticles(ctx context.Context, a models.Article, now time.
 	if len(ids) == 0 {
 		return list, nil
 	}
-	err := withRelations(db).Omit("body", "search_text").Where("articles.id IN ?", ids).
+	err := withRelations(db).Omit("body").Where("articles.id IN ?", ids).
 		Order("articles.published_at DESC, articles.id DESC").Find(&list).Error
 	if err != nil {
 		return nil, err
