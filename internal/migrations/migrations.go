@@ -32,6 +32,7 @@ func all() []*gormigrate.Migration {
 		m0031DocumentTypes,
 		m0032Documents,
 		m0040SearchIndex,
+		m0041SearchBackfill,
 	}
 }
 
