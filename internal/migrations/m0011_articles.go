@@ -33,7 +33,7 @@ var m0011Articles = &gormigrate.Migration{
 			UpdatedAt    time.Time
 			// The large columns come last: SQLite reads a column stored after them only by
 			// walking their overflow pages, which lists (that never read them) would pay for.
-			Body       string `gorm:"not null;default:''"`
+			Body string `gorm:"not null;default:''"`
 		}
 		type articleTag struct {
 			ArticleID int64 `gorm:"primaryKey;autoIncrement:false"`
