@@ -35,6 +35,7 @@ var Env = map[string]string{
 	"TOASOAN_LOG_LEVEL":             "debug, info (default), warn or error",
 	"TOASOAN_SHUTDOWN_TIMEOUT":      "how long in-flight requests may take to finish on shutdown (default 15s)",
 	"TOASOAN_DATABASE_WAIT":         "how long to wait at start for a database that does not answer yet (default 30s)",
+	"TOASOAN_CACHE_TTL":             "how long a public GET's response is reused by this process (default 1s; 0 turns the cache off)",
 }
 
 // Config is the validated configuration of one process.
@@ -58,6 +59,7 @@ type Config struct {
 	LogLevel            string
 	ShutdownTimeout     time.Duration
 	DatabaseWait        time.Duration
+	CacheTTL            time.Duration
 }
 
 // SQLitePath is where the embedded database lives when no database URL is configured.
@@ -148,6 +150,10 @@ func Load(getenv func(string) string) (Config, error) {
 	c.RefreshTTL = duration(get("TOASOAN_REFRESH_TTL", "720h"), "TOASOAN_REFRESH_TTL", time.Hour, &errs)
 	c.ShutdownTimeout = duration(get("TOASOAN_SHUTDOWN_TIMEOUT", "15s"), "TOASOAN_SHUTDOWN_TIMEOUT", time.Second, &errs)
 	c.DatabaseWait = duration(get("TOASOAN_DATABASE_WAIT", "30s"), "TOASOAN_DATABASE_WAIT", 0, &errs)
+	c.CacheTTL = duration(get("TOASOAN_CACHE_TTL", "1s"), "TOASOAN_CACHE_TTL", 0, &errs)
+	if c.CacheTTL > time.Minute {
+		errs = append(errs, fmt.Errorf("TOASOAN_CACHE_TTL %s: at most 1m; public pages would lag behind edits", c.CacheTTL))
+	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("TOASOAN_LOG_FORMAT %q: want json or text", c.LogFormat))
 	}

@@ -28,9 +28,10 @@ const benchArticles = 10_000
 
 // benchSite is a server over a database seeded for the benchmarks.
 type benchSite struct {
-	srv   *Server
-	slugs []string // of every article
-	root  string   // slug of a category with sub-categories
+	srv       *Server  // without the response cache: every request queries
+	cachedSrv *Server  // with the default response cache (TOASOAN_CACHE_TTL=1s)
+	slugs     []string // of every article
+	root      string   // slug of a category with sub-categories
 }
 
 // eachBenchDialect seeds a database per dialect and runs the benchmark on it.
@@ -120,8 +121,14 @@ func seedBenchSite(b *testing.B, db *gorm.DB) benchSite {
 	})
 	must(b, err)
 	cfg.JWTSecret = testSecret
-	site.srv = NewServer(Deps{Config: cfg, Store: store.New(db)})
-	b.Cleanup(func() { _ = site.srv.Close(context.Background()) })
+	st := store.New(db)
+	site.cachedSrv = NewServer(Deps{Config: cfg, Store: st})
+	cfg.CacheTTL = 0 // every request reaches the database
+	site.srv = NewServer(Deps{Config: cfg, Store: st})
+	b.Cleanup(func() {
+		_ = site.srv.Close(context.Background())
+		_ = site.cachedSrv.Close(context.Background())
+	})
 	return site
 }
 
@@ -182,5 +189,37 @@ func BenchmarkPublicArticleDetail(b *testing.B) {
 			i += 7919 // a different article each time, all over the table
 		}
 		reportRate(b)
+	})
+}
+
+// BenchmarkPublicArticlesParallel serves the same endpoints from all cores at once, with and
+// without the response cache, as a loaded server would:
+//
+//	go test ./internal/handlers -run '^$' -bench PublicArticlesParallel -benchtime 3s
+func BenchmarkPublicArticlesParallel(b *testing.B) {
+	eachBenchDialect(b, func(b *testing.B, site benchSite) {
+		for _, srv := range []struct {
+			name string
+			s    *Server
+		}{{"uncached", site.srv}, {"cached", site.cachedSrv}} {
+			for _, bc := range []struct{ name, path string }{
+				{"list", "/api/v1/articles"},
+				{"detail", "/api/v1/articles/" + site.slugs[len(site.slugs)/2]},
+			} {
+				b.Run(srv.name+"/"+bc.name, func(b *testing.B) {
+					b.RunParallel(func(pb *testing.PB) {
+						for pb.Next() {
+							res := httptest.NewRecorder()
+							srv.s.ServeHTTP(res, httptest.NewRequest("GET", bc.path, nil))
+							if res.Code != 200 {
+								b.Errorf("%s: %d", bc.path, res.Code)
+								return
+							}
+						}
+					})
+					reportRate(b)
+				})
+			}
+		}
 	})
 }

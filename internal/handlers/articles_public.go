@@ -185,6 +185,7 @@ func (s *Server) getPublicArticle(c echo.Context) error {
 		return err
 	}
 	s.views.Add(a.ID)
+	onCacheHit(c, func() { s.views.Add(a.ID) }) // a reader served from the cache still counts
 	return publicJSON(c, publicArticleResponse{Data: publicArticleDetail{
 		publicArticle: s.toPublicArticle(a), Body: a.Body, Related: s.toPublicArticles(related),
 	}})

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,7 +18,8 @@ import (
 const publicCacheControl = "public, max-age=60, stale-while-revalidate=300"
 
 // publicJSON answers a public GET: the body is encoded once, its hash is the strong ETag, and a
-// matching If-None-Match gets 304 without a body. Vary covers gzip.
+// matching If-None-Match gets 304 without a body. Vary covers gzip. When the route is cached,
+// the response is kept for the next readers.
 func publicJSON(c echo.Context, v any) error {
 	body, err := json.Marshal(v)
 	if err != nil {
@@ -25,6 +27,15 @@ func publicJSON(c echo.Context, v any) error {
 	}
 	sum := sha256.Sum256(body)
 	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
+	if fill, ok := c.Get(cacheFillKey).(*cacheFill); ok {
+		fill.cache.put(fill.key, fill.seen, cachedResponse{body: body, etag: etag, stored: time.Now(), onHit: fill.onHit})
+	}
+	return writePublic(c, body, etag)
+}
+
+// writePublic sends a public body with its ETag and caching headers, or 304 when the client
+// already has it.
+func writePublic(c echo.Context, body []byte, etag string) error {
 	h := c.Response().Header()
 	h.Set(headerETag, etag)
 	h.Set(echo.HeaderCacheControl, publicCacheControl)

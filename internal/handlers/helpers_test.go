@@ -44,6 +44,8 @@ func newTestServerAt(t *testing.T, db *gorm.DB, now func() time.Time) *testServe
 			return t.TempDir()
 		case "TOASOAN_JWT_SECRET":
 			return testSecret
+		case "TOASOAN_CACHE_TTL":
+			return "0" // scenarios read their own writes and move clocks; cache_test.go tests the cache
 		}
 		return ""
 	})

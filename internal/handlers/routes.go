@@ -13,87 +13,56 @@ import (
 )
 
 // routes is the whole API on one page. Every route declares who may call it; the authorize
-// middleware denies any route that has no rule.
+// middleware denies any route that has no rule. Public content GETs go through the response
+// cache (cached), which is a no-op when TOASOAN_CACHE_TTL is 0.
 func (s *Server) routes() {
-	public := auth.Public
+	const v1 = "/api/v1"
+	var (
+		public  = auth.Public
+		anyone  = auth.Roles(models.RoleAdmin, models.RoleEditor, models.RoleAuthor)
+		editors = auth.Roles(models.RoleAdmin, models.RoleEditor)
+		admin   = auth.Roles(models.RoleAdmin)
+		cached  = s.cached
+	)
 
+	// Operations and documentation.
 	s.handle(http.MethodGet, "/healthz", s.healthz, public)
 	s.handle(http.MethodGet, "/readyz", s.readyz, public)
 	s.handle(http.MethodGet, "/metrics", echo.WrapHandler(promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{})), public)
 	s.handle(http.MethodGet, "/swagger/*", echoSwagger.WrapHandler, public)
 
-	const v1 = "/api/v1"
-	var (
-		anyone  = auth.Roles(models.RoleAdmin, models.RoleEditor, models.RoleAuthor)
-		editors = auth.Roles(models.RoleAdmin, models.RoleEditor)
-		admin   = auth.Roles(models.RoleAdmin)
-	)
+	// Public content.
+	s.handle(http.MethodGet, v1+"/categories", cached(s.listCategories), public)
+	s.handle(http.MethodGet, v1+"/categories/:slug", cached(s.getCategory), public)
+	s.handle(http.MethodGet, v1+"/tags", cached(s.listTags), public)
+	s.handle(http.MethodGet, v1+"/articles", cached(s.listPublicArticles), public)
+	s.handle(http.MethodGet, v1+"/articles/:slug", cached(s.getPublicArticle), public)
+	s.handle(http.MethodGet, v1+"/announcements", cached(s.listActiveAnnouncements), public)
+	s.handle(http.MethodGet, v1+"/announcements/:slug", cached(s.getActiveAnnouncement), public)
+	s.handle(http.MethodGet, v1+"/document-types", cached(s.listPublicDocumentTypes), public)
+	s.handle(http.MethodGet, v1+"/documents", cached(s.listPublicDocuments), public)
+	s.handle(http.MethodGet, v1+"/documents/:id", cached(s.getPublicDocument), public)
+	s.handle(http.MethodGet, v1+"/search", cached(s.searchAll), public)
+	s.handle(http.MethodGet, v1+"/preview/articles/:token", s.previewArticle, public)
+	s.handle(http.MethodGet, mediaRoute, s.serveMedia, public)
 
+	// Reader submissions ("Gửi ban biên tập").
+	s.handle(http.MethodPost, v1+"/submissions", s.createSubmission, public)
+	s.handle(http.MethodGet, v1+"/submissions/:tracking_code", s.getSubmissionStatus, public)
+
+	// Auth and users.
 	s.handle(http.MethodPost, v1+"/auth/login", s.login, public)
 	s.handle(http.MethodPost, v1+"/auth/refresh", s.refresh, public)
 	s.handle(http.MethodPost, v1+"/auth/logout", s.logout, public)
 	s.handle(http.MethodGet, v1+"/auth/me", s.me, anyone)
 	s.handle(http.MethodPut, v1+"/auth/password", s.changePassword, anyone)
-
 	s.handle(http.MethodGet, v1+"/admin/users", s.listUsers, admin)
 	s.handle(http.MethodPost, v1+"/admin/users", s.createUser, admin)
 	s.handle(http.MethodGet, v1+"/admin/users/:id", s.getUser, admin)
 	s.handle(http.MethodPatch, v1+"/admin/users/:id", s.updateUser, admin)
 	s.handle(http.MethodGet, v1+"/admin/audit-log", s.listAudit, admin)
 
-	// The newsroom: categories, tags, articles.
-	s.handle(http.MethodGet, v1+"/categories", s.listCategories, public)
-	s.handle(http.MethodGet, v1+"/search", s.searchAll, public)
-
-	// Announcements and the documents registry.
-	s.handle(http.MethodGet, v1+"/announcements", s.listActiveAnnouncements, public)
-	s.handle(http.MethodGet, v1+"/announcements/:slug", s.getActiveAnnouncement, public)
-	s.handle(http.MethodGet, v1+"/admin/announcements", s.listAnnouncements, editors)
-	s.handle(http.MethodPost, v1+"/admin/announcements", s.createAnnouncement, editors)
-	s.handle(http.MethodGet, v1+"/admin/announcements/:id", s.getAnnouncement, editors)
-	s.handle(http.MethodPatch, v1+"/admin/announcements/:id", s.updateAnnouncement, editors)
-	s.handle(http.MethodDelete, v1+"/admin/announcements/:id", s.deleteAnnouncement, editors)
-
-	s.handle(http.MethodGet, v1+"/document-types", s.listPublicDocumentTypes, public)
-	s.handle(http.MethodGet, v1+"/admin/document-types", s.listDocumentTypes, editors)
-	s.handle(http.MethodPost, v1+"/admin/document-types", s.createDocumentType, editors)
-	s.handle(http.MethodPatch, v1+"/admin/document-types/:id", s.updateDocumentType, editors)
-	s.handle(http.MethodDelete, v1+"/admin/document-types/:id", s.deleteDocumentType, editors)
-	s.handle(http.MethodGet, v1+"/documents", s.listPublicDocuments, public)
-	s.handle(http.MethodGet, v1+"/documents/:id", s.getPublicDocument, public)
-	s.handle(http.MethodGet, v1+"/admin/documents", s.listDocuments, editors)
-	s.handle(http.MethodPost, v1+"/admin/documents", s.createDocument, editors)
-	s.handle(http.MethodGet, v1+"/admin/documents/:id", s.getDocument, editors)
-	s.handle(http.MethodPatch, v1+"/admin/documents/:id", s.updateDocument, editors)
-	s.handle(http.MethodDelete, v1+"/admin/documents/:id", s.deleteDocument, editors)
-
-	s.handle(http.MethodGet, mediaRoute, s.serveMedia, public)
-	s.handle(http.MethodPost, v1+"/admin/media", s.uploadMedia, anyone)
-	s.handle(http.MethodGet, v1+"/admin/media", s.listMedia, anyone)
-	s.handle(http.MethodGet, v1+"/admin/media/:id", s.getMedia, anyone)
-	s.handle(http.MethodDelete, v1+"/admin/media/:id", s.deleteMedia, editors)
-
-	s.handle(http.MethodPost, v1+"/submissions", s.createSubmission, public)
-	s.handle(http.MethodGet, v1+"/submissions/:tracking_code", s.getSubmissionStatus, public)
-	s.handle(http.MethodGet, v1+"/admin/submissions", s.listSubmissions, editors)
-	s.handle(http.MethodGet, v1+"/admin/submissions/:id", s.getSubmission, editors)
-	s.handle(http.MethodPatch, v1+"/admin/submissions/:id", s.updateSubmission, editors)
-
-	s.handle(http.MethodGet, v1+"/categories/:slug", s.getCategory, public)
-	s.handle(http.MethodGet, v1+"/tags", s.listTags, public)
-	s.handle(http.MethodGet, v1+"/admin/categories", s.listAdminCategories, anyone)
-	s.handle(http.MethodPost, v1+"/admin/categories", s.createCategory, editors)
-	s.handle(http.MethodGet, v1+"/admin/categories/:id", s.getAdminCategory, anyone)
-	s.handle(http.MethodPatch, v1+"/admin/categories/:id", s.updateCategory, editors)
-	s.handle(http.MethodDelete, v1+"/admin/categories/:id", s.deleteCategory, editors)
-	s.handle(http.MethodGet, v1+"/admin/tags", s.listAdminTags, anyone)
-	s.handle(http.MethodPost, v1+"/admin/tags", s.createTag, editors)
-	s.handle(http.MethodGet, v1+"/admin/tags/:id", s.getAdminTag, anyone)
-	s.handle(http.MethodPatch, v1+"/admin/tags/:id", s.updateTag, editors)
-	s.handle(http.MethodDelete, v1+"/admin/tags/:id", s.deleteTag, editors)
-	s.handle(http.MethodGet, v1+"/articles", s.listPublicArticles, public)
-	s.handle(http.MethodGet, v1+"/articles/:slug", s.getPublicArticle, public)
-	s.handle(http.MethodGet, v1+"/preview/articles/:token", s.previewArticle, public)
+	// Editorial: articles (authors see and change only their own; checked in the handlers).
 	s.handle(http.MethodGet, v1+"/admin/articles", s.listArticles, anyone)
 	s.handle(http.MethodPost, v1+"/admin/articles", s.createArticle, anyone)
 	s.handle(http.MethodGet, v1+"/admin/articles/:id", s.getArticle, anyone)
@@ -107,6 +76,43 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/admin/articles/:id/revisions/:n", s.getRevision, anyone)
 	s.handle(http.MethodPost, v1+"/admin/articles/:id/revisions/:n/restore", s.restoreRevision, anyone)
 	s.handle(http.MethodPost, v1+"/admin/articles/:id/preview", s.createPreview, anyone)
+
+	// Editorial: categories and tags (authors read them to write articles).
+	s.handle(http.MethodGet, v1+"/admin/categories", s.listAdminCategories, anyone)
+	s.handle(http.MethodPost, v1+"/admin/categories", s.createCategory, editors)
+	s.handle(http.MethodGet, v1+"/admin/categories/:id", s.getAdminCategory, anyone)
+	s.handle(http.MethodPatch, v1+"/admin/categories/:id", s.updateCategory, editors)
+	s.handle(http.MethodDelete, v1+"/admin/categories/:id", s.deleteCategory, editors)
+	s.handle(http.MethodGet, v1+"/admin/tags", s.listAdminTags, anyone)
+	s.handle(http.MethodPost, v1+"/admin/tags", s.createTag, editors)
+	s.handle(http.MethodGet, v1+"/admin/tags/:id", s.getAdminTag, anyone)
+	s.handle(http.MethodPatch, v1+"/admin/tags/:id", s.updateTag, editors)
+	s.handle(http.MethodDelete, v1+"/admin/tags/:id", s.deleteTag, editors)
+
+	// Editorial: announcements and the documents registry.
+	s.handle(http.MethodGet, v1+"/admin/announcements", s.listAnnouncements, editors)
+	s.handle(http.MethodPost, v1+"/admin/announcements", s.createAnnouncement, editors)
+	s.handle(http.MethodGet, v1+"/admin/announcements/:id", s.getAnnouncement, editors)
+	s.handle(http.MethodPatch, v1+"/admin/announcements/:id", s.updateAnnouncement, editors)
+	s.handle(http.MethodDelete, v1+"/admin/announcements/:id", s.deleteAnnouncement, editors)
+	s.handle(http.MethodGet, v1+"/admin/document-types", s.listDocumentTypes, editors)
+	s.handle(http.MethodPost, v1+"/admin/document-types", s.createDocumentType, editors)
+	s.handle(http.MethodPatch, v1+"/admin/document-types/:id", s.updateDocumentType, editors)
+	s.handle(http.MethodDelete, v1+"/admin/document-types/:id", s.deleteDocumentType, editors)
+	s.handle(http.MethodGet, v1+"/admin/documents", s.listDocuments, editors)
+	s.handle(http.MethodPost, v1+"/admin/documents", s.createDocument, editors)
+	s.handle(http.MethodGet, v1+"/admin/documents/:id", s.getDocument, editors)
+	s.handle(http.MethodPatch, v1+"/admin/documents/:id", s.updateDocument, editors)
+	s.handle(http.MethodDelete, v1+"/admin/documents/:id", s.deleteDocument, editors)
+
+	// Editorial: media and reader submissions.
+	s.handle(http.MethodPost, v1+"/admin/media", s.uploadMedia, anyone)
+	s.handle(http.MethodGet, v1+"/admin/media", s.listMedia, anyone)
+	s.handle(http.MethodGet, v1+"/admin/media/:id", s.getMedia, anyone)
+	s.handle(http.MethodDelete, v1+"/admin/media/:id", s.deleteMedia, editors)
+	s.handle(http.MethodGet, v1+"/admin/submissions", s.listSubmissions, editors)
+	s.handle(http.MethodGet, v1+"/admin/submissions/:id", s.getSubmission, editors)
+	s.handle(http.MethodPatch, v1+"/admin/submissions/:id", s.updateSubmission, editors)
 }
 
 // handle registers a route with its access rule.

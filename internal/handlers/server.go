@@ -55,6 +55,7 @@ type Server struct {
 	dummyHash     string            // verified against when an email is unknown, to equalise timing
 	loginFailures ratelimit.Counter // failed logins per account and per IP
 	redis         *redis.Client
+	cache         *responseCache // public GETs; nil when TOASOAN_CACHE_TTL is 0
 	// frameAncestors may frame media: this site and the frontends of TOASOAN_CORS_ORIGINS.
 	frameAncestors string
 
@@ -121,6 +122,9 @@ func NewServer(d Deps) *Server {
 		views:     newViewCounter(d.Store.AddViews),
 		stopViews: make(chan struct{}),
 		viewsDone: make(chan struct{}),
+	}
+	if d.Config.CacheTTL > 0 {
+		s.cache = newResponseCache(d.Config.CacheTTL, d.Store.Writes)
 	}
 	s.frameAncestors = strings.Join(append([]string{"'self'"}, d.Config.CORSOrigins...), " ")
 	s.loginFailures = s.newCounter("login", loginWindow)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -105,11 +106,26 @@ func configurePool(db *gorm.DB) {
 
 // Store runs every query of the application.
 type Store struct {
-	db *gorm.DB
+	db     *gorm.DB
+	writes atomic.Uint64
 }
 
 // New wraps an open database.
-func New(db *gorm.DB) *Store { return &Store{db: db} }
+func New(db *gorm.DB) *Store {
+	s := &Store{db: db}
+	name := fmt.Sprintf("toasoan:writes:%p", s)
+	bump := func(*gorm.DB) { s.writes.Add(1) }
+	cb := db.Callback()
+	_ = cb.Create().After("gorm:create").Register(name, bump)
+	_ = cb.Update().After("gorm:update").Register(name, bump)
+	_ = cb.Delete().After("gorm:delete").Register(name, bump)
+	_ = cb.Raw().After("gorm:raw").Register(name, bump)
+	return s
+}
+
+// Writes counts the statements that may have changed data through this store: when it moves,
+// whatever was read before may be stale (the response cache empties itself).
+func (s *Store) Writes() uint64 { return s.writes.Load() }
 
 // DB returns the underlying database, for the migrations and the health check.
 func (s *Store) DB() *gorm.DB { return s.db }

@@ -1,0 +1,104 @@
+package handlers
+
+import (
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// maxCachedResponses bounds the response cache; when full it starts again empty.
+const maxCachedResponses = 5000
+
+// responseCache keeps the encoded bodies of public GETs for a short time (TOASOAN_CACHE_TTL),
+// so a busy front page is computed once per TTL rather than once per request. Any write through
+// this process's store empties it at once; writes by other replicas, and visibility that comes
+// with time (a scheduled article, an announcement's window), show within the TTL.
+type responseCache struct {
+	ttl    time.Duration
+	writes func() uint64 // the store's write counter
+
+	mu      sync.Mutex
+	entries map[string]cachedResponse
+	seen    uint64 // the write counter the entries were read under
+}
+
+type cachedResponse struct {
+	body   []byte
+	etag   string
+	stored time.Time
+	onHit  func() // work a hit must still do, such as counting an article view
+}
+
+func newResponseCache(ttl time.Duration, writes func() uint64) *responseCache {
+	return &responseCache{ttl: ttl, writes: writes, entries: map[string]cachedResponse{}}
+}
+
+func (rc *responseCache) get(key string, now time.Time) (cachedResponse, bool) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if w := rc.writes(); w != rc.seen {
+		clear(rc.entries)
+		rc.seen = w
+		return cachedResponse{}, false
+	}
+	r, ok := rc.entries[key]
+	if !ok || now.Sub(r.stored) >= rc.ttl {
+		return cachedResponse{}, false
+	}
+	return r, true
+}
+
+// put keeps a response read under the write counter seen before it was computed; one computed
+// while a write happened is dropped, as it may be stale.
+func (rc *responseCache) put(key string, seen uint64, r cachedResponse) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.writes() != seen {
+		return
+	}
+	if rc.seen != seen {
+		clear(rc.entries)
+		rc.seen = seen
+	}
+	if len(rc.entries) >= maxCachedResponses {
+		clear(rc.entries)
+	}
+	rc.entries[key] = r
+}
+
+// cacheFill is what publicJSON needs to store the response it writes.
+type cacheFill struct {
+	cache *responseCache
+	key   string
+	seen  uint64
+	onHit func()
+}
+
+const cacheFillKey = "response_cache_fill"
+
+// cached serves a public GET from the response cache when it can, and lets publicJSON fill it
+// otherwise. The key is the path with its query, as both decide the body.
+func (s *Server) cached(h echo.HandlerFunc) echo.HandlerFunc {
+	if s.cache == nil {
+		return h
+	}
+	return func(c echo.Context) error {
+		key := c.Request().URL.RequestURI()
+		if r, ok := s.cache.get(key, time.Now()); ok {
+			if r.onHit != nil {
+				r.onHit()
+			}
+			return writePublic(c, r.body, r.etag)
+		}
+		c.Set(cacheFillKey, &cacheFill{cache: s.cache, key: key, seen: s.cache.writes()})
+		return h(c)
+	}
+}
+
+// onCacheHit registers work that must run on every hit of the response being made (a view).
+func onCacheHit(c echo.Context, f func()) {
+	if fill, ok := c.Get(cacheFillKey).(*cacheFill); ok {
+		fill.onHit = f
+	}
+}

@@ -1,0 +1,97 @@
+package handlers
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/testdb"
+)
+
+// withCache rebuilds the test server with the response cache on.
+func (ts *testServer) withCache(ttl time.Duration) {
+	ts.t.Helper()
+	cfg := ts.cfg
+	cfg.CacheTTL = ttl
+	old := ts.Server
+	ts.Server = NewServer(Deps{Config: cfg, Store: ts.store, HashParams: testHashParams})
+	_ = old.Close(context.Background())
+	ts.t.Cleanup(func() { _ = ts.Server.Close(context.Background()) })
+}
+
+func TestResponseCache(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		cat := ts.createCategory("Tin mới", 0)
+		first := ts.published(map[string]any{"title": "Tin thứ nhất", "category_id": cat})
+		ts.withCache(200 * time.Millisecond)
+		reads, _ := countQueries(db)
+
+		get := func(path string) string {
+			t.Helper()
+			res := ts.do("GET", path, nil, "", nil)
+			if res.Code != 200 {
+				t.Fatalf("GET %s: %d %s", path, res.Code, res.Body)
+			}
+			return res.Body.String()
+		}
+		body := get("/api/v1/articles")
+		before := reads.Load()
+		if again := get("/api/v1/articles"); again != body || reads.Load() != before {
+			t.Fatalf("second read ran %d queries or changed", reads.Load()-before)
+		}
+		res := ts.do("GET", "/api/v1/articles", nil, "", map[string]string{"If-None-Match": ts.do("GET", "/api/v1/articles", nil, "", nil).Header().Get("ETag")})
+		if res.Code != 304 {
+			t.Fatalf("If-None-Match on a cached response: %d", res.Code)
+		}
+
+		// A write through this server is seen by the very next read.
+		second := ts.published(map[string]any{"title": "Tin thứ hai", "category_id": cat})
+		if got := decode[publicArticleListResponse](t, ts.do("GET", "/api/v1/articles", nil, "", nil)); len(got.Data) != 2 || got.Data[0].ID != second.ID {
+			t.Fatalf("after publishing: %+v", got.Data)
+		}
+
+		// A write by another replica (straight to the database, unseen by this process) shows
+		// within the TTL.
+		sqlDB, err := db.DB()
+		if err != nil {
+			t.Fatal(err)
+		}
+		get("/api/v1/articles/" + first.Slug)
+		if _, err := sqlDB.Exec("UPDATE articles SET title = 'Tin đã sửa ở máy khác' WHERE id = " + strconv.FormatInt(first.ID, 10)); err != nil {
+			t.Fatal(err)
+		}
+		stale := get("/api/v1/articles/" + first.Slug)
+		time.Sleep(250 * time.Millisecond)
+		fresh := get("/api/v1/articles/" + first.Slug)
+		if !strings.Contains(stale, "Tin thứ nhất") || fresh == stale || decode[publicArticleResponse](t, ts.do("GET", "/api/v1/articles/"+first.Slug, nil, "", nil)).Data.Title != "Tin đã sửa ở máy khác" {
+			t.Fatalf("another replica's edit not seen after the TTL")
+		}
+
+		// Readers served from the cache still count as views.
+		for range 3 {
+			get("/api/v1/articles/" + second.Slug)
+		}
+		if err := ts.views.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var views int64
+		db.Model(&models.Article{}).Where("id = ?", second.ID).Pluck("view_count", &views)
+		if views != 3 {
+			t.Fatalf("views of an article read three times, mostly from the cache: %d", views)
+		}
+
+		// Errors are never cached.
+		if res := ts.do("GET", "/api/v1/articles/khong-co", nil, "", nil); res.Code != 404 {
+			t.Fatalf("missing article: %d", res.Code)
+		}
+		if res := ts.do("GET", "/api/v1/articles?page=0", nil, "", nil); res.Code != 400 {
+			t.Fatalf("bad page: %d", res.Code)
+		}
+	})
+}
