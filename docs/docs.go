@@ -7080,7 +7080,7 @@ var SwaggerInfo = &swag.Spec{
 	BasePath:         "/",
 	Schemes:          []string{},
 	Title:            "toasoan API",
-	Description:      "Headless CMS for Vietnamese news portals: news, announcements, official documents and reader submissions.\nErrors are RFC 9457 application/problem+json documents with a stable `code`.",
+	Description:      "Headless CMS for Vietnamese news portals: news, announcements, official documents and reader submissions.\nErrors are RFC 9457 application/problem+json documents with a stable `code`.\nEvery GET also answers HEAD (same headers, no body).",
 	InfoInstanceName: "swagger",
 	SwaggerTemplate:  docTemplate,
 	LeftDelim:        "{{",

@@ -4,6 +4,7 @@
 //	@version					1.0
 //	@description				Headless CMS for Vietnamese news portals: news, announcements, official documents and reader submissions.
 //	@description				Errors are RFC 9457 application/problem+json documents with a stable `code`.
+//	@description				Every GET also answers HEAD (same headers, no body).
 //	@BasePath					/
 //	@securityDefinitions.apikey	BearerAuth
 //	@in							header

@@ -115,10 +115,15 @@ func (s *Server) routes() {
 	s.handle(http.MethodPatch, v1+"/admin/submissions/:id", s.updateSubmission, editors)
 }
 
-// handle registers a route with its access rule.
+// handle registers a route with its access rule. A GET answers HEAD as well (the server sends
+// the headers and drops the body), as caches and link checkers expect.
 func (s *Server) handle(method, path string, h echo.HandlerFunc, rule auth.Rule) {
 	s.rules[method+" "+path] = rule
 	s.echo.Add(method, path, h)
+	if method == http.MethodGet {
+		s.rules[http.MethodHead+" "+path] = rule
+		s.echo.Add(http.MethodHead, path, h)
+	}
 }
 
 // authorize enforces the access rule of the matched route: deny by default.

@@ -75,16 +75,16 @@ func (s *Server) searchAll(c echo.Context) error {
 	query := q.String("q")
 	out := make([]searchResult, len(hits))
 	for i, h := range hits {
-		r := searchResult{Type: h.Kind, ID: h.ItemID, Title: h.Title, PublishedAt: h.SortTime}
+		r := searchResult{Type: h.Kind, ID: h.ItemID, Title: h.Title, PublishedAt: h.SortTime.In(models.NewsroomZone)}
 		if h.Slug != "" {
 			slug := h.Slug
 			r.Slug = &slug
 		}
-		text := h.Body
-		if text == "" {
-			text = h.Title
+		// The excerpt shows the hits of the body; when only the title matched, the title itself.
+		r.Snippet = search.Snippet(h.Body, query, search.DefaultSnippetWidth)
+		if !strings.Contains(r.Snippet, "<mark>") {
+			r.Snippet = search.Snippet(h.Title, query, search.DefaultSnippetWidth)
 		}
-		r.Snippet = search.Snippet(text, query, search.DefaultSnippetWidth)
 		out[i] = r
 	}
 	return publicJSON(c, searchResponse{Data: out, Meta: listMeta{Pagination: models.NewPagination(page, total)}})

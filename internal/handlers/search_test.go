@@ -50,6 +50,8 @@ func TestSearchEndpoint(t *testing.T) {
 						t.Errorf("public caching headers missing: %v", res.Header())
 					}
 				}},
+			{name: "a title-only hit is marked in the title", method: "GET", path: "/api/v1/search?q=" + url.QueryEscape("lich tiep cong dan"), want: 200,
+				fields: map[string]any{"meta.pagination.total": 1, "data.0.snippet": "Thông báo <mark>lịch</mark> <mark>tiếp</mark> <mark>công</mark> <mark>dân</mark>"}},
 			{name: "upper case with diacritics", method: "GET", path: "/api/v1/search?q=" + url.QueryEscape("BẢO VỆ AN NINH") + "&type=document", want: 200,
 				fields: map[string]any{"meta.pagination.total": 1, "data.0.id": 2}},
 			{name: "pagination", method: "GET", path: "/api/v1/search?q=an+ninh&per_page=2&page=2", want: 200,

@@ -194,3 +194,15 @@ func TestEveryRouteHasAnAccessRule(t *testing.T) {
 		}
 	}
 }
+
+func TestHeadAnswersLikeGet(t *testing.T) {
+	ts := newTestServer(t, testdb.New(t, "sqlite"))
+	get := ts.do("GET", "/api/v1/categories", nil, "", nil)
+	head := ts.do("HEAD", "/api/v1/categories", nil, "", nil)
+	if head.Code != 200 || head.Header().Get("ETag") != get.Header().Get("ETag") || head.Header().Get("Cache-Control") == "" {
+		t.Fatalf("HEAD: %d %v", head.Code, head.Header())
+	}
+	if res := ts.do("HEAD", "/api/v1/auth/me", nil, "", nil); res.Code != 401 || res.Body.Len() != 0 {
+		t.Fatalf("HEAD of a protected route without a token: %d, %d bytes", res.Code, res.Body.Len())
+	}
+}
