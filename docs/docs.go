@@ -4563,6 +4563,55 @@ const docTemplate = `{
                 }
             }
         },
+        "/feeds/rss.xml": {
+            "get": {
+                "description": "RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_BASE_URL + ` + "`" + `/articles/{slug}` + "`" + `), a guid that never changes (` + "`" + `toasoan:article:{id}` + "`" + `, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the category's name and the cover as enclosure. With ` + "`" + `category` + "`" + `, only the articles of that category and its sub-categories, in a channel named after it. Served at the site's root, not under /api/v1.",
+                "produces": [
+                    "application/rss+xml"
+                ],
+                "tags": [
+                    "feeds"
+                ],
+                "summary": "RSS feed of the newest articles",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "category slug; includes its sub-categories",
+                        "name": "category",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "an RSS 2.0 document",
+                        "schema": {
+                            "type": "string"
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/healthz": {
             "get": {
                 "produces": [
@@ -4644,6 +4693,43 @@ const docTemplate = `{
                         "description": "Service Unavailable",
                         "schema": {
                             "$ref": "#/definitions/Status"
+                        }
+                    }
+                }
+            }
+        },
+        "/sitemap.xml": {
+            "get": {
+                "description": "A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_BASE_URL, each with its lastmod: every category (` + "`" + `/categories/{slug}` + "`" + `), the announcements active now (` + "`" + `/announcements/{slug}` + "`" + `), the published documents (` + "`" + `/documents/{id}` + "`" + `) and the published articles (` + "`" + `/articles/{slug}` + "`" + `), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1.",
+                "produces": [
+                    "application/xml"
+                ],
+                "tags": [
+                    "feeds"
+                ],
+                "summary": "Sitemap of the public site",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "a sitemap document",
+                        "schema": {
+                            "type": "string"
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
                         }
                     }
                 }

@@ -24,10 +24,11 @@ type responseCache struct {
 }
 
 type cachedResponse struct {
-	body   []byte
-	etag   string
-	stored time.Time
-	onHit  func() // work a hit must still do, such as counting an article view
+	contentType string
+	body        []byte
+	etag        string
+	stored      time.Time
+	onHit       func() // work a hit must still do, such as counting an article view
 }
 
 func newResponseCache(ttl time.Duration, writes func() uint64) *responseCache {
@@ -67,7 +68,7 @@ func (rc *responseCache) put(key string, seen uint64, r cachedResponse) {
 	rc.entries[key] = r
 }
 
-// cacheFill is what publicJSON needs to store the response it writes.
+// cacheFill is what publicBody needs to store the response it writes.
 type cacheFill struct {
 	cache *responseCache
 	key   string
@@ -77,7 +78,7 @@ type cacheFill struct {
 
 const cacheFillKey = "response_cache_fill"
 
-// cached serves a public GET from the response cache when it can, and lets publicJSON fill it
+// cached serves a public GET from the response cache when it can, and lets publicBody fill it
 // otherwise. The key is the path with its query, as both decide the body.
 func (s *Server) cached(h echo.HandlerFunc) echo.HandlerFunc {
 	if s.cache == nil {
@@ -89,7 +90,7 @@ func (s *Server) cached(h echo.HandlerFunc) echo.HandlerFunc {
 			if r.onHit != nil {
 				r.onHit()
 			}
-			return writePublic(c, r.body, r.etag)
+			return writePublic(c, r.contentType, r.body, r.etag)
 		}
 		c.Set(cacheFillKey, &cacheFill{cache: s.cache, key: key, seen: s.cache.writes()})
 		return h(c)

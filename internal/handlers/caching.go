@@ -17,25 +17,30 @@ import (
 // publicCacheControl is what API.md asks of every public GET.
 const publicCacheControl = "public, max-age=60, stale-while-revalidate=300"
 
-// publicJSON answers a public GET: the body is encoded once, its hash is the strong ETag, and a
-// matching If-None-Match gets 304 without a body. Vary covers gzip. When the route is cached,
-// the response is kept for the next readers.
+// publicJSON answers a public GET with v as JSON (see publicBody).
 func publicJSON(c echo.Context, v any) error {
 	body, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
+	return publicBody(c, echo.MIMEApplicationJSON, body)
+}
+
+// publicBody answers a public GET with an encoded body: its hash is the strong ETag, and a
+// matching If-None-Match gets 304 without a body. Vary covers gzip. When the route is cached,
+// the response is kept, with its content type, for the next readers.
+func publicBody(c echo.Context, contentType string, body []byte) error {
 	sum := sha256.Sum256(body)
 	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
 	if fill, ok := c.Get(cacheFillKey).(*cacheFill); ok {
-		fill.cache.put(fill.key, fill.seen, cachedResponse{body: body, etag: etag, stored: time.Now(), onHit: fill.onHit})
+		fill.cache.put(fill.key, fill.seen, cachedResponse{contentType: contentType, body: body, etag: etag, stored: time.Now(), onHit: fill.onHit})
 	}
-	return writePublic(c, body, etag)
+	return writePublic(c, contentType, body, etag)
 }
 
 // writePublic sends a public body with its ETag and caching headers, or 304 when the client
 // already has it.
-func writePublic(c echo.Context, body []byte, etag string) error {
+func writePublic(c echo.Context, contentType string, body []byte, etag string) error {
 	h := c.Response().Header()
 	h.Set(headerETag, etag)
 	h.Set(echo.HeaderCacheControl, publicCacheControl)
@@ -43,7 +48,7 @@ func writePublic(c echo.Context, body []byte, etag string) error {
 	if etagMatches(c.Request().Header.Get(headerIfNoneMatch), etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	return c.JSONBlob(http.StatusOK, body)
+	return c.Blob(http.StatusOK, contentType, body)
 }
 
 // etagMatches implements If-None-Match's weak comparison over a list of tags, or "*".

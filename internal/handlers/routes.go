@@ -46,6 +46,10 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/preview/articles/:token", s.previewArticle, public)
 	s.handle(http.MethodGet, mediaRoute, s.serveMedia, public)
 
+	// Feeds for readers and crawlers, at the site's root.
+	s.handle(http.MethodGet, rssRoute, cached(s.rssFeed), public)
+	s.handle(http.MethodGet, "/sitemap.xml", cached(s.sitemap), public)
+
 	// Reader submissions ("Gửi ban biên tập").
 	s.handle(http.MethodPost, v1+"/submissions", s.createSubmission, public)
 	s.handle(http.MethodGet, v1+"/submissions/:tracking_code", s.getSubmissionStatus, public)

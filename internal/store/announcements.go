@@ -101,6 +101,15 @@ func (s *Store) ActiveAnnouncementBySlug(ctx context.Context, slug string, now t
 	return a, s.withAnnouncementMedia(ctx, []*models.Announcement{&a})
 }
 
+// AnnouncementSitemap lists the announcements the public sees at now for the sitemap, newest
+// start first and at most limit.
+func (s *Store) AnnouncementSitemap(ctx context.Context, now time.Time, limit int) ([]SitemapEntry, error) {
+	var out []SitemapEntry
+	err := s.activeAnnouncements(ctx, now).Select("id, slug, updated_at").
+		Order("starts_at DESC, id DESC").Limit(limit).Scan(&out).Error
+	return out, err
+}
+
 // activeAnnouncements selects what the public sees at now. Times are compared in UTC, the zone
 // they are stored in, which SQLite needs as it compares them as text.
 func (s *Store) activeAnnouncements(ctx context.Context, now time.Time) *gorm.DB {

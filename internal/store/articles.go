@@ -546,6 +546,15 @@ func (s *Store) PublicArticles(ctx context.Context, f PublicQuery, p models.Page
 	return out, attachTags(db, out.Articles)
 }
 
+// ArticleSitemap lists the articles publicly visible at now for the sitemap, newest first and
+// at most limit: three columns, read along the public index.
+func (s *Store) ArticleSitemap(ctx context.Context, now time.Time, limit int) ([]SitemapEntry, error) {
+	var out []SitemapEntry
+	err := s.db.WithContext(ctx).Model(&models.Article{}).Select("articles.id, articles.slug, articles.updated_at").
+		Where(publiclyVisible, now.UTC()).Order("articles.published_at DESC, articles.id DESC").Limit(limit).Scan(&out).Error
+	return out, err
+}
+
 // subtreeIDs is the id of the category with the slug and of all its descendants; none when
 // no category has the slug.
 func subtreeIDs(all []models.Category, slug string) []int64 {

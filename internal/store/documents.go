@@ -313,6 +313,15 @@ func (s *Store) ListDocuments(ctx context.Context, f DocumentFilter, p models.Pa
 	return list, total, s.withDocumentMedia(ctx, ptrs)
 }
 
+// DocumentSitemap lists the published documents for the sitemap, newest issued first and at
+// most limit. Documents have no slug: their pages go by id.
+func (s *Store) DocumentSitemap(ctx context.Context, limit int) ([]SitemapEntry, error) {
+	var out []SitemapEntry
+	err := s.db.WithContext(ctx).Model(&models.Document{}).Select("id, updated_at").
+		Where("status = ?", models.PublicationPublished).Order("issued_on DESC, id DESC").Limit(limit).Scan(&out).Error
+	return out, err
+}
+
 // DeleteDocument deletes a document at the version the client read, with its links.
 func (s *Store) DeleteDocument(ctx context.Context, id int64, version int) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
