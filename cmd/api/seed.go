@@ -21,7 +21,7 @@ func seedCommand(ctx context.Context, cfg config.Config, args []string, st *stor
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	opts := seed.Defaults
-	fs.IntVar(&opts.Articles, "articles", opts.Articles, "published articles the database should hold")
+	fs.IntVar(&opts.Articles, "articles", opts.Articles, "articles the database should hold (those added are published)")
 	fs.IntVar(&opts.Documents, "documents", opts.Documents, "documents the database should hold")
 	fs.IntVar(&opts.Announcements, "announcements", opts.Announcements, "announcements the database should hold")
 	if err := fs.Parse(args); err != nil {

@@ -53,17 +53,17 @@ type announcementText struct {
 }
 
 type vocabulary struct {
-	Articles  []articleTopic `json:"articles"`
-	Places    []place        `json:"places"`
-	Countries []string       `json:"countries"`
-	Ordinals  []string       `json:"ordinals"`
-	Bylines   []string       `json:"bylines"`
-	Documents struct {
+	Topics        []articleTopic `json:"articles"`
+	Places        []place        `json:"places"`
+	Countries     []string       `json:"countries"`
+	Ordinals      []string       `json:"ordinals"`
+	Bylines       []string       `json:"bylines"`
+	DocumentWords struct {
 		Subjects []string `json:"subjects"`
 		Fields   []string `json:"fields"`
 		Signers  []string `json:"signers"`
 	} `json:"documents"`
-	Announcements []announcementText `json:"announcements"`
+	AnnouncementTexts []announcementText `json:"announcements"`
 }
 
 // content is everything the seeder writes with.

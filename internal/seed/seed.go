@@ -104,8 +104,8 @@ type seeder struct {
 	categoryIDs map[string]int64 // by name
 }
 
-// seedAccount is an account seeded articles name. Its password is random and never shown:
-// `api user reset-password` gives it one to log in with.
+// seedAccount is an account that writes (authors) or publishes (the editor) seeded articles.
+// Its password is random and never shown: `api user reset-password` gives it one to log in with.
 type seedAccount struct {
 	email, name, role string
 }
@@ -213,7 +213,7 @@ func (s *seeder) articles(ctx context.Context, want int) (Count, error) {
 
 // article is the i-th seeded article and its publication time.
 func (s *seeder) article(i int) (store.ArticleInput, time.Time, error) {
-	topic := s.Articles[i%len(s.Articles)]
+	topic := s.Topics[i%len(s.Topics)]
 	categoryID, ok := s.categoryIDs[topic.Category]
 	if !ok {
 		return store.ArticleInput{}, time.Time{}, fmt.Errorf("topic %q is not a category of the taxonomy", topic.Category)
@@ -245,7 +245,7 @@ func (s *seeder) article(i int) (store.ArticleInput, time.Time, error) {
 	}, at, nil
 }
 
-// documents tops the published documents up to want. The i-th document is the issuers' turn
+// documents tops the documents up to want, adding published ones. The i-th document is the issuers' turn
 // i: each issuer numbers its documents 1, 2, 3, … (công văn from 3001), so numbers are unique
 // per issuer; an index whose number was taken by hand meanwhile is skipped.
 func (s *seeder) documents(ctx context.Context, want int) (Count, error) {
@@ -258,7 +258,7 @@ func (s *seeder) documents(ctx context.Context, want int) (Count, error) {
 		return Count{}, err
 	}
 	// Only types whose code the number parser knows, so every number reads back as written.
-	usable := types[:0]
+	var usable []models.DocumentType
 	for _, t := range types {
 		if docnumber.TypeNameForCode(t.Code) != "" {
 			usable = append(usable, t)
@@ -308,10 +308,10 @@ func (s *seeder) document(i int, types []models.DocumentType) (models.Document, 
 	}
 	fill := s.filler(rng, pick(rng, s.Places), issued.Time())
 	d := models.Document{
-		Title:       t.Name + " về " + fill.Replace(pick(rng, s.Documents.Subjects)),
+		Title:       t.Name + " về " + fill.Replace(pick(rng, s.DocumentWords.Subjects)),
 		Issuer:      issuer.Name,
-		Signer:      pick(rng, s.Documents.Signers),
-		Field:       pick(rng, s.Documents.Fields),
+		Signer:      pick(rng, s.DocumentWords.Signers),
+		Field:       pick(rng, s.DocumentWords.Fields),
 		IssuedOn:    issued,
 		EffectiveOn: models.DateOf(issued.Time().AddDate(0, 0, rng.IntN(15))),
 		Status:      models.PublicationPublished,
@@ -329,7 +329,7 @@ func (s *seeder) announcements(ctx context.Context, want int) (Count, error) {
 	}
 	out := Count{Total: total}
 	for i := int(total); i < want; i++ {
-		text := s.Announcements[i%len(s.Announcements)]
+		text := s.AnnouncementTexts[i%len(s.AnnouncementTexts)]
 		starts := s.now.AddDate(0, 0, -(2 + 5*i)).Truncate(time.Minute)
 		a := models.Announcement{Pinned: i < 2, StartsAt: starts, Status: models.PublicationPublished}
 		switch {

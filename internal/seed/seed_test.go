@@ -252,23 +252,23 @@ func TestContent(t *testing.T) {
 			categories[child] = true
 		}
 	}
-	for _, topic := range c.Articles {
+	for _, topic := range c.Topics {
 		if leaf, ok := categories[topic.Category]; !ok || !leaf {
 			t.Errorf("topic %q is not a category without sub-categories", topic.Category)
 		}
 	}
-	if len(c.Articles) != 16 || len(c.paragraphs) != 7 {
-		t.Errorf("%d topics, %d paragraphs; want one topic per category without sub-categories, and the sample's 7 paragraphs", len(c.Articles), len(c.paragraphs))
+	if len(c.Topics) != 16 || len(c.paragraphs) != 7 {
+		t.Errorf("%d topics, %d paragraphs; want one topic per category without sub-categories, and the sample's 7 paragraphs", len(c.Topics), len(c.paragraphs))
 	}
 	fill := c.filler(itemRand(1, 1), c.Places[0], time.Date(2025, 8, 31, 0, 0, 0, 0, models.NewsroomZone))
 	var texts []string
-	for _, topic := range c.Articles {
+	for _, topic := range c.Topics {
 		texts = append(append(texts, topic.Titles...), topic.Lead)
 	}
-	for _, a := range c.Announcements {
+	for _, a := range c.AnnouncementTexts {
 		texts = append(append(texts, a.Title), a.Body...)
 	}
-	texts = append(texts, c.Documents.Subjects...)
+	texts = append(texts, c.DocumentWords.Subjects...)
 	for _, text := range texts {
 		if filled := fill.Replace(text); strings.ContainsAny(filled, "{}") {
 			t.Errorf("unfilled placeholder in %q", filled)
