@@ -58,6 +58,9 @@ commands:
   migrate                 bring the database schema up to date and exit
   user create ...         create an account (api user for details)
   user reset-password ... set a new password and revoke the account's sessions
+  seed [--articles N] [--documents N] [--announcements N]
+                          fill the database with demo content up to these numbers
+                          (defaults 200, 60, 8); running it again adds nothing
 `
 
 // run is the whole program; main only calls it, so tests can drive it with their own context,
@@ -74,7 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cmd = args[0]
 	}
 	switch cmd {
-	case "", "serve", "migrate", "user":
+	case "", "serve", "migrate", "user", "seed":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -101,6 +104,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "user":
 		return userCommand(ctx, args[1:], st, stdout, stderr)
+	case "seed":
+		return seedCommand(ctx, cfg, args[1:], st, stdout, stderr, log)
 	}
 	if cfg.JWTSecret, err = jwtSecret(cfg, log); err != nil {
 		return err

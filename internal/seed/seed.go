@@ -1,0 +1,357 @@
+// Package seed fills a database with realistic Vietnamese content for demos and load tests:
+// the category tree of the sample portal, published articles, documents and announcements
+// spread over the last two years. Everything is written through the store, as the API
+// writes it, so bodies are sanitised, slugs unique, revisions kept and the search index
+// complete.
+package seed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/toasoan/toasoan/internal/auth"
+	"github.com/toasoan/toasoan/internal/docnumber"
+	"github.com/toasoan/toasoan/internal/htmlsafe"
+	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/search"
+	"github.com/toasoan/toasoan/internal/store"
+)
+
+// Options says how many items of each kind the database should hold: seeding tops each kind
+// up to its number and never removes anything, so running it again changes nothing.
+type Options struct {
+	Articles      int
+	Documents     int
+	Announcements int
+	Now           time.Time // zero: time.Now()
+}
+
+// Defaults are the numbers of `api seed` without flags: a site that looks lived in.
+var Defaults = Options{Articles: 200, Documents: 60, Announcements: 8}
+
+// Count is how many items of a kind seeding added, and how many there are now.
+type Count struct {
+	Added int
+	Total int64
+}
+
+// Summary is what a run did.
+type Summary struct {
+	Users         int // seed accounts added
+	Categories    int // categories added
+	Articles      Count
+	Documents     Count
+	Announcements Count
+}
+
+func (s Summary) String() string {
+	return fmt.Sprintf("articles %d added (%d in all), documents %d added (%d), announcements %d added (%d), categories %d added, users %d added",
+		s.Articles.Added, s.Articles.Total, s.Documents.Added, s.Documents.Total,
+		s.Announcements.Added, s.Announcements.Total, s.Categories, s.Users)
+}
+
+// Random streams, one per kind of item (see itemRand).
+const (
+	streamArticles uint64 = iota + 1
+	streamDocuments
+	streamAnnouncements
+)
+
+// progressEvery is how often a long run logs how far it got.
+const progressEvery = 1000
+
+// Run seeds the database. Articles are created as drafts and published through the workflow
+// at a past time; their authors are three seed reporters, published by a seed editor.
+func Run(ctx context.Context, st *store.Store, opts Options, log *slog.Logger) (Summary, error) {
+	var sum Summary
+	c, err := loadContent()
+	if err != nil {
+		return sum, err
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	s := seeder{st: st, content: c, now: now, log: log}
+	if err := s.users(ctx, &sum); err != nil {
+		return sum, fmt.Errorf("seed users: %w", err)
+	}
+	if err := s.categories(ctx, &sum); err != nil {
+		return sum, fmt.Errorf("seed categories: %w", err)
+	}
+	if sum.Articles, err = s.articles(ctx, opts.Articles); err != nil {
+		return sum, fmt.Errorf("seed articles: %w", err)
+	}
+	if sum.Documents, err = s.documents(ctx, opts.Documents); err != nil {
+		return sum, fmt.Errorf("seed documents: %w", err)
+	}
+	if sum.Announcements, err = s.announcements(ctx, opts.Announcements); err != nil {
+		return sum, fmt.Errorf("seed announcements: %w", err)
+	}
+	return sum, nil
+}
+
+type seeder struct {
+	st *store.Store
+	content
+	now         time.Time
+	log         *slog.Logger
+	authors     []int64
+	editor      int64
+	categoryIDs map[string]int64 // by name
+}
+
+// seedAccount is an account that writes (authors) or publishes (the editor) seeded articles.
+// Its password is random and never shown: `api user reset-password` gives it one to log in with.
+type seedAccount struct {
+	email, name, role string
+}
+
+var seedAccounts = []seedAccount{
+	{"phongvien1@toasoan.invalid", "Phóng viên 1", models.RoleAuthor},
+	{"phongvien2@toasoan.invalid", "Phóng viên 2", models.RoleAuthor},
+	{"phongvien3@toasoan.invalid", "Phóng viên 3", models.RoleAuthor},
+	{"bientap@toasoan.invalid", "Biên tập viên", models.RoleEditor},
+}
+
+// users finds or creates the seed accounts.
+func (s *seeder) users(ctx context.Context, sum *Summary) error {
+	for _, acc := range seedAccounts {
+		u, err := s.st.UserByEmail(ctx, acc.email)
+		if models.ErrorCode(err) == models.CodeNotFound {
+			var hash string
+			if hash, err = auth.HashPassword(auth.GeneratePassword(), auth.DefaultHashParams); err != nil {
+				return err
+			}
+			u = models.User{Email: acc.email, Name: acc.name, Role: acc.role, Active: true, PasswordHash: hash}
+			if err = s.st.CreateUser(ctx, &u); err == nil {
+				sum.Users++
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if acc.role == models.RoleEditor {
+			s.editor = u.ID
+		} else {
+			s.authors = append(s.authors, u.ID)
+		}
+	}
+	return nil
+}
+
+// categories creates the taxonomy's tree, skipping the categories whose slug exists already.
+func (s *seeder) categories(ctx context.Context, sum *Summary) error {
+	existing, err := s.st.Categories(ctx)
+	if err != nil {
+		return err
+	}
+	bySlug := make(map[string]int64, len(existing))
+	for _, c := range existing {
+		bySlug[c.Slug] = c.ID
+	}
+	s.categoryIDs = map[string]int64{}
+	ensure := func(name string, parentID *int64, position int) (int64, error) {
+		slug := search.Slugify(name)
+		if id, ok := bySlug[slug]; ok {
+			s.categoryIDs[name] = id
+			return id, nil
+		}
+		c := models.Category{Name: name, Slug: slug, ParentID: parentID, Position: position}
+		if err := s.st.CreateCategory(ctx, &c); err != nil {
+			return 0, fmt.Errorf("%s: %w", name, err)
+		}
+		sum.Categories++
+		s.categoryIDs[name] = c.ID
+		return c.ID, nil
+	}
+	for i, root := range s.Categories {
+		id, err := ensure(root.Name, nil, i+1)
+		if err != nil {
+			return err
+		}
+		for j, child := range root.Children {
+			if _, err := ensure(child, &id, j+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// articles tops the articles up to want, each published at its own time of the last two
+// years. The topics take turns, so even a few articles cover every category.
+func (s *seeder) articles(ctx context.Context, want int) (Count, error) {
+	_, total, err := s.st.EditorialArticles(ctx, store.EditorialQuery{Now: s.now}, models.Page{Page: 1, PerPage: 1})
+	if err != nil {
+		return Count{}, err
+	}
+	out := Count{Total: total}
+	for i := int(total); i < want; i++ {
+		in, publishAt, err := s.article(i)
+		if err != nil {
+			return out, err
+		}
+		a, err := s.st.CreateArticle(ctx, in)
+		if err != nil {
+			return out, err
+		}
+		if _, err := s.st.TransitionArticle(ctx, a.ID, a.Version, models.ActionPublish, publishAt, nil, s.editor, nil); err != nil {
+			return out, err
+		}
+		out.Added++
+		out.Total++
+		if out.Added%progressEvery == 0 {
+			s.log.Info("seeding articles", "added", out.Added, "of", want-int(total))
+		}
+	}
+	return out, nil
+}
+
+// article is the i-th seeded article and its publication time.
+func (s *seeder) article(i int) (store.ArticleInput, time.Time, error) {
+	topic := s.Topics[i%len(s.Topics)]
+	categoryID, ok := s.categoryIDs[topic.Category]
+	if !ok {
+		return store.ArticleInput{}, time.Time{}, fmt.Errorf("topic %q is not a category of the taxonomy", topic.Category)
+	}
+	rng := itemRand(streamArticles, i)
+	at := newsTime(rng, s.now)
+	p := pick(rng, s.Places)
+	fill := s.filler(rng, p, at.AddDate(0, 0, 7))
+	tags := []string{pick(rng, topic.Tags)}
+	if extra := pick(rng, topic.Tags); extra != tags[0] {
+		tags = append(tags, extra)
+	}
+	if rng.IntN(2) == 0 {
+		tags = append(tags, p.Short)
+	}
+	byline := ""
+	if rng.IntN(4) > 0 {
+		byline = pick(rng, s.Bylines)
+	}
+	return store.ArticleInput{
+		Title:      fill.Replace(pick(rng, topic.Titles)),
+		Summary:    "(Mặt trận) - " + partOfDay(at) + ", " + fill.Replace(topic.Lead),
+		Body:       s.body(rng),
+		CategoryID: categoryID,
+		Tags:       tags,
+		Byline:     byline,
+		Featured:   i%10 == 0,
+		AuthorID:   s.authors[i%len(s.authors)],
+	}, at, nil
+}
+
+// documents tops the documents up to want, adding published ones. The i-th document is the issuers' turn
+// i: each issuer numbers its documents 1, 2, 3, … (công văn from 3001), so numbers are unique
+// per issuer; an index whose number was taken by hand meanwhile is skipped.
+func (s *seeder) documents(ctx context.Context, want int) (Count, error) {
+	_, total, err := s.st.ListDocuments(ctx, store.DocumentFilter{}, models.Page{Page: 1, PerPage: 1})
+	if err != nil {
+		return Count{}, err
+	}
+	types, err := s.st.DocumentTypes(ctx)
+	if err != nil {
+		return Count{}, err
+	}
+	// Only types whose code the number parser knows, so every number reads back as written.
+	var usable []models.DocumentType
+	for _, t := range types {
+		if docnumber.TypeNameForCode(t.Code) != "" {
+			usable = append(usable, t)
+		}
+	}
+	if len(usable) == 0 {
+		return Count{Total: total}, errors.New("no document type has a code the number parser knows")
+	}
+	out := Count{Total: total}
+	// Each index gives a different number of its issuer, so at most total indexes are taken.
+	for i := int(total); out.Total < int64(want); i++ {
+		d, typeName, err := s.document(i, usable)
+		if err != nil {
+			return out, err
+		}
+		err = s.st.CreateDocument(ctx, &d, typeName, nil)
+		if models.ErrorCode(err) == models.CodeConflict {
+			continue
+		}
+		if err != nil {
+			return out, err
+		}
+		out.Added++
+		out.Total++
+	}
+	return out, nil
+}
+
+// document is the i-th seeded document and the name of its type.
+func (s *seeder) document(i int, types []models.DocumentType) (models.Document, string, error) {
+	rng := itemRand(streamDocuments, i)
+	issuer := s.Issuers[i%len(s.Issuers)]
+	t := pick(rng, types)
+	today := s.now.In(models.NewsroomZone)
+	issued := models.NewDate(today.Year(), today.Month(), today.Day()-rng.IntN(pastDays))
+	sequence := i/len(s.Issuers) + 1
+	number := fmt.Sprintf("%d/%s-%s", sequence, t.Code, issuer.Code)
+	switch t.Code {
+	case "": // a công văn: no type code, and numbers in the thousands
+		number = fmt.Sprintf("%d/%s", 3000+sequence, issuer.Code)
+	case "QĐ", "QC": // decisions and regulations carry their year: 05/2024/QĐ-MTTW
+		number = fmt.Sprintf("%d/%d/%s-%s", sequence, issued.Year(), t.Code, issuer.Code)
+	}
+	parts, err := docnumber.Parse(number)
+	if err != nil {
+		return models.Document{}, "", err
+	}
+	fill := s.filler(rng, pick(rng, s.Places), issued.Time())
+	d := models.Document{
+		Title:       t.Name + " về " + fill.Replace(pick(rng, s.DocumentWords.Subjects)),
+		Issuer:      issuer.Name,
+		Signer:      pick(rng, s.DocumentWords.Signers),
+		Field:       pick(rng, s.DocumentWords.Fields),
+		IssuedOn:    issued,
+		EffectiveOn: models.DateOf(issued.Time().AddDate(0, 0, rng.IntN(15))),
+		Status:      models.PublicationPublished,
+	}
+	d.SetNumber(parts)
+	return d, t.Name, nil
+}
+
+// announcements tops the announcements up to want: every one published and started, the
+// first two pinned, the fourth over, and every other one ending in the weeks ahead.
+func (s *seeder) announcements(ctx context.Context, want int) (Count, error) {
+	_, total, err := s.st.ListAnnouncements(ctx, "", models.Page{Page: 1, PerPage: 1})
+	if err != nil {
+		return Count{}, err
+	}
+	out := Count{Total: total}
+	for i := int(total); i < want; i++ {
+		text := s.AnnouncementTexts[i%len(s.AnnouncementTexts)]
+		starts := s.now.AddDate(0, 0, -(2 + 5*i)).Truncate(time.Minute)
+		a := models.Announcement{Pinned: i < 2, StartsAt: starts, Status: models.PublicationPublished}
+		switch {
+		case i == 3:
+			ends := starts.AddDate(0, 0, 3)
+			a.EndsAt = &ends
+		case i%2 == 0:
+			ends := s.now.AddDate(0, 0, 14+7*i).Truncate(time.Minute)
+			a.EndsAt = &ends
+		}
+		fill := s.filler(itemRand(streamAnnouncements, i), s.Places[0], starts.In(models.NewsroomZone))
+		a.Title = fill.Replace(text.Title)
+		body := make([]string, len(text.Body))
+		for k, p := range text.Body {
+			body[k] = fill.Replace(p)
+		}
+		a.Body = htmlsafe.Sanitize(paragraphsHTML(body)) // as the API sanitises it
+		if err := s.st.CreateAnnouncement(ctx, &a, nil); err != nil {
+			return out, err
+		}
+		out.Added++
+		out.Total++
+	}
+	return out, nil
+}
