@@ -37,7 +37,7 @@ var m0040SearchIndex = &gormigrate.Migration{
 				)`,
 				`CREATE INDEX search_index_tsv ON search_index USING GIN (tsv)`,
 				`CREATE INDEX search_index_title_tsv ON search_index USING GIN (title_tsv)`,
-				`CREATE INDEX search_index_recent ON search_index (sort_time DESC, id DESC)`,
+				`CREATE INDEX search_index_recent ON search_index (sort_time DESC, kind, item_id DESC)`,
 			)
 		}
 		return execAll(tx,
@@ -56,7 +56,8 @@ var m0040SearchIndex = &gormigrate.Migration{
 				sort_time DATETIME NOT NULL,
 				UNIQUE (kind, item_id)
 			)`,
-			`CREATE INDEX search_index_recent ON search_index (sort_time DESC, id DESC)`,
+			// The order of a search's results, so a page of a common word is read, not sorted.
+			`CREATE INDEX search_index_recent ON search_index (sort_time DESC, kind, item_id DESC)`,
 			// An external-content FTS5 table over the folded columns; the triggers keep it in step.
 			`CREATE VIRTUAL TABLE search_fts USING fts5(title_folded, body_folded, content='search_index', content_rowid='id')`,
 			`CREATE TRIGGER search_index_ai AFTER INSERT ON search_index BEGIN

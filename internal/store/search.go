@@ -103,11 +103,12 @@ const MaxSearchResults = 1000
 // identical on both databases.
 func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int64, error) {
 	titleTier, restTier := s.searchTiers(ctx, q)
-	titleCount, err := cappedCount(titleTier, MaxSearchResults)
+	titleCount, err := cappedCount(titleTier(false), MaxSearchResults)
 	if err != nil {
 		return nil, 0, err
 	}
-	restCount, err := cappedCount(restTier, MaxSearchResults-titleCount)
+	restLimit := MaxSearchResults - titleCount
+	restCount, err := cappedCount(restTier(false), restLimit)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -115,7 +116,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int64, 
 	end := min(q.Offset+q.Limit, total)
 	hits := []SearchHit{}
 	if q.Offset < titleCount {
-		page, err := searchPage(titleTier, true, q.Offset, min(end, titleCount)-q.Offset)
+		page, err := searchPage(titleTier(titleCount == MaxSearchResults), true, q.Offset, min(end, titleCount)-q.Offset)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -123,7 +124,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int64, 
 	}
 	if end > titleCount {
 		from := max(q.Offset-titleCount, 0)
-		page, err := searchPage(restTier, false, from, end-titleCount-from)
+		page, err := searchPage(restTier(restCount == restLimit), false, from, end-titleCount-from)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -132,11 +133,16 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int64, 
 	return hits, int64(total), nil
 }
 
+// searchTier builds the query of one rank tier. dense says the tier has at least
+// MaxSearchResults matches: reading the newest rows in index order then finds a page sooner
+// than sorting every match.
+type searchTier func(dense bool) *gorm.DB
+
 // searchTiers are the visible items of the query's kinds whose title matches, and those that
 // match only in the body.
-func (s *Store) searchTiers(ctx context.Context, q SearchQuery) (title, rest *gorm.DB) {
-	scope := func() *gorm.DB {
-		db := s.db.WithContext(ctx).Table("search_index si").Where("si.kind IN ?", q.Kinds)
+func (s *Store) searchTiers(ctx context.Context, q SearchQuery) (title, rest searchTier) {
+	visible := func(db *gorm.DB) *gorm.DB {
+		db = db.Where("si.kind IN ?", q.Kinds)
 		if q.Public {
 			now := q.Now.UTC()
 			db = db.Where("si.public = ?", true).
@@ -145,17 +151,35 @@ func (s *Store) searchTiers(ctx context.Context, q SearchQuery) (title, rest *go
 		}
 		return db
 	}
+	db := s.db.WithContext(ctx)
 	if s.Dialect() == Postgres {
+		// PostgreSQL's planner chooses between the GIN index and the recency index itself.
 		tsq := tsquery(q.Terms)
-		title = scope().Where("si.title_tsv @@ to_tsquery('simple', ?)", tsq)
-		rest = scope().Where("si.tsv @@ to_tsquery('simple', ?) AND NOT si.title_tsv @@ to_tsquery('simple', ?)", tsq, tsq)
+		title = func(bool) *gorm.DB {
+			return visible(db.Table("search_index si")).Where("si.title_tsv @@ to_tsquery('simple', ?)", tsq)
+		}
+		rest = func(bool) *gorm.DB {
+			return visible(db.Table("search_index si")).
+				Where("si.tsv @@ to_tsquery('simple', ?) AND NOT si.title_tsv @@ to_tsquery('simple', ?)", tsq, tsq)
+		}
 		return title, rest
 	}
+	// SQLite's planner needs telling. FTS5 yields matches lazily, so counting up to a cap is cheap
+	// when the FTS table drives the join (CROSS JOIN keeps that order). A page of a dense tier is
+	// read newest first from the recency index, checking each row against the matches (found
+	// once), so it stops after a page instead of sorting every match.
+	tier := func(match string) searchTier {
+		return func(dense bool) *gorm.DB {
+			if dense {
+				return visible(db.Table("search_index si INDEXED BY search_index_recent")).
+					Where("si.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)", match)
+			}
+			return visible(db.Table("search_fts CROSS JOIN search_index si ON si.id = search_fts.rowid")).
+				Where("search_fts MATCH ?", match)
+		}
+	}
 	expr := ftsQuery(q.Terms)
-	fts := "JOIN search_fts ON search_fts.rowid = si.id"
-	title = scope().Joins(fts).Where("search_fts MATCH ?", "title_folded : ("+expr+")")
-	rest = scope().Joins(fts).Where("search_fts MATCH ?", "("+expr+") NOT (title_folded : ("+expr+"))")
-	return title, rest
+	return tier("title_folded : (" + expr + ")"), tier("(" + expr + ") NOT (title_folded : (" + expr + "))")
 }
 
 // cappedCount counts the rows of q, stopping at limit.
@@ -190,7 +214,7 @@ func (s *Store) SearchMatchIDs(kind string, terms []string) *gorm.DB {
 	if s.Dialect() == Postgres {
 		return s.db.Raw("SELECT item_id FROM search_index WHERE kind = ? AND tsv @@ to_tsquery('simple', ?)", kind, tsquery(terms))
 	}
-	return s.db.Raw("SELECT si.item_id FROM search_index si JOIN search_fts ON search_fts.rowid = si.id WHERE si.kind = ? AND search_fts MATCH ?",
+	return s.db.Raw("SELECT item_id FROM search_index WHERE kind = ? AND id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)",
 		kind, ftsQuery(terms))
 }
 
