@@ -26,9 +26,9 @@ import (
 	"github.com/toasoan/toasoan/internal/store"
 )
 
-// DefaultBackoff is how long a failed delivery waits before each retry: six attempts in all,
-// over about seven hours, then it is failed.
-var DefaultBackoff = []time.Duration{30 * time.Second, 2 * time.Minute, 10 * time.Minute, time.Hour, 6 * time.Hour}
+// Backoff is how long a failed delivery waits before each retry: six attempts in all, over
+// about seven hours, then it is failed. Tests walk it with their own clock.
+var Backoff = []time.Duration{30 * time.Second, 2 * time.Minute, 10 * time.Minute, time.Hour, 6 * time.Hour}
 
 const (
 	// RequestTimeout bounds each POST, answer included.
@@ -51,7 +51,6 @@ type Options struct {
 	BaseURL    string           // TOASOAN_BASE_URL: the items' URLs in the payloads
 	AllowLocal bool             // TOASOAN_WEBHOOKS_ALLOW_LOCAL: localhost may be called
 	Now        func() time.Time // nil: time.Now
-	Backoff    []time.Duration  // nil: DefaultBackoff
 	Logger     *slog.Logger     // nil: discard
 }
 
@@ -61,7 +60,6 @@ type Dispatcher struct {
 	client  *http.Client
 	baseURL string
 	now     func() time.Time
-	backoff []time.Duration
 	log     *slog.Logger
 }
 
@@ -70,13 +68,10 @@ func New(st *store.Store, o Options) *Dispatcher {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Backoff == nil {
-		o.Backoff = DefaultBackoff
-	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{store: st, client: newClient(o.AllowLocal), baseURL: o.BaseURL, now: o.Now, backoff: o.Backoff, log: o.Logger}
+	return &Dispatcher{store: st, client: newClient(o.AllowLocal), baseURL: o.BaseURL, now: o.Now, log: o.Logger}
 }
 
 // newClient is the HTTP client of deliveries: connections only to allowed addresses, never
@@ -152,7 +147,7 @@ func (d *Dispatcher) Step(ctx context.Context) (more bool, err error) {
 func (d *Dispatcher) deliver(ctx context.Context, c store.ClaimedDelivery) {
 	attempt := models.WebhookAttempt{DeliveryID: c.ID, Number: c.Attempts, AttemptedAt: d.now()}
 	status, next := models.DeliveryFailed, time.Time{}
-	if c.Attempts > len(d.backoff)+1 {
+	if c.Attempts > len(Backoff)+1 {
 		// Its last attempt was claimed by a dispatcher that stopped before recording it.
 		attempt.Error = "no answer recorded for the last attempt"
 	} else {
@@ -169,8 +164,8 @@ func (d *Dispatcher) deliver(ctx context.Context, c store.ClaimedDelivery) {
 			attempt.StatusCode = &code
 			status = models.DeliveryDelivered
 		}
-		if status != models.DeliveryDelivered && c.Attempts <= len(d.backoff) {
-			status, next = models.DeliveryPending, attempt.AttemptedAt.Add(d.backoff[c.Attempts-1])
+		if status != models.DeliveryDelivered && c.Attempts <= len(Backoff) {
+			status, next = models.DeliveryPending, attempt.AttemptedAt.Add(Backoff[c.Attempts-1])
 		}
 	}
 	if err := d.store.RecordWebhookAttempt(ctx, attempt, status, next); err != nil {
