@@ -50,9 +50,14 @@ func CheckURL(ctx context.Context, raw string, allowLocal bool, r Resolver) stri
 		return fmt.Sprintf("the host %s cannot be resolved", host)
 	}
 	for _, a := range addrs {
-		if !Allowed(a, false) {
-			return fmt.Sprintf("the host %s resolves to %s, a private or reserved address: webhooks may call public hosts only", host, a.Unmap())
+		if Allowed(a, false) {
+			continue
 		}
+		what := host
+		if a.String() != host {
+			what = fmt.Sprintf("the host %s resolves to %s, which", host, a.Unmap())
+		}
+		return what + " is a private or reserved address: webhooks may call public hosts only"
 	}
 	return ""
 }
