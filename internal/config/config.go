@@ -36,6 +36,7 @@ var Env = map[string]string{
 	"TOASOAN_SHUTDOWN_TIMEOUT":      "how long in-flight requests may take to finish on shutdown (default 15s)",
 	"TOASOAN_DATABASE_WAIT":         "how long to wait at start for a database that does not answer yet (default 30s)",
 	"TOASOAN_CACHE_TTL":             "how long a public GET's response is reused by this process (default 1s; 0 turns the cache off)",
+	"TOASOAN_WEBHOOKS_ALLOW_LOCAL":  "1 lets webhooks call localhost and 127.0.0.1 (development only; default 0: public hosts only)",
 }
 
 // Config is the validated configuration of one process.
@@ -60,6 +61,7 @@ type Config struct {
 	ShutdownTimeout     time.Duration
 	DatabaseWait        time.Duration
 	CacheTTL            time.Duration
+	WebhooksAllowLocal  bool // webhooks may call localhost; never other private addresses
 }
 
 // SQLitePath is where the embedded database lives when no database URL is configured.
@@ -154,6 +156,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.CacheTTL > time.Minute {
 		errs = append(errs, fmt.Errorf("TOASOAN_CACHE_TTL %s: at most 1m; public pages would lag behind edits", c.CacheTTL))
 	}
+	allowLocal, err := strconv.ParseBool(get("TOASOAN_WEBHOOKS_ALLOW_LOCAL", "0"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("TOASOAN_WEBHOOKS_ALLOW_LOCAL %q: want 1 or 0", getenv("TOASOAN_WEBHOOKS_ALLOW_LOCAL")))
+	}
+	c.WebhooksAllowLocal = allowLocal
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("TOASOAN_LOG_FORMAT %q: want json or text", c.LogFormat))
 	}

@@ -21,19 +21,20 @@ func TestLoadDefaults(t *testing.T) {
 	if c.SQLitePath() != "data/toasoan.db" {
 		t.Errorf("SQLitePath = %q", c.SQLitePath())
 	}
-	if c.MediaDir != "data/media" || c.RefreshTTL != 720*time.Hour || c.DatabaseWait != 30*time.Second {
+	if c.MediaDir != "data/media" || c.RefreshTTL != 720*time.Hour || c.DatabaseWait != 30*time.Second || c.WebhooksAllowLocal {
 		t.Errorf("defaults: %+v", c)
 	}
 }
 
 func TestLoadValues(t *testing.T) {
 	c, err := Load(env(map[string]string{
-		"TOASOAN_ADDR":          "127.0.0.1:9000",
-		"TOASOAN_DATABASE_URL":  "postgres://u@db:5432/toasoan?sslmode=disable",
-		"TOASOAN_CORS_ORIGINS":  "https://mattran.org.vn, https://m.mattran.org.vn",
-		"TOASOAN_MAX_UPLOAD_MB": "5",
-		"TOASOAN_JWT_SECRET":    strings.Repeat("s", 32),
-		"TOASOAN_BASE_URL":      "https://mattran.org.vn/",
+		"TOASOAN_ADDR":                 "127.0.0.1:9000",
+		"TOASOAN_DATABASE_URL":         "postgres://u@db:5432/toasoan?sslmode=disable",
+		"TOASOAN_CORS_ORIGINS":         "https://mattran.org.vn, https://m.mattran.org.vn",
+		"TOASOAN_MAX_UPLOAD_MB":        "5",
+		"TOASOAN_JWT_SECRET":           strings.Repeat("s", 32),
+		"TOASOAN_BASE_URL":             "https://mattran.org.vn/",
+		"TOASOAN_WEBHOOKS_ALLOW_LOCAL": "1",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +42,7 @@ func TestLoadValues(t *testing.T) {
 	if len(c.CORSOrigins) != 2 || c.CORSOrigins[1] != "https://m.mattran.org.vn" {
 		t.Errorf("CORS origins %q", c.CORSOrigins)
 	}
-	if c.MaxUploadBytes != 5<<20 || c.BaseURL != "https://mattran.org.vn" {
+	if c.MaxUploadBytes != 5<<20 || c.BaseURL != "https://mattran.org.vn" || !c.WebhooksAllowLocal {
 		t.Errorf("%+v", c)
 	}
 }
@@ -58,6 +59,7 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"upload size zero", "TOASOAN_MAX_UPLOAD_MB", "0", "TOASOAN_MAX_UPLOAD_MB"},
 		{"cors origin", "TOASOAN_CORS_ORIGINS", "mattran.org.vn", "TOASOAN_CORS_ORIGINS"},
 		{"base url", "TOASOAN_BASE_URL", "/relative", "TOASOAN_BASE_URL"},
+		{"local webhooks", "TOASOAN_WEBHOOKS_ALLOW_LOCAL", "maybe", "TOASOAN_WEBHOOKS_ALLOW_LOCAL"},
 		{"refresh ttl", "TOASOAN_REFRESH_TTL", "forever", "TOASOAN_REFRESH_TTL"},
 		{"log format", "TOASOAN_LOG_FORMAT", "xml", "TOASOAN_LOG_FORMAT"},
 		{"redis", "TOASOAN_REDIS_URL", "http://x", "TOASOAN_REDIS_URL"},

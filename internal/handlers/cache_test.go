@@ -19,7 +19,7 @@ func (ts *testServer) withCache(ttl time.Duration) {
 	cfg := ts.cfg
 	cfg.CacheTTL = ttl
 	old := ts.Server
-	ts.Server = NewServer(Deps{Config: cfg, Store: ts.store, HashParams: testHashParams})
+	ts.Server = NewServer(Deps{Config: cfg, Store: ts.store, HashParams: testHashParams, ManualWebhookDispatch: true})
 	_ = old.Close(context.Background())
 	ts.t.Cleanup(func() { _ = ts.Server.Close(context.Background()) })
 }

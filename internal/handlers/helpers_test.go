@@ -46,13 +46,15 @@ func newTestServerAt(t *testing.T, db *gorm.DB, now func() time.Time) *testServe
 			return testSecret
 		case "TOASOAN_CACHE_TTL":
 			return "0" // scenarios read their own writes and move clocks; cache_test.go tests the cache
+		case "TOASOAN_WEBHOOKS_ALLOW_LOCAL":
+			return "1" // receivers are httptest servers on 127.0.0.1
 		}
 		return ""
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewServer(Deps{Config: cfg, Store: store.New(db), Now: now, HashParams: testHashParams})
+	s := NewServer(Deps{Config: cfg, Store: store.New(db), Now: now, HashParams: testHashParams, ManualWebhookDispatch: true})
 	t.Cleanup(func() { _ = s.Close(context.Background()) })
 	return &testServer{Server: s, t: t, db: db, tokens: map[string]string{}, ids: map[string]int64{}}
 }

@@ -66,6 +66,15 @@ func (s *Server) routes() {
 	s.handle(http.MethodPatch, v1+"/admin/users/:id", s.updateUser, admin)
 	s.handle(http.MethodGet, v1+"/admin/audit-log", s.listAudit, admin)
 
+	// Webhooks (admins).
+	s.handle(http.MethodGet, v1+"/admin/webhooks", s.listWebhooks, admin)
+	s.handle(http.MethodPost, v1+"/admin/webhooks", s.createWebhook, admin)
+	s.handle(http.MethodGet, v1+"/admin/webhooks/:id", s.getWebhook, admin)
+	s.handle(http.MethodPatch, v1+"/admin/webhooks/:id", s.updateWebhook, admin)
+	s.handle(http.MethodDelete, v1+"/admin/webhooks/:id", s.deleteWebhook, admin)
+	s.handle(http.MethodGet, v1+"/admin/webhooks/:id/deliveries", s.listWebhookDeliveries, admin)
+	s.handle(http.MethodPost, v1+"/admin/webhooks/:id/ping", s.pingWebhook, admin)
+
 	// Editorial: articles (authors see and change only their own; checked in the handlers).
 	s.handle(http.MethodGet, v1+"/admin/articles", s.listArticles, anyone)
 	s.handle(http.MethodPost, v1+"/admin/articles", s.createArticle, anyone)

@@ -23,6 +23,7 @@ import (
 	"github.com/toasoan/toasoan/internal/media"
 	"github.com/toasoan/toasoan/internal/ratelimit"
 	"github.com/toasoan/toasoan/internal/store"
+	"github.com/toasoan/toasoan/internal/webhooks"
 )
 
 // Deps are everything the server needs, passed explicitly.
@@ -37,6 +38,9 @@ type Deps struct {
 	// Redis, when set, holds the rate-limit counters so every replica shares them.
 	Redis *redis.Client
 	Media media.Storage // nil: a directory at Config.MediaDir
+	// ManualWebhookDispatch starts no webhook dispatcher in the background: the caller steps
+	// it (tests, which drive it with their own clock).
+	ManualWebhookDispatch bool
 }
 
 // Server is the HTTP API.
@@ -67,6 +71,10 @@ type Server struct {
 	stopViews chan struct{}
 	viewsDone chan struct{}
 	closeOnce sync.Once
+
+	dispatcher   *webhooks.Dispatcher
+	stopWebhooks chan struct{}
+	webhooksDone chan struct{}
 }
 
 // NewServer builds the Echo instance with its middleware and every route.
@@ -122,6 +130,12 @@ func NewServer(d Deps) *Server {
 		views:     newViewCounter(d.Store.AddViews),
 		stopViews: make(chan struct{}),
 		viewsDone: make(chan struct{}),
+
+		dispatcher: webhooks.New(d.Store, webhooks.Options{
+			BaseURL: d.Config.BaseURL, AllowLocal: d.Config.WebhooksAllowLocal, Now: d.Now, Logger: d.Logger,
+		}),
+		stopWebhooks: make(chan struct{}),
+		webhooksDone: make(chan struct{}),
 	}
 	if d.Config.CacheTTL > 0 {
 		s.cache = newResponseCache(d.Config.CacheTTL, d.Store.Writes)
@@ -131,6 +145,11 @@ func NewServer(d Deps) *Server {
 	s.submissionThrottle = s.newCounter("submissions", submissionWindow)
 	s.submissionLimit = submissionsPerWindow
 	go s.flushViews(viewFlushInterval, s.stopViews, s.viewsDone)
+	if d.ManualWebhookDispatch {
+		close(s.webhooksDone)
+	} else {
+		go s.dispatcher.Run(s.stopWebhooks, s.webhooksDone)
+	}
 	if sqlDB, err := d.Store.DB().DB(); err == nil {
 		d.Registry.MustRegister(collectors.NewDBStatsCollector(sqlDB, "toasoan"))
 	}

@@ -70,11 +70,18 @@ func (s *Server) flushViews(interval time.Duration, stop <-chan struct{}, done c
 }
 
 // Close stops the background work of the server and writes what it buffered (article views).
-// Call it once the HTTP server has shut down.
+// Call it once the HTTP server has shut down. Webhook deliveries under way are finished and
+// recorded, while ctx allows.
 func (s *Server) Close(ctx context.Context) error {
 	s.closeOnce.Do(func() {
 		close(s.stopViews)
+		close(s.stopWebhooks)
 		<-s.viewsDone
 	})
-	return s.views.Flush(ctx)
+	err := s.views.Flush(ctx)
+	select {
+	case <-s.webhooksDone:
+	case <-ctx.Done():
+	}
+	return err
 }

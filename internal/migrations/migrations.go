@@ -33,6 +33,7 @@ func all() []*gormigrate.Migration {
 		m0032Documents,
 		m0040SearchIndex,
 		m0041SearchBackfill,
+		m0050Webhooks,
 	}
 }
 

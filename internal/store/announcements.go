@@ -33,7 +33,7 @@ func (s *Store) CreateAnnouncement(ctx context.Context, a *models.Announcement, 
 	a.EndsAt = utcOrNil(a.EndsAt)
 	for attempt := 1; ; attempt++ {
 		a.ID = 0
-		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := s.writeTx(ctx, func(tx *gorm.DB) error {
 			a.Slug = base
 			if generated {
 				slug, err := uniqueSlug(tx, "announcements", base, 0)
@@ -47,6 +47,11 @@ func (s *Store) CreateAnnouncement(ctx context.Context, a *models.Announcement, 
 			}
 			if err := indexSearch(tx, announcementSearchEntry(*a)); err != nil {
 				return err
+			}
+			if a.Status == models.PublicationPublished {
+				if err := enqueueEvent(tx, models.EventAnnouncementPublished, announcementEventData(*a)); err != nil {
+					return err
+				}
 			}
 			return setMediaLinks(tx, announcementOwner, a.ID, models.LinkAttachment, attachmentIDs, "attachment_ids")
 		})
@@ -143,8 +148,12 @@ func (s *Store) UpdateAnnouncement(ctx context.Context, a *models.Announcement, 
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := updateVersioned(tx, &models.Announcement{}, "announcement", a.ID, version, map[string]any{
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		published, err := becomesPublished(tx, &models.Announcement{}, a.ID, version, a.Status)
+		if err != nil {
+			return err
+		}
+		err = updateVersioned(tx, &models.Announcement{}, "announcement", a.ID, version, map[string]any{
 			"slug":      a.Slug,
 			"title":     a.Title,
 			"body":      a.Body,
@@ -158,6 +167,11 @@ func (s *Store) UpdateAnnouncement(ctx context.Context, a *models.Announcement, 
 		}
 		if err := indexSearch(tx, announcementSearchEntry(*a)); err != nil {
 			return err
+		}
+		if published {
+			if err := enqueueEvent(tx, models.EventAnnouncementPublished, announcementEventData(*a)); err != nil {
+				return err
+			}
 		}
 		if attachmentIDs == nil {
 			return nil

@@ -144,7 +144,7 @@ func (s *Store) RestoreRevision(ctx context.Context, id int64, number, ifMatch i
 // DeleteArticle deletes an article at the version the client read, with its tags, revisions
 // and media links.
 func (s *Store) DeleteArticle(ctx context.Context, id int64, ifMatch int, access Access) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.writeTx(ctx, func(tx *gorm.DB) error {
 		var a models.Article
 		if err := tx.Take(&a, id).Error; err != nil {
 			return notFound(err, "article")
@@ -166,6 +166,11 @@ func (s *Store) DeleteArticle(ctx context.Context, id int64, ifMatch int, access
 		if err := unindexSearch(tx, KindArticle, id); err != nil {
 			return err
 		}
+		if articleAnnounced(a) {
+			if err := enqueueEvent(tx, models.EventArticleUnpublished, articleEventData(a, "deleted")); err != nil {
+				return err
+			}
+		}
 		return deleteMediaLinks(tx, "article", id)
 	})
 }
@@ -186,7 +191,7 @@ type articleChange struct {
 func (s *Store) changeArticle(ctx context.Context, id int64, ifMatch int, actorID int64, action string, access Access,
 	compute func(tx *gorm.DB, a *models.Article) (articleChange, error)) (models.Article, error) {
 	var out models.Article
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		read := tx
 		if ifMatch == 0 {
 			// Without a client version the write must not fail because of a concurrent one: wait
@@ -205,7 +210,7 @@ func (s *Store) changeArticle(ctx context.Context, id int64, ifMatch int, actorI
 		if ifMatch != 0 && ifMatch != a.Version {
 			return models.VersionMismatch(a.Version)
 		}
-		readVersion := a.Version
+		readVersion, wasAnnounced := a.Version, articleAnnounced(a)
 		change, err := compute(tx, &a)
 		if err != nil {
 			return err
@@ -228,6 +233,9 @@ func (s *Store) changeArticle(ctx context.Context, id int64, ifMatch int, actorI
 			return err
 		}
 		if err := indexSearch(tx, articleSearchEntry(out)); err != nil {
+			return err
+		}
+		if err := enqueueArticleEvent(tx, action, wasAnnounced, out); err != nil {
 			return err
 		}
 		return addRevision(tx, out, action, actorID)

@@ -106,13 +106,14 @@ func configurePool(db *gorm.DB) {
 
 // Store runs every query of the application.
 type Store struct {
-	db     *gorm.DB
-	writes atomic.Uint64
+	db          *gorm.DB
+	writes      atomic.Uint64
+	webhookWake chan struct{} // see WebhookWake
 }
 
 // New wraps an open database.
 func New(db *gorm.DB) *Store {
-	s := &Store{db: db}
+	s := &Store{db: db, webhookWake: make(chan struct{}, 1)}
 	name := fmt.Sprintf("toasoan:writes:%p", s)
 	bump := func(*gorm.DB) { s.writes.Add(1) }
 	cb := db.Callback()

@@ -28,7 +28,7 @@ const mimePDF = "application/pdf"
 // already used is a conflict.
 func (s *Store) CreateDocument(ctx context.Context, d *models.Document, typeName string, attachmentIDs []int64) error {
 	d.Version = 1
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		if err := prepareDocument(tx, d, typeName, attachmentIDs); err != nil {
 			return err
 		}
@@ -37,6 +37,11 @@ func (s *Store) CreateDocument(ctx context.Context, d *models.Document, typeName
 		}
 		if err := indexSearch(tx, documentSearchEntry(*d)); err != nil {
 			return err
+		}
+		if d.Status == models.PublicationPublished {
+			if err := enqueueEvent(tx, models.EventDocumentPublished, documentEventData(*d)); err != nil {
+				return err
+			}
 		}
 		return setMediaLinks(tx, documentOwner, d.ID, models.LinkAttachment, attachmentIDs, "attachment_ids")
 	})
@@ -51,7 +56,7 @@ func (s *Store) CreateDocument(ctx context.Context, d *models.Document, typeName
 // read) if the row is still at version, and replaces the attachments when attachmentIDs is not
 // nil. The rules of CreateDocument apply; d is reloaded with its new version.
 func (s *Store) UpdateDocument(ctx context.Context, d *models.Document, typeName string, version int, attachmentIDs *[]int64) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		var ids []int64
 		if attachmentIDs != nil {
 			ids = *attachmentIDs
@@ -59,7 +64,11 @@ func (s *Store) UpdateDocument(ctx context.Context, d *models.Document, typeName
 		if err := prepareDocument(tx, d, typeName, ids); err != nil {
 			return err
 		}
-		err := updateVersioned(tx, &models.Document{}, "document", d.ID, version, map[string]any{
+		published, err := becomesPublished(tx, &models.Document{}, d.ID, version, d.Status)
+		if err != nil {
+			return err
+		}
+		err = updateVersioned(tx, &models.Document{}, "document", d.ID, version, map[string]any{
 			"number":             d.Number,
 			"number_key":         d.NumberKey,
 			"number_sequence":    d.NumberSequence,
@@ -81,6 +90,11 @@ func (s *Store) UpdateDocument(ctx context.Context, d *models.Document, typeName
 		}
 		if err := indexSearch(tx, documentSearchEntry(*d)); err != nil {
 			return err
+		}
+		if published {
+			if err := enqueueEvent(tx, models.EventDocumentPublished, documentEventData(*d)); err != nil {
+				return err
+			}
 		}
 		if attachmentIDs == nil {
 			return nil

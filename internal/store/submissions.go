@@ -15,7 +15,7 @@ import (
 // CreateSubmission records a reader's submission with its attachments (files already in
 // storage) in one transaction: the media rows, the submission and the links between them.
 func (s *Store) CreateSubmission(ctx context.Context, sub *models.Submission, attachments []models.Media) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.writeTx(ctx, func(tx *gorm.DB) error {
 		if len(attachments) > 0 {
 			if err := tx.Create(&attachments).Error; err != nil {
 				return err
@@ -26,6 +26,11 @@ func (s *Store) CreateSubmission(ctx context.Context, sub *models.Submission, at
 		}
 		if err := indexSearch(tx, submissionSearchEntry(*sub)); err != nil {
 			return err
+		}
+		if sub.Status != models.SubmissionSpam {
+			if err := enqueueEvent(tx, models.EventSubmissionReceived, submissionEventData(*sub)); err != nil {
+				return err
+			}
 		}
 		ids := make([]int64, len(attachments))
 		for i, m := range attachments {

@@ -1,0 +1,401 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/toasoan/toasoan/internal/models"
+)
+
+// The outbox: the content writes call enqueueEvent in their own transaction, and the webhook
+// dispatcher turns the events into deliveries (FanOutWebhookEvents), sends the due ones
+// (ClaimWebhookDeliveries) and records each answer (RecordWebhookAttempt).
+
+// enqueueEvent records an event in the transaction of the change it is about.
+func enqueueEvent(tx *gorm.DB, eventType string, data models.WebhookEventData) error {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	return tx.Create(&models.WebhookEvent{Type: eventType, Data: string(b)}).Error
+}
+
+// writeTx runs fn in a transaction and, once it is committed, wakes this process's webhook
+// dispatcher, as fn may have enqueued events: they go out at once rather than at its next poll.
+// (Waking it before the commit would be too early: it would not see the events yet.)
+func (s *Store) writeTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	err := s.db.WithContext(ctx).Transaction(fn)
+	if err == nil {
+		select {
+		case s.webhookWake <- struct{}{}:
+		default: // a wake-up is already pending
+		}
+	}
+	return err
+}
+
+// WebhookWake receives a value after a committed write that may have enqueued webhook events.
+func (s *Store) WebhookWake() <-chan struct{} { return s.webhookWake }
+
+// articleAnnounced reports whether webhooks were told of the article's publication: it is
+// published, or scheduled (article.published fires when it is scheduled).
+func articleAnnounced(a models.Article) bool {
+	return a.Status == models.StatusPublished || a.Status == models.StatusScheduled
+}
+
+// enqueueArticleEvent records the event of an article's change by action, if any: publishing
+// (or scheduling) is article.published; while announced, a change of content is
+// article.updated, and leaving publication (unpublished, archived) is article.unpublished.
+func enqueueArticleEvent(tx *gorm.DB, action string, wasAnnounced bool, after models.Article) error {
+	var event string
+	switch {
+	case action == models.ActionPublish:
+		event = models.EventArticlePublished
+	case !wasAnnounced:
+		return nil
+	case !articleAnnounced(after):
+		event = models.EventArticleUnpublished
+	default:
+		event = models.EventArticleUpdated
+	}
+	return enqueueEvent(tx, event, articleEventData(after, after.StatusAt(time.Now())))
+}
+
+func articleEventData(a models.Article, status string) models.WebhookEventData {
+	return models.WebhookEventData{ID: a.ID, Slug: a.Slug, Title: a.Title, Status: status, PublishedAt: a.PublishedAt}
+}
+
+// becomesPublished reports whether writing status to the row of model at version publishes it:
+// it was not published at that version. (A stale version fails the write itself.)
+func becomesPublished(tx *gorm.DB, model any, id int64, version int, status string) (bool, error) {
+	if status != models.PublicationPublished {
+		return false, nil
+	}
+	var before []string
+	err := tx.Model(model).Where("id = ? AND version = ?", id, version).Pluck("status", &before).Error
+	return len(before) == 1 && before[0] != models.PublicationPublished, err
+}
+
+func announcementEventData(a models.Announcement) models.WebhookEventData {
+	return models.WebhookEventData{ID: a.ID, Slug: a.Slug, Title: a.Title, Status: a.Status,
+		StartsAt: &a.StartsAt, EndsAt: a.EndsAt}
+}
+
+func documentEventData(d models.Document) models.WebhookEventData {
+	return models.WebhookEventData{ID: d.ID, Number: d.Number, Title: d.Title, Status: d.Status,
+		IssuedOn: d.IssuedOn.String()}
+}
+
+// submissionEventData is only the submission's id and time: a webhook's receiver is outside
+// the newsroom, and everything else a reader sent (name, contact, subject, content) may be
+// personal; the tracking code would let anyone read the board's reply. Receivers fetch the rest
+// with an editor's token.
+func submissionEventData(sub models.Submission) models.WebhookEventData {
+	return models.WebhookEventData{ID: sub.ID, CreatedAt: &sub.CreatedAt}
+}
+
+// CreateWebhook stores a new webhook.
+func (s *Store) CreateWebhook(ctx context.Context, w *models.Webhook) error {
+	return s.db.WithContext(ctx).Create(w).Error
+}
+
+// Webhooks returns a page of webhooks, oldest first, and the total.
+func (s *Store) Webhooks(ctx context.Context, p models.Page) ([]models.Webhook, int64, error) {
+	db := s.db.WithContext(ctx)
+	var total int64
+	if err := db.Model(&models.Webhook{}).Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var list []models.Webhook
+	err := db.Order("id").Limit(p.PerPage).Offset(p.Offset()).Find(&list).Error
+	return list, total, err
+}
+
+// WebhookByID finds a webhook.
+func (s *Store) WebhookByID(ctx context.Context, id int64) (models.Webhook, error) {
+	var w models.Webhook
+	err := s.db.WithContext(ctx).Take(&w, id).Error
+	return w, notFound(err, "webhook")
+}
+
+// WebhookPatch holds the fields of a webhook to change; nil means unchanged.
+type WebhookPatch struct {
+	URL    *string
+	Events *[]string
+	Secret *string
+	Active *bool
+}
+
+// UpdateWebhook applies a patch. Deactivating a webhook fails its pending deliveries: they are
+// not sent later, when it is activated again. A new URL or secret applies to the retries.
+func (s *Store) UpdateWebhook(ctx context.Context, id int64, p WebhookPatch) (models.Webhook, error) {
+	var w models.Webhook
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.locking(tx).Take(&w, id).Error; err != nil {
+			return notFound(err, "webhook")
+		}
+		deactivated := w.Active && p.Active != nil && !*p.Active
+		if p.URL != nil {
+			w.URL = *p.URL
+		}
+		if p.Events != nil {
+			w.Events = *p.Events
+		}
+		if p.Secret != nil {
+			w.Secret = *p.Secret
+		}
+		if p.Active != nil {
+			w.Active = *p.Active
+		}
+		if err := tx.Save(&w).Error; err != nil {
+			return err
+		}
+		if !deactivated {
+			return nil
+		}
+		return tx.Model(&models.WebhookDelivery{}).Where("webhook_id = ? AND status = ?", id, models.DeliveryPending).
+			Updates(map[string]any{"status": models.DeliveryFailed, "last_error": "the webhook was deactivated"}).Error
+	})
+	return w, err
+}
+
+// DeleteWebhook deletes a webhook with its deliveries and their attempts. Its deliveries are
+// locked first, so an attempt being recorded either lands before and is deleted with them, or
+// finds them gone.
+func (s *Store) DeleteWebhook(ctx context.Context, id int64) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var locked []int64
+		if err := s.locking(tx.Model(&models.WebhookDelivery{})).Where("webhook_id = ?", id).Pluck("id", &locked).Error; err != nil {
+			return err
+		}
+		res := tx.Delete(&models.Webhook{}, id)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return models.NotFound("webhook")
+		}
+		deliveries := tx.Model(&models.WebhookDelivery{}).Select("id").Where("webhook_id = ?", id)
+		if err := tx.Where("delivery_id IN (?)", deliveries).Delete(&models.WebhookAttempt{}).Error; err != nil {
+			return err
+		}
+		return tx.Where("webhook_id = ?", id).Delete(&models.WebhookDelivery{}).Error
+	})
+}
+
+// PingWebhook makes a ping event and its delivery to the webhook, due at now. An inactive
+// webhook sends nothing: a conflict.
+func (s *Store) PingWebhook(ctx context.Context, id int64, now time.Time) (models.WebhookDelivery, error) {
+	var d models.WebhookDelivery
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		var w models.Webhook
+		if err := tx.Take(&w, id).Error; err != nil {
+			return notFound(err, "webhook")
+		}
+		if !w.Active {
+			return models.Conflict("the webhook is inactive; activate it to ping it")
+		}
+		data, err := json.Marshal(models.WebhookEventData{ID: w.ID})
+		if err != nil {
+			return err
+		}
+		// Made fanned out: the ping goes to this webhook only, whatever others subscribe to.
+		event := models.WebhookEvent{Type: models.EventPing, Data: string(data), FannedOut: true}
+		if err := tx.Create(&event).Error; err != nil {
+			return err
+		}
+		d = models.WebhookDelivery{WebhookID: w.ID, EventID: event.ID, Event: event, Status: models.DeliveryPending, NextAttemptAt: now.UTC()}
+		return tx.Omit(clause.Associations).Create(&d).Error
+	})
+	return d, err
+}
+
+// skipLocked makes a read take its rows with FOR UPDATE SKIP LOCKED on PostgreSQL, so the
+// dispatchers of several replicas take different rows and none waits for another. SQLite
+// serves one process, whose write transactions are exclusive already.
+func (s *Store) skipLocked(tx *gorm.DB) *gorm.DB {
+	if s.Dialect() == Postgres {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+	}
+	return tx
+}
+
+// FanOutWebhookEvents makes, for up to limit events not yet fanned out (oldest first), one
+// delivery per active webhook subscribed to its type, due at now. It returns how many events
+// it took. With nothing to do it only reads: SQLite's transactions would take the write lock.
+func (s *Store) FanOutWebhookEvents(ctx context.Context, now time.Time, limit int) (int, error) {
+	// The predicate is the partial index's (migration 0050), spelled as a literal.
+	newEvents := func(db *gorm.DB) *gorm.DB {
+		return db.Model(&models.WebhookEvent{}).Where("fanned_out = false").Order("id").Limit(limit)
+	}
+	var found []int64
+	if err := newEvents(s.db.WithContext(ctx)).Pluck("id", &found).Error; err != nil || len(found) == 0 {
+		return 0, err
+	}
+	var events []models.WebhookEvent
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.skipLocked(newEvents(tx)).Find(&events).Error; err != nil || len(events) == 0 {
+			return err
+		}
+		var hooks []models.Webhook
+		if err := tx.Where("active = ?", true).Order("id").Find(&hooks).Error; err != nil {
+			return err
+		}
+		var deliveries []models.WebhookDelivery
+		ids := make([]int64, len(events))
+		for i, e := range events {
+			ids[i] = e.ID
+			for _, h := range hooks {
+				if h.Subscribes(e.Type) {
+					deliveries = append(deliveries, models.WebhookDelivery{
+						WebhookID: h.ID, EventID: e.ID, Status: models.DeliveryPending, NextAttemptAt: now.UTC(),
+					})
+				}
+			}
+		}
+		if len(deliveries) > 0 {
+			if err := tx.Omit(clause.Associations).Create(&deliveries).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Model(&models.WebhookEvent{}).Where("id IN ?", ids).Update("fanned_out", true).Error
+	})
+	return len(events), err
+}
+
+// ClaimedDelivery is a delivery taken for sending, with its event and where to send it.
+// Attempts counts the attempt about to be made.
+type ClaimedDelivery struct {
+	models.WebhookDelivery
+	URL    string
+	Secret string
+}
+
+// ClaimWebhookDeliveries takes up to limit pending deliveries due at now, the longest due
+// first, counts an attempt for each and leases them until now+lease: no dispatcher takes them
+// again before, and if this one dies while sending, they are retried after it. With nothing
+// due it only reads.
+func (s *Store) ClaimWebhookDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]ClaimedDelivery, error) {
+	now = now.UTC()
+	// The predicate is the partial index's (migration 0050), spelled as a literal.
+	due := func(db *gorm.DB) *gorm.DB {
+		return db.Model(&models.WebhookDelivery{}).Where("status = 'pending' AND next_attempt_at <= ?", now).
+			Order("next_attempt_at, id").Limit(limit)
+	}
+	var found []int64
+	if err := due(s.db.WithContext(ctx)).Pluck("id", &found).Error; err != nil || len(found) == 0 {
+		return nil, err
+	}
+	var out []ClaimedDelivery
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var ids []int64
+		if err := s.skipLocked(due(tx)).Pluck("id", &ids).Error; err != nil || len(ids) == 0 {
+			return err
+		}
+		err := tx.Model(&models.WebhookDelivery{}).Where("id IN ?", ids).
+			Updates(map[string]any{"attempts": gorm.Expr("attempts + 1"), "next_attempt_at": now.Add(lease)}).Error
+		if err != nil {
+			return err
+		}
+		var list []models.WebhookDelivery
+		if err := tx.Joins("Event").Where("webhook_deliveries.id IN ?", ids).Order("webhook_deliveries.id").Find(&list).Error; err != nil {
+			return err
+		}
+		hookIDs := make([]int64, len(list))
+		for i, d := range list {
+			hookIDs[i] = d.WebhookID
+		}
+		var hooks []models.Webhook
+		if err := tx.Where("id IN ?", hookIDs).Find(&hooks).Error; err != nil {
+			return err
+		}
+		byID := make(map[int64]models.Webhook, len(hooks))
+		for _, h := range hooks {
+			byID[h.ID] = h
+		}
+		for _, d := range list {
+			h := byID[d.WebhookID]
+			out = append(out, ClaimedDelivery{WebhookDelivery: d, URL: h.URL, Secret: h.Secret})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RecordWebhookAttempt stores an attempt of a delivery and leaves the delivery in status:
+// pending (retried at next), delivered or failed. A delivery no longer pending (its webhook
+// was deactivated meanwhile) keeps its status; one whose webhook was deleted is not recorded.
+func (s *Store) RecordWebhookAttempt(ctx context.Context, a models.WebhookAttempt, status string, next time.Time) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var d models.WebhookDelivery
+		err := s.locking(tx).Select("id").Take(&d, a.DeliveryID).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		a.AttemptedAt = a.AttemptedAt.UTC()
+		if err := tx.Create(&a).Error; err != nil {
+			return err
+		}
+		updates := map[string]any{
+			"status": status, "last_status_code": a.StatusCode, "last_error": a.Error, "response_ms": a.ResponseMS,
+		}
+		switch status {
+		case models.DeliveryPending:
+			updates["next_attempt_at"] = next.UTC()
+		case models.DeliveryDelivered:
+			updates["delivered_at"] = a.AttemptedAt
+		}
+		return tx.Model(&models.WebhookDelivery{}).Where("id = ? AND status = ?", a.DeliveryID, models.DeliveryPending).
+			Updates(updates).Error
+	})
+}
+
+// WebhookDeliveries returns a page of a webhook's deliveries (of one status, unless ""),
+// newest first, with their events and attempts, and the total: four queries whatever the page
+// size.
+func (s *Store) WebhookDeliveries(ctx context.Context, webhookID int64, status string, p models.Page) ([]models.WebhookDelivery, int64, error) {
+	db := s.db.WithContext(ctx)
+	if _, err := s.WebhookByID(ctx, webhookID); err != nil {
+		return nil, 0, err
+	}
+	q := func() *gorm.DB {
+		q := db.Model(&models.WebhookDelivery{}).Where("webhook_deliveries.webhook_id = ?", webhookID)
+		if status != "" {
+			q = q.Where("webhook_deliveries.status = ?", status)
+		}
+		return q
+	}
+	var total int64
+	if err := q().Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var list []models.WebhookDelivery
+	err := q().Joins("Event").Order("webhook_deliveries.id DESC").Limit(p.PerPage).Offset(p.Offset()).Find(&list).Error
+	if err != nil || len(list) == 0 {
+		return list, total, err
+	}
+	ids := make([]int64, len(list))
+	for i, d := range list {
+		ids[i] = d.ID
+	}
+	var attempts []models.WebhookAttempt
+	if err := db.Where("delivery_id IN ?", ids).Order("delivery_id, number").Find(&attempts).Error; err != nil {
+		return nil, 0, err
+	}
+	byDelivery := map[int64][]models.WebhookAttempt{}
+	for _, a := range attempts {
+		byDelivery[a.DeliveryID] = append(byDelivery[a.DeliveryID], a)
+	}
+	for i := range list {
+		list[i].History = byDelivery[list[i].ID]
+	}
+	return list, total, nil
+}
