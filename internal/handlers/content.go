@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/toasoan/toasoan/internal/models"
@@ -47,28 +46,6 @@ func positiveID(id *int64) string {
 		return "must be a positive id"
 	}
 	return ""
-}
-
-// withFieldErrors adds checks the validator cannot express to the result of bindJSON, so every
-// bad field is still listed in one 422. Empty messages are skipped.
-func withFieldErrors(err error, fields ...models.FieldError) error {
-	var bad []models.FieldError
-	for _, f := range fields {
-		if f.Message != "" {
-			bad = append(bad, f)
-		}
-	}
-	if err == nil {
-		if len(bad) == 0 {
-			return nil
-		}
-		return models.Invalid(bad...)
-	}
-	var verr *models.Error
-	if errors.As(err, &verr) && verr.Code == models.CodeValidation {
-		verr.Fields = append(verr.Fields, bad...)
-	}
-	return err
 }
 
 // newsroomTime shows a time in the newsroom's zone (+07:00), whichever database it came from.

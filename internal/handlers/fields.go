@@ -65,6 +65,18 @@ func (f fieldErrors) merge(bindErr error) error {
 	return nil
 }
 
+// withFieldErrors adds checks the validator cannot express to the result of bindJSON, so every
+// bad field is still listed in one 422. Empty messages are skipped.
+func withFieldErrors(bindErr error, fields ...models.FieldError) error {
+	var bad fieldErrors
+	for _, f := range fields {
+		if f.Message != "" {
+			bad = append(bad, f)
+		}
+	}
+	return bad.merge(bindErr)
+}
+
 // nullable is a PATCH field that can be left out (unchanged), set to null (cleared) or given a
 // value: Set reports that the field was in the body, Value is nil for null.
 type nullable[T any] struct {

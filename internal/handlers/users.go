@@ -79,11 +79,8 @@ func (s *Server) listUsers(c echo.Context) error {
 //	@Router		/api/v1/admin/users [post]
 func (s *Server) createUser(c echo.Context) error {
 	var req createUserRequest
-	if err := bindJSON(c, &req); err != nil {
-		return passwordRules(err, "password", req.Password)
-	}
-	if why := auth.CheckPassword(req.Password); why != "" {
-		return models.InvalidField("password", why)
+	if err := withFieldErrors(bindJSON(c, &req), passwordRule(req.Password)); err != nil {
+		return err
 	}
 	hash, err := auth.HashPassword(req.Password, s.hashParams)
 	if err != nil {
@@ -98,19 +95,12 @@ func (s *Server) createUser(c echo.Context) error {
 	return c.JSON(http.StatusCreated, userResponse{Data: u})
 }
 
-// passwordRules adds the password rule to a validation error, so every bad field is listed at once.
-func passwordRules(err error, field, password string) error {
-	var verr *models.Error
-	if e, ok := err.(*models.Error); ok && e.Code == models.CodeValidation {
-		verr = e
+// passwordRule is the password field's problem, if any; a missing one is the validator's to report.
+func passwordRule(password string) models.FieldError {
+	if password == "" {
+		return models.FieldError{}
 	}
-	if verr == nil || password == "" {
-		return err
-	}
-	if why := auth.CheckPassword(password); why != "" {
-		verr.Fields = append(verr.Fields, models.FieldError{Field: field, Message: why})
-	}
-	return verr
+	return models.FieldError{Field: "password", Message: auth.CheckPassword(password)}
 }
 
 // getUser godoc
@@ -162,10 +152,12 @@ func (s *Server) updateUser(c echo.Context) error {
 		return err
 	}
 	var req updateUserRequest
-	if err := bindJSON(c, &req); err != nil {
-		if req.Password != nil {
-			return passwordRules(err, "password", *req.Password)
-		}
+	bindErr := bindJSON(c, &req)
+	var passwordProblem models.FieldError
+	if req.Password != nil {
+		passwordProblem = models.FieldError{Field: "password", Message: auth.CheckPassword(*req.Password)}
+	}
+	if err := withFieldErrors(bindErr, passwordProblem); err != nil {
 		return err
 	}
 	patch := store.UserPatch{Role: req.Role, Active: req.Active}
@@ -174,9 +166,6 @@ func (s *Server) updateUser(c echo.Context) error {
 		patch.Name = &name
 	}
 	if req.Password != nil {
-		if why := auth.CheckPassword(*req.Password); why != "" {
-			return models.InvalidField("password", why)
-		}
 		hash, err := auth.HashPassword(*req.Password, s.hashParams)
 		if err != nil {
 			return err
