@@ -131,11 +131,11 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 		defer client.Close()
 		deps.Redis = client
 	}
-	srv := handlers.NewServer(deps)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	srv := handlers.NewServer(deps) // starts background work (view flushing, webhook delivery)
 	log.Info("toasoan is serving", "addr", ln.Addr().String(), "database", st.Dialect(),
 		"docs", cfg.BaseURL+"/swagger/index.html")
 	err = serveUntilDone(ctx, srv.HTTPServer(cfg.Addr), ln, cfg.ShutdownTimeout, log)
