@@ -192,7 +192,7 @@ func (s *Server) listArticles(c echo.Context) error {
 	q := parseQuery(c, append(paginationParams, "status", "author", "q")...)
 	page := q.Page()
 	f := store.EditorialQuery{Now: s.now(), Status: q.OneOf("status", "", models.ArticleStatuses...),
-		AuthorID: q.ID("author"), Text: q.String("q")}
+		AuthorID: q.ID("author"), Text: q.SearchText("q")}
 	if err := q.Err(); err != nil {
 		return err
 	}

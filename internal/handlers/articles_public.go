@@ -118,7 +118,7 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 	f := store.PublicQuery{
 		Now: s.now(), CategorySlug: q.String("category"), TagSlug: q.String("tag"), Featured: q.Bool("featured"),
 		AuthorID: q.ID("author"), From: q.Date("from", models.NewsroomZone), To: q.Date("to", models.NewsroomZone),
-		Text: q.String("q"), ByViews: q.OneOf("sort", "-published_at", "-published_at", "-view_count") == "-view_count",
+		Text: q.SearchText("q"), ByViews: q.OneOf("sort", "-published_at", "-published_at", "-view_count") == "-view_count",
 	}
 	if f.To != nil {
 		end := f.To.AddDate(0, 0, 1) // to is inclusive: up to the end of that day

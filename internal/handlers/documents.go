@@ -11,7 +11,6 @@ import (
 
 	"github.com/toasoan/toasoan/internal/docnumber"
 	"github.com/toasoan/toasoan/internal/models"
-	"github.com/toasoan/toasoan/internal/search"
 	"github.com/toasoan/toasoan/internal/store"
 )
 
@@ -143,7 +142,7 @@ func (s *Server) listPublicDocuments(c echo.Context) error {
 	page := q.Page()
 	f := store.DocumentFilter{
 		Status: models.PublicationPublished,
-		Terms:  search.Terms(q.String("q")),
+		Text:   q.SearchText("q"),
 		Issuer: cleanText(q.String("issuer")),
 		Field:  cleanText(q.String("field")),
 		Year:   q.Int("year", 0, docnumber.MinYear, docnumber.MaxYear),
@@ -248,7 +247,7 @@ func (s *Server) listDocuments(c echo.Context) error {
 	page := q.Page()
 	f := store.DocumentFilter{
 		Status: q.OneOf("status", "", models.PublicationDraft, models.PublicationPublished),
-		Terms:  search.Terms(q.String("q")),
+		Text:   q.SearchText("q"),
 	}
 	if err := q.Err(); err != nil {
 		return err

@@ -90,22 +90,28 @@ func (s *Server) searchAll(c echo.Context) error {
 	return publicJSON(c, searchResponse{Data: out, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
 }
 
-// searchTerms reads the required q parameter: present, at most maxQueryLength characters and
-// holding at least one word. Query syntax characters are plain text: folding turns them into
-// spaces, and the store quotes every term.
+// searchTerms reads the required q parameter of GET /search: it must hold at least one word.
 func searchTerms(q *queryParams) []string {
-	raw := q.String("q")
-	switch {
-	case raw == "":
+	if q.String("q") == "" {
 		q.fail("q", "is required")
 		return nil
-	case utf8.RuneCountInString(raw) > maxQueryLength:
-		q.fail("q", "must be at most 200 characters")
-		return nil
 	}
+	raw := q.SearchText("q")
 	terms := search.Terms(raw)
-	if len(terms) == 0 {
+	if raw != "" && len(terms) == 0 {
 		q.fail("q", "must contain at least one letter or digit")
 	}
 	return terms
+}
+
+// SearchText reads a search parameter, the same everywhere q is taken: at most maxQueryLength
+// characters. Query syntax characters are plain text: folding turns them into spaces, and the
+// store quotes every term; as a list filter, a q without words finds nothing.
+func (q *queryParams) SearchText(name string) string {
+	raw := q.String(name)
+	if utf8.RuneCountInString(raw) > maxQueryLength {
+		q.fail(name, "must be at most 200 characters")
+		return ""
+	}
+	return raw
 }

@@ -115,6 +115,10 @@ func TestSearchFollowsDocumentsAndAnnouncements(t *testing.T) {
 			t.Fatalf("documents?q: %d %s", res.Code, res.Body)
 		}
 
+		if res := ts.do("GET", "/api/v1/documents?q=%25", nil, "", nil); res.Code != 200 || !strings.Contains(res.Body.String(), `"total":0`) {
+			t.Fatalf("documents?q without words must find nothing: %d %s", res.Code, res.Body)
+		}
+
 		res = ts.do("PATCH", "/api/v1/admin/documents/"+strconv.FormatInt(docID, 10), map[string]any{"title": "Quyết định về công tác giám sát"}, "editor", map[string]string{"If-Match": `"1"`})
 		if res.Code != 200 {
 			t.Fatalf("patch document: %d %s", res.Code, res.Body)

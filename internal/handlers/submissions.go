@@ -410,10 +410,7 @@ func summaryOf(sub models.Submission, names map[int64]string) submissionSummary 
 //	@Router			/api/v1/admin/submissions [get]
 func (s *Server) listSubmissions(c echo.Context) error {
 	q := parseQuery(c, append(paginationParams, "status", "q", "assignee")...)
-	f := store.SubmissionFilter{Status: q.OneOf("status", "", models.SubmissionStatuses...), Query: q.String("q")}
-	if len(f.Query) > 200 {
-		q.fail("q", "must be at most 200 characters")
-	}
+	f := store.SubmissionFilter{Status: q.OneOf("status", "", models.SubmissionStatuses...), Query: q.SearchText("q")}
 	if q.String("assignee") == "none" {
 		f.Unassigned = true
 	} else {

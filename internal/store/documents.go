@@ -204,8 +204,8 @@ func (s *Store) DocumentByID(ctx context.Context, id int64) (models.Document, er
 
 // DocumentFilter selects documents; zero fields select everything.
 type DocumentFilter struct {
-	Status string   // "" for any
-	Terms  []string // from search.Terms: every one a word prefix of the search text
+	Status string // "" for any
+	Text   string // q: what search finds (search.Matches); a text without words finds nothing
 	// Number matches the sequence, type code and issuer code of a number, and its year when it
 	// has one: 05/QĐ-MTTW finds 05/2024/QĐ-MTTW too.
 	Number  *docnumber.Parts
@@ -231,8 +231,12 @@ func (s *Store) documents(ctx context.Context, f DocumentFilter, facet string) *
 	if f.Status != "" {
 		q = q.Where("documents.status = ?", f.Status)
 	}
-	if len(f.Terms) > 0 {
-		q = q.Where("documents.id IN (?)", s.SearchMatchIDs(KindDocument, f.Terms))
+	if f.Text != "" {
+		terms := search.Terms(f.Text)
+		if len(terms) == 0 {
+			return q.Where("1 = 0")
+		}
+		q = q.Where("documents.id IN (?)", s.SearchMatchIDs(KindDocument, terms))
 	}
 	if n := f.Number; n != nil {
 		q = q.Where("documents.number_sequence = ? AND documents.number_type_code = ? AND documents.number_issuer_code = ?",
