@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -19,11 +20,14 @@ const publicCacheControl = "public, max-age=60, stale-while-revalidate=300"
 
 // publicJSON answers a public GET with v as JSON (see publicBody).
 func publicJSON(c echo.Context, v any) error {
-	body, err := json.Marshal(v)
-	if err != nil {
+	// Bodies hold HTML: left unescaped (< not \u003c) they are smaller and still valid JSON.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	return publicBody(c, echo.MIMEApplicationJSON, body)
+	return publicBody(c, echo.MIMEApplicationJSON, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 }
 
 // publicBody answers a public GET with an encoded body: its hash is the strong ETag, and a
