@@ -90,7 +90,7 @@ func TestAnnouncementsAdmin(t *testing.T) {
 		ts.run([]scenario{
 			{name: "created", method: "GET", path: one, as: "editor", want: 200,
 				fields: map[string]any{"data.slug": slug, "data.title": title, "data.body": "<p>Nội dung</p>",
-					"data.status": "draft", "data.version": 1, "data.pinned": false, "data.starts_at": "2026-08-23T07:00:00Z",
+					"data.status": "draft", "data.version": 1, "data.pinned": false, "data.starts_at": "2026-08-23T14:00:00+07:00",
 					"data.ends_at": nil, "data.attachments.0.id": pdf, "data.attachments.0.mime": "application/pdf",
 					"data.attachments.0.url":  "http://localhost:8080/media/" + mediaKey(t, ts, pdf),
 					"data.attachments.0.name": "ke-hoach.pdf", "data.attachments.0.size": 1234, "data.attachments.1.id": photo},
@@ -105,7 +105,7 @@ func TestAnnouncementsAdmin(t *testing.T) {
 				body: map[string]any{"title": "…", "body": "x", "status": "published", "pinned": true,
 					"starts_at": "2026-08-24T08:00:00+07:00", "ends_at": "2026-08-30T17:00:00+07:00"},
 				fields: map[string]any{"data.slug": "thong-bao", "data.status": "published", "data.pinned": true,
-					"data.starts_at": "2026-08-24T01:00:00Z", "data.ends_at": "2026-08-30T10:00:00Z"}},
+					"data.starts_at": "2026-08-24T08:00:00+07:00", "data.ends_at": "2026-08-30T17:00:00+07:00"}},
 			{name: "list", method: "GET", path: admin + "?status=draft&per_page=2", as: "editor", want: 200,
 				fields: map[string]any{"meta.pagination.total": 3, "meta.pagination.total_pages": 2, "data.0.slug": slug + "-3",
 					"data.1.slug": slug + "-2"}},
@@ -122,7 +122,7 @@ func TestAnnouncementsAdmin(t *testing.T) {
 				body: map[string]any{"title": "Thông báo mới", "pinned": true, "status": "published", "ends_at": "2026-09-01T00:00:00Z",
 					"attachment_ids": []int64{photo}},
 				fields: map[string]any{"data.title": "Thông báo mới", "data.slug": slug, "data.pinned": true, "data.status": "published",
-					"data.version": 2, "data.ends_at": "2026-09-01T00:00:00Z", "data.body": "<p>Nội dung</p>",
+					"data.version": 2, "data.ends_at": "2026-09-01T07:00:00+07:00", "data.body": "<p>Nội dung</p>",
 					"data.attachments.0.id": photo},
 				check: func(t *testing.T, res *httptest.ResponseRecorder) {
 					etag(`"2"`)(t, res)
@@ -198,7 +198,7 @@ func TestAnnouncementsPublicWindow(t *testing.T) {
 			{name: "active now: pinned first, then newest start; starts_at == now is in, ends_at == now is out",
 				method: "GET", path: "/api/v1/announcements", want: 200,
 				fields: map[string]any{"meta.pagination.total": 3, "data.2.attachments.0.name": "quyet-dinh.pdf",
-					"data.2.ends_at": "2026-08-23T07:00:01Z"},
+					"data.2.ends_at": "2026-08-23T14:00:01+07:00"},
 				check: func(t *testing.T, res *httptest.ResponseRecorder) {
 					slugs("ghim-cu", "bat-dau-dung-luc", "con-mot-giay")(t, res)
 					if res.Header().Get("Cache-Control") != publicCacheControl || res.Header().Get("ETag") == "" {
@@ -214,7 +214,7 @@ func TestAnnouncementsPublicWindow(t *testing.T) {
 			{name: "bad page", method: "GET", path: "/api/v1/announcements?page=0", want: 400, fields: map[string]any{"errors.0.field": "page"}},
 			{name: "unknown parameter", method: "GET", path: "/api/v1/announcements?status=draft", want: 400},
 			{name: "one", method: "GET", path: "/api/v1/announcements/bat-dau-dung-luc", want: 200,
-				fields: map[string]any{"data.slug": "bat-dau-dung-luc", "data.starts_at": "2026-08-23T07:00:00Z", "data.attachments": []any{}}},
+				fields: map[string]any{"data.slug": "bat-dau-dung-luc", "data.starts_at": "2026-08-23T14:00:00+07:00", "data.attachments": []any{}}},
 			{name: "not started", method: "GET", path: "/api/v1/announcements/chua-bat-dau", want: 404},
 			{name: "ended", method: "GET", path: "/api/v1/announcements/ket-thuc-dung-luc", want: 404},
 			{name: "draft", method: "GET", path: "/api/v1/announcements/ban-nhap", want: 404},

@@ -491,6 +491,6 @@ func (s *Server) adminDocumentView(d models.Document) adminDocumentView {
 		documentView: s.documentView(d),
 		NumberParts: numberPartsView{Sequence: d.NumberSequence, Year: d.NumberYear, TypeCode: d.NumberTypeCode,
 			IssuerCode: d.NumberIssuerCode},
-		Status: d.Status, Version: d.Version, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
+		Status: d.Status, Version: d.Version, CreatedAt: newsroomTime(d.CreatedAt), UpdatedAt: newsroomTime(d.UpdatedAt),
 	}
 }

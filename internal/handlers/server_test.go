@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -205,4 +206,29 @@ func TestHeadAnswersLikeGet(t *testing.T) {
 	if res := ts.do("HEAD", "/api/v1/auth/me", nil, "", nil); res.Code != 401 || res.Body.Len() != 0 {
 		t.Fatalf("HEAD of a protected route without a token: %d, %d bytes", res.Code, res.Body.Len())
 	}
+}
+
+// Every time the API shows is in the newsroom's zone, whichever database served it.
+func TestTimesAreShownInTheNewsroomZone(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		ts.create("/api/v1/admin/announcements", map[string]any{"title": "Thông báo", "body": "<p>x</p>", "status": "published",
+			"starts_at": "2026-08-23T01:00:00Z"})
+		receipt := ts.do("POST", "/api/v1/submissions", map[string]string{"name": "Trần Văn Bình", "email": "binh@example.vn",
+			"subject": "Góp ý", "content": "Nội dung góp ý"}, "", nil)
+		if receipt.Code != 201 || !strings.Contains(receipt.Body.String(), "+07:00") {
+			t.Errorf("submission receipt: %d %s", receipt.Code, receipt.Body)
+		}
+		for _, path := range []string{"/api/v1/auth/me", "/api/v1/announcements", "/api/v1/admin/users/" + itoa(ts.ids["editor"])} {
+			as := "admin"
+			if path == "/api/v1/announcements" {
+				as = ""
+			}
+			res := ts.do("GET", path, nil, as, nil)
+			body := res.Body.String()
+			if res.Code != 200 || !strings.Contains(body, "+07:00") || regexp.MustCompile(`\d\dZ"`).MatchString(body) {
+				t.Errorf("%s: %d, times not in +07:00: %s", path, res.Code, body)
+			}
+		}
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sync/atomic"
 	"time"
 
@@ -16,6 +17,9 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+	"gorm.io/gorm/schema"
+
+	"github.com/toasoan/toasoan/internal/models"
 )
 
 // Dialect names as GORM reports them.
@@ -39,8 +43,8 @@ func Open(ctx context.Context, o OpenOptions) (*gorm.DB, error) {
 		Logger:                 logger.Discard,
 		TranslateError:         true,
 		PrepareStmt:            false,
-		SkipDefaultTransaction: true, // single statements need no transaction; writes of several rows open their own
-		NowFunc:                func() time.Time { return time.Now().UTC() },
+		SkipDefaultTransaction: true,                                                           // single statements need no transaction; writes of several rows open their own
+		NowFunc:                func() time.Time { return time.Now().In(models.NewsroomZone) }, // stored as UTC; shown as the newsroom sees it
 	}
 	var dialector gorm.Dialector
 	if o.DatabaseURL != "" {
@@ -121,7 +125,58 @@ func New(db *gorm.DB) *Store {
 	_ = cb.Update().After("gorm:update").Register(name, bump)
 	_ = cb.Delete().After("gorm:delete").Register(name, bump)
 	_ = cb.Raw().After("gorm:raw").Register(name, bump)
+	_ = cb.Query().After("gorm:after_query").Register("toasoan:newsroom_zone", inNewsroomZone)
 	return s
+}
+
+var (
+	timeType    = reflect.TypeOf(time.Time{})
+	timePtrType = reflect.TypeOf(&time.Time{})
+)
+
+// inNewsroomZone shows every time a query loads in the newsroom's zone (+07:00), as API.md's
+// examples do: PostgreSQL returns times in the process's zone and SQLite in UTC, and the same
+// instant should read the same whichever database served it.
+func inNewsroomZone(db *gorm.DB) {
+	if db.Error != nil || db.Statement.Schema == nil {
+		return
+	}
+	var fields []*schema.Field
+	for _, f := range db.Statement.Schema.Fields {
+		if f.FieldType == timeType || f.FieldType == timePtrType {
+			fields = append(fields, f)
+		}
+	}
+	if len(fields) == 0 {
+		return
+	}
+	ctx := db.Statement.Context
+	convert := func(row reflect.Value) {
+		if row.Type() != db.Statement.Schema.ModelType {
+			return // scanned into another struct (Model(&x).Scan(&y)): its fields are not the schema's
+		}
+		for _, f := range fields {
+			switch v := f.ReflectValueOf(ctx, row).Interface().(type) {
+			case time.Time:
+				_ = f.Set(ctx, row, v.In(models.NewsroomZone))
+			case *time.Time:
+				if v != nil {
+					*v = v.In(models.NewsroomZone)
+				}
+			}
+		}
+	}
+	rv := reflect.Indirect(db.Statement.ReflectValue)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < rv.Len(); i++ {
+			if row := reflect.Indirect(rv.Index(i)); row.Kind() == reflect.Struct {
+				convert(row)
+			}
+		}
+	case reflect.Struct:
+		convert(rv)
+	}
 }
 
 // Writes counts the statements that may have changed data through this store: when it moves,
