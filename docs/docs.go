@@ -410,7 +410,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Most recently changed first. Authors see only their own articles. ` + "`" + `status=published` + "`" + ` includes scheduled articles whose time has come; ` + "`" + `status=scheduled` + "`" + ` only those still to come. ` + "`" + `q` + "`" + ` keeps articles containing every word (prefixes, ignoring case and diacritics).",
+                "description": "Most recently changed first. Authors see only their own articles. ` + "`" + `status=published` + "`" + ` includes scheduled articles whose time has come; ` + "`" + `status=scheduled` + "`" + ` only those still to come. ` + "`" + `q` + "`" + ` keeps articles containing every word (the last may be a word's start), ignoring case and diacritics, at most 200 characters.",
                 "produces": [
                     "application/json"
                 ],
@@ -4128,7 +4128,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "words to find, ignoring case and diacritics",
+                        "description": "words to find, ignoring case and diacritics (the last may be a word's start; at most 200 characters)",
                         "name": "q",
                         "in": "query"
                     },

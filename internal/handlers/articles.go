@@ -174,7 +174,7 @@ func articleWriter(p auth.Principal) store.Access {
 // listArticles godoc
 //
 //	@Summary		List articles of every status
-//	@Description	Most recently changed first. Authors see only their own articles. `status=published` includes scheduled articles whose time has come; `status=scheduled` only those still to come. `q` keeps articles containing every word (prefixes, ignoring case and diacritics).
+//	@Description	Most recently changed first. Authors see only their own articles. `status=published` includes scheduled articles whose time has come; `status=scheduled` only those still to come. `q` keeps articles containing every word (the last may be a word's start), ignoring case and diacritics, at most 200 characters.
 //	@Tags			articles
 //	@Produce		json
 //	@Param			status		query		string	false	"status as of now"	Enums(draft, pending, scheduled, published, archived)

@@ -102,7 +102,7 @@ func decodeCursor(cursor string) (*store.ArticleCursor, bool) {
 //	@Param			author			query		int		false	"author's user id"
 //	@Param			from			query		string	false	"published on or after this day (YYYY-MM-DD, Vietnam time)"
 //	@Param			to				query		string	false	"published on or before this day (YYYY-MM-DD, Vietnam time)"
-//	@Param			q				query		string	false	"words to find, ignoring case and diacritics"
+//	@Param			q				query		string	false	"words to find, ignoring case and diacritics (the last may be a word's start; at most 200 characters)"
 //	@Param			sort			query		string	false	"order"	Enums(-published_at, -view_count)	default(-published_at)
 //	@Param			page			query		int		false	"page, from 1 (not with cursor)"
 //	@Param			per_page		query		int		false	"items per page (default 20, at most 100)"
