@@ -25,6 +25,8 @@ func (f *fieldErrors) time(field, value string) time.Time {
 	t, err := time.Parse(time.RFC3339Nano, value)
 	if err != nil {
 		f.add(field, "must be an RFC 3339 time with offset, e.g. 2026-08-23T08:00:00+07:00")
+	} else if problem := timeRangeProblem(t); problem != "" {
+		f.add(field, problem)
 	}
 	// The databases keep microseconds: truncating here keeps both dialects alike.
 	return t.Truncate(time.Microsecond)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -21,6 +22,7 @@ import (
 	"github.com/toasoan/toasoan/internal/auth"
 	"github.com/toasoan/toasoan/internal/config"
 	"github.com/toasoan/toasoan/internal/media"
+	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/ratelimit"
 	"github.com/toasoan/toasoan/internal/store"
 	"github.com/toasoan/toasoan/internal/webhooks"
@@ -202,6 +204,7 @@ func NewServer(d Deps) *Server {
 	}))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024,
 		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" || c.Path() == mediaRoute }}))
+	e.Use(rejectUnstorableParams)
 	e.Use(s.authorize)
 
 	s.routes()
@@ -293,6 +296,35 @@ func (s *Server) logRequest(c echo.Context, v middleware.RequestLoggerValues) er
 		slog.String("ip", v.RemoteIP),
 	)
 	return nil
+}
+
+// rejectUnstorableParams answers 400 for a path or query parameter that is not valid UTF-8 or
+// holds a NUL character: no handler can look such text up (PostgreSQL refuses it outright). The
+// media wildcard checks its own keys.
+func rejectUnstorableParams(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var bad []models.FieldError
+		check := func(name, value string) {
+			if !utf8.ValidString(value) || strings.ContainsRune(value, 0) {
+				bad = append(bad, models.FieldError{Field: name, Message: "must be valid UTF-8 text without NUL characters"})
+			}
+		}
+		for i, name := range c.ParamNames() {
+			if name != "*" && i < len(c.ParamValues()) {
+				check(name, c.ParamValues()[i])
+			}
+		}
+		for name, values := range c.QueryParams() {
+			check(name, name)
+			for _, v := range values {
+				check(name, v)
+			}
+		}
+		if len(bad) > 0 {
+			return models.BadRequest("the request has unreadable parameters", bad...)
+		}
+		return next(c)
+	}
 }
 
 // secretPathRoutes are routes whose path holds a secret (a reader's tracking code, a preview

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
@@ -109,7 +111,86 @@ func bindJSON(c echo.Context, dst any) error {
 	if dec.More() {
 		return models.BadRequest("malformed JSON: more than one value in the body")
 	}
-	return c.Validate(dst)
+	unsafe := makeStorable(reflect.ValueOf(dst), "")
+	return fieldErrors(unsafe).merge(c.Validate(dst))
+}
+
+// makeStorable fixes or lists the decoded values no database can take whatever the field, once
+// for every body, so they never become a 500: a NUL character in text (PostgreSQL refuses it)
+// is replaced by U+FFFD, as cleanText does, so a reader's message is never lost to a stray byte;
+// a time outside the years 1–9999 (JSON cannot show it) is listed as a bad field.
+func makeStorable(v reflect.Value, path string) []models.FieldError {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return makeStorable(v.Elem(), path)
+	case reflect.String:
+		if strings.ContainsRune(v.String(), 0) {
+			if !v.CanSet() {
+				return []models.FieldError{{Field: path, Message: "must not contain NUL characters"}}
+			}
+			v.SetString(strings.ReplaceAll(v.String(), "\x00", "\uFFFD"))
+		}
+	case reflect.Slice, reflect.Array:
+		var out []models.FieldError
+		for i := 0; i < v.Len(); i++ {
+			out = append(out, makeStorable(v.Index(i), fmt.Sprintf("%s[%d]", path, i))...)
+		}
+		return out
+	case reflect.Map:
+		var out []models.FieldError
+		for _, k := range v.MapKeys() {
+			out = append(out, makeStorable(v.MapIndex(k), joinField(path, fmt.Sprint(k.Interface())))...)
+		}
+		return out
+	case reflect.Struct:
+		if t, ok := v.Interface().(time.Time); ok {
+			if problem := timeRangeProblem(t); problem != "" {
+				return []models.FieldError{{Field: path, Message: problem}}
+			}
+			return nil
+		}
+		// A type that decodes itself (a nullable field) stands for its JSON field as a whole.
+		whole := false
+		if v.CanAddr() {
+			_, whole = v.Addr().Interface().(json.Unmarshaler)
+		}
+		var out []models.FieldError
+		for i := 0; i < v.NumField(); i++ {
+			f := v.Type().Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			field := path
+			if !whole && !f.Anonymous {
+				field = joinField(path, cmp.Or(name, f.Name))
+			}
+			out = append(out, makeStorable(v.Field(i), field)...)
+		}
+		return out
+	}
+	return nil
+}
+
+func joinField(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+// timeRangeProblem says why a client's time cannot be kept and shown, or "".
+func timeRangeProblem(t time.Time) string {
+	if y := t.In(models.NewsroomZone).Year(); y < 1 || y > 9999 {
+		return "must be a time between the years 1 and 9999"
+	}
+	return ""
 }
 
 func jsonError(err error) error {
