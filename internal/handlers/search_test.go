@@ -187,3 +187,24 @@ func TestSearchFollowsArticles(t *testing.T) {
 		}
 	})
 }
+
+// Documents are found by their type's name, so renaming the type re-indexes them.
+func TestSearchFollowsDocumentTypeRenames(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		docID := ts.create("/api/v1/admin/documents", documentBody(map[string]any{"status": "published", "title": "Về công tác năm 2024"}))
+		var typeID int64
+		db.Table("document_types").Where("name = ?", "Quyết định").Pluck("id", &typeID)
+		res := ts.do("PATCH", "/api/v1/admin/document-types/"+itoa(typeID), map[string]any{"name": "Quyết nghị liên tịch"}, "editor", nil)
+		if res.Code != 200 {
+			t.Fatalf("rename: %d %s", res.Code, res.Body)
+		}
+		found := decode[searchResponse](t, ts.do("GET", "/api/v1/search?q="+url.QueryEscape("quyet nghi lien tich"), nil, "", nil)).Data
+		if len(found) != 1 || found[0].ID != docID {
+			t.Fatalf("by the new name: %+v", found)
+		}
+		if stale := decode[searchResponse](t, ts.do("GET", "/api/v1/search?q="+url.QueryEscape("quyet dinh ve cong tac"), nil, "", nil)).Data; len(stale) != 0 {
+			t.Fatalf("the old name still finds it: %+v", stale)
+		}
+	})
+}

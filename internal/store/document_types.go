@@ -39,13 +39,15 @@ type DocumentTypePatch struct {
 	Position *int
 }
 
-// UpdateDocumentType changes a type. Renaming is free (documents refer to the type by id).
+// UpdateDocumentType changes a type. Renaming is free (documents refer to the type by id), but
+// the documents of the type are searched by its name too, so they are re-indexed with it.
 func (s *Store) UpdateDocumentType(ctx context.Context, id int64, p DocumentTypePatch) (models.DocumentType, error) {
 	var t models.DocumentType
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.locking(tx).Take(&t, id).Error; err != nil {
 			return notFound(err, "document type")
 		}
+		renamed := p.Name != nil && *p.Name != t.Name
 		if p.Name != nil {
 			t.Name = *p.Name
 		}
@@ -68,7 +70,20 @@ func (s *Store) UpdateDocumentType(ctx context.Context, id int64, p DocumentType
 		if err := checkDocumentTypeClash(tx, t); err != nil {
 			return err
 		}
-		return documentTypeDuplicate(tx.Save(&t).Error)
+		if err := documentTypeDuplicate(tx.Save(&t).Error); err != nil || !renamed {
+			return err
+		}
+		var docs []models.Document
+		if err := tx.Where("type_id = ?", id).Find(&docs).Error; err != nil {
+			return err
+		}
+		for _, d := range docs {
+			d.Type = t
+			if err := indexSearch(tx, documentSearchEntry(d)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return t, err
 }
