@@ -229,10 +229,19 @@ func (s *Server) serveMedia(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	private, err := s.store.MediaIsPrivate(ctx, m.ID)
+	if err != nil {
+		return err
+	}
 	h := c.Response().Header()
 	etag := `"` + m.Checksum + `"`
 	h.Set(headerETag, etag)
 	h.Set(echo.HeaderCacheControl, mediaCacheControl)
+	if private {
+		// A reader's attachment may hold personal data: no shared cache keeps it, no index lists it.
+		h.Set(echo.HeaderCacheControl, "private, no-store")
+		h.Set("X-Robots-Tag", "noindex")
+	}
 	h.Set(echo.HeaderXContentTypeOptions, "nosniff")
 	// Only images and PDFs are ever stored, and nosniff keeps browsers to their type; the policy
 	// still forbids anything active and lets only this site and the configured frontends frame them.

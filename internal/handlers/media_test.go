@@ -406,3 +406,22 @@ func TestSubmissionAttachmentsCannotBeReused(t *testing.T) {
 		})
 	})
 }
+
+// A reader's attachment is served to whoever holds its link, but never kept by shared caches.
+func TestSubmissionAttachmentsAreNotCachedPublicly(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		library := ts.uploadFile("anh.png", pngImage(t, 2, 2))
+		private := ts.uploadFile("cccd.png", pngImage(t, 3, 3))
+		if err := db.Create(&models.MediaLink{MediaID: private.ID, OwnerType: models.OwnerSubmission, OwnerID: 1, Role: models.LinkAttachment}).Error; err != nil {
+			t.Fatal(err)
+		}
+		if res := ts.do("GET", ts.path(library.URL), nil, "", nil); res.Code != 200 || !strings.HasPrefix(res.Header().Get("Cache-Control"), "public") {
+			t.Fatalf("library file: %d %q", res.Code, res.Header().Get("Cache-Control"))
+		}
+		res := ts.do("GET", ts.path(private.URL), nil, "", nil)
+		if res.Code != 200 || res.Header().Get("Cache-Control") != "private, no-store" || res.Header().Get("X-Robots-Tag") != "noindex" {
+			t.Fatalf("reader's attachment: %d %v", res.Code, res.Header())
+		}
+	})
+}

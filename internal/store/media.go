@@ -33,6 +33,14 @@ func (s *Store) MediaByKey(ctx context.Context, key string) (models.Media, error
 	return m, notFound(err, "media")
 }
 
+// MediaIsPrivate reports whether a media item is a reader's attachment to a submission rather
+// than part of the library.
+func (s *Store) MediaIsPrivate(ctx context.Context, id int64) (bool, error) {
+	var n int64
+	err := inLibrary(s.db.WithContext(ctx).Model(&models.Media{})).Where("media.id = ?", id).Count(&n).Error
+	return n == 0, err
+}
+
 // MediaKinds are the values of the media list's type filter, each a mime pattern.
 var MediaKinds = map[string]string{"image": "image/%", "pdf": "application/pdf"}
 
