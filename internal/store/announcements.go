@@ -13,9 +13,6 @@ import (
 // announcementOwner is the owner type of announcements' media links.
 const announcementOwner = "announcement"
 
-// slugAttempts bounds the retries of an insert whose generated slug a concurrent insert took.
-const slugAttempts = 3
-
 // CreateAnnouncement inserts an announcement at version 1 with its attachments. Without a slug
 // one is made from the title (made unique with -2, -3, …); a slug the editor chose that is
 // taken is a conflict.
@@ -31,9 +28,9 @@ func (s *Store) CreateAnnouncement(ctx context.Context, a *models.Announcement, 
 	a.Version = 1
 	a.StartsAt = a.StartsAt.UTC()
 	a.EndsAt = utcOrNil(a.EndsAt)
-	for attempt := 1; ; attempt++ {
+	err := retryGeneratedSlug(generated, func() error {
 		a.ID = 0
-		err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		return s.writeTx(ctx, func(tx *gorm.DB) error {
 			a.Slug = base
 			if generated {
 				slug, err := uniqueSlug(tx, "announcements", base, 0)
@@ -55,17 +52,11 @@ func (s *Store) CreateAnnouncement(ctx context.Context, a *models.Announcement, 
 			}
 			return setMediaLinks(tx, announcementOwner, a.ID, models.LinkAttachment, attachmentIDs, "attachment_ids")
 		})
-		if isDuplicate(err) && generated && attempt < slugAttempts {
-			continue
-		}
-		if isDuplicate(err) {
-			return models.Conflict("the slug %s is already taken", a.Slug)
-		}
-		if err != nil {
-			return err
-		}
-		return s.withAnnouncementMedia(ctx, []*models.Announcement{a})
+	})
+	if err != nil {
+		return err
 	}
+	return s.withAnnouncementMedia(ctx, []*models.Announcement{a})
 }
 
 // AnnouncementByID finds an announcement in any state, with its attachments.
