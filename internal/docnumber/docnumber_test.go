@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-const taxonomyPath = "../../../shared/fixtures/taxonomy.json"
+const taxonomyPath = "../seed/content/taxonomy.json" // the seed's embedded copy: one copy in the repository
 
 type taxonomy struct {
 	DocumentTypes []struct {
@@ -28,7 +28,7 @@ func loadTaxonomy(t *testing.T) taxonomy {
 	t.Helper()
 	b, err := os.ReadFile(taxonomyPath)
 	if err != nil {
-		t.Fatalf("shared fixture is required: %v", err)
+		t.Fatalf("fixture is required: %v", err)
 	}
 	var tx taxonomy
 	if err := json.Unmarshal(b, &tx); err != nil {

@@ -13,7 +13,7 @@ import (
 func benchText(b *testing.B) string {
 	data, err := os.ReadFile(fixturesDir + "mattran-article-page.txt")
 	if err != nil {
-		b.Fatalf("shared fixture missing: %v", err)
+		b.Fatalf("fixture missing: %v", err)
 	}
 	s := string(data)
 	i := strings.Index(s, "Theo đó") // start of the body paragraphs

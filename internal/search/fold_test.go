@@ -11,7 +11,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-const fixturesDir = "../../../shared/fixtures/"
+const fixturesDir = "testdata/"
 
 // refFold is an independent, slow reference for Fold: whole-string NFKD,
 // then per-rune filtering, lower-casing and separator collapsing.
@@ -294,13 +294,13 @@ func literalMatches(query, text string) bool {
 	return true
 }
 
-// TestMatchesFixture runs the shared search cases; the database search
+// TestMatchesFixture runs the search cases of testdata/; the database search
 // must agree with the same file.
 func TestMatchesFixture(t *testing.T) {
 	path := fixturesDir + "search-cases.tsv"
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatalf("shared fixture missing: %v", err)
+		t.Fatalf("fixture missing: %v", err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)

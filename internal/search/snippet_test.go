@@ -84,7 +84,7 @@ func TestSnippetInvalidUTF8(t *testing.T) {
 func TestSnippetArticle(t *testing.T) {
 	b, err := os.ReadFile(fixturesDir + "mattran-article-page.txt")
 	if err != nil {
-		t.Fatalf("shared fixture missing: %v", err)
+		t.Fatalf("fixture missing: %v", err)
 	}
 	text := string(b)
 	for _, q := range []string{"hiep phuoc", "Đỗ Văn Chiến", "tim kiem van ban", "244,5 trieu", "antq", "xyz"} {

@@ -118,7 +118,7 @@ func tsq(q string) string {
 
 // sampleSentences splits the sample article page into sentences to vary generated content.
 func sampleSentences(b *testing.B) []string {
-	raw, err := os.ReadFile("../../../shared/fixtures/mattran-article-page.txt")
+	raw, err := os.ReadFile("../search/testdata/mattran-article-page.txt")
 	if err != nil {
 		b.Fatalf("sample page: %v", err)
 	}

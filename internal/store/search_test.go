@@ -44,9 +44,9 @@ func find(t *testing.T, st *store.Store, q string, kinds ...string) []string {
 	return out
 }
 
-// Every case of the shared fixture, on both databases: found exactly when it must match.
+// Every case of internal/search/testdata/search-cases.tsv, on both databases: found exactly when it must match.
 func TestSearchFixtureCases(t *testing.T) {
-	f, err := os.Open("../../../shared/fixtures/search-cases.tsv")
+	f, err := os.Open("../search/testdata/search-cases.tsv")
 	if err != nil {
 		t.Fatalf("fixture: %v", err)
 	}
