@@ -92,7 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	st := store.New(db)
+	st := store.New(db, time.Now)
 	defer closeDB(st, log)
 
 	if err := migrations.Run(ctx, db); err != nil {

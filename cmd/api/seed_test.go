@@ -57,7 +57,7 @@ func TestSeedCommand(t *testing.T) {
 				sqlDB.Close()
 			}
 		}()
-		if n, err := store.New(db).CountUsers(ctx); err != nil || n != 5 {
+		if n, err := store.New(db, testdb.NewClock(testdb.Epoch).Now).CountUsers(ctx); err != nil || n != 5 {
 			t.Errorf("%d users (%v), want the admin and 4 seed accounts", n, err)
 		}
 

@@ -23,7 +23,7 @@ func TestBootstrapAdmin(t *testing.T) {
 		log := slog.New(slog.DiscardHandler)
 
 		t.Run("generated password printed once", func(t *testing.T) {
-			st := store.New(testdb.New(t, dialect))
+			st := store.New(testdb.New(t, dialect), testdb.NewClock(testdb.Epoch).Now)
 			var out bytes.Buffer
 			if err := bootstrapAdmin(ctx, config.Config{}, st, &out, log); err != nil {
 				t.Fatal(err)
@@ -45,7 +45,7 @@ func TestBootstrapAdmin(t *testing.T) {
 			}
 		})
 		t.Run("from the environment", func(t *testing.T) {
-			st := store.New(testdb.New(t, dialect))
+			st := store.New(testdb.New(t, dialect), testdb.NewClock(testdb.Epoch).Now)
 			var out bytes.Buffer
 			cfg := config.Config{AdminEmail: "Admin@MatTran.org.vn", AdminPassword: "mật khẩu quản trị"}
 			if err := bootstrapAdmin(ctx, cfg, st, &out, log); err != nil {
@@ -63,7 +63,7 @@ func TestBootstrapAdmin(t *testing.T) {
 			}
 		})
 		t.Run("short configured password refused", func(t *testing.T) {
-			st := store.New(testdb.New(t, dialect))
+			st := store.New(testdb.New(t, dialect), testdb.NewClock(testdb.Epoch).Now)
 			err := bootstrapAdmin(ctx, config.Config{AdminEmail: "a@b.vn", AdminPassword: "short"}, st, io.Discard, log)
 			if err == nil || !strings.Contains(err.Error(), "10 characters") {
 				t.Fatalf("err = %v", err)
@@ -104,7 +104,7 @@ func TestUserCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := store.New(db).UserByEmail(ctx, "btv@mattran.org.vn")
+	u, err := store.New(db, testdb.NewClock(testdb.Epoch).Now).UserByEmail(ctx, "btv@mattran.org.vn")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -121,7 +121,7 @@ func seedBenchSite(b *testing.B, db *gorm.DB) benchSite {
 	})
 	must(b, err)
 	cfg.JWTSecret = testSecret
-	st := store.New(db)
+	st := store.New(db, time.Now)
 	site.cachedSrv = NewServer(Deps{Config: cfg, Store: st})
 	cfg.CacheTTL = 0 // every request reaches the database
 	site.srv = NewServer(Deps{Config: cfg, Store: st})

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"slices"
 	"sort"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,21 +16,14 @@ import (
 	"github.com/toasoan/toasoan/internal/testdb"
 )
 
-// tickingClock makes the server's clock advance a second at every reading, so articles
-// published one after another get distinct times in a known order. jump moves it on.
+// tickingClock gives the server a fresh ticking clock (see newTestServer) and returns jump,
+// which moves it on by d, then logs every user in again, as tokens may have expired meanwhile.
 func (ts *testServer) tickingClock() (jump func(time.Duration)) {
-	var mu sync.Mutex
-	at := time.Now().Truncate(time.Second)
-	ts.now = func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		at = at.Add(time.Second)
-		return at
-	}
+	clock := tickingClock()
+	ts.setClock(clock.Now)
 	return func(d time.Duration) {
-		mu.Lock()
-		at = at.Add(d)
-		mu.Unlock()
+		clock.Advance(d)
+		ts.relogin()
 	}
 }
 
@@ -199,6 +191,46 @@ func TestPublicArticleFiltersAndErrors(t *testing.T) {
 				fields: map[string]any{"errors.0.field": "cursor"}},
 			{name: "cursor and views", method: "GET", path: list("cursor=" + validCursor + "&sort=-view_count"), want: 400,
 				fields: map[string]any{"errors.0.field": "cursor"}},
+		})
+	})
+}
+
+// A day of from and to is a day in Vietnam: an article published at 23:30 on the 23rd (16:30
+// UTC) belongs to the 23rd, one at 00:30 on the 24th (17:30 UTC, still the 23rd in UTC and in
+// America) to the 24th, whatever the zone of the machine running the server.
+func TestPublicArticleDaysAroundMidnight(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		cat := ts.createCategory("Tin mới", 0)
+		at := func(clock string) {
+			ts.t.Helper()
+			when, err := time.Parse(time.RFC3339, clock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts.setClock(func() time.Time { return when })
+			ts.relogin()
+		}
+		at("2026-08-23T23:30:00+07:00")
+		late := ts.published(map[string]any{"title": "Tin lúc 23 giờ 30", "category_id": cat})
+		at("2026-08-24T00:30:00+07:00")
+		early := ts.published(map[string]any{"title": "Tin lúc 0 giờ 30", "category_id": cat})
+		at("2026-08-25T12:00:00+07:00")
+
+		list := func(query string) string { return "/api/v1/articles?" + query }
+		ts.run([]scenario{
+			{name: "from the 24th: only the one after midnight", method: "GET", path: list("from=2026-08-24"), want: 200,
+				fields: map[string]any{"meta.pagination.total": 1, "data.0.id": early.ID, "data.0.published_at": "2026-08-24T00:30:00+07:00"}},
+			{name: "to the 23rd: only the one before midnight", method: "GET", path: list("to=2026-08-23"), want: 200,
+				fields: map[string]any{"meta.pagination.total": 1, "data.0.id": late.ID, "data.0.published_at": "2026-08-23T23:30:00+07:00"}},
+			{name: "the 23rd alone", method: "GET", path: list("from=2026-08-23&to=2026-08-23"), want: 200,
+				fields: map[string]any{"meta.pagination.total": 1, "data.0.id": late.ID}},
+			{name: "the 24th alone", method: "GET", path: list("from=2026-08-24&to=2026-08-24"), want: 200,
+				fields: map[string]any{"meta.pagination.total": 1, "data.0.id": early.ID}},
+			{name: "both days", method: "GET", path: list("from=2026-08-23&to=2026-08-24"), want: 200,
+				fields: map[string]any{"meta.pagination.total": 2}},
+			{name: "the 22nd: nothing", method: "GET", path: list("to=2026-08-22"), want: 200,
+				fields: map[string]any{"meta.pagination.total": 0}},
 		})
 	})
 }

@@ -197,7 +197,7 @@ func TestArticleWorkflow(t *testing.T) {
 		cat := ts.createCategory("Tin mới", 0)
 		a := ts.newArticle("author", map[string]any{"title": "Bài của phóng viên", "category_id": cat})
 		b := ts.newArticle("editor", map[string]any{"title": "Bài hẹn giờ", "category_id": cat})
-		future := time.Now().Add(2 * time.Hour).Truncate(time.Second)
+		future := ts.now().Add(2 * time.Hour).Truncate(time.Second)
 		act := func(id int64, action string) string { return articlePath(id, "/", action) }
 
 		ts.run([]scenario{
@@ -232,7 +232,7 @@ func TestArticleWorkflow(t *testing.T) {
 				fields: map[string]any{"data.status": "draft", "data.published_at": nil, "data.slug": "tieu-de-moi"}},
 
 			{name: "publish_at in the past", method: "POST", path: act(b.ID, "publish"), as: "editor", want: 422,
-				body: map[string]any{"publish_at": time.Now().Add(-time.Hour)}, check: wantFields("publish_at")},
+				body: map[string]any{"publish_at": ts.now().Add(-time.Hour)}, check: wantFields("publish_at")},
 			{name: "publish_at not a time", method: "POST", path: act(b.ID, "publish"), as: "editor", want: 400,
 				body: map[string]any{"publish_at": "tomorrow"}},
 			{name: "schedule", method: "POST", path: act(b.ID, "publish"), as: "editor", want: 200,
@@ -246,7 +246,8 @@ func TestArticleWorkflow(t *testing.T) {
 		})
 
 		// Once its time has come, a scheduled article is published for every purpose.
-		ts.now = func() time.Time { return future.Add(time.Minute) }
+		ts.setClock(func() time.Time { return future.Add(time.Minute) })
+		ts.relogin()
 		ts.run([]scenario{
 			{name: "due scheduled article shows as published", method: "GET", path: articlePath(b.ID), as: "editor", want: 200,
 				fields: map[string]any{"data.status": "published"}},

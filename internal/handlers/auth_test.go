@@ -143,7 +143,7 @@ func TestAccessTokensAreStrict(t *testing.T) {
 		forged, _ := tamperedPayload.SigningString()
 		tampered := strings.Split(forged, ".")[0] + "." + strings.Split(forged, ".")[1] + "." + parts[2]
 
-		past := time.Now().Add(-time.Hour)
+		past := ts.now().Add(-time.Hour)
 		cases := map[string]string{
 			"expired": sign(jwt.SigningMethodHS256, []byte(testSecret), func(c *auth.Claims) {
 				c.IssuedAt = jwt.NewNumericDate(past.Add(-15 * time.Minute))

@@ -73,6 +73,7 @@ type cacheFill struct {
 	cache *responseCache
 	key   string
 	seen  uint64
+	at    time.Time // when the request came: the entry's age counts from then
 	onHit func()
 }
 
@@ -86,13 +87,14 @@ func (s *Server) cached(h echo.HandlerFunc) echo.HandlerFunc {
 	}
 	return func(c echo.Context) error {
 		key := c.Request().URL.RequestURI()
-		if r, ok := s.cache.get(key, time.Now()); ok {
+		now := s.now()
+		if r, ok := s.cache.get(key, now); ok {
 			if r.onHit != nil {
 				r.onHit()
 			}
 			return writePublic(c, r.contentType, r.body, r.etag)
 		}
-		c.Set(cacheFillKey, &cacheFill{cache: s.cache, key: key, seen: s.cache.writes()})
+		c.Set(cacheFillKey, &cacheFill{cache: s.cache, key: key, seen: s.cache.writes(), at: now})
 		return h(c)
 	}
 }

@@ -27,9 +27,11 @@ func (ts *testServer) withCache(ttl time.Duration) {
 func TestResponseCache(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		ts := newTestServer(t, db).withUsers()
+		clock := testdb.NewClock(testdb.Epoch)
+		ts.setClock(clock.Now)
 		cat := ts.createCategory("Tin mới", 0)
 		first := ts.published(map[string]any{"title": "Tin thứ nhất", "category_id": cat})
-		ts.withCache(200 * time.Millisecond)
+		ts.withCache(time.Second)
 		reads, _ := countQueries(db)
 
 		get := func(path string) string {
@@ -67,7 +69,7 @@ func TestResponseCache(t *testing.T) {
 			t.Fatal(err)
 		}
 		stale := get("/api/v1/articles/" + first.Slug)
-		time.Sleep(250 * time.Millisecond)
+		clock.Advance(time.Second)
 		fresh := get("/api/v1/articles/" + first.Slug)
 		if !strings.Contains(stale, "Tin thứ nhất") || fresh == stale || decode[publicArticleResponse](t, ts.do("GET", "/api/v1/articles/"+first.Slug, nil, "", nil)).Data.Title != "Tin đã sửa ở máy khác" {
 			t.Fatalf("another replica's edit not seen after the TTL")

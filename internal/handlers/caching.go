@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -37,7 +36,7 @@ func publicBody(c echo.Context, contentType string, body []byte) error {
 	sum := sha256.Sum256(body)
 	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
 	if fill, ok := c.Get(cacheFillKey).(*cacheFill); ok {
-		fill.cache.put(fill.key, fill.seen, cachedResponse{contentType: contentType, body: body, etag: etag, stored: time.Now(), onHit: fill.onHit})
+		fill.cache.put(fill.key, fill.seen, cachedResponse{contentType: contentType, body: body, etag: etag, stored: fill.at, onHit: fill.onHit})
 	}
 	return writePublic(c, contentType, body, etag)
 }

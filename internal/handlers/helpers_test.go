@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/toasoan/toasoan/internal/config"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/store"
+	"github.com/toasoan/toasoan/internal/testdb"
 )
 
 // testServer is a server over a fresh database, driven through the whole router.
@@ -28,16 +30,29 @@ type testServer struct {
 	db     *gorm.DB
 	tokens map[string]string // role → bearer token, for scenarios
 	ids    map[string]int64  // role → user id
+	clock  *atomic.Pointer[func() time.Time]
 }
 
+// newTestServer is a server whose clock starts at testdb.Epoch, whatever the hour and zone the
+// test runs in, and moves 10 ms at every reading, so that writes made one after another get
+// distinct, ordered times (a 15-minute token lasts 90,000 readings). Tests about time set their
+// own clock (setClock) or jump this one (tickingClock).
 func newTestServer(t *testing.T, db *gorm.DB) *testServer {
 	t.Helper()
-	return newTestServerAt(t, db, time.Now)
+	return newTestServerAt(t, db, tickingClock().Now)
+}
+
+func tickingClock() *testdb.Clock {
+	clock := testdb.NewClock(testdb.Epoch)
+	clock.Tick(10 * time.Millisecond)
+	return clock
 }
 
 // newTestServerAt is newTestServer with a clock of the test's choosing, for rules about time.
 func newTestServerAt(t *testing.T, db *gorm.DB, now func() time.Time) *testServer {
 	t.Helper()
+	clock := new(atomic.Pointer[func() time.Time])
+	clock.Store(&now)
 	cfg, err := config.Load(func(k string) string {
 		switch k {
 		case "TOASOAN_DATA_DIR":
@@ -54,9 +69,22 @@ func newTestServerAt(t *testing.T, db *gorm.DB, now func() time.Time) *testServe
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewServer(Deps{Config: cfg, Store: store.New(db), Now: now, HashParams: testHashParams, ManualWebhookDispatch: true})
+	st := store.New(db, func() time.Time { return (*clock.Load())() })
+	s := NewServer(Deps{Config: cfg, Store: st, HashParams: testHashParams, ManualWebhookDispatch: true})
 	t.Cleanup(func() { _ = s.Close(context.Background()) })
-	return &testServer{Server: s, t: t, db: db, tokens: map[string]string{}, ids: map[string]int64{}}
+	return &testServer{Server: s, t: t, db: db, tokens: map[string]string{}, ids: map[string]int64{}, clock: clock}
+}
+
+// setClock makes now the clock of the server and its store from here on. Tokens issued before
+// are judged by it: after a jump past their lifetime, relogin.
+func (ts *testServer) setClock(now func() time.Time) { ts.clock.Store(&now) }
+
+// relogin gives every user of withUsers a fresh token, valid at the clock's time.
+func (ts *testServer) relogin() {
+	ts.t.Helper()
+	for role := range ts.tokens {
+		ts.tokens[role] = ts.login(role+"@mattran.org.vn", testPassword).AccessToken
+	}
 }
 
 const testSecret = "test-secret-test-secret-test-secret-0123"

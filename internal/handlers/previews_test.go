@@ -28,7 +28,7 @@ func TestDraftPreview(t *testing.T) {
 		if !strings.HasPrefix(link.URL, "http://localhost:8080/api/v1/preview/articles/") || !strings.HasSuffix(link.URL, link.Token) {
 			t.Errorf("url %q", link.URL)
 		}
-		if d := time.Until(link.ExpiresAt); d < 50*time.Minute || d > 70*time.Minute {
+		if d := link.ExpiresAt.Sub(ts.now()); d < 50*time.Minute || d > 70*time.Minute {
 			t.Errorf("expires_at %v, want in an hour", link.ExpiresAt)
 		}
 		preview := "/api/v1/preview/articles/" + link.Token
@@ -70,6 +70,6 @@ func TestDraftPreview(t *testing.T) {
 		foreign := newTestServer(t, db)
 		foreign.cfg.JWTSecret = "another-secret-another-secret-0123456789"
 		ts.run([]scenario{{name: "another secret", method: "GET", want: 404,
-			path: "/api/v1/preview/articles/" + foreign.previewToken(draft.ID, time.Now().Add(time.Hour))}})
+			path: "/api/v1/preview/articles/" + foreign.previewToken(draft.ID, ts.now().Add(time.Hour))}})
 	})
 }

@@ -20,7 +20,7 @@ func TestSearchEndpoint(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		ts := newTestServer(t, db)
 		ctx := context.Background()
-		now := time.Now().UTC()
+		now := ts.now().UTC()
 		entries := []store.SearchEntry{
 			{Kind: store.KindArticle, ItemID: 1, Slug: "ky-ket-quy-che", Title: "Ký kết Quy chế phối hợp bảo vệ an ninh Tổ quốc",
 				Body: "Chiều ngày 23/8, hai bên ký kết <Quy chế> phối hợp về phong trào toàn dân bảo vệ an ninh Tổ quốc.", Public: true, SortTime: now.Add(-time.Hour)},

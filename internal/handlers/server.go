@@ -34,7 +34,6 @@ type Deps struct {
 	Store    *store.Store
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // nil: a new registry
-	Now      func() time.Time     // nil: time.Now
 	// HashParams is the password hashing cost; zero: auth.DefaultHashParams. Tests lower it.
 	HashParams auth.HashParams
 	// Redis, when set, holds the rate-limit counters so every replica shares them.
@@ -81,9 +80,7 @@ type Server struct {
 
 // NewServer builds the Echo instance with its middleware and every route.
 func NewServer(d Deps) *Server {
-	if d.Now == nil {
-		d.Now = time.Now
-	}
+	now := d.Store.Now // one clock: the store's, so handlers and queries agree on what "now" is
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 		d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -118,12 +115,12 @@ func NewServer(d Deps) *Server {
 		cfg:      d.Config,
 		store:    d.Store,
 		log:      d.Logger,
-		now:      d.Now,
+		now:      now,
 		rules:    map[string]auth.Rule{},
 		metrics:  newMetrics(d.Registry),
 		gatherer: d.Registry,
 
-		tokens:     auth.NewTokens(d.Config.JWTSecret, d.Config.JWTPreviousSecret, d.Now),
+		tokens:     auth.NewTokens(d.Config.JWTSecret, d.Config.JWTPreviousSecret, now),
 		hashParams: d.HashParams,
 		dummyHash:  dummyHash,
 		redis:      d.Redis,
@@ -134,7 +131,7 @@ func NewServer(d Deps) *Server {
 		viewsDone: make(chan struct{}),
 
 		dispatcher: webhooks.New(d.Store, webhooks.Options{
-			BaseURL: d.Config.BaseURL, AllowLocal: d.Config.WebhooksAllowLocal, Now: d.Now, Logger: d.Logger,
+			BaseURL: d.Config.BaseURL, AllowLocal: d.Config.WebhooksAllowLocal, Now: now, Logger: d.Logger,
 		}),
 		stopWebhooks: make(chan struct{}),
 		webhooksDone: make(chan struct{}),

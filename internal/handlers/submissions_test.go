@@ -252,7 +252,7 @@ func TestSubmissionThrottle(t *testing.T) {
 		ts := newTestServer(t, db)
 		now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 		clock := func() time.Time { return now }
-		ts.now = clock
+		ts.setClock(clock)
 		ts.submissionThrottle = ratelimit.NewMemory(time.Hour, clock)
 
 		var scenarios []scenario

@@ -128,9 +128,9 @@ func (ts *testServer) strict() *testServer {
 	ts.t.Helper()
 	cfg := ts.cfg
 	cfg.WebhooksAllowLocal = false
-	s := NewServer(Deps{Config: cfg, Store: ts.store, Now: ts.now, HashParams: testHashParams, ManualWebhookDispatch: true})
+	s := NewServer(Deps{Config: cfg, Store: ts.store, HashParams: testHashParams, ManualWebhookDispatch: true})
 	ts.t.Cleanup(func() { _ = s.Close(context.Background()) })
-	return &testServer{Server: s, t: ts.t, db: ts.db, tokens: ts.tokens, ids: ts.ids}
+	return &testServer{Server: s, t: ts.t, db: ts.db, tokens: ts.tokens, ids: ts.ids, clock: ts.clock}
 }
 
 func noSecret(t *testing.T, res *httptest.ResponseRecorder) {
@@ -409,7 +409,7 @@ func TestWebhookEventsOfEachKind(t *testing.T) {
 			t.Errorf("article.unpublished: %v", p[0])
 		}
 		// Scheduling announces the article at once, with the time readers will see it.
-		publishAt := time.Now().Add(48 * time.Hour).Truncate(time.Second).In(models.NewsroomZone)
+		publishAt := ts.now().Add(48 * time.Hour).Truncate(time.Second).In(models.NewsroomZone)
 		ts.act(a.ID, "publish", map[string]any{"publish_at": publishAt})
 		p = expect("scheduling", "article.published")
 		if data := p[0]["data"].(map[string]any); data["status"] != "scheduled" || data["published_at"] != publishAt.Format(time.RFC3339) {

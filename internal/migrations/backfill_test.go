@@ -46,7 +46,7 @@ func TestSearchBackfill(t *testing.T) {
 		if err := migrations.Run(ctx, db); err != nil {
 			t.Fatal(err)
 		}
-		st := store.New(db)
+		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
 		find := func(q string) int64 {
 			_, total, err := st.Search(ctx, store.SearchQuery{Terms: search.Terms(q), Kinds: []string{store.KindArticle, store.KindAnnouncement, store.KindDocument},
 				Public: true, Now: now.Add(time.Hour), Limit: 10})

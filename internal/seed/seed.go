@@ -26,7 +26,6 @@ type Options struct {
 	Articles      int
 	Documents     int
 	Announcements int
-	Now           time.Time // zero: time.Now()
 }
 
 // Defaults are the numbers of `api seed` without flags: a site that looks lived in.
@@ -71,11 +70,7 @@ func Run(ctx context.Context, st *store.Store, opts Options, log *slog.Logger) (
 	if err != nil {
 		return sum, err
 	}
-	now := opts.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	s := seeder{st: st, content: c, now: now, log: log}
+	s := seeder{st: st, content: c, now: st.Now(), log: log}
 	if err := s.users(ctx, &sum); err != nil {
 		return sum, fmt.Errorf("seed users: %w", err)
 	}

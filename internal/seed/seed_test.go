@@ -21,7 +21,7 @@ var small = Options{Articles: 30, Documents: 10, Announcements: 4}
 func TestRun(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
-		st := store.New(db)
+		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
 		log := slog.New(slog.DiscardHandler)
 		sum, err := Run(ctx, st, small, log)
 		if err != nil {
@@ -31,7 +31,7 @@ func TestRun(t *testing.T) {
 		if sum != want {
 			t.Fatalf("summary %+v, want %+v", sum, want)
 		}
-		now := time.Now()
+		now := st.Now()
 
 		t.Run("categories are the taxonomy's tree", func(t *testing.T) { checkTree(t, st) })
 		t.Run("articles are published, in the past, varied", func(t *testing.T) { checkArticles(t, st, now) })

@@ -215,7 +215,7 @@ func (s *Store) changeArticle(ctx context.Context, id int64, ifMatch int, actorI
 		if err != nil {
 			return err
 		}
-		change.updates["updated_at"] = time.Now().UTC()
+		change.updates["updated_at"] = s.Now().UTC()
 		if err := updateVersioned(tx, &models.Article{}, "article", id, readVersion, change.updates); err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -79,7 +78,7 @@ func (s *Store) UpdateCategory(ctx context.Context, id int64, p CategoryPatch) (
 		if err := s.locking(tx).Take(&c, id).Error; err != nil {
 			return notFound(err, "category")
 		}
-		updates := map[string]any{"updated_at": time.Now().UTC()}
+		updates := map[string]any{"updated_at": s.Now().UTC()}
 		if p.Name != nil {
 			updates["name"] = *p.Name
 		}

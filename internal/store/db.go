@@ -43,8 +43,7 @@ func Open(ctx context.Context, o OpenOptions) (*gorm.DB, error) {
 		Logger:                 logger.Discard,
 		TranslateError:         true,
 		PrepareStmt:            false,
-		SkipDefaultTransaction: true,                                                           // single statements need no transaction; writes of several rows open their own
-		NowFunc:                func() time.Time { return time.Now().In(models.NewsroomZone) }, // stored as UTC; shown as the newsroom sees it
+		SkipDefaultTransaction: true, // single statements need no transaction; writes of several rows open their own
 	}
 	var dialector gorm.Dialector
 	if o.DatabaseURL != "" {
@@ -64,7 +63,8 @@ func Open(ctx context.Context, o OpenOptions) (*gorm.DB, error) {
 		dialector = sqlite.Dialector{DSN: dsn, Conn: &utcPool{sqlDB}}
 	}
 
-	deadline := time.Now().Add(o.Retry)
+	waitCtx, cancel := context.WithTimeout(ctx, o.Retry)
+	defer cancel()
 	var lastErr error
 	for attempt := 0; ; attempt++ {
 		db, err := gorm.Open(dialector, cfg)
@@ -80,15 +80,15 @@ func Open(ctx context.Context, o OpenOptions) (*gorm.DB, error) {
 			_ = sqlDB.Close()
 		}
 		lastErr = err
-		if time.Now().After(deadline) || ctx.Err() != nil {
+		if waitCtx.Err() != nil {
 			break
 		}
 		if o.Logger != nil {
 			o.Logger.Warn("database not reachable yet, retrying", "attempt", attempt+1, "error", err.Error())
 		}
 		select {
-		case <-ctx.Done():
-		case <-time.After(min(time.Second<<min(attempt, 3), time.Until(deadline)+time.Millisecond)):
+		case <-waitCtx.Done():
+		case <-time.After(time.Second << min(attempt, 3)):
 		}
 	}
 	return nil, fmt.Errorf("database not reachable after %s: %w", o.Retry, lastErr)
@@ -108,15 +108,18 @@ func configurePool(db *gorm.DB) {
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 }
 
-// Store runs every query of the application.
+// Store runs every query of the application. Its clock is the one the server runs on: every time
+// the store writes (created_at, updated_at, revoked_at, …) comes from it.
 type Store struct {
 	db          *gorm.DB
 	writes      atomic.Uint64
 	webhookWake chan struct{} // see WebhookWake
 }
 
-// New wraps an open database.
-func New(db *gorm.DB) *Store {
+// New wraps an open database, with the clock every write takes its time from (time.Now in
+// production, the test's own clock in tests).
+func New(db *gorm.DB, now func() time.Time) *Store {
+	db = db.Session(&gorm.Session{NewDB: true, NowFunc: func() time.Time { return now().In(models.NewsroomZone) }}) // stored as UTC; shown as the newsroom sees it
 	s := &Store{db: db, webhookWake: make(chan struct{}, 1)}
 	name := fmt.Sprintf("toasoan:writes:%p", s)
 	bump := func(*gorm.DB) { s.writes.Add(1) }
@@ -182,6 +185,10 @@ func inNewsroomZone(db *gorm.DB) {
 // Writes counts the statements that may have changed data through this store: when it moves,
 // whatever was read before may be stale (the response cache empties itself).
 func (s *Store) Writes() uint64 { return s.writes.Load() }
+
+// Now is the store's clock, the one the whole server runs on (in the newsroom's zone); inside a
+// transaction it is tx.NowFunc().
+func (s *Store) Now() time.Time { return s.db.NowFunc() }
 
 // DB returns the underlying database, for the migrations and the health check.
 func (s *Store) DB() *gorm.DB { return s.db }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -18,7 +17,7 @@ func addRevision(tx *gorm.DB, a models.Article, action string, actorID int64) er
 		return err
 	}
 	rev := models.ArticleRevision{ArticleID: a.ID, Number: a.Version, Action: action, ActorID: &actorID,
-		Snapshot: string(snap), CreatedAt: time.Now().UTC()}
+		Snapshot: string(snap), CreatedAt: tx.NowFunc().UTC()}
 	return tx.Omit(clause.Associations).Create(&rev).Error
 }
 

@@ -30,7 +30,7 @@ func BenchmarkSearchSQLite100k(b *testing.B) { benchmarkSearch100k(b, store.SQLi
 
 func benchmarkSearch100k(b *testing.B, dialect string) {
 	db := testdb.New(b, dialect)
-	st := store.New(db)
+	st := store.New(db, time.Now)
 	type searchRow struct {
 		Kind, Slug, Title, Body, TitleFolded, BodyFolded string
 		ItemID                                           int64

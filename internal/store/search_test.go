@@ -65,7 +65,7 @@ func TestSearchFixtureCases(t *testing.T) {
 		t.Fatalf("only %d fixture cases", len(cases))
 	}
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		st := store.New(db)
+		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
 		ctx := context.Background()
 		for i, c := range cases {
 			id := int64(i + 1)
@@ -137,8 +137,8 @@ var sampleQueries = []string{
 
 // The two databases return the same items in the same order for the same data.
 func TestSearchSameOnBothDatabases(t *testing.T) {
-	sqlite := store.New(testdb.New(t, store.SQLite))
-	postgres := store.New(testdb.New(t, store.Postgres))
+	sqlite := store.New(testdb.New(t, store.SQLite), testdb.NewClock(testdb.Epoch).Now)
+	postgres := store.New(testdb.New(t, store.Postgres), testdb.NewClock(testdb.Epoch).Now)
 	seedSample(t, sqlite)
 	seedSample(t, postgres)
 	found := 0
@@ -159,7 +159,7 @@ func TestSearchSameOnBothDatabases(t *testing.T) {
 
 func TestSearchRankingVisibilityAndUpdates(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		st := store.New(db)
+		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
 		ctx := context.Background()
 		must := func(e store.SearchEntry) {
 			t.Helper()

@@ -17,7 +17,7 @@ import (
 func TestTimesCompareByInstantWhateverTheirOffset(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
-		st := store.New(db)
+		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
 		hanoi := time.FixedZone("ICT", 7*3600)
 		base := time.Date(2026, 8, 23, 14, 0, 0, 0, time.UTC)
 		// 20:59 in Hà Nội is 13:59 UTC: before base, though its local text sorts after it.

@@ -121,7 +121,7 @@ func (s *Store) locking(tx *gorm.DB) *gorm.DB {
 
 // CreateSession starts a login session with its first refresh token and records the login.
 func (s *Store) CreateSession(ctx context.Context, userID int64, refreshHash string, expires time.Time, ip, userAgent string) (int64, error) {
-	now := time.Now().UTC()
+	now := s.Now().UTC()
 	sess := models.Session{UserID: userID, ExpiresAt: expires, CreatedAt: now, LastUsedAt: now, IP: ip, UserAgent: truncate(userAgent, 255)}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&sess).Error; err != nil {
@@ -203,7 +203,7 @@ func (s *Store) RevokeByRefresh(ctx context.Context, hash string) (int64, error)
 			return err
 		}
 		userID = sess.UserID
-		return revokeSession(tx, sess.ID, time.Now().UTC())
+		return revokeSession(tx, sess.ID, tx.NowFunc().UTC())
 	})
 	return userID, err
 }
@@ -211,7 +211,7 @@ func (s *Store) RevokeByRefresh(ctx context.Context, hash string) (int64, error)
 // ChangePassword stores a new password hash and revokes every session of the user but keep.
 func (s *Store) ChangePassword(ctx context.Context, userID int64, hash string, keep int64) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&models.User{}).Where("id = ?", userID).Updates(map[string]any{"password_hash": hash, "updated_at": time.Now().UTC()})
+		res := tx.Model(&models.User{}).Where("id = ?", userID).Updates(map[string]any{"password_hash": hash, "updated_at": tx.NowFunc().UTC()})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -255,13 +255,13 @@ func revokeSession(tx *gorm.DB, sessionID int64, now time.Time) error {
 // revokeSessions ends every live session of the user except keep (0 keeps none).
 func revokeSessions(tx *gorm.DB, userID, keep int64) error {
 	return tx.Model(&models.Session{}).Where("user_id = ? AND id <> ? AND revoked_at IS NULL", userID, keep).
-		Update("revoked_at", time.Now().UTC()).Error
+		Update("revoked_at", tx.NowFunc().UTC()).Error
 }
 
 // Audit records an entry of the audit log.
 func (s *Store) Audit(ctx context.Context, e models.AuditEntry) error {
 	if e.CreatedAt.IsZero() {
-		e.CreatedAt = time.Now().UTC()
+		e.CreatedAt = s.Now().UTC()
 	}
 	return s.db.WithContext(ctx).Create(&e).Error
 }

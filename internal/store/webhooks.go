@@ -63,7 +63,7 @@ func enqueueArticleEvent(tx *gorm.DB, action string, wasAnnounced bool, after mo
 	default:
 		event = models.EventArticleUpdated
 	}
-	return enqueueEvent(tx, event, articleEventData(after, after.StatusAt(time.Now())))
+	return enqueueEvent(tx, event, articleEventData(after, after.StatusAt(tx.NowFunc())))
 }
 
 func articleEventData(a models.Article, status string) models.WebhookEventData {
