@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -365,13 +364,7 @@ func TestAccessRules(t *testing.T) {
 
 // Two replicas sharing Redis share the login throttle: failures on one count on the other.
 func TestLoginThrottlingSharedThroughRedis(t *testing.T) {
-	url := os.Getenv("TOASOAN_TEST_REDIS_URL")
-	if url == "" {
-		if os.Getenv("TOASOAN_TEST_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("TOASOAN_TEST_REDIS_URL is not set")
-		}
-		t.Skip("Redis tests skipped: set TOASOAN_TEST_REDIS_URL=redis://… to run them")
-	}
+	url := testdb.RedisURL(t)
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		t.Fatal(err)

@@ -4,22 +4,17 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/toasoan/toasoan/internal/testdb"
 )
 
 // Shared counting needs a Redis: TOASOAN_TEST_REDIS_URL (CI sets it to the local one).
 func TestRedisCounter(t *testing.T) {
-	url := os.Getenv("TOASOAN_TEST_REDIS_URL")
-	if url == "" {
-		if os.Getenv("TOASOAN_TEST_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("TOASOAN_TEST_REDIS_URL is not set")
-		}
-		t.Skip("Redis tests skipped: set TOASOAN_TEST_REDIS_URL=redis://… to run them")
-	}
+	url := testdb.RedisURL(t)
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		t.Fatal(err)

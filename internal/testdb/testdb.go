@@ -6,7 +6,9 @@ package testdb
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -110,9 +112,39 @@ func PostgresURL(t testing.TB) string {
 		if os.Getenv("TOASOAN_TEST_REQUIRE_POSTGRES") == "1" {
 			t.Fatal("TOASOAN_TEST_REQUIRE_POSTGRES=1 but TOASOAN_TEST_DATABASE_URL is not set")
 		}
-		t.Skip("PostgreSQL tests skipped: set TOASOAN_TEST_DATABASE_URL=postgres://… to run them")
+		skip(t, "PostgreSQL tests skipped: set TOASOAN_TEST_DATABASE_URL=postgres://… to run them")
 	}
 	return u
+}
+
+// RedisURL is TOASOAN_TEST_REDIS_URL, for the tests of counters shared through Redis; without it
+// the test is skipped, or fails when TOASOAN_TEST_REQUIRE_POSTGRES=1 (CI needs both).
+func RedisURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv("TOASOAN_TEST_REDIS_URL")
+	if u == "" {
+		if os.Getenv("TOASOAN_TEST_REQUIRE_POSTGRES") == "1" {
+			t.Fatal("TOASOAN_TEST_REQUIRE_POSTGRES=1 but TOASOAN_TEST_REDIS_URL is not set")
+		}
+		skip(t, "Redis tests skipped: set TOASOAN_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to run them")
+	}
+	return u
+}
+
+// skip skips the test and says so where a plain `go test ./...` shows it: the go command hides
+// what passing packages print, so the note goes to the terminal, once per `go test` run (the
+// packages' test binaries share the go command as parent), and to the test's log as usual.
+func skip(t testing.TB, why string) {
+	t.Helper()
+	marker := filepath.Join(os.TempDir(), fmt.Sprintf("toasoan-test-note-%d-%x", os.Getppid(), sha256.Sum256([]byte(why))))
+	if f, err := os.OpenFile(marker, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); err == nil {
+		f.Close()
+		if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+			fmt.Fprintln(tty, "toasoan: "+why)
+			tty.Close()
+		}
+	}
+	t.Skip(why)
 }
 
 var (
