@@ -15,6 +15,26 @@ const docTemplate = `{
     "host": "{{.Host}}",
     "basePath": "{{.BasePath}}",
     "paths": {
+        "/": {
+            "get": {
+                "description": "Links are paths on this server.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "operations"
+                ],
+                "summary": "Where to start: the API's name, version and links to its documentation",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/APIIndex"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/admin/announcements": {
             "get": {
                 "security": [
@@ -5192,6 +5212,53 @@ const docTemplate = `{
         }
     },
     "definitions": {
+        "APIIndex": {
+            "type": "object",
+            "properties": {
+                "build": {
+                    "description": "the commit the binary was built from, or \"devel\"",
+                    "type": "string",
+                    "example": "3f2a9c1d0b7e (modified)"
+                },
+                "links": {
+                    "$ref": "#/definitions/APIIndexLinks"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "toasoan"
+                },
+                "version": {
+                    "description": "of the API, as in the OpenAPI document",
+                    "type": "string",
+                    "example": "1.0"
+                }
+            }
+        },
+        "APIIndexLinks": {
+            "type": "object",
+            "properties": {
+                "api": {
+                    "type": "string",
+                    "example": "/api/v1"
+                },
+                "docs": {
+                    "type": "string",
+                    "example": "/swagger/index.html"
+                },
+                "health": {
+                    "type": "string",
+                    "example": "/healthz"
+                },
+                "openapi": {
+                    "type": "string",
+                    "example": "/swagger/doc.json"
+                },
+                "ready": {
+                    "type": "string",
+                    "example": "/readyz"
+                }
+            }
+        },
         "AdminAnnouncement": {
             "type": "object",
             "properties": {

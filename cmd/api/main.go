@@ -110,13 +110,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.JWTSecret, err = jwtSecret(cfg, log); err != nil {
 		return err
 	}
-	if err := bootstrapAdmin(ctx, cfg, st, stdout, log); err != nil {
-		return fmt.Errorf("first admin: %w", err)
-	}
-	return serve(ctx, cfg, st, log)
+	return serve(ctx, cfg, st, stdout, log)
 }
 
-func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger) error {
+func serve(ctx context.Context, cfg config.Config, st *store.Store, stdout io.Writer, log *slog.Logger) error {
 	files, err := media.Open(ctx, cfg.MediaBucketURL, cfg.MediaDir)
 	if err != nil {
 		return err
@@ -135,9 +132,16 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	here := localURL(ln.Addr().String())
+	admin, err := bootstrapAdmin(ctx, cfg, st, log)
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("first admin: %w", err)
+	}
 	srv := handlers.NewServer(deps) // starts background work (view flushing, webhook delivery)
 	log.Info("toasoan is serving", "addr", ln.Addr().String(), "database", st.Dialect(),
-		"docs", cfg.BaseURL+"/swagger/index.html")
+		"docs", here+"/swagger/index.html")
+	printWelcome(stdout, here, admin)
 	err = serveUntilDone(ctx, srv.HTTPServer(cfg.Addr), ln, cfg.ShutdownTimeout, log)
 	// Requests are done: write what the server buffered (article views) before the database closes.
 	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)

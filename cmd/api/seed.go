@@ -33,9 +33,11 @@ func seedCommand(ctx context.Context, cfg config.Config, args []string, st *stor
 	if opts.Articles < 0 || opts.Documents < 0 || opts.Announcements < 0 {
 		return errors.New("seed: counts must not be negative")
 	}
-	if err := bootstrapAdmin(ctx, cfg, st, stdout, log); err != nil {
+	admin, err := bootstrapAdmin(ctx, cfg, st, log)
+	if err != nil {
 		return fmt.Errorf("first admin: %w", err)
 	}
+	printFirstAdmin(stdout, localURL(cfg.Addr), admin) // where `api` will serve it
 	start := time.Now()
 	sum, err := seed.Run(ctx, st, opts, log)
 	if err != nil {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,12 +47,19 @@ func jwtSecret(cfg config.Config, log *slog.Logger) (string, error) {
 	return secret, nil
 }
 
+// firstAdmin is the account bootstrapAdmin created, with its password when it was generated
+// (to be shown once); zero when nothing was created.
+type firstAdmin struct {
+	Email    string
+	Password string // generated; empty when it came from TOASOAN_ADMIN_PASSWORD
+}
+
 // bootstrapAdmin creates the first admin when there is no user at all, from TOASOAN_ADMIN_EMAIL
-// and TOASOAN_ADMIN_PASSWORD, or with a generated password printed once.
-func bootstrapAdmin(ctx context.Context, cfg config.Config, st *store.Store, stdout io.Writer, log *slog.Logger) error {
+// and TOASOAN_ADMIN_PASSWORD, generating the password when none is configured.
+func bootstrapAdmin(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger) (firstAdmin, error) {
 	n, err := st.CountUsers(ctx)
 	if err != nil || n > 0 {
-		return err
+		return firstAdmin{}, err
 	}
 	email, password := cfg.AdminEmail, cfg.AdminPassword
 	if email == "" {
@@ -60,24 +69,74 @@ func bootstrapAdmin(ctx context.Context, cfg config.Config, st *store.Store, std
 	if generated {
 		password = auth.GeneratePassword()
 	} else if why := auth.CheckPassword(password); why != "" {
-		return fmt.Errorf("TOASOAN_ADMIN_PASSWORD %s", why)
+		return firstAdmin{}, fmt.Errorf("TOASOAN_ADMIN_PASSWORD %s", why)
 	}
 	hash, err := auth.HashPassword(password, auth.DefaultHashParams)
 	if err != nil {
-		return err
+		return firstAdmin{}, err
 	}
 	u := models.User{Email: email, Name: "Administrator", Role: models.RoleAdmin, Active: true, PasswordHash: hash}
 	if err := st.CreateUser(ctx, &u); err != nil {
 		if models.ErrorCode(err) == models.CodeConflict { // another replica was first
-			return nil
+			return firstAdmin{}, nil
 		}
-		return err
+		return firstAdmin{}, err
 	}
 	log.Info("created the first admin", "email", u.Email)
+	created := firstAdmin{Email: u.Email}
 	if generated {
-		fmt.Fprintf(stdout, "\nFirst admin created: %s\nPassword (shown only this once): %s\nLog in at POST /api/v1/auth/login and change it with PUT /api/v1/auth/password.\n\n", u.Email, password)
+		created.Password = password
 	}
-	return nil
+	return created, nil
+}
+
+// printFirstAdmin tells the operator, in plain text, how to log in as the admin just created:
+// the generated password (shown only this once) and a curl line to paste.
+func printFirstAdmin(w io.Writer, apiURL string, admin firstAdmin) {
+	if admin.Email == "" {
+		return
+	}
+	password := admin.Password
+	fmt.Fprintf(w, "\nFirst admin created: %s\n", admin.Email)
+	if password != "" {
+		fmt.Fprintf(w, "Password (shown only this once): %s\n", password)
+	} else {
+		password = "<TOASOAN_ADMIN_PASSWORD>"
+	}
+	var body strings.Builder
+	enc := json.NewEncoder(&body)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(map[string]string{"email": admin.Email, "password": password})
+	fmt.Fprintf(w, "Log in (the answer holds an access token):\n  curl -s %s -H 'Content-Type: application/json' -d %s\n",
+		apiURL+"/api/v1/auth/login", shellQuote(strings.TrimSpace(body.String())))
+	fmt.Fprintf(w, "Change the password with PUT /api/v1/auth/password.\n\n")
+}
+
+// printWelcome is what `api` prints once it listens: where the API and its documentation are,
+// and how to log in when it has just created the first admin.
+func printWelcome(w io.Writer, apiURL string, admin firstAdmin) {
+	fmt.Fprintf(w, "\ntoasoan is serving at %s\n  API docs (Swagger UI): %s/swagger/index.html\n  OpenAPI document:      %s/swagger/doc.json\n",
+		apiURL, apiURL, apiURL)
+	if admin.Email == "" {
+		fmt.Fprintln(w)
+	}
+	printFirstAdmin(w, apiURL, admin)
+}
+
+// shellQuote puts s in single quotes for a POSIX shell.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// localURL is the URL a user on this machine reaches the listener at: localhost when it listens
+// on every address.
+func localURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 const userUsage = `usage:

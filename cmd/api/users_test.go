@@ -25,8 +25,19 @@ func TestBootstrapAdmin(t *testing.T) {
 		t.Run("generated password printed once", func(t *testing.T) {
 			st := store.New(testdb.New(t, dialect), testdb.NewClock(testdb.Epoch).Now)
 			var out bytes.Buffer
-			if err := bootstrapAdmin(ctx, config.Config{}, st, &out, log); err != nil {
+			admin, err := bootstrapAdmin(ctx, config.Config{}, st, log)
+			if err != nil {
 				t.Fatal(err)
+			}
+			printWelcome(&out, localURL("[::]:8080"), admin)
+			for _, want := range []string{
+				"toasoan is serving at http://localhost:8080\n",
+				"API docs (Swagger UI): http://localhost:8080/swagger/index.html\n",
+				"curl -s http://localhost:8080/api/v1/auth/login -H 'Content-Type: application/json' -d '{\"email\":\"admin@localhost\",\"password\":\"" + admin.Password + "\"}'\n",
+			} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("the welcome lacks %q:\n%s", want, out.String())
+				}
 			}
 			m := regexp.MustCompile(`Password \(shown only this once\): (\S+)`).FindStringSubmatch(out.String())
 			if m == nil {
@@ -39,19 +50,20 @@ func TestBootstrapAdmin(t *testing.T) {
 			if ok, _ := auth.VerifyPassword(m[1], u.PasswordHash); !ok {
 				t.Fatal("printed password does not log in")
 			}
-			out.Reset()
-			if err := bootstrapAdmin(ctx, config.Config{}, st, &out, log); err != nil || out.Len() != 0 {
-				t.Fatalf("second start: %v, printed %q", err, out.String())
+			if again, err := bootstrapAdmin(ctx, config.Config{}, st, log); err != nil || again != (firstAdmin{}) {
+				t.Fatalf("second start: %v, created %+v", err, again)
 			}
 		})
 		t.Run("from the environment", func(t *testing.T) {
 			st := store.New(testdb.New(t, dialect), testdb.NewClock(testdb.Epoch).Now)
 			var out bytes.Buffer
 			cfg := config.Config{AdminEmail: "Admin@MatTran.org.vn", AdminPassword: "mật khẩu quản trị"}
-			if err := bootstrapAdmin(ctx, cfg, st, &out, log); err != nil {
+			admin, err := bootstrapAdmin(ctx, cfg, st, log)
+			if err != nil {
 				t.Fatal(err)
 			}
-			if strings.Contains(out.String(), cfg.AdminPassword) {
+			printWelcome(&out, "http://localhost:8080", admin)
+			if strings.Contains(out.String(), cfg.AdminPassword) || !strings.Contains(out.String(), `"password":"<TOASOAN_ADMIN_PASSWORD>"`) {
 				t.Fatal("a configured password was printed")
 			}
 			u, err := st.UserByEmail(ctx, "admin@mattran.org.vn")
@@ -64,7 +76,7 @@ func TestBootstrapAdmin(t *testing.T) {
 		})
 		t.Run("short configured password refused", func(t *testing.T) {
 			st := store.New(testdb.New(t, dialect), testdb.NewClock(testdb.Epoch).Now)
-			err := bootstrapAdmin(ctx, config.Config{AdminEmail: "a@b.vn", AdminPassword: "short"}, st, io.Discard, log)
+			_, err := bootstrapAdmin(ctx, config.Config{AdminEmail: "a@b.vn", AdminPassword: "short"}, st, log)
 			if err == nil || !strings.Contains(err.Error(), "10 characters") {
 				t.Fatalf("err = %v", err)
 			}

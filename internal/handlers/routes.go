@@ -29,6 +29,10 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, "/healthz", s.healthz, public)
 	s.handle(http.MethodGet, "/readyz", s.readyz, public)
 	s.handle(http.MethodGet, "/metrics", echo.WrapHandler(promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{})), public)
+	s.handle(http.MethodGet, "/", s.index, public)
+	s.handle(http.MethodGet, "/swagger", swaggerHome, public)
+	s.handle(http.MethodGet, "/swagger/", swaggerHome, public)
+	s.handle(http.MethodGet, swaggerDocPath, openAPIDoc, public)
 	s.handle(http.MethodGet, "/swagger/*", echoSwagger.WrapHandler, public)
 
 	// Public content.

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -143,6 +144,41 @@ func TestSecurityHeadersAndCORS(t *testing.T) {
 	if res.Header().Get("Access-Control-Allow-Origin") != "" {
 		t.Error("CORS allowed an unknown origin")
 	}
+}
+
+// The first minute of a newcomer: / says where to go, /swagger leads to the UI, and the served
+// document is valid Swagger 2.0 as served (swag's empty host is not).
+func TestFirstMinute(t *testing.T) {
+	ts := newTestServer(t, testdb.New(t, "sqlite"))
+	ts.run([]scenario{
+		{name: "index", method: "GET", path: "/", want: 200, fields: map[string]any{
+			"name": "toasoan", "version": "1.0", "links.docs": "/swagger/index.html", "links.openapi": "/swagger/doc.json",
+			"links.health": "/healthz", "links.api": "/api/v1"}},
+		{name: "swagger leads to the UI", method: "GET", path: "/swagger", want: 302,
+			check: func(t *testing.T, res *httptest.ResponseRecorder) {
+				if res.Header().Get("Location") != "/swagger/index.html" {
+					t.Errorf("Location %q", res.Header().Get("Location"))
+				}
+			}},
+		{name: "swagger/ too", method: "GET", path: "/swagger/", want: 302},
+		{name: "the UI", method: "GET", path: "/swagger/index.html", want: 200},
+		{name: "the document has no empty host", method: "GET", path: "/swagger/doc.json", want: 200,
+			check: func(t *testing.T, res *httptest.ResponseRecorder) {
+				var doc map[string]any
+				if err := json.Unmarshal(res.Body.Bytes(), &doc); err != nil {
+					t.Fatal(err)
+				}
+				if host, ok := doc["host"]; ok && host == "" {
+					t.Error(`the served document has "host": ""`)
+				}
+				if schemes, ok := doc["schemes"].([]any); ok && len(schemes) == 0 {
+					t.Error(`the served document has "schemes": []`)
+				}
+				if doc["swagger"] != "2.0" || len(doc["paths"].(map[string]any)) < 50 {
+					t.Errorf("not the whole document: swagger %v, %d paths", doc["swagger"], len(doc["paths"].(map[string]any)))
+				}
+			}},
+	})
 }
 
 func TestGzipWhenAsked(t *testing.T) {
