@@ -71,6 +71,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("configuration: %w", err)
 	}
 	log := newLogger(cfg, stdout)
+	if len(cfg.DatabaseReplicaURLs) > 0 {
+		log.Warn("TOASOAN_DATABASE_REPLICA_URLS is set but not used yet: every query goes to TOASOAN_DATABASE_URL")
+	}
 
 	cmd := ""
 	if len(args) > 0 {

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -80,5 +82,33 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	_, err := Load(env(map[string]string{"TOASOAN_ADDR": "x", "TOASOAN_MAX_UPLOAD_MB": "-1"}))
 	if err == nil || !strings.Contains(err.Error(), "TOASOAN_ADDR") || !strings.Contains(err.Error(), "TOASOAN_MAX_UPLOAD_MB") {
 		t.Fatalf("error = %v, want both problems", err)
+	}
+}
+
+// The README's configuration table and Env are the same list: nothing documented that the
+// process does not read, nothing read that is not documented, with the same defaults.
+func TestREADMEConfigurationTableIsEnv(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `(TOASOAN_[A-Z_]+)`(?:, `(TOASOAN_[A-Z_]+)`)? \\|")
+	documented := map[string]bool{}
+	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
+		for _, name := range m[1:] {
+			if name != "" {
+				documented[name] = true
+			}
+		}
+	}
+	for name := range Env {
+		if !documented[name] {
+			t.Errorf("%s is read (config.Env) but not in the README's configuration table", name)
+		}
+	}
+	for name := range documented {
+		if _, ok := Env[name]; !ok {
+			t.Errorf("%s is in the README's configuration table but the process does not read it", name)
+		}
 	}
 }
