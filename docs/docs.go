@@ -2763,7 +2763,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Newest first. Without ` + "`" + `status` + "`" + `, spam is left out. ` + "`" + `q` + "`" + ` ignores case and Vietnamese diacritics; every word must begin a word of the subject, message, name, email or tracking code.",
+                "description": "Newest first. Without ` + "`" + `status` + "`" + `, spam is left out. ` + "`" + `q` + "`" + ` ignores case and Vietnamese diacritics; every word must be a word of the subject, message, name, email or tracking code, the last may also be the start of one.",
                 "produces": [
                     "application/json"
                 ],
@@ -4780,7 +4780,7 @@ const docTemplate = `{
         },
         "/api/v1/search": {
             "get": {
-                "description": "Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): \"bao ve an ninh\" finds \"Bảo vệ an ninh\". Every word must match (as the start of a word). Items whose title holds every word come first, then newer before older. Snippets mark hits with \u003cmark\u003e; all other text is HTML-escaped.",
+                "description": "Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): \"bao ve an ninh\" finds \"Bảo vệ an ninh\". Every word must be a word of the item; the last may also be the start of one, so results come while a reader types. Items whose title holds every word come first, then newer before older. Snippets mark hits with \u003cmark\u003e; all other text is HTML-escaped.",
                 "produces": [
                     "application/json"
                 ],

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -47,7 +48,9 @@ func writePublic(c echo.Context, contentType string, body []byte, etag string) e
 	h := c.Response().Header()
 	h.Set(headerETag, etag)
 	h.Set(echo.HeaderCacheControl, publicCacheControl)
-	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	if !slices.Contains(h.Values(echo.HeaderVary), echo.HeaderAcceptEncoding) { // the gzip middleware adds it, except where it is skipped
+		h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	}
 	if etagMatches(c.Request().Header.Get(headerIfNoneMatch), etag) {
 		return c.NoContent(http.StatusNotModified)
 	}

@@ -394,7 +394,7 @@ func summaryOf(sub models.Submission, names map[int64]string) submissionSummary 
 // listSubmissions godoc
 //
 //	@Summary		List reader submissions
-//	@Description	Newest first. Without `status`, spam is left out. `q` ignores case and Vietnamese diacritics; every word must begin a word of the subject, message, name, email or tracking code.
+//	@Description	Newest first. Without `status`, spam is left out. `q` ignores case and Vietnamese diacritics; every word must be a word of the subject, message, name, email or tracking code, the last may also be the start of one.
 //	@Tags			submissions
 //	@Produce		json
 //	@Param			status		query		string	false	"only this status"	Enums(received, in_review, answered, closed, spam)
