@@ -490,7 +490,7 @@ func (s *Server) adminDocumentView(d models.Document) adminDocumentView {
 	return adminDocumentView{
 		documentView: s.documentView(d),
 		NumberParts: numberPartsView{Sequence: d.NumberSequence, Year: d.NumberYear, TypeCode: d.NumberTypeCode,
-			IssuerCode: d.NumberIssuerCode},
+			IssuerCode: d.IssuerCode()},
 		Status: d.Status, Version: d.Version, CreatedAt: newsroomTime(d.CreatedAt), UpdatedAt: newsroomTime(d.UpdatedAt),
 	}
 }
