@@ -5991,6 +5991,7 @@ const docTemplate = `{
                     "maxLength": 500
                 },
                 "cover_media_id": {
+                    "description": "an image of the media library (422 otherwise)",
                     "type": "integer",
                     "minimum": 1
                 },
@@ -7342,7 +7343,7 @@ const docTemplate = `{
                     "maxLength": 500
                 },
                 "cover_media_id": {
-                    "description": "null removes the cover",
+                    "description": "an image of the media library (422 otherwise); null removes the cover",
                     "type": "integer",
                     "x-nullable": true
                 },

@@ -91,7 +91,7 @@ type createArticleRequest struct {
 	Body         string   `json:"body" validate:"max=500000"` // HTML, sanitised on write
 	CategoryID   int64    `json:"category_id" validate:"required,min=1" example:"2"`
 	Tags         []string `json:"tags" validate:"max=20,dive,notblank,max=100" example:"Đại hội,Mặt trận"`
-	CoverMediaID *int64   `json:"cover_media_id" validate:"omitnil,min=1"`
+	CoverMediaID *int64   `json:"cover_media_id" validate:"omitnil,min=1"` // an image of the media library (422 otherwise)
 	CoverCaption string   `json:"cover_caption" validate:"max=500"`
 	Byline       string   `json:"byline" validate:"max=200"`
 	Featured     bool     `json:"featured"`
@@ -104,7 +104,7 @@ type updateArticleRequest struct {
 	Body         *string    `json:"body" validate:"omitnil,max=500000"`
 	CategoryID   *int64     `json:"category_id" validate:"omitnil,min=1"`
 	Tags         *[]string  `json:"tags" validate:"omitnil,max=20,dive,notblank,max=100"`         // replaces the list
-	CoverMediaID nullableID `json:"cover_media_id" swaggertype:"integer" extensions:"x-nullable"` // null removes the cover
+	CoverMediaID nullableID `json:"cover_media_id" swaggertype:"integer" extensions:"x-nullable"` // an image of the media library (422 otherwise); null removes the cover
 	CoverCaption *string    `json:"cover_caption" validate:"omitnil,max=500"`
 	Byline       *string    `json:"byline" validate:"omitnil,max=200"`
 	Featured     *bool      `json:"featured"`

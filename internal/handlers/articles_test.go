@@ -59,6 +59,7 @@ func TestArticleEditing(t *testing.T) {
 		cat := ts.createCategory("Tin mới", 0)
 		other := ts.createCategory("Hoạt động Mặt trận", 0)
 		cover := ts.newMedia("2026/08/ky-ket.jpg")
+		pdf := ts.seedMedia("quyet-dinh.pdf", "application/pdf")
 		a := ts.newArticle("author", map[string]any{
 			"title": "Đại hội đại biểu Mặt trận", "summary": "(Mặt trận) - Chiều ngày 23/8", "body": "<p>Nội dung</p>",
 			"category_id": cat, "tags": []string{"Đại hội", "Mặt trận", "đại hội"}, "cover_media_id": cover,
@@ -92,6 +93,8 @@ func TestArticleEditing(t *testing.T) {
 				body: map[string]any{"title": "Tin", "category_id": 9999}, check: wantFields("category_id")},
 			{name: "unknown cover", method: "POST", path: "/api/v1/admin/articles", as: "editor", want: 422,
 				body: map[string]any{"title": "Tin", "category_id": cat, "cover_media_id": 9999}, check: wantFields("cover_media_id")},
+			{name: "a cover that is a PDF", method: "POST", path: "/api/v1/admin/articles", as: "editor", want: 422,
+				body: map[string]any{"title": "Tin", "category_id": cat, "cover_media_id": pdf}, check: wantFields("cover_media_id")},
 			{name: "tag without letters", method: "POST", path: "/api/v1/admin/articles", as: "editor", want: 422,
 				body: map[string]any{"title": "Tin", "category_id": cat, "tags": []string{"!!"}}, check: wantFields("tags[0]")},
 			{name: "no token", method: "POST", path: "/api/v1/admin/articles", want: 401, body: map[string]any{"title": "Tin", "category_id": cat}},
@@ -126,6 +129,8 @@ func TestArticleEditing(t *testing.T) {
 				fields: map[string]any{"data.featured": true, "data.category.slug": "hoat-dong-mat-tran"}},
 			{name: "cover_media_id of the wrong type", method: "PATCH", path: path, as: "author", want: 400,
 				body: map[string]any{"cover_media_id": "x"}, headers: ifMatch(5), fields: map[string]any{"errors.0.field": "cover_media_id"}},
+			{name: "a PDF cover in a patch", method: "PATCH", path: path, as: "author", want: 422,
+				body: map[string]any{"cover_media_id": pdf}, headers: ifMatch(5), check: wantFields("cover_media_id")},
 			{name: "a bad patch names its fields", method: "PATCH", path: path, as: "author", want: 422,
 				body: map[string]any{"title": " ", "slug": "A B", "cover_media_id": -3}, headers: ifMatch(5),
 				check: wantFields("title", "slug", "cover_media_id")},
