@@ -284,7 +284,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -395,7 +395,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -692,7 +692,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -803,7 +803,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1289,7 +1289,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2372,7 +2372,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2483,7 +2483,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"strconv"
@@ -303,7 +304,7 @@ func (s *Server) getArticle(c echo.Context) error {
 //	@Failure		412			{object}	problem	"stale version"
 //	@Failure		415			{object}	problem
 //	@Failure		422			{object}	problem
-//	@Failure		428			{object}	problem	"If-Match missing"
+//	@Failure		428			{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/articles/{id} [patch]
 func (s *Server) updateArticle(c echo.Context) error {
@@ -311,7 +312,7 @@ func (s *Server) updateArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c)
+	version, err := ifMatchVersion(c, s.articleVersion(c, id))
 	if err != nil {
 		return err
 	}
@@ -360,7 +361,7 @@ func trimmed(v *string) *string {
 //	@Failure		403	{object}	problem
 //	@Failure		404	{object}	problem
 //	@Failure		412	{object}	problem	"stale version"
-//	@Failure		428	{object}	problem	"If-Match missing"
+//	@Failure		428	{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/articles/{id} [delete]
 func (s *Server) deleteArticle(c echo.Context) error {
@@ -368,7 +369,7 @@ func (s *Server) deleteArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c)
+	version, err := ifMatchVersion(c, s.articleVersion(c, id))
 	if err != nil {
 		return err
 	}
@@ -385,7 +386,15 @@ func optionalIfMatch(c echo.Context) (int, error) {
 	if strings.TrimSpace(c.Request().Header.Get(headerIfMatch)) == "" {
 		return 0, nil
 	}
-	return ifMatchVersion(c)
+	return ifMatchVersion(c, nil)
+}
+
+// articleVersion reads an article's version as the caller may see it, for a 428.
+func (s *Server) articleVersion(c echo.Context, id int64) func(context.Context) (int, error) {
+	return func(ctx context.Context) (int, error) {
+		a, err := s.store.ArticleByID(ctx, id, articleReader(principalOf(c)))
+		return a.Version, err
+	}
 }
 
 // transition runs a workflow action and answers with the article.

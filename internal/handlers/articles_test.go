@@ -100,7 +100,8 @@ func TestArticleEditing(t *testing.T) {
 			{name: "no token", method: "POST", path: "/api/v1/admin/articles", want: 401, body: map[string]any{"title": "Tin", "category_id": cat}},
 
 			{name: "PATCH without If-Match", method: "PATCH", path: path, as: "author", want: 428,
-				body: map[string]any{"title": "Mới"}, fields: map[string]any{"code": "precondition_required"}},
+				body: map[string]any{"title": "Mới"}, fields: map[string]any{"code": "precondition_required",
+					"detail": `this change needs an If-Match header with the version you read; the current version is 1: send If-Match: "1"`}},
 			{name: "PATCH with a malformed If-Match", method: "PATCH", path: path, as: "author", want: 400,
 				body: map[string]any{"title": "Mới"}, headers: map[string]string{"If-Match": "abc"}},
 			{name: "PATCH with a stale If-Match", method: "PATCH", path: path, as: "author", want: 412,
@@ -270,7 +271,9 @@ func TestArticleDeletion(t *testing.T) {
 		a := ts.newArticle("author", map[string]any{"title": "Sẽ xóa", "category_id": cat, "tags": []string{"Tạm"},
 			"cover_media_id": ts.newMedia("tam.jpg")})
 		ts.run([]scenario{
-			{name: "without If-Match", method: "DELETE", path: articlePath(a.ID), as: "author", want: 428},
+			{name: "without If-Match", method: "DELETE", path: articlePath(a.ID), as: "author", want: 428,
+				fields: map[string]any{"detail": `this change needs an If-Match header with the version you read; the current version is 1: send If-Match: "1"`}},
+			{name: "without If-Match, someone else's", method: "DELETE", path: articlePath(a.ID), as: "author2", want: 404},
 			{name: "stale", method: "DELETE", path: articlePath(a.ID), as: "author", want: 412, headers: ifMatch(2)},
 			{name: "not someone else's", method: "DELETE", path: articlePath(a.ID), as: "author2", want: 404, headers: ifMatch(1)},
 			{name: "a category with an article cannot go", method: "DELETE", path: fmt.Sprintf("/api/v1/admin/categories/%d", cat), as: "editor", want: 409},
