@@ -4719,7 +4719,7 @@ const docTemplate = `{
         },
         "/api/v1/preview/articles/{token}": {
             "get": {
-                "description": "Public: the token is the permission. Shows the article as it is now, whatever its status, until the token expires; an invalid or expired token is 404. Never cached (` + "`" + `Cache-Control: no-store` + "`" + `).",
+                "description": "Public: the token is the permission. Shows the article as it is now, whatever its status, until the token expires; an invalid or expired token is 404. Never cached (` + "`" + `Cache-Control: no-store` + "`" + `). Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "application/json"
                 ],
@@ -5020,7 +5020,7 @@ const docTemplate = `{
         },
         "/feeds/rss.xml": {
             "get": {
-                "description": "RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_BASE_URL + ` + "`" + `/articles/{slug}` + "`" + `), a guid that never changes (` + "`" + `toasoan:article:{id}` + "`" + `, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the category's name and the cover as enclosure. With ` + "`" + `category` + "`" + `, only the articles of that category and its sub-categories, in a channel named after it. Served at the site's root, not under /api/v1.",
+                "description": "RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_BASE_URL + ` + "`" + `/articles/{slug}` + "`" + `), a guid that never changes (` + "`" + `toasoan:article:{id}` + "`" + `, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the category's name and the cover as enclosure. With ` + "`" + `category` + "`" + `, only the articles of that category and its sub-categories, in a channel named after it. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "application/rss+xml"
                 ],
@@ -5088,7 +5088,7 @@ const docTemplate = `{
         },
         "/media/{key}": {
             "get": {
-                "description": "Served with its stored type, ` + "`" + `X-Content-Type-Options: nosniff` + "`" + ` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served.",
+                "description": "Served with its stored type, ` + "`" + `X-Content-Type-Options: nosniff` + "`" + ` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "image/jpeg",
                     "image/png",
@@ -5155,7 +5155,7 @@ const docTemplate = `{
         },
         "/sitemap.xml": {
             "get": {
-                "description": "A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_BASE_URL, each with its lastmod: every category (` + "`" + `/categories/{slug}` + "`" + `), the announcements active now (` + "`" + `/announcements/{slug}` + "`" + `), the published documents (` + "`" + `/documents/{id}` + "`" + `) and the published articles (` + "`" + `/articles/{slug}` + "`" + `), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1.",
+                "description": "A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_BASE_URL, each with its lastmod: every category (` + "`" + `/categories/{slug}` + "`" + `), the announcements active now (` + "`" + `/announcements/{slug}` + "`" + `), the published documents (` + "`" + `/documents/{id}` + "`" + `) and the published articles (` + "`" + `/articles/{slug}` + "`" + `), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "application/xml"
                 ],
