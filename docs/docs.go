@@ -4822,7 +4822,7 @@ const docTemplate = `{
         },
         "/api/v1/submissions": {
             "post": {
-                "description": "Send the fields as multipart/form-data, with up to 3 parts named ` + "`" + `files` + "`" + ` (JPEG, PNG, WebP, GIF or PDF, sniffed from the content; each at most 10 MiB, or TOASOAN_MAX_UPLOAD_MB if lower), or as a JSON object with the same fields and no files: ` + "`" + `{\"name\", \"email\", \"phone\", \"subject\", \"content\", \"website\"}` + "`" + `.\nAnswers with the tracking code the submitter keeps to follow the reply. Five submissions per IP an hour, then 429 with Retry-After. Never cached.\n` + "`" + `website` + "`" + ` is a honeypot: hide it in the form; when filled in, the submission is answered as usual but filed as spam.",
+                "description": "Send the fields as multipart/form-data, with up to 3 parts named ` + "`" + `files` + "`" + ` (JPEG, PNG, WebP, GIF or PDF, sniffed from the content; each at most 10 MiB, or TOASOAN_MAX_UPLOAD_MB if lower), or as a JSON object with the same fields and no files: ` + "`" + `{\"name\", \"email\", \"phone\", \"subject\", \"content\", \"website\"}` + "`" + `.\nAnswers with the tracking code the submitter keeps to follow the reply. TOASOAN_SUBMISSIONS_PER_HOUR accepted submissions per IP an hour (default 5), then 429 with Retry-After; a refused one (400, 413, 415, 422) does not count. Never cached.\nAn attachment of a type not allowed is 415 naming it (files[i]); with other bad fields in the same request, one 422 lists them all, the attachment included. A form field it does not know is a bad field, as in JSON.\n` + "`" + `website` + "`" + ` is a honeypot: hide it in the form; when filled in, the submission is answered as usual but filed as spam.",
                 "consumes": [
                     "multipart/form-data",
                     "application/json"
@@ -4908,13 +4908,13 @@ const docTemplate = `{
                         }
                     },
                     "415": {
-                        "description": "neither JSON nor multipart, or an attachment of a type not allowed (errors name files[i])",
+                        "description": "neither JSON nor multipart, or an attachment of a type not allowed and nothing else wrong (errors name files[i])",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "invalid fields, or more than 3 files",
+                        "description": "invalid or unknown fields, more than 3 files, or an attachment not allowed together with other bad fields",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
