@@ -304,7 +304,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -415,7 +415,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -712,7 +712,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -823,7 +823,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1309,7 +1309,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2392,7 +2392,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2503,7 +2503,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4739,7 +4739,7 @@ const docTemplate = `{
         },
         "/api/v1/preview/articles/{token}": {
             "get": {
-                "description": "Public: the token is the permission. Shows the article as it is now, whatever its status, until the token expires; an invalid or expired token is 404. Never cached (` + "`" + `Cache-Control: no-store` + "`" + `).",
+                "description": "Public: the token is the permission. Shows the article as it is now, whatever its status, until the token expires; an invalid or expired token is 404. Never cached (` + "`" + `Cache-Control: no-store` + "`" + `). Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "application/json"
                 ],
@@ -4842,7 +4842,7 @@ const docTemplate = `{
         },
         "/api/v1/submissions": {
             "post": {
-                "description": "Send the fields as multipart/form-data, with up to 3 parts named ` + "`" + `files` + "`" + ` (JPEG, PNG, WebP, GIF or PDF, sniffed from the content; each at most 10 MiB, or TOASOAN_MAX_UPLOAD_MB if lower), or as a JSON object with the same fields and no files: ` + "`" + `{\"name\", \"email\", \"phone\", \"subject\", \"content\", \"website\"}` + "`" + `.\nAnswers with the tracking code the submitter keeps to follow the reply. Five submissions per IP an hour, then 429 with Retry-After. Never cached.\n` + "`" + `website` + "`" + ` is a honeypot: hide it in the form; when filled in, the submission is answered as usual but filed as spam.",
+                "description": "Send the fields as multipart/form-data, with up to 3 parts named ` + "`" + `files` + "`" + ` (JPEG, PNG, WebP, GIF or PDF, sniffed from the content; each at most 10 MiB, or TOASOAN_MAX_UPLOAD_MB if lower), or as a JSON object with the same fields and no files: ` + "`" + `{\"name\", \"email\", \"phone\", \"subject\", \"content\", \"website\"}` + "`" + `.\nAnswers with the tracking code the submitter keeps to follow the reply. TOASOAN_SUBMISSIONS_PER_HOUR accepted submissions per IP an hour (default 5), then 429 with Retry-After; a refused one (400, 413, 415, 422) does not count. Never cached.\nAn attachment of a type not allowed is 415 naming it (files[i]); with other bad fields in the same request, one 422 lists them all, the attachment included. A form field it does not know is a bad field, as in JSON.\n` + "`" + `website` + "`" + ` is a honeypot: hide it in the form; when filled in, the submission is answered as usual but filed as spam.",
                 "consumes": [
                     "multipart/form-data",
                     "application/json"
@@ -4928,13 +4928,13 @@ const docTemplate = `{
                         }
                     },
                     "415": {
-                        "description": "neither JSON nor multipart, or an attachment of a type not allowed (errors name files[i])",
+                        "description": "neither JSON nor multipart, or an attachment of a type not allowed and nothing else wrong (errors name files[i])",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "invalid fields, or more than 3 files",
+                        "description": "invalid or unknown fields, more than 3 files, or an attachment not allowed together with other bad fields",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5040,7 +5040,7 @@ const docTemplate = `{
         },
         "/feeds/rss.xml": {
             "get": {
-                "description": "RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_BASE_URL + ` + "`" + `/articles/{slug}` + "`" + `), a guid that never changes (` + "`" + `toasoan:article:{id}` + "`" + `, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the category's name and the cover as enclosure. With ` + "`" + `category` + "`" + `, only the articles of that category and its sub-categories, in a channel named after it. Served at the site's root, not under /api/v1.",
+                "description": "RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_BASE_URL + ` + "`" + `/articles/{slug}` + "`" + `), a guid that never changes (` + "`" + `toasoan:article:{id}` + "`" + `, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the category's name and the cover as enclosure. With ` + "`" + `category` + "`" + `, only the articles of that category and its sub-categories, in a channel named after it. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "application/rss+xml"
                 ],
@@ -5108,7 +5108,7 @@ const docTemplate = `{
         },
         "/media/{key}": {
             "get": {
-                "description": "Served with its stored type, ` + "`" + `X-Content-Type-Options: nosniff` + "`" + ` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served.",
+                "description": "Served with its stored type, ` + "`" + `X-Content-Type-Options: nosniff` + "`" + ` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "image/jpeg",
                     "image/png",
@@ -5175,7 +5175,7 @@ const docTemplate = `{
         },
         "/sitemap.xml": {
             "get": {
-                "description": "A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_BASE_URL, each with its lastmod: every category (` + "`" + `/categories/{slug}` + "`" + `), the announcements active now (` + "`" + `/announcements/{slug}` + "`" + `), the published documents (` + "`" + `/documents/{id}` + "`" + `) and the published articles (` + "`" + `/articles/{slug}` + "`" + `), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1.",
+                "description": "A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_BASE_URL, each with its lastmod: every category (` + "`" + `/categories/{slug}` + "`" + `), the announcements active now (` + "`" + `/announcements/{slug}` + "`" + `), the published documents (` + "`" + `/documents/{id}` + "`" + `) and the published articles (` + "`" + `/articles/{slug}` + "`" + `), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "application/xml"
                 ],
@@ -6058,6 +6058,7 @@ const docTemplate = `{
                     "maxLength": 500
                 },
                 "cover_media_id": {
+                    "description": "an image of the media library (422 otherwise)",
                     "type": "integer",
                     "minimum": 1
                 },
@@ -7409,7 +7410,7 @@ const docTemplate = `{
                     "maxLength": 500
                 },
                 "cover_media_id": {
-                    "description": "null removes the cover",
+                    "description": "an image of the media library (422 otherwise); null removes the cover",
                     "type": "integer",
                     "x-nullable": true
                 },

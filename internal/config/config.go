@@ -36,6 +36,7 @@ var Env = map[string]string{
 	"TOASOAN_SHUTDOWN_TIMEOUT":      "how long in-flight requests may take to finish on shutdown (default 15s)",
 	"TOASOAN_DATABASE_WAIT":         "how long to wait at start for a database that does not answer yet (default 30s)",
 	"TOASOAN_CACHE_TTL":             "how long a public GET's response is reused by this process (default 1s; 0 turns the cache off)",
+	"TOASOAN_SUBMISSIONS_PER_HOUR":  "reader submissions accepted per IP an hour (default 5; refused ones do not count)",
 	"TOASOAN_WEBHOOKS_ALLOW_LOCAL":  "1 lets webhooks call localhost and 127.0.0.1 (development only; default 0: public hosts only)",
 }
 
@@ -62,6 +63,7 @@ type Config struct {
 	DatabaseWait        time.Duration
 	CacheTTL            time.Duration
 	WebhooksAllowLocal  bool // webhooks may call localhost; never other private addresses
+	SubmissionsPerHour  int  // reader submissions accepted per IP an hour
 }
 
 // SQLitePath is where the embedded database lives when no database URL is configured.
@@ -156,6 +158,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.CacheTTL > time.Minute {
 		errs = append(errs, fmt.Errorf("TOASOAN_CACHE_TTL %s: at most 1m; public pages would lag behind edits", c.CacheTTL))
 	}
+	perHour, err := strconv.Atoi(get("TOASOAN_SUBMISSIONS_PER_HOUR", "5"))
+	if err != nil || perHour < 1 || perHour > 10000 {
+		errs = append(errs, fmt.Errorf("TOASOAN_SUBMISSIONS_PER_HOUR %q: want a whole number between 1 and 10000", getenv("TOASOAN_SUBMISSIONS_PER_HOUR")))
+	}
+	c.SubmissionsPerHour = perHour
 	allowLocal, err := strconv.ParseBool(get("TOASOAN_WEBHOOKS_ALLOW_LOCAL", "0"))
 	if err != nil {
 		errs = append(errs, fmt.Errorf("TOASOAN_WEBHOOKS_ALLOW_LOCAL %q: want 1 or 0", getenv("TOASOAN_WEBHOOKS_ALLOW_LOCAL")))

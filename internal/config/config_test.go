@@ -23,7 +23,8 @@ func TestLoadDefaults(t *testing.T) {
 	if c.SQLitePath() != "data/toasoan.db" {
 		t.Errorf("SQLitePath = %q", c.SQLitePath())
 	}
-	if c.MediaDir != "data/media" || c.RefreshTTL != 720*time.Hour || c.DatabaseWait != 30*time.Second || c.WebhooksAllowLocal {
+	if c.MediaDir != "data/media" || c.RefreshTTL != 720*time.Hour || c.DatabaseWait != 30*time.Second || c.WebhooksAllowLocal ||
+		c.SubmissionsPerHour != 5 {
 		t.Errorf("defaults: %+v", c)
 	}
 }
@@ -37,6 +38,7 @@ func TestLoadValues(t *testing.T) {
 		"TOASOAN_JWT_SECRET":           strings.Repeat("s", 32),
 		"TOASOAN_BASE_URL":             "https://mattran.org.vn/",
 		"TOASOAN_WEBHOOKS_ALLOW_LOCAL": "1",
+		"TOASOAN_SUBMISSIONS_PER_HOUR": "20",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +46,7 @@ func TestLoadValues(t *testing.T) {
 	if len(c.CORSOrigins) != 2 || c.CORSOrigins[1] != "https://m.mattran.org.vn" {
 		t.Errorf("CORS origins %q", c.CORSOrigins)
 	}
-	if c.MaxUploadBytes != 5<<20 || c.BaseURL != "https://mattran.org.vn" || !c.WebhooksAllowLocal {
+	if c.MaxUploadBytes != 5<<20 || c.BaseURL != "https://mattran.org.vn" || !c.WebhooksAllowLocal || c.SubmissionsPerHour != 20 {
 		t.Errorf("%+v", c)
 	}
 }
@@ -59,6 +61,8 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"short secret", "TOASOAN_JWT_SECRET", "short", "TOASOAN_JWT_SECRET"},
 		{"upload size", "TOASOAN_MAX_UPLOAD_MB", "lots", "TOASOAN_MAX_UPLOAD_MB"},
 		{"upload size zero", "TOASOAN_MAX_UPLOAD_MB", "0", "TOASOAN_MAX_UPLOAD_MB"},
+		{"submissions per hour", "TOASOAN_SUBMISSIONS_PER_HOUR", "five", "TOASOAN_SUBMISSIONS_PER_HOUR"},
+		{"submissions per hour zero", "TOASOAN_SUBMISSIONS_PER_HOUR", "0", "TOASOAN_SUBMISSIONS_PER_HOUR"},
 		{"cors origin", "TOASOAN_CORS_ORIGINS", "mattran.org.vn", "TOASOAN_CORS_ORIGINS"},
 		{"base url", "TOASOAN_BASE_URL", "/relative", "TOASOAN_BASE_URL"},
 		{"local webhooks", "TOASOAN_WEBHOOKS_ALLOW_LOCAL", "maybe", "TOASOAN_WEBHOOKS_ALLOW_LOCAL"},

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -80,11 +81,17 @@ func setVersionETag(c echo.Context, version int) {
 }
 
 // ifMatchVersion reads If-Match: "<version>" (a weak W/ prefix and missing quotes tolerated).
-// Without the header the change is refused with 428, so no client overwrites blindly.
-func ifMatchVersion(c echo.Context) (int, error) {
+// Without the header the change is refused with 428, so no client overwrites blindly; the 428
+// names the item's version, which current reads with the caller's access (an item the caller
+// may not see stays a 404).
+func ifMatchVersion(c echo.Context, current func(ctx context.Context) (int, error)) (int, error) {
 	raw := strings.TrimSpace(c.Request().Header.Get(headerIfMatch))
 	if raw == "" {
-		return 0, models.PreconditionRequired()
+		v, err := current(c.Request().Context())
+		if err != nil {
+			return 0, err
+		}
+		return 0, models.PreconditionRequired(v)
 	}
 	v := strings.Trim(strings.TrimPrefix(raw, "W/"), `"`)
 	n, err := strconv.Atoi(v)

@@ -108,7 +108,7 @@ type sitemapURL struct {
 // rssFeed godoc
 //
 //	@Summary		RSS feed of the newest articles
-//	@Description	RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_BASE_URL + `/articles/{slug}`), a guid that never changes (`toasoan:article:{id}`, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the category's name and the cover as enclosure. With `category`, only the articles of that category and its sub-categories, in a channel named after it. Served at the site's root, not under /api/v1.
+//	@Description	RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_BASE_URL + `/articles/{slug}`), a guid that never changes (`toasoan:article:{id}`, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the category's name and the cover as enclosure. With `category`, only the articles of that category and its sub-categories, in a channel named after it. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
 //	@Tags			feeds
 //	@Produce		application/rss+xml
 //	@Param			category		query		string	false	"category slug; includes its sub-categories"
@@ -119,7 +119,7 @@ type sitemapURL struct {
 //	@Failure		404				{object}	problem
 //	@Router			/feeds/rss.xml [get]
 func (s *Server) rssFeed(c echo.Context) error {
-	q := parseQuery(c, "category")
+	q := parseReaderQuery(c, "category")
 	slug := q.String("category")
 	if err := q.Err(); err != nil {
 		return err
@@ -183,7 +183,7 @@ func (s *Server) categoryBySlug(ctx context.Context, slug string) (models.Catego
 // sitemap godoc
 //
 //	@Summary		Sitemap of the public site
-//	@Description	A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_BASE_URL, each with its lastmod: every category (`/categories/{slug}`), the announcements active now (`/announcements/{slug}`), the published documents (`/documents/{id}`) and the published articles (`/articles/{slug}`), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1.
+//	@Description	A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_BASE_URL, each with its lastmod: every category (`/categories/{slug}`), the announcements active now (`/announcements/{slug}`), the published documents (`/documents/{id}`) and the published articles (`/articles/{slug}`), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
 //	@Tags			feeds
 //	@Produce		application/xml
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
@@ -192,7 +192,7 @@ func (s *Server) categoryBySlug(ctx context.Context, slug string) (models.Catego
 //	@Failure		400				{object}	problem
 //	@Router			/sitemap.xml [get]
 func (s *Server) sitemap(c echo.Context) error {
-	if err := parseQuery(c).Err(); err != nil {
+	if err := parseReaderQuery(c).Err(); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()

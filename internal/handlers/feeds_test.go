@@ -188,8 +188,13 @@ func TestRSSFeed(t *testing.T) {
 				check: rssTitles("Giá lúa tăng")},
 			{name: "an unknown category is 404", method: "GET", path: "/feeds/rss.xml?category=khong-co", want: 404,
 				fields: map[string]any{"code": "not_found"}, check: wantContentType("application/problem+json")},
-			{name: "an unknown parameter is 400", method: "GET", path: "/feeds/rss.xml?page=2", want: 400,
-				check: wantFields("page")},
+			{name: "tracking parameters of shared links are ignored", method: "GET",
+				path: "/feeds/rss.xml?category=kinh-te&utm_source=zalo&fbclid=IwAR0x&zarsrc=31", want: 200, check: rssTitles("Giá lúa tăng")},
+			{name: "a bad value of a known parameter is still 400", method: "GET", path: "/feeds/rss.xml?category=kinh-te&category=x&utm_source=zalo", want: 400,
+				check: wantFields("category")},
+			{name: "the sitemap ignores them too", method: "GET", path: "/sitemap.xml?utm_source=facebook&fbclid=IwAR0x", want: 200},
+			{name: "JSON API routes stay strict", method: "GET", path: "/api/v1/articles?utm_source=zalo", want: 400,
+				check: wantFields("utm_source")},
 			{name: "a repeated category is 400", method: "GET", path: "/feeds/rss.xml?category=kinh-te&category=hoat-dong-mat-tran", want: 400,
 				check: wantFields("category")},
 			{name: "the API path is not the feed", method: "GET", path: "/api/v1/feeds/rss.xml", want: 404},
@@ -285,7 +290,7 @@ func TestSitemap(t *testing.T) {
 						}
 					}
 				}},
-			{name: "no parameters", method: "GET", path: "/sitemap.xml?page=1", want: 400, check: wantFields("page")},
+			{name: "unknown parameters are ignored, as on every link readers share", method: "GET", path: "/sitemap.xml?page=1&utm_source=zalo", want: 200},
 		})
 
 		first := ts.do("GET", "/sitemap.xml", nil, "", nil)

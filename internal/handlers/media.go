@@ -211,7 +211,7 @@ func (s *Server) deleteMedia(c echo.Context) error {
 // serveMedia godoc
 //
 //	@Summary		Download a stored file
-//	@Description	Served with its stored type, `X-Content-Type-Options: nosniff` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served.
+//	@Description	Served with its stored type, `X-Content-Type-Options: nosniff` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
 //	@Tags			media
 //	@Produce		image/jpeg,image/png,image/webp,image/gif,application/pdf
 //	@Param			key	path		string	true	"storage key, e.g. 2026/11/k3v7q2m4x5a6b7c8d9e2f3g4h5.jpg"

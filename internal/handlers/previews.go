@@ -125,7 +125,7 @@ func (s *Server) createPreview(c echo.Context) error {
 // previewArticle godoc
 //
 //	@Summary		Read an article through its preview link
-//	@Description	Public: the token is the permission. Shows the article as it is now, whatever its status, until the token expires; an invalid or expired token is 404. Never cached (`Cache-Control: no-store`).
+//	@Description	Public: the token is the permission. Shows the article as it is now, whatever its status, until the token expires; an invalid or expired token is 404. Never cached (`Cache-Control: no-store`). Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
 //	@Tags			articles
 //	@Produce		json
 //	@Param			token	path		string	true	"preview token"
@@ -136,7 +136,7 @@ func (s *Server) createPreview(c echo.Context) error {
 func (s *Server) previewArticle(c echo.Context) error {
 	noStore(c)
 	c.Response().Header().Set("X-Robots-Tag", "noindex")
-	if err := parseQuery(c).Err(); err != nil {
+	if err := parseReaderQuery(c).Err(); err != nil {
 		return err
 	}
 	id, ok := s.previewArticleID(c.Param("token"))

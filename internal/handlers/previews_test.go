@@ -49,6 +49,8 @@ func TestDraftPreview(t *testing.T) {
 						t.Error("a preview has an ETag")
 					}
 				}},
+			{name: "a preview link shared on Zalo keeps working", method: "GET", path: preview + "?zarsrc=30&utm_source=zalo&utm_medium=zalo", want: 200,
+				fields: map[string]any{"data.id": draft.ID}},
 			{name: "a forged token", method: "GET", path: forged, want: 404},
 			{name: "garbage", method: "GET", path: "/api/v1/preview/articles/not-a-token", want: 404},
 			{name: "another author cannot make one", method: "POST", path: articlePath(draft.ID, "/preview"), as: "author2", want: 404},

@@ -3,6 +3,7 @@
 package handlers
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -142,7 +143,7 @@ func NewServer(d Deps) *Server {
 	s.frameAncestors = strings.Join(append([]string{"'self'"}, d.Config.CORSOrigins...), " ")
 	s.loginFailures = s.newCounter("login", loginWindow)
 	s.submissionThrottle = s.newCounter("submissions", submissionWindow)
-	s.submissionLimit = submissionsPerWindow
+	s.submissionLimit = cmp.Or(d.Config.SubmissionsPerHour, 5) // 5 is config's default, for servers built without Load
 	go s.flushViews(viewFlushInterval, s.stopViews, s.viewsDone)
 	if d.ManualWebhookDispatch {
 		close(s.webhooksDone)

@@ -96,9 +96,10 @@ func VersionMismatch(current int) *Error {
 	return &Error{Code: CodeVersionMismatch, Message: fmt.Sprintf("the item was changed by someone else; the current version is %d", current)}
 }
 
-// PreconditionRequired says an If-Match header is needed to change this item.
-func PreconditionRequired() *Error {
-	return &Error{Code: CodePreconditionRequired, Message: `this change needs an If-Match header with the item's version, e.g. If-Match: "3"`}
+// PreconditionRequired says an If-Match header with the item's current version is needed to
+// change it.
+func PreconditionRequired(current int) *Error {
+	return &Error{Code: CodePreconditionRequired, Message: fmt.Sprintf(`this change needs an If-Match header with the version you read; the current version is %d: send If-Match: "%d"`, current, current)}
 }
 
 // RateLimited says to come back after the given time.

@@ -15,6 +15,9 @@ type Counter interface {
 	Add(ctx context.Context, key string) (count int, resetAt time.Time, err error)
 	// Peek returns the count without recording anything.
 	Peek(ctx context.Context, key string) (count int, resetAt time.Time, err error)
+	// Release takes back one event of the current window: a reservation made with Add that was
+	// not used (a submission refused for its content). A count never goes below zero.
+	Release(ctx context.Context, key string) error
 	// Reset forgets the key.
 	Reset(ctx context.Context, key string) error
 }
@@ -63,6 +66,17 @@ func (m *Memory) Peek(_ context.Context, key string) (int, time.Time, error) {
 		return 0, time.Time{}, nil
 	}
 	return e.count, e.resetAt, nil
+}
+
+// Release implements Counter.
+func (m *Memory) Release(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.entries[key]; ok && m.now().Before(e.resetAt) && e.count > 0 {
+		e.count--
+		m.entries[key] = e
+	}
+	return nil
 }
 
 // Reset implements Counter.

@@ -31,6 +31,16 @@ func TestMemoryWindow(t *testing.T) {
 	if n, _, _ := m.Add(ctx, "k"); n != 1 {
 		t.Fatalf("Add after window = %d", n)
 	}
+	if err := m.Release(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := m.Peek(ctx, "k"); n != 0 {
+		t.Fatalf("Peek after release = %d", n)
+	}
+	_ = m.Release(ctx, "k")
+	if n, _, _ := m.Add(ctx, "k"); n != 1 {
+		t.Fatalf("a release below zero counted: Add = %d", n)
+	}
 	_ = m.Reset(ctx, "k")
 	if n, _, _ := m.Peek(ctx, "k"); n != 0 {
 		t.Fatalf("Peek after reset = %d", n)

@@ -59,6 +59,17 @@ func (r *Redis) Peek(ctx context.Context, key string) (int, time.Time, error) {
 	return n, r.now().Add(ttl.Val()), nil
 }
 
+// releaseScript takes one event back, never below zero, keeping the window's expiry.
+var releaseScript = redis.NewScript(`
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then redis.call('DECR', KEYS[1]) end
+return n`)
+
+// Release implements Counter.
+func (r *Redis) Release(ctx context.Context, key string) error {
+	return releaseScript.Run(ctx, r.client, []string{r.prefix + key}).Err()
+}
+
 // Reset implements Counter.
 func (r *Redis) Reset(ctx context.Context, key string) error {
 	return r.client.Del(ctx, r.prefix+key).Err()

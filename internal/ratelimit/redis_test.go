@@ -42,6 +42,18 @@ func TestRedisCounter(t *testing.T) {
 	if n, _, _ := other.Add(ctx, "k"); n != 4 {
 		t.Fatalf("the other replica counted %d, want 4", n)
 	}
+	if err := other.Release(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := a.Peek(ctx, "k"); n != 3 {
+		t.Fatalf("count after a release: %d, want 3", n)
+	}
+	if err := a.Release(ctx, "never-added"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := a.Peek(ctx, "never-added"); n != 0 {
+		t.Fatalf("a release below zero counted: %d", n)
+	}
 	time.Sleep(400 * time.Millisecond) // the window passes
 	if n, _, _ := a.Peek(ctx, "k"); n != 0 {
 		t.Fatalf("count after the window: %d", n)
