@@ -43,3 +43,17 @@ func TestWithShownTimes(t *testing.T) {
 		t.Errorf("a value without times: %v", v)
 	}
 }
+
+func BenchmarkWithShownTimes(b *testing.B) {
+	at := time.Now()
+	list := make([]shownOuter, 20) // a page of a list
+	for i := range list {
+		list[i] = shownOuter{shownInner: shownInner{At: at}, Ptr: &at, List: []shownInner{{At: at}, {At: at}}}
+	}
+	v := struct {
+		Data []shownOuter `json:"data"`
+	}{list}
+	for b.Loop() {
+		WithShownTimes(v)
+	}
+}
