@@ -25,7 +25,7 @@ func publicJSON(c echo.Context, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := enc.Encode(models.WithShownTimes(v)); err != nil {
 		return err
 	}
 	return publicBody(c, echo.MIMEApplicationJSON, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))

@@ -116,7 +116,7 @@ func (s *Server) createPreview(c echo.Context) error {
 	}
 	expires := s.now().Add(min(ttl, previewMaxTTL)).Truncate(time.Second)
 	token := s.previewToken(id, expires)
-	s.audit(c, &p.UserID, "article.preview", "article", strconv.FormatInt(id, 10), "expires="+expires.UTC().Format(time.RFC3339))
+	s.audit(c, &p.UserID, "article.preview", "article", strconv.FormatInt(id, 10), "expires="+models.ShownTime(expires).Format(models.ShownTimeLayout))
 	return c.JSON(http.StatusOK, previewLinkResponse{Data: previewLink{
 		Token: token, URL: s.cfg.BaseURL + "/api/v1/preview/articles/" + token, ExpiresAt: newsroomTime(expires),
 	}})

@@ -157,6 +157,7 @@ func NewServer(d Deps) *Server {
 	// client cannot spoof it, since its own address is not trusted to forward.
 	e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	e.HTTPErrorHandler = s.handleError
+	e.JSONSerializer = shownTimesJSON{}
 	e.Validator = newValidator()
 
 	e.Use(requestID)
@@ -330,6 +331,14 @@ func rejectUnstorableParams(next echo.HandlerFunc) echo.HandlerFunc {
 var secretPathRoutes = map[string]bool{
 	"/api/v1/submissions/:tracking_code": true,
 	"/api/v1/preview/articles/:token":    true,
+}
+
+// shownTimesJSON is Echo's JSON serializer with one step before encoding: every time in a
+// response is shown one way (models.WithShownTimes), whichever view or model holds it.
+type shownTimesJSON struct{ echo.DefaultJSONSerializer }
+
+func (j shownTimesJSON) Serialize(c echo.Context, i any, indent string) error {
+	return j.DefaultJSONSerializer.Serialize(c, models.WithShownTimes(i), indent)
 }
 
 // HTTP headers Echo has no constants for.
