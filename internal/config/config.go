@@ -36,6 +36,7 @@ var Env = map[string]string{
 	"TOASOAN_SHUTDOWN_TIMEOUT":      "how long in-flight requests may take to finish on shutdown (default 15s)",
 	"TOASOAN_DATABASE_WAIT":         "how long to wait at start for a database that does not answer yet (default 30s)",
 	"TOASOAN_CACHE_TTL":             "how long a public GET's response is reused by this process (default 1s; 0 turns the cache off)",
+	"TOASOAN_REQUEST_TIMEOUT":       "deadline of each request's database work, a Go duration (default 10s, at most 50s: below the 60s write timeout)",
 	"TOASOAN_WEBHOOKS_ALLOW_LOCAL":  "1 lets webhooks call localhost and 127.0.0.1 (development only; default 0: public hosts only)",
 }
 
@@ -62,6 +63,23 @@ type Config struct {
 	DatabaseWait        time.Duration
 	CacheTTL            time.Duration
 	WebhooksAllowLocal  bool // webhooks may call localhost; never other private addresses
+	// RequestTimeout is the deadline of every request's context, so of its database work;
+	// PostgreSQL's statement_timeout sits a little above it (StatementTimeout).
+	RequestTimeout time.Duration
+}
+
+// MaxRequestTimeout keeps a request's deadline below the HTTP server's 60 s write timeout, so a
+// client always gets the 503 rather than a cut connection.
+const MaxRequestTimeout = 50 * time.Second
+
+// DefaultRequestTimeout is the deadline of a request when TOASOAN_REQUEST_TIMEOUT is unset.
+const DefaultRequestTimeout = 10 * time.Second
+
+// StatementTimeout is PostgreSQL's statement_timeout for a request deadline: a little above it,
+// so the request's own deadline answers first and the server still stops a statement whose
+// client is gone.
+func StatementTimeout(requestTimeout time.Duration) time.Duration {
+	return requestTimeout + requestTimeout/5 + time.Second
 }
 
 // SQLitePath is where the embedded database lives when no database URL is configured.
@@ -155,6 +173,10 @@ func Load(getenv func(string) string) (Config, error) {
 	c.CacheTTL = duration(get("TOASOAN_CACHE_TTL", "1s"), "TOASOAN_CACHE_TTL", 0, &errs)
 	if c.CacheTTL > time.Minute {
 		errs = append(errs, fmt.Errorf("TOASOAN_CACHE_TTL %s: at most 1m; public pages would lag behind edits", c.CacheTTL))
+	}
+	c.RequestTimeout = duration(get("TOASOAN_REQUEST_TIMEOUT", DefaultRequestTimeout.String()), "TOASOAN_REQUEST_TIMEOUT", 100*time.Millisecond, &errs)
+	if c.RequestTimeout > MaxRequestTimeout {
+		errs = append(errs, fmt.Errorf("TOASOAN_REQUEST_TIMEOUT %s: at most %s, below the server's 60s write timeout", c.RequestTimeout, MaxRequestTimeout))
 	}
 	allowLocal, err := strconv.ParseBool(get("TOASOAN_WEBHOOKS_ALLOW_LOCAL", "0"))
 	if err != nil {

@@ -23,7 +23,7 @@ func TestLoadDefaults(t *testing.T) {
 	if c.SQLitePath() != "data/toasoan.db" {
 		t.Errorf("SQLitePath = %q", c.SQLitePath())
 	}
-	if c.MediaDir != "data/media" || c.RefreshTTL != 720*time.Hour || c.DatabaseWait != 30*time.Second || c.WebhooksAllowLocal {
+	if c.MediaDir != "data/media" || c.RefreshTTL != 720*time.Hour || c.DatabaseWait != 30*time.Second || c.WebhooksAllowLocal || c.RequestTimeout != 10*time.Second {
 		t.Errorf("defaults: %+v", c)
 	}
 }
@@ -37,6 +37,7 @@ func TestLoadValues(t *testing.T) {
 		"TOASOAN_JWT_SECRET":           strings.Repeat("s", 32),
 		"TOASOAN_BASE_URL":             "https://mattran.org.vn/",
 		"TOASOAN_WEBHOOKS_ALLOW_LOCAL": "1",
+		"TOASOAN_REQUEST_TIMEOUT":      "3s",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +45,7 @@ func TestLoadValues(t *testing.T) {
 	if len(c.CORSOrigins) != 2 || c.CORSOrigins[1] != "https://m.mattran.org.vn" {
 		t.Errorf("CORS origins %q", c.CORSOrigins)
 	}
-	if c.MaxUploadBytes != 5<<20 || c.BaseURL != "https://mattran.org.vn" || !c.WebhooksAllowLocal {
+	if c.MaxUploadBytes != 5<<20 || c.BaseURL != "https://mattran.org.vn" || !c.WebhooksAllowLocal || c.RequestTimeout != 3*time.Second {
 		t.Errorf("%+v", c)
 	}
 }
@@ -62,6 +63,9 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"cors origin", "TOASOAN_CORS_ORIGINS", "mattran.org.vn", "TOASOAN_CORS_ORIGINS"},
 		{"base url", "TOASOAN_BASE_URL", "/relative", "TOASOAN_BASE_URL"},
 		{"local webhooks", "TOASOAN_WEBHOOKS_ALLOW_LOCAL", "maybe", "TOASOAN_WEBHOOKS_ALLOW_LOCAL"},
+		{"request timeout", "TOASOAN_REQUEST_TIMEOUT", "soon", "TOASOAN_REQUEST_TIMEOUT"},
+		{"request timeout above the write timeout", "TOASOAN_REQUEST_TIMEOUT", "60s", "TOASOAN_REQUEST_TIMEOUT"},
+		{"request timeout zero", "TOASOAN_REQUEST_TIMEOUT", "0", "TOASOAN_REQUEST_TIMEOUT"},
 		{"refresh ttl", "TOASOAN_REFRESH_TTL", "forever", "TOASOAN_REFRESH_TTL"},
 		{"log format", "TOASOAN_LOG_FORMAT", "xml", "TOASOAN_LOG_FORMAT"},
 		{"redis", "TOASOAN_REDIS_URL", "http://x", "TOASOAN_REDIS_URL"},

@@ -23,6 +23,7 @@ const (
 	CodePayloadTooLarge      = "payload_too_large"
 	CodeUnsupportedMediaType = "unsupported_media_type"
 	CodeInternal             = "internal"
+	CodeUnavailable          = "unavailable"
 )
 
 // FieldError names one bad field (or query parameter) and why it is bad.
@@ -99,6 +100,12 @@ func VersionMismatch(current int) *Error {
 // PreconditionRequired says an If-Match header is needed to change this item.
 func PreconditionRequired() *Error {
 	return &Error{Code: CodePreconditionRequired, Message: `this change needs an If-Match header with the item's version, e.g. If-Match: "3"`}
+}
+
+// Unavailable says the server cannot answer now (the database is down, stalled or busy past the
+// request's deadline); the client may try again after retryAfter.
+func Unavailable(message string, retryAfter time.Duration) *Error {
+	return &Error{Code: CodeUnavailable, Message: message, RetryAfter: retryAfter}
 }
 
 // RateLimited says to come back after the given time.
