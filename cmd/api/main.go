@@ -91,6 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	db, err := store.Open(ctx, store.OpenOptions{
 		DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath(), Retry: cfg.DatabaseWait, Logger: log,
+		StatementTimeout: config.StatementTimeout(cfg.RequestTimeout),
 	})
 	if err != nil {
 		return err

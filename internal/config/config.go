@@ -37,6 +37,7 @@ var Env = map[string]string{
 	"TOASOAN_DATABASE_WAIT":         "how long to wait at start for a database that does not answer yet (default 30s)",
 	"TOASOAN_CACHE_TTL":             "how long a public GET's response is reused by this process (default 1s; 0 turns the cache off)",
 	"TOASOAN_SUBMISSIONS_PER_HOUR":  "reader submissions accepted per IP an hour (default 5; refused ones do not count)",
+	"TOASOAN_REQUEST_TIMEOUT":       "deadline of each request's database work, a Go duration (default 10s, at most 50s: below the 60s write timeout)",
 	"TOASOAN_WEBHOOKS_ALLOW_LOCAL":  "1 lets webhooks call localhost and 127.0.0.1 (development only; default 0: public hosts only)",
 }
 
@@ -64,6 +65,23 @@ type Config struct {
 	CacheTTL            time.Duration
 	WebhooksAllowLocal  bool // webhooks may call localhost; never other private addresses
 	SubmissionsPerHour  int  // reader submissions accepted per IP an hour
+	// RequestTimeout is the deadline of every request's context, so of its database work;
+	// PostgreSQL's statement_timeout sits a little above it (StatementTimeout).
+	RequestTimeout time.Duration
+}
+
+// MaxRequestTimeout keeps a request's deadline below the HTTP server's 60 s write timeout, so a
+// client always gets the 503 rather than a cut connection.
+const MaxRequestTimeout = 50 * time.Second
+
+// DefaultRequestTimeout is the deadline of a request when TOASOAN_REQUEST_TIMEOUT is unset.
+const DefaultRequestTimeout = 10 * time.Second
+
+// StatementTimeout is PostgreSQL's statement_timeout for a request deadline: a little above it,
+// so the request's own deadline answers first and the server still stops a statement whose
+// client is gone.
+func StatementTimeout(requestTimeout time.Duration) time.Duration {
+	return requestTimeout + requestTimeout/5 + time.Second
 }
 
 // SQLitePath is where the embedded database lives when no database URL is configured.
@@ -163,6 +181,10 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("TOASOAN_SUBMISSIONS_PER_HOUR %q: want a whole number between 1 and 10000", getenv("TOASOAN_SUBMISSIONS_PER_HOUR")))
 	}
 	c.SubmissionsPerHour = perHour
+	c.RequestTimeout = duration(get("TOASOAN_REQUEST_TIMEOUT", DefaultRequestTimeout.String()), "TOASOAN_REQUEST_TIMEOUT", 100*time.Millisecond, &errs)
+	if c.RequestTimeout > MaxRequestTimeout {
+		errs = append(errs, fmt.Errorf("TOASOAN_REQUEST_TIMEOUT %s: at most %s, below the server's 60s write timeout", c.RequestTimeout, MaxRequestTimeout))
+	}
 	allowLocal, err := strconv.ParseBool(get("TOASOAN_WEBHOOKS_ALLOW_LOCAL", "0"))
 	if err != nil {
 		errs = append(errs, fmt.Errorf("TOASOAN_WEBHOOKS_ALLOW_LOCAL %q: want 1 or 0", getenv("TOASOAN_WEBHOOKS_ALLOW_LOCAL")))

@@ -24,7 +24,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Errorf("SQLitePath = %q", c.SQLitePath())
 	}
 	if c.MediaDir != "data/media" || c.RefreshTTL != 720*time.Hour || c.DatabaseWait != 30*time.Second || c.WebhooksAllowLocal ||
-		c.SubmissionsPerHour != 5 {
+		c.SubmissionsPerHour != 5 || c.RequestTimeout != 10*time.Second {
 		t.Errorf("defaults: %+v", c)
 	}
 }
@@ -39,6 +39,7 @@ func TestLoadValues(t *testing.T) {
 		"TOASOAN_BASE_URL":             "https://mattran.org.vn/",
 		"TOASOAN_WEBHOOKS_ALLOW_LOCAL": "1",
 		"TOASOAN_SUBMISSIONS_PER_HOUR": "20",
+		"TOASOAN_REQUEST_TIMEOUT":      "3s",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +47,8 @@ func TestLoadValues(t *testing.T) {
 	if len(c.CORSOrigins) != 2 || c.CORSOrigins[1] != "https://m.mattran.org.vn" {
 		t.Errorf("CORS origins %q", c.CORSOrigins)
 	}
-	if c.MaxUploadBytes != 5<<20 || c.BaseURL != "https://mattran.org.vn" || !c.WebhooksAllowLocal || c.SubmissionsPerHour != 20 {
+	if c.MaxUploadBytes != 5<<20 || c.BaseURL != "https://mattran.org.vn" || !c.WebhooksAllowLocal || c.SubmissionsPerHour != 20 ||
+		c.RequestTimeout != 3*time.Second {
 		t.Errorf("%+v", c)
 	}
 }
@@ -66,6 +68,9 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"cors origin", "TOASOAN_CORS_ORIGINS", "mattran.org.vn", "TOASOAN_CORS_ORIGINS"},
 		{"base url", "TOASOAN_BASE_URL", "/relative", "TOASOAN_BASE_URL"},
 		{"local webhooks", "TOASOAN_WEBHOOKS_ALLOW_LOCAL", "maybe", "TOASOAN_WEBHOOKS_ALLOW_LOCAL"},
+		{"request timeout", "TOASOAN_REQUEST_TIMEOUT", "soon", "TOASOAN_REQUEST_TIMEOUT"},
+		{"request timeout above the write timeout", "TOASOAN_REQUEST_TIMEOUT", "60s", "TOASOAN_REQUEST_TIMEOUT"},
+		{"request timeout zero", "TOASOAN_REQUEST_TIMEOUT", "0", "TOASOAN_REQUEST_TIMEOUT"},
 		{"refresh ttl", "TOASOAN_REFRESH_TTL", "forever", "TOASOAN_REFRESH_TTL"},
 		{"log format", "TOASOAN_LOG_FORMAT", "xml", "TOASOAN_LOG_FORMAT"},
 		{"redis", "TOASOAN_REDIS_URL", "http://x", "TOASOAN_REDIS_URL"},

@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/store"
 )
 
 // problem is an RFC 9457 problem document, with toasoan's stable code and the bad fields.
@@ -38,7 +40,12 @@ var statusOfCode = map[string]int{
 	models.CodePayloadTooLarge:      http.StatusRequestEntityTooLarge,
 	models.CodeUnsupportedMediaType: http.StatusUnsupportedMediaType,
 	models.CodeInternal:             http.StatusInternalServerError,
+	models.CodeUnavailable:          http.StatusServiceUnavailable,
 }
+
+// unavailableRetryAfter is what a 503 asks the client to wait: a stalled or restarting database
+// usually answers again within seconds.
+const unavailableRetryAfter = 5 * time.Second
 
 var codeOfStatus = map[int]string{}
 
@@ -75,9 +82,22 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if p.Status >= 500 {
 			s.logInternal(c, err)
 		}
-	case errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil:
+	case errors.Is(err, context.Canceled) && c.Request().Context().Err() == context.Canceled:
 		// The client went away; nobody reads this response.
 		p.Status, p.Code = 499, models.CodeBadRequest
+	case store.IsUnavailable(err):
+		// The request's deadline passed or the database is down: the client may retry, and the
+		// operator sees it in the log (a warning, not an internal error: no bug to fix here).
+		s.log.LogAttrs(c.Request().Context(), slog.LevelWarn, "database unavailable",
+			slog.String("request_id", requestIDOf(c)),
+			slog.String("method", c.Request().Method),
+			slog.String("route", c.Path()),
+			slog.Bool("deadline", errors.Is(err, context.DeadlineExceeded)),
+			slog.String("error", err.Error()),
+		)
+		p.Status, p.Code = http.StatusServiceUnavailable, models.CodeUnavailable
+		p.Detail = "the service cannot answer right now; try again shortly"
+		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(int(unavailableRetryAfter.Seconds())))
 	default:
 		s.logInternal(c, err)
 		p.Status, p.Code = http.StatusInternalServerError, models.CodeInternal

@@ -4,8 +4,11 @@ package handlers
 
 import (
 	"cmp"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -161,6 +164,7 @@ func NewServer(d Deps) *Server {
 	e.Validator = newValidator()
 
 	e.Use(requestID)
+	e.Use(s.deadline)
 	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogLatency: true, LogMethod: true, LogURIPath: true, LogRemoteIP: true,
 		LogResponseSize: true, LogUserAgent: true, HandleError: true,
@@ -239,6 +243,30 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// deadline gives every request's context a deadline below the write timeout, so its database
+// work (pool waits included) ends in time for the error handler to answer 503 with Retry-After;
+// PostgreSQL's statement_timeout, a little longer, stops a statement the driver could not cancel.
+func (s *Server) deadline(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		timeout := s.cfg.RequestTimeout
+		if timeout <= 0 {
+			timeout = config.DefaultRequestTimeout
+		}
+		ctx, cancel := context.WithTimeout(c.Request().Context(), timeout)
+		defer cancel()
+		c.SetRequest(c.Request().WithContext(ctx))
+		err := next(c)
+		var domain *models.Error
+		var httpErr *echo.HTTPError
+		if err != nil && ctx.Err() == context.DeadlineExceeded && !errors.As(err, &domain) && !errors.As(err, &httpErr) {
+			// Whatever the driver made of the cancellation (pgx's timeout, SQLite's
+			// "interrupted"), the deadline is why the request failed.
+			return fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
+		}
+		return err
 	}
 }
 

@@ -62,6 +62,12 @@ func Run(ctx context.Context, db *gorm.DB) error {
 	}
 	// Unlock on a fresh context: the lock must be released even when ctx was cancelled.
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+lockKey+`)`) //nolint:errcheck
+	// Requests run under a statement_timeout (set on every connection by store.Open); building
+	// an index on a big table may take longer, so migrations lift it on their own connection.
+	if _, err := conn.ExecContext(ctx, `SET statement_timeout = 0`); err != nil {
+		return fmt.Errorf("migrations: lift statement_timeout: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `RESET statement_timeout`) //nolint:errcheck
 	return migrate(onConn(db, conn))
 }
 

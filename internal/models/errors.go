@@ -23,6 +23,7 @@ const (
 	CodePayloadTooLarge      = "payload_too_large"
 	CodeUnsupportedMediaType = "unsupported_media_type"
 	CodeInternal             = "internal"
+	CodeUnavailable          = "unavailable"
 )
 
 // FieldError names one bad field (or query parameter) and why it is bad.
@@ -100,6 +101,12 @@ func VersionMismatch(current int) *Error {
 // change it.
 func PreconditionRequired(current int) *Error {
 	return &Error{Code: CodePreconditionRequired, Message: fmt.Sprintf(`this change needs an If-Match header with the version you read; the current version is %d: send If-Match: "%d"`, current, current)}
+}
+
+// Unavailable says the server cannot answer now (the database is down, stalled or busy past the
+// request's deadline); the client may try again after retryAfter.
+func Unavailable(message string, retryAfter time.Duration) *Error {
+	return &Error{Code: CodeUnavailable, Message: message, RetryAfter: retryAfter}
 }
 
 // RateLimited says to come back after the given time.

@@ -7,13 +7,20 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -34,6 +41,10 @@ type OpenOptions struct {
 	SQLitePath  string        // file of the embedded database
 	Retry       time.Duration // how long to wait for an unreachable database before giving up
 	Logger      *slog.Logger
+	// StatementTimeout is PostgreSQL's statement_timeout on every connection (0: the server's
+	// default). run() sets it a little above the request deadline, so a statement whose client
+	// has gone is stopped by the server too.
+	StatementTimeout time.Duration
 }
 
 // Open connects to PostgreSQL or opens the embedded SQLite database, waiting a bounded time for
@@ -46,8 +57,21 @@ func Open(ctx context.Context, o OpenOptions) (*gorm.DB, error) {
 		SkipDefaultTransaction: true, // single statements need no transaction; writes of several rows open their own
 	}
 	var dialector gorm.Dialector
+	var pgConfig *pgx.ConnConfig
 	if o.DatabaseURL != "" {
-		dialector = postgres.New(postgres.Config{DSN: o.DatabaseURL})
+		dsn, err := withRuntimeParams(o.DatabaseURL, o.StatementTimeout)
+		if err != nil {
+			return nil, err
+		}
+		if pgConfig, err = pgx.ParseConfig(dsn); err != nil {
+			return nil, fmt.Errorf("database URL: %w", err)
+		}
+		// At a deadline pgx by default only drops the connection, and a backend waiting on a
+		// lock does not notice that: it would run on until statement_timeout. A cancel request
+		// stops it at once; the connection is dropped a second later if that fails.
+		pgConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+			return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
+		}
 	} else {
 		if err := os.MkdirAll(filepath.Dir(o.SQLitePath), 0o750); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
@@ -67,6 +91,9 @@ func Open(ctx context.Context, o OpenOptions) (*gorm.DB, error) {
 	defer cancel()
 	var lastErr error
 	for attempt := 0; ; attempt++ {
+		if pgConfig != nil { // a new pool each attempt: a failed one is closed below
+			dialector = postgres.New(postgres.Config{Conn: stdlib.OpenDB(*pgConfig)})
+		}
 		db, err := gorm.Open(dialector, cfg)
 		if err == nil {
 			sqlDB, _ := db.DB()
@@ -92,6 +119,45 @@ func Open(ctx context.Context, o OpenOptions) (*gorm.DB, error) {
 		}
 	}
 	return nil, fmt.Errorf("database not reachable after %s: %w", o.Retry, lastErr)
+}
+
+// withRuntimeParams adds the session settings every PostgreSQL connection starts with (pgx sends
+// the DSN's unknown parameters as runtime parameters):
+//   - statement_timeout, when given;
+//   - client_connection_check_interval: a backend checks every second that its client is still
+//     there, and stops a statement whose client has gone;
+//   - plan_cache_mode=force_custom_plan: pgx prepares and caches every statement, and after five
+//     runs PostgreSQL may switch a prepared statement to a generic plan made without the values;
+//     for the public search and filters (a rare word or a busy category, tables that grew since
+//     the last ANALYZE) such a plan can be orders of magnitude slower, so every run is planned
+//     for its own values. Planning costs well under a millisecond here.
+//
+// A value already in the URL is kept: the operator's choice wins.
+func withRuntimeParams(dsn string, statementTimeout time.Duration) (string, error) {
+	params := [][2]string{{"plan_cache_mode", "force_custom_plan"}, {"client_connection_check_interval", "1000"}}
+	if statementTimeout > 0 {
+		params = append(params, [2]string{"statement_timeout", strconv.FormatInt(statementTimeout.Milliseconds(), 10)})
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", fmt.Errorf("database URL: %w", err)
+		}
+		q := u.Query()
+		for _, p := range params {
+			if !q.Has(p[0]) {
+				q.Set(p[0], p[1])
+			}
+		}
+		u.RawQuery = q.Encode()
+		return u.String(), nil
+	}
+	for _, p := range params { // keyword=value form
+		if !strings.Contains(dsn, p[0]+"=") {
+			dsn += " " + p[0] + "=" + p[1]
+		}
+	}
+	return dsn, nil
 }
 
 func configurePool(db *gorm.DB) {
