@@ -79,69 +79,89 @@ func encoded(f reflect.StructField) bool {
 }
 
 func withShownTimes(v reflect.Value) reflect.Value {
+	out := reflect.New(v.Type()).Elem()
+	out.Set(v)
+	showInPlace(out)
+	return out
+}
+
+// showInPlace rewrites the times of v, a copy this package owns (addressable). What v only
+// points at (pointers, slices, maps, interfaces) may be shared with the caller's value, so it
+// is copied before it is changed.
+func showInPlace(v reflect.Value) {
 	t := v.Type()
 	if t == timeType {
-		return reflect.ValueOf(ShownTime(v.Interface().(time.Time)))
+		tp := v.Addr().Interface().(*time.Time)
+		*tp = ShownTime(*tp)
+		return
 	}
 	if !holdsTime(t) {
-		return v
+		return
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
-		if v.IsNil() {
-			return v
+		if !v.IsNil() {
+			v.Set(withShownTimes(v.Elem()).Addr())
 		}
-		p := reflect.New(t.Elem())
-		p.Elem().Set(withShownTimes(v.Elem()))
-		return p
 	case reflect.Interface:
-		if v.IsNil() || !holdsTime(v.Elem().Type()) {
-			return v
+		if !v.IsNil() && holdsTime(v.Elem().Type()) {
+			v.Set(withShownTimes(v.Elem()))
 		}
-		out := reflect.New(t).Elem()
-		out.Set(withShownTimes(v.Elem()))
-		return out
 	case reflect.Slice:
 		if v.IsNil() {
-			return v
+			return
 		}
-		out := reflect.MakeSlice(t, v.Len(), v.Len())
-		for i := 0; i < v.Len(); i++ {
-			out.Index(i).Set(withShownTimes(v.Index(i)))
+		s := reflect.MakeSlice(t, v.Len(), v.Len())
+		reflect.Copy(s, v)
+		for i := 0; i < s.Len(); i++ {
+			showInPlace(s.Index(i))
 		}
-		return out
+		v.Set(s)
 	case reflect.Array:
-		out := reflect.New(t).Elem()
 		for i := 0; i < v.Len(); i++ {
-			out.Index(i).Set(withShownTimes(v.Index(i)))
+			showInPlace(v.Index(i))
 		}
-		return out
 	case reflect.Map:
 		if v.IsNil() {
-			return v
+			return
 		}
-		out := reflect.MakeMapWithSize(t, v.Len())
+		m := reflect.MakeMapWithSize(t, v.Len())
 		for it := v.MapRange(); it.Next(); {
-			out.SetMapIndex(it.Key(), withShownTimes(it.Value()))
+			m.SetMapIndex(it.Key(), withShownTimes(it.Value()))
 		}
-		return out
+		v.Set(m)
 	case reflect.Struct:
-		out := reflect.New(t).Elem()
-		out.Set(v)
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if !encoded(f) || !holdsTime(f.Type) {
-				continue
-			}
-			field := out.Field(i)
-			if !f.IsExported() {
+		for _, f := range timeFieldsOf(t) {
+			field := v.Field(f.index)
+			if !f.exported {
 				// An embedded struct of an unexported type: JSON shows its fields, reflection
-				// may not set it. out is this function's own copy, so writing it is safe.
-				field = reflect.NewAt(f.Type, unsafe.Pointer(field.UnsafeAddr())).Elem()
+				// may not set it. v is this package's own copy, so writing it is safe.
+				field = reflect.NewAt(field.Type(), unsafe.Pointer(field.UnsafeAddr())).Elem()
 			}
-			field.Set(withShownTimes(field))
+			showInPlace(field)
 		}
-		return out
 	}
-	return v
+}
+
+// timeField is a field of a struct that holds times.
+type timeField struct {
+	index    int
+	exported bool
+}
+
+var timeFieldsMemo sync.Map // reflect.Type → []timeField
+
+// timeFieldsOf lists, once per type, the fields of struct type t that hold times.
+func timeFieldsOf(t reflect.Type) []timeField {
+	if v, ok := timeFieldsMemo.Load(t); ok {
+		return v.([]timeField)
+	}
+	var out []timeField
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); encoded(f) && holdsTime(f.Type) {
+			out = append(out, timeField{index: i, exported: f.IsExported()})
+		}
+	}
+	timeFieldsMemo.Store(t, out)
+	return out
 }
