@@ -4239,7 +4239,7 @@ const docTemplate = `{
         },
         "/api/v1/auth/login": {
             "post": {
-                "description": "Returns a 15-minute access token and a refresh token. Unknown email and wrong password get the same 401. Five failures per account or per IP within 15 minutes give 429 with Retry-After.",
+                "description": "Returns a 15-minute access token and a refresh token. Unknown email and wrong password get the same 401. Within 15 minutes, five failed checks on one account from one network (/24, /64), five from one address, or fifty on one account from anywhere give 429 with Retry-After; each failure from the same network waits a little longer. When too many password checks run at once the answer is 503 with Retry-After.",
                 "consumes": [
                     "application/json"
                 ],
@@ -4288,6 +4288,12 @@ const docTemplate = `{
                     },
                     "429": {
                         "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4371,7 +4377,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Every other session of the user is revoked; this one stays.",
+                "description": "Every other session of the user is revoked; this one stays. A wrong current password counts as a failed login: the same limits give 429 with Retry-After.",
                 "consumes": [
                     "application/json"
                 ],
@@ -4408,6 +4414,18 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }

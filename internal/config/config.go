@@ -37,6 +37,8 @@ var Env = map[string]string{
 	"TOASOAN_DATABASE_WAIT":         "how long to wait at start for a database that does not answer yet (default 30s)",
 	"TOASOAN_CACHE_TTL":             "how long a public GET's response is reused by this process (default 1s; 0 turns the cache off)",
 	"TOASOAN_WEBHOOKS_ALLOW_LOCAL":  "1 lets webhooks call localhost and 127.0.0.1 (development only; default 0: public hosts only)",
+	"TOASOAN_TRUSTED_PROXIES":       "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (default 127.0.0.0/8,::1/128)",
+	"TOASOAN_MAX_IMAGE_PIXELS":      "largest accepted image in pixels, width × height (default 40000000)",
 }
 
 // Config is the validated configuration of one process.
@@ -62,7 +64,14 @@ type Config struct {
 	DatabaseWait        time.Duration
 	CacheTTL            time.Duration
 	WebhooksAllowLocal  bool // webhooks may call localhost; never other private addresses
+	// TrustedProxies are the peers whose X-Forwarded-For names the client; anyone else is
+	// the client.
+	TrustedProxies []*net.IPNet
+	MaxImagePixels int64
 }
+
+// DefaultTrustedProxies is loopback only: a proxy on the same host.
+const DefaultTrustedProxies = "127.0.0.0/8,::1/128"
 
 // SQLitePath is where the embedded database lives when no database URL is configured.
 func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "toasoan.db") }
@@ -161,6 +170,19 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("TOASOAN_WEBHOOKS_ALLOW_LOCAL %q: want 1 or 0", getenv("TOASOAN_WEBHOOKS_ALLOW_LOCAL")))
 	}
 	c.WebhooksAllowLocal = allowLocal
+	for _, v := range splitList(get("TOASOAN_TRUSTED_PROXIES", DefaultTrustedProxies)) {
+		_, n, err := net.ParseCIDR(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TOASOAN_TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8 or fd00::/8", v))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	pixels, err := strconv.ParseInt(get("TOASOAN_MAX_IMAGE_PIXELS", "40000000"), 10, 64)
+	if err != nil || pixels < 1 {
+		errs = append(errs, fmt.Errorf("TOASOAN_MAX_IMAGE_PIXELS %q: want a whole number of pixels, such as 40000000", getenv("TOASOAN_MAX_IMAGE_PIXELS")))
+	}
+	c.MaxImagePixels = pixels
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("TOASOAN_LOG_FORMAT %q: want json or text", c.LogFormat))
 	}

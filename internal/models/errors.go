@@ -20,6 +20,7 @@ const (
 	CodeVersionMismatch      = "version_mismatch"
 	CodePreconditionRequired = "precondition_required"
 	CodeRateLimited          = "rate_limited"
+	CodeBusy                 = "busy"
 	CodePayloadTooLarge      = "payload_too_large"
 	CodeUnsupportedMediaType = "unsupported_media_type"
 	CodeInternal             = "internal"
@@ -99,6 +100,11 @@ func VersionMismatch(current int) *Error {
 // PreconditionRequired says an If-Match header is needed to change this item.
 func PreconditionRequired() *Error {
 	return &Error{Code: CodePreconditionRequired, Message: `this change needs an If-Match header with the item's version, e.g. If-Match: "3"`}
+}
+
+// Busy says the server has no capacity for this work now (password hashing is bounded).
+func Busy(retryAfter time.Duration) *Error {
+	return &Error{Code: CodeBusy, Message: "the server is busy; try again shortly", RetryAfter: retryAfter}
 }
 
 // RateLimited says to come back after the given time.
