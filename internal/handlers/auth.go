@@ -83,6 +83,7 @@ func (s *Server) login(c echo.Context) error {
 	}
 	ok, err := s.verifyPassword(ctx, req.Password, hash)
 	if err != nil {
+		attempt.abandon(ctx)
 		return err
 	}
 	if !ok || user.ID == 0 || !user.Active {
@@ -240,6 +241,7 @@ func (s *Server) changePassword(c echo.Context) error {
 	}
 	ok, err := s.verifyPassword(ctx, req.CurrentPassword, u.PasswordHash)
 	if err != nil {
+		attempt.abandon(ctx)
 		return err
 	}
 	var fields []models.FieldError

@@ -99,6 +99,11 @@ func (a *loginAttempt) failed(ctx context.Context) {
 	}
 }
 
+// abandon gives every slot back: no password was checked (the server was busy, or failed).
+func (a *loginAttempt) abandon(ctx context.Context) {
+	a.release(context.WithoutCancel(ctx), []string{a.released[0], a.networkKey, a.released[1]})
+}
+
 func (a *loginAttempt) release(ctx context.Context, keys []string) {
 	for _, k := range keys {
 		if err := a.s.loginFailures.Release(ctx, k); err != nil {
