@@ -192,8 +192,8 @@ func NewServer(d Deps) *Server {
 		HSTSMaxAge:            31536000,
 		ContentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'",
 		Skipper: func(c echo.Context) bool {
-			// The Swagger UI needs its scripts and styles; media sets its own policy, so the
-			// sites of TOASOAN_CORS_ORIGINS can frame a PDF.
+			// The Swagger UI sets its own policy, allowing its scripts and styles; media sets
+			// its own, so the sites of TOASOAN_CORS_ORIGINS can frame a PDF.
 			return strings.HasPrefix(c.Request().URL.Path, "/swagger/") || c.Path() == mediaRoute
 		},
 	}))
