@@ -2563,7 +2563,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Multipart form with one part ` + "`" + `file` + "`" + `. The type is sniffed from the content, never taken from the name or the part's Content-Type: JPEG, PNG, WebP, GIF or PDF, anything else is 415. Larger than TOASOAN_MAX_UPLOAD_MB (default 20 MiB) is 413. Images get their width and height.",
+                "description": "Multipart form with one part ` + "`" + `file` + "`" + `. The type is sniffed from the content, never taken from the name or the part's Content-Type: JPEG, PNG, WebP, GIF or PDF, anything else is 415. Larger than TOASOAN_MAX_UPLOAD_MB (default 20 MiB) is 413. Images get their width and height; one whose header declares more than TOASOAN_MAX_IMAGE_PIXELS pixels (default 40 million) is 422. The stored name keeps the client's base name with the extension of the sniffed type (evil.html holding a PNG is evil.png).",
                 "consumes": [
                     "multipart/form-data"
                 ],
@@ -2621,7 +2621,7 @@ const docTemplate = `{
                         }
                     },
                     "422": {
-                        "description": "no file part, or an empty file",
+                        "description": "no file part, an empty file, or an image of more pixels than TOASOAN_MAX_IMAGE_PIXELS",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
