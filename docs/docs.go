@@ -914,7 +914,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "A signed link that shows this one article, whatever its status, to anyone who has it, until it expires (default 1 hour, at most 7 days). The body is optional.",
+                "description": "A signed link that shows this one article as it is when read, to anyone who has it, until it expires (default 1 hour, at most 7 days). Unpublishing, archiving or deleting the article, or deactivating the link's maker, revokes it. The body is optional.",
                 "consumes": [
                     "application/json"
                 ],
@@ -2583,7 +2583,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Multipart form with one part ` + "`" + `file` + "`" + `. The type is sniffed from the content, never taken from the name or the part's Content-Type: JPEG, PNG, WebP, GIF or PDF, anything else is 415. Larger than TOASOAN_MAX_UPLOAD_MB (default 20 MiB) is 413. Images get their width and height.",
+                "description": "Multipart form with one part ` + "`" + `file` + "`" + `. The type is sniffed from the content, never taken from the name or the part's Content-Type: JPEG, PNG, WebP, GIF or PDF, anything else is 415. Larger than TOASOAN_MAX_UPLOAD_MB (default 20 MiB) is 413. Images get their width and height; one whose header declares more than TOASOAN_MAX_IMAGE_PIXELS pixels (default 40 million) is 422. The stored name keeps the client's base name with the extension of the sniffed type (evil.html holding a PNG is evil.png).",
                 "consumes": [
                     "multipart/form-data"
                 ],
@@ -2641,7 +2641,7 @@ const docTemplate = `{
                         }
                     },
                     "422": {
-                        "description": "no file part, or an empty file",
+                        "description": "no file part, an empty file, or an image of more pixels than TOASOAN_MAX_IMAGE_PIXELS",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4259,7 +4259,7 @@ const docTemplate = `{
         },
         "/api/v1/auth/login": {
             "post": {
-                "description": "Returns a 15-minute access token and a refresh token. Unknown email and wrong password get the same 401. Five failures per account or per IP within 15 minutes give 429 with Retry-After.",
+                "description": "Returns a 15-minute access token and a refresh token. Unknown email and wrong password get the same 401. Within 15 minutes, five failed checks on one account from one network (/24, /64), five from one address, or fifty on one account from anywhere give 429 with Retry-After; each failure from the same network waits a little longer. When too many password checks run at once the answer is 503 with Retry-After.",
                 "consumes": [
                     "application/json"
                 ],
@@ -4308,6 +4308,12 @@ const docTemplate = `{
                     },
                     "429": {
                         "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4391,7 +4397,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Every other session of the user is revoked; this one stays.",
+                "description": "Every other session of the user is revoked; this one stays. A wrong current password counts as a failed login: the same limits give 429 with Retry-After.",
                 "consumes": [
                     "application/json"
                 ],
@@ -4428,6 +4434,18 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4739,7 +4757,7 @@ const docTemplate = `{
         },
         "/api/v1/preview/articles/{token}": {
             "get": {
-                "description": "Public: the token is the permission. Shows the article as it is now, whatever its status, until the token expires; an invalid or expired token is 404. Never cached (` + "`" + `Cache-Control: no-store` + "`" + `). Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
+                "description": "Public: the token is the permission. Shows the article as it is now until the token expires; an invalid, expired or revoked token (the article unpublished, archived or deleted since, or the link's maker deactivated) is 404, as is an archived article. Never cached (` + "`" + `Cache-Control: no-store` + "`" + `). Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "application/json"
                 ],

@@ -39,6 +39,8 @@ var Env = map[string]string{
 	"TOASOAN_SUBMISSIONS_PER_HOUR":  "reader submissions accepted per IP an hour (default 5; refused ones do not count)",
 	"TOASOAN_REQUEST_TIMEOUT":       "deadline of each request's database work, a Go duration (default 10s, at most 50s: below the 60s write timeout)",
 	"TOASOAN_WEBHOOKS_ALLOW_LOCAL":  "1 lets webhooks call localhost and 127.0.0.1 (development only; default 0: public hosts only)",
+	"TOASOAN_TRUSTED_PROXIES":       "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (default 127.0.0.0/8,::1/128)",
+	"TOASOAN_MAX_IMAGE_PIXELS":      "largest accepted image in pixels, width × height (default 40000000)",
 }
 
 // Config is the validated configuration of one process.
@@ -68,6 +70,10 @@ type Config struct {
 	// RequestTimeout is the deadline of every request's context, so of its database work;
 	// PostgreSQL's statement_timeout sits a little above it (StatementTimeout).
 	RequestTimeout time.Duration
+	// TrustedProxies are the peers whose X-Forwarded-For names the client; anyone else is
+	// the client.
+	TrustedProxies []*net.IPNet
+	MaxImagePixels int64
 }
 
 // MaxRequestTimeout keeps a request's deadline below the HTTP server's 60 s write timeout, so a
@@ -83,6 +89,9 @@ const DefaultRequestTimeout = 10 * time.Second
 func StatementTimeout(requestTimeout time.Duration) time.Duration {
 	return requestTimeout + requestTimeout/5 + time.Second
 }
+
+// DefaultTrustedProxies is loopback only: a proxy on the same host.
+const DefaultTrustedProxies = "127.0.0.0/8,::1/128"
 
 // SQLitePath is where the embedded database lives when no database URL is configured.
 func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "toasoan.db") }
@@ -190,6 +199,19 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("TOASOAN_WEBHOOKS_ALLOW_LOCAL %q: want 1 or 0", getenv("TOASOAN_WEBHOOKS_ALLOW_LOCAL")))
 	}
 	c.WebhooksAllowLocal = allowLocal
+	for _, v := range splitList(get("TOASOAN_TRUSTED_PROXIES", DefaultTrustedProxies)) {
+		_, n, err := net.ParseCIDR(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TOASOAN_TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8 or fd00::/8", v))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	pixels, err := strconv.ParseInt(get("TOASOAN_MAX_IMAGE_PIXELS", "40000000"), 10, 64)
+	if err != nil || pixels < 1 {
+		errs = append(errs, fmt.Errorf("TOASOAN_MAX_IMAGE_PIXELS %q: want a whole number of pixels, such as 40000000", getenv("TOASOAN_MAX_IMAGE_PIXELS")))
+	}
+	c.MaxImagePixels = pixels
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("TOASOAN_LOG_FORMAT %q: want json or text", c.LogFormat))
 	}

@@ -94,8 +94,32 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	}
 }
 
+func TestTrustedProxiesAndImagePixels(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range c.TrustedProxies {
+		got = append(got, n.String())
+	}
+	if strings.Join(got, ",") != "127.0.0.0/8,::1/128" || c.MaxImagePixels != 40_000_000 {
+		t.Errorf("defaults: proxies %v, max pixels %d", got, c.MaxImagePixels)
+	}
+	c, err = Load(env(map[string]string{"TOASOAN_TRUSTED_PROXIES": "10.42.0.0/16, fd00::/8", "TOASOAN_MAX_IMAGE_PIXELS": "1000"}))
+	if err != nil || len(c.TrustedProxies) != 2 || c.TrustedProxies[1].String() != "fd00::/8" || c.MaxImagePixels != 1000 {
+		t.Errorf("set: %v %v %d", err, c.TrustedProxies, c.MaxImagePixels)
+	}
+	_, err = Load(env(map[string]string{"TOASOAN_TRUSTED_PROXIES": "10.42.0.0/16,10.0.0.1,proxy.local", "TOASOAN_MAX_IMAGE_PIXELS": "-5"}))
+	for _, want := range []string{`"10.0.0.1" is not a CIDR`, `"proxy.local" is not a CIDR`, "TOASOAN_MAX_IMAGE_PIXELS"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not say %s", err, want)
+		}
+	}
+}
+
 // The README's configuration table and Env are the same list: nothing documented that the
-// process does not read, nothing read that is not documented, with the same defaults.
+// process does not read, nothing read that is not documented.
 func TestREADMEConfigurationTableIsEnv(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {

@@ -37,6 +37,7 @@ var statusOfCode = map[string]int{
 	models.CodeVersionMismatch:      http.StatusPreconditionFailed,
 	models.CodePreconditionRequired: http.StatusPreconditionRequired,
 	models.CodeRateLimited:          http.StatusTooManyRequests,
+	models.CodeBusy:                 http.StatusServiceUnavailable,
 	models.CodePayloadTooLarge:      http.StatusRequestEntityTooLarge,
 	models.CodeUnsupportedMediaType: http.StatusUnsupportedMediaType,
 	models.CodeInternal:             http.StatusInternalServerError,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"html"
 	"net/url"
 	"strconv"
 	"time"
@@ -156,9 +157,11 @@ func (s *Server) rssFeed(c echo.Context) error {
 func (s *Server) rssItem(a models.Article) rssItem {
 	item := rssItem{
 		Title: a.Title, Link: s.articleURL(a.Slug),
-		GUID:        rssGUID{Value: "toasoan:article:" + strconv.FormatInt(a.ID, 10)},
-		PubDate:     newsroomTime(*a.PublishedAt).Format(time.RFC1123Z),
-		Description: a.Summary, Category: a.Category.Name,
+		GUID:    rssGUID{Value: "toasoan:article:" + strconv.FormatInt(a.ID, 10)},
+		PubDate: newsroomTime(*a.PublishedAt).Format(time.RFC1123Z),
+		// Readers take a description as HTML; the summary is plain text, so it is escaped as
+		// HTML here and then, by the encoder, as XML: after both decodings a reader shows text.
+		Description: html.EscapeString(a.Summary), Category: a.Category.Name,
 	}
 	if a.Cover != nil {
 		item.Enclosure = &rssEnclosure{URL: a.Cover.URL(s.cfg.BaseURL), Type: a.Cover.Mime, Length: a.Cover.Size}

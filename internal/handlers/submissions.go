@@ -231,7 +231,7 @@ func (s *Server) readSubmissionForm(c echo.Context) (submissionRequest, []submis
 			continue
 		}
 		field := fmt.Sprintf("files[%d]", seen)
-		f, err := media.Save(c.Request().Context(), s.media, part, perFile, s.now())
+		f, err := media.Save(c.Request().Context(), s.media, part, perFile, s.cfg.MaxImagePixels, s.now())
 		var bad *media.UnsupportedError
 		switch {
 		case errors.Is(err, media.ErrEmpty):
@@ -241,7 +241,7 @@ func (s *Server) readSubmissionForm(c echo.Context) (submissionRequest, []submis
 		case err != nil:
 			return req, files, uploadError(err, field, perFile)
 		default:
-			files = append(files, submissionFile{File: f, Name: media.SafeName(part.FileName(), fmt.Sprintf("file-%d.%s", seen+1, media.Allowed[f.Mime]))})
+			files = append(files, submissionFile{File: f, Name: media.SafeName(part.FileName(), media.Allowed[f.Mime], fmt.Sprintf("file-%d", seen+1))})
 		}
 		seen++
 	}

@@ -20,6 +20,7 @@ const (
 	CodeVersionMismatch      = "version_mismatch"
 	CodePreconditionRequired = "precondition_required"
 	CodeRateLimited          = "rate_limited"
+	CodeBusy                 = "busy"
 	CodePayloadTooLarge      = "payload_too_large"
 	CodeUnsupportedMediaType = "unsupported_media_type"
 	CodeInternal             = "internal"
@@ -107,6 +108,11 @@ func PreconditionRequired(current int) *Error {
 // request's deadline); the client may try again after retryAfter.
 func Unavailable(message string, retryAfter time.Duration) *Error {
 	return &Error{Code: CodeUnavailable, Message: message, RetryAfter: retryAfter}
+}
+
+// Busy says the server has no capacity for this work now (password hashing is bounded).
+func Busy(retryAfter time.Duration) *Error {
+	return &Error{Code: CodeBusy, Message: "the server is busy; try again shortly", RetryAfter: retryAfter}
 }
 
 // RateLimited says to come back after the given time.

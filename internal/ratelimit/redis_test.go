@@ -65,4 +65,20 @@ func TestRedisCounter(t *testing.T) {
 	if n, _, _ := a.Peek(ctx, "k"); n != 0 {
 		t.Fatalf("count after reset: %d", n)
 	}
+
+	// Reservations are atomic across replicas: of 30 at once, 5 are within a limit of 5.
+	long := NewRedis(client, prefix, time.Minute, time.Now)
+	defer long.Reset(ctx, "race")
+	if got := reserveConcurrently(t, long, "race", 30, 5); got != 5 {
+		t.Fatalf("30 concurrent reservations, limit 5: %d allowed", got)
+	}
+	if n, _, _ := long.Peek(ctx, "race"); n != 5 {
+		t.Fatalf("after the rejected ones were released the count is %d, want 5", n)
+	}
+	if err := long.Release(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	if client.Exists(ctx, prefix+"gone").Val() != 0 {
+		t.Fatal("releasing a missing key created it")
+	}
 }
