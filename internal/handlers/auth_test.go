@@ -272,14 +272,14 @@ func TestLoginThrottling(t *testing.T) {
 			t.Fatalf("the owner from another network: %d, want 200", res.Code)
 		}
 		// Per IP: failures against different accounts from one address.
-		for i := range 5 {
+		for i := range loginMaxFailuresPerAddress {
 			email := "nobody" + strconv.Itoa(i) + "@mattran.org.vn"
 			if res := bad(email, "10.9.9.9"); res.Code != 401 {
 				t.Fatalf("failure %d: %d %s", i, res.Code, res.Body)
 			}
 		}
 		if res := good("b@mattran.org.vn", "10.9.9.9"); res.Code != 429 {
-			t.Fatalf("sixth attempt from the IP: %d, want 429", res.Code)
+			t.Fatalf("attempt %d from the IP: %d, want 429", loginMaxFailuresPerAddress+1, res.Code)
 		}
 		if res := good("b@mattran.org.vn", "10.9.9.10"); res.Code != 200 {
 			t.Fatalf("another IP, same account: %d, want 200", res.Code)

@@ -17,13 +17,15 @@ import (
 // hashing (see README, "Login throttling"):
 //   - per account and client network (/24 IPv4, /64 IPv6): loginMaxFailures, with a growing
 //     delay on each failure, so guessing from one network stops quickly;
-//   - per client address: loginMaxFailures, across accounts;
+//   - per client address: loginMaxFailuresPerAddress, across accounts, looser since a whole
+//     newsroom behind one NAT address shares it;
 //   - per account from everywhere: loginAccountCeiling, looser, so that strangers on other
 //     networks cannot lock the owner out unless they hold very many networks.
 const (
-	loginMaxFailures    = 5
-	loginAccountCeiling = 50
-	loginWindow         = 15 * time.Minute
+	loginMaxFailures           = 5
+	loginMaxFailuresPerAddress = 20
+	loginAccountCeiling        = 50
+	loginWindow                = 15 * time.Minute
 )
 
 // Hashing is bounded by memory: at most hashMemoryBudget of argon2id work runs at once (four
@@ -51,7 +53,7 @@ func (s *Server) reserveLogin(ctx context.Context, email, ip string) (*loginAtte
 		key   string
 		limit int
 	}{
-		{"login:ip:" + ip, loginMaxFailures},
+		{"login:ip:" + ip, loginMaxFailuresPerAddress},
 		{a.networkKey, loginMaxFailures},
 		{"login:account:" + account, loginAccountCeiling},
 	}

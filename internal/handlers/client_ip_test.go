@@ -33,7 +33,7 @@ func TestSpoofedForwardedForFromUntrustedPeer(t *testing.T) {
 		spoofed := func(i int) map[string]string {
 			return map[string]string{"Remote-Addr": peer + ":5555", "X-Forwarded-For": "203.0.113." + strconv.Itoa(i+1), "X-Real-IP": "198.51.100." + strconv.Itoa(i+1)}
 		}
-		for i := range loginMaxFailures {
+		for i := range loginMaxFailuresPerAddress {
 			email := "nobody" + strconv.Itoa(i) + "@mattran.org.vn" // other accounts: only the per-address limit applies
 			if res := ts.do("POST", "/api/v1/auth/login", map[string]string{"email": email, "password": "wrong password!"}, "", spoofed(i)); res.Code != 401 {
 				t.Fatalf("failure %d: %d", i, res.Code)
@@ -43,7 +43,7 @@ func TestSpoofedForwardedForFromUntrustedPeer(t *testing.T) {
 			t.Errorf("audit log IP = %q, want the peer %q", got, peer)
 		}
 		if res := ts.do("POST", "/api/v1/auth/login", map[string]string{"email": "a@mattran.org.vn", "password": testPassword}, "", spoofed(99)); res.Code != 429 {
-			t.Fatalf("login after %d failures from one peer under changing X-Forwarded-For: %d, want 429", loginMaxFailures, res.Code)
+			t.Fatalf("login after %d failures from one peer under changing X-Forwarded-For: %d, want 429", loginMaxFailuresPerAddress, res.Code)
 		}
 
 		ts.submissionLimit = 2
