@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -96,13 +95,7 @@ func TestLoginThrottleConcurrentGuesses(t *testing.T) {
 }
 
 func TestLoginThrottleConcurrentGuessesThroughRedis(t *testing.T) {
-	url := os.Getenv("TOASOAN_TEST_REDIS_URL")
-	if url == "" {
-		if os.Getenv("TOASOAN_TEST_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("TOASOAN_TEST_REDIS_URL is not set")
-		}
-		t.Skip("Redis tests skipped: set TOASOAN_TEST_REDIS_URL=redis://… to run them")
-	}
+	url := testdb.RedisURL(t)
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -333,13 +332,7 @@ func TestSubmissionThrottleConcurrent(t *testing.T) {
 		sendConcurrently(t, db, "192.0.2.10", ts.Server)
 	})
 	t.Run("redis", func(t *testing.T) {
-		url := os.Getenv("TOASOAN_TEST_REDIS_URL")
-		if url == "" {
-			if os.Getenv("TOASOAN_TEST_REQUIRE_POSTGRES") == "1" {
-				t.Fatal("TOASOAN_TEST_REDIS_URL is not set")
-			}
-			t.Skip("Redis tests skipped: set TOASOAN_TEST_REDIS_URL=redis://… to run them")
-		}
+		url := testdb.RedisURL(t)
 		opts, err := redis.ParseURL(url)
 		if err != nil {
 			t.Fatal(err)
