@@ -304,7 +304,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -415,7 +415,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -712,7 +712,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -823,7 +823,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -914,7 +914,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "A signed link that shows this one article, whatever its status, to anyone who has it, until it expires (default 1 hour, at most 7 days). The body is optional.",
+                "description": "A signed link that shows this one article as it is when read, to anyone who has it, until it expires (default 1 hour, at most 7 days). Unpublishing, archiving or deleting the article, or deactivating the link's maker, revokes it. The body is optional.",
                 "consumes": [
                     "application/json"
                 ],
@@ -1309,7 +1309,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2392,7 +2392,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2503,7 +2503,7 @@ const docTemplate = `{
                         }
                     },
                     "428": {
-                        "description": "If-Match missing",
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2583,7 +2583,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Multipart form with one part ` + "`" + `file` + "`" + `. The type is sniffed from the content, never taken from the name or the part's Content-Type: JPEG, PNG, WebP, GIF or PDF, anything else is 415. Larger than TOASOAN_MAX_UPLOAD_MB (default 20 MiB) is 413. Images get their width and height.",
+                "description": "Multipart form with one part ` + "`" + `file` + "`" + `. The type is sniffed from the content, never taken from the name or the part's Content-Type: JPEG, PNG, WebP, GIF or PDF, anything else is 415. Larger than TOASOAN_MAX_UPLOAD_MB (default 20 MiB) is 413. Images get their width and height; one whose header declares more than TOASOAN_MAX_IMAGE_PIXELS pixels (default 40 million) is 422. The stored name keeps the client's base name with the extension of the sniffed type (evil.html holding a PNG is evil.png).",
                 "consumes": [
                     "multipart/form-data"
                 ],
@@ -2641,7 +2641,7 @@ const docTemplate = `{
                         }
                     },
                     "422": {
-                        "description": "no file part, or an empty file",
+                        "description": "no file part, an empty file, or an image of more pixels than TOASOAN_MAX_IMAGE_PIXELS",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2763,7 +2763,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Newest first. Without ` + "`" + `status` + "`" + `, spam is left out. ` + "`" + `q` + "`" + ` ignores case and Vietnamese diacritics; every word must begin a word of the subject, message, name, email or tracking code.",
+                "description": "Newest first. Without ` + "`" + `status` + "`" + `, spam is left out. ` + "`" + `q` + "`" + ` ignores case and Vietnamese diacritics; every word must be a word of the subject, message, name, email or tracking code, the last may also be the start of one.",
                 "produces": [
                     "application/json"
                 ],
@@ -4259,7 +4259,7 @@ const docTemplate = `{
         },
         "/api/v1/auth/login": {
             "post": {
-                "description": "Returns a 15-minute access token and a refresh token. Unknown email and wrong password get the same 401. Five failures per account or per IP within 15 minutes give 429 with Retry-After.",
+                "description": "Returns a 15-minute access token and a refresh token. Unknown email and wrong password get the same 401. Within 15 minutes, five failed checks on one account from one network (/24, /64), five from one address, or fifty on one account from anywhere give 429 with Retry-After; each failure from the same network waits a little longer. When too many password checks run at once the answer is 503 with Retry-After.",
                 "consumes": [
                     "application/json"
                 ],
@@ -4308,6 +4308,12 @@ const docTemplate = `{
                     },
                     "429": {
                         "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4391,7 +4397,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Every other session of the user is revoked; this one stays.",
+                "description": "Every other session of the user is revoked; this one stays. A wrong current password counts as a failed login: the same limits give 429 with Retry-After.",
                 "consumes": [
                     "application/json"
                 ],
@@ -4428,6 +4434,18 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4739,7 +4757,7 @@ const docTemplate = `{
         },
         "/api/v1/preview/articles/{token}": {
             "get": {
-                "description": "Public: the token is the permission. Shows the article as it is now, whatever its status, until the token expires; an invalid or expired token is 404. Never cached (` + "`" + `Cache-Control: no-store` + "`" + `).",
+                "description": "Public: the token is the permission. Shows the article as it is now until the token expires; an invalid, expired or revoked token (the article unpublished, archived or deleted since, or the link's maker deactivated) is 404, as is an archived article. Never cached (` + "`" + `Cache-Control: no-store` + "`" + `). Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "application/json"
                 ],
@@ -4780,7 +4798,7 @@ const docTemplate = `{
         },
         "/api/v1/search": {
             "get": {
-                "description": "Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): \"bao ve an ninh\" finds \"Bảo vệ an ninh\". Every word must match (as the start of a word). Items whose title holds every word come first, then newer before older. Snippets mark hits with \u003cmark\u003e; all other text is HTML-escaped.",
+                "description": "Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): \"bao ve an ninh\" finds \"Bảo vệ an ninh\". Every word must be a word of the item; the last may also be the start of one, so results come while a reader types. Items whose title holds every word come first, then newer before older. Snippets mark hits with \u003cmark\u003e; all other text is HTML-escaped.",
                 "produces": [
                     "application/json"
                 ],
@@ -4842,7 +4860,7 @@ const docTemplate = `{
         },
         "/api/v1/submissions": {
             "post": {
-                "description": "Send the fields as multipart/form-data, with up to 3 parts named ` + "`" + `files` + "`" + ` (JPEG, PNG, WebP, GIF or PDF, sniffed from the content; each at most 10 MiB, or TOASOAN_MAX_UPLOAD_MB if lower), or as a JSON object with the same fields and no files: ` + "`" + `{\"name\", \"email\", \"phone\", \"subject\", \"content\", \"website\"}` + "`" + `.\nAnswers with the tracking code the submitter keeps to follow the reply. Five submissions per IP an hour, then 429 with Retry-After. Never cached.\n` + "`" + `website` + "`" + ` is a honeypot: hide it in the form; when filled in, the submission is answered as usual but filed as spam.",
+                "description": "Send the fields as multipart/form-data, with up to 3 parts named ` + "`" + `files` + "`" + ` (JPEG, PNG, WebP, GIF or PDF, sniffed from the content; each at most 10 MiB, or TOASOAN_MAX_UPLOAD_MB if lower), or as a JSON object with the same fields and no files: ` + "`" + `{\"name\", \"email\", \"phone\", \"subject\", \"content\", \"website\"}` + "`" + `.\nAnswers with the tracking code the submitter keeps to follow the reply. TOASOAN_SUBMISSIONS_PER_HOUR accepted submissions per IP an hour (default 5), then 429 with Retry-After; a refused one (400, 413, 415, 422) does not count. Never cached.\nAn attachment of a type not allowed is 415 naming it (files[i]); with other bad fields in the same request, one 422 lists them all, the attachment included. A form field it does not know is a bad field, as in JSON.\n` + "`" + `website` + "`" + ` is a honeypot: hide it in the form; when filled in, the submission is answered as usual but filed as spam.",
                 "consumes": [
                     "multipart/form-data",
                     "application/json"
@@ -4928,13 +4946,13 @@ const docTemplate = `{
                         }
                     },
                     "415": {
-                        "description": "neither JSON nor multipart, or an attachment of a type not allowed (errors name files[i])",
+                        "description": "neither JSON nor multipart, or an attachment of a type not allowed and nothing else wrong (errors name files[i])",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "422": {
-                        "description": "invalid fields, or more than 3 files",
+                        "description": "invalid or unknown fields, more than 3 files, or an attachment not allowed together with other bad fields",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5040,7 +5058,7 @@ const docTemplate = `{
         },
         "/feeds/rss.xml": {
             "get": {
-                "description": "RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_BASE_URL + ` + "`" + `/articles/{slug}` + "`" + `), a guid that never changes (` + "`" + `toasoan:article:{id}` + "`" + `, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the category's name and the cover as enclosure. With ` + "`" + `category` + "`" + `, only the articles of that category and its sub-categories, in a channel named after it. Served at the site's root, not under /api/v1.",
+                "description": "RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_BASE_URL + ` + "`" + `/articles/{slug}` + "`" + `), a guid that never changes (` + "`" + `toasoan:article:{id}` + "`" + `, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the category's name and the cover as enclosure. With ` + "`" + `category` + "`" + `, only the articles of that category and its sub-categories, in a channel named after it. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "application/rss+xml"
                 ],
@@ -5108,7 +5126,7 @@ const docTemplate = `{
         },
         "/media/{key}": {
             "get": {
-                "description": "Served with its stored type, ` + "`" + `X-Content-Type-Options: nosniff` + "`" + ` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served.",
+                "description": "Served with its stored type, ` + "`" + `X-Content-Type-Options: nosniff` + "`" + ` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "image/jpeg",
                     "image/png",
@@ -5175,7 +5193,7 @@ const docTemplate = `{
         },
         "/sitemap.xml": {
             "get": {
-                "description": "A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_BASE_URL, each with its lastmod: every category (` + "`" + `/categories/{slug}` + "`" + `), the announcements active now (` + "`" + `/announcements/{slug}` + "`" + `), the published documents (` + "`" + `/documents/{id}` + "`" + `) and the published articles (` + "`" + `/articles/{slug}` + "`" + `), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1.",
+                "description": "A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_BASE_URL, each with its lastmod: every category (` + "`" + `/categories/{slug}` + "`" + `), the announcements active now (` + "`" + `/announcements/{slug}` + "`" + `), the published documents (` + "`" + `/documents/{id}` + "`" + `) and the published articles (` + "`" + `/articles/{slug}` + "`" + `), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "application/xml"
                 ],
@@ -6058,6 +6076,7 @@ const docTemplate = `{
                     "maxLength": 500
                 },
                 "cover_media_id": {
+                    "description": "an image of the media library (422 otherwise)",
                     "type": "integer",
                     "minimum": 1
                 },
@@ -7409,7 +7428,7 @@ const docTemplate = `{
                     "maxLength": 500
                 },
                 "cover_media_id": {
-                    "description": "null removes the cover",
+                    "description": "an image of the media library (422 otherwise); null removes the cover",
                     "type": "integer",
                     "x-nullable": true
                 },

@@ -22,9 +22,11 @@ type HashParams struct {
 	Threads uint8
 }
 
-// DefaultHashParams follow RFC 9106's second recommendation, scaled to a small server: about
-// 50 ms and 64 MiB per hash on two cores.
-var DefaultHashParams = HashParams{Memory: 64 * 1024, Time: 1, Threads: 2}
+// DefaultHashParams are OWASP's first argon2id choice (m=19 MiB, t=2, p=1): with at most four
+// hashes at once (handlers bound it) the server's hashing stays under 80 MiB, well inside the
+// 512 MiB pod limit of deployments/. Older hashes keep verifying with their own parameters
+// and are rehashed at the next successful login.
+var DefaultHashParams = HashParams{Memory: 19 * 1024, Time: 2, Threads: 1}
 
 // CheckPassword says why a new password is not acceptable, or returns "".
 func CheckPassword(pw string) string {
@@ -53,17 +55,27 @@ func HashPassword(pw string, p HashParams) (string, error) {
 
 var errBadHash = errors.New("auth: malformed password hash")
 
+// HashParamsOf reads the parameters an encoded hash was made with.
+func HashParamsOf(encoded string) (HashParams, error) {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return HashParams{}, errBadHash
+	}
+	var p HashParams
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil || p.Time < 1 || p.Threads < 1 {
+		return HashParams{}, errBadHash
+	}
+	return p, nil
+}
+
 // VerifyPassword reports whether pw matches the encoded hash, in constant time. The hash's own
 // parameters are used, so raising the cost later still verifies old hashes.
 func VerifyPassword(pw, encoded string) (bool, error) {
+	p, err := HashParamsOf(encoded)
+	if err != nil {
+		return false, err
+	}
 	parts := strings.Split(encoded, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false, errBadHash
-	}
-	var p HashParams
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
-		return false, errBadHash
-	}
 	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
 	if err != nil {
 		return false, errBadHash

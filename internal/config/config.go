@@ -36,8 +36,11 @@ var Env = map[string]string{
 	"TOASOAN_SHUTDOWN_TIMEOUT":      "how long in-flight requests may take to finish on shutdown (default 15s)",
 	"TOASOAN_DATABASE_WAIT":         "how long to wait at start for a database that does not answer yet (default 30s)",
 	"TOASOAN_CACHE_TTL":             "how long a public GET's response is reused by this process (default 1s; 0 turns the cache off)",
+	"TOASOAN_SUBMISSIONS_PER_HOUR":  "reader submissions accepted per IP an hour (default 5; refused ones do not count)",
 	"TOASOAN_REQUEST_TIMEOUT":       "deadline of each request's database work, a Go duration (default 10s, at most 50s: below the 60s write timeout)",
 	"TOASOAN_WEBHOOKS_ALLOW_LOCAL":  "1 lets webhooks call localhost and 127.0.0.1 (development only; default 0: public hosts only)",
+	"TOASOAN_TRUSTED_PROXIES":       "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (default 127.0.0.0/8,::1/128)",
+	"TOASOAN_MAX_IMAGE_PIXELS":      "largest accepted image in pixels, width × height (default 40000000)",
 }
 
 // Config is the validated configuration of one process.
@@ -63,9 +66,14 @@ type Config struct {
 	DatabaseWait        time.Duration
 	CacheTTL            time.Duration
 	WebhooksAllowLocal  bool // webhooks may call localhost; never other private addresses
+	SubmissionsPerHour  int  // reader submissions accepted per IP an hour
 	// RequestTimeout is the deadline of every request's context, so of its database work;
 	// PostgreSQL's statement_timeout sits a little above it (StatementTimeout).
 	RequestTimeout time.Duration
+	// TrustedProxies are the peers whose X-Forwarded-For names the client; anyone else is
+	// the client.
+	TrustedProxies []*net.IPNet
+	MaxImagePixels int64
 }
 
 // MaxRequestTimeout keeps a request's deadline below the HTTP server's 60 s write timeout, so a
@@ -81,6 +89,9 @@ const DefaultRequestTimeout = 10 * time.Second
 func StatementTimeout(requestTimeout time.Duration) time.Duration {
 	return requestTimeout + requestTimeout/5 + time.Second
 }
+
+// DefaultTrustedProxies is loopback only: a proxy on the same host.
+const DefaultTrustedProxies = "127.0.0.0/8,::1/128"
 
 // SQLitePath is where the embedded database lives when no database URL is configured.
 func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "toasoan.db") }
@@ -174,6 +185,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.CacheTTL > time.Minute {
 		errs = append(errs, fmt.Errorf("TOASOAN_CACHE_TTL %s: at most 1m; public pages would lag behind edits", c.CacheTTL))
 	}
+	perHour, err := strconv.Atoi(get("TOASOAN_SUBMISSIONS_PER_HOUR", "5"))
+	if err != nil || perHour < 1 || perHour > 10000 {
+		errs = append(errs, fmt.Errorf("TOASOAN_SUBMISSIONS_PER_HOUR %q: want a whole number between 1 and 10000", getenv("TOASOAN_SUBMISSIONS_PER_HOUR")))
+	}
+	c.SubmissionsPerHour = perHour
 	c.RequestTimeout = duration(get("TOASOAN_REQUEST_TIMEOUT", DefaultRequestTimeout.String()), "TOASOAN_REQUEST_TIMEOUT", 100*time.Millisecond, &errs)
 	if c.RequestTimeout > MaxRequestTimeout {
 		errs = append(errs, fmt.Errorf("TOASOAN_REQUEST_TIMEOUT %s: at most %s, below the server's 60s write timeout", c.RequestTimeout, MaxRequestTimeout))
@@ -183,6 +199,19 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("TOASOAN_WEBHOOKS_ALLOW_LOCAL %q: want 1 or 0", getenv("TOASOAN_WEBHOOKS_ALLOW_LOCAL")))
 	}
 	c.WebhooksAllowLocal = allowLocal
+	for _, v := range splitList(get("TOASOAN_TRUSTED_PROXIES", DefaultTrustedProxies)) {
+		_, n, err := net.ParseCIDR(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TOASOAN_TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8 or fd00::/8", v))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	pixels, err := strconv.ParseInt(get("TOASOAN_MAX_IMAGE_PIXELS", "40000000"), 10, 64)
+	if err != nil || pixels < 1 {
+		errs = append(errs, fmt.Errorf("TOASOAN_MAX_IMAGE_PIXELS %q: want a whole number of pixels, such as 40000000", getenv("TOASOAN_MAX_IMAGE_PIXELS")))
+	}
+	c.MaxImagePixels = pixels
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("TOASOAN_LOG_FORMAT %q: want json or text", c.LogFormat))
 	}

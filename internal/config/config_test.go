@@ -23,7 +23,8 @@ func TestLoadDefaults(t *testing.T) {
 	if c.SQLitePath() != "data/toasoan.db" {
 		t.Errorf("SQLitePath = %q", c.SQLitePath())
 	}
-	if c.MediaDir != "data/media" || c.RefreshTTL != 720*time.Hour || c.DatabaseWait != 30*time.Second || c.WebhooksAllowLocal || c.RequestTimeout != 10*time.Second {
+	if c.MediaDir != "data/media" || c.RefreshTTL != 720*time.Hour || c.DatabaseWait != 30*time.Second || c.WebhooksAllowLocal ||
+		c.SubmissionsPerHour != 5 || c.RequestTimeout != 10*time.Second {
 		t.Errorf("defaults: %+v", c)
 	}
 }
@@ -37,6 +38,7 @@ func TestLoadValues(t *testing.T) {
 		"TOASOAN_JWT_SECRET":           strings.Repeat("s", 32),
 		"TOASOAN_BASE_URL":             "https://mattran.org.vn/",
 		"TOASOAN_WEBHOOKS_ALLOW_LOCAL": "1",
+		"TOASOAN_SUBMISSIONS_PER_HOUR": "20",
 		"TOASOAN_REQUEST_TIMEOUT":      "3s",
 	}))
 	if err != nil {
@@ -45,7 +47,8 @@ func TestLoadValues(t *testing.T) {
 	if len(c.CORSOrigins) != 2 || c.CORSOrigins[1] != "https://m.mattran.org.vn" {
 		t.Errorf("CORS origins %q", c.CORSOrigins)
 	}
-	if c.MaxUploadBytes != 5<<20 || c.BaseURL != "https://mattran.org.vn" || !c.WebhooksAllowLocal || c.RequestTimeout != 3*time.Second {
+	if c.MaxUploadBytes != 5<<20 || c.BaseURL != "https://mattran.org.vn" || !c.WebhooksAllowLocal || c.SubmissionsPerHour != 20 ||
+		c.RequestTimeout != 3*time.Second {
 		t.Errorf("%+v", c)
 	}
 }
@@ -60,6 +63,8 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"short secret", "TOASOAN_JWT_SECRET", "short", "TOASOAN_JWT_SECRET"},
 		{"upload size", "TOASOAN_MAX_UPLOAD_MB", "lots", "TOASOAN_MAX_UPLOAD_MB"},
 		{"upload size zero", "TOASOAN_MAX_UPLOAD_MB", "0", "TOASOAN_MAX_UPLOAD_MB"},
+		{"submissions per hour", "TOASOAN_SUBMISSIONS_PER_HOUR", "five", "TOASOAN_SUBMISSIONS_PER_HOUR"},
+		{"submissions per hour zero", "TOASOAN_SUBMISSIONS_PER_HOUR", "0", "TOASOAN_SUBMISSIONS_PER_HOUR"},
 		{"cors origin", "TOASOAN_CORS_ORIGINS", "mattran.org.vn", "TOASOAN_CORS_ORIGINS"},
 		{"base url", "TOASOAN_BASE_URL", "/relative", "TOASOAN_BASE_URL"},
 		{"local webhooks", "TOASOAN_WEBHOOKS_ALLOW_LOCAL", "maybe", "TOASOAN_WEBHOOKS_ALLOW_LOCAL"},
@@ -89,8 +94,32 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	}
 }
 
+func TestTrustedProxiesAndImagePixels(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range c.TrustedProxies {
+		got = append(got, n.String())
+	}
+	if strings.Join(got, ",") != "127.0.0.0/8,::1/128" || c.MaxImagePixels != 40_000_000 {
+		t.Errorf("defaults: proxies %v, max pixels %d", got, c.MaxImagePixels)
+	}
+	c, err = Load(env(map[string]string{"TOASOAN_TRUSTED_PROXIES": "10.42.0.0/16, fd00::/8", "TOASOAN_MAX_IMAGE_PIXELS": "1000"}))
+	if err != nil || len(c.TrustedProxies) != 2 || c.TrustedProxies[1].String() != "fd00::/8" || c.MaxImagePixels != 1000 {
+		t.Errorf("set: %v %v %d", err, c.TrustedProxies, c.MaxImagePixels)
+	}
+	_, err = Load(env(map[string]string{"TOASOAN_TRUSTED_PROXIES": "10.42.0.0/16,10.0.0.1,proxy.local", "TOASOAN_MAX_IMAGE_PIXELS": "-5"}))
+	for _, want := range []string{`"10.0.0.1" is not a CIDR`, `"proxy.local" is not a CIDR`, "TOASOAN_MAX_IMAGE_PIXELS"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not say %s", err, want)
+		}
+	}
+}
+
 // The README's configuration table and Env are the same list: nothing documented that the
-// process does not read, nothing read that is not documented, with the same defaults.
+// process does not read, nothing read that is not documented.
 func TestREADMEConfigurationTableIsEnv(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {

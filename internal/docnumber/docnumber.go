@@ -30,8 +30,9 @@ type Parts struct {
 	// công văn, whose number carries no type code.
 	TypeCode string
 	// IssuerCode is the issuing body's code, possibly several dash-joined
-	// segments such as MTTW-BTT. Its case is kept as written, because some
-	// codes are mixed-case by convention (QĐ-TTg).
+	// segments such as MTTW-BTT, in upper case: codes are written so, and a
+	// number typed in lower case must read as the same number. The few
+	// segments that are mixed-case by convention (TTg, QĐ-TTg) keep it.
 	IssuerCode string
 }
 
@@ -75,6 +76,21 @@ var canonicalTypeCodes = map[string]string{
 	"QC":  "QC",
 	"CTR": "CTr",
 	"TTR": "TTr",
+}
+
+// mixedCaseIssuerCodes maps the upper-cased spelling of an issuer code
+// segment that is mixed-case by convention to that form.
+var mixedCaseIssuerCodes = map[string]string{
+	"TTG": "TTg", // Thủ tướng Chính phủ
+}
+
+// canonicalIssuerSegment is seg in upper case, or in its conventional form.
+func canonicalIssuerSegment(seg string) string {
+	upper := strings.ToUpper(seg)
+	if conventional, ok := mixedCaseIssuerCodes[upper]; ok {
+		return conventional
+	}
+	return upper
 }
 
 // TypeNameForCode returns the Vietnamese name of the document type with the
@@ -154,12 +170,15 @@ func Parse(number string) (Parts, error) {
 	if len(segments) == 0 {
 		return Parts{}, fmt.Errorf("%w %q: no issuer code after type %s", ErrInvalid, number, p.TypeCode)
 	}
+	for i, seg := range segments {
+		segments[i] = canonicalIssuerSegment(seg)
+	}
 	p.IssuerCode = strings.Join(segments, "-")
 	return p, nil
 }
 
 // Canonical formats p the way Parse's inputs are normally written, without
-// spaces and with the sequence padded to two digits ("05/2024/QĐ-MTTW"), as
+// spaces, codes in their canonical case and with the sequence padded to two digits ("05/2024/QĐ-MTTW"), as
 // official documents number them. Parse(p.Canonical()) returns p for any p
 // that Parse produced.
 func (p Parts) Canonical() string {

@@ -134,7 +134,10 @@ func TestParse(t *testing.T) {
 		{"5/MTTQ-HO\u0302\u0323I", Parts{5, 0, "", "MTTQ-HỘI"}, "05/MTTQ-HỘI"},
 		{"5/NQ\u2013MTTW", Parts{5, 0, "NQ", "MTTW"}, "05/NQ-MTTW"},
 		{"\u00a012/NQ-MTTW\u00a0", Parts{12, 0, "NQ", "MTTW"}, "12/NQ-MTTW"},
-		{"3456/mttw-btt", Parts{3456, 0, "", "mttw-btt"}, "3456/mttw-btt"},
+		{"3456/mttw-btt", Parts{3456, 0, "", "MTTW-BTT"}, "3456/MTTW-BTT"},
+		{"77 / 2024 / qd-mttw", Parts{77, 2024, "QĐ", "MTTW"}, "77/2024/QĐ-MTTW"},
+		{"5/ubnd-bcđ389", Parts{5, 0, "", "UBND-BCĐ389"}, "05/UBND-BCĐ389"},
+		{"2/qđ-ttg", Parts{2, 0, "QĐ", "TTg"}, "02/QĐ-TTg"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

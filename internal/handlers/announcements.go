@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -259,7 +260,7 @@ func (s *Server) getAnnouncement(c echo.Context) error {
 //	@Failure		412			{object}	problem	"stale version"
 //	@Failure		415			{object}	problem
 //	@Failure		422			{object}	problem
-//	@Failure		428			{object}	problem	"If-Match missing"
+//	@Failure		428			{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/announcements/{id} [patch]
 func (s *Server) updateAnnouncement(c echo.Context) error {
@@ -267,7 +268,10 @@ func (s *Server) updateAnnouncement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c)
+	version, err := ifMatchVersion(c, func(ctx context.Context) (int, error) {
+		a, err := s.store.AnnouncementByID(ctx, id)
+		return a.Version, err
+	})
 	if err != nil {
 		return err
 	}
@@ -335,7 +339,7 @@ func (s *Server) updateAnnouncement(c echo.Context) error {
 //	@Failure		403	{object}	problem
 //	@Failure		404	{object}	problem
 //	@Failure		412	{object}	problem	"stale version"
-//	@Failure		428	{object}	problem	"If-Match missing"
+//	@Failure		428	{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/announcements/{id} [delete]
 func (s *Server) deleteAnnouncement(c echo.Context) error {
@@ -343,7 +347,10 @@ func (s *Server) deleteAnnouncement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c)
+	version, err := ifMatchVersion(c, func(ctx context.Context) (int, error) {
+		a, err := s.store.AnnouncementByID(ctx, id)
+		return a.Version, err
+	})
 	if err != nil {
 		return err
 	}

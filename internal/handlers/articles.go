@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"strconv"
@@ -91,7 +92,7 @@ type createArticleRequest struct {
 	Body         string   `json:"body" validate:"max=500000"` // HTML, sanitised on write
 	CategoryID   int64    `json:"category_id" validate:"required,min=1" example:"2"`
 	Tags         []string `json:"tags" validate:"max=20,dive,notblank,max=100" example:"Đại hội,Mặt trận"`
-	CoverMediaID *int64   `json:"cover_media_id" validate:"omitnil,min=1"`
+	CoverMediaID *int64   `json:"cover_media_id" validate:"omitnil,min=1"` // an image of the media library (422 otherwise)
 	CoverCaption string   `json:"cover_caption" validate:"max=500"`
 	Byline       string   `json:"byline" validate:"max=200"`
 	Featured     bool     `json:"featured"`
@@ -104,7 +105,7 @@ type updateArticleRequest struct {
 	Body         *string    `json:"body" validate:"omitnil,max=500000"`
 	CategoryID   *int64     `json:"category_id" validate:"omitnil,min=1"`
 	Tags         *[]string  `json:"tags" validate:"omitnil,max=20,dive,notblank,max=100"`         // replaces the list
-	CoverMediaID nullableID `json:"cover_media_id" swaggertype:"integer" extensions:"x-nullable"` // null removes the cover
+	CoverMediaID nullableID `json:"cover_media_id" swaggertype:"integer" extensions:"x-nullable"` // an image of the media library (422 otherwise); null removes the cover
 	CoverCaption *string    `json:"cover_caption" validate:"omitnil,max=500"`
 	Byline       *string    `json:"byline" validate:"omitnil,max=200"`
 	Featured     *bool      `json:"featured"`
@@ -303,7 +304,7 @@ func (s *Server) getArticle(c echo.Context) error {
 //	@Failure		412			{object}	problem	"stale version"
 //	@Failure		415			{object}	problem
 //	@Failure		422			{object}	problem
-//	@Failure		428			{object}	problem	"If-Match missing"
+//	@Failure		428			{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/articles/{id} [patch]
 func (s *Server) updateArticle(c echo.Context) error {
@@ -311,7 +312,7 @@ func (s *Server) updateArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c)
+	version, err := ifMatchVersion(c, s.articleVersion(c, id))
 	if err != nil {
 		return err
 	}
@@ -360,7 +361,7 @@ func trimmed(v *string) *string {
 //	@Failure		403	{object}	problem
 //	@Failure		404	{object}	problem
 //	@Failure		412	{object}	problem	"stale version"
-//	@Failure		428	{object}	problem	"If-Match missing"
+//	@Failure		428	{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/articles/{id} [delete]
 func (s *Server) deleteArticle(c echo.Context) error {
@@ -368,7 +369,7 @@ func (s *Server) deleteArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c)
+	version, err := ifMatchVersion(c, s.articleVersion(c, id))
 	if err != nil {
 		return err
 	}
@@ -385,7 +386,15 @@ func optionalIfMatch(c echo.Context) (int, error) {
 	if strings.TrimSpace(c.Request().Header.Get(headerIfMatch)) == "" {
 		return 0, nil
 	}
-	return ifMatchVersion(c)
+	return ifMatchVersion(c, nil)
+}
+
+// articleVersion reads an article's version as the caller may see it, for a 428.
+func (s *Server) articleVersion(c echo.Context, id int64) func(context.Context) (int, error) {
+	return func(ctx context.Context) (int, error) {
+		a, err := s.store.ArticleByID(ctx, id, articleReader(principalOf(c)))
+		return a.Version, err
+	}
 }
 
 // transition runs a workflow action and answers with the article.

@@ -59,6 +59,7 @@ func TestArticleEditing(t *testing.T) {
 		cat := ts.createCategory("Tin mới", 0)
 		other := ts.createCategory("Hoạt động Mặt trận", 0)
 		cover := ts.newMedia("2026/08/ky-ket.jpg")
+		pdf := ts.seedMedia("quyet-dinh.pdf", "application/pdf")
 		a := ts.newArticle("author", map[string]any{
 			"title": "Đại hội đại biểu Mặt trận", "summary": "(Mặt trận) - Chiều ngày 23/8", "body": "<p>Nội dung</p>",
 			"category_id": cat, "tags": []string{"Đại hội", "Mặt trận", "đại hội"}, "cover_media_id": cover,
@@ -92,12 +93,15 @@ func TestArticleEditing(t *testing.T) {
 				body: map[string]any{"title": "Tin", "category_id": 9999}, check: wantFields("category_id")},
 			{name: "unknown cover", method: "POST", path: "/api/v1/admin/articles", as: "editor", want: 422,
 				body: map[string]any{"title": "Tin", "category_id": cat, "cover_media_id": 9999}, check: wantFields("cover_media_id")},
+			{name: "a cover that is a PDF", method: "POST", path: "/api/v1/admin/articles", as: "editor", want: 422,
+				body: map[string]any{"title": "Tin", "category_id": cat, "cover_media_id": pdf}, check: wantFields("cover_media_id")},
 			{name: "tag without letters", method: "POST", path: "/api/v1/admin/articles", as: "editor", want: 422,
 				body: map[string]any{"title": "Tin", "category_id": cat, "tags": []string{"!!"}}, check: wantFields("tags[0]")},
 			{name: "no token", method: "POST", path: "/api/v1/admin/articles", want: 401, body: map[string]any{"title": "Tin", "category_id": cat}},
 
 			{name: "PATCH without If-Match", method: "PATCH", path: path, as: "author", want: 428,
-				body: map[string]any{"title": "Mới"}, fields: map[string]any{"code": "precondition_required"}},
+				body: map[string]any{"title": "Mới"}, fields: map[string]any{"code": "precondition_required",
+					"detail": `this change needs an If-Match header with the version you read; the current version is 1: send If-Match: "1"`}},
 			{name: "PATCH with a malformed If-Match", method: "PATCH", path: path, as: "author", want: 400,
 				body: map[string]any{"title": "Mới"}, headers: map[string]string{"If-Match": "abc"}},
 			{name: "PATCH with a stale If-Match", method: "PATCH", path: path, as: "author", want: 412,
@@ -126,6 +130,8 @@ func TestArticleEditing(t *testing.T) {
 				fields: map[string]any{"data.featured": true, "data.category.slug": "hoat-dong-mat-tran"}},
 			{name: "cover_media_id of the wrong type", method: "PATCH", path: path, as: "author", want: 400,
 				body: map[string]any{"cover_media_id": "x"}, headers: ifMatch(5), fields: map[string]any{"errors.0.field": "cover_media_id"}},
+			{name: "a PDF cover in a patch", method: "PATCH", path: path, as: "author", want: 422,
+				body: map[string]any{"cover_media_id": pdf}, headers: ifMatch(5), check: wantFields("cover_media_id")},
 			{name: "a bad patch names its fields", method: "PATCH", path: path, as: "author", want: 422,
 				body: map[string]any{"title": " ", "slug": "A B", "cover_media_id": -3}, headers: ifMatch(5),
 				check: wantFields("title", "slug", "cover_media_id")},
@@ -233,8 +239,12 @@ func TestArticleWorkflow(t *testing.T) {
 
 			{name: "publish_at in the past", method: "POST", path: act(b.ID, "publish"), as: "editor", want: 422,
 				body: map[string]any{"publish_at": ts.now().Add(-time.Hour)}, check: wantFields("publish_at")},
-			{name: "publish_at not a time", method: "POST", path: act(b.ID, "publish"), as: "editor", want: 400,
-				body: map[string]any{"publish_at": "tomorrow"}},
+			{name: "publish_at not a time", method: "POST", path: act(b.ID, "publish"), as: "editor", want: 422,
+				body: map[string]any{"publish_at": "ngày mai"}, fields: map[string]any{"errors.0.field": "publish_at",
+					"errors.0.message": "must be an RFC 3339 time such as 2026-08-23T14:00:00+07:00"}},
+			{name: "publish_at a number", method: "POST", path: act(b.ID, "publish"), as: "editor", want: 422,
+				body: map[string]any{"publish_at": 20260823}, fields: map[string]any{"errors.0.field": "publish_at",
+					"errors.0.message": "must be an RFC 3339 time such as 2026-08-23T14:00:00+07:00"}},
 			{name: "schedule", method: "POST", path: act(b.ID, "publish"), as: "editor", want: 200,
 				body:   map[string]any{"publish_at": future},
 				fields: map[string]any{"data.status": "scheduled", "data.published_at": future.In(models.NewsroomZone).Format(time.RFC3339)}},
@@ -266,7 +276,9 @@ func TestArticleDeletion(t *testing.T) {
 		a := ts.newArticle("author", map[string]any{"title": "Sẽ xóa", "category_id": cat, "tags": []string{"Tạm"},
 			"cover_media_id": ts.newMedia("tam.jpg")})
 		ts.run([]scenario{
-			{name: "without If-Match", method: "DELETE", path: articlePath(a.ID), as: "author", want: 428},
+			{name: "without If-Match", method: "DELETE", path: articlePath(a.ID), as: "author", want: 428,
+				fields: map[string]any{"detail": `this change needs an If-Match header with the version you read; the current version is 1: send If-Match: "1"`}},
+			{name: "without If-Match, someone else's", method: "DELETE", path: articlePath(a.ID), as: "author2", want: 404},
 			{name: "stale", method: "DELETE", path: articlePath(a.ID), as: "author", want: 412, headers: ifMatch(2)},
 			{name: "not someone else's", method: "DELETE", path: articlePath(a.ID), as: "author2", want: 404, headers: ifMatch(1)},
 			{name: "a category with an article cannot go", method: "DELETE", path: fmt.Sprintf("/api/v1/admin/categories/%d", cat), as: "editor", want: 409},

@@ -6,19 +6,12 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/toasoan/toasoan/internal/auth"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/store"
-)
-
-// Failed logins allowed per account and per IP within loginWindow before 429.
-const (
-	loginMaxFailures = 5
-	loginWindow      = 15 * time.Minute
 )
 
 type loginRequest struct {
@@ -55,7 +48,7 @@ type userResponse struct {
 // login godoc
 //
 //	@Summary		Log in with email and password
-//	@Description	Returns a 15-minute access token and a refresh token. Unknown email and wrong password get the same 401. Five failures per account or per IP within 15 minutes give 429 with Retry-After.
+//	@Description	Returns a 15-minute access token and a refresh token. Unknown email and wrong password get the same 401. Within 15 minutes, five failed checks on one account from one network (/24, /64), five from one address, or fifty on one account from anywhere give 429 with Retry-After; each failure from the same network waits a little longer. When too many password checks run at once the answer is 503 with Retry-After.
 //	@Tags			auth
 //	@Accept			json
 //	@Produce		json
@@ -65,6 +58,7 @@ type userResponse struct {
 //	@Failure		401		{object}	problem
 //	@Failure		422		{object}	problem
 //	@Failure		429		{object}	problem
+//	@Failure		503		{object}	problem
 //	@Router			/api/v1/auth/login [post]
 func (s *Server) login(c echo.Context) error {
 	noStore(c)
@@ -74,18 +68,11 @@ func (s *Server) login(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	ip := c.RealIP()
-	accountKey := "login:account:" + store.NormalizeEmail(req.Email)
-	ipKey := "login:ip:" + ip
-	for _, key := range []string{accountKey, ipKey} {
-		n, resetAt, err := s.loginFailures.Peek(ctx, key)
-		if err != nil {
-			return err
-		}
-		if n >= loginMaxFailures {
-			return models.RateLimited(resetAt.Sub(s.now()))
-		}
+	// The slots are taken before any hashing, so concurrent guesses cannot all be checked.
+	attempt, err := s.reserveLogin(ctx, req.Email, ip)
+	if err != nil {
+		return err
 	}
-
 	user, err := s.store.UserByEmail(ctx, req.Email)
 	if err != nil && models.ErrorCode(err) != models.CodeNotFound {
 		return err
@@ -94,26 +81,24 @@ func (s *Server) login(c echo.Context) error {
 	if hash == "" {
 		hash = s.dummyHash // same work for an unknown email as for a wrong password
 	}
-	ok, err := auth.VerifyPassword(req.Password, hash)
+	ok, err := s.verifyPassword(ctx, req.Password, hash)
 	if err != nil {
+		attempt.abandon(ctx)
 		return err
 	}
 	if !ok || user.ID == 0 || !user.Active {
-		for _, key := range []string{accountKey, ipKey} {
-			if _, _, err := s.loginFailures.Add(ctx, key); err != nil {
-				return err
-			}
-		}
 		var actor *int64
 		if user.ID != 0 {
 			actor = &user.ID
 		}
 		s.audit(c, actor, "auth.login_failed", "user", "", "email="+store.NormalizeEmail(req.Email))
+		attempt.failed(ctx)
 		return models.Unauthorized("the email or password is incorrect")
 	}
-	if err := s.loginFailures.Reset(ctx, accountKey); err != nil {
+	if err := attempt.succeeded(ctx); err != nil {
 		return err
 	}
+	s.rehashIfOutdated(c, user, req.Password)
 	pair, err := s.startSession(ctx, user, ip, c.Request().UserAgent())
 	if err != nil {
 		return err
@@ -226,7 +211,7 @@ func (s *Server) me(c echo.Context) error {
 // changePassword godoc
 //
 //	@Summary		Change one's own password
-//	@Description	Every other session of the user is revoked; this one stays.
+//	@Description	Every other session of the user is revoked; this one stays. A wrong current password counts as a failed login: the same limits give 429 with Retry-After.
 //	@Tags			auth
 //	@Accept			json
 //	@Param			body	body	passwordRequest	true	"current and new password"
@@ -234,6 +219,8 @@ func (s *Server) me(c echo.Context) error {
 //	@Failure		400	{object}	problem
 //	@Failure		401	{object}	problem
 //	@Failure		422	{object}	problem
+//	@Failure		429	{object}	problem
+//	@Failure		503	{object}	problem
 //	@Security		BearerAuth
 //	@Router			/api/v1/auth/password [put]
 func (s *Server) changePassword(c echo.Context) error {
@@ -247,12 +234,24 @@ func (s *Server) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ok, err := auth.VerifyPassword(req.CurrentPassword, u.PasswordHash)
+	// A stolen access token must not guess the password faster than a login could.
+	attempt, err := s.reserveLogin(ctx, u.Email, c.RealIP())
 	if err != nil {
 		return err
 	}
+	ok, err := s.verifyPassword(ctx, req.CurrentPassword, u.PasswordHash)
+	if err != nil {
+		attempt.abandon(ctx)
+		return err
+	}
 	var fields []models.FieldError
-	if !ok {
+	if ok {
+		if err := attempt.succeeded(ctx); err != nil {
+			return err
+		}
+	} else {
+		s.audit(c, &u.ID, "auth.password_check_failed", "user", strconv.FormatInt(u.ID, 10), "")
+		attempt.failed(ctx)
 		fields = append(fields, models.FieldError{Field: "current_password", Message: "is incorrect"})
 	}
 	if why := auth.CheckPassword(req.NewPassword); why != "" {
@@ -261,7 +260,7 @@ func (s *Server) changePassword(c echo.Context) error {
 	if len(fields) > 0 {
 		return models.Invalid(fields...)
 	}
-	hash, err := auth.HashPassword(req.NewPassword, s.hashParams)
+	hash, err := s.hashPassword(ctx, req.NewPassword)
 	if err != nil {
 		return err
 	}
@@ -270,6 +269,22 @@ func (s *Server) changePassword(c echo.Context) error {
 	}
 	s.audit(c, &p.UserID, "auth.password_changed", "user", strconv.FormatInt(p.UserID, 10), "other sessions revoked")
 	return c.NoContent(http.StatusNoContent)
+}
+
+// rehashIfOutdated stores a new hash when the user's was made with other parameters than the
+// server's now; a failure is logged and the login goes on with the old hash.
+func (s *Server) rehashIfOutdated(c echo.Context, user models.User, password string) {
+	if p, err := auth.HashParamsOf(user.PasswordHash); err == nil && p == s.hashParams {
+		return
+	}
+	ctx := c.Request().Context()
+	hash, err := s.hashPassword(ctx, password)
+	if err == nil {
+		err = s.store.ReplacePasswordHash(ctx, user.ID, user.PasswordHash, hash)
+	}
+	if err != nil {
+		s.log.Warn("password not rehashed", "request_id", requestIDOf(c), "user_id", user.ID, "error", err.Error())
+	}
 }
 
 const principalKey = "principal"

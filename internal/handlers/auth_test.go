@@ -257,9 +257,9 @@ func TestLoginThrottling(t *testing.T) {
 				t.Fatalf("failure %d: %d %s", i, res.Code, res.Body)
 			}
 		}
-		res := good("a@mattran.org.vn", "10.0.3.1")
+		res := good("a@mattran.org.vn", "10.0.2.200")
 		if res.Code != 429 {
-			t.Fatalf("sixth attempt on the account: %d, want 429", res.Code)
+			t.Fatalf("sixth attempt on the account from that network: %d, want 429", res.Code)
 		}
 		retry, err := strconv.Atoi(res.Header().Get("Retry-After"))
 		if err != nil || retry < 1 || retry > int(loginWindow.Seconds()) {
@@ -267,6 +267,9 @@ func TestLoginThrottling(t *testing.T) {
 		}
 		if p := decode[problem](t, res); p.Code != "rate_limited" {
 			t.Errorf("code = %q", p.Code)
+		}
+		if res := good("a@mattran.org.vn", "10.0.3.1"); res.Code != 200 {
+			t.Fatalf("the owner from another network: %d, want 200", res.Code)
 		}
 		// Per IP: failures against different accounts from one address.
 		for i := range 5 {
@@ -375,12 +378,12 @@ func TestLoginThrottlingSharedThroughRedis(t *testing.T) {
 	first := newTestServer(t, db)
 	email := "replica-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "@mattran.org.vn"
 	first.createUser(email, models.RoleAuthor)
-	first.Server = NewServer(Deps{Config: first.cfg, Store: first.store, HashParams: testHashParams, Redis: client})
+	first.Server = NewServer(Deps{Config: first.cfg, Store: first.store, HashParams: testHashParams, LoginDelay: noLoginDelay, Redis: client})
 	second := newTestServer(t, db)
-	second.Server = NewServer(Deps{Config: second.cfg, Store: second.store, HashParams: testHashParams, Redis: client})
+	second.Server = NewServer(Deps{Config: second.cfg, Store: second.store, HashParams: testHashParams, LoginDelay: noLoginDelay, Redis: client})
 	// Redis outlives test runs: this run's addresses are its own.
 	net := "10." + strconv.Itoa(int(time.Now().UnixNano()%200)) + "." + strconv.Itoa(int(time.Now().UnixNano()/7%250)) + "."
-	defer client.Del(context.Background(), "toasoan:ratelimit:login:login:account:"+email)
+	defer client.Del(context.Background(), "toasoan:ratelimit:login:login:account:"+email, "toasoan:ratelimit:login:login:account-net:"+email+"|"+net+"0/24")
 
 	for i := range loginMaxFailures {
 		ts := first

@@ -2,10 +2,12 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,7 +25,7 @@ func publicJSON(c echo.Context, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := enc.Encode(models.WithShownTimes(v)); err != nil {
 		return err
 	}
 	return publicBody(c, echo.MIMEApplicationJSON, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
@@ -47,7 +49,9 @@ func writePublic(c echo.Context, contentType string, body []byte, etag string) e
 	h := c.Response().Header()
 	h.Set(headerETag, etag)
 	h.Set(echo.HeaderCacheControl, publicCacheControl)
-	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	if !slices.Contains(h.Values(echo.HeaderVary), echo.HeaderAcceptEncoding) { // the gzip middleware adds it, except where it is skipped
+		h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	}
 	if etagMatches(c.Request().Header.Get(headerIfNoneMatch), etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
@@ -77,11 +81,17 @@ func setVersionETag(c echo.Context, version int) {
 }
 
 // ifMatchVersion reads If-Match: "<version>" (a weak W/ prefix and missing quotes tolerated).
-// Without the header the change is refused with 428, so no client overwrites blindly.
-func ifMatchVersion(c echo.Context) (int, error) {
+// Without the header the change is refused with 428, so no client overwrites blindly; the 428
+// names the item's version, which current reads with the caller's access (an item the caller
+// may not see stays a 404).
+func ifMatchVersion(c echo.Context, current func(ctx context.Context) (int, error)) (int, error) {
 	raw := strings.TrimSpace(c.Request().Header.Get(headerIfMatch))
 	if raw == "" {
-		return 0, models.PreconditionRequired()
+		v, err := current(c.Request().Context())
+		if err != nil {
+			return 0, err
+		}
+		return 0, models.PreconditionRequired(v)
 	}
 	v := strings.Trim(strings.TrimPrefix(raw, "W/"), `"`)
 	n, err := strconv.Atoi(v)

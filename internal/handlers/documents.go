@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -368,7 +369,7 @@ func (s *Server) getDocument(c echo.Context) error {
 //	@Failure		412			{object}	problem	"stale version"
 //	@Failure		415			{object}	problem
 //	@Failure		422			{object}	problem
-//	@Failure		428			{object}	problem	"If-Match missing"
+//	@Failure		428			{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/documents/{id} [patch]
 func (s *Server) updateDocument(c echo.Context) error {
@@ -376,7 +377,10 @@ func (s *Server) updateDocument(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c)
+	version, err := ifMatchVersion(c, func(ctx context.Context) (int, error) {
+		d, err := s.store.DocumentByID(ctx, id)
+		return d.Version, err
+	})
 	if err != nil {
 		return err
 	}
@@ -450,7 +454,7 @@ func (s *Server) updateDocument(c echo.Context) error {
 //	@Failure		403	{object}	problem
 //	@Failure		404	{object}	problem
 //	@Failure		412	{object}	problem	"stale version"
-//	@Failure		428	{object}	problem	"If-Match missing"
+//	@Failure		428	{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/documents/{id} [delete]
 func (s *Server) deleteDocument(c echo.Context) error {
@@ -458,7 +462,10 @@ func (s *Server) deleteDocument(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c)
+	version, err := ifMatchVersion(c, func(ctx context.Context) (int, error) {
+		d, err := s.store.DocumentByID(ctx, id)
+		return d.Version, err
+	})
 	if err != nil {
 		return err
 	}
@@ -490,7 +497,7 @@ func (s *Server) adminDocumentView(d models.Document) adminDocumentView {
 	return adminDocumentView{
 		documentView: s.documentView(d),
 		NumberParts: numberPartsView{Sequence: d.NumberSequence, Year: d.NumberYear, TypeCode: d.NumberTypeCode,
-			IssuerCode: d.NumberIssuerCode},
+			IssuerCode: d.IssuerCode()},
 		Status: d.Status, Version: d.Version, CreatedAt: newsroomTime(d.CreatedAt), UpdatedAt: newsroomTime(d.UpdatedAt),
 	}
 }

@@ -118,7 +118,8 @@ func TestDocumentsAdmin(t *testing.T) {
 			{name: "the type's code cannot change while numbers carry it", method: "PATCH", path: "/api/v1/admin/document-types/1", as: "editor",
 				body: map[string]any{"code": "NQu"}, want: 409},
 			{name: "a type in use cannot be deleted", method: "DELETE", path: "/api/v1/admin/document-types/1", as: "editor", want: 409},
-			{name: "delete without If-Match", method: "DELETE", path: one, as: "editor", want: 428},
+			{name: "delete without If-Match", method: "DELETE", path: one, as: "editor", want: 428,
+				fields: map[string]any{"detail": `this change needs an If-Match header with the version you read; the current version is 3: send If-Match: "3"`}},
 			{name: "delete a stale version", method: "DELETE", path: one, as: "editor", headers: ifMatch(`"2"`), want: 412},
 			{name: "delete", method: "DELETE", path: one, as: "editor", headers: ifMatch(`"3"`), want: 204},
 			{name: "deleted", method: "GET", path: one, as: "editor", want: 404},
@@ -149,7 +150,7 @@ func TestDocumentNumbersAsRegistered(t *testing.T) {
 			{"3456/MTTW-BTT", "Công văn", issuerBTT, "3456/MTTW-BTT", 3456, nil, "", "MTTW-BTT"},
 			{"27/KH-MTTQ-BTT", "Kế hoạch", issuerHCM, "27/KH-MTTQ-BTT", 27, nil, "KH", "MTTQ-BTT"},
 			{"27/KH-MTTQ-BTT", "Kế hoạch", issuerGiaLai, "27/KH-MTTQ-BTT", 27, nil, "KH", "MTTQ-BTT"},
-			{"7/ctr-mttw", "Chương trình", issuerMTTW, "07/CTr-mttw", 7, nil, "CTr", "MTTW"},
+			{"7/ctr-mttw", "Chương trình", issuerMTTW, "07/CTr-MTTW", 7, nil, "CTr", "MTTW"},
 		} {
 			res := ts.do("POST", "/api/v1/admin/documents", documentBody(map[string]any{"number": tc.number, "type": tc.typ, "issuer": tc.issuer}), "editor", nil)
 			if res.Code != 201 {
@@ -370,5 +371,28 @@ func TestDocumentNumbersFoundByTheirParts(t *testing.T) {
 				}
 			}
 		}
+	})
+}
+
+// TestDocumentNumberTypedSloppily: a number typed in lower case and loose spacing is stored and
+// shown in its canonical form, type and issuer codes alike, and found again in any spelling.
+func TestDocumentNumberTypedSloppily(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		ts.run([]scenario{
+			{name: "created", method: "POST", path: "/api/v1/admin/documents", as: "editor",
+				body: documentBody(map[string]any{"number": "77 / 2024 / qd-mttw", "status": "published"}), want: 201,
+				fields: map[string]any{"data.number": "77/2024/QĐ-MTTW", "data.number_parts.type_code": "QĐ",
+					"data.number_parts.issuer_code": "MTTW"}},
+			{name: "the Prime Minister's code keeps its case", method: "POST", path: "/api/v1/admin/documents", as: "editor",
+				body: documentBody(map[string]any{"number": "2/qđ-ttg", "status": "published"}), want: 201,
+				fields: map[string]any{"data.number": "02/QĐ-TTg", "data.number_parts.issuer_code": "TTg"}},
+		})
+		for _, typed := range []string{"77/2024/QĐ-MTTW", "77 / 2024 / qd-mttw", "77/QD-MTTW", "77/2024/qđ-Mttw"} {
+			ts.run([]scenario{{name: "found as " + typed, method: "GET", path: "/api/v1/documents?number=" + url.QueryEscape(typed),
+				want: 200, check: numbers("77/2024/QĐ-MTTW")}})
+		}
+		ts.run([]scenario{{name: "found as 02/QD-TTG", method: "GET", path: "/api/v1/documents?number=02/QD-TTG",
+			want: 200, check: numbers("02/QĐ-TTg")}})
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"html"
 	"net/url"
 	"strconv"
 	"time"
@@ -108,7 +109,7 @@ type sitemapURL struct {
 // rssFeed godoc
 //
 //	@Summary		RSS feed of the newest articles
-//	@Description	RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_BASE_URL + `/articles/{slug}`), a guid that never changes (`toasoan:article:{id}`, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the category's name and the cover as enclosure. With `category`, only the articles of that category and its sub-categories, in a channel named after it. Served at the site's root, not under /api/v1.
+//	@Description	RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_BASE_URL + `/articles/{slug}`), a guid that never changes (`toasoan:article:{id}`, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the category's name and the cover as enclosure. With `category`, only the articles of that category and its sub-categories, in a channel named after it. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
 //	@Tags			feeds
 //	@Produce		application/rss+xml
 //	@Param			category		query		string	false	"category slug; includes its sub-categories"
@@ -119,7 +120,7 @@ type sitemapURL struct {
 //	@Failure		404				{object}	problem
 //	@Router			/feeds/rss.xml [get]
 func (s *Server) rssFeed(c echo.Context) error {
-	q := parseQuery(c, "category")
+	q := parseReaderQuery(c, "category")
 	slug := q.String("category")
 	if err := q.Err(); err != nil {
 		return err
@@ -156,9 +157,11 @@ func (s *Server) rssFeed(c echo.Context) error {
 func (s *Server) rssItem(a models.Article) rssItem {
 	item := rssItem{
 		Title: a.Title, Link: s.articleURL(a.Slug),
-		GUID:        rssGUID{Value: "toasoan:article:" + strconv.FormatInt(a.ID, 10)},
-		PubDate:     newsroomTime(*a.PublishedAt).Format(time.RFC1123Z),
-		Description: a.Summary, Category: a.Category.Name,
+		GUID:    rssGUID{Value: "toasoan:article:" + strconv.FormatInt(a.ID, 10)},
+		PubDate: newsroomTime(*a.PublishedAt).Format(time.RFC1123Z),
+		// Readers take a description as HTML; the summary is plain text, so it is escaped as
+		// HTML here and then, by the encoder, as XML: after both decodings a reader shows text.
+		Description: html.EscapeString(a.Summary), Category: a.Category.Name,
 	}
 	if a.Cover != nil {
 		item.Enclosure = &rssEnclosure{URL: a.Cover.URL(s.cfg.BaseURL), Type: a.Cover.Mime, Length: a.Cover.Size}
@@ -183,7 +186,7 @@ func (s *Server) categoryBySlug(ctx context.Context, slug string) (models.Catego
 // sitemap godoc
 //
 //	@Summary		Sitemap of the public site
-//	@Description	A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_BASE_URL, each with its lastmod: every category (`/categories/{slug}`), the announcements active now (`/announcements/{slug}`), the published documents (`/documents/{id}`) and the published articles (`/articles/{slug}`), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1.
+//	@Description	A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_BASE_URL, each with its lastmod: every category (`/categories/{slug}`), the announcements active now (`/announcements/{slug}`), the published documents (`/documents/{id}`) and the published articles (`/articles/{slug}`), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
 //	@Tags			feeds
 //	@Produce		application/xml
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
@@ -192,7 +195,7 @@ func (s *Server) categoryBySlug(ctx context.Context, slug string) (models.Catego
 //	@Failure		400				{object}	problem
 //	@Router			/sitemap.xml [get]
 func (s *Server) sitemap(c echo.Context) error {
-	if err := parseQuery(c).Err(); err != nil {
+	if err := parseReaderQuery(c).Err(); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()

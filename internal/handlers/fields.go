@@ -24,7 +24,7 @@ func (f *fieldErrors) add(field, message string) {
 func (f *fieldErrors) time(field, value string) time.Time {
 	t, err := time.Parse(time.RFC3339Nano, value)
 	if err != nil {
-		f.add(field, "must be an RFC 3339 time with offset, e.g. 2026-08-23T08:00:00+07:00")
+		f.add(field, timeFormatMessage)
 	} else if problem := timeRangeProblem(t); problem != "" {
 		f.add(field, problem)
 	}
@@ -36,7 +36,7 @@ func (f *fieldErrors) time(field, value string) time.Time {
 func (f *fieldErrors) date(field, value string) models.Date {
 	d, err := models.ParseDate(value)
 	if err != nil {
-		f.add(field, "must be a date YYYY-MM-DD")
+		f.add(field, dateFormatMessage)
 	}
 	return d
 }

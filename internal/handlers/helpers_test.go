@@ -63,6 +63,8 @@ func newTestServerAt(t *testing.T, db *gorm.DB, now func() time.Time) *testServe
 			return "0" // scenarios read their own writes and move clocks; cache_test.go tests the cache
 		case "TOASOAN_WEBHOOKS_ALLOW_LOCAL":
 			return "1" // receivers are httptest servers on 127.0.0.1
+		case "TOASOAN_TRUSTED_PROXIES":
+			return testProxyNet
 		}
 		return ""
 	})
@@ -70,7 +72,7 @@ func newTestServerAt(t *testing.T, db *gorm.DB, now func() time.Time) *testServe
 		t.Fatal(err)
 	}
 	st := store.New(db, func() time.Time { return (*clock.Load())() })
-	s := NewServer(Deps{Config: cfg, Store: st, HashParams: testHashParams, ManualWebhookDispatch: true})
+	s := NewServer(Deps{Config: cfg, Store: st, HashParams: testHashParams, LoginDelay: noLoginDelay, ManualWebhookDispatch: true})
 	t.Cleanup(func() { _ = s.Close(context.Background()) })
 	return &testServer{Server: s, t: t, db: db, tokens: map[string]string{}, ids: map[string]int64{}, clock: clock}
 }
@@ -86,6 +88,16 @@ func (ts *testServer) relogin() {
 		ts.tokens[role] = ts.login(role+"@mattran.org.vn", testPassword).AccessToken
 	}
 }
+
+// testProxyNet is the reverse proxy's network in tests: do() sends requests that carry an
+// X-Forwarded-For from testProxy, as a proxy would.
+const (
+	testProxyNet = "10.255.0.0/16"
+	testProxy    = "10.255.0.1"
+)
+
+// noLoginDelay lets tests count failed logins without waiting; progressiveDelay is tested alone.
+func noLoginDelay(int) time.Duration { return 0 }
 
 const testSecret = "test-secret-test-secret-test-secret-0123"
 
@@ -207,8 +219,12 @@ func (ts *testServer) do(method, path string, body any, as string, headers map[s
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	if headers["X-Forwarded-For"] != "" {
-		req.RemoteAddr = "10.255.0.1:40000" // a proxy on the private network, trusted to forward
+	if headers["X-Forwarded-For"] != "" && headers["Remote-Addr"] == "" {
+		req.RemoteAddr = testProxy + ":40000" // the reverse proxy, trusted to forward
+	}
+	if a := headers["Remote-Addr"]; a != "" { // the peer itself, not a header
+		req.RemoteAddr = a
+		req.Header.Del("Remote-Addr")
 	}
 	res := httptest.NewRecorder()
 	ts.ServeHTTP(res, req)

@@ -54,7 +54,7 @@ func (s *Server) mediaItemOf(m models.Media) mediaItem {
 // uploadMedia godoc
 //
 //	@Summary		Upload a file to the media library
-//	@Description	Multipart form with one part `file`. The type is sniffed from the content, never taken from the name or the part's Content-Type: JPEG, PNG, WebP, GIF or PDF, anything else is 415. Larger than TOASOAN_MAX_UPLOAD_MB (default 20 MiB) is 413. Images get their width and height.
+//	@Description	Multipart form with one part `file`. The type is sniffed from the content, never taken from the name or the part's Content-Type: JPEG, PNG, WebP, GIF or PDF, anything else is 415. Larger than TOASOAN_MAX_UPLOAD_MB (default 20 MiB) is 413. Images get their width and height; one whose header declares more than TOASOAN_MAX_IMAGE_PIXELS pixels (default 40 million) is 422. The stored name keeps the client's base name with the extension of the sniffed type (evil.html holding a PNG is evil.png).
 //	@Tags			media
 //	@Accept			multipart/form-data
 //	@Produce		json
@@ -65,7 +65,7 @@ func (s *Server) mediaItemOf(m models.Media) mediaItem {
 //	@Failure		403		{object}	problem
 //	@Failure		413		{object}	problem	"over the upload limit"
 //	@Failure		415		{object}	problem	"not multipart, or a file type that is not allowed"
-//	@Failure		422		{object}	problem	"no file part, or an empty file"
+//	@Failure		422		{object}	problem	"no file part, an empty file, or an image of more pixels than TOASOAN_MAX_IMAGE_PIXELS"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/media [post]
 func (s *Server) uploadMedia(c echo.Context) error {
@@ -87,11 +87,11 @@ func (s *Server) uploadMedia(c echo.Context) error {
 			continue // other parts are read past
 		}
 		// The first file is the upload; anything after it is left unread.
-		f, err := media.Save(ctx, s.media, part, limit, s.now())
+		f, err := media.Save(ctx, s.media, part, limit, s.cfg.MaxImagePixels, s.now())
 		if err != nil {
 			return uploadError(err, "file", limit)
 		}
-		return s.recordUpload(c, f, media.SafeName(part.FileName(), "file."+media.Allowed[f.Mime]))
+		return s.recordUpload(c, f, media.SafeName(part.FileName(), media.Allowed[f.Mime], "file"))
 	}
 }
 
@@ -211,7 +211,7 @@ func (s *Server) deleteMedia(c echo.Context) error {
 // serveMedia godoc
 //
 //	@Summary		Download a stored file
-//	@Description	Served with its stored type, `X-Content-Type-Options: nosniff` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served.
+//	@Description	Served with its stored type, `X-Content-Type-Options: nosniff` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
 //	@Tags			media
 //	@Produce		image/jpeg,image/png,image/webp,image/gif,application/pdf
 //	@Param			key	path		string	true	"storage key, e.g. 2026/11/k3v7q2m4x5a6b7c8d9e2f3g4h5.jpg"

@@ -325,6 +325,12 @@ func TestMediaServing(t *testing.T) {
 						t.Errorf("Content-Encoding %q", res.Header().Get("Content-Encoding"))
 					}
 				}},
+			{name: "tracking parameters are ignored", method: "GET", path: ts.path(img.URL) + "?fbclid=IwAR0x&utm_source=facebook", want: 200,
+				check: func(t *testing.T, res *httptest.ResponseRecorder) {
+					if !bytes.Equal(res.Body.Bytes(), pngBytes) {
+						t.Errorf("served %d bytes, not the image", res.Body.Len())
+					}
+				}},
 			{name: "unknown key", method: "GET", path: "/media/2026/01/nothere.png", want: 404},
 			{name: "a file in the directory the database does not know", method: "GET", path: "/media/2026/01/planted.html", want: 404, check: notFound},
 			{name: "dot-dot", method: "GET", path: "/media/../secret.txt", want: 404, check: notFound},

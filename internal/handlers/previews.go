@@ -14,15 +14,27 @@ import (
 	"github.com/toasoan/toasoan/internal/models"
 )
 
-// A preview token lets anyone holding it read one article, whatever its status, until it
-// expires: it is signed (HMAC-SHA256, with a key derived from the JWT secret for this use
-// only) over the article id and the expiry, so it opens that article and no other, and
-// nothing is stored. It shows the article as it is when read, so later edits show too.
+// A preview token lets anyone holding it read one article until it expires: it is signed
+// (HMAC-SHA256, with a key derived from the JWT secret for this use only) over the article id,
+// the expiry, the article's preview generation and the user who made it, so it opens that
+// article and no other, and nothing is stored per link. It shows the article as it is when
+// read (later edits show too), and stops working when the article is unpublished or archived
+// (which move the generation on), deleted, archived by schedule, or when its maker is
+// deactivated.
 const (
 	previewDefaultTTL = time.Hour
 	previewMaxTTL     = 7 * 24 * time.Hour
-	previewTokenBytes = 8 + 8 + sha256.Size // article id, expiry (Unix seconds), MAC
+	previewClaimBytes = 8 * 4                           // article id, expiry (Unix seconds), generation, maker
+	previewTokenBytes = previewClaimBytes + sha256.Size // claims, MAC
 )
+
+// previewClaims is what a preview token says.
+type previewClaims struct {
+	ArticleID  int64
+	Expires    time.Time
+	Generation int64
+	MadeBy     int64
+}
 
 type previewRequest struct {
 	ExpiresIn int `json:"expires_in" validate:"omitempty,min=60,max=604800" example:"3600"` // seconds; default 3600
@@ -51,38 +63,46 @@ type articlePreviewResponse struct {
 
 func (s *Server) previewMAC(msg []byte) []byte {
 	keyMAC := hmac.New(sha256.New, []byte(s.cfg.JWTSecret))
-	keyMAC.Write([]byte("toasoan article preview v1"))
+	keyMAC.Write([]byte("toasoan article preview v2"))
 	mac := hmac.New(sha256.New, keyMAC.Sum(nil))
 	mac.Write(msg)
 	return mac.Sum(nil)
 }
 
-func (s *Server) previewToken(articleID int64, expires time.Time) string {
-	b := make([]byte, 16, previewTokenBytes)
-	binary.BigEndian.PutUint64(b[0:8], uint64(articleID))
-	binary.BigEndian.PutUint64(b[8:16], uint64(expires.Unix()))
+func (s *Server) previewToken(c previewClaims) string {
+	b := make([]byte, previewClaimBytes, previewTokenBytes)
+	binary.BigEndian.PutUint64(b[0:8], uint64(c.ArticleID))
+	binary.BigEndian.PutUint64(b[8:16], uint64(c.Expires.Unix()))
+	binary.BigEndian.PutUint64(b[16:24], uint64(c.Generation))
+	binary.BigEndian.PutUint64(b[24:32], uint64(c.MadeBy))
 	return base64.RawURLEncoding.EncodeToString(append(b, s.previewMAC(b)...))
 }
 
-// previewArticleID checks a token's signature and expiry and returns the article it opens.
-func (s *Server) previewArticleID(token string) (int64, bool) {
+// previewClaimsOf checks a token's signature and expiry and returns what it says.
+func (s *Server) previewClaimsOf(token string) (previewClaims, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil || len(b) != previewTokenBytes {
-		return 0, false
+		return previewClaims{}, false
 	}
-	if !hmac.Equal(b[16:], s.previewMAC(b[:16])) {
-		return 0, false
+	if !hmac.Equal(b[previewClaimBytes:], s.previewMAC(b[:previewClaimBytes])) {
+		return previewClaims{}, false
 	}
-	if !s.now().Before(time.Unix(int64(binary.BigEndian.Uint64(b[8:16])), 0)) {
-		return 0, false
+	c := previewClaims{
+		ArticleID:  int64(binary.BigEndian.Uint64(b[0:8])),
+		Expires:    time.Unix(int64(binary.BigEndian.Uint64(b[8:16])), 0),
+		Generation: int64(binary.BigEndian.Uint64(b[16:24])),
+		MadeBy:     int64(binary.BigEndian.Uint64(b[24:32])),
 	}
-	return int64(binary.BigEndian.Uint64(b[0:8])), true
+	if !s.now().Before(c.Expires) {
+		return previewClaims{}, false
+	}
+	return c, true
 }
 
 // createPreview godoc
 //
 //	@Summary		Make a preview link for an article
-//	@Description	A signed link that shows this one article, whatever its status, to anyone who has it, until it expires (default 1 hour, at most 7 days). The body is optional.
+//	@Description	A signed link that shows this one article as it is when read, to anyone who has it, until it expires (default 1 hour, at most 7 days). Unpublishing, archiving or deleting the article, or deactivating the link's maker, revokes it. The body is optional.
 //	@Tags			articles
 //	@Accept			json
 //	@Produce		json
@@ -107,7 +127,8 @@ func (s *Server) createPreview(c echo.Context) error {
 		return err
 	}
 	p := principalOf(c)
-	if _, err := s.store.ArticleByID(c.Request().Context(), id, articleReader(p)); err != nil {
+	a, err := s.store.ArticleByID(c.Request().Context(), id, articleReader(p))
+	if err != nil {
 		return err
 	}
 	ttl := previewDefaultTTL
@@ -115,8 +136,8 @@ func (s *Server) createPreview(c echo.Context) error {
 		ttl = time.Duration(req.ExpiresIn) * time.Second
 	}
 	expires := s.now().Add(min(ttl, previewMaxTTL)).Truncate(time.Second)
-	token := s.previewToken(id, expires)
-	s.audit(c, &p.UserID, "article.preview", "article", strconv.FormatInt(id, 10), "expires="+expires.UTC().Format(time.RFC3339))
+	token := s.previewToken(previewClaims{ArticleID: id, Expires: expires, Generation: a.PreviewGeneration, MadeBy: p.UserID})
+	s.audit(c, &p.UserID, "article.preview", "article", strconv.FormatInt(id, 10), "expires="+models.ShownTime(expires).Format(models.ShownTimeLayout))
 	return c.JSON(http.StatusOK, previewLinkResponse{Data: previewLink{
 		Token: token, URL: s.cfg.BaseURL + "/api/v1/preview/articles/" + token, ExpiresAt: newsroomTime(expires),
 	}})
@@ -125,7 +146,7 @@ func (s *Server) createPreview(c echo.Context) error {
 // previewArticle godoc
 //
 //	@Summary		Read an article through its preview link
-//	@Description	Public: the token is the permission. Shows the article as it is now, whatever its status, until the token expires; an invalid or expired token is 404. Never cached (`Cache-Control: no-store`).
+//	@Description	Public: the token is the permission. Shows the article as it is now until the token expires; an invalid, expired or revoked token (the article unpublished, archived or deleted since, or the link's maker deactivated) is 404, as is an archived article. Never cached (`Cache-Control: no-store`). Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
 //	@Tags			articles
 //	@Produce		json
 //	@Param			token	path		string	true	"preview token"
@@ -136,14 +157,28 @@ func (s *Server) createPreview(c echo.Context) error {
 func (s *Server) previewArticle(c echo.Context) error {
 	noStore(c)
 	c.Response().Header().Set("X-Robots-Tag", "noindex")
-	if err := parseQuery(c).Err(); err != nil {
+	if err := parseReaderQuery(c).Err(); err != nil {
 		return err
 	}
-	id, ok := s.previewArticleID(c.Param("token"))
+	claims, ok := s.previewClaimsOf(c.Param("token"))
 	if !ok {
 		return models.NotFound("preview")
 	}
-	a, err := s.store.ArticleByID(c.Request().Context(), id, nil)
+	ctx := c.Request().Context()
+	a, err := s.store.ArticleByID(ctx, claims.ArticleID, nil)
+	if models.ErrorCode(err) == models.CodeNotFound {
+		return models.NotFound("preview")
+	}
+	if err != nil {
+		return err
+	}
+	if a.PreviewGeneration != claims.Generation || a.StatusAt(s.now()) == models.StatusArchived {
+		return models.NotFound("preview") // unpublished or archived since the link was made
+	}
+	maker, err := s.store.UserByID(ctx, claims.MadeBy)
+	if models.ErrorCode(err) == models.CodeNotFound || (err == nil && !maker.Active) {
+		return models.NotFound("preview") // its maker left the newsroom
+	}
 	if err != nil {
 		return err
 	}

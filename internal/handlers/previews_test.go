@@ -49,6 +49,8 @@ func TestDraftPreview(t *testing.T) {
 						t.Error("a preview has an ETag")
 					}
 				}},
+			{name: "a preview link shared on Zalo keeps working", method: "GET", path: preview + "?zarsrc=30&utm_source=zalo&utm_medium=zalo", want: 200,
+				fields: map[string]any{"data.id": draft.ID}},
 			{name: "a forged token", method: "GET", path: forged, want: 404},
 			{name: "garbage", method: "GET", path: "/api/v1/preview/articles/not-a-token", want: 404},
 			{name: "another author cannot make one", method: "POST", path: articlePath(draft.ID, "/preview"), as: "author2", want: 404},
@@ -70,6 +72,64 @@ func TestDraftPreview(t *testing.T) {
 		foreign := newTestServer(t, db)
 		foreign.cfg.JWTSecret = "another-secret-another-secret-0123456789"
 		ts.run([]scenario{{name: "another secret", method: "GET", want: 404,
-			path: "/api/v1/preview/articles/" + foreign.previewToken(draft.ID, ts.now().Add(time.Hour))}})
+			path: "/api/v1/preview/articles/" + foreign.previewToken(previewClaims{ArticleID: draft.ID, Expires: ts.now().Add(time.Hour), MadeBy: ts.ids["author"]})}})
+	})
+}
+
+// Preview links are revoked by unpublishing, archiving or deleting the article and by
+// deactivating whoever made the link; an archived article is never shown.
+func TestPreviewRevoked(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		ts.tickingClock()
+		cat := ts.createCategory("Tin mới", 0)
+		previewOf := func(id int64, as string) string {
+			t.Helper()
+			res := ts.do("POST", articlePath(id, "/preview"), nil, as, nil)
+			if res.Code != 200 {
+				t.Fatalf("create preview: %d %s", res.Code, res.Body)
+			}
+			return "/api/v1/preview/articles/" + decode[previewLinkResponse](t, res).Data.Token
+		}
+		shows := func(name, path string) scenario { return scenario{name: name, method: "GET", path: path, want: 200} }
+		gone := func(name, path string) scenario { return scenario{name: name, method: "GET", path: path, want: 404} }
+
+		unpublished := ts.published(map[string]any{"title": "Sẽ gỡ", "category_id": cat})
+		beforeUnpublish := previewOf(unpublished.ID, "editor")
+		archived := ts.published(map[string]any{"title": "Sẽ lưu trữ", "category_id": cat})
+		beforeArchive := previewOf(archived.ID, "editor")
+		deleted := ts.newArticle("author", map[string]any{"title": "Sẽ xoá", "category_id": cat})
+		beforeDelete := previewOf(deleted.ID, "author")
+		kept := ts.newArticle("author2", map[string]any{"title": "Của người nghỉ", "category_id": cat})
+		byLeaver := previewOf(kept.ID, "author2")
+		byEditor := previewOf(kept.ID, "editor")
+		ts.run([]scenario{
+			shows("before unpublish", beforeUnpublish), shows("before archive", beforeArchive),
+			shows("before delete", beforeDelete), shows("by the author", byLeaver),
+		})
+
+		ts.act(unpublished.ID, "unpublish", nil)
+		ts.act(archived.ID, "archive", nil)
+		if res := ts.do("DELETE", articlePath(deleted.ID), nil, "author", ifMatch(deleted.Version)); res.Code != 204 {
+			t.Fatalf("delete: %d %s", res.Code, res.Body)
+		}
+		if res := ts.do("PATCH", "/api/v1/admin/users/"+itoa(ts.ids["author2"]), map[string]any{"active": false}, "admin", nil); res.Code != 200 {
+			t.Fatalf("deactivate: %d %s", res.Code, res.Body)
+		}
+		afterUnpublish := previewOf(unpublished.ID, "editor")
+		ts.run([]scenario{
+			gone("unpublished: the old link", beforeUnpublish),
+			shows("unpublished: a new link shows the draft", afterUnpublish),
+			gone("archived", beforeArchive),
+			gone("archived: even a link made now", previewOf(archived.ID, "editor")),
+			gone("deleted", beforeDelete),
+			gone("its maker deactivated", byLeaver),
+			shows("another maker's link to the same draft", byEditor),
+		})
+		// Published again, then unpublished again: no earlier link comes back.
+		ts.act(unpublished.ID, "publish", nil)
+		ts.run([]scenario{gone("republished: the first link", beforeUnpublish), shows("republished: the second", afterUnpublish)})
+		ts.act(unpublished.ID, "unpublish", nil)
+		ts.run([]scenario{gone("unpublished again: the second link", afterUnpublish)})
 	})
 }

@@ -22,6 +22,18 @@ type queryParams struct {
 var paginationParams = []string{"page", "per_page"}
 
 func parseQuery(c echo.Context, allowed ...string) *queryParams {
+	return readQuery(c, false, allowed)
+}
+
+// parseReaderQuery is parseQuery for the URLs readers share and follow (feeds, sitemap, media,
+// the preview page): links shared on Zalo or Facebook come back with tracking parameters
+// (utm_source, fbclid, zarsrc, …), so a parameter it does not know is ignored rather than
+// refused. The parameters it knows are checked as everywhere.
+func parseReaderQuery(c echo.Context, allowed ...string) *queryParams {
+	return readQuery(c, true, allowed)
+}
+
+func readQuery(c echo.Context, ignoreUnknown bool, allowed []string) *queryParams {
 	q := &queryParams{values: c.QueryParams()}
 	known := make(map[string]bool, len(allowed))
 	for _, a := range allowed {
@@ -30,7 +42,9 @@ func parseQuery(c echo.Context, allowed ...string) *queryParams {
 	for name, vals := range q.values {
 		switch {
 		case !known[name]:
-			q.fail(name, "unknown parameter")
+			if !ignoreUnknown {
+				q.fail(name, "unknown parameter")
+			}
 		case len(vals) > 1:
 			q.fail(name, "given more than once")
 		}

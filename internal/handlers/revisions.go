@@ -142,7 +142,7 @@ func (s *Server) getRevision(c echo.Context) error {
 //	@Failure		404			{object}	problem
 //	@Failure		412			{object}	problem	"stale version"
 //	@Failure		422			{object}	problem	"the revision's category or cover no longer exists"
-//	@Failure		428			{object}	problem	"If-Match missing"
+//	@Failure		428			{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/articles/{id}/revisions/{n}/restore [post]
 func (s *Server) restoreRevision(c echo.Context) error {
@@ -154,7 +154,7 @@ func (s *Server) restoreRevision(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c)
+	version, err := ifMatchVersion(c, s.articleVersion(c, id))
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	echoSwagger "github.com/swaggo/echo-swagger"
 
 	_ "github.com/toasoan/toasoan/docs" // the generated OpenAPI spec, served under /swagger/
 	"github.com/toasoan/toasoan/internal/auth"
@@ -33,7 +32,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, "/swagger", swaggerHome, public)
 	s.handle(http.MethodGet, "/swagger/", swaggerHome, public)
 	s.handle(http.MethodGet, swaggerDocPath, openAPIDoc, public)
-	s.handle(http.MethodGet, "/swagger/*", echoSwagger.WrapHandler, public)
+	s.handle(http.MethodGet, "/swagger/*", swaggerUI(), public)
 
 	// Public content.
 	s.handle(http.MethodGet, v1+"/categories", cached(s.listCategories), public)

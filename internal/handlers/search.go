@@ -35,7 +35,7 @@ var publicSearchKinds = []string{store.KindArticle, store.KindDocument, store.Ki
 // searchAll godoc
 //
 //	@Summary		Search published content
-//	@Description	Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): "bao ve an ninh" finds "Bảo vệ an ninh". Every word must match (as the start of a word). Items whose title holds every word come first, then newer before older. Snippets mark hits with <mark>; all other text is HTML-escaped.
+//	@Description	Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): "bao ve an ninh" finds "Bảo vệ an ninh". Every word must be a word of the item; the last may also be the start of one, so results come while a reader types. Items whose title holds every word come first, then newer before older. Snippets mark hits with <mark>; all other text is HTML-escaped.
 //	@Tags			search
 //	@Produce		json
 //	@Param			q			query		string	true	"what to look for (at most 200 characters)"

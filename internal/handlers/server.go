@@ -3,12 +3,14 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -21,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/toasoan/toasoan/internal/auth"
 	"github.com/toasoan/toasoan/internal/config"
@@ -39,6 +42,9 @@ type Deps struct {
 	Registry *prometheus.Registry // nil: a new registry
 	// HashParams is the password hashing cost; zero: auth.DefaultHashParams. Tests lower it.
 	HashParams auth.HashParams
+	// LoginDelay is the wait after the n-th failed login from one network on one account;
+	// nil: progressiveDelay. Tests that count failures pass one without waits.
+	LoginDelay func(failures int) time.Duration
 	// Redis, when set, holds the rate-limit counters so every replica shares them.
 	Redis *redis.Client
 	Media media.Storage // nil: a directory at Config.MediaDir
@@ -60,10 +66,13 @@ type Server struct {
 
 	tokens        *auth.Tokens
 	hashParams    auth.HashParams
-	dummyHash     string            // verified against when an email is unknown, to equalise timing
-	loginFailures ratelimit.Counter // failed logins per account and per IP
-	redis         *redis.Client
-	cache         *responseCache // public GETs; nil when TOASOAN_CACHE_TTL is 0
+	dummyHash     string              // verified against when an email is unknown, to equalise timing
+	loginFailures ratelimit.Counter   // password checks per account and network, per IP, per account
+	hashing       *semaphore.Weighted // KiB of argon2id work running at once
+	// failedLoginDelay is the wait after the n-th failure from one network on one account.
+	failedLoginDelay func(failures int) time.Duration
+	redis            *redis.Client
+	cache            *responseCache // public GETs; nil when TOASOAN_CACHE_TTL is 0
 	// frameAncestors may frame media: this site and the frontends of TOASOAN_CORS_ORIGINS.
 	frameAncestors string
 
@@ -90,6 +99,9 @@ func NewServer(d Deps) *Server {
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.LoginDelay == nil {
+		d.LoginDelay = progressiveDelay
 	}
 	if d.HashParams == (auth.HashParams{}) {
 		d.HashParams = auth.DefaultHashParams
@@ -123,11 +135,13 @@ func NewServer(d Deps) *Server {
 		metrics:  newMetrics(d.Registry),
 		gatherer: d.Registry,
 
-		tokens:     auth.NewTokens(d.Config.JWTSecret, d.Config.JWTPreviousSecret, now),
-		hashParams: d.HashParams,
-		dummyHash:  dummyHash,
-		redis:      d.Redis,
-		media:      d.Media,
+		tokens:           auth.NewTokens(d.Config.JWTSecret, d.Config.JWTPreviousSecret, now),
+		hashParams:       d.HashParams,
+		dummyHash:        dummyHash,
+		hashing:          newHashLimiter(),
+		failedLoginDelay: d.LoginDelay,
+		redis:            d.Redis,
+		media:            d.Media,
 
 		views:     newViewCounter(d.Store.AddViews),
 		stopViews: make(chan struct{}),
@@ -145,7 +159,7 @@ func NewServer(d Deps) *Server {
 	s.frameAncestors = strings.Join(append([]string{"'self'"}, d.Config.CORSOrigins...), " ")
 	s.loginFailures = s.newCounter("login", loginWindow)
 	s.submissionThrottle = s.newCounter("submissions", submissionWindow)
-	s.submissionLimit = submissionsPerWindow
+	s.submissionLimit = cmp.Or(d.Config.SubmissionsPerHour, 5) // 5 is config's default, for servers built without Load
 	go s.flushViews(viewFlushInterval, s.stopViews, s.viewsDone)
 	if d.ManualWebhookDispatch {
 		close(s.webhooksDone)
@@ -155,10 +169,9 @@ func NewServer(d Deps) *Server {
 	if sqlDB, err := d.Store.DB().DB(); err == nil {
 		d.Registry.MustRegister(collectors.NewDBStatsCollector(sqlDB, "toasoan"))
 	}
-	// Behind a proxy on a private network the client is taken from X-Forwarded-For; a direct
-	// client cannot spoof it, since its own address is not trusted to forward.
-	e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	e.IPExtractor = clientIPExtractor(d.Config.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
+	e.JSONSerializer = shownTimesJSON{}
 	e.Validator = newValidator()
 
 	e.Use(requestID)
@@ -182,9 +195,9 @@ func NewServer(d Deps) *Server {
 		HSTSMaxAge:            31536000,
 		ContentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'",
 		Skipper: func(c echo.Context) bool {
-			// The Swagger UI needs its scripts and styles; media sets its own policy, so the
-			// sites of TOASOAN_CORS_ORIGINS can frame a PDF.
-			return strings.HasPrefix(c.Request().URL.Path, "/swagger/") || c.Path() == mediaRoute
+			// The Swagger UI sets its own policy, allowing its scripts and styles; media sets
+			// its own, so the sites of TOASOAN_CORS_ORIGINS can frame a PDF.
+			return c.Path() == "/swagger/*" || c.Path() == mediaRoute
 		},
 	}))
 	if len(d.Config.CORSOrigins) > 0 {
@@ -210,6 +223,18 @@ func NewServer(d Deps) *Server {
 
 	s.routes()
 	return s
+}
+
+// clientIPExtractor takes the client from X-Forwarded-For only when the peer is one of the
+// configured proxies, and then the rightmost address that is not a proxy: the one the first
+// trusted proxy saw. Echo's default trust of every private and link-local peer is off, so a
+// client on the newsroom's network cannot pick its own address; X-Real-IP is never read.
+func clientIPExtractor(proxies []*net.IPNet) echo.IPExtractor {
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range proxies {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // newCounter makes a rate-limit counter: in Redis when configured (shared by replicas), in
@@ -365,6 +390,14 @@ func rejectUnstorableParams(next echo.HandlerFunc) echo.HandlerFunc {
 var secretPathRoutes = map[string]bool{
 	"/api/v1/submissions/:tracking_code": true,
 	"/api/v1/preview/articles/:token":    true,
+}
+
+// shownTimesJSON is Echo's JSON serializer with one step before encoding: every time in a
+// response is shown one way (models.WithShownTimes), whichever view or model holds it.
+type shownTimesJSON struct{ echo.DefaultJSONSerializer }
+
+func (j shownTimesJSON) Serialize(c echo.Context, i any, indent string) error {
+	return j.DefaultJSONSerializer.Serialize(c, models.WithShownTimes(i), indent)
 }
 
 // HTTP headers Echo has no constants for.

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -21,8 +22,7 @@ import (
 
 // Limits of the public submission form.
 const (
-	submissionsPerWindow   = 5 // per IP within submissionWindow
-	submissionWindow       = time.Hour
+	submissionWindow       = time.Hour // TOASOAN_SUBMISSIONS_PER_HOUR are accepted per IP within it
 	maxSubmissionFiles     = 3
 	maxSubmissionFileBytes = 10 << 20  // each; the upload limit if that is lower
 	maxFormFieldBytes      = 128 << 10 // more than any field's limit in characters can take
@@ -100,7 +100,8 @@ type submissionFile struct {
 //
 //	@Summary		Send a message to the editorial board ("Gửi ban biên tập")
 //	@Description	Send the fields as multipart/form-data, with up to 3 parts named `files` (JPEG, PNG, WebP, GIF or PDF, sniffed from the content; each at most 10 MiB, or TOASOAN_MAX_UPLOAD_MB if lower), or as a JSON object with the same fields and no files: `{"name", "email", "phone", "subject", "content", "website"}`.
-//	@Description	Answers with the tracking code the submitter keeps to follow the reply. Five submissions per IP an hour, then 429 with Retry-After. Never cached.
+//	@Description	Answers with the tracking code the submitter keeps to follow the reply. TOASOAN_SUBMISSIONS_PER_HOUR accepted submissions per IP an hour (default 5), then 429 with Retry-After; a refused one (400, 413, 415, 422) does not count. Never cached.
+//	@Description	An attachment of a type not allowed is 415 naming it (files[i]); with other bad fields in the same request, one 422 lists them all, the attachment included. A form field it does not know is a bad field, as in JSON.
 //	@Description	`website` is a honeypot: hide it in the form; when filled in, the submission is answered as usual but filed as spam.
 //	@Tags			submissions
 //	@Accept			mpfd,json
@@ -116,31 +117,37 @@ type submissionFile struct {
 //	@Header			201		{string}	Location	"the submission's status page"
 //	@Failure		400		{object}	problem	"malformed JSON or multipart body"
 //	@Failure		413		{object}	problem	"an attachment or the body over its limit"
-//	@Failure		415		{object}	problem	"neither JSON nor multipart, or an attachment of a type not allowed (errors name files[i])"
-//	@Failure		422		{object}	problem	"invalid fields, or more than 3 files"
+//	@Failure		415		{object}	problem	"neither JSON nor multipart, or an attachment of a type not allowed and nothing else wrong (errors name files[i])"
+//	@Failure		422		{object}	problem	"invalid or unknown fields, more than 3 files, or an attachment not allowed together with other bad fields"
 //	@Failure		429		{object}	problem	"too many submissions from this IP"
 //	@Router			/api/v1/submissions [post]
 func (s *Server) createSubmission(c echo.Context) error {
 	noStore(c)
 	ctx := c.Request().Context()
-	n, resetAt, err := s.submissionThrottle.Add(ctx, "submission:ip:"+c.RealIP())
+	// The quota counts accepted submissions only. A place in it is reserved first, atomically, so
+	// concurrent requests from one IP never accept more than the quota, and given back when the
+	// submission is refused (or over the quota).
+	throttleKey := "submission:ip:" + c.RealIP()
+	n, resetAt, err := s.submissionThrottle.Add(ctx, throttleKey)
 	if err != nil {
 		return err
 	}
-	if n > s.submissionLimit {
-		return models.RateLimited(resetAt.Sub(s.now()))
-	}
-
 	var req submissionRequest
 	var files []submissionFile
 	committed := false
 	defer func() {
 		if !committed {
+			if err := s.submissionThrottle.Release(context.WithoutCancel(ctx), throttleKey); err != nil {
+				s.log.Warn("release a submission reservation", "request_id", requestIDOf(c), "error", err.Error())
+			}
 			for _, f := range files {
 				s.removeFiles(c, f.Key)
 			}
 		}
 	}()
+	if n > s.submissionLimit {
+		return models.RateLimited(resetAt.Sub(s.now()))
+	}
 	if isMultipart(c) {
 		req, files, err = s.readSubmissionForm(c)
 	} else {
@@ -195,7 +202,7 @@ func (s *Server) readSubmissionForm(c echo.Context) (submissionRequest, []submis
 	}
 	fields := map[string]*string{"name": &req.Name, "email": &req.Email, "phone": &req.Phone,
 		"subject": &req.Subject, "content": &req.Content, "website": &req.Website}
-	var unsupported []models.FieldError
+	var unsupported, unknown []models.FieldError
 	seen := 0 // non-empty file parts
 	for {
 		part, err := mr.NextPart()
@@ -214,6 +221,9 @@ func (s *Server) readSubmissionForm(c echo.Context) (submissionRequest, []submis
 			continue
 		}
 		if part.FormName() != "files" {
+			if !readOnlyFields[part.FormName()] {
+				unknown = append(unknown, models.FieldError{Field: part.FormName(), Message: "unknown field"})
+			}
 			continue
 		}
 		if seen >= maxSubmissionFiles {
@@ -221,7 +231,7 @@ func (s *Server) readSubmissionForm(c echo.Context) (submissionRequest, []submis
 			continue
 		}
 		field := fmt.Sprintf("files[%d]", seen)
-		f, err := media.Save(c.Request().Context(), s.media, part, perFile, s.now())
+		f, err := media.Save(c.Request().Context(), s.media, part, perFile, s.cfg.MaxImagePixels, s.now())
 		var bad *media.UnsupportedError
 		switch {
 		case errors.Is(err, media.ErrEmpty):
@@ -231,18 +241,23 @@ func (s *Server) readSubmissionForm(c echo.Context) (submissionRequest, []submis
 		case err != nil:
 			return req, files, uploadError(err, field, perFile)
 		default:
-			files = append(files, submissionFile{File: f, Name: media.SafeName(part.FileName(), fmt.Sprintf("file-%d.%s", seen+1, media.Allowed[f.Mime]))})
+			files = append(files, submissionFile{File: f, Name: media.SafeName(part.FileName(), media.Allowed[f.Mime], fmt.Sprintf("file-%d", seen+1))})
 		}
 		seen++
 	}
-	if len(unsupported) > 0 {
-		return req, files, &models.Error{Code: models.CodeUnsupportedMediaType, Message: "only " + media.AllowedNames + " files are accepted", Fields: unsupported}
-	}
-	checks := submissionChecks(req)
+	checks := append(unknown, submissionChecks(req)...)
 	if seen > maxSubmissionFiles {
 		checks = append(checks, models.FieldError{Field: "files", Message: fmt.Sprintf("must be at most %d files", maxSubmissionFiles)})
 	}
-	return req, files, withFields(c.Validate(&req), checks)
+	err = withFields(c.Validate(&req), checks)
+	if len(unsupported) > 0 {
+		if err == nil {
+			return req, files, &models.Error{Code: models.CodeUnsupportedMediaType, Message: "only " + media.AllowedNames + " files are accepted", Fields: unsupported}
+		}
+		// One answer lists every bad field, the attachments included.
+		err = withFields(err, unsupported)
+	}
+	return req, files, err
 }
 
 // trackingAlphabet leaves out 0/O and 1/I/L, which readers confuse when they copy a code by hand.
@@ -394,7 +409,7 @@ func summaryOf(sub models.Submission, names map[int64]string) submissionSummary 
 // listSubmissions godoc
 //
 //	@Summary		List reader submissions
-//	@Description	Newest first. Without `status`, spam is left out. `q` ignores case and Vietnamese diacritics; every word must begin a word of the subject, message, name, email or tracking code.
+//	@Description	Newest first. Without `status`, spam is left out. `q` ignores case and Vietnamese diacritics; every word must be a word of the subject, message, name, email or tracking code, the last may also be the start of one.
 //	@Tags			submissions
 //	@Produce		json
 //	@Param			status		query		string	false	"only this status"	Enums(received, in_review, answered, closed, spam)

@@ -2,19 +2,23 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/models"
-	"github.com/toasoan/toasoan/internal/ratelimit"
 	"github.com/toasoan/toasoan/internal/testdb"
 )
 
@@ -247,35 +251,60 @@ func TestSubmissionAttachmentLimit(t *testing.T) {
 	})
 }
 
+// throttledServer is a server accepting perHour submissions per IP, on the test's clock.
+func throttledServer(t *testing.T, db *gorm.DB, perHour int, clock func() time.Time) *testServer {
+	t.Helper()
+	ts := newTestServer(t, db)
+	ts.setClock(clock)
+	ts.cfg.SubmissionsPerHour = perHour
+	old := ts.Server
+	ts.Server = NewServer(Deps{Config: ts.cfg, Store: ts.store, HashParams: testHashParams, ManualWebhookDispatch: true})
+	_ = old.Close(context.Background())
+	t.Cleanup(func() { _ = ts.Server.Close(context.Background()) })
+	return ts
+}
+
+// TestSubmissionThrottle: TOASOAN_SUBMISSIONS_PER_HOUR accepted submissions per IP an hour;
+// refused ones (400, 415, 422) and 429s do not use up the quota.
 func TestSubmissionThrottle(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		ts := newTestServer(t, db)
 		now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-		clock := func() time.Time { return now }
-		ts.setClock(clock)
-		ts.submissionThrottle = ratelimit.NewMemory(time.Hour, clock)
+		ts := throttledServer(t, db, 3, func() time.Time { return now })
+		png := pngImage(t, 2, 2)
+		disguised, disguisedHeaders := multipartBody(t, reader, formFile{field: "files", name: "a.png", content: png},
+			formFile{field: "files", name: "photo.jpg", content: []byte("<html><body onload=alert(1)>")})
+		disguisedAndBad, disguisedAndBadHeaders := multipartBody(t, readerWith(map[string]string{"email": "ngoc@", "colour": "đỏ"}),
+			formFile{field: "files", name: "photo.jpg", content: []byte("<html>")})
 
-		var scenarios []scenario
-		for i := range submissionsPerWindow {
-			want := 201
-			body := reader
-			if i == 2 {
-				want, body = 422, readerWith(map[string]string{"email": ""}) // refused attempts count too
-			}
-			scenarios = append(scenarios, scenario{name: "attempt " + itoa(int64(i+1)), method: "POST", path: "/api/v1/submissions", body: body, want: want})
+		const path = "/api/v1/submissions"
+		refused := []scenario{
+			{name: "422", method: "POST", path: path, body: readerWith(map[string]string{"email": ""}), want: 422},
+			{name: "415", method: "POST", path: path, body: "name=x", headers: map[string]string{"Content-Type": "text/plain"}, want: 415},
+			{name: "400", method: "POST", path: path, body: `{"name": `, want: 400},
+			{name: "unknown field", method: "POST", path: path, body: readerWith(map[string]string{"colour": "đỏ"}), want: 422},
+			{name: "an attachment not allowed", method: "POST", path: path, body: disguised, headers: disguisedHeaders, want: 415,
+				check: wantPrivateFields("files[1]")},
+			{name: "an attachment not allowed, with the other bad fields", method: "POST", path: path, body: disguisedAndBad,
+				headers: disguisedAndBadHeaders, want: 422, check: wantPrivateFields("colour", "email", "files[0]")},
 		}
-		scenarios = append(scenarios, scenario{name: "one too many", method: "POST", path: "/api/v1/submissions", body: reader, want: 429,
+		ts.run(refused)
+		var accepted []scenario
+		for i := range 3 {
+			accepted = append(accepted, scenario{name: "accepted " + itoa(int64(i+1)), method: "POST", path: path, body: reader, want: 201})
+		}
+		ts.run(accepted)
+		tooMany := scenario{name: "one too many", method: "POST", path: path, body: reader, want: 429,
 			fields: map[string]any{"code": "rate_limited"},
 			check: func(t *testing.T, res *httptest.ResponseRecorder) {
 				noStoreHeader(t, res)
 				if ra := res.Header().Get("Retry-After"); ra != "3600" {
 					t.Errorf("Retry-After = %q, want 3600", ra)
 				}
-			}})
-		ts.run(scenarios)
+			}}
+		ts.run([]scenario{tooMany, tooMany})
 
 		// Another reader is not held back by this one.
-		req := httptest.NewRequest("POST", "/api/v1/submissions", strings.NewReader(`{"name":"An","email":"an@example.vn","subject":"Hỏi","content":"Nội dung"}`))
+		req := httptest.NewRequest("POST", path, strings.NewReader(`{"name":"An","email":"an@example.vn","subject":"Hỏi","content":"Nội dung"}`))
 		req.Header.Set("Content-Type", "application/json")
 		req.RemoteAddr = "198.51.100.7:4711"
 		res := httptest.NewRecorder()
@@ -285,15 +314,92 @@ func TestSubmissionThrottle(t *testing.T) {
 		}
 
 		now = now.Add(59 * time.Minute)
-		ts.run([]scenario{{name: "still throttled", method: "POST", path: "/api/v1/submissions", body: reader, want: 429,
+		ts.run([]scenario{{name: "still throttled", method: "POST", path: path, body: reader, want: 429,
 			check: func(t *testing.T, res *httptest.ResponseRecorder) {
 				if ra := res.Header().Get("Retry-After"); ra != "60" {
 					t.Errorf("Retry-After = %q, want 60", ra)
 				}
 			}}})
 		now = now.Add(time.Minute)
-		ts.run([]scenario{{name: "a new window", method: "POST", path: "/api/v1/submissions", body: reader, want: 201}})
+		ts.run([]scenario{{name: "a new window", method: "POST", path: path, body: reader, want: 201}})
 	})
+}
+
+// TestSubmissionThrottleConcurrent: concurrent submissions from one IP accept at most the quota,
+// and the stored submissions are exactly the accepted ones; with Redis, across two replicas.
+func TestSubmissionThrottleConcurrent(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := throttledServer(t, db, 3, time.Now)
+		sendConcurrently(t, db, "192.0.2.10", ts.Server)
+	})
+	t.Run("redis", func(t *testing.T) {
+		url := os.Getenv("TOASOAN_TEST_REDIS_URL")
+		if url == "" {
+			if os.Getenv("TOASOAN_TEST_REQUIRE_POSTGRES") == "1" {
+				t.Fatal("TOASOAN_TEST_REDIS_URL is not set")
+			}
+			t.Skip("Redis tests skipped: set TOASOAN_TEST_REDIS_URL=redis://… to run them")
+		}
+		opts, err := redis.ParseURL(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		client := redis.NewClient(opts)
+		defer client.Close()
+		db := testdb.New(t, "sqlite")
+		var replicas []*Server
+		for range 2 {
+			ts := newTestServer(t, db)
+			ts.cfg.SubmissionsPerHour = 3
+			ts.Server = NewServer(Deps{Config: ts.cfg, Store: ts.store, HashParams: testHashParams, Redis: client, ManualWebhookDispatch: true})
+			t.Cleanup(func() { _ = ts.Server.Close(context.Background()) })
+			replicas = append(replicas, ts.Server)
+		}
+		// Redis outlives test runs: this run's address is its own.
+		ip := fmt.Sprintf("10.%d.%d.%d", time.Now().UnixNano()%200, time.Now().UnixNano()/7%250, time.Now().UnixNano()/13%250)
+		defer client.Del(context.Background(), "toasoan:ratelimit:submissions:submission:ip:"+ip)
+		sendConcurrently(t, db, ip, replicas...)
+	})
+}
+
+// sendConcurrently sends 12 valid submissions from ip at once, spread over the servers, and
+// checks that exactly 3 were accepted and stored.
+func sendConcurrently(t *testing.T, db *gorm.DB, ip string, servers ...*Server) {
+	t.Helper()
+	body, err := json.Marshal(reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const senders = 12
+	codes := make(chan int, senders)
+	var wg sync.WaitGroup
+	for i := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := httptest.NewRequest("POST", "/api/v1/submissions", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Forwarded-For", ip)
+			req.RemoteAddr = "127.0.0.1:4711"
+			res := httptest.NewRecorder()
+			servers[i%len(servers)].ServeHTTP(res, req)
+			codes <- res.Code
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if count[201] != 3 || count[429] != senders-3 {
+		t.Errorf("statuses %v, want 3 × 201 and %d × 429", count, senders-3)
+	}
+	var stored int64
+	db.Model(&models.Submission{}).Count(&stored)
+	if stored != 3 {
+		t.Errorf("%d submissions stored, want 3", stored)
+	}
 }
 
 // Name, email, phone, the message and the board's notes and reply never reach the logs.

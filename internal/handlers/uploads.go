@@ -61,7 +61,11 @@ func mebibytes(n int64) string {
 func uploadError(err error, field string, fileLimit int64) error {
 	var unsupported *media.UnsupportedError
 	var readErr *media.ReadError
+	var tooManyPixels *media.TooManyPixelsError
 	switch {
+	case errors.As(err, &tooManyPixels):
+		return models.InvalidField(field, fmt.Sprintf("is an image of %d×%d pixels; at most %d pixels (TOASOAN_MAX_IMAGE_PIXELS) are accepted",
+			tooManyPixels.Width, tooManyPixels.Height, tooManyPixels.Max))
 	case errors.Is(err, media.ErrTooLarge):
 		return tooLarge(fileLimit)
 	case errors.As(err, &unsupported):

@@ -82,7 +82,7 @@ func (s *Server) createUser(c echo.Context) error {
 	if err := withFieldErrors(bindJSON(c, &req), passwordRule(req.Password)); err != nil {
 		return err
 	}
-	hash, err := auth.HashPassword(req.Password, s.hashParams)
+	hash, err := s.hashPassword(c.Request().Context(), req.Password)
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func (s *Server) updateUser(c echo.Context) error {
 		patch.Name = &name
 	}
 	if req.Password != nil {
-		hash, err := auth.HashPassword(*req.Password, s.hashParams)
+		hash, err := s.hashPassword(c.Request().Context(), *req.Password)
 		if err != nil {
 			return err
 		}

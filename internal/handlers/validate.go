@@ -1,14 +1,17 @@
 package handlers
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -103,7 +106,12 @@ func bindJSON(c echo.Context, dst any) error {
 			return &models.Error{Code: models.CodeUnsupportedMediaType, Message: "send the body as application/json"}
 		}
 	}
-	dec := json.NewDecoder(req.Body)
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return jsonError(err)
+	}
+	body, bad := checkBodyFields(body, reflect.TypeOf(dst))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
@@ -111,8 +119,166 @@ func bindJSON(c echo.Context, dst any) error {
 	if dec.More() {
 		return models.BadRequest("malformed JSON: more than one value in the body")
 	}
-	unsafe := makeStorable(reflect.ValueOf(dst), "")
-	return fieldErrors(unsafe).merge(c.Validate(dst))
+	bad = append(bad, makeStorable(reflect.ValueOf(dst), "")...)
+	return bad.merge(withoutFields(c.Validate(dst), bad))
+}
+
+// readOnlyFields are the fields the API shows of its resources that no request writes (ids,
+// versions, timestamps, a status changed by actions, what the server derives). A body that holds
+// one is not refused for it: a client may send back what it read, and the field is ignored.
+var readOnlyFields = map[string]bool{
+	"id": true, "version": true, "created_at": true, "updated_at": true, "status": true,
+	"published_at": true, "replied_at": true, "slug_locked": true, "view_count": true, "article_count": true,
+	"author": true, "category": true, "cover": true, "attachments": true, "children": true, "related": true,
+	"number_parts": true, "tracking_code": true, "url": true, "mime": true, "size": true, "width": true,
+	"height": true, "variants": true, "secret_set": true, "assignee": true, "last_status_code": true,
+	"last_error": true,
+}
+
+// Messages for values that do not parse, the same for every field of every request.
+const (
+	timeFormatMessage = "must be an RFC 3339 time such as 2026-08-23T14:00:00+07:00"
+	dateFormatMessage = "must be a date YYYY-MM-DD such as 2024-05-10"
+)
+
+// checkBodyFields compares a JSON object's keys with the json names of the request type t, once
+// for every body: an unknown key is a bad field (422, as an unknown query parameter is 400), a
+// read-only one of the resource is dropped, and a time that does not parse is a bad field with
+// the format expected, never the decoder's layout string. Keys it reports are removed, so the
+// rest of the body is still decoded and validated and one 422 lists every bad field. A body that
+// is not an object is returned as it is, for the decoder to report.
+func checkBodyFields(body []byte, t reflect.Type) ([]byte, fieldErrors) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
+		return body, nil
+	}
+	bad := checkObject(obj, t, "")
+	if len(bad) == 0 {
+		return body, nil
+	}
+	cleaned, err := json.Marshal(obj)
+	if err != nil {
+		return body, bad
+	}
+	return cleaned, bad
+}
+
+var (
+	timeType = reflect.TypeFor[time.Time]()
+	dateType = reflect.TypeFor[models.Date]()
+)
+
+func checkObject(obj map[string]json.RawMessage, t reflect.Type, path string) fieldErrors {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || reflect.PointerTo(t).Implements(unmarshalerType) {
+		return nil
+	}
+	fields := jsonFields(t)
+	var bad fieldErrors
+	for _, key := range slices.Sorted(maps.Keys(obj)) {
+		name := joinField(path, key)
+		ft, known := fields[key]
+		if !known {
+			if !readOnlyFields[key] {
+				bad.add(name, "unknown field")
+			}
+			delete(obj, key)
+			continue
+		}
+		raw := obj[key]
+		if string(raw) == "null" {
+			continue
+		}
+		switch valueType(ft) {
+		case timeType:
+			var t time.Time
+			if json.Unmarshal(raw, &t) != nil {
+				bad.add(name, timeFormatMessage)
+				delete(obj, key)
+			}
+		case dateType:
+			var s string
+			if json.Unmarshal(raw, &s) == nil {
+				if _, err := models.ParseDate(s); err == nil {
+					continue
+				}
+			}
+			bad.add(name, dateFormatMessage)
+			delete(obj, key)
+		default:
+			var inner map[string]json.RawMessage
+			if vt := valueType(ft); vt.Kind() == reflect.Struct && json.Unmarshal(raw, &inner) == nil && inner != nil {
+				if more := checkObject(inner, vt, name); len(more) > 0 {
+					bad = append(bad, more...)
+					if b, err := json.Marshal(inner); err == nil {
+						obj[key] = b
+					}
+				}
+			}
+		}
+	}
+	return bad
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// valueType is the type a field's JSON value decodes to: without pointers, and the T of a
+// nullable[T].
+func valueType(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() == reflect.Struct && strings.HasPrefix(t.Name(), "nullable[") && t.NumField() == 2 {
+		return valueType(t.Field(1).Type)
+	}
+	return t
+}
+
+// jsonFields maps the json names of a struct's fields (embedded structs flattened) to their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || (!f.IsExported() && !f.Anonymous) {
+			continue
+		}
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				maps.Copy(out, jsonFields(ft))
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		out[cmp.Or(name, f.Name)] = f.Type
+	}
+	return out
+}
+
+// withoutFields drops from a validation error the fields already reported (a time removed from
+// the body for not parsing is not "required" too).
+func withoutFields(err error, reported fieldErrors) error {
+	var e *models.Error
+	if len(reported) == 0 || !errors.As(err, &e) || e.Code != models.CodeValidation {
+		return err
+	}
+	seen := make(map[string]bool, len(reported))
+	for _, f := range reported {
+		seen[f.Field] = true
+	}
+	e.Fields = slices.DeleteFunc(e.Fields, func(f models.FieldError) bool { return seen[f.Field] })
+	if len(e.Fields) == 0 {
+		return nil
+	}
+	return err
 }
 
 // makeStorable fixes or lists the decoded values no database can take whatever the field, once

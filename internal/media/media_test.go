@@ -40,16 +40,20 @@ func TestValidKey(t *testing.T) {
 
 func TestSafeName(t *testing.T) {
 	for in, want := range map[string]string{
-		"ảnh hội nghị.jpg":            "ảnh hội nghị.jpg",
+		"ảnh hội nghị.png":            "ảnh hội nghị.png",
 		`C:\Users\an\Desktop\bia.png`: "bia.png",
-		"../../etc/passwd":            "passwd",
-		"  a\x00b\r\n\".pdf  ":        "ab.pdf",
-		"..":                          "fallback",
-		"":                            "fallback",
-		"dir/":                        "fallback",
-		strings.Repeat("đ", 200):      strings.Repeat("đ", 127), // 2 bytes each, at most 255 bytes
+		"../../etc/passwd":            "passwd.png",
+		"  a\x00b\r\n\".pdf  ":        "ab.png",
+		"evil.html":                   "evil.png", // the name never says another type than the content
+		"polyglot.png.html":           "polyglot.png.png",
+		"ảnh.PNG":                     "ảnh.png",
+		".htaccess":                   "fallback.png",
+		"..":                          "fallback.png",
+		"":                            "fallback.png",
+		"dir/":                        "fallback.png",
+		strings.Repeat("đ", 200):      strings.Repeat("đ", 125) + ".png", // 2 bytes each, at most 255 bytes
 	} {
-		if got := SafeName(in, "fallback"); got != want {
+		if got := SafeName(in, "png", "fallback"); got != want {
 			t.Errorf("SafeName(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -78,10 +82,10 @@ func TestSaveStoresNothingOnFailure(t *testing.T) {
 	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
 
 	var readErr *ReadError
-	if _, err := Save(ctx, st, &failingReader{bytes.NewReader(pdf)}, 1<<20, now); !errors.As(err, &readErr) {
+	if _, err := Save(ctx, st, &failingReader{bytes.NewReader(pdf)}, 1<<20, 40_000_000, now); !errors.As(err, &readErr) {
 		t.Errorf("cut-off upload: err = %v, want a ReadError", err)
 	}
-	if _, err := Save(ctx, st, bytes.NewReader(pdf), 50_000, now); !errors.Is(err, ErrTooLarge) {
+	if _, err := Save(ctx, st, bytes.NewReader(pdf), 50_000, 40_000_000, now); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("oversize upload: err = %v, want ErrTooLarge", err)
 	}
 	var files []string
@@ -95,7 +99,7 @@ func TestSaveStoresNothingOnFailure(t *testing.T) {
 		t.Errorf("failed uploads left %v", files)
 	}
 
-	f, err := Save(ctx, st, bytes.NewReader(pdf), int64(len(pdf)), now)
+	f, err := Save(ctx, st, bytes.NewReader(pdf), int64(len(pdf)), 40_000_000, now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,6 +57,17 @@ type ReadError struct{ Err error }
 func (e *ReadError) Error() string { return "media: reading the upload: " + e.Err.Error() }
 func (e *ReadError) Unwrap() error { return e.Err }
 
+// TooManyPixelsError says an image's header declares more pixels than allowed: decoding it
+// (for a thumbnail, by a reader's browser) would take memory in proportion.
+type TooManyPixelsError struct {
+	Width, Height int
+	Max           int64
+}
+
+func (e *TooManyPixelsError) Error() string {
+	return fmt.Sprintf("media: %d×%d pixels, over the limit of %d", e.Width, e.Height, e.Max)
+}
+
 // UnsupportedError says the content is not of an allowed type, whatever its name claims.
 type UnsupportedError struct {
 	Detected string // what the content looks like, e.g. "text/html; charset=utf-8"
@@ -69,8 +80,9 @@ func (e *UnsupportedError) Error() string {
 // Save checks r by its content and streams it into st under a new random key, never holding
 // more than a small buffer in memory. The type comes from the first bytes (never from a file
 // name); more than limit bytes is ErrTooLarge, and nothing is stored then. Images must have a
-// readable header, which gives their dimensions.
-func Save(ctx context.Context, st Storage, r io.Reader, limit int64, now time.Time) (File, error) {
+// readable header, which gives their dimensions, and at most maxPixels pixels by that header
+// (TooManyPixelsError; the image is never decoded here).
+func Save(ctx context.Context, st Storage, r io.Reader, limit, maxPixels int64, now time.Time) (File, error) {
 	head := make([]byte, 512) // all http.DetectContentType looks at
 	n, err := io.ReadFull(r, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
@@ -106,6 +118,9 @@ func Save(ctx context.Context, st Storage, r io.Reader, limit int64, now time.Ti
 		// Reading the header back from storage works whatever its length (JPEG metadata can
 		// put the frame header far in) without buffering the upload.
 		f.Width, f.Height, err = dimensions(ctx, st, f.Key)
+		if err == nil && int64(f.Width)*int64(f.Height) > maxPixels {
+			err = &TooManyPixelsError{Width: f.Width, Height: f.Height, Max: maxPixels}
+		}
 		if err != nil {
 			_ = st.Delete(context.WithoutCancel(ctx), f.Key)
 			return File{}, err
@@ -159,9 +174,10 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 }
 
 // SafeName is the file name to show for an upload: the base name the client sent, without
-// directories (of either slash), control characters or surrounding space, at most 255 bytes;
-// fallback when nothing is left.
-func SafeName(clientName, fallback string) string {
+// directories (of either slash), control characters or surrounding space, with the extension
+// of the type sniffed from the content (evil.html holding a PNG is evil.png), at most 255
+// bytes; fallback.ext when nothing is left.
+func SafeName(clientName, ext, fallback string) string {
 	name := clientName
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
@@ -173,12 +189,15 @@ func SafeName(clientName, fallback string) string {
 		return r
 	}, strings.ToValidUTF8(name, ""))
 	name = strings.TrimSpace(name)
-	for len(name) > 255 {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = strings.TrimSpace(name[:i])
+	}
+	for len(name)+1+len(ext) > 255 {
 		_, size := utf8.DecodeLastRuneInString(name)
 		name = name[:len(name)-size]
 	}
-	if name == "" || name == "." || name == ".." {
-		return fallback
+	if strings.Trim(name, ".") == "" {
+		name = fallback
 	}
-	return name
+	return name + "." + ext
 }

@@ -34,6 +34,7 @@ func all() []*gormigrate.Migration {
 		m0040SearchIndex,
 		m0041SearchBackfill,
 		m0050Webhooks,
+		m0055PreviewGeneration,
 	}
 }
 

@@ -39,8 +39,11 @@ type Article struct {
 	PublishedAt  *time.Time
 	ViewCount    int64 `gorm:"not null;default:0"`
 	Version      int   `gorm:"not null;default:1"`
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// PreviewGeneration is signed into preview tokens; unpublish and archive move it on, which
+	// revokes every preview link made before.
+	PreviewGeneration int64 `gorm:"not null;default:0"`
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // StatusAt is the status as readers see it at now: a scheduled article whose time has come is

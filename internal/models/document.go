@@ -35,7 +35,7 @@ type Document struct {
 	NumberSequence   int
 	NumberYear       *int   // the year written in the number, if any
 	NumberTypeCode   string // canonical (QĐ), "" when the number has none
-	NumberIssuerCode string // upper-cased
+	NumberIssuerCode string // upper-cased, for matching (IssuerCode is the form shown)
 	Title            string // trích yếu
 	TypeID           int64
 	Type             DocumentType `gorm:"foreignKey:TypeID"`
@@ -64,6 +64,15 @@ func (d *Document) SetNumber(p docnumber.Parts) {
 	}
 	d.NumberTypeCode = p.TypeCode
 	d.NumberIssuerCode = strings.ToUpper(p.IssuerCode)
+}
+
+// IssuerCode is the issuer code as the canonical number writes it (TTg keeps its case, which
+// NumberIssuerCode, the key numbers are matched by, does not).
+func (d Document) IssuerCode() string {
+	if p, err := docnumber.Parse(d.Number); err == nil {
+		return p.IssuerCode
+	}
+	return d.NumberIssuerCode
 }
 
 // Problems lists what is wrong across fields: dates out of order, and a number whose type code

@@ -20,6 +20,7 @@ const (
 	CodeVersionMismatch      = "version_mismatch"
 	CodePreconditionRequired = "precondition_required"
 	CodeRateLimited          = "rate_limited"
+	CodeBusy                 = "busy"
 	CodePayloadTooLarge      = "payload_too_large"
 	CodeUnsupportedMediaType = "unsupported_media_type"
 	CodeInternal             = "internal"
@@ -97,15 +98,21 @@ func VersionMismatch(current int) *Error {
 	return &Error{Code: CodeVersionMismatch, Message: fmt.Sprintf("the item was changed by someone else; the current version is %d", current)}
 }
 
-// PreconditionRequired says an If-Match header is needed to change this item.
-func PreconditionRequired() *Error {
-	return &Error{Code: CodePreconditionRequired, Message: `this change needs an If-Match header with the item's version, e.g. If-Match: "3"`}
+// PreconditionRequired says an If-Match header with the item's current version is needed to
+// change it.
+func PreconditionRequired(current int) *Error {
+	return &Error{Code: CodePreconditionRequired, Message: fmt.Sprintf(`this change needs an If-Match header with the version you read; the current version is %d: send If-Match: "%d"`, current, current)}
 }
 
 // Unavailable says the server cannot answer now (the database is down, stalled or busy past the
 // request's deadline); the client may try again after retryAfter.
 func Unavailable(message string, retryAfter time.Duration) *Error {
 	return &Error{Code: CodeUnavailable, Message: message, RetryAfter: retryAfter}
+}
+
+// Busy says the server has no capacity for this work now (password hashing is bounded).
+func Busy(retryAfter time.Duration) *Error {
+	return &Error{Code: CodeBusy, Message: "the server is busy; try again shortly", RetryAfter: retryAfter}
 }
 
 // RateLimited says to come back after the given time.

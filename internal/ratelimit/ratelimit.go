@@ -10,9 +10,17 @@ import (
 )
 
 // Counter counts events per key within a window that starts at the key's first event.
+//
+// Add is atomic, so it doubles as a reservation: of N concurrent Adds on one key exactly one
+// sees each count 1…N, and a caller allowed L events proceeds only when its count is at most L.
+// Release gives one reservation back (a rejected or successful attempt that should not count).
 type Counter interface {
 	// Add records one event and returns the count in the current window and when it ends.
 	Add(ctx context.Context, key string) (count int, resetAt time.Time, err error)
+	// Release takes back one event recorded by Add in the current window: a reservation that
+	// was not used (a submission refused for its content, a login that succeeded). A count
+	// never goes below zero.
+	Release(ctx context.Context, key string) error
 	// Peek returns the count without recording anything.
 	Peek(ctx context.Context, key string) (count int, resetAt time.Time, err error)
 	// Reset forgets the key.
@@ -63,6 +71,22 @@ func (m *Memory) Peek(_ context.Context, key string) (int, time.Time, error) {
 		return 0, time.Time{}, nil
 	}
 	return e.count, e.resetAt, nil
+}
+
+// Release implements Counter.
+func (m *Memory) Release(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.entries[key]
+	if !ok || !m.now().Before(e.resetAt) {
+		return nil
+	}
+	if e.count--; e.count <= 0 {
+		delete(m.entries, key)
+		return nil
+	}
+	m.entries[key] = e
+	return nil
 }
 
 // Reset implements Counter.

@@ -36,6 +36,19 @@ func (r *Redis) Add(ctx context.Context, key string) (int, time.Time, error) {
 	return int(res[0]), r.now().Add(time.Duration(res[1]) * time.Millisecond), nil
 }
 
+// releaseScript takes one event back; a key whose window already ended is left alone, so no
+// key is ever created without an expiry.
+var releaseScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local n = redis.call('DECR', KEYS[1])
+if n <= 0 then redis.call('DEL', KEYS[1]) end
+return n`)
+
+// Release implements Counter.
+func (r *Redis) Release(ctx context.Context, key string) error {
+	return releaseScript.Run(ctx, r.client, []string{r.prefix + key}).Err()
+}
+
 // Peek implements Counter.
 func (r *Redis) Peek(ctx context.Context, key string) (int, time.Time, error) {
 	k := r.prefix + key

@@ -42,6 +42,18 @@ func TestRedisCounter(t *testing.T) {
 	if n, _, _ := other.Add(ctx, "k"); n != 4 {
 		t.Fatalf("the other replica counted %d, want 4", n)
 	}
+	if err := other.Release(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := a.Peek(ctx, "k"); n != 3 {
+		t.Fatalf("count after a release: %d, want 3", n)
+	}
+	if err := a.Release(ctx, "never-added"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := a.Peek(ctx, "never-added"); n != 0 {
+		t.Fatalf("a release below zero counted: %d", n)
+	}
 	time.Sleep(400 * time.Millisecond) // the window passes
 	if n, _, _ := a.Peek(ctx, "k"); n != 0 {
 		t.Fatalf("count after the window: %d", n)
@@ -52,5 +64,21 @@ func TestRedisCounter(t *testing.T) {
 	}
 	if n, _, _ := a.Peek(ctx, "k"); n != 0 {
 		t.Fatalf("count after reset: %d", n)
+	}
+
+	// Reservations are atomic across replicas: of 30 at once, 5 are within a limit of 5.
+	long := NewRedis(client, prefix, time.Minute, time.Now)
+	defer long.Reset(ctx, "race")
+	if got := reserveConcurrently(t, long, "race", 30, 5); got != 5 {
+		t.Fatalf("30 concurrent reservations, limit 5: %d allowed", got)
+	}
+	if n, _, _ := long.Peek(ctx, "race"); n != 5 {
+		t.Fatalf("after the rejected ones were released the count is %d, want 5", n)
+	}
+	if err := long.Release(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	if client.Exists(ctx, prefix+"gone").Val() != 0 {
+		t.Fatal("releasing a missing key created it")
 	}
 }

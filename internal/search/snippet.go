@@ -100,17 +100,28 @@ func spanEnd(text string, i int) int {
 	return i
 }
 
-// longestTermAt returns the length of the longest term that is a prefix of
-// folded[f:], or 0.
+// longestTermAt returns the length of the longest term found at folded[f:], or 0. As in search
+// itself, a term must be the whole word there, except the last term of the query, which may
+// also be the start of the word (the reader may still be typing it).
 func longestTermAt(folded []byte, f int, terms []string) int {
 	best := 0
 	rest := folded[f:]
-	for _, t := range terms {
-		if len(t) > best && len(t) <= len(rest) && string(rest[:len(t)]) == t {
+	for i, t := range terms {
+		if len(t) <= best || len(t) > len(rest) || string(rest[:len(t)]) != t {
+			continue
+		}
+		if i == len(terms)-1 || endsWord(rest[len(t):]) {
 			best = len(t)
 		}
 	}
 	return best
+}
+
+// endsWord reports whether after, the folded text that follows a match, starts with no letter
+// or digit: the match ends a word.
+func endsWord(after []byte) bool {
+	r, _ := utf8.DecodeRune(after)
+	return len(after) == 0 || !(unicode.IsLetter(r) || unicode.IsDigit(r))
 }
 
 // Snippet returns an HTML excerpt of about width runes (DefaultSnippetWidth

@@ -114,9 +114,11 @@ func (s *Store) TransitionArticle(ctx context.Context, id int64, ifMatch int, ac
 		if err := a.Transition(action, now, publishAt); err != nil {
 			return articleChange{}, err
 		}
-		return articleChange{updates: map[string]any{
-			"status": a.Status, "published_at": a.PublishedAt, "slug_locked": a.SlugLocked,
-		}}, nil
+		u := map[string]any{"status": a.Status, "published_at": a.PublishedAt, "slug_locked": a.SlugLocked}
+		if action == models.ActionUnpublish || action == models.ActionArchive {
+			u["preview_generation"] = gorm.Expr("preview_generation + 1") // revokes its preview links
+		}
+		return articleChange{updates: u}, nil
 	})
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -11,7 +12,7 @@ import (
 )
 
 // setMediaLinks replaces the media an owner uses in one role, in the caller's transaction. Every
-// id must name an existing media item; otherwise the named field is invalid.
+// id must name an existing media item, and a cover an image; otherwise the named field is invalid.
 func setMediaLinks(tx *gorm.DB, ownerType string, ownerID int64, role string, mediaIDs []int64, field string) error {
 	if err := tx.Where("owner_type = ? AND owner_id = ? AND role = ?", ownerType, ownerID, role).
 		Delete(&models.MediaLink{}).Error; err != nil {
@@ -30,18 +31,25 @@ func setMediaLinks(tx *gorm.DB, ownerType string, ownerID int64, role string, me
 	if tx.Dialector.Name() == Postgres {
 		usable = usable.Clauses(clause.Locking{Strength: "SHARE"})
 	}
-	var found []int64
-	if err := usable.Pluck("id", &found).Error; err != nil {
+	var found []struct {
+		ID   int64
+		Mime string
+	}
+	if err := usable.Select("id", "mime").Find(&found).Error; err != nil {
 		return err
 	}
-	exists := make(map[int64]bool, len(found))
-	for _, id := range found {
-		exists[id] = true
+	mimes := make(map[int64]string, len(found))
+	for _, m := range found {
+		mimes[m.ID] = m.Mime
 	}
 	links := make([]models.MediaLink, 0, len(mediaIDs))
 	for i, id := range mediaIDs {
-		if !exists[id] {
+		mime, exists := mimes[id]
+		if !exists {
 			return models.InvalidField(field, fmt.Sprintf("media %d does not exist", id))
+		}
+		if role == models.LinkCover && !strings.HasPrefix(mime, "image/") {
+			return models.InvalidField(field, fmt.Sprintf("media %d is %s, not an image", id, mime))
 		}
 		links = append(links, models.MediaLink{MediaID: id, OwnerType: ownerType, OwnerID: ownerID, Role: role, Position: i})
 	}

@@ -69,7 +69,7 @@ func (s *Store) SubmissionByID(ctx context.Context, id int64) (models.Submission
 // SubmissionFilter narrows the editors' list of submissions.
 type SubmissionFilter struct {
 	Status     string // "": every status but spam
-	Query      string // folded words, each a word prefix of the searchable text
+	Query      string // words of the searchable text; the last may be the start of a word
 	AssigneeID int64  // 0: anyone's
 	Unassigned bool
 }

@@ -222,6 +222,14 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, hash string, k
 	})
 }
 
+// ReplacePasswordHash swaps the stored hash for one of the same password made with new
+// parameters; a password changed meanwhile (the old hash no longer stored) is left alone. It is
+// not an edit of the account: updated_at stays.
+func (s *Store) ReplacePasswordHash(ctx context.Context, userID int64, oldHash, newHash string) error {
+	return s.db.WithContext(ctx).Model(&models.User{}).Where("id = ? AND password_hash = ?", userID, oldHash).
+		UpdateColumn("password_hash", newHash).Error
+}
+
 // SessionRole is the check made on every authenticated request, one primary-key lookup: the
 // session must be live and its user active. It returns the user's current role.
 func (s *Store) SessionRole(ctx context.Context, sessionID, userID int64, now time.Time) (string, error) {

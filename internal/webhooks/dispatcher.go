@@ -222,7 +222,7 @@ func Sign(secret string, body []byte) string {
 }
 
 // Payload is the body of a delivery of an event: its data with the item's public URL (under
-// baseURL), times in the newsroom's zone.
+// baseURL), times as the API shows them (models.ShownTime).
 func Payload(baseURL string, deliveryID int64, e models.WebhookEvent) (models.WebhookPayload, error) {
 	var data models.WebhookEventData
 	if err := json.Unmarshal([]byte(e.Data), &data); err != nil {
@@ -231,11 +231,11 @@ func Payload(baseURL string, deliveryID int64, e models.WebhookEvent) (models.We
 	data.URL = publicURL(baseURL, e.Type, data)
 	for _, t := range []*time.Time{data.PublishedAt, data.StartsAt, data.EndsAt, data.CreatedAt} {
 		if t != nil {
-			*t = t.In(models.NewsroomZone)
+			*t = models.ShownTime(*t)
 		}
 	}
 	return models.WebhookPayload{
-		Event: e.Type, EventID: e.ID, DeliveryID: deliveryID, OccurredAt: e.CreatedAt.In(models.NewsroomZone), Data: data,
+		Event: e.Type, EventID: e.ID, DeliveryID: deliveryID, OccurredAt: models.ShownTime(e.CreatedAt), Data: data,
 	}, nil
 }
 
