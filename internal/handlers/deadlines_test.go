@@ -155,3 +155,55 @@ func TestStalledPostgresIsUnavailableWithinTheDeadline(t *testing.T) {
 		}
 	}
 }
+
+// SQLite allows one writer: a write that waits on another writer's lock gives up with 503 and
+// Retry-After once busy_timeout (which follows the request deadline) has passed, while reads
+// (WAL) go on answering.
+func TestBusySQLiteIsUnavailableAtTheDeadline(t *testing.T) {
+	const deadline = time.Second
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.OpenOptions{SQLitePath: t.TempDir() + "/busy.db", StatementTimeout: config.StatementTimeout(deadline)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if sqlDB, err := db.DB(); err == nil {
+			_ = sqlDB.Close()
+		}
+	})
+	if err := migrations.Run(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServer(t, db).withUsers()
+	ts.cfg.RequestTimeout = deadline
+	a := ts.published(map[string]any{"title": "Bảo vệ an ninh trật tự", "category_id": ts.createCategory("Tin tức", 0)})
+
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	writer, err := sqlDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	if _, err := writer.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	patch := ts.do(http.MethodPatch, "/api/v1/admin/articles/"+itoa(a.ID), map[string]any{"title": "Sửa khi bị khoá"}, "editor", map[string]string{"If-Match": `"` + itoa(int64(a.Version)) + `"`})
+	took := time.Since(start)
+	wantUnavailable(t, "PATCH while another writer holds SQLite", patch)
+	if limit := config.StatementTimeout(deadline) + time.Second; took > limit {
+		t.Errorf("PATCH while SQLite was busy answered after %s, want within %s (busy_timeout follows the deadline)", took, limit)
+	}
+	if res := ts.do(http.MethodGet, "/api/v1/articles/"+a.Slug, nil, "", nil); res.Code != http.StatusOK {
+		t.Errorf("GET while another writer holds SQLite: %d %s", res.Code, res.Body)
+	}
+	if _, err := writer.ExecContext(ctx, `ROLLBACK`); err != nil {
+		t.Fatal(err)
+	}
+	if res := ts.do(http.MethodPatch, "/api/v1/admin/articles/"+itoa(a.ID), map[string]any{"title": "Sửa sau khi mở khoá"}, "editor", map[string]string{"If-Match": `"` + itoa(int64(a.Version)) + `"`}); res.Code != http.StatusOK {
+		t.Errorf("PATCH after the lock was released: %d %s", res.Code, res.Body)
+	}
+}

@@ -54,6 +54,9 @@ func init() {
 	for code, status := range statusOfCode {
 		codeOfStatus[status] = code
 	}
+	// Two codes share 503 (busy: too many password checks; unavailable: the database); an
+	// Echo 503 of its own is the general one.
+	codeOfStatus[http.StatusServiceUnavailable] = models.CodeUnavailable
 }
 
 // handleError is the one place where errors become responses. Domain errors keep their code and

@@ -278,15 +278,23 @@ func (s *Server) deadline(next echo.HandlerFunc) echo.HandlerFunc {
 		if timeout <= 0 {
 			timeout = config.DefaultRequestTimeout
 		}
-		ctx, cancel := context.WithTimeout(c.Request().Context(), timeout)
+		parent := c.Request().Context()
+		ctx, cancel := context.WithTimeout(parent, timeout)
 		defer cancel()
 		c.SetRequest(c.Request().WithContext(ctx))
 		err := next(c)
 		var domain *models.Error
 		var httpErr *echo.HTTPError
-		if err != nil && ctx.Err() == context.DeadlineExceeded && !errors.As(err, &domain) && !errors.As(err, &httpErr) {
-			// Whatever the driver made of the cancellation (pgx's timeout, SQLite's
-			// "interrupted"), the deadline is why the request failed.
+		if err == nil || errors.As(err, &domain) || errors.As(err, &httpErr) {
+			return err
+		}
+		// Whatever the driver made of the cancellation (pgx's timeout, PostgreSQL's "canceling
+		// statement", SQLite's "interrupted"), say why the request failed: the client went away
+		// (499, nobody reads it) or the deadline passed (503).
+		switch {
+		case parent.Err() != nil:
+			return fmt.Errorf("%w: %w", context.Canceled, err)
+		case ctx.Err() == context.DeadlineExceeded:
 			return fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
 		}
 		return err

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"unicode"
@@ -106,6 +107,33 @@ func FuzzStripHTML(f *testing.F) {
 		}
 		if got != strings.TrimSpace(got) || strings.Contains(got, "  ") {
 			t.Fatalf("StripHTML(%q) = %q: whitespace not collapsed", s, got)
+		}
+	})
+}
+
+// FuzzSlugify: a slug is only [a-z0-9] words joined by single dashes, at most MaxSlugLen bytes,
+// stable under Slugify again, and empty only when the input folds to no letter or digit.
+func FuzzSlugify(f *testing.F) {
+	for _, s := range []string{
+		"Mặt trận địa phương", "ĐẠI HỘI đại biểu toàn quốc lần thứ X", "--a--b--", "Straße Łódź",
+		"東京 😀", "a\xffb", strings.Repeat("dài ", 40), strings.Repeat("x", 200), "17,9 tỷ đồng",
+	} {
+		f.Add(s)
+	}
+	slug := regexp.MustCompile(`^([a-z0-9]+(-[a-z0-9]+)*)?$`)
+	f.Fuzz(func(t *testing.T, s string) {
+		got := Slugify(s)
+		if !slug.MatchString(got) {
+			t.Fatalf("Slugify(%q) = %q is not dash-joined [a-z0-9] words", s, got)
+		}
+		if len(got) > MaxSlugLen {
+			t.Fatalf("Slugify(%q) = %q is longer than %d", s, got, MaxSlugLen)
+		}
+		if again := Slugify(got); again != got {
+			t.Fatalf("Slugify not stable: Slugify(%q) = %q, Slugify of that = %q", s, got, again)
+		}
+		if got == "" && strings.ContainsFunc(Fold(s), func(r rune) bool { return 'a' <= r && r <= 'z' || '0' <= r && r <= '9' }) {
+			t.Fatalf("Slugify(%q) is empty but its folding %q has letters or digits", s, Fold(s))
 		}
 	})
 }

@@ -42,8 +42,9 @@ type OpenOptions struct {
 	Retry       time.Duration // how long to wait for an unreachable database before giving up
 	Logger      *slog.Logger
 	// StatementTimeout is PostgreSQL's statement_timeout on every connection (0: the server's
-	// default). run() sets it a little above the request deadline, so a statement whose client
-	// has gone is stopped by the server too.
+	// default), and on SQLite the bound of the wait for the write lock (busy_timeout, at most its
+	// default 10 s). run() sets it a little above the request deadline, so a statement whose
+	// client has gone is stopped by the database too.
 	StatementTimeout time.Duration
 }
 
@@ -78,8 +79,15 @@ func Open(ctx context.Context, o OpenOptions) (*gorm.DB, error) {
 		}
 		// WAL lets readers run beside the writer; IMMEDIATE transactions take the write lock up
 		// front so two writers queue on busy_timeout instead of failing with SQLITE_BUSY.
+		// The wait for the write lock does not watch the request's context (the driver's busy
+		// handler sleeps regardless), so it is bounded like a statement: by StatementTimeout
+		// when given, 10 s otherwise.
+		busy := 10 * time.Second
+		if o.StatementTimeout > 0 {
+			busy = min(busy, o.StatementTimeout)
+		}
 		dsn := "file:" + o.SQLitePath + "?_txlock=immediate" +
-			"&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+			"&_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 		sqlDB, err := sql.Open(sqlite.DriverName, dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open SQLite: %w", err)
