@@ -17,6 +17,10 @@ import (
 	"github.com/toasoan/toasoan/internal/testdb"
 )
 
+// deadlineSlack is how much later than its deadline a request may be answered here: the
+// answer itself, and a loaded CI machine running the race detector.
+const deadlineSlack = 2 * time.Second
+
 // wantUnavailable checks a 503 problem with code unavailable and a Retry-After.
 func wantUnavailable(t *testing.T, what string, res *httptest.ResponseRecorder) {
 	t.Helper()
@@ -109,7 +113,7 @@ func TestStalledPostgresIsUnavailableWithinTheDeadline(t *testing.T) {
 		res := ts.do(http.MethodGet, path, nil, "", nil)
 		took := time.Since(start)
 		wantUnavailable(t, "GET "+path+" while stalled", res)
-		if took < deadline-100*time.Millisecond || took > deadline+time.Second {
+		if took < deadline-100*time.Millisecond || took > deadline+deadlineSlack {
 			t.Errorf("GET %s while stalled answered after %s, want about the %s deadline", path, took, deadline)
 		}
 	}
@@ -144,7 +148,7 @@ func TestStalledPostgresIsUnavailableWithinTheDeadline(t *testing.T) {
 	for _, path := range reads {
 		start := time.Now()
 		wantUnavailable(t, "GET "+path+" with PostgreSQL down", ts.do(http.MethodGet, path, nil, "", nil))
-		if took := time.Since(start); took > deadline+time.Second {
+		if took := time.Since(start); took > deadline+deadlineSlack {
 			t.Errorf("GET %s with PostgreSQL down took %s", path, took)
 		}
 	}
@@ -194,7 +198,7 @@ func TestBusySQLiteIsUnavailableAtTheDeadline(t *testing.T) {
 	patch := ts.do(http.MethodPatch, "/api/v1/admin/articles/"+itoa(a.ID), map[string]any{"title": "Sửa khi bị khoá"}, "editor", map[string]string{"If-Match": `"` + itoa(int64(a.Version)) + `"`})
 	took := time.Since(start)
 	wantUnavailable(t, "PATCH while another writer holds SQLite", patch)
-	if limit := config.StatementTimeout(deadline) + time.Second; took > limit {
+	if limit := config.StatementTimeout(deadline) + deadlineSlack; took > limit {
 		t.Errorf("PATCH while SQLite was busy answered after %s, want within %s (busy_timeout follows the deadline)", took, limit)
 	}
 	if res := ts.do(http.MethodGet, "/api/v1/articles/"+a.Slug, nil, "", nil); res.Code != http.StatusOK {
