@@ -4259,7 +4259,7 @@ const docTemplate = `{
         },
         "/api/v1/auth/login": {
             "post": {
-                "description": "Returns a 15-minute access token and a refresh token. Unknown email and wrong password get the same 401. Within 15 minutes, five failed checks on one account from one network (/24, /64), five from one address, or fifty on one account from anywhere give 429 with Retry-After; each failure from the same network waits a little longer. When too many password checks run at once the answer is 503 with Retry-After.",
+                "description": "Returns a 15-minute access token and a refresh token. Unknown email and wrong password get the same 401. Within 15 minutes, five failed checks on one account from one network (/24, /64), twenty from one address, or fifty on one account from anywhere give 429 with Retry-After; each failure from the same network waits a little longer. When too many password checks run at once the answer is 503 with Retry-After.",
                 "consumes": [
                     "application/json"
                 ],

@@ -48,7 +48,7 @@ type userResponse struct {
 // login godoc
 //
 //	@Summary		Log in with email and password
-//	@Description	Returns a 15-minute access token and a refresh token. Unknown email and wrong password get the same 401. Within 15 minutes, five failed checks on one account from one network (/24, /64), five from one address, or fifty on one account from anywhere give 429 with Retry-After; each failure from the same network waits a little longer. When too many password checks run at once the answer is 503 with Retry-After.
+//	@Description	Returns a 15-minute access token and a refresh token. Unknown email and wrong password get the same 401. Within 15 minutes, five failed checks on one account from one network (/24, /64), twenty from one address, or fifty on one account from anywhere give 429 with Retry-After; each failure from the same network waits a little longer. When too many password checks run at once the answer is 503 with Retry-After.
 //	@Tags			auth
 //	@Accept			json
 //	@Produce		json
