@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/auth"
@@ -367,13 +366,7 @@ func TestAccessRules(t *testing.T) {
 
 // Two replicas sharing Redis share the login throttle: failures on one count on the other.
 func TestLoginThrottlingSharedThroughRedis(t *testing.T) {
-	url := testdb.RedisURL(t)
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := redis.NewClient(opts)
-	defer client.Close()
+	client := testdb.Redis(t)
 	db := testdb.New(t, "sqlite")
 	first := newTestServer(t, db)
 	email := "replica-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "@mattran.org.vn"

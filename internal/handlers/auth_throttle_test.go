@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/auth"
@@ -95,13 +94,7 @@ func TestLoginThrottleConcurrentGuesses(t *testing.T) {
 }
 
 func TestLoginThrottleConcurrentGuessesThroughRedis(t *testing.T) {
-	url := testdb.RedisURL(t)
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := redis.NewClient(opts)
-	defer client.Close()
+	client := testdb.Redis(t)
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		// Two replicas share the counters; the guesses alternate between them.
 		first := newTestServer(t, db)

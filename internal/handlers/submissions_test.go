@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/models"
@@ -332,13 +331,7 @@ func TestSubmissionThrottleConcurrent(t *testing.T) {
 		sendConcurrently(t, db, "192.0.2.10", ts.Server)
 	})
 	t.Run("redis", func(t *testing.T) {
-		url := testdb.RedisURL(t)
-		opts, err := redis.ParseURL(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		client := redis.NewClient(opts)
-		defer client.Close()
+		client := testdb.Redis(t)
 		db := testdb.New(t, "sqlite")
 		var replicas []*Server
 		for range 2 {

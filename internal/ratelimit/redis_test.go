@@ -7,20 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/toasoan/toasoan/internal/testdb"
 )
 
 // Shared counting needs a Redis: TOASOAN_TEST_REDIS_URL (CI sets it to the local one).
 func TestRedisCounter(t *testing.T) {
-	url := testdb.RedisURL(t)
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := redis.NewClient(opts)
-	defer client.Close()
+	client := testdb.Redis(t)
 	ctx := context.Background()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)

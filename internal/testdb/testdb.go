@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/migrations"
@@ -129,6 +130,19 @@ func RedisURL(t testing.TB) string {
 		skip(t, "Redis tests skipped: set TOASOAN_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to run them")
 	}
 	return u
+}
+
+// Redis is a client of the Redis at TOASOAN_TEST_REDIS_URL (skipping as RedisURL does), closed
+// after the test.
+func Redis(t testing.TB) *redis.Client {
+	t.Helper()
+	opts, err := redis.ParseURL(RedisURL(t))
+	if err != nil {
+		t.Fatalf("TOASOAN_TEST_REDIS_URL: %v", err)
+	}
+	client := redis.NewClient(opts)
+	t.Cleanup(func() { _ = client.Close() })
+	return client
 }
 
 // skip skips the test and says so where a plain `go test ./...` shows it: the go command hides
