@@ -66,18 +66,7 @@ func TestStalledPostgresIsUnavailableWithinTheDeadline(t *testing.T) {
 	cluster := testdb.NewCluster(t)
 	const deadline = 2 * time.Second
 	ctx := context.Background()
-	db, err := store.Open(ctx, store.OpenOptions{DatabaseURL: cluster.URL, Retry: 5 * time.Second, StatementTimeout: config.StatementTimeout(deadline)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
-		}
-	})
-	if err := migrations.Run(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := openMigrated(t, store.OpenOptions{DatabaseURL: cluster.URL, Retry: 5 * time.Second, StatementTimeout: config.StatementTimeout(deadline)})
 	ts := newTestServer(t, db).withUsers()
 	ts.cfg.RequestTimeout = deadline
 	a := ts.published(map[string]any{"title": "Bảo vệ an ninh trật tự", "category_id": ts.createCategory("Tin tức", 0)})
@@ -166,18 +155,7 @@ func TestStalledPostgresIsUnavailableWithinTheDeadline(t *testing.T) {
 func TestBusySQLiteIsUnavailableAtTheDeadline(t *testing.T) {
 	const deadline = time.Second
 	ctx := context.Background()
-	db, err := store.Open(ctx, store.OpenOptions{SQLitePath: t.TempDir() + "/busy.db", StatementTimeout: config.StatementTimeout(deadline)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
-		}
-	})
-	if err := migrations.Run(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := openMigrated(t, store.OpenOptions{SQLitePath: t.TempDir() + "/busy.db", StatementTimeout: config.StatementTimeout(deadline)})
 	ts := newTestServer(t, db).withUsers()
 	ts.cfg.RequestTimeout = deadline
 	a := ts.published(map[string]any{"title": "Bảo vệ an ninh trật tự", "category_id": ts.createCategory("Tin tức", 0)})
@@ -210,4 +188,23 @@ func TestBusySQLiteIsUnavailableAtTheDeadline(t *testing.T) {
 	if res := ts.do(http.MethodPatch, "/api/v1/admin/articles/"+itoa(a.ID), map[string]any{"title": "Sửa sau khi mở khoá"}, "editor", map[string]string{"If-Match": `"` + itoa(int64(a.Version)) + `"`}); res.Code != http.StatusOK {
 		t.Errorf("PATCH after the lock was released: %d %s", res.Code, res.Body)
 	}
+}
+
+// openMigrated opens the database of opts as the server does, migrates it and closes it after
+// the test.
+func openMigrated(t *testing.T, opts store.OpenOptions) *gorm.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if sqlDB, err := db.DB(); err == nil {
+			_ = sqlDB.Close()
+		}
+	})
+	if err := migrations.Run(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
