@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/config"
@@ -207,4 +208,39 @@ func openMigrated(t *testing.T, opts store.OpenOptions) *gorm.DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// The deadline is TOASOAN_REQUEST_TIMEOUT, except for uploads, which stream their files within
+// it: they get config.MaxRequestTimeout, still below the write timeout.
+func TestRequestDeadlines(t *testing.T) {
+	ts := newTestServer(t, testdb.New(t, "sqlite"))
+	ts.cfg.RequestTimeout = 2 * time.Second
+	var left time.Duration
+	h := ts.deadline(func(c echo.Context) error {
+		deadline, ok := c.Request().Context().Deadline()
+		if !ok {
+			t.Fatal("no deadline")
+		}
+		left = time.Until(deadline)
+		return nil
+	})
+	for _, tc := range []struct {
+		contentType string
+		want        time.Duration
+	}{
+		{echo.MIMEApplicationJSON, 2 * time.Second},
+		{"", 2 * time.Second},
+		{echo.MIMEMultipartForm + "; boundary=x", config.MaxRequestTimeout},
+	} {
+		req := httptest.NewRequest(http.MethodPost, "/", nil)
+		if tc.contentType != "" {
+			req.Header.Set(echo.HeaderContentType, tc.contentType)
+		}
+		if err := h(ts.Echo().NewContext(req, httptest.NewRecorder())); err != nil {
+			t.Fatal(err)
+		}
+		if left > tc.want || left < tc.want-time.Second {
+			t.Errorf("%q: deadline in %s, want %s", tc.contentType, left, tc.want)
+		}
+	}
 }

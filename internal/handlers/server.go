@@ -278,6 +278,11 @@ func (s *Server) deadline(next echo.HandlerFunc) echo.HandlerFunc {
 		if timeout <= 0 {
 			timeout = config.DefaultRequestTimeout
 		}
+		if isMultipart(c) {
+			// An upload streams its files while the deadline runs: a reader on a slow link gets
+			// as long as the write timeout allows, not the time a query may take.
+			timeout = max(timeout, config.MaxRequestTimeout)
+		}
 		parent := c.Request().Context()
 		ctx, cancel := context.WithTimeout(parent, timeout)
 		defer cancel()
