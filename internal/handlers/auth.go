@@ -75,6 +75,7 @@ func (s *Server) login(c echo.Context) error {
 	}
 	user, err := s.store.UserByEmail(ctx, req.Email)
 	if err != nil && models.ErrorCode(err) != models.CodeNotFound {
+		attempt.abandon(ctx) // nothing was checked (the database did not answer): no slot is used up
 		return err
 	}
 	hash := user.PasswordHash
