@@ -108,26 +108,26 @@ func FreshURL(t testing.TB, dialect string) string {
 // TOASOAN_TEST_REQUIRE_POSTGRES=1.
 func PostgresURL(t testing.TB) string {
 	t.Helper()
-	u := os.Getenv("TOASOAN_TEST_DATABASE_URL")
-	if u == "" {
-		if os.Getenv("TOASOAN_TEST_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("TOASOAN_TEST_REQUIRE_POSTGRES=1 but TOASOAN_TEST_DATABASE_URL is not set")
-		}
-		skip(t, "PostgreSQL tests skipped: set TOASOAN_TEST_DATABASE_URL=postgres://… to run them")
-	}
-	return u
+	return serviceURL(t, "TOASOAN_TEST_DATABASE_URL", "PostgreSQL", "postgres://…")
 }
 
 // RedisURL is TOASOAN_TEST_REDIS_URL, for the tests of counters shared through Redis; without it
 // the test is skipped, or fails when TOASOAN_TEST_REQUIRE_POSTGRES=1 (CI needs both).
 func RedisURL(t testing.TB) string {
 	t.Helper()
-	u := os.Getenv("TOASOAN_TEST_REDIS_URL")
+	return serviceURL(t, "TOASOAN_TEST_REDIS_URL", "Redis", "redis://127.0.0.1:6379/15")
+}
+
+// serviceURL reads the URL of a service the tests need from the variable name: missing, the
+// test is skipped (saying which variable runs it), or fails under TOASOAN_TEST_REQUIRE_POSTGRES=1.
+func serviceURL(t testing.TB, name, service, example string) string {
+	t.Helper()
+	u := os.Getenv(name)
 	if u == "" {
 		if os.Getenv("TOASOAN_TEST_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("TOASOAN_TEST_REQUIRE_POSTGRES=1 but TOASOAN_TEST_REDIS_URL is not set")
+			t.Fatalf("TOASOAN_TEST_REQUIRE_POSTGRES=1 but %s is not set", name)
 		}
-		skip(t, "Redis tests skipped: set TOASOAN_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to run them")
+		skip(t, service+" tests skipped: set "+name+"="+example+" to run them")
 	}
 	return u
 }
