@@ -5888,6 +5888,9 @@ const docTemplate = `{
                 "actor_id": {
                     "type": "integer"
                 },
+                "actor_role": {
+                    "type": "string"
+                },
                 "created_at": {
                     "type": "string"
                 },
@@ -5898,6 +5901,9 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "ip": {
+                    "type": "string"
+                },
+                "request_id": {
                     "type": "string"
                 },
                 "target_id": {
@@ -6485,6 +6491,10 @@ const docTemplate = `{
                     "example": "Nghị quyết"
                 },
                 "position": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "version": {
                     "type": "integer",
                     "example": 1
                 }
@@ -7670,6 +7680,9 @@ const docTemplate = `{
                 },
                 "updated_at": {
                     "type": "string"
+                },
+                "version": {
+                    "type": "integer"
                 }
             }
         },

@@ -26,14 +26,14 @@ type createAnnouncementRequest struct {
 } // @name CreateAnnouncementRequest
 
 type updateAnnouncementRequest struct {
-	Title         *string          `json:"title" validate:"omitnil,notblank,max=300"`
-	Slug          *string          `json:"slug"`
-	Body          *string          `json:"body" validate:"omitnil,notblank,max=200000"`
-	Pinned        *bool            `json:"pinned"`
-	StartsAt      *string          `json:"starts_at" format:"date-time" example:"2026-08-23T08:00:00+07:00"`
-	EndsAt        nullable[string] `json:"ends_at" swaggertype:"string" format:"date-time" example:"2026-09-30T17:00:00+07:00"` // null: no end
-	Status        *string          `json:"status" validate:"omitnil,oneof=draft published" enums:"draft,published"`
-	AttachmentIDs *[]int64         `json:"attachment_ids" validate:"omitnil,max=20,dive,gt=0"` // replaces the list
+	Title         *string                 `json:"title" validate:"omitnil,notblank,max=300"`
+	Slug          *string                 `json:"slug"`
+	Body          *string                 `json:"body" validate:"omitnil,notblank,max=200000"`
+	Pinned        *bool                   `json:"pinned"`
+	StartsAt      *string                 `json:"starts_at" format:"date-time" example:"2026-08-23T08:00:00+07:00"`
+	EndsAt        models.Nullable[string] `json:"ends_at" swaggertype:"string" format:"date-time" example:"2026-09-30T17:00:00+07:00"` // null: no end
+	Status        *string                 `json:"status" validate:"omitnil,oneof=draft published" enums:"draft,published"`
+	AttachmentIDs *[]int64                `json:"attachment_ids" validate:"omitnil,max=20,dive,gt=0"` // replaces the list
 } // @name UpdateAnnouncementRequest
 
 // announcementView is the public form of an announcement.

@@ -99,16 +99,16 @@ type createArticleRequest struct {
 } // @name CreateArticleRequest
 
 type updateArticleRequest struct {
-	Title        *string    `json:"title" validate:"omitnil,notblank,max=300"`
-	Slug         *string    `json:"slug" validate:"omitnil,max=80"` // sets the slug for good
-	Summary      *string    `json:"summary" validate:"omitnil,max=2000"`
-	Body         *string    `json:"body" validate:"omitnil,max=500000"`
-	CategoryID   *int64     `json:"category_id" validate:"omitnil,min=1"`
-	Tags         *[]string  `json:"tags" validate:"omitnil,max=20,dive,notblank,max=100"`         // replaces the list
-	CoverMediaID nullableID `json:"cover_media_id" swaggertype:"integer" extensions:"x-nullable"` // an image of the media library (422 otherwise); null removes the cover
-	CoverCaption *string    `json:"cover_caption" validate:"omitnil,max=500"`
-	Byline       *string    `json:"byline" validate:"omitnil,max=200"`
-	Featured     *bool      `json:"featured"`
+	Title        *string                `json:"title" validate:"omitnil,notblank,max=300"`
+	Slug         *string                `json:"slug" validate:"omitnil,max=80"` // sets the slug for good
+	Summary      *string                `json:"summary" validate:"omitnil,max=2000"`
+	Body         *string                `json:"body" validate:"omitnil,max=500000"`
+	CategoryID   *int64                 `json:"category_id" validate:"omitnil,min=1"`
+	Tags         *[]string              `json:"tags" validate:"omitnil,max=20,dive,notblank,max=100"`         // replaces the list
+	CoverMediaID models.Nullable[int64] `json:"cover_media_id" swaggertype:"integer" extensions:"x-nullable"` // an image of the media library (422 otherwise); null removes the cover
+	CoverCaption *string                `json:"cover_caption" validate:"omitnil,max=500"`
+	Byline       *string                `json:"byline" validate:"omitnil,max=200"`
+	Featured     *bool                  `json:"featured"`
 } // @name UpdateArticleRequest
 
 type publishRequest struct {
@@ -323,12 +323,12 @@ func (s *Server) updateArticle(c echo.Context) error {
 		slugProblem = slugRule(*req.Slug)
 	}
 	if err := withFieldErrors(err, models.FieldError{Field: "slug", Message: slugProblem},
-		models.FieldError{Field: "cover_media_id", Message: positiveID(req.CoverMediaID.ID)}); err != nil {
+		models.FieldError{Field: "cover_media_id", Message: positiveID(req.CoverMediaID.Value)}); err != nil {
 		return err
 	}
 	patch := store.ArticlePatch{
 		Title: trimmed(req.Title), Slug: req.Slug, Summary: trimmed(req.Summary), Body: req.Body, CategoryID: req.CategoryID,
-		Tags: req.Tags, CoverSet: req.CoverMediaID.Set, CoverMediaID: req.CoverMediaID.ID,
+		Tags: req.Tags, CoverSet: req.CoverMediaID.Set, CoverMediaID: req.CoverMediaID.Value,
 		CoverCaption: trimmed(req.CoverCaption), Byline: trimmed(req.Byline), Featured: req.Featured,
 	}
 	p := principalOf(c)

@@ -9,6 +9,13 @@ import (
 	"github.com/toasoan/toasoan/internal/store"
 )
 
+// actorOf is who makes the request's change, for the store's audit entry: the authenticated
+// user with their role (none for a reader), the client's address and the request ID.
+func actorOf(c echo.Context) store.Actor {
+	p := principalOf(c)
+	return store.Actor{UserID: p.UserID, Role: p.Role, IP: c.RealIP(), RequestID: requestIDOf(c)}
+}
+
 type auditListResponse struct {
 	Data []models.AuditEntry `json:"data"`
 	Meta listMeta            `json:"meta"`

@@ -61,11 +61,11 @@ type createCategoryRequest struct {
 } // @name CreateCategoryRequest
 
 type updateCategoryRequest struct {
-	Name        *string    `json:"name" validate:"omitnil,notblank,max=200"`
-	Slug        *string    `json:"slug" validate:"omitnil,max=80"`
-	Description *string    `json:"description" validate:"omitnil,max=2000"`
-	ParentID    nullableID `json:"parent_id" swaggertype:"integer" extensions:"x-nullable"` // null makes it a root
-	Position    *int       `json:"position" validate:"omitnil,gte=0,lte=1000000"`
+	Name        *string                `json:"name" validate:"omitnil,notblank,max=200"`
+	Slug        *string                `json:"slug" validate:"omitnil,max=80"`
+	Description *string                `json:"description" validate:"omitnil,max=2000"`
+	ParentID    models.Nullable[int64] `json:"parent_id" swaggertype:"integer" extensions:"x-nullable"` // null makes it a root
+	Position    *int                   `json:"position" validate:"omitnil,gte=0,lte=1000000"`
 } // @name UpdateCategoryRequest
 
 // categoryTree arranges categories (in display order) into trees under their roots.
@@ -300,10 +300,10 @@ func (s *Server) updateCategory(c echo.Context) error {
 		slugProblem = slugRule(*req.Slug)
 	}
 	if err := withFieldErrors(err, models.FieldError{Field: "slug", Message: slugProblem},
-		models.FieldError{Field: "parent_id", Message: positiveID(req.ParentID.ID)}); err != nil {
+		models.FieldError{Field: "parent_id", Message: positiveID(req.ParentID.Value)}); err != nil {
 		return err
 	}
-	patch := store.CategoryPatch{Slug: req.Slug, Position: req.Position, ParentSet: req.ParentID.Set, ParentID: req.ParentID.ID}
+	patch := store.CategoryPatch{Slug: req.Slug, Position: req.Position, ParentSet: req.ParentID.Set, ParentID: req.ParentID.Value}
 	if req.Name != nil {
 		name := strings.TrimSpace(*req.Name)
 		patch.Name = &name

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/toasoan/toasoan/internal/models"
@@ -9,27 +8,6 @@ import (
 )
 
 // Helpers shared by the content handlers: articles, categories and tags.
-
-// nullableID is an id field of a PATCH body where null means something (no parent, no cover):
-// Set tells an explicit null from an absent field.
-type nullableID struct {
-	Set bool
-	ID  *int64
-}
-
-func (n *nullableID) UnmarshalJSON(b []byte) error {
-	n.Set = true
-	if string(b) == "null" {
-		n.ID = nil
-		return nil
-	}
-	var id int64
-	if err := json.Unmarshal(b, &id); err != nil {
-		return err // a *json.UnmarshalTypeError: the decoder names the field
-	}
-	n.ID = &id
-	return nil
-}
 
 // slugRule says what is wrong with a slug a client sent, or "" when it is one: lower-case
 // ASCII letters and digits in words joined by single dashes, as search.Slugify makes them.

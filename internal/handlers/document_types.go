@@ -109,7 +109,7 @@ func (s *Server) createDocumentType(c echo.Context) error {
 	var req createDocumentTypeRequest
 	bindErr := bindJSON(c, &req)
 	var errs fieldErrors
-	t := models.DocumentType{Name: cleanText(req.Name), Code: errs.typeCode("code", req.Code)}
+	t := models.DocumentType{Name: models.CleanText(req.Name), Code: errs.typeCode("code", req.Code)}
 	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (s *Server) updateDocumentType(c echo.Context) error {
 	var errs fieldErrors
 	patch := store.DocumentTypePatch{Position: req.Position}
 	if req.Name != nil {
-		name := cleanText(*req.Name)
+		name := models.CleanText(*req.Name)
 		patch.Name = &name
 	}
 	if req.Code != nil {

@@ -30,17 +30,17 @@ type createDocumentRequest struct {
 } // @name CreateDocumentRequest
 
 type updateDocumentRequest struct {
-	Number        *string          `json:"number" example:"05/2024/QĐ-MTTW"`
-	Title         *string          `json:"title" validate:"omitnil,notblank,max=1000"`
-	Type          *string          `json:"type" validate:"omitnil,notblank,max=100" example:"Quyết định"`
-	Issuer        *string          `json:"issuer" validate:"omitnil,notblank,max=300"`
-	Signer        *string          `json:"signer" validate:"omitnil,max=200"`
-	Field         *string          `json:"field" validate:"omitnil,max=200"`
-	IssuedOn      *string          `json:"issued_on" format:"date" example:"2024-05-10"`
-	EffectiveOn   *string          `json:"effective_on" format:"date" example:"2024-05-10"`
-	ExpiresOn     nullable[string] `json:"expires_on" swaggertype:"string" format:"date" example:"2029-05-10"` // null: none
-	Status        *string          `json:"status" validate:"omitnil,oneof=draft published" enums:"draft,published"`
-	AttachmentIDs *[]int64         `json:"attachment_ids" validate:"omitnil,max=20,dive,gt=0"` // PDFs only; replaces the list
+	Number        *string                 `json:"number" example:"05/2024/QĐ-MTTW"`
+	Title         *string                 `json:"title" validate:"omitnil,notblank,max=1000"`
+	Type          *string                 `json:"type" validate:"omitnil,notblank,max=100" example:"Quyết định"`
+	Issuer        *string                 `json:"issuer" validate:"omitnil,notblank,max=300"`
+	Signer        *string                 `json:"signer" validate:"omitnil,max=200"`
+	Field         *string                 `json:"field" validate:"omitnil,max=200"`
+	IssuedOn      *string                 `json:"issued_on" format:"date" example:"2024-05-10"`
+	EffectiveOn   *string                 `json:"effective_on" format:"date" example:"2024-05-10"`
+	ExpiresOn     models.Nullable[string] `json:"expires_on" swaggertype:"string" format:"date" example:"2029-05-10"` // null: none
+	Status        *string                 `json:"status" validate:"omitnil,oneof=draft published" enums:"draft,published"`
+	AttachmentIDs *[]int64                `json:"attachment_ids" validate:"omitnil,max=20,dive,gt=0"` // PDFs only; replaces the list
 } // @name UpdateDocumentRequest
 
 // documentItem is a document in the public list.
@@ -144,8 +144,8 @@ func (s *Server) listPublicDocuments(c echo.Context) error {
 	f := store.DocumentFilter{
 		Status: models.PublicationPublished,
 		Text:   q.SearchText("q"),
-		Issuer: cleanText(q.String("issuer")),
-		Field:  cleanText(q.String("field")),
+		Issuer: models.CleanText(q.String("issuer")),
+		Field:  models.CleanText(q.String("field")),
 		Year:   q.Int("year", 0, docnumber.MinYear, docnumber.MaxYear),
 	}
 	if v := q.String("number"); v != "" {
@@ -287,10 +287,10 @@ func (s *Server) createDocument(c echo.Context) error {
 	bindErr := bindJSON(c, &req)
 	var errs fieldErrors
 	d := models.Document{
-		Title:  cleanText(req.Title),
-		Issuer: cleanText(req.Issuer),
-		Signer: cleanText(req.Signer),
-		Field:  cleanText(req.Field),
+		Title:  models.CleanText(req.Title),
+		Issuer: models.CleanText(req.Issuer),
+		Signer: models.CleanText(req.Signer),
+		Field:  models.CleanText(req.Field),
 		Status: cmp.Or(req.Status, models.PublicationDraft),
 	}
 	if strings.TrimSpace(req.Number) != "" {
@@ -310,7 +310,7 @@ func (s *Server) createDocument(c echo.Context) error {
 	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
-	if err := s.store.CreateDocument(c.Request().Context(), &d, cleanText(req.Type), req.AttachmentIDs); err != nil {
+	if err := s.store.CreateDocument(c.Request().Context(), &d, models.CleanText(req.Type), req.AttachmentIDs); err != nil {
 		return err
 	}
 	actor := principalOf(c).UserID
@@ -400,7 +400,7 @@ func (s *Server) updateDocument(c echo.Context) error {
 	var errs fieldErrors
 	typeName := d.Type.Name
 	if req.Type != nil {
-		typeName = cleanText(*req.Type)
+		typeName = models.CleanText(*req.Type)
 	}
 	if req.Number != nil {
 		if strings.TrimSpace(*req.Number) == "" {
@@ -480,7 +480,7 @@ func (s *Server) deleteDocument(c echo.Context) error {
 // setText stores a PATCH text field, cleaned, when it was sent.
 func setText(dst, value *string) {
 	if value != nil {
-		*dst = cleanText(*value)
+		*dst = models.CleanText(*value)
 	}
 }
 

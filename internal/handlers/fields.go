@@ -1,13 +1,9 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"regexp"
-	"strings"
 	"time"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/toasoan/toasoan/internal/models"
 )
@@ -77,33 +73,4 @@ func withFieldErrors(bindErr error, fields ...models.FieldError) error {
 		}
 	}
 	return bad.merge(bindErr)
-}
-
-// nullable is a PATCH field that can be left out (unchanged), set to null (cleared) or given a
-// value: Set reports that the field was in the body, Value is nil for null.
-type nullable[T any] struct {
-	Set   bool
-	Value *T
-}
-
-// UnmarshalJSON is called for null too, so Set is true whenever the field is present.
-func (n *nullable[T]) UnmarshalJSON(b []byte) error {
-	n.Set = true
-	if string(b) == "null" {
-		n.Value = nil
-		return nil
-	}
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	n.Value = &v
-	return nil
-}
-
-// cleanText is how free text from clients is stored: valid UTF-8 without NUL bytes (which
-// PostgreSQL refuses), in NFC (so equal Vietnamese text compares equal), trimmed.
-func cleanText(s string) string {
-	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
-	return norm.NFC.String(strings.TrimSpace(s))
 }

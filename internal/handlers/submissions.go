@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -160,11 +159,11 @@ func (s *Server) createSubmission(c echo.Context) error {
 
 	sub := models.Submission{
 		TrackingCode: newTrackingCode(),
-		Name:         cleanText(req.Name),
-		Email:        cleanText(req.Email),
-		Phone:        cleanText(req.Phone),
-		Subject:      cleanText(req.Subject),
-		Content:      cleanText(req.Content),
+		Name:         models.CleanText(req.Name),
+		Email:        models.CleanText(req.Email),
+		Phone:        models.CleanText(req.Phone),
+		Subject:      models.CleanText(req.Subject),
+		Content:      models.CleanText(req.Content),
 		Status:       models.SubmissionReceived,
 	}
 	if req.Website != "" {
@@ -375,27 +374,11 @@ type submissionListResponse struct {
 
 // updateSubmissionRequest is an editor's change; every field is optional, at least one is needed.
 type updateSubmissionRequest struct {
-	Status     *string    `json:"status" validate:"omitnil,oneof=received in_review answered closed spam" example:"in_review"`
-	AssigneeID optionalID `json:"assignee_id" swaggertype:"integer" extensions:"x-nullable" example:"7"`         // an editor's or admin's id; null unassigns
-	Note       *string    `json:"note" validate:"omitnil,notblank,max=5000" example:"Đã chuyển phòng Kiểm tra."` // appended to the internal notes
-	Reply      *string    `json:"reply" validate:"omitnil,notblank,max=20000" example:"Cảm ơn bạn, …"`           // plain text shown to the submitter; status becomes answered unless given
+	Status     *string                `json:"status" validate:"omitnil,oneof=received in_review answered closed spam" example:"in_review"`
+	AssigneeID models.Nullable[int64] `json:"assignee_id" swaggertype:"integer" extensions:"x-nullable" example:"7"`         // an editor's or admin's id; null unassigns
+	Note       *string                `json:"note" validate:"omitnil,notblank,max=5000" example:"Đã chuyển phòng Kiểm tra."` // appended to the internal notes
+	Reply      *string                `json:"reply" validate:"omitnil,notblank,max=20000" example:"Cảm ơn bạn, …"`           // plain text shown to the submitter; status becomes answered unless given
 } // @name UpdateSubmissionRequest
-
-// optionalID is an id field of a patch: absent leaves the value alone, null clears it.
-type optionalID struct {
-	Set bool
-	ID  *int64
-}
-
-// UnmarshalJSON is only called when the field is present.
-func (o *optionalID) UnmarshalJSON(b []byte) error {
-	o.Set = true
-	if string(b) == "null" {
-		o.ID = nil
-		return nil
-	}
-	return json.Unmarshal(b, &o.ID)
-}
 
 func summaryOf(sub models.Submission, names map[int64]string) submissionSummary {
 	out := submissionSummary{ID: sub.ID, TrackingCode: sub.TrackingCode, Name: sub.Name, Email: sub.Email, Phone: sub.Phone,
@@ -548,7 +531,7 @@ func (s *Server) updateSubmission(c echo.Context) error {
 	var req updateSubmissionRequest
 	err = bindJSON(c, &req)
 	var checks []models.FieldError
-	if req.AssigneeID.ID != nil && *req.AssigneeID.ID < 1 {
+	if req.AssigneeID.Value != nil && *req.AssigneeID.Value < 1 {
 		checks = append(checks, models.FieldError{Field: "assignee_id", Message: "must be a user id, or null to unassign"})
 	}
 	if err == nil && req.Status == nil && !req.AssigneeID.Set && req.Note == nil && req.Reply == nil {
@@ -558,14 +541,14 @@ func (s *Server) updateSubmission(c echo.Context) error {
 		return err
 	}
 	actor := principalOf(c).UserID
-	patch := store.SubmissionPatch{Status: req.Status, SetAssignee: req.AssigneeID.Set, AssigneeID: req.AssigneeID.ID,
+	patch := store.SubmissionPatch{Status: req.Status, SetAssignee: req.AssigneeID.Set, AssigneeID: req.AssigneeID.Value,
 		ActorID: actor, Now: s.now().UTC()}
 	if req.Note != nil {
-		note := cleanText(*req.Note)
+		note := models.CleanText(*req.Note)
 		patch.Note = &note
 	}
 	if req.Reply != nil {
-		reply := cleanText(*req.Reply)
+		reply := models.CleanText(*req.Reply)
 		patch.Reply = &reply
 	}
 	sub, err := s.store.UpdateSubmission(c.Request().Context(), id, patch)
@@ -584,8 +567,8 @@ func describeSubmissionPatch(req updateSubmissionRequest, sub models.Submission)
 	}
 	if req.AssigneeID.Set {
 		assignee := "none"
-		if req.AssigneeID.ID != nil {
-			assignee = strconv.FormatInt(*req.AssigneeID.ID, 10)
+		if req.AssigneeID.Value != nil {
+			assignee = strconv.FormatInt(*req.AssigneeID.Value, 10)
 		}
 		parts = append(parts, "assignee="+assignee)
 	}

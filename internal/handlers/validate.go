@@ -225,12 +225,12 @@ func checkObject(obj map[string]json.RawMessage, t reflect.Type, path string) fi
 var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 
 // valueType is the type a field's JSON value decodes to: without pointers, and the T of a
-// nullable[T].
+// models.Nullable[T].
 func valueType(t reflect.Type) reflect.Type {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t.Kind() == reflect.Struct && strings.HasPrefix(t.Name(), "nullable[") && t.NumField() == 2 {
+	if t.Kind() == reflect.Struct && strings.HasPrefix(t.Name(), "Nullable[") && t.NumField() == 2 {
 		return valueType(t.Field(1).Type)
 	}
 	return t

@@ -35,6 +35,7 @@ func all() []*gormigrate.Migration {
 		m0041SearchBackfill,
 		m0050Webhooks,
 		m0055PreviewGeneration,
+		m0060VersionsAndAuditActor,
 	}
 }
 

@@ -11,6 +11,7 @@ type Category struct {
 	Name        string `gorm:"size:200;not null"`
 	Description string
 	Position    int `gorm:"not null;default:0"`
+	Version     int `gorm:"not null;default:1"`
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -21,6 +22,7 @@ type Tag struct {
 	ID        int64  `gorm:"primaryKey"`
 	Slug      string `gorm:"size:100;not null;uniqueIndex"`
 	Name      string `gorm:"size:100;not null"`
+	Version   int    `gorm:"not null;default:1"`
 	CreatedAt time.Time
 }
 

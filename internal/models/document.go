@@ -17,6 +17,7 @@ type DocumentType struct {
 	Name     string `json:"name" example:"Nghị quyết"`
 	Code     string `json:"code" example:"NQ"`
 	Position int    `json:"position" example:"1"`
+	Version  int    `json:"version" example:"1" gorm:"not null;default:1"`
 } // @name DocumentType
 
 // Matches reports whether value names this type: its name or its code, ignoring case and

@@ -31,6 +31,7 @@ type Submission struct {
 	AssigneeID   *int64 `gorm:"index"`
 	Reply        string `gorm:"not null"` // shown to the submitter by tracking code; "" until answered
 	RepliedAt    *time.Time
+	Version      int       `gorm:"not null;default:1"`
 	CreatedAt    time.Time `gorm:"index"`
 	UpdatedAt    time.Time
 }

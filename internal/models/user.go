@@ -21,6 +21,7 @@ type User struct {
 	Active       bool       `json:"active" gorm:"not null"`
 	PasswordHash string     `json:"-" gorm:"size:255;not null"`
 	LastLoginAt  *time.Time `json:"last_login_at"`
+	Version      int        `json:"version" gorm:"not null;default:1"`
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 } // @name User
@@ -53,7 +54,9 @@ type AuditEntry struct {
 	Action     string    `json:"action" gorm:"size:60;not null;index"`
 	TargetType string    `json:"target_type" gorm:"size:40"`
 	TargetID   string    `json:"target_id" gorm:"size:60"`
+	ActorRole  string    `json:"actor_role" gorm:"size:20"`
 	IP         string    `json:"ip" gorm:"size:64"`
+	RequestID  string    `json:"request_id" gorm:"size:64"`
 	Detail     string    `json:"detail"`
 	CreatedAt  time.Time `json:"created_at" gorm:"index"`
 } // @name AuditEntry

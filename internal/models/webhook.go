@@ -40,6 +40,7 @@ type Webhook struct {
 	Events    []string `gorm:"serializer:json;not null"`
 	Secret    string   `gorm:"size:200;not null"`
 	Active    bool     `gorm:"not null"`
+	Version   int      `gorm:"not null;default:1"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -1,0 +1,14 @@
+package models
+
+import (
+	"strings"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// CleanText is how free text from clients is stored: valid UTF-8 without NUL bytes (which
+// PostgreSQL refuses), in NFC (so equal Vietnamese text compares equal), trimmed.
+func CleanText(s string) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	return norm.NFC.String(strings.TrimSpace(s))
+}
