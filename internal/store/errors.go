@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/models"
@@ -18,6 +19,19 @@ func notFound(err error, what string) error {
 
 // isDuplicate reports a unique-constraint violation on either dialect.
 func isDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
+
+// isForeignKey reports a write refused by a foreign key on either dialect: a reference to a
+// row that does not exist, or the deletion of a row that others reference (ON DELETE RESTRICT).
+func isForeignKey(err error) bool { return errors.Is(err, gorm.ErrForeignKeyViolated) }
+
+// violatedConstraint names the constraint of a PostgreSQL error; SQLite names none ("").
+func violatedConstraint(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.ConstraintName
+	}
+	return ""
+}
 
 // likeEscape escapes LIKE wildcards so user text matches literally (used with ESCAPE '\').
 func likeEscape(s string) string {
