@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 
 	"gorm.io/gorm"
 
@@ -99,7 +98,7 @@ func (s *Store) DeleteDocumentType(ctx context.Context, id int64) error {
 			return models.Conflict("%d documents are of this type; give them another type first", used)
 		}
 		res := tx.Delete(&models.DocumentType{}, id)
-		if errors.Is(res.Error, gorm.ErrForeignKeyViolated) { // a document added meanwhile
+		if isForeignKey(res.Error) { // a document added meanwhile
 			return models.Conflict("documents are of this type; give them another type first")
 		}
 		if res.Error != nil {

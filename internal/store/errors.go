@@ -2,7 +2,9 @@ package store
 
 import (
 	"errors"
+	"strings"
 
+	"github.com/glebarez/go-sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
@@ -22,7 +24,13 @@ func isDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) 
 
 // isForeignKey reports a write refused by a foreign key on either dialect: a reference to a
 // row that does not exist, or the deletion of a row that others reference (ON DELETE RESTRICT).
-func isForeignKey(err error) bool { return errors.Is(err, gorm.ErrForeignKeyViolated) }
+// SQLite reports the latter as a trigger's constraint error, which GORM does not translate; its
+// message is the foreign key's.
+func isForeignKey(err error) bool {
+	var sqliteErr *sqlite.Error
+	return errors.Is(err, gorm.ErrForeignKeyViolated) ||
+		errors.As(err, &sqliteErr) && strings.Contains(sqliteErr.Error(), "FOREIGN KEY constraint failed")
+}
 
 // violatedConstraint names the constraint of a PostgreSQL error; SQLite names none ("").
 func violatedConstraint(err error) string {
