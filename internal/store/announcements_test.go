@@ -15,9 +15,6 @@ import (
 	"github.com/toasoan/toasoan/internal/testdb"
 )
 
-// editor is the actor of the rollback tests: their entries must carry all of it.
-var editor = store.Actor{UserID: 7, Role: "editor", IP: "203.0.113.9", RequestID: "req-rollback"}
-
 // rollbackTables are the rows a write of announcements or documents leaves besides its own.
 var rollbackTables = []string{"search_index", "webhook_events", "audit_log", "media_links"}
 
@@ -29,10 +26,10 @@ type writeStep struct {
 	run    func(ctx context.Context, st *store.Store) (int64, error)
 }
 
-// checkRollback runs each step twice: first with the audit entry failing (the last statement of
+// checkRollback runs each step, made by editor, twice: first with the audit entry failing (the last statement of
 // the transaction), when nothing it wrote may remain and table's rows must be as before; then
 // for real, when its audit entry, with the whole actor, must exist.
-func checkRollback(t *testing.T, db *gorm.DB, st *store.Store, table string, steps []writeStep) {
+func checkRollback(t *testing.T, db *gorm.DB, st *store.Store, editor store.Actor, table string, steps []writeStep) {
 	t.Helper()
 	ctx := context.Background()
 	for _, step := range steps {
@@ -92,7 +89,8 @@ func TestAnnouncementWritesRollBackWhole(t *testing.T) {
 		}
 		var id int64
 		version := 1
-		checkRollback(t, db, st, "announcements", []writeStep{
+		editor := newActor(t, db, "editor")
+		checkRollback(t, db, st, editor, "announcements", []writeStep{
 			{name: "create", action: "announcement.create", event: true, run: func(ctx context.Context, st *store.Store) (int64, error) {
 				a, err := st.CreateAnnouncement(ctx, editor, store.AnnouncementInput{Title: "Thông báo lịch tiếp công dân",
 					Body: "<p>Lịch tiếp công dân tháng 9</p>", Status: models.PublicationPublished, AttachmentIDs: []int64{pdf.ID}})
@@ -124,7 +122,8 @@ func TestDocumentWritesRollBackWhole(t *testing.T) {
 		}
 		var id int64
 		version := 1
-		checkRollback(t, db, st, "documents", []writeStep{
+		editor := newActor(t, db, "editor")
+		checkRollback(t, db, st, editor, "documents", []writeStep{
 			{name: "create", action: "document.create", event: true, run: func(ctx context.Context, st *store.Store) (int64, error) {
 				d, err := st.CreateDocument(ctx, editor, store.DocumentInput{Number: number, Title: "Quyết định ban hành Quy chế làm việc",
 					Type: "Quyết định", Issuer: "Ủy ban Trung ương MTTQ Việt Nam", IssuedOn: models.NewDate(2024, 5, 10),
@@ -153,7 +152,8 @@ func TestDocumentTypeWritesRollBackWhole(t *testing.T) {
 		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
 		var id int64
 		version := 1
-		checkRollback(t, db, st, "document_types", []writeStep{
+		editor := newActor(t, db, "editor")
+		checkRollback(t, db, st, editor, "document_types", []writeStep{
 			{name: "create", action: "document_type.create", run: func(ctx context.Context, st *store.Store) (int64, error) {
 				dt, err := st.CreateDocumentType(ctx, editor, store.DocumentTypeInput{Name: "Công điện", Code: "CĐ"})
 				id = dt.ID

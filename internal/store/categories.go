@@ -54,7 +54,11 @@ func (s *Store) CreateCategory(ctx context.Context, c *models.Category) error {
 				return err
 			}
 			c.Slug = slug
-			return tx.Create(c).Error
+			err = tx.Create(c).Error
+			if isForeignKey(err) { // the parent was deleted since checkParent (PostgreSQL)
+				return categoryMissing("parent_id", *c.ParentID)
+			}
+			return err
 		})
 	})
 }
@@ -119,6 +123,7 @@ func (s *Store) DeleteCategory(ctx context.Context, id int64) error {
 		if err := s.locking(tx).Take(&c, id).Error; err != nil {
 			return notFound(err, "category")
 		}
+		// The foreign keys would refuse the deletion too; the counts say what stands in its way.
 		var children, articles int64
 		if err := tx.Model(&models.Category{}).Where("parent_id = ?", id).Count(&children).Error; err != nil {
 			return err
@@ -156,20 +161,25 @@ func (s *Store) categorySlug(tx *gorm.DB, asked, name string, id int64) (string,
 	return uniqueSlug(tx, "categories", base, id)
 }
 
-// checkParent checks that a parent category exists, and keeps it from being deleted before
-// the transaction ends.
+// checkParent checks that a parent category exists; the foreign key keeps it until the
+// transaction ends.
 func (s *Store) checkParent(tx *gorm.DB, parentID *int64) error {
 	if parentID == nil {
 		return nil
 	}
 	var found []int64
-	if err := s.keyShare(tx.Model(&models.Category{})).Where("id = ?", *parentID).Pluck("id", &found).Error; err != nil {
+	if err := tx.Model(&models.Category{}).Where("id = ?", *parentID).Pluck("id", &found).Error; err != nil {
 		return err
 	}
 	if len(found) == 0 {
-		return models.InvalidField("parent_id", fmt.Sprintf("category %d does not exist", *parentID))
+		return categoryMissing("parent_id", *parentID)
 	}
 	return nil
+}
+
+// categoryMissing is the error of a reference, in field, to a category that does not exist.
+func categoryMissing(field string, id int64) error {
+	return models.InvalidField(field, fmt.Sprintf("category %d does not exist", id))
 }
 
 // checkMove refuses a new parent that is the category itself or one of its descendants. The

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"strconv"
 
 	"gorm.io/gorm"
@@ -123,7 +122,7 @@ func (s *Store) DeleteDocumentType(ctx context.Context, actor Actor, id int64, v
 			return Audit{}, models.Conflict("%d documents are of this type; give them another type first", used)
 		}
 		err := deleteVersioned(tx, &models.DocumentType{}, "document type", id, version)
-		if errors.Is(err, gorm.ErrForeignKeyViolated) { // a document added meanwhile
+		if isForeignKey(err) { // a document added meanwhile
 			return Audit{}, models.Conflict("documents are of this type; give them another type first")
 		}
 		if err != nil {

@@ -102,18 +102,13 @@ func (s *Store) RenameTag(ctx context.Context, id int64, name string) (TagCount,
 	return s.TagByID(ctx, id)
 }
 
-// DeleteTag removes a tag from every article and deletes it.
+// DeleteTag deletes a tag; the foreign key takes it off every article.
 func (s *Store) DeleteTag(ctx context.Context, id int64) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("tag_id = ?", id).Delete(&articleTag{}).Error; err != nil {
-			return err
-		}
-		res := tx.Delete(&models.Tag{}, id)
-		if res.Error == nil && res.RowsAffected == 0 {
-			return models.NotFound("tag")
-		}
-		return res.Error
-	})
+	res := s.db.WithContext(ctx).Delete(&models.Tag{}, id)
+	if res.Error == nil && res.RowsAffected == 0 {
+		return models.NotFound("tag")
+	}
+	return res.Error
 }
 
 // articleTag is a row of article_tags: an article carries a tag, at a position in its list.
