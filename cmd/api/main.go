@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/toasoan/toasoan/internal/config"
 	"github.com/toasoan/toasoan/internal/handlers"
@@ -132,6 +133,10 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, stdout io.Wr
 		defer client.Close()
 		deps.Redis = client
 	}
+	srv, err := handlers.NewServer(deps)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -142,39 +147,62 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, stdout io.Wr
 		_ = ln.Close()
 		return fmt.Errorf("first admin: %w", err)
 	}
-	srv := handlers.NewServer(deps) // starts background work (view flushing, webhook delivery)
 	log.Info("toasoan is serving", "addr", ln.Addr().String(), "database", st.Dialect(),
 		"docs", here+"/swagger/index.html")
 	printWelcome(stdout, here, admin)
-	err = serveUntilDone(ctx, srv.HTTPServer(cfg.Addr), ln, cfg.ShutdownTimeout, log)
-	// Requests are done: write what the server buffered (article views) before the database closes.
-	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
-	defer cancel()
-	if cerr := srv.Close(closeCtx); cerr != nil {
-		log.Error("close server", "error", cerr.Error())
-	}
-	return err
+	return serveUntilDone(ctx, srv.HTTPServer(cfg.Addr), ln, srv, cfg.ShutdownTimeout, log)
 }
 
-// serveUntilDone serves until ctx is cancelled, then stops accepting connections and lets the
-// requests in flight finish, for at most timeout.
-func serveUntilDone(ctx context.Context, httpServer *http.Server, ln net.Listener, timeout time.Duration, log *slog.Logger) error {
-	errc := make(chan error, 1)
-	go func() { errc <- httpServer.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
+// background is what runs beside the HTTP server: a *handlers.Server's workers and its view
+// buffer.
+type background interface {
+	Workers() []func(ctx context.Context)
+	FlushViews(ctx context.Context) error
+}
+
+// serveUntilDone serves and runs the workers until ctx is cancelled (or serving fails), then
+// shuts down in order, all within timeout: it stops accepting connections, lets the requests
+// in flight finish, writes the views they counted, and stops the workers, which finish the
+// work under way (webhook deliveries are recorded). The caller closes the database after.
+func serveUntilDone(ctx context.Context, httpServer *http.Server, ln net.Listener, bg background, timeout time.Duration, log *slog.Logger) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := httpServer.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+		return nil
+	})
+	// The workers outlive ctx: they stop only once the requests are done and their views written.
+	workCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWorkers()
+	for _, work := range bg.Workers() {
+		g.Go(func() error { work(workCtx); return nil })
 	}
+	<-gctx.Done()
 
 	log.Info("shutting down: finishing in-flight requests", "timeout", timeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
+	var errs []error
 	if err := httpServer.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		errs = append(errs, fmt.Errorf("shutdown: %w", err))
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
+	log.Info("shutting down: writing buffered article views")
+	if err := bg.FlushViews(shutdownCtx); err != nil {
+		errs = append(errs, fmt.Errorf("article views not written: %w", err))
+	}
+	log.Info("shutting down: stopping background workers")
+	stopWorkers()
+	stopped := make(chan error, 1)
+	go func() { stopped <- g.Wait() }()
+	select {
+	case err := <-stopped:
+		errs = append(errs, err)
+	case <-shutdownCtx.Done(): // a delivery left unrecorded is sent again when its lease ends
+		errs = append(errs, errors.New("shutdown: background workers still busy at the timeout"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	log.Info("stopped")
 	return nil

@@ -3,15 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/store"
 	"github.com/toasoan/toasoan/internal/testdb"
 )
@@ -90,37 +96,106 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 	}
 }
 
-// TestRunServesAndStopsCleanly starts the real program on each database, waits until it answers
-// /healthz, stops it as SIGTERM would, and checks it exits cleanly with a request log line.
+// TestRunServesAndStopsCleanly starts the real program on each database, counts views and
+// starts a webhook delivery, then stops it as SIGTERM would: the views are written before the
+// workers stop, the delivery under way is finished and recorded, and run exits cleanly.
 func TestRunServesAndStopsCleanly(t *testing.T) {
 	testdb.EachDialect(t, func(t *testing.T, dialect string) {
-		addr := freeAddr(t)
-		env := map[string]string{"TOASOAN_ADDR": addr, "TOASOAN_DATA_DIR": t.TempDir()}
+		addr, dir := freeAddr(t), t.TempDir()
+		const email, password = "admin@mattran.org.vn", "mật khẩu đủ dài 2026"
+		env := map[string]string{"TOASOAN_ADDR": addr, "TOASOAN_DATA_DIR": dir, "TOASOAN_WEBHOOKS_ALLOW_LOCAL": "1",
+			"TOASOAN_ADMIN_EMAIL": email, "TOASOAN_ADMIN_PASSWORD": password}
+		opts := store.OpenOptions{SQLitePath: filepath.Join(dir, "toasoan.db")}
 		if dialect == store.Postgres {
 			env["TOASOAN_DATABASE_URL"] = testdb.FreshURL(t, dialect)
+			opts = store.OpenOptions{DatabaseURL: env["TOASOAN_DATABASE_URL"]}
 		}
+		seed := []string{"seed", "--articles", "1", "--documents", "0", "--announcements", "0"}
+		if err := run(context.Background(), seed, envOf(env), io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		db, err := store.Open(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if sqlDB, err := db.DB(); err == nil {
+				sqlDB.Close()
+			}
+		}()
+
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		logs := &syncBuffer{}
 		done := make(chan error, 1)
 		go func() { done <- run(ctx, nil, envOf(env), logs, logs) }()
+		api := "http://" + addr
+		testdb.WaitFor(t, 15*time.Second, "the server answers /healthz", func() bool {
+			res, err := http.Get(api + "/healthz")
+			if err != nil {
+				return false
+			}
+			res.Body.Close()
+			return res.StatusCode == 200
+		})
 
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			res, err := http.Get("http://" + addr + "/healthz")
-			if err == nil {
-				res.Body.Close()
-				if res.StatusCode != 200 {
-					t.Fatalf("healthz = %d", res.StatusCode)
-				}
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("server did not answer /healthz: %v; logs: %s", err, logs)
-			}
-			time.Sleep(20 * time.Millisecond)
+		var list struct {
+			Data []struct{ Slug string } `json:"data"`
 		}
-		cancel()
+		call(t, "GET", api+"/api/v1/articles", "", nil, 200, &list)
+		if len(list.Data) != 1 {
+			t.Fatalf("%d articles listed, want the seeded one", len(list.Data))
+		}
+		slug := list.Data[0].Slug
+		for range 3 {
+			call(t, "GET", api+"/api/v1/articles/"+slug, "", nil, 200, nil)
+		}
+
+		// A receiver that holds the delivery until the test lets it go.
+		arrived, release := make(chan struct{}, 1), make(chan struct{})
+		rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			arrived <- struct{}{}
+			<-release
+		}))
+		defer rcv.Close()
+		letGo := sync.OnceFunc(func() { close(release) })
+		defer letGo() // before rcv.Close, which waits for the held request
+		var login struct {
+			Data struct {
+				AccessToken string `json:"access_token"`
+			} `json:"data"`
+		}
+		call(t, "POST", api+"/api/v1/auth/login", "", map[string]string{"email": email, "password": password}, 200, &login)
+		token := login.Data.AccessToken
+		var hook struct {
+			Data struct{ ID int64 } `json:"data"`
+		}
+		call(t, "POST", api+"/api/v1/admin/webhooks", token, map[string]any{"url": rcv.URL, "events": []string{"submission.received"}}, 201, &hook)
+		call(t, "POST", fmt.Sprintf("%s/api/v1/admin/webhooks/%d/ping", api, hook.Data.ID), token, nil, 202, nil)
+		select {
+		case <-arrived:
+		case <-time.After(10 * time.Second): // a guard against hanging, not a measurement
+			t.Fatal("the ping was never sent")
+		}
+
+		cancel() // as SIGTERM does
+		testdb.WaitFor(t, 10*time.Second, "the workers are told to stop", func() bool {
+			return strings.Contains(logs.String(), "stopping background workers")
+		})
+		// The views are written and the delivery is still under way: the workers have not stopped.
+		var views int64
+		if err := db.Table("articles").Where("slug = ?", slug).Pluck("view_count", &views).Error; err != nil {
+			t.Fatal(err)
+		}
+		if views != 3 {
+			t.Errorf("view_count = %d once the workers are told to stop, want the 3 buffered views", views)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run returned with a delivery under way: %v", err)
+		default:
+		}
+		letGo()
 		select {
 		case err := <-done:
 			if err != nil {
@@ -129,21 +204,96 @@ func TestRunServesAndStopsCleanly(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("run did not return after shutdown")
 		}
-		if !strings.Contains(logs.String(), `"msg":"request"`) || !strings.Contains(logs.String(), `"route":"/healthz"`) {
-			t.Errorf("no structured request log line: %s", logs)
+		var status []string
+		if err := db.Table("webhook_deliveries").Where("webhook_id = ?", hook.Data.ID).Pluck("status", &status).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(status) != 1 || status[0] != models.DeliveryDelivered {
+			t.Errorf("deliveries %v, want the one under way at shutdown recorded as delivered", status)
+		}
+
+		out := logs.String()
+		if !strings.Contains(out, `"msg":"request"`) || !strings.Contains(out, `"route":"/healthz"`) {
+			t.Errorf("no structured request log line: %s", out)
+		}
+		last := -1
+		for _, step := range []string{"finishing in-flight requests", "writing buffered article views", "stopping background workers", `"msg":"stopped"`} {
+			i := strings.Index(out, step)
+			if i <= last {
+				t.Fatalf("shutdown step %q missing or out of order in: %s", step, out)
+			}
+			last = i
 		}
 	})
 }
 
+// call sends one JSON request to the running server, checks its status and decodes the answer
+// into into (when not nil).
+func call(t *testing.T, method, url, token string, body any, want int, into any) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	got, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		t.Fatalf("%s %s: %d %s, want %d", method, url, res.StatusCode, got, want)
+	}
+	if into != nil {
+		if err := json.Unmarshal(got, into); err != nil {
+			t.Fatalf("%s %s: %v in %s", method, url, err, got)
+		}
+	}
+}
+
+// steps is a background for serveUntilDone that records when each shutdown step happens.
+type steps struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (s *steps) add(step string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen = append(s.seen, step)
+}
+
+func (s *steps) Workers() []func(ctx context.Context) {
+	return []func(ctx context.Context){func(ctx context.Context) { <-ctx.Done(); s.add("worker stopped") }}
+}
+
+func (s *steps) FlushViews(context.Context) error { s.add("views flushed"); return nil }
+
 // TestShutdownFinishesSlowInFlightRequest stops the server while a slow request is being
-// handled: the request must still be answered, and serving must end cleanly after it.
+// handled: the request must still be answered, then the views flushed, then the workers
+// stopped, and serving must end cleanly.
 func TestShutdownFinishesSlowInFlightRequest(t *testing.T) {
-	started := make(chan struct{})
-	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	bg := &steps{}
+	started, shuttingDown := make(chan struct{}), make(chan struct{})
+	httpServer := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(started)
-		time.Sleep(500 * time.Millisecond)
+		<-shuttingDown // still in flight when the shutdown begins
+		bg.add("request finished")
 		io.WriteString(w, "finished")
-	})
+	})}
+	httpServer.RegisterOnShutdown(func() { close(shuttingDown) })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -151,7 +301,7 @@ func TestShutdownFinishesSlowInFlightRequest(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- serveUntilDone(ctx, &http.Server{Handler: slow}, ln, 5*time.Second, slog.New(slog.DiscardHandler))
+		done <- serveUntilDone(ctx, httpServer, ln, bg, 5*time.Second, slog.New(slog.DiscardHandler))
 	}()
 
 	type result struct {
@@ -177,6 +327,9 @@ func TestShutdownFinishesSlowInFlightRequest(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("serveUntilDone: %v", err)
+	}
+	if want := []string{"request finished", "views flushed", "worker stopped"}; !slices.Equal(bg.seen, want) {
+		t.Errorf("shutdown steps %v, want %v", bg.seen, want)
 	}
 	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
 		t.Error("still accepting connections after shutdown")

@@ -33,7 +33,7 @@ var Env = map[string]string{
 	"TOASOAN_REFRESH_TTL":           "lifetime of refresh sessions, a Go duration (default 720h)",
 	"TOASOAN_LOG_FORMAT":            "json (default) or text",
 	"TOASOAN_LOG_LEVEL":             "debug, info (default), warn or error",
-	"TOASOAN_SHUTDOWN_TIMEOUT":      "how long in-flight requests may take to finish on shutdown (default 15s)",
+	"TOASOAN_SHUTDOWN_TIMEOUT":      "how long shutting down may take: in-flight requests, the last view counts and webhook deliveries under way finish within it (default 15s)",
 	"TOASOAN_DATABASE_WAIT":         "how long to wait at start for a database that does not answer yet (default 30s)",
 	"TOASOAN_CACHE_TTL":             "how long a public GET's response is reused by this process (default 1s; 0 turns the cache off)",
 	"TOASOAN_SUBMISSIONS_PER_HOUR":  "reader submissions accepted per IP an hour (default 5; refused ones do not count)",

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
@@ -122,13 +121,9 @@ func seedBenchSite(b *testing.B, db *gorm.DB) benchSite {
 	must(b, err)
 	cfg.JWTSecret = testSecret
 	st := store.New(db, time.Now)
-	site.cachedSrv = NewServer(Deps{Config: cfg, Store: st})
+	site.cachedSrv = mustServer(b, Deps{Config: cfg, Store: st})
 	cfg.CacheTTL = 0 // every request reaches the database
-	site.srv = NewServer(Deps{Config: cfg, Store: st})
-	b.Cleanup(func() {
-		_ = site.srv.Close(context.Background())
-		_ = site.cachedSrv.Close(context.Background())
-	})
+	site.srv = mustServer(b, Deps{Config: cfg, Store: st})
 	return site
 }
 

@@ -180,7 +180,7 @@ func TestAccessTokensAreStrict(t *testing.T) {
 		// Key rotation: a token signed with the previous secret is still accepted.
 		rotated := ts.cfg
 		rotated.JWTPreviousSecret, rotated.JWTSecret = testSecret, "the-new-secret-the-new-secret-the-new-secret"
-		ts.Server = NewServer(Deps{Config: rotated, Store: ts.store, HashParams: testHashParams})
+		ts.Server = mustServer(t, Deps{Config: rotated, Store: ts.store, HashParams: testHashParams})
 		if res := ts.do("GET", "/api/v1/auth/me", nil, valid, nil); res.Code != 200 {
 			t.Errorf("token of the previous secret during rotation: %d", res.Code)
 		}
@@ -371,9 +371,9 @@ func TestLoginThrottlingSharedThroughRedis(t *testing.T) {
 	first := newTestServer(t, db)
 	email := "replica-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "@mattran.org.vn"
 	first.createUser(email, models.RoleAuthor)
-	first.Server = NewServer(Deps{Config: first.cfg, Store: first.store, HashParams: testHashParams, LoginDelay: noLoginDelay, Redis: client})
+	first.Server = mustServer(t, Deps{Config: first.cfg, Store: first.store, HashParams: testHashParams, LoginDelay: noLoginDelay, Redis: client})
 	second := newTestServer(t, db)
-	second.Server = NewServer(Deps{Config: second.cfg, Store: second.store, HashParams: testHashParams, LoginDelay: noLoginDelay, Redis: client})
+	second.Server = mustServer(t, Deps{Config: second.cfg, Store: second.store, HashParams: testHashParams, LoginDelay: noLoginDelay, Redis: client})
 	// Redis outlives test runs: this run's addresses are its own.
 	net := "10." + strconv.Itoa(int(time.Now().UnixNano()%200)) + "." + strconv.Itoa(int(time.Now().UnixNano()/7%250)) + "."
 	defer client.Del(context.Background(), "toasoan:ratelimit:login:login:account:"+email, "toasoan:ratelimit:login:login:account-net:"+email+"|"+net+"0/24")

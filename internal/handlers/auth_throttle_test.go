@@ -98,8 +98,7 @@ func TestLoginThrottleConcurrentGuessesThroughRedis(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		// Two replicas share the counters; the guesses alternate between them.
 		first := newTestServer(t, db)
-		first.Server = NewServer(Deps{Config: first.cfg, Store: first.store, HashParams: testHashParams, LoginDelay: noLoginDelay, Redis: client, ManualWebhookDispatch: true})
-		t.Cleanup(func() { _ = first.Close(context.Background()) })
+		first.Server = mustServer(t, Deps{Config: first.cfg, Store: first.store, HashParams: testHashParams, LoginDelay: noLoginDelay, Redis: client})
 		run := strconv.FormatInt(time.Now().UnixNano(), 36) // Redis outlives test runs
 		email := "race-" + run + "@mattran.org.vn"
 		first.createUser(email, models.RoleAuthor)

@@ -18,10 +18,7 @@ func (ts *testServer) withCache(ttl time.Duration) {
 	ts.t.Helper()
 	cfg := ts.cfg
 	cfg.CacheTTL = ttl
-	old := ts.Server
-	ts.Server = NewServer(Deps{Config: cfg, Store: ts.store, HashParams: testHashParams, ManualWebhookDispatch: true})
-	_ = old.Close(context.Background())
-	ts.t.Cleanup(func() { _ = ts.Server.Close(context.Background()) })
+	ts.Server = mustServer(ts.t, Deps{Config: cfg, Store: ts.store, HashParams: testHashParams})
 }
 
 func TestResponseCache(t *testing.T) {

@@ -114,19 +114,13 @@ func TestStalledPostgresIsUnavailableWithinTheDeadline(t *testing.T) {
 	wantUnavailable(t, "PATCH while stalled", patch)
 
 	// The cancel request stops every waiting statement: no backend runs on without its client.
-	var waiting int64
-	for i := 0; i < 20; i++ {
+	testdb.WaitFor(t, 2*time.Second, "no backend waits on the lock once its request got 503", func() bool {
+		var waiting int64
 		if err := locker.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
-		if waiting == 0 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if waiting != 0 {
-		t.Errorf("%d backends still wait on the lock after their requests got 503", waiting)
-	}
+		return waiting == 0
+	})
 
 	if err := lock.Rollback(); err != nil {
 		t.Fatal(err)

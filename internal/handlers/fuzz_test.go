@@ -45,8 +45,7 @@ func newFuzzTarget(f *testing.F) *fuzzTarget {
 	}
 	clock := testdb.NewClock(testdb.Epoch)
 	clock.Tick(time.Millisecond)
-	s := NewServer(Deps{Config: cfg, Store: store.New(db, clock.Now), HashParams: testHashParams, ManualWebhookDispatch: true})
-	f.Cleanup(func() { _ = s.Close(context.Background()) })
+	s := mustServer(f, Deps{Config: cfg, Store: store.New(db, clock.Now), HashParams: testHashParams})
 	hash, err := auth.HashPassword(testPassword, testHashParams)
 	if err != nil {
 		f.Fatal(err)

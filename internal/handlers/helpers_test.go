@@ -72,9 +72,18 @@ func newTestServerAt(t *testing.T, db *gorm.DB, now func() time.Time) *testServe
 		t.Fatal(err)
 	}
 	st := store.New(db, func() time.Time { return (*clock.Load())() })
-	s := NewServer(Deps{Config: cfg, Store: st, HashParams: testHashParams, LoginDelay: noLoginDelay, ManualWebhookDispatch: true})
-	t.Cleanup(func() { _ = s.Close(context.Background()) })
+	s := mustServer(t, Deps{Config: cfg, Store: st, HashParams: testHashParams, LoginDelay: noLoginDelay})
 	return &testServer{Server: s, t: t, db: db, tokens: map[string]string{}, ids: map[string]int64{}, clock: clock}
+}
+
+// mustServer is NewServer for tests: a server that cannot be built fails the test.
+func mustServer(t testing.TB, d Deps) *Server {
+	t.Helper()
+	s, err := NewServer(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // setClock makes now the clock of the server and its store from here on. Tokens issued before

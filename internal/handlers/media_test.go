@@ -235,7 +235,7 @@ func TestMediaUploadLimit(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		ts := newTestServer(t, db)
 		ts.cfg.MaxUploadBytes = 1 << 20
-		ts.Server = NewServer(Deps{Config: ts.cfg, Store: ts.store, HashParams: testHashParams})
+		ts.Server = mustServer(t, Deps{Config: ts.cfg, Store: ts.store, HashParams: testHashParams})
 		ts.withUsers()
 
 		png := pngImage(t, 2, 2)

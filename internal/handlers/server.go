@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -48,9 +47,6 @@ type Deps struct {
 	// Redis, when set, holds the rate-limit counters so every replica shares them.
 	Redis *redis.Client
 	Media media.Storage // nil: a directory at Config.MediaDir
-	// ManualWebhookDispatch starts no webhook dispatcher in the background: the caller steps
-	// it (tests, which drive it with their own clock).
-	ManualWebhookDispatch bool
 }
 
 // Server is the HTTP API.
@@ -80,18 +76,13 @@ type Server struct {
 	submissionThrottle ratelimit.Counter // reader submissions per IP
 	submissionLimit    int               // submissions allowed per IP within the throttle's window
 
-	views     *viewCounter // article views, buffered and flushed every viewFlushInterval
-	stopViews chan struct{}
-	viewsDone chan struct{}
-	closeOnce sync.Once
-
-	dispatcher   *webhooks.Dispatcher
-	stopWebhooks chan struct{}
-	webhooksDone chan struct{}
+	views      *viewCounter // article views, buffered and flushed every viewFlushInterval
+	dispatcher *webhooks.Dispatcher
 }
 
-// NewServer builds the Echo instance with its middleware and every route.
-func NewServer(d Deps) *Server {
+// NewServer builds the Echo instance with its middleware and every route. It starts nothing:
+// the caller runs Workers, and calls FlushViews when it shuts down.
+func NewServer(d Deps) (*Server, error) {
 	now := d.Store.Now // one clock: the store's, so handlers and queries agree on what "now" is
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
@@ -113,14 +104,17 @@ func NewServer(d Deps) *Server {
 	}
 	dummyHash, err := auth.HashPassword(auth.GeneratePassword(), d.HashParams)
 	if err != nil {
-		panic(err) // only when the system has no randomness
+		return nil, err // only when the system has no randomness
 	}
 	if d.Media == nil {
-		dir, err := media.OpenDir(d.Config.MediaDir)
-		if err != nil {
-			panic(err) // run() passes its storage; a server built without (tests) needs MediaDir writable
+		// run() passes its storage; a server built without (tests) needs MediaDir writable.
+		if d.Media, err = media.OpenDir(d.Config.MediaDir); err != nil {
+			return nil, err
 		}
-		d.Media = dir
+	}
+	m, err := newMetrics(d.Registry)
+	if err != nil {
+		return nil, err
 	}
 	e := echo.New()
 	e.HideBanner = true
@@ -132,7 +126,7 @@ func NewServer(d Deps) *Server {
 		log:      d.Logger,
 		now:      now,
 		rules:    map[string]auth.Rule{},
-		metrics:  newMetrics(d.Registry),
+		metrics:  m,
 		gatherer: d.Registry,
 
 		tokens:           auth.NewTokens(d.Config.JWTSecret, d.Config.JWTPreviousSecret, now),
@@ -143,15 +137,10 @@ func NewServer(d Deps) *Server {
 		redis:            d.Redis,
 		media:            d.Media,
 
-		views:     newViewCounter(d.Store.AddViews),
-		stopViews: make(chan struct{}),
-		viewsDone: make(chan struct{}),
-
+		views: newViewCounter(d.Store.AddViews),
 		dispatcher: webhooks.New(d.Store, webhooks.Options{
 			BaseURL: d.Config.BaseURL, AllowLocal: d.Config.WebhooksAllowLocal, Now: now, Logger: d.Logger,
 		}),
-		stopWebhooks: make(chan struct{}),
-		webhooksDone: make(chan struct{}),
 	}
 	if d.Config.CacheTTL > 0 {
 		s.cache = newResponseCache(d.Config.CacheTTL, d.Store.Writes)
@@ -160,14 +149,10 @@ func NewServer(d Deps) *Server {
 	s.loginFailures = s.newCounter("login", loginWindow)
 	s.submissionThrottle = s.newCounter("submissions", submissionWindow)
 	s.submissionLimit = cmp.Or(d.Config.SubmissionsPerHour, 5) // 5 is config's default, for servers built without Load
-	go s.flushViews(viewFlushInterval, s.stopViews, s.viewsDone)
-	if d.ManualWebhookDispatch {
-		close(s.webhooksDone)
-	} else {
-		go s.dispatcher.Run(s.stopWebhooks, s.webhooksDone)
-	}
 	if sqlDB, err := d.Store.DB().DB(); err == nil {
-		d.Registry.MustRegister(collectors.NewDBStatsCollector(sqlDB, "toasoan"))
+		if err := d.Registry.Register(collectors.NewDBStatsCollector(sqlDB, "toasoan")); err != nil {
+			return nil, err
+		}
 	}
 	e.IPExtractor = clientIPExtractor(d.Config.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
@@ -222,7 +207,17 @@ func NewServer(d Deps) *Server {
 	e.Use(s.authorize)
 
 	s.routes()
-	return s
+	return s, nil
+}
+
+// Workers are the server's background loops: webhook delivery and the periodic view flush.
+// The caller runs each in its own goroutine; each returns once ctx is done and the work it
+// had under way is finished. They log their own failures and never stop on them.
+func (s *Server) Workers() []func(ctx context.Context) {
+	return []func(ctx context.Context){
+		s.dispatcher.Run,
+		func(ctx context.Context) { s.flushViewsEvery(ctx, viewFlushInterval) },
+	}
 }
 
 // clientIPExtractor takes the client from X-Forwarded-For only when the peer is one of the

@@ -129,7 +129,7 @@ func TestSecurityHeadersAndCORS(t *testing.T) {
 	}
 
 	ts.cfg.CORSOrigins = []string{"https://mattran.org.vn"}
-	ts.Server = NewServer(Deps{Config: ts.cfg, Store: ts.store})
+	ts.Server = mustServer(t, Deps{Config: ts.cfg, Store: ts.store})
 	res = ts.do("GET", "/api/v1/categories", nil, "", map[string]string{"Origin": "https://mattran.org.vn"})
 	if res.Header().Get("Access-Control-Allow-Origin") != "https://mattran.org.vn" {
 		t.Errorf("allowed origin not echoed: %v", res.Header())

@@ -231,7 +231,7 @@ func TestSubmissionAttachmentLimit(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		ts := newTestServer(t, db)
 		ts.cfg.MaxUploadBytes = 1 << 20 // each attachment may be 10 MiB, or the upload limit if lower
-		ts.Server = NewServer(Deps{Config: ts.cfg, Store: ts.store})
+		ts.Server = mustServer(t, Deps{Config: ts.cfg, Store: ts.store})
 		png := pngImage(t, 2, 2)
 		body, headers := multipartBody(t, reader,
 			formFile{field: "files", name: "a.png", content: png},
@@ -255,10 +255,7 @@ func throttledServer(t *testing.T, db *gorm.DB, perHour int, clock func() time.T
 	ts := newTestServer(t, db)
 	ts.setClock(clock)
 	ts.cfg.SubmissionsPerHour = perHour
-	old := ts.Server
-	ts.Server = NewServer(Deps{Config: ts.cfg, Store: ts.store, HashParams: testHashParams, ManualWebhookDispatch: true})
-	_ = old.Close(context.Background())
-	t.Cleanup(func() { _ = ts.Server.Close(context.Background()) })
+	ts.Server = mustServer(t, Deps{Config: ts.cfg, Store: ts.store, HashParams: testHashParams})
 	return ts
 }
 
@@ -337,8 +334,7 @@ func TestSubmissionThrottleConcurrent(t *testing.T) {
 		for range 2 {
 			ts := newTestServer(t, db)
 			ts.cfg.SubmissionsPerHour = 3
-			ts.Server = NewServer(Deps{Config: ts.cfg, Store: ts.store, HashParams: testHashParams, Redis: client, ManualWebhookDispatch: true})
-			t.Cleanup(func() { _ = ts.Server.Close(context.Background()) })
+			ts.Server = mustServer(t, Deps{Config: ts.cfg, Store: ts.store, HashParams: testHashParams, Redis: client})
 			replicas = append(replicas, ts.Server)
 		}
 		// Redis outlives test runs: this run's address is its own.
@@ -392,7 +388,7 @@ func TestSubmissionsNeverLogPersonalData(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		var logs bytes.Buffer
 		ts := newTestServer(t, db)
-		ts.Server = NewServer(Deps{Config: ts.cfg, Store: ts.store, HashParams: testHashParams,
+		ts.Server = mustServer(t, Deps{Config: ts.cfg, Store: ts.store, HashParams: testHashParams,
 			Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 		ts.withUsers()
 		body, headers := multipartBody(t, reader, formFile{field: "files", name: "ảnh.png", content: pngImage(t, 2, 2)})

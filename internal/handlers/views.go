@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/toasoan/toasoan/internal/loop"
 )
 
 // viewFlushInterval is how often buffered article views are written. A crash loses the views
@@ -16,6 +18,9 @@ type viewCounter struct {
 	mu     sync.Mutex
 	counts map[int64]int64
 	write  func(ctx context.Context, views map[int64]int64) error
+	// flushing lets one Flush run at a time, so the final flush at shutdown waits for a
+	// periodic one under way and writes whatever that one put back.
+	flushing sync.Mutex
 }
 
 func newViewCounter(write func(ctx context.Context, views map[int64]int64) error) *viewCounter {
@@ -32,6 +37,8 @@ func (v *viewCounter) Add(articleID int64) {
 // Flush writes the buffered views. When the write fails they go back into the buffer for the
 // next flush.
 func (v *viewCounter) Flush(ctx context.Context) error {
+	v.flushing.Lock()
+	defer v.flushing.Unlock()
 	v.mu.Lock()
 	pending := v.counts
 	v.counts = map[int64]int64{}
@@ -50,38 +57,17 @@ func (v *viewCounter) Flush(ctx context.Context) error {
 	return err
 }
 
-// flushViews flushes every interval until stop is closed.
-func (s *Server) flushViews(interval time.Duration, stop <-chan struct{}, done chan<- struct{}) {
-	defer close(done)
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-tick.C:
-			ctx, cancel := context.WithTimeout(context.Background(), interval)
-			if err := s.views.Flush(ctx); err != nil {
-				s.log.Error("article views not written; kept for the next flush", "error", err.Error())
-			}
-			cancel()
+// flushViewsEvery flushes the views every interval until ctx is done.
+func (s *Server) flushViewsEvery(ctx context.Context, interval time.Duration) {
+	loop.Every(ctx, interval, nil, func() {
+		flushCtx, cancel := context.WithTimeout(ctx, interval)
+		defer cancel()
+		if err := s.views.Flush(flushCtx); err != nil {
+			s.log.Error("article views not written; kept for the next flush", "error", err.Error())
 		}
-	}
+	})
 }
 
-// Close stops the background work of the server and writes what it buffered (article views).
-// Call it once the HTTP server has shut down. Webhook deliveries under way are finished and
-// recorded, while ctx allows.
-func (s *Server) Close(ctx context.Context) error {
-	s.closeOnce.Do(func() {
-		close(s.stopViews)
-		close(s.stopWebhooks)
-		<-s.viewsDone
-	})
-	err := s.views.Flush(ctx)
-	select {
-	case <-s.webhooksDone:
-	case <-ctx.Done():
-	}
-	return err
-}
+// FlushViews writes the buffered article views: the final flush at shutdown, once no request
+// is left (after http.Server.Shutdown), so no view is lost.
+func (s *Server) FlushViews(ctx context.Context) error { return s.views.Flush(ctx) }

@@ -48,11 +48,11 @@ func TestViewsAreBufferedThenFlushed(t *testing.T) {
 			fields: map[string]any{"data.version": 2, "data.view_count": 10}}})
 
 		ts.do("GET", "/api/v1/articles/duoc-doc", nil, "", nil)
-		if err := ts.Close(context.Background()); err != nil {
+		if err := ts.FlushViews(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		if got := viewCount(a.ID); got != 11 {
-			t.Errorf("view_count = %d after Close, want 11: shutdown must flush", got)
+			t.Errorf("view_count = %d after FlushViews, want 11: shutdown must flush", got)
 		}
 	})
 }
@@ -80,5 +80,40 @@ func TestViewFlushFailureKeepsTheCounts(t *testing.T) {
 	}
 	if written[1] != 3 || written[2] != 1 {
 		t.Errorf("written %v, want 3 views of 1 and 1 of 2", written)
+	}
+}
+
+// The final flush at shutdown may start while a periodic one is writing: it waits for it, and
+// writes what that one put back when it failed.
+func TestViewFlushWaitsForTheFlushUnderWay(t *testing.T) {
+	writing, release := make(chan struct{}), make(chan struct{})
+	calls := 0
+	var written map[int64]int64
+	v := newViewCounter(func(_ context.Context, views map[int64]int64) error {
+		calls++
+		if calls == 1 {
+			close(writing)
+			<-release
+			return errors.New("database down")
+		}
+		written = views
+		return nil
+	})
+	v.Add(1)
+	v.Add(1)
+	periodic := make(chan error, 1)
+	go func() { periodic <- v.Flush(context.Background()) }()
+	<-writing
+	final := make(chan error, 1)
+	go func() { final <- v.Flush(context.Background()) }()
+	close(release)
+	if err := <-periodic; err == nil {
+		t.Fatal("the failed write was not reported")
+	}
+	if err := <-final; err != nil {
+		t.Fatal(err)
+	}
+	if written[1] != 2 {
+		t.Errorf("the final flush wrote %v, want the 2 views the failed one put back", written)
 	}
 }

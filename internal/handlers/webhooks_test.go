@@ -128,8 +128,7 @@ func (ts *testServer) strict() *testServer {
 	ts.t.Helper()
 	cfg := ts.cfg
 	cfg.WebhooksAllowLocal = false
-	s := NewServer(Deps{Config: cfg, Store: ts.store, HashParams: testHashParams, ManualWebhookDispatch: true})
-	ts.t.Cleanup(func() { _ = s.Close(context.Background()) })
+	s := mustServer(ts.t, Deps{Config: cfg, Store: ts.store, HashParams: testHashParams})
 	return &testServer{Server: s, t: ts.t, db: ts.db, tokens: ts.tokens, ids: ts.ids, clock: ts.clock}
 }
 
@@ -570,8 +569,8 @@ func TestWebhookDeliveriesLogQueries(t *testing.T) {
 	})
 }
 
-// The server's own dispatcher sends at once what a request enqueued, and stops with Close.
-func TestWebhookDispatcherRunsInTheBackground(t *testing.T) {
+// The server's workers send at once what a request enqueued, and stop when their context ends.
+func TestWebhookDispatcherRunsAsAWorker(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		ts := newTestServer(t, db).withUsers()
 		arrived := make(chan http.Header, 1)
@@ -583,8 +582,11 @@ func TestWebhookDispatcherRunsInTheBackground(t *testing.T) {
 		}))
 		defer rcv.Close()
 		hook := ts.newWebhook(map[string]any{"url": rcv.URL, "events": []string{"submission.received"}})
-		background := NewServer(Deps{Config: ts.cfg, Store: ts.store, HashParams: testHashParams})
-		ts.Server = background
+		ctx, cancel := context.WithCancel(context.Background())
+		var workers sync.WaitGroup
+		for _, w := range ts.Workers() {
+			workers.Go(func() { w(ctx) })
+		}
 		ts.do("POST", fmt.Sprintf("/api/v1/admin/webhooks/%d/ping", hook), nil, "admin", nil)
 		select {
 		case h := <-arrived:
@@ -594,8 +596,11 @@ func TestWebhookDispatcherRunsInTheBackground(t *testing.T) {
 		case <-time.After(10 * time.Second): // a guard against hanging, not a measurement
 			t.Fatal("the ping was never sent")
 		}
-		if err := background.Close(context.Background()); err != nil {
-			t.Fatal(err)
+		cancel()
+		workers.Wait()
+		// The step that sent the ping recorded it before its worker returned.
+		if d := ts.deliveries(hook); len(d) != 1 || d[0].Status != models.DeliveryDelivered {
+			t.Errorf("deliveries after the workers stopped: %+v", d)
 		}
 	})
 }

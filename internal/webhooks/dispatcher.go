@@ -22,6 +22,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/toasoan/toasoan/internal/loop"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/store"
 )
@@ -94,31 +95,18 @@ func newClient(allowLocal bool) *http.Client {
 }
 
 // Run steps every pollInterval, and at once when this process's store committed a write that
-// may have enqueued events, until stop is closed; then it closes done. A step under way is
-// finished first, so no attempt is left unrecorded.
-func (d *Dispatcher) Run(stop <-chan struct{}, done chan<- struct{}) {
-	defer close(done)
-	tick := time.NewTicker(pollInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-tick.C:
-		case <-d.store.WebhookWake():
-		}
-		for more := true; more; {
+// may have enqueued events, until ctx is done. The step under way then is finished, on a
+// context of its own, so its attempts are recorded; the caller bounds how long it waits.
+func (d *Dispatcher) Run(ctx context.Context) {
+	work := context.WithoutCancel(ctx)
+	loop.Every(ctx, pollInterval, d.store.WebhookWake(), func() {
+		for more := true; more && ctx.Err() == nil; {
 			var err error
-			if more, err = d.Step(context.Background()); err != nil {
+			if more, err = d.Step(work); err != nil {
 				d.log.Error("webhooks: dispatch step failed", "error", err.Error())
 			}
-			select {
-			case <-stop:
-				return
-			default:
-			}
 		}
-	}
+	})
 }
 
 // Step does one round of work: it fans new events out into deliveries, then sends the
