@@ -5592,7 +5592,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "author": {
-                    "$ref": "#/definitions/AuthorRef"
+                    "$ref": "#/definitions/UserRef"
                 },
                 "body": {
                     "description": "sanitised HTML",
@@ -5673,7 +5673,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "author": {
-                    "$ref": "#/definitions/AuthorRef"
+                    "$ref": "#/definitions/UserRef"
                 },
                 "byline": {
                     "type": "string"
@@ -5737,7 +5737,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "author": {
-                    "$ref": "#/definitions/AuthorRef"
+                    "$ref": "#/definitions/UserRef"
                 },
                 "body": {
                     "type": "string"
@@ -5925,18 +5925,6 @@ const docTemplate = `{
                 },
                 "meta": {
                     "$ref": "#/definitions/ListMeta"
-                }
-            }
-        },
-        "AuthorRef": {
-            "type": "object",
-            "properties": {
-                "id": {
-                    "type": "integer"
-                },
-                "name": {
-                    "type": "string",
-                    "example": "Nguyễn Văn An"
                 }
             }
         },
@@ -6523,7 +6511,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "author": {
-                    "$ref": "#/definitions/AuthorRef"
+                    "$ref": "#/definitions/UserRef"
                 },
                 "body": {
                     "description": "sanitised HTML",
@@ -6611,7 +6599,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "author": {
-                    "$ref": "#/definitions/AuthorRef"
+                    "$ref": "#/definitions/UserRef"
                 },
                 "byline": {
                     "type": "string",
@@ -6933,7 +6921,7 @@ const docTemplate = `{
                     "description": "null when the account is gone",
                     "allOf": [
                         {
-                            "$ref": "#/definitions/AuthorRef"
+                            "$ref": "#/definitions/UserRef"
                         }
                     ]
                 },
@@ -6969,7 +6957,7 @@ const docTemplate = `{
                     "description": "null when the account is gone",
                     "allOf": [
                         {
-                            "$ref": "#/definitions/AuthorRef"
+                            "$ref": "#/definitions/UserRef"
                         }
                     ]
                 },
@@ -7709,7 +7697,7 @@ const docTemplate = `{
                 },
                 "name": {
                     "type": "string",
-                    "example": "Lê Văn Biên"
+                    "example": "Nguyễn Văn An"
                 }
             }
         },
