@@ -6080,7 +6080,7 @@ const docTemplate = `{
                 "slug": {
                     "description": "made from the title when empty",
                     "type": "string",
-                    "maxLength": 80
+                    "maxLength": 100
                 },
                 "summary": {
                     "type": "string",
@@ -6128,7 +6128,7 @@ const docTemplate = `{
                 "slug": {
                     "description": "made from the name when empty",
                     "type": "string",
-                    "maxLength": 80,
+                    "maxLength": 100,
                     "example": "mat-tran-dia-phuong"
                 }
             }
@@ -7436,7 +7436,7 @@ const docTemplate = `{
                 "slug": {
                     "description": "sets the slug for good",
                     "type": "string",
-                    "maxLength": 80
+                    "maxLength": 100
                 },
                 "summary": {
                     "type": "string",
@@ -7479,7 +7479,7 @@ const docTemplate = `{
                 },
                 "slug": {
                     "type": "string",
-                    "maxLength": 80
+                    "maxLength": 100
                 }
             }
         },

@@ -71,7 +71,7 @@ type editorialArticleListResponse struct {
 
 type createArticleRequest struct {
 	Title        string   `json:"title" validate:"notblank,max=300" example:"Ký kết Quy chế phối hợp công tác"`
-	Slug         string   `json:"slug" validate:"max=80"` // made from the title when empty
+	Slug         string   `json:"slug" maxLength:"100"` // made from the title when empty
 	Summary      string   `json:"summary" validate:"max=2000"`
 	Body         string   `json:"body" validate:"max=500000"` // HTML, sanitised on write
 	CategoryID   int64    `json:"category_id" validate:"required,min=1" example:"2"`
@@ -84,7 +84,7 @@ type createArticleRequest struct {
 
 type updateArticleRequest struct {
 	Title        *string                `json:"title" validate:"omitnil,notblank,max=300"`
-	Slug         *string                `json:"slug" validate:"omitnil,max=80"` // sets the slug for good
+	Slug         *string                `json:"slug" maxLength:"100"` // sets the slug for good
 	Summary      *string                `json:"summary" validate:"omitnil,max=2000"`
 	Body         *string                `json:"body" validate:"omitnil,max=500000"`
 	CategoryID   *int64                 `json:"category_id" validate:"omitnil,min=1"`

@@ -54,7 +54,7 @@ type adminCategoryListResponse struct {
 
 type createCategoryRequest struct {
 	Name        string `json:"name" validate:"notblank,max=200" example:"Mặt trận địa phương"`
-	Slug        string `json:"slug" validate:"max=80" example:"mat-tran-dia-phuong"` // made from the name when empty
+	Slug        string `json:"slug" maxLength:"100" example:"mat-tran-dia-phuong"` // made from the name when empty
 	Description string `json:"description" validate:"max=2000"`
 	ParentID    *int64 `json:"parent_id" example:"1"`
 	Position    int    `json:"position" validate:"gte=0,lte=1000000"`
@@ -62,7 +62,7 @@ type createCategoryRequest struct {
 
 type updateCategoryRequest struct {
 	Name        *string                `json:"name" validate:"omitnil,notblank,max=200"`
-	Slug        *string                `json:"slug" validate:"omitnil,max=80"`
+	Slug        *string                `json:"slug" maxLength:"100"`
 	Description *string                `json:"description" validate:"omitnil,max=2000"`
 	ParentID    models.Nullable[int64] `json:"parent_id" swaggertype:"integer" extensions:"x-nullable"` // null makes it a root
 	Position    *int                   `json:"position" validate:"omitnil,gte=0,lte=1000000"`

@@ -7,7 +7,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/models"
-	"github.com/toasoan/toasoan/internal/search"
 )
 
 // Categories returns every category in display order (position, then id). Categories are few,
@@ -49,7 +48,7 @@ func (s *Store) CreateCategory(ctx context.Context, c *models.Category) error {
 			if err := s.checkParent(tx, c.ParentID); err != nil {
 				return err
 			}
-			slug, err := s.categorySlug(tx, c.Slug, c.Name, 0)
+			slug, err := slugFor(tx, categorySlugs, c.Slug, c.Name, 0)
 			if err != nil {
 				return err
 			}
@@ -89,7 +88,7 @@ func (s *Store) UpdateCategory(ctx context.Context, id int64, p CategoryPatch) (
 			updates["position"] = *p.Position
 		}
 		if p.Slug != nil && *p.Slug != c.Slug {
-			slug, err := s.categorySlug(tx, *p.Slug, "", id)
+			slug, err := slugFor(tx, categorySlugs, *p.Slug, "", id)
 			if err != nil {
 				return err
 			}
@@ -136,26 +135,6 @@ func (s *Store) DeleteCategory(ctx context.Context, id int64) error {
 	})
 }
 
-// categorySlug is the slug a category gets: the one asked for, which must be free, or one
-// made from the name.
-func (s *Store) categorySlug(tx *gorm.DB, asked, name string, id int64) (string, error) {
-	if asked != "" {
-		taken, err := slugTaken(tx, "categories", asked, id)
-		if err != nil {
-			return "", err
-		}
-		if taken {
-			return "", models.Conflict("the slug %s is already taken by another category", asked)
-		}
-		return asked, nil
-	}
-	base := search.Slugify(name)
-	if base == "" {
-		base = "chuyen-muc"
-	}
-	return uniqueSlug(tx, "categories", base, id)
-}
-
 // checkParent checks that a parent category exists, and keeps it from being deleted before
 // the transaction ends.
 func (s *Store) checkParent(tx *gorm.DB, parentID *int64) error {
@@ -195,17 +174,4 @@ func (s *Store) checkMove(tx *gorm.DB, id int64, parentID *int64) error {
 		}
 	}
 	return nil
-}
-
-// retryGeneratedSlug runs a create again (at most three times) when it lost a race for a slug
-// it generated: another writer took the same free slug between the check and the insert.
-func retryGeneratedSlug(generated bool, create func() error) error {
-	err := create()
-	for try := 1; try < 3 && generated && isDuplicate(err); try++ {
-		err = create()
-	}
-	if isDuplicate(err) {
-		return models.Conflict("the slug is already taken")
-	}
-	return err
 }
