@@ -1598,7 +1598,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Without ` + "`" + `slug` + "`" + ` one is made from the name (` + "`" + `Mặt trận địa phương` + "`" + ` → ` + "`" + `mat-tran-dia-phuong` + "`" + `), numbered when taken.",
+                "description": "Without ` + "`" + `slug` + "`" + ` one is made from the name (` + "`" + `Mặt trận địa phương` + "`" + ` → ` + "`" + `mat-tran-dia-phuong` + "`" + `), numbered when taken. Version 1, sent as the ETag.",
                 "consumes": [
                     "application/json"
                 ],
@@ -1625,6 +1625,12 @@ const docTemplate = `{
                         "description": "Created",
                         "schema": {
                             "$ref": "#/definitions/AdminCategoryResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -1694,6 +1700,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/AdminCategoryResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -1728,7 +1740,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Only an empty category: one with sub-categories or articles (of any status) is 409.",
+                "description": "Only an empty category: one with sub-categories or articles (of any status) is 409. Needs If-Match with the version read (428 without, 412 when stale).",
                 "tags": [
                     "categories"
                 ],
@@ -1740,11 +1752,24 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, e.g. \\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
                     }
                 ],
                 "responses": {
                     "204": {
                         "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     },
                     "401": {
                         "description": "Unauthorized",
@@ -1769,6 +1794,18 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             },
@@ -1778,7 +1815,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Only the fields sent change. A renamed category keeps its slug unless ` + "`" + `slug` + "`" + ` is sent. ` + "`" + `parent_id: null` + "`" + ` makes it a root; a category cannot be placed under itself or its sub-categories (422).",
+                "description": "Only the fields sent change. A renamed category keeps its slug unless ` + "`" + `slug` + "`" + ` is sent. ` + "`" + `parent_id: null` + "`" + ` makes it a root; a category cannot be placed under itself or its sub-categories (422). Needs If-Match with the version read (428 without, 412 when stale); bumps the version.",
                 "consumes": [
                     "application/json"
                 ],
@@ -1798,6 +1835,13 @@ const docTemplate = `{
                         "required": true
                     },
                     {
+                        "type": "string",
+                        "description": "the version read, e.g. \\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
                         "description": "fields to change",
                         "name": "body",
                         "in": "body",
@@ -1812,6 +1856,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/AdminCategoryResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version"
+                            }
                         }
                     },
                     "400": {
@@ -1844,6 +1894,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "415": {
                         "description": "Unsupported Media Type",
                         "schema": {
@@ -1852,6 +1908,12 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3043,7 +3105,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Tags are also created on the fly from the names in an article's ` + "`" + `tags` + "`" + `. The slug is made from the name; names with the same slug are the same tag (409).",
+                "description": "Tags are also created on the fly from the names in an article's ` + "`" + `tags` + "`" + `. The slug is made from the name, which must have letters or digits (422); names with the same slug are the same tag (409). Version 1, sent as the ETag.",
                 "consumes": [
                     "application/json"
                 ],
@@ -3070,6 +3132,12 @@ const docTemplate = `{
                         "description": "Created",
                         "schema": {
                             "$ref": "#/definitions/AdminTagResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -3139,6 +3207,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/AdminTagResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -3173,7 +3247,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The tag is removed from every article carrying it.",
+                "description": "The tag is removed from every article carrying it. Needs If-Match with the version read (428 without, 412 when stale).",
                 "tags": [
                     "tags"
                 ],
@@ -3185,11 +3259,24 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, e.g. \\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
                     }
                 ],
                 "responses": {
                     "204": {
                         "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     },
                     "401": {
                         "description": "Unauthorized",
@@ -3208,6 +3295,18 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             },
@@ -3217,7 +3316,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The slug follows the new name; a name whose slug another tag has is 409.",
+                "description": "The slug follows the new name; a name whose slug another tag has is 409. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.",
                 "consumes": [
                     "application/json"
                 ],
@@ -3237,6 +3336,13 @@ const docTemplate = `{
                         "required": true
                     },
                     {
+                        "type": "string",
+                        "description": "the version read, e.g. \\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
                         "description": "the new name",
                         "name": "body",
                         "in": "body",
@@ -3251,6 +3357,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/AdminTagResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version"
+                            }
                         }
                     },
                     "400": {
@@ -3283,6 +3395,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "415": {
                         "description": "Unsupported Media Type",
                         "schema": {
@@ -3291,6 +3409,12 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5377,6 +5501,10 @@ const docTemplate = `{
                 },
                 "updated_at": {
                     "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
                 }
             }
         },
@@ -5509,6 +5637,10 @@ const docTemplate = `{
                 "slug": {
                     "type": "string",
                     "example": "dai-hoi"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
                 }
             }
         },
