@@ -1939,7 +1939,7 @@ const docTemplate = `{
                     "200": {
                         "description": "OK",
                         "schema": {
-                            "$ref": "#/definitions/DocumentTypeList"
+                            "$ref": "#/definitions/AdminDocumentTypeList"
                         }
                     },
                     "400": {
@@ -1968,7 +1968,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "A name or code that another type has, ignoring case and diacritics, is 409.",
+                "description": "A name or code that another type has, ignoring case and diacritics, is 409. Version 1, sent as the ETag.",
                 "consumes": [
                     "application/json"
                 ],
@@ -1994,7 +1994,13 @@ const docTemplate = `{
                     "201": {
                         "description": "Created",
                         "schema": {
-                            "$ref": "#/definitions/DocumentTypeResponse"
+                            "$ref": "#/definitions/AdminDocumentTypeResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -2037,12 +2043,74 @@ const docTemplate = `{
             }
         },
         "/api/v1/admin/document-types/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "documents"
+                ],
+                "summary": "Show a document type",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "document type id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AdminDocumentTypeResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
             "delete": {
                 "security": [
                     {
                         "BearerAuth": []
                     }
                 ],
+                "description": "Needs If-Match with the version read (428 without, 412 when stale).",
                 "tags": [
                     "documents"
                 ],
@@ -2053,6 +2121,13 @@ const docTemplate = `{
                         "description": "document type id",
                         "name": "id",
                         "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, e.g. \\",
+                        "name": "If-Match",
+                        "in": "header",
                         "required": true
                     }
                 ],
@@ -2089,6 +2164,18 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             },
@@ -2098,7 +2185,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Documents refer to their type by id, so a rename shows on every document of the type.",
+                "description": "Documents refer to their type by id, so a rename shows on every document of the type. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.",
                 "consumes": [
                     "application/json"
                 ],
@@ -2118,6 +2205,13 @@ const docTemplate = `{
                         "required": true
                     },
                     {
+                        "type": "string",
+                        "description": "the version read, e.g. \\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
                         "description": "fields to change",
                         "name": "body",
                         "in": "body",
@@ -2131,7 +2225,13 @@ const docTemplate = `{
                     "200": {
                         "description": "OK",
                         "schema": {
-                            "$ref": "#/definitions/DocumentTypeResponse"
+                            "$ref": "#/definitions/AdminDocumentTypeResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version"
+                            }
                         }
                     },
                     "400": {
@@ -2164,6 +2264,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "415": {
                         "description": "Unsupported Media Type",
                         "schema": {
@@ -2172,6 +2278,12 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5618,6 +5730,49 @@ const docTemplate = `{
                 }
             }
         },
+        "AdminDocumentType": {
+            "type": "object",
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "example": "NQ"
+                },
+                "id": {
+                    "type": "integer"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Nghị quyết"
+                },
+                "position": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "AdminDocumentTypeList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/AdminDocumentType"
+                    }
+                }
+            }
+        },
+        "AdminDocumentTypeResponse": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/AdminDocumentType"
+                }
+            }
+        },
         "AdminTag": {
             "type": "object",
             "properties": {
@@ -6613,10 +6768,6 @@ const docTemplate = `{
                 "position": {
                     "type": "integer",
                     "example": 1
-                },
-                "version": {
-                    "type": "integer",
-                    "example": 1
                 }
             }
         },
@@ -6628,14 +6779,6 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/DocumentType"
                     }
-                }
-            }
-        },
-        "DocumentTypeResponse": {
-            "type": "object",
-            "properties": {
-                "data": {
-                    "$ref": "#/definitions/DocumentType"
                 }
             }
         },

@@ -1,17 +1,14 @@
 package handlers
 
 import (
-	"cmp"
 	"context"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/toasoan/toasoan/internal/htmlsafe"
 	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/store"
 )
 
 type createAnnouncementRequest struct {
@@ -181,31 +178,23 @@ func (s *Server) createAnnouncement(c echo.Context) error {
 	var req createAnnouncementRequest
 	bindErr := bindJSON(c, &req)
 	var errs fieldErrors
-	a := models.Announcement{
-		Title:    strings.TrimSpace(req.Title),
-		Body:     htmlsafe.Sanitize(req.Body),
-		Pinned:   req.Pinned,
-		Status:   cmp.Or(req.Status, models.PublicationDraft),
-		StartsAt: s.now().Truncate(time.Microsecond),
-	}
+	in := store.AnnouncementInput{Title: req.Title, Body: req.Body, Pinned: req.Pinned, Status: req.Status, AttachmentIDs: req.AttachmentIDs}
 	if req.Slug != "" {
-		a.Slug = errs.slug("slug", req.Slug)
+		in.Slug = errs.slug("slug", req.Slug)
 	}
 	if req.StartsAt != "" {
-		a.StartsAt = errs.time("starts_at", req.StartsAt)
+		in.StartsAt = errs.timePtr("starts_at", req.StartsAt)
 	}
 	if req.EndsAt != "" {
-		end := errs.time("ends_at", req.EndsAt)
-		a.EndsAt = &end
+		in.EndsAt = errs.timePtr("ends_at", req.EndsAt)
 	}
 	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
-	if err := s.store.CreateAnnouncement(c.Request().Context(), &a, req.AttachmentIDs); err != nil {
+	a, err := s.store.CreateAnnouncement(c.Request().Context(), actorOf(c), in)
+	if err != nil {
 		return err
 	}
-	actor := principalOf(c).UserID
-	s.audit(c, &actor, "announcement.create", "announcement", strconv.FormatInt(a.ID, 10), "status="+a.Status)
 	setVersionETag(c, a.Version)
 	return c.JSON(http.StatusCreated, adminAnnouncementResponse{Data: s.adminAnnouncementView(a)})
 }
@@ -277,51 +266,22 @@ func (s *Server) updateAnnouncement(c echo.Context) error {
 	}
 	var req updateAnnouncementRequest
 	bindErr := bindJSON(c, &req)
-	if bindErr != nil && models.ErrorCode(bindErr) != models.CodeValidation {
-		return bindErr // an unreadable body: nothing more to check
-	}
-	ctx := c.Request().Context()
-	a, err := s.store.AnnouncementByID(ctx, id)
-	if err != nil {
-		return err
-	}
-	if a.Version != version {
-		return models.VersionMismatch(a.Version)
-	}
 	var errs fieldErrors
-	if req.Title != nil {
-		a.Title = strings.TrimSpace(*req.Title)
-	}
+	patch := store.AnnouncementPatch{Title: req.Title, Body: req.Body, Pinned: req.Pinned, Status: req.Status, AttachmentIDs: req.AttachmentIDs}
 	if req.Slug != nil {
-		a.Slug = errs.slug("slug", *req.Slug)
-	}
-	if req.Body != nil {
-		a.Body = htmlsafe.Sanitize(*req.Body)
-	}
-	if req.Pinned != nil {
-		a.Pinned = *req.Pinned
+		patch.Slug = ptr(errs.slug("slug", *req.Slug))
 	}
 	if req.StartsAt != nil {
-		a.StartsAt = errs.time("starts_at", *req.StartsAt)
+		patch.StartsAt = errs.timePtr("starts_at", *req.StartsAt)
 	}
-	if req.EndsAt.Set {
-		a.EndsAt = nil
-		if req.EndsAt.Value != nil {
-			end := errs.time("ends_at", *req.EndsAt.Value)
-			a.EndsAt = &end
-		}
-	}
-	if req.Status != nil {
-		a.Status = *req.Status
-	}
+	patch.EndsAt = errs.nullableTime("ends_at", req.EndsAt)
 	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
-	if err := s.store.UpdateAnnouncement(ctx, &a, version, req.AttachmentIDs); err != nil {
+	a, err := s.store.UpdateAnnouncement(c.Request().Context(), actorOf(c), id, version, patch)
+	if err != nil {
 		return err
 	}
-	actor := principalOf(c).UserID
-	s.audit(c, &actor, "announcement.update", "announcement", strconv.FormatInt(id, 10), "status="+a.Status)
 	setVersionETag(c, a.Version)
 	return c.JSON(http.StatusOK, adminAnnouncementResponse{Data: s.adminAnnouncementView(a)})
 }
@@ -354,11 +314,9 @@ func (s *Server) deleteAnnouncement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteAnnouncement(c.Request().Context(), id, version); err != nil {
+	if err := s.store.DeleteAnnouncement(c.Request().Context(), actorOf(c), id, version); err != nil {
 		return err
 	}
-	actor := principalOf(c).UserID
-	s.audit(c, &actor, "announcement.delete", "announcement", strconv.FormatInt(id, 10), "")
 	return c.NoContent(http.StatusNoContent)
 }
 

@@ -1,9 +1,9 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -25,13 +25,39 @@ type updateDocumentTypeRequest struct {
 	Position *int    `json:"position" validate:"omitnil,gte=0,lte=10000"`
 } // @name UpdateDocumentTypeRequest
 
-type documentTypeResponse struct {
-	Data models.DocumentType `json:"data"`
-} // @name DocumentTypeResponse
+// documentTypeView is a document type as the public sees it.
+type documentTypeView struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name" example:"Nghị quyết"`
+	Code     string `json:"code" example:"NQ"`
+	Position int    `json:"position" example:"1"`
+} // @name DocumentType
+
+// adminDocumentTypeView adds the version editors need for If-Match.
+type adminDocumentTypeView struct {
+	documentTypeView
+	Version int `json:"version" example:"1"`
+} // @name AdminDocumentType
 
 type documentTypeListResponse struct {
-	Data []models.DocumentType `json:"data"`
+	Data []documentTypeView `json:"data"`
 } // @name DocumentTypeList
+
+type adminDocumentTypeResponse struct {
+	Data adminDocumentTypeView `json:"data"`
+} // @name AdminDocumentTypeResponse
+
+type adminDocumentTypeListResponse struct {
+	Data []adminDocumentTypeView `json:"data"`
+} // @name AdminDocumentTypeList
+
+func documentTypeViewOf(t models.DocumentType) documentTypeView {
+	return documentTypeView{ID: t.ID, Name: t.Name, Code: t.Code, Position: t.Position}
+}
+
+func adminDocumentTypeViewOf(t models.DocumentType) adminDocumentTypeView {
+	return adminDocumentTypeView{documentTypeView: documentTypeViewOf(t), Version: t.Version}
+}
 
 // typeCodePattern is a code as document numbers carry it: a letter, then letters or digits.
 var typeCodePattern = regexp.MustCompile(`^\p{L}[\p{L}\p{N}]{0,9}$`)
@@ -63,7 +89,11 @@ func (s *Server) listPublicDocumentTypes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return publicJSON(c, documentTypeListResponse{Data: types})
+	views := make([]documentTypeView, len(types))
+	for i, t := range types {
+		views[i] = documentTypeViewOf(t)
+	}
+	return publicJSON(c, documentTypeListResponse{Data: views})
 }
 
 // listDocumentTypes godoc
@@ -71,7 +101,7 @@ func (s *Server) listPublicDocumentTypes(c echo.Context) error {
 //	@Summary	Document types, for editors
 //	@Tags		documents
 //	@Produce	json
-//	@Success	200	{object}	documentTypeListResponse
+//	@Success	200	{object}	adminDocumentTypeListResponse
 //	@Failure	400	{object}	problem
 //	@Failure	401	{object}	problem
 //	@Failure	403	{object}	problem
@@ -85,18 +115,23 @@ func (s *Server) listDocumentTypes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, documentTypeListResponse{Data: types})
+	views := make([]adminDocumentTypeView, len(types))
+	for i, t := range types {
+		views[i] = adminDocumentTypeViewOf(t)
+	}
+	return c.JSON(http.StatusOK, adminDocumentTypeListResponse{Data: views})
 }
 
 // createDocumentType godoc
 //
 //	@Summary		Add a document type
-//	@Description	A name or code that another type has, ignoring case and diacritics, is 409.
+//	@Description	A name or code that another type has, ignoring case and diacritics, is 409. Version 1, sent as the ETag.
 //	@Tags			documents
 //	@Accept			json
 //	@Produce		json
 //	@Param			body	body		createDocumentTypeRequest	true	"the type"
-//	@Success		201		{object}	documentTypeResponse
+//	@Success		201		{object}	adminDocumentTypeResponse
+//	@Header			201		{string}	ETag	"the version, for If-Match"
 //	@Failure		400		{object}	problem
 //	@Failure		401		{object}	problem
 //	@Failure		403		{object}	problem
@@ -109,35 +144,69 @@ func (s *Server) createDocumentType(c echo.Context) error {
 	var req createDocumentTypeRequest
 	bindErr := bindJSON(c, &req)
 	var errs fieldErrors
-	t := models.DocumentType{Name: models.CleanText(req.Name), Code: errs.typeCode("code", req.Code)}
+	in := store.DocumentTypeInput{Name: req.Name, Code: errs.typeCode("code", req.Code), Position: req.Position}
 	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
-	if err := s.store.CreateDocumentType(c.Request().Context(), &t, req.Position); err != nil {
+	t, err := s.store.CreateDocumentType(c.Request().Context(), actorOf(c), in)
+	if err != nil {
 		return err
 	}
-	actor := principalOf(c).UserID
-	s.audit(c, &actor, "document_type.create", "document_type", strconv.FormatInt(t.ID, 10), t.Name)
-	return c.JSON(http.StatusCreated, documentTypeResponse{Data: t})
+	setVersionETag(c, t.Version)
+	return c.JSON(http.StatusCreated, adminDocumentTypeResponse{Data: adminDocumentTypeViewOf(t)})
+}
+
+// getDocumentType godoc
+//
+//	@Summary	Show a document type
+//	@Tags		documents
+//	@Produce	json
+//	@Param		id	path		int	true	"document type id"
+//	@Success	200	{object}	adminDocumentTypeResponse
+//	@Header		200	{string}	ETag	"the version, for If-Match"
+//	@Failure	400	{object}	problem
+//	@Failure	401	{object}	problem
+//	@Failure	403	{object}	problem
+//	@Failure	404	{object}	problem
+//	@Security	BearerAuth
+//	@Router		/api/v1/admin/document-types/{id} [get]
+func (s *Server) getDocumentType(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := parseQuery(c).Err(); err != nil {
+		return err
+	}
+	t, err := s.store.DocumentTypeByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	setVersionETag(c, t.Version)
+	return c.JSON(http.StatusOK, adminDocumentTypeResponse{Data: adminDocumentTypeViewOf(t)})
 }
 
 // updateDocumentType godoc
 //
 //	@Summary		Change a document type
-//	@Description	Documents refer to their type by id, so a rename shows on every document of the type.
+//	@Description	Documents refer to their type by id, so a rename shows on every document of the type. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.
 //	@Tags			documents
 //	@Accept			json
 //	@Produce		json
-//	@Param			id		path		int							true	"document type id"
-//	@Param			body	body		updateDocumentTypeRequest	true	"fields to change"
-//	@Success		200		{object}	documentTypeResponse
-//	@Failure		400		{object}	problem
-//	@Failure		401		{object}	problem
-//	@Failure		403		{object}	problem
-//	@Failure		404		{object}	problem
-//	@Failure		409		{object}	problem	"name or code taken, or a new code while document numbers carry the old one"
-//	@Failure		415		{object}	problem
-//	@Failure		422		{object}	problem
+//	@Param			id			path		int							true	"document type id"
+//	@Param			If-Match	header		string						true	"the version read, e.g. \"3\""
+//	@Param			body		body		updateDocumentTypeRequest	true	"fields to change"
+//	@Success		200			{object}	adminDocumentTypeResponse
+//	@Header			200			{string}	ETag	"the new version"
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Failure		404			{object}	problem
+//	@Failure		409			{object}	problem	"name or code taken, or a new code while document numbers carry the old one"
+//	@Failure		412			{object}	problem	"stale version"
+//	@Failure		415			{object}	problem
+//	@Failure		422			{object}	problem
+//	@Failure		428			{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/document-types/{id} [patch]
 func (s *Server) updateDocumentType(c echo.Context) error {
@@ -145,52 +214,64 @@ func (s *Server) updateDocumentType(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	version, err := ifMatchVersion(c, s.documentTypeVersion(id))
+	if err != nil {
+		return err
+	}
 	var req updateDocumentTypeRequest
 	bindErr := bindJSON(c, &req)
 	var errs fieldErrors
-	patch := store.DocumentTypePatch{Position: req.Position}
-	if req.Name != nil {
-		name := models.CleanText(*req.Name)
-		patch.Name = &name
-	}
+	patch := store.DocumentTypePatch{Name: req.Name, Position: req.Position}
 	if req.Code != nil {
-		code := errs.typeCode("code", *req.Code)
-		patch.Code = &code
+		patch.Code = ptr(errs.typeCode("code", *req.Code))
 	}
 	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
-	t, err := s.store.UpdateDocumentType(c.Request().Context(), id, patch)
+	t, err := s.store.UpdateDocumentType(c.Request().Context(), actorOf(c), id, version, patch)
 	if err != nil {
 		return err
 	}
-	actor := principalOf(c).UserID
-	s.audit(c, &actor, "document_type.update", "document_type", strconv.FormatInt(id, 10), t.Name)
-	return c.JSON(http.StatusOK, documentTypeResponse{Data: t})
+	setVersionETag(c, t.Version)
+	return c.JSON(http.StatusOK, adminDocumentTypeResponse{Data: adminDocumentTypeViewOf(t)})
 }
 
 // deleteDocumentType godoc
 //
-//	@Summary	Delete a document type no document has
-//	@Tags		documents
-//	@Param		id	path	int	true	"document type id"
-//	@Success	204
-//	@Failure	400	{object}	problem
-//	@Failure	401	{object}	problem
-//	@Failure	403	{object}	problem
-//	@Failure	404	{object}	problem
-//	@Failure	409	{object}	problem	"documents are of this type"
-//	@Security	BearerAuth
-//	@Router		/api/v1/admin/document-types/{id} [delete]
+//	@Summary		Delete a document type no document has
+//	@Description	Needs If-Match with the version read (428 without, 412 when stale).
+//	@Tags			documents
+//	@Param			id			path	int		true	"document type id"
+//	@Param			If-Match	header	string	true	"the version read, e.g. \"3\""
+//	@Success		204
+//	@Failure		400	{object}	problem
+//	@Failure		401	{object}	problem
+//	@Failure		403	{object}	problem
+//	@Failure		404	{object}	problem
+//	@Failure		409	{object}	problem	"documents are of this type"
+//	@Failure		412	{object}	problem	"stale version"
+//	@Failure		428	{object}	problem	"If-Match missing (the detail names the current version)"
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/document-types/{id} [delete]
 func (s *Server) deleteDocumentType(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteDocumentType(c.Request().Context(), id); err != nil {
+	version, err := ifMatchVersion(c, s.documentTypeVersion(id))
+	if err != nil {
 		return err
 	}
-	actor := principalOf(c).UserID
-	s.audit(c, &actor, "document_type.delete", "document_type", strconv.FormatInt(id, 10), "")
+	if err := s.store.DeleteDocumentType(c.Request().Context(), actorOf(c), id, version); err != nil {
+		return err
+	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// documentTypeVersion reads a type's current version, for the 428 of a request without If-Match.
+func (s *Server) documentTypeVersion(id int64) func(ctx context.Context) (int, error) {
+	return func(ctx context.Context) (int, error) {
+		t, err := s.store.DocumentTypeByID(ctx, id)
+		return t.Version, err
+	}
 }

@@ -1,10 +1,8 @@
 package handlers
 
 import (
-	"cmp"
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -286,35 +284,27 @@ func (s *Server) createDocument(c echo.Context) error {
 	var req createDocumentRequest
 	bindErr := bindJSON(c, &req)
 	var errs fieldErrors
-	d := models.Document{
-		Title:  models.CleanText(req.Title),
-		Issuer: models.CleanText(req.Issuer),
-		Signer: models.CleanText(req.Signer),
-		Field:  models.CleanText(req.Field),
-		Status: cmp.Or(req.Status, models.PublicationDraft),
-	}
+	in := store.DocumentInput{Title: req.Title, Type: req.Type, Issuer: req.Issuer, Signer: req.Signer, Field: req.Field,
+		Status: req.Status, AttachmentIDs: req.AttachmentIDs}
 	if strings.TrimSpace(req.Number) != "" {
-		d.SetNumber(errs.number("number", req.Number))
+		in.Number = errs.number("number", req.Number)
 	}
 	if req.IssuedOn != "" {
-		d.IssuedOn = errs.date("issued_on", req.IssuedOn)
+		in.IssuedOn = errs.date("issued_on", req.IssuedOn)
 	}
-	d.EffectiveOn = d.IssuedOn
 	if req.EffectiveOn != "" {
-		d.EffectiveOn = errs.date("effective_on", req.EffectiveOn)
+		in.EffectiveOn = errs.datePtr("effective_on", req.EffectiveOn)
 	}
 	if req.ExpiresOn != "" {
-		expires := errs.date("expires_on", req.ExpiresOn)
-		d.ExpiresOn = &expires
+		in.ExpiresOn = errs.datePtr("expires_on", req.ExpiresOn)
 	}
 	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
-	if err := s.store.CreateDocument(c.Request().Context(), &d, models.CleanText(req.Type), req.AttachmentIDs); err != nil {
+	d, err := s.store.CreateDocument(c.Request().Context(), actorOf(c), in)
+	if err != nil {
 		return err
 	}
-	actor := principalOf(c).UserID
-	s.audit(c, &actor, "document.create", "document", strconv.FormatInt(d.ID, 10), "number="+d.Number+",status="+d.Status)
 	setVersionETag(c, d.Version)
 	return c.JSON(http.StatusCreated, adminDocumentResponse{Data: s.adminDocumentView(d)})
 }
@@ -386,57 +376,30 @@ func (s *Server) updateDocument(c echo.Context) error {
 	}
 	var req updateDocumentRequest
 	bindErr := bindJSON(c, &req)
-	if bindErr != nil && models.ErrorCode(bindErr) != models.CodeValidation {
-		return bindErr // an unreadable body: nothing more to check
-	}
-	ctx := c.Request().Context()
-	d, err := s.store.DocumentByID(ctx, id)
-	if err != nil {
-		return err
-	}
-	if d.Version != version {
-		return models.VersionMismatch(d.Version)
-	}
 	var errs fieldErrors
-	typeName := d.Type.Name
-	if req.Type != nil {
-		typeName = models.CleanText(*req.Type)
-	}
+	patch := store.DocumentPatch{Title: req.Title, Type: req.Type, Issuer: req.Issuer, Signer: req.Signer, Field: req.Field,
+		Status: req.Status, AttachmentIDs: req.AttachmentIDs}
 	if req.Number != nil {
 		if strings.TrimSpace(*req.Number) == "" {
 			errs.add("number", "is required")
 		} else {
-			d.SetNumber(errs.number("number", *req.Number))
+			patch.Number = ptr(errs.number("number", *req.Number))
 		}
 	}
-	setText(&d.Title, req.Title)
-	setText(&d.Issuer, req.Issuer)
-	setText(&d.Signer, req.Signer)
-	setText(&d.Field, req.Field)
 	if req.IssuedOn != nil {
-		d.IssuedOn = errs.date("issued_on", *req.IssuedOn)
+		patch.IssuedOn = errs.datePtr("issued_on", *req.IssuedOn)
 	}
 	if req.EffectiveOn != nil {
-		d.EffectiveOn = errs.date("effective_on", *req.EffectiveOn)
+		patch.EffectiveOn = errs.datePtr("effective_on", *req.EffectiveOn)
 	}
-	if req.ExpiresOn.Set {
-		d.ExpiresOn = nil
-		if req.ExpiresOn.Value != nil {
-			expires := errs.date("expires_on", *req.ExpiresOn.Value)
-			d.ExpiresOn = &expires
-		}
-	}
-	if req.Status != nil {
-		d.Status = *req.Status
-	}
+	patch.ExpiresOn = errs.nullableDate("expires_on", req.ExpiresOn)
 	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
-	if err := s.store.UpdateDocument(ctx, &d, typeName, version, req.AttachmentIDs); err != nil {
+	d, err := s.store.UpdateDocument(c.Request().Context(), actorOf(c), id, version, patch)
+	if err != nil {
 		return err
 	}
-	actor := principalOf(c).UserID
-	s.audit(c, &actor, "document.update", "document", strconv.FormatInt(id, 10), "number="+d.Number+",status="+d.Status)
 	setVersionETag(c, d.Version)
 	return c.JSON(http.StatusOK, adminDocumentResponse{Data: s.adminDocumentView(d)})
 }
@@ -469,19 +432,10 @@ func (s *Server) deleteDocument(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteDocument(c.Request().Context(), id, version); err != nil {
+	if err := s.store.DeleteDocument(c.Request().Context(), actorOf(c), id, version); err != nil {
 		return err
 	}
-	actor := principalOf(c).UserID
-	s.audit(c, &actor, "document.delete", "document", strconv.FormatInt(id, 10), "")
 	return c.NoContent(http.StatusNoContent)
-}
-
-// setText stores a PATCH text field, cleaned, when it was sent.
-func setText(dst, value *string) {
-	if value != nil {
-		*dst = models.CleanText(*value)
-	}
 }
 
 func (s *Server) documentItem(d models.Document) documentItem {

@@ -116,14 +116,14 @@ func TestDocumentsAdmin(t *testing.T) {
 				body: map[string]any{"expires_on": nil, "signer": ""}, want: 200,
 				fields: map[string]any{"data.expires_on": nil, "data.signer": "", "data.version": 3, "data.attachments.1.name": "quyet-dinh-05.pdf"}},
 			{name: "the type's code cannot change while numbers carry it", method: "PATCH", path: "/api/v1/admin/document-types/1", as: "editor",
-				body: map[string]any{"code": "NQu"}, want: 409},
-			{name: "a type in use cannot be deleted", method: "DELETE", path: "/api/v1/admin/document-types/1", as: "editor", want: 409},
+				headers: ifMatch(`"1"`), body: map[string]any{"code": "NQu"}, want: 409},
+			{name: "a type in use cannot be deleted", method: "DELETE", path: "/api/v1/admin/document-types/1", as: "editor", headers: ifMatch(`"1"`), want: 409},
 			{name: "delete without If-Match", method: "DELETE", path: one, as: "editor", want: 428,
 				fields: map[string]any{"detail": `this change needs an If-Match header with the version you read; the current version is 3: send If-Match: "3"`}},
 			{name: "delete a stale version", method: "DELETE", path: one, as: "editor", headers: ifMatch(`"2"`), want: 412},
 			{name: "delete", method: "DELETE", path: one, as: "editor", headers: ifMatch(`"3"`), want: 204},
 			{name: "deleted", method: "GET", path: one, as: "editor", want: 404},
-			{name: "the type is free again", method: "DELETE", path: "/api/v1/admin/document-types/1", as: "editor", want: 204},
+			{name: "the type is free again", method: "DELETE", path: "/api/v1/admin/document-types/1", as: "editor", headers: ifMatch(`"1"`), want: 204},
 		})
 		for action, want := range map[string]int64{"document.create": 3, "document.update": 2, "document.delete": 1} {
 			if got := ts.auditCount(action); got != want {

@@ -85,3 +85,28 @@ func withFieldErrors(bindErr error, fields ...models.FieldError) error {
 	}
 	return bad.merge(bindErr)
 }
+
+// timePtr is time for a field that may be left out.
+func (f *fieldErrors) timePtr(field, value string) *time.Time { return ptr(f.time(field, value)) }
+
+// datePtr is date for a field that may be left out.
+func (f *fieldErrors) datePtr(field, value string) *models.Date { return ptr(f.date(field, value)) }
+
+// nullableTime parses a nullable PATCH time: absent and null pass through.
+func (f *fieldErrors) nullableTime(field string, v models.Nullable[string]) models.Nullable[time.Time] {
+	return parseNullable(v, func(s string) time.Time { return f.time(field, s) })
+}
+
+// nullableDate parses a nullable PATCH date: absent and null pass through.
+func (f *fieldErrors) nullableDate(field string, v models.Nullable[string]) models.Nullable[models.Date] {
+	return parseNullable(v, func(s string) models.Date { return f.date(field, s) })
+}
+
+func parseNullable[T any](v models.Nullable[string], parse func(string) T) models.Nullable[T] {
+	if v.Value == nil {
+		return models.Nullable[T]{Set: v.Set}
+	}
+	return models.Value(parse(*v.Value))
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -286,3 +286,23 @@ func wantFields(fields ...string) func(t *testing.T, res *httptest.ResponseRecor
 		}
 	}
 }
+
+// wantETag checks the response's ETag.
+func wantETag(want string) func(t *testing.T, res *httptest.ResponseRecorder) {
+	return func(t *testing.T, res *httptest.ResponseRecorder) {
+		t.Helper()
+		if got := res.Header().Get("ETag"); got != want {
+			t.Errorf("ETag %q, want %q", got, want)
+		}
+	}
+}
+
+// wantDetail checks that a problem's detail says this.
+func wantDetail(part string) func(t *testing.T, res *httptest.ResponseRecorder) {
+	return func(t *testing.T, res *httptest.ResponseRecorder) {
+		t.Helper()
+		if p := decode[problem](t, res); !strings.Contains(p.Detail, part) {
+			t.Errorf("detail %q does not say %q", p.Detail, part)
+		}
+	}
+}

@@ -113,6 +113,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodDelete, v1+"/admin/announcements/:id", s.deleteAnnouncement, editors)
 	s.handle(http.MethodGet, v1+"/admin/document-types", s.listDocumentTypes, editors)
 	s.handle(http.MethodPost, v1+"/admin/document-types", s.createDocumentType, editors)
+	s.handle(http.MethodGet, v1+"/admin/document-types/:id", s.getDocumentType, editors)
 	s.handle(http.MethodPatch, v1+"/admin/document-types/:id", s.updateDocumentType, editors)
 	s.handle(http.MethodDelete, v1+"/admin/document-types/:id", s.deleteDocumentType, editors)
 	s.handle(http.MethodGet, v1+"/admin/documents", s.listDocuments, editors)

@@ -195,7 +195,7 @@ func TestSearchFollowsDocumentTypeRenames(t *testing.T) {
 		docID := ts.create("/api/v1/admin/documents", documentBody(map[string]any{"status": "published", "title": "Về công tác năm 2024"}))
 		var typeID int64
 		db.Table("document_types").Where("name = ?", "Quyết định").Pluck("id", &typeID)
-		res := ts.do("PATCH", "/api/v1/admin/document-types/"+itoa(typeID), map[string]any{"name": "Quyết nghị liên tịch"}, "editor", nil)
+		res := ts.do("PATCH", "/api/v1/admin/document-types/"+itoa(typeID), map[string]any{"name": "Quyết nghị liên tịch"}, "editor", ifMatch(1))
 		if res.Code != 200 {
 			t.Fatalf("rename: %d %s", res.Code, res.Body)
 		}

@@ -8,6 +8,7 @@ package migrations
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 
@@ -36,18 +37,28 @@ func all() []*gormigrate.Migration {
 		m0050Webhooks,
 		m0055PreviewGeneration,
 		m0060VersionsAndAuditActor,
+		m0061ForeignKeys,
 	}
 }
+
+// rebuildsSQLiteTables names the migrations that rebuild SQLite tables. SQLite's procedure
+// wants foreign keys off while it runs, which a connection cannot change inside a transaction:
+// such a migration runs on a connection of its own with foreign keys turned off before its
+// transaction and on again after, and checks the keys itself before it commits.
+var rebuildsSQLiteTables = map[string]bool{m0061ForeignKeys.ID: true}
 
 // Latest is the ID of the newest migration this binary knows.
 func Latest() string { m := all(); return m[len(m)-1].ID }
 
 // Run brings the schema up to date. On PostgreSQL it holds an advisory lock (scoped to the
 // current schema) for the whole run, so replicas starting together migrate one at a time.
-func Run(ctx context.Context, db *gorm.DB) error {
+func Run(ctx context.Context, db *gorm.DB) error { return run(ctx, db, "") }
+
+// run applies the migrations before stop ("": all of them).
+func run(ctx context.Context, db *gorm.DB, stop string) error {
 	db = db.WithContext(ctx)
 	if db.Dialector.Name() != "postgres" {
-		return migrate(db)
+		return migrate(db, stop)
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -70,7 +81,7 @@ func Run(ctx context.Context, db *gorm.DB) error {
 		return fmt.Errorf("migrations: lift statement_timeout: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `RESET statement_timeout`) //nolint:errcheck
-	return migrate(onConn(db, conn))
+	return migrate(onConn(db, conn), stop)
 }
 
 // onConn returns a session of db that runs every statement on the one pinned connection.
@@ -80,7 +91,7 @@ func onConn(db *gorm.DB, conn *sql.Conn) *gorm.DB {
 	return tx
 }
 
-func migrate(db *gorm.DB) error {
+func migrate(db *gorm.DB, stop string) error {
 	opts := &gormigrate.Options{
 		TableName:                 "schema_migrations",
 		IDColumnName:              "id",
@@ -92,7 +103,16 @@ func migrate(db *gorm.DB) error {
 	// MigrateTo one ID at a time gives each migration its own transaction; gormigrate alone
 	// would run all pending ones in a single transaction.
 	for _, mig := range all() {
-		if err := m.MigrateTo(mig.ID); err != nil {
+		if mig.ID == stop {
+			return nil
+		}
+		var err error
+		if rebuildsSQLiteTables[mig.ID] && db.Dialector.Name() == "sqlite" {
+			err = withoutForeignKeys(db, func(db *gorm.DB) error { return gormigrate.New(db, opts, all()).MigrateTo(mig.ID) })
+		} else {
+			err = m.MigrateTo(mig.ID)
+		}
+		if err != nil {
 			if errors.Is(err, gormigrate.ErrUnknownPastMigration) {
 				return ErrSchemaTooNew
 			}
@@ -100,6 +120,30 @@ func migrate(db *gorm.DB) error {
 		}
 	}
 	return nil
+}
+
+// withoutForeignKeys runs fn on one SQLite connection with foreign keys off, and turns them on
+// again before the connection goes back to the pool (or closes it, should that fail).
+func withoutForeignKeys(db *gorm.DB, fn func(*gorm.DB) error) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	ctx := db.Statement.Context
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return err
+	}
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	return fn(onConn(db, conn))
 }
 
 // Applied lists the IDs recorded in schema_migrations, in the order they ran.

@@ -13,12 +13,12 @@ import (
 // Quyết định, …). Code is what a document number carries for the type, NQ in 12/NQ-MTTW; the
 // công văn has none ("").
 type DocumentType struct {
-	ID       int64  `json:"id" gorm:"primaryKey"`
-	Name     string `json:"name" example:"Nghị quyết"`
-	Code     string `json:"code" example:"NQ"`
-	Position int    `json:"position" example:"1"`
-	Version  int    `json:"version" example:"1" gorm:"not null;default:1"`
-} // @name DocumentType
+	ID       int64 `gorm:"primaryKey"`
+	Name     string
+	Code     string
+	Position int
+	Version  int `gorm:"not null;default:1"`
+}
 
 // Matches reports whether value names this type: its name or its code, ignoring case and
 // diacritics, so "nghi quyet", "NQ" and "qd" (for QĐ) all work in a search filter.

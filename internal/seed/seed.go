@@ -14,7 +14,6 @@ import (
 
 	"github.com/toasoan/toasoan/internal/auth"
 	"github.com/toasoan/toasoan/internal/docnumber"
-	"github.com/toasoan/toasoan/internal/htmlsafe"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/search"
 	"github.com/toasoan/toasoan/internal/store"
@@ -265,11 +264,11 @@ func (s *seeder) documents(ctx context.Context, want int) (Count, error) {
 	out := Count{Total: total}
 	// Each index gives a different number of its issuer, so at most total indexes are taken.
 	for i := int(total); out.Total < int64(want); i++ {
-		d, typeName, err := s.document(i, usable)
+		in, err := s.document(i, usable)
 		if err != nil {
 			return out, err
 		}
-		err = s.st.CreateDocument(ctx, &d, typeName, nil)
+		_, err = s.st.CreateDocument(ctx, store.System, in)
 		if models.ErrorCode(err) == models.CodeConflict {
 			continue
 		}
@@ -282,8 +281,8 @@ func (s *seeder) documents(ctx context.Context, want int) (Count, error) {
 	return out, nil
 }
 
-// document is the i-th seeded document and the name of its type.
-func (s *seeder) document(i int, types []models.DocumentType) (models.Document, string, error) {
+// document is the i-th seeded document.
+func (s *seeder) document(i int, types []models.DocumentType) (store.DocumentInput, error) {
 	rng := itemRand(streamDocuments, i)
 	issuer := s.Issuers[i%len(s.Issuers)]
 	t := pick(rng, types)
@@ -299,20 +298,21 @@ func (s *seeder) document(i int, types []models.DocumentType) (models.Document, 
 	}
 	parts, err := docnumber.Parse(number)
 	if err != nil {
-		return models.Document{}, "", err
+		return store.DocumentInput{}, err
 	}
 	fill := s.filler(rng, pick(rng, s.Places), issued.Time())
-	d := models.Document{
+	effective := models.DateOf(issued.Time().AddDate(0, 0, rng.IntN(15)))
+	return store.DocumentInput{
+		Number:      parts,
+		Type:        t.Name,
 		Title:       t.Name + " về " + fill.Replace(pick(rng, s.DocumentWords.Subjects)),
 		Issuer:      issuer.Name,
 		Signer:      pick(rng, s.DocumentWords.Signers),
 		Field:       pick(rng, s.DocumentWords.Fields),
 		IssuedOn:    issued,
-		EffectiveOn: models.DateOf(issued.Time().AddDate(0, 0, rng.IntN(15))),
+		EffectiveOn: &effective,
 		Status:      models.PublicationPublished,
-	}
-	d.SetNumber(parts)
-	return d, t.Name, nil
+	}, nil
 }
 
 // announcements tops the announcements up to want: every one published and started, the
@@ -326,23 +326,23 @@ func (s *seeder) announcements(ctx context.Context, want int) (Count, error) {
 	for i := int(total); i < want; i++ {
 		text := s.AnnouncementTexts[i%len(s.AnnouncementTexts)]
 		starts := s.now.AddDate(0, 0, -(2 + 5*i)).Truncate(time.Minute)
-		a := models.Announcement{Pinned: i < 2, StartsAt: starts, Status: models.PublicationPublished}
+		in := store.AnnouncementInput{Pinned: i < 2, StartsAt: &starts, Status: models.PublicationPublished}
 		switch {
 		case i == 3:
 			ends := starts.AddDate(0, 0, 3)
-			a.EndsAt = &ends
+			in.EndsAt = &ends
 		case i%2 == 0:
 			ends := s.now.AddDate(0, 0, 14+7*i).Truncate(time.Minute)
-			a.EndsAt = &ends
+			in.EndsAt = &ends
 		}
 		fill := s.filler(itemRand(streamAnnouncements, i), s.Places[0], starts.In(models.NewsroomZone))
-		a.Title = fill.Replace(text.Title)
+		in.Title = fill.Replace(text.Title)
 		body := make([]string, len(text.Body))
 		for k, p := range text.Body {
 			body[k] = fill.Replace(p)
 		}
-		a.Body = htmlsafe.Sanitize(paragraphsHTML(body)) // as the API sanitises it
-		if err := s.st.CreateAnnouncement(ctx, &a, nil); err != nil {
+		in.Body = paragraphsHTML(body)
+		if _, err := s.st.CreateAnnouncement(ctx, store.System, in); err != nil {
 			return out, err
 		}
 		out.Added++

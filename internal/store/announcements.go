@@ -1,11 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/toasoan/toasoan/internal/htmlsafe"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/search"
 )
@@ -13,50 +16,59 @@ import (
 // announcementOwner is the owner type of announcements' media links.
 const announcementOwner = "announcement"
 
-// CreateAnnouncement inserts an announcement at version 1 with its attachments. Without a slug
+// AnnouncementInput is a new announcement as an editor wrote it.
+type AnnouncementInput struct {
+	Title         string
+	Slug          string // "": made from the title
+	Body          string // HTML, sanitised before it is stored
+	Pinned        bool
+	Status        string     // "": draft
+	StartsAt      *time.Time // nil: now
+	EndsAt        *time.Time // nil: no end
+	AttachmentIDs []int64
+}
+
+// CreateAnnouncement stores an announcement at version 1 with its attachments. Without a slug
 // one is made from the title (made unique with -2, -3, …); a slug the editor chose that is
 // taken is a conflict.
-func (s *Store) CreateAnnouncement(ctx context.Context, a *models.Announcement, attachmentIDs []int64) error {
-	if err := a.Validate(); err != nil {
-		return err
+func (s *Store) CreateAnnouncement(ctx context.Context, actor Actor, in AnnouncementInput) (models.Announcement, error) {
+	a := models.Announcement{
+		Title: models.CleanText(in.Title), Body: htmlsafe.Sanitize(in.Body), Pinned: in.Pinned,
+		Status: cmp.Or(in.Status, models.PublicationDraft), EndsAt: utcOrNil(in.EndsAt), Version: 1,
 	}
-	generated := a.Slug == ""
-	base := a.Slug
-	if generated {
-		base = slugFrom(a.Title, "thong-bao")
-	}
-	a.Version = 1
-	a.StartsAt = a.StartsAt.UTC()
-	a.EndsAt = utcOrNil(a.EndsAt)
+	generated := in.Slug == ""
+	base := cmp.Or(in.Slug, slugFrom(a.Title, "thong-bao"))
 	err := retryGeneratedSlug(generated, func() error {
-		a.ID = 0
-		return s.writeTx(ctx, func(tx *gorm.DB) error {
+		return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+			a.ID = 0
+			a.StartsAt = tx.NowFunc().UTC().Truncate(time.Microsecond)
+			if in.StartsAt != nil {
+				a.StartsAt = in.StartsAt.UTC()
+			}
+			if err := a.Validate(); err != nil {
+				return Audit{}, err
+			}
 			a.Slug = base
 			if generated {
 				slug, err := uniqueSlug(tx, "announcements", base, 0)
 				if err != nil {
-					return err
+					return Audit{}, err
 				}
 				a.Slug = slug
 			}
-			if err := tx.Create(a).Error; err != nil {
-				return err
+			if err := tx.Create(&a).Error; err != nil {
+				return Audit{}, err
 			}
-			if err := indexSearch(tx, announcementSearchEntry(*a)); err != nil {
-				return err
+			if err := s.afterAnnouncementWrite(tx, a, false, &in.AttachmentIDs); err != nil {
+				return Audit{}, err
 			}
-			if a.Status == models.PublicationPublished {
-				if err := enqueueEvent(tx, models.EventAnnouncementPublished, announcementEventData(*a)); err != nil {
-					return err
-				}
-			}
-			return setMediaLinks(tx, announcementOwner, a.ID, models.LinkAttachment, attachmentIDs, "attachment_ids")
+			return announcementAudit("announcement.create", a), nil
 		})
 	})
 	if err != nil {
-		return err
+		return models.Announcement{}, err
 	}
-	return s.withAnnouncementMedia(ctx, []*models.Announcement{a})
+	return s.AnnouncementByID(ctx, a.ID)
 }
 
 // AnnouncementByID finds an announcement in any state, with its attachments.
@@ -132,61 +144,82 @@ func (s *Store) announcementPage(ctx context.Context, query func() *gorm.DB, ord
 	return list, total, s.withAnnouncementMedia(ctx, ptrs)
 }
 
-// UpdateAnnouncement writes every editable field of a (as changed by the caller from the
-// version it read) if the row is still at version, and replaces the attachments when
-// attachmentIDs is not nil. a is reloaded with its new version.
-func (s *Store) UpdateAnnouncement(ctx context.Context, a *models.Announcement, version int, attachmentIDs *[]int64) error {
-	if err := a.Validate(); err != nil {
-		return err
-	}
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		published, err := becomesPublished(tx, &models.Announcement{}, a.ID, version, a.Status)
-		if err != nil {
-			return err
+// AnnouncementPatch holds the fields of an announcement to change; nil (or not Set) means
+// unchanged.
+type AnnouncementPatch struct {
+	Title         *string
+	Slug          *string
+	Body          *string // HTML, sanitised before it is stored
+	Pinned        *bool
+	StartsAt      *time.Time
+	EndsAt        models.Nullable[time.Time] // null: no end
+	Status        *string
+	AttachmentIDs *[]int64 // replaces the list
+}
+
+// UpdateAnnouncement applies a patch to the announcement at the version the client read.
+func (s *Store) UpdateAnnouncement(ctx context.Context, actor Actor, id int64, version int, p AnnouncementPatch) (models.Announcement, error) {
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		var a models.Announcement
+		if err := s.locking(tx).Take(&a, id).Error; err != nil {
+			return Audit{}, notFound(err, "announcement")
 		}
-		err = updateVersioned(tx, &models.Announcement{}, "announcement", a.ID, version, map[string]any{
-			"slug":      a.Slug,
-			"title":     a.Title,
-			"body":      a.Body,
-			"pinned":    a.Pinned,
-			"starts_at": a.StartsAt.UTC(),
-			"ends_at":   utcOrNil(a.EndsAt),
-			"status":    a.Status,
+		if a.Version != version {
+			return Audit{}, models.VersionMismatch(a.Version)
+		}
+		wasPublished := a.Status == models.PublicationPublished
+		setValue(&a.Title, p.Title, models.CleanText)
+		setValue(&a.Slug, p.Slug, nil)
+		setValue(&a.Body, p.Body, htmlsafe.Sanitize)
+		setValue(&a.Pinned, p.Pinned, nil)
+		setValue(&a.StartsAt, p.StartsAt, time.Time.UTC)
+		setNullable(&a.EndsAt, p.EndsAt, time.Time.UTC)
+		setValue(&a.Status, p.Status, nil)
+		if err := a.Validate(); err != nil {
+			return Audit{}, err
+		}
+		err := updateVersioned(tx, &models.Announcement{}, "announcement", id, version, map[string]any{
+			"slug": a.Slug, "title": a.Title, "body": a.Body, "pinned": a.Pinned,
+			"starts_at": a.StartsAt, "ends_at": a.EndsAt, "status": a.Status,
 		})
 		if err != nil {
-			return err
+			return Audit{}, err
 		}
-		if err := indexSearch(tx, announcementSearchEntry(*a)); err != nil {
-			return err
+		if err := s.afterAnnouncementWrite(tx, a, wasPublished, p.AttachmentIDs); err != nil {
+			return Audit{}, err
 		}
-		if published {
-			if err := enqueueEvent(tx, models.EventAnnouncementPublished, announcementEventData(*a)); err != nil {
-				return err
-			}
-		}
-		if attachmentIDs == nil {
-			return nil
-		}
-		return setMediaLinks(tx, announcementOwner, a.ID, models.LinkAttachment, *attachmentIDs, "attachment_ids")
+		return announcementAudit("announcement.update", a), nil
 	})
 	if err != nil {
+		return models.Announcement{}, err
+	}
+	return s.AnnouncementByID(ctx, id)
+}
+
+// afterAnnouncementWrite keeps what follows an announcement in step with its row: the search
+// entry, the outbox event when it becomes published, and its attachments when given.
+func (s *Store) afterAnnouncementWrite(tx *gorm.DB, a models.Announcement, wasPublished bool, attachmentIDs *[]int64) error {
+	if err := indexSearch(tx, announcementSearchEntry(a)); err != nil {
 		return err
 	}
-	*a, err = s.AnnouncementByID(ctx, a.ID)
-	return err
+	if !wasPublished && a.Status == models.PublicationPublished {
+		if err := enqueueEvent(tx, models.EventAnnouncementPublished, announcementEventData(a)); err != nil {
+			return err
+		}
+	}
+	if attachmentIDs == nil {
+		return nil
+	}
+	return setMediaLinks(tx, announcementOwner, a.ID, models.LinkAttachment, *attachmentIDs, "attachment_ids")
+}
+
+func announcementAudit(action string, a models.Announcement) Audit {
+	return Audit{Action: action, TargetType: "announcement", TargetID: strconv.FormatInt(a.ID, 10), Detail: "status=" + a.Status}
 }
 
 // DeleteAnnouncement deletes an announcement at the version the client read, with its links.
-func (s *Store) DeleteAnnouncement(ctx context.Context, id int64, version int) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := deleteVersioned(tx, &models.Announcement{}, "announcement", id, version); err != nil {
-			return err
-		}
-		if err := unindexSearch(tx, KindAnnouncement, id); err != nil {
-			return err
-		}
-		return deleteMediaLinks(tx, announcementOwner, id)
-	})
+func (s *Store) DeleteAnnouncement(ctx context.Context, actor Actor, id int64, version int) error {
+	return s.deleteAttached(ctx, actor, &models.Announcement{}, attachedKind{"announcement", KindAnnouncement, announcementOwner}, id, version)
 }
 
 // withAnnouncementMedia fills the attachments of every announcement in one query.

@@ -63,7 +63,7 @@ func (s *Store) CreateArticle(ctx context.Context, in ArticleInput) (models.Arti
 				return err
 			}
 			if err := tx.Omit(clause.Associations).Create(&a).Error; err != nil {
-				return err
+				return articleRefError(err, in.CategoryID, in.CoverMediaID)
 			}
 			if err := setArticleTags(tx, a.ID, tags); err != nil {
 				return err
@@ -159,12 +159,8 @@ func (s *Store) DeleteArticle(ctx context.Context, id int64, ifMatch int, access
 		if err := deleteVersioned(tx, &models.Article{}, "article", id, ifMatch); err != nil {
 			return err
 		}
-		if err := tx.Where("article_id = ?", id).Delete(&articleTag{}).Error; err != nil {
-			return err
-		}
-		if err := tx.Where("article_id = ?", id).Delete(&models.ArticleRevision{}).Error; err != nil {
-			return err
-		}
+		// Its tags and revisions go with it (foreign keys); the search entry and media links
+		// point at it by kind and id, which no foreign key can express.
 		if err := unindexSearch(tx, KindArticle, id); err != nil {
 			return err
 		}
@@ -219,7 +215,8 @@ func (s *Store) changeArticle(ctx context.Context, id int64, ifMatch int, actorI
 		}
 		change.updates["updated_at"] = s.Now().UTC()
 		if err := updateVersioned(tx, &models.Article{}, "article", id, readVersion, change.updates); err != nil {
-			return err
+			category, _ := change.updates["category_id"].(int64)
+			return articleRefError(err, category, change.cover)
 		}
 		if change.tags != nil {
 			if err := setArticleTags(tx, id, *change.tags); err != nil {
@@ -305,17 +302,31 @@ func (s *Store) applyPatch(tx *gorm.DB, a *models.Article, p ArticlePatch) (arti
 	return change, nil
 }
 
-// checkCategory checks that an article's category exists and keeps it from being deleted
-// before the transaction ends.
+// checkCategory checks that an article's category exists; the foreign key keeps it until the
+// transaction ends.
 func (s *Store) checkCategory(tx *gorm.DB, id int64) error {
 	var found []int64
-	if err := s.keyShare(tx.Model(&models.Category{})).Where("id = ?", id).Pluck("id", &found).Error; err != nil {
+	if err := tx.Model(&models.Category{}).Where("id = ?", id).Pluck("id", &found).Error; err != nil {
 		return err
 	}
 	if len(found) == 0 {
-		return models.InvalidField("category_id", fmt.Sprintf("category %d does not exist", id))
+		return categoryMissing("category_id", id)
 	}
 	return nil
+}
+
+// articleRefError gives the write of an article row that a foreign key refused the field error
+// of the check it came before: the cover is checked by setMediaLinks once the row is written,
+// and the category may be deleted between checkCategory and the write (PostgreSQL, which names
+// the constraint; SQLite's write transactions are exclusive, so there it is the cover).
+func articleRefError(err error, categoryID int64, cover *int64) error {
+	if !isForeignKey(err) {
+		return err
+	}
+	if cover == nil || violatedConstraint(err) == "fk_articles_category" {
+		return categoryMissing("category_id", categoryID)
+	}
+	return models.InvalidField("cover_media_id", fmt.Sprintf("media %d does not exist", *cover))
 }
 
 // articleSearchEntry is what search knows of an article: its title, and its summary and body

@@ -78,6 +78,9 @@ func (s *Store) CreateCategory(ctx context.Context, actor Actor, in CategoryInpu
 			}
 			c.Slug = slug
 			if err := tx.Create(&c).Error; err != nil {
+				if isForeignKey(err) { // the parent was deleted since checkParent (PostgreSQL)
+					return Audit{}, categoryMissing("parent_id", *c.ParentID)
+				}
 				return Audit{}, err
 			}
 			return categoryAudit("category.create", c.ID, c.Slug), nil
@@ -147,6 +150,7 @@ func (s *Store) DeleteCategory(ctx context.Context, actor Actor, id int64, versi
 		if _, err := s.lockCategory(tx, id, version); err != nil {
 			return Audit{}, err
 		}
+		// The foreign keys would refuse the deletion too; the counts say what stands in its way.
 		var children, articles int64
 		if err := tx.Model(&models.Category{}).Where("parent_id = ?", id).Count(&children).Error; err != nil {
 			return Audit{}, err
@@ -184,20 +188,25 @@ func categoryAudit(action string, id int64, detail string) Audit {
 	return Audit{Action: action, TargetType: "category", TargetID: strconv.FormatInt(id, 10), Detail: detail}
 }
 
-// checkParent checks that a parent category exists, and keeps it from being deleted before
-// the transaction ends.
+// checkParent checks that a parent category exists; the foreign key keeps it until the
+// transaction ends.
 func (s *Store) checkParent(tx *gorm.DB, parentID *int64) error {
 	if parentID == nil {
 		return nil
 	}
 	var found []int64
-	if err := s.keyShare(tx.Model(&models.Category{})).Where("id = ?", *parentID).Pluck("id", &found).Error; err != nil {
+	if err := tx.Model(&models.Category{}).Where("id = ?", *parentID).Pluck("id", &found).Error; err != nil {
 		return err
 	}
 	if len(found) == 0 {
-		return models.InvalidField("parent_id", fmt.Sprintf("category %d does not exist", *parentID))
+		return categoryMissing("parent_id", *parentID)
 	}
 	return nil
+}
+
+// categoryMissing is the error of a reference, in field, to a category that does not exist.
+func categoryMissing(field string, id int64) error {
+	return models.InvalidField(field, fmt.Sprintf("category %d does not exist", id))
 }
 
 // checkMove refuses a new parent that is the category itself or one of its descendants. The

@@ -85,16 +85,6 @@ func checkTaxonomyWrites(t *testing.T, db *gorm.DB, actor store.Actor, writes []
 	}
 }
 
-// editorActor makes an editor's account and returns them as the actor of a request.
-func editorActor(t *testing.T, db *gorm.DB) store.Actor {
-	t.Helper()
-	u := models.User{Email: "bien.tap@mattran.org.vn", Name: "Biên Tập", Role: models.RoleEditor, Active: true, PasswordHash: "x"}
-	if err := db.Create(&u).Error; err != nil {
-		t.Fatal(err)
-	}
-	return store.Actor{UserID: u.ID, Role: u.Role, IP: "203.0.113.7", RequestID: "req-taxonomy"}
-}
-
 // rowState reads a row of table as text, "absent" when there is none.
 func rowState(t *testing.T, db *gorm.DB, table, where string, args ...any) string {
 	t.Helper()
@@ -114,7 +104,7 @@ func TestCategoryWritesRollBack(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
 		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
-		actor := editorActor(t, db)
+		actor := newActor(t, db, models.RoleEditor)
 		news, err := st.CreateCategory(ctx, store.System, store.CategoryInput{Name: "Tin tức"})
 		if err != nil {
 			t.Fatal(err)

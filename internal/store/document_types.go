@@ -2,7 +2,7 @@ package store
 
 import (
 	"context"
-	"errors"
+	"strconv"
 
 	"gorm.io/gorm"
 
@@ -16,20 +16,39 @@ func (s *Store) DocumentTypes(ctx context.Context) ([]models.DocumentType, error
 	return out, err
 }
 
-// CreateDocumentType adds a type; without a position it goes last. A name or code that another
-// type has, ignoring case and diacritics, is a conflict.
-func (s *Store) CreateDocumentType(ctx context.Context, t *models.DocumentType, position *int) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := checkDocumentTypeClash(tx, *t); err != nil {
-			return err
+// DocumentTypeByID finds a document type.
+func (s *Store) DocumentTypeByID(ctx context.Context, id int64) (models.DocumentType, error) {
+	var t models.DocumentType
+	err := s.db.WithContext(ctx).Take(&t, id).Error
+	return t, notFound(err, "document type")
+}
+
+// DocumentTypeInput is a new document type.
+type DocumentTypeInput struct {
+	Name     string
+	Code     string // "" when numbers carry no type code
+	Position *int   // nil: last
+}
+
+// CreateDocumentType adds a type at version 1. A name or code that another type has, ignoring
+// case and diacritics, is a conflict.
+func (s *Store) CreateDocumentType(ctx context.Context, actor Actor, in DocumentTypeInput) (models.DocumentType, error) {
+	t := models.DocumentType{Name: models.CleanText(in.Name), Code: models.CleanText(in.Code), Version: 1}
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		if err := checkDocumentTypeClash(tx, t); err != nil {
+			return Audit{}, err
 		}
-		if position != nil {
-			t.Position = *position
+		if in.Position != nil {
+			t.Position = *in.Position
 		} else if err := tx.Model(&models.DocumentType{}).Select("COALESCE(MAX(position), 0) + 1").Scan(&t.Position).Error; err != nil {
-			return err
+			return Audit{}, err
 		}
-		return documentTypeDuplicate(tx.Create(t).Error)
+		if err := documentTypeDuplicate(tx.Create(&t).Error); err != nil {
+			return Audit{}, err
+		}
+		return documentTypeAudit("document_type.create", t.ID, t.Name), nil
 	})
+	return t, err
 }
 
 // DocumentTypePatch holds the fields of a type to change; nil means unchanged.
@@ -39,77 +58,82 @@ type DocumentTypePatch struct {
 	Position *int
 }
 
-// UpdateDocumentType changes a type. Renaming is free (documents refer to the type by id), but
-// the documents of the type are searched by its name too, so they are re-indexed with it.
-func (s *Store) UpdateDocumentType(ctx context.Context, id int64, p DocumentTypePatch) (models.DocumentType, error) {
+// UpdateDocumentType changes a type at the version the client read. Renaming is free (documents
+// refer to the type by id), but the documents of the type are searched by its name too, so they
+// are re-indexed with it. A new code is refused while document numbers carry the old one.
+func (s *Store) UpdateDocumentType(ctx context.Context, actor Actor, id int64, version int, p DocumentTypePatch) (models.DocumentType, error) {
 	var t models.DocumentType
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
 		if err := s.locking(tx).Take(&t, id).Error; err != nil {
-			return notFound(err, "document type")
+			return Audit{}, notFound(err, "document type")
 		}
-		renamed := p.Name != nil && *p.Name != t.Name
-		if p.Name != nil {
-			t.Name = *p.Name
+		if t.Version != version {
+			return Audit{}, models.VersionMismatch(t.Version)
 		}
-		if p.Code != nil && *p.Code != t.Code {
-			// Documents of the type were checked against its code; a new code would contradict
-			// the numbers of those that carry it.
+		oldName, oldCode := t.Name, t.Code
+		setValue(&t.Name, p.Name, models.CleanText)
+		setValue(&t.Code, p.Code, models.CleanText)
+		setValue(&t.Position, p.Position, nil)
+		if t.Code != oldCode {
 			var carrying int64
 			err := tx.Model(&models.Document{}).Where("type_id = ? AND number_type_code <> ''", id).Count(&carrying).Error
 			if err != nil {
-				return err
+				return Audit{}, err
 			}
 			if carrying > 0 {
-				return models.Conflict("%d documents of this type carry the code %s in their numbers", carrying, t.Code)
+				return Audit{}, models.Conflict("%d documents of this type carry the code %s in their numbers", carrying, oldCode)
 			}
-			t.Code = *p.Code
-		}
-		if p.Position != nil {
-			t.Position = *p.Position
 		}
 		if err := checkDocumentTypeClash(tx, t); err != nil {
-			return err
+			return Audit{}, err
 		}
-		if err := documentTypeDuplicate(tx.Save(&t).Error); err != nil || !renamed {
-			return err
+		err := updateVersioned(tx, &models.DocumentType{}, "document type", id, version,
+			map[string]any{"name": t.Name, "code": t.Code, "position": t.Position})
+		if err := documentTypeDuplicate(err); err != nil {
+			return Audit{}, err
 		}
-		var docs []models.Document
-		if err := tx.Where("type_id = ?", id).Find(&docs).Error; err != nil {
-			return err
-		}
-		for _, d := range docs {
-			d.Type = t
-			if err := indexSearch(tx, documentSearchEntry(d)); err != nil {
-				return err
+		t.Version = version + 1
+		if t.Name != oldName {
+			var docs []models.Document
+			if err := tx.Where("type_id = ?", id).Find(&docs).Error; err != nil {
+				return Audit{}, err
+			}
+			for _, d := range docs {
+				d.Type = t
+				if err := indexSearch(tx, documentSearchEntry(d)); err != nil {
+					return Audit{}, err
+				}
 			}
 		}
-		return nil
+		return documentTypeAudit("document_type.update", id, t.Name), nil
 	})
 	return t, err
 }
 
-// DeleteDocumentType removes a type that no document has (conflict otherwise).
-func (s *Store) DeleteDocumentType(ctx context.Context, id int64) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+// DeleteDocumentType removes a type that no document has (conflict otherwise), at the version
+// the client read.
+func (s *Store) DeleteDocumentType(ctx context.Context, actor Actor, id int64, version int) error {
+	return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
 		var used int64
 		if err := tx.Model(&models.Document{}).Where("type_id = ?", id).Count(&used).Error; err != nil {
-			return err
+			return Audit{}, err
 		}
 		if used > 0 {
-			return models.Conflict("%d documents are of this type; give them another type first", used)
+			return Audit{}, models.Conflict("%d documents are of this type; give them another type first", used)
 		}
-		res := tx.Delete(&models.DocumentType{}, id)
-		if errors.Is(res.Error, gorm.ErrForeignKeyViolated) { // a document added meanwhile
-			return models.Conflict("documents are of this type; give them another type first")
+		err := deleteVersioned(tx, &models.DocumentType{}, "document type", id, version)
+		if isForeignKey(err) { // a document added meanwhile
+			return Audit{}, models.Conflict("documents are of this type; give them another type first")
 		}
-		if res.Error != nil {
-			return res.Error
+		if err != nil {
+			return Audit{}, err
 		}
-		if res.RowsAffected == 0 {
-			return models.NotFound("document type")
-		}
-		return nil
+		return documentTypeAudit("document_type.delete", id, ""), nil
 	})
+}
+
+func documentTypeAudit(action string, id int64, detail string) Audit {
+	return Audit{Action: action, TargetType: "document_type", TargetID: strconv.FormatInt(id, 10), Detail: detail}
 }
 
 // checkDocumentTypeClash refuses a name or code that folds to another type's, so that a search

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,52 +24,101 @@ const documentOwner = "document"
 // mimePDF is the only kind of file a document may attach.
 const mimePDF = "application/pdf"
 
-// CreateDocument inserts a document at version 1, of the type named typeName, with its PDFs.
-// Every rule across fields and rows is checked at once (422 listing each); a number the issuer
-// already used is a conflict.
-func (s *Store) CreateDocument(ctx context.Context, d *models.Document, typeName string, attachmentIDs []int64) error {
-	d.Version = 1
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		if err := prepareDocument(tx, d, typeName, attachmentIDs); err != nil {
-			return err
-		}
-		if err := tx.Omit(clause.Associations).Create(d).Error; err != nil {
-			return documentDuplicate(err, d)
-		}
-		if err := indexSearch(tx, documentSearchEntry(*d)); err != nil {
-			return err
-		}
-		if d.Status == models.PublicationPublished {
-			if err := enqueueEvent(tx, models.EventDocumentPublished, documentEventData(*d)); err != nil {
-				return err
-			}
-		}
-		return setMediaLinks(tx, documentOwner, d.ID, models.LinkAttachment, attachmentIDs, "attachment_ids")
-	})
-	if err != nil {
-		return err
-	}
-	*d, err = s.DocumentByID(ctx, d.ID)
-	return err
+// DocumentInput is a new document as an editor entered it. The number arrives parsed; it is
+// stored in canonical form.
+type DocumentInput struct {
+	Number        docnumber.Parts
+	Title         string
+	Type          string // the name of a document type
+	Issuer        string
+	Signer        string
+	Field         string
+	IssuedOn      models.Date
+	EffectiveOn   *models.Date // nil: issued_on
+	ExpiresOn     *models.Date // nil: none
+	Status        string       // "": draft
+	AttachmentIDs []int64      // PDFs only
 }
 
-// UpdateDocument writes every editable field of d (as changed by the caller from the version it
-// read) if the row is still at version, and replaces the attachments when attachmentIDs is not
-// nil. The rules of CreateDocument apply; d is reloaded with its new version.
-func (s *Store) UpdateDocument(ctx context.Context, d *models.Document, typeName string, version int, attachmentIDs *[]int64) error {
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		var ids []int64
-		if attachmentIDs != nil {
-			ids = *attachmentIDs
+// CreateDocument stores a document at version 1 with its PDFs. Every rule across fields and
+// rows is checked at once (422 listing each); a number the issuer already used is a conflict.
+func (s *Store) CreateDocument(ctx context.Context, actor Actor, in DocumentInput) (models.Document, error) {
+	d := models.Document{
+		Title: models.CleanText(in.Title), Issuer: models.CleanText(in.Issuer), Signer: models.CleanText(in.Signer),
+		Field: models.CleanText(in.Field), IssuedOn: in.IssuedOn, EffectiveOn: in.IssuedOn, ExpiresOn: in.ExpiresOn,
+		Status: cmp.Or(in.Status, models.PublicationDraft), Version: 1,
+	}
+	d.SetNumber(in.Number)
+	setValue(&d.EffectiveOn, in.EffectiveOn, nil)
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		if err := prepareDocument(tx, &d, models.CleanText(in.Type), in.AttachmentIDs); err != nil {
+			return Audit{}, err
 		}
-		if err := prepareDocument(tx, d, typeName, ids); err != nil {
-			return err
+		if err := tx.Omit(clause.Associations).Create(&d).Error; err != nil {
+			return Audit{}, documentDuplicate(err, &d)
 		}
-		published, err := becomesPublished(tx, &models.Document{}, d.ID, version, d.Status)
-		if err != nil {
-			return err
+		if err := afterDocumentWrite(tx, d, false, &in.AttachmentIDs); err != nil {
+			return Audit{}, err
 		}
-		err = updateVersioned(tx, &models.Document{}, "document", d.ID, version, map[string]any{
+		return documentAudit("document.create", d), nil
+	})
+	if err != nil {
+		return models.Document{}, err
+	}
+	return s.DocumentByID(ctx, d.ID)
+}
+
+// DocumentPatch holds the fields of a document to change; nil (or not Set) means unchanged.
+type DocumentPatch struct {
+	Number        *docnumber.Parts
+	Title         *string
+	Type          *string // the name of a document type
+	Issuer        *string
+	Signer        *string
+	Field         *string
+	IssuedOn      *models.Date
+	EffectiveOn   *models.Date
+	ExpiresOn     models.Nullable[models.Date] // null: none
+	Status        *string
+	AttachmentIDs *[]int64 // PDFs only; replaces the list
+}
+
+// UpdateDocument applies a patch to the document at the version the client read, under the
+// rules of CreateDocument.
+func (s *Store) UpdateDocument(ctx context.Context, actor Actor, id int64, version int, p DocumentPatch) (models.Document, error) {
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		var d models.Document
+		if err := s.locking(tx).Take(&d, id).Error; err != nil {
+			return Audit{}, notFound(err, "document")
+		}
+		if err := tx.Take(&d.Type, d.TypeID).Error; err != nil {
+			return Audit{}, err
+		}
+		if d.Version != version {
+			return Audit{}, models.VersionMismatch(d.Version)
+		}
+		wasPublished := d.Status == models.PublicationPublished
+		if p.Number != nil {
+			d.SetNumber(*p.Number)
+		}
+		typeName := d.Type.Name
+		setValue(&typeName, p.Type, models.CleanText)
+		setValue(&d.Title, p.Title, models.CleanText)
+		setValue(&d.Issuer, p.Issuer, models.CleanText)
+		setValue(&d.Signer, p.Signer, models.CleanText)
+		setValue(&d.Field, p.Field, models.CleanText)
+		setValue(&d.IssuedOn, p.IssuedOn, nil)
+		setValue(&d.EffectiveOn, p.EffectiveOn, nil)
+		setNullable(&d.ExpiresOn, p.ExpiresOn, nil)
+		setValue(&d.Status, p.Status, nil)
+		var attachments []int64
+		if p.AttachmentIDs != nil {
+			attachments = *p.AttachmentIDs
+		}
+		if err := prepareDocument(tx, &d, typeName, attachments); err != nil {
+			return Audit{}, err
+		}
+		err := updateVersioned(tx, &models.Document{}, "document", id, version, map[string]any{
 			"number":             d.Number,
 			"number_key":         d.NumberKey,
 			"number_sequence":    d.NumberSequence,
@@ -86,26 +136,39 @@ func (s *Store) UpdateDocument(ctx context.Context, d *models.Document, typeName
 			"status":             d.Status,
 		})
 		if err != nil {
-			return err
+			return Audit{}, err
 		}
-		if err := indexSearch(tx, documentSearchEntry(*d)); err != nil {
-			return err
+		if err := afterDocumentWrite(tx, d, wasPublished, p.AttachmentIDs); err != nil {
+			return Audit{}, err
 		}
-		if published {
-			if err := enqueueEvent(tx, models.EventDocumentPublished, documentEventData(*d)); err != nil {
-				return err
-			}
-		}
-		if attachmentIDs == nil {
-			return nil
-		}
-		return setMediaLinks(tx, documentOwner, d.ID, models.LinkAttachment, ids, "attachment_ids")
+		return documentAudit("document.update", d), nil
 	})
 	if err != nil {
+		return models.Document{}, err
+	}
+	return s.DocumentByID(ctx, id)
+}
+
+// afterDocumentWrite keeps what follows a document in step with its row: the search entry, the
+// outbox event when it becomes published, and its attachments when given.
+func afterDocumentWrite(tx *gorm.DB, d models.Document, wasPublished bool, attachmentIDs *[]int64) error {
+	if err := indexSearch(tx, documentSearchEntry(d)); err != nil {
 		return err
 	}
-	*d, err = s.DocumentByID(ctx, d.ID)
-	return err
+	if !wasPublished && d.Status == models.PublicationPublished {
+		if err := enqueueEvent(tx, models.EventDocumentPublished, documentEventData(d)); err != nil {
+			return err
+		}
+	}
+	if attachmentIDs == nil {
+		return nil
+	}
+	return setMediaLinks(tx, documentOwner, d.ID, models.LinkAttachment, *attachmentIDs, "attachment_ids")
+}
+
+func documentAudit(action string, d models.Document) Audit {
+	return Audit{Action: action, TargetType: "document", TargetID: strconv.FormatInt(d.ID, 10),
+		Detail: "number=" + d.Number + ",status=" + d.Status}
 }
 
 // prepareDocument resolves the type, checks every rule that spans fields or rows, and fills the
@@ -341,16 +404,8 @@ func (s *Store) DocumentSitemap(ctx context.Context, limit int) ([]SitemapEntry,
 }
 
 // DeleteDocument deletes a document at the version the client read, with its links.
-func (s *Store) DeleteDocument(ctx context.Context, id int64, version int) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := deleteVersioned(tx, &models.Document{}, "document", id, version); err != nil {
-			return err
-		}
-		if err := unindexSearch(tx, KindDocument, id); err != nil {
-			return err
-		}
-		return deleteMediaLinks(tx, documentOwner, id)
-	})
+func (s *Store) DeleteDocument(ctx context.Context, actor Actor, id int64, version int) error {
+	return s.deleteAttached(ctx, actor, &models.Document{}, attachedKind{"document", KindDocument, documentOwner}, id, version)
 }
 
 // withDocumentMedia fills the attachments of every document in one query.

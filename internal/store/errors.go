@@ -2,7 +2,10 @@ package store
 
 import (
 	"errors"
+	"strings"
 
+	"github.com/glebarez/go-sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/models"
@@ -18,6 +21,25 @@ func notFound(err error, what string) error {
 
 // isDuplicate reports a unique-constraint violation on either dialect.
 func isDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
+
+// isForeignKey reports a write refused by a foreign key on either dialect: a reference to a
+// row that does not exist, or the deletion of a row that others reference (ON DELETE RESTRICT).
+// SQLite reports the latter as a trigger's constraint error, which GORM does not translate; its
+// message is the foreign key's.
+func isForeignKey(err error) bool {
+	var sqliteErr *sqlite.Error
+	return errors.Is(err, gorm.ErrForeignKeyViolated) ||
+		errors.As(err, &sqliteErr) && strings.Contains(sqliteErr.Error(), "FOREIGN KEY constraint failed")
+}
+
+// violatedConstraint names the constraint of a PostgreSQL error; SQLite names none ("").
+func violatedConstraint(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.ConstraintName
+	}
+	return ""
+}
 
 // likeEscape escapes LIKE wildcards so user text matches literally (used with ESCAPE '\').
 func likeEscape(s string) string {

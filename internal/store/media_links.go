@@ -23,7 +23,8 @@ func setMediaLinks(tx *gorm.DB, ownerType string, ownerID int64, role string, me
 	}
 	// Readers' attachments to submissions are private: no other content may use them, and an
 	// id of one is answered as if it did not exist. FOR SHARE (on PostgreSQL) keeps a media item
-	// from being deleted between this check and the new link.
+	// from being deleted between this check and the new link: the foreign key would refuse the
+	// link too, but could not say which id.
 	usable := tx.Model(&models.Media{}).Where("id IN ?", mediaIDs)
 	if ownerType != models.OwnerSubmission {
 		usable = usable.Where("NOT EXISTS (SELECT 1 FROM media_links l WHERE l.media_id = media.id AND l.owner_type = ?)", models.OwnerSubmission)
@@ -56,7 +57,8 @@ func setMediaLinks(tx *gorm.DB, ownerType string, ownerID int64, role string, me
 	return tx.Create(&links).Error
 }
 
-// deleteMediaLinks forgets every media use of an owner (when the owner is deleted).
+// deleteMediaLinks forgets every media use of an owner (when the owner is deleted): by hand, as
+// the owner is a type and an id, which no foreign key can reference.
 func deleteMediaLinks(tx *gorm.DB, ownerType string, ownerID int64) error {
 	return tx.Where("owner_type = ? AND owner_id = ?", ownerType, ownerID).Delete(&models.MediaLink{}).Error
 }

@@ -65,7 +65,8 @@ func indexSearch(tx *gorm.DB, e SearchEntry) error {
 	}).Create(&row).Error
 }
 
-// unindexSearch removes an item's entry.
+// unindexSearch removes an item's entry, by hand: the entry names its item by kind and id, which
+// no foreign key can reference.
 func unindexSearch(tx *gorm.DB, kind string, itemID int64) error {
 	return tx.Where("kind = ? AND item_id = ?", kind, itemID).Delete(&searchRow{}).Error
 }

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/search"
@@ -93,14 +92,4 @@ func slugTaken(tx *gorm.DB, table, slug string, except int64) (bool, error) {
 	var n int64
 	err := tx.Table(table).Where("slug = ? AND id <> ?", slug, except).Count(&n).Error
 	return n > 0, err
-}
-
-// keyShare locks the rows read against deletion until the transaction ends, as a foreign key
-// would (PostgreSQL; SQLite's write transactions are already exclusive). Deleting writers take
-// the rows FOR UPDATE and so wait, then see what was added.
-func (s *Store) keyShare(tx *gorm.DB) *gorm.DB {
-	if s.Dialect() == Postgres {
-		return tx.Clauses(clause.Locking{Strength: "KEY SHARE"})
-	}
-	return tx
 }

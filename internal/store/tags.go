@@ -129,13 +129,10 @@ func (s *Store) RenameTag(ctx context.Context, actor Actor, id int64, version in
 	return out, err
 }
 
-// DeleteTag removes a tag still at version from every article and deletes it.
+// DeleteTag deletes a tag still at version; the foreign key takes it off every article.
 func (s *Store) DeleteTag(ctx context.Context, actor Actor, id int64, version int) error {
 	return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
 		if err := s.lockTag(tx, id, version); err != nil {
-			return Audit{}, err
-		}
-		if err := tx.Where("tag_id = ?", id).Delete(&articleTag{}).Error; err != nil {
 			return Audit{}, err
 		}
 		if err := deleteVersioned(tx, &models.Tag{}, "tag", id, version); err != nil {

@@ -18,7 +18,7 @@ func TestTagWritesRollBack(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
 		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
-		actor := editorActor(t, db)
+		actor := newActor(t, db, models.RoleEditor)
 		hoi, err := st.CreateTag(ctx, store.System, "Đại hội")
 		if err != nil {
 			t.Fatal(err)

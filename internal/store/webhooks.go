@@ -164,28 +164,18 @@ func (s *Store) UpdateWebhook(ctx context.Context, id int64, p WebhookPatch) (mo
 	return w, err
 }
 
-// DeleteWebhook deletes a webhook with its deliveries and their attempts. Its deliveries are
-// locked first, so an attempt being recorded either lands before and is deleted with them, or
-// finds them gone.
+// DeleteWebhook deletes a webhook; the foreign keys delete its deliveries and their attempts
+// with it, locking each delivery, so an attempt being recorded either lands before and is
+// deleted with them, or finds them gone.
 func (s *Store) DeleteWebhook(ctx context.Context, id int64) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var locked []int64
-		if err := s.locking(tx.Model(&models.WebhookDelivery{})).Where("webhook_id = ?", id).Pluck("id", &locked).Error; err != nil {
-			return err
-		}
-		res := tx.Delete(&models.Webhook{}, id)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return models.NotFound("webhook")
-		}
-		deliveries := tx.Model(&models.WebhookDelivery{}).Select("id").Where("webhook_id = ?", id)
-		if err := tx.Where("delivery_id IN (?)", deliveries).Delete(&models.WebhookAttempt{}).Error; err != nil {
-			return err
-		}
-		return tx.Where("webhook_id = ?", id).Delete(&models.WebhookDelivery{}).Error
-	})
+	res := s.db.WithContext(ctx).Delete(&models.Webhook{}, id)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return models.NotFound("webhook")
+	}
+	return nil
 }
 
 // PingWebhook makes a ping event and its delivery to the webhook, due at now. An inactive
@@ -210,7 +200,11 @@ func (s *Store) PingWebhook(ctx context.Context, id int64, now time.Time) (model
 			return err
 		}
 		d = models.WebhookDelivery{WebhookID: w.ID, EventID: event.ID, Event: event, Status: models.DeliveryPending, NextAttemptAt: now.UTC()}
-		return tx.Omit(clause.Associations).Create(&d).Error
+		err = tx.Omit(clause.Associations).Create(&d).Error
+		if isForeignKey(err) { // the webhook was deleted since it was read (PostgreSQL)
+			return models.NotFound("webhook")
+		}
+		return err
 	})
 	return d, err
 }

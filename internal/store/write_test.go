@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	"gorm.io/gorm"
+
+	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/store"
 )
 
 // errInjected is the failure a rollback test injects into a write.
@@ -41,4 +44,15 @@ func counts(t *testing.T, db *gorm.DB, tables ...string) map[string]int64 {
 		out[table] = n
 	}
 	return out
+}
+
+// newActor makes a user of the role and returns them as the actor of a request, with the
+// address and request ID the audit log must record.
+func newActor(t *testing.T, db *gorm.DB, role string) store.Actor {
+	t.Helper()
+	u := models.User{Email: role + "@toasoan.test", Name: "Biên tập viên", Role: role, Active: true, PasswordHash: "x"}
+	if err := db.Create(&u).Error; err != nil {
+		t.Fatal(err)
+	}
+	return store.Actor{UserID: u.ID, Role: role, IP: "203.0.113.9", RequestID: "req-" + role}
 }
