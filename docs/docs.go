@@ -1598,7 +1598,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Without ` + "`" + `slug` + "`" + ` one is made from the name (` + "`" + `Mặt trận địa phương` + "`" + ` → ` + "`" + `mat-tran-dia-phuong` + "`" + `), numbered when taken.",
+                "description": "Without ` + "`" + `slug` + "`" + ` one is made from the name (` + "`" + `Mặt trận địa phương` + "`" + ` → ` + "`" + `mat-tran-dia-phuong` + "`" + `), numbered when taken. Version 1, sent as the ETag.",
                 "consumes": [
                     "application/json"
                 ],
@@ -1625,6 +1625,12 @@ const docTemplate = `{
                         "description": "Created",
                         "schema": {
                             "$ref": "#/definitions/AdminCategoryResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -1694,6 +1700,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/AdminCategoryResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -1728,7 +1740,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Only an empty category: one with sub-categories or articles (of any status) is 409.",
+                "description": "Only an empty category: one with sub-categories or articles (of any status) is 409. Needs If-Match with the version read (428 without, 412 when stale).",
                 "tags": [
                     "categories"
                 ],
@@ -1740,11 +1752,24 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, e.g. \\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
                     }
                 ],
                 "responses": {
                     "204": {
                         "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     },
                     "401": {
                         "description": "Unauthorized",
@@ -1769,6 +1794,18 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             },
@@ -1778,7 +1815,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Only the fields sent change. A renamed category keeps its slug unless ` + "`" + `slug` + "`" + ` is sent. ` + "`" + `parent_id: null` + "`" + ` makes it a root; a category cannot be placed under itself or its sub-categories (422).",
+                "description": "Only the fields sent change. A renamed category keeps its slug unless ` + "`" + `slug` + "`" + ` is sent. ` + "`" + `parent_id: null` + "`" + ` makes it a root; a category cannot be placed under itself or its sub-categories (422). Needs If-Match with the version read (428 without, 412 when stale); bumps the version.",
                 "consumes": [
                     "application/json"
                 ],
@@ -1798,6 +1835,13 @@ const docTemplate = `{
                         "required": true
                     },
                     {
+                        "type": "string",
+                        "description": "the version read, e.g. \\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
                         "description": "fields to change",
                         "name": "body",
                         "in": "body",
@@ -1812,6 +1856,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/AdminCategoryResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version"
+                            }
                         }
                     },
                     "400": {
@@ -1844,6 +1894,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "415": {
                         "description": "Unsupported Media Type",
                         "schema": {
@@ -1852,6 +1908,12 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3155,7 +3217,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Tags are also created on the fly from the names in an article's ` + "`" + `tags` + "`" + `. The slug is made from the name; names with the same slug are the same tag (409).",
+                "description": "Tags are also created on the fly from the names in an article's ` + "`" + `tags` + "`" + `. The slug is made from the name, which must have letters or digits (422); names with the same slug are the same tag (409). Version 1, sent as the ETag.",
                 "consumes": [
                     "application/json"
                 ],
@@ -3182,6 +3244,12 @@ const docTemplate = `{
                         "description": "Created",
                         "schema": {
                             "$ref": "#/definitions/AdminTagResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -3251,6 +3319,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/AdminTagResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -3285,7 +3359,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The tag is removed from every article carrying it.",
+                "description": "The tag is removed from every article carrying it. Needs If-Match with the version read (428 without, 412 when stale).",
                 "tags": [
                     "tags"
                 ],
@@ -3297,11 +3371,24 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, e.g. \\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
                     }
                 ],
                 "responses": {
                     "204": {
                         "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     },
                     "401": {
                         "description": "Unauthorized",
@@ -3320,6 +3407,18 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             },
@@ -3329,7 +3428,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The slug follows the new name; a name whose slug another tag has is 409.",
+                "description": "The slug follows the new name; a name whose slug another tag has is 409. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.",
                 "consumes": [
                     "application/json"
                 ],
@@ -3349,6 +3448,13 @@ const docTemplate = `{
                         "required": true
                     },
                     {
+                        "type": "string",
+                        "description": "the version read, e.g. \\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
                         "description": "the new name",
                         "name": "body",
                         "in": "body",
@@ -3363,6 +3469,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/AdminTagResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version"
+                            }
                         }
                     },
                     "400": {
@@ -3395,6 +3507,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "415": {
                         "description": "Unsupported Media Type",
                         "schema": {
@@ -3403,6 +3521,12 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5489,6 +5613,10 @@ const docTemplate = `{
                 },
                 "updated_at": {
                     "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
                 }
             }
         },
@@ -5664,6 +5792,10 @@ const docTemplate = `{
                 "slug": {
                     "type": "string",
                     "example": "dai-hoi"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
                 }
             }
         },
@@ -5747,7 +5879,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "author": {
-                    "$ref": "#/definitions/AuthorRef"
+                    "$ref": "#/definitions/UserRef"
                 },
                 "body": {
                     "description": "sanitised HTML",
@@ -5828,7 +5960,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "author": {
-                    "$ref": "#/definitions/AuthorRef"
+                    "$ref": "#/definitions/UserRef"
                 },
                 "byline": {
                     "type": "string"
@@ -5892,7 +6024,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "author": {
-                    "$ref": "#/definitions/AuthorRef"
+                    "$ref": "#/definitions/UserRef"
                 },
                 "body": {
                     "type": "string"
@@ -6083,18 +6215,6 @@ const docTemplate = `{
                 }
             }
         },
-        "AuthorRef": {
-            "type": "object",
-            "properties": {
-                "id": {
-                    "type": "integer"
-                },
-                "name": {
-                    "type": "string",
-                    "example": "Nguyễn Văn An"
-                }
-            }
-        },
         "CategoryNode": {
             "type": "object",
             "properties": {
@@ -6247,7 +6367,7 @@ const docTemplate = `{
                 "slug": {
                     "description": "made from the title when empty",
                     "type": "string",
-                    "maxLength": 80
+                    "maxLength": 100
                 },
                 "summary": {
                     "type": "string",
@@ -6295,7 +6415,7 @@ const docTemplate = `{
                 "slug": {
                     "description": "made from the name when empty",
                     "type": "string",
-                    "maxLength": 80,
+                    "maxLength": 100,
                     "example": "mat-tran-dia-phuong"
                 }
             }
@@ -6666,7 +6786,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "author": {
-                    "$ref": "#/definitions/AuthorRef"
+                    "$ref": "#/definitions/UserRef"
                 },
                 "body": {
                     "description": "sanitised HTML",
@@ -6754,7 +6874,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "author": {
-                    "$ref": "#/definitions/AuthorRef"
+                    "$ref": "#/definitions/UserRef"
                 },
                 "byline": {
                     "type": "string",
@@ -7076,7 +7196,7 @@ const docTemplate = `{
                     "description": "null when the account is gone",
                     "allOf": [
                         {
-                            "$ref": "#/definitions/AuthorRef"
+                            "$ref": "#/definitions/UserRef"
                         }
                     ]
                 },
@@ -7112,7 +7232,7 @@ const docTemplate = `{
                     "description": "null when the account is gone",
                     "allOf": [
                         {
-                            "$ref": "#/definitions/AuthorRef"
+                            "$ref": "#/definitions/UserRef"
                         }
                     ]
                 },
@@ -7591,7 +7711,7 @@ const docTemplate = `{
                 "slug": {
                     "description": "sets the slug for good",
                     "type": "string",
-                    "maxLength": 80
+                    "maxLength": 100
                 },
                 "summary": {
                     "type": "string",
@@ -7634,7 +7754,7 @@ const docTemplate = `{
                 },
                 "slug": {
                     "type": "string",
-                    "maxLength": 80
+                    "maxLength": 100
                 }
             }
         },
@@ -7852,7 +7972,7 @@ const docTemplate = `{
                 },
                 "name": {
                     "type": "string",
-                    "example": "Lê Văn Biên"
+                    "example": "Nguyễn Văn An"
                 }
             }
         },

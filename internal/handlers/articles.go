@@ -28,22 +28,6 @@ type articleCover struct {
 	Height  int    `json:"height" example:"800"`
 } // @name ArticleCover
 
-type categoryRef struct {
-	ID   int64  `json:"id"`
-	Slug string `json:"slug" example:"tin-moi"`
-	Name string `json:"name" example:"Tin mới"`
-} // @name CategoryRef
-
-type tagRef struct {
-	Slug string `json:"slug" example:"dai-hoi"`
-	Name string `json:"name" example:"Đại hội"`
-} // @name TagRef
-
-type authorRef struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name" example:"Nguyễn Văn An"`
-} // @name AuthorRef
-
 // editorialArticleItem is an article in the editorial list: everything but the body.
 type editorialArticleItem struct {
 	ID         int64  `json:"id"`
@@ -59,7 +43,7 @@ type editorialArticleItem struct {
 	Cover        *articleCover `json:"cover"`
 	CoverMediaID *int64        `json:"cover_media_id"`
 	CoverCaption string        `json:"cover_caption"`
-	Author       authorRef     `json:"author"`
+	Author       userRef       `json:"author"`
 	Byline       string        `json:"byline" example:"Minh Anh"`
 	Featured     bool          `json:"featured"`
 	// When the article was, or (scheduled) will be, published; null for drafts.
@@ -87,7 +71,7 @@ type editorialArticleListResponse struct {
 
 type createArticleRequest struct {
 	Title        string   `json:"title" validate:"notblank,max=300" example:"Ký kết Quy chế phối hợp công tác"`
-	Slug         string   `json:"slug" validate:"max=80"` // made from the title when empty
+	Slug         string   `json:"slug" maxLength:"100"` // made from the title when empty
 	Summary      string   `json:"summary" validate:"max=2000"`
 	Body         string   `json:"body" validate:"max=500000"` // HTML, sanitised on write
 	CategoryID   int64    `json:"category_id" validate:"required,min=1" example:"2"`
@@ -100,7 +84,7 @@ type createArticleRequest struct {
 
 type updateArticleRequest struct {
 	Title        *string                `json:"title" validate:"omitnil,notblank,max=300"`
-	Slug         *string                `json:"slug" validate:"omitnil,max=80"` // sets the slug for good
+	Slug         *string                `json:"slug" maxLength:"100"` // sets the slug for good
 	Summary      *string                `json:"summary" validate:"omitnil,max=2000"`
 	Body         *string                `json:"body" validate:"omitnil,max=500000"`
 	CategoryID   *int64                 `json:"category_id" validate:"omitnil,min=1"`
@@ -116,14 +100,6 @@ type publishRequest struct {
 	PublishAt *time.Time `json:"publish_at" example:"2026-08-23T14:00:00+07:00"`
 } // @name PublishRequest
 
-func toTagRefs(tags []models.Tag) []tagRef {
-	out := make([]tagRef, len(tags))
-	for i, t := range tags {
-		out[i] = tagRef{Slug: t.Slug, Name: t.Name}
-	}
-	return out
-}
-
 func (s *Server) coverOf(a models.Article) *articleCover {
 	if a.Cover == nil {
 		return nil
@@ -134,9 +110,9 @@ func (s *Server) coverOf(a models.Article) *articleCover {
 func (s *Server) toEditorialItem(a models.Article) editorialArticleItem {
 	return editorialArticleItem{
 		ID: a.ID, Slug: a.Slug, SlugLocked: a.SlugLocked, Title: a.Title, Summary: a.Summary, Status: a.StatusAt(s.now()),
-		CategoryID: a.CategoryID, Category: categoryRef{ID: a.Category.ID, Slug: a.Category.Slug, Name: a.Category.Name},
+		CategoryID: a.CategoryID, Category: toCategoryRef(a.Category),
 		Tags: toTagRefs(a.Tags), Cover: s.coverOf(a), CoverMediaID: a.CoverMediaID, CoverCaption: a.CoverCaption,
-		Author: authorRef{ID: a.Author.ID, Name: a.Author.Name}, Byline: a.Byline, Featured: a.Featured,
+		Author: toUserRef(a.Author), Byline: a.Byline, Featured: a.Featured,
 		PublishedAt: newsroomTimePtr(a.PublishedAt), ViewCount: a.ViewCount, Version: a.Version,
 		CreatedAt: newsroomTime(a.CreatedAt), UpdatedAt: newsroomTime(a.UpdatedAt),
 	}

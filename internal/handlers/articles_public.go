@@ -24,7 +24,7 @@ type publicArticle struct {
 	Cover       *articleCover `json:"cover"`
 	Category    categoryRef   `json:"category"`
 	Tags        []tagRef      `json:"tags"`
-	Author      authorRef     `json:"author"`
+	Author      userRef       `json:"author"`
 	Byline      string        `json:"byline"`
 	Featured    bool          `json:"featured"`
 	PublishedAt *time.Time    `json:"published_at"`
@@ -51,8 +51,8 @@ type publicArticleListResponse struct {
 func (s *Server) toPublicArticle(a models.Article) publicArticle {
 	return publicArticle{
 		ID: a.ID, Slug: a.Slug, Title: a.Title, Summary: a.Summary, Cover: s.coverOf(a),
-		Category: categoryRef{ID: a.Category.ID, Slug: a.Category.Slug, Name: a.Category.Name},
-		Tags:     toTagRefs(a.Tags), Author: authorRef{ID: a.Author.ID, Name: a.Author.Name},
+		Category: toCategoryRef(a.Category),
+		Tags:     toTagRefs(a.Tags), Author: toUserRef(a.Author),
 		Byline: a.Byline, Featured: a.Featured, PublishedAt: newsroomTimePtr(a.PublishedAt),
 		UpdatedAt: newsroomTime(a.UpdatedAt), ViewCount: a.ViewCount,
 	}

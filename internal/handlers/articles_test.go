@@ -281,11 +281,11 @@ func TestArticleDeletion(t *testing.T) {
 			{name: "without If-Match, someone else's", method: "DELETE", path: articlePath(a.ID), as: "author2", want: 404},
 			{name: "stale", method: "DELETE", path: articlePath(a.ID), as: "author", want: 412, headers: ifMatch(2)},
 			{name: "not someone else's", method: "DELETE", path: articlePath(a.ID), as: "author2", want: 404, headers: ifMatch(1)},
-			{name: "a category with an article cannot go", method: "DELETE", path: fmt.Sprintf("/api/v1/admin/categories/%d", cat), as: "editor", want: 409},
+			{name: "a category with an article cannot go", method: "DELETE", path: fmt.Sprintf("/api/v1/admin/categories/%d", cat), as: "editor", headers: ifMatch(1), want: 409},
 			{name: "the author deletes a draft", method: "DELETE", path: articlePath(a.ID), as: "author", want: 204, headers: ifMatch(1)},
 			{name: "gone", method: "GET", path: articlePath(a.ID), as: "editor", want: 404},
 			{name: "its revisions are gone", method: "GET", path: articlePath(a.ID, "/revisions"), as: "editor", want: 404},
-			{name: "the category is empty now", method: "DELETE", path: fmt.Sprintf("/api/v1/admin/categories/%d", cat), as: "editor", want: 204},
+			{name: "the category is empty now", method: "DELETE", path: fmt.Sprintf("/api/v1/admin/categories/%d", cat), as: "editor", headers: ifMatch(1), want: 204},
 		})
 		for table, n := range map[string]int64{"article_tags": 0, "article_revisions": 0, "media_links": 0} {
 			var got int64

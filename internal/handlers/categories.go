@@ -1,9 +1,8 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -40,6 +39,7 @@ type adminCategory struct {
 	ParentID     *int64    `json:"parent_id"`
 	Position     int       `json:"position"`
 	ArticleCount int64     `json:"article_count"` // articles of any status directly in it
+	Version      int       `json:"version" example:"1"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 } // @name AdminCategory
@@ -54,7 +54,7 @@ type adminCategoryListResponse struct {
 
 type createCategoryRequest struct {
 	Name        string `json:"name" validate:"notblank,max=200" example:"Mặt trận địa phương"`
-	Slug        string `json:"slug" validate:"max=80" example:"mat-tran-dia-phuong"` // made from the name when empty
+	Slug        string `json:"slug" maxLength:"100" example:"mat-tran-dia-phuong"` // made from the name when empty
 	Description string `json:"description" validate:"max=2000"`
 	ParentID    *int64 `json:"parent_id" example:"1"`
 	Position    int    `json:"position" validate:"gte=0,lte=1000000"`
@@ -62,7 +62,7 @@ type createCategoryRequest struct {
 
 type updateCategoryRequest struct {
 	Name        *string                `json:"name" validate:"omitnil,notblank,max=200"`
-	Slug        *string                `json:"slug" validate:"omitnil,max=80"`
+	Slug        *string                `json:"slug" maxLength:"100"`
 	Description *string                `json:"description" validate:"omitnil,max=2000"`
 	ParentID    models.Nullable[int64] `json:"parent_id" swaggertype:"integer" extensions:"x-nullable"` // null makes it a root
 	Position    *int                   `json:"position" validate:"omitnil,gte=0,lte=1000000"`
@@ -157,9 +157,10 @@ func (s *Server) getCategory(c echo.Context) error {
 	return publicJSON(c, categoryNodeResponse{Data: node})
 }
 
-func toAdminCategory(c models.Category, articles int64) adminCategory {
+func toAdminCategory(c store.CategoryCount) adminCategory {
 	return adminCategory{ID: c.ID, Slug: c.Slug, Name: c.Name, Description: c.Description, ParentID: c.ParentID,
-		Position: c.Position, ArticleCount: articles, CreatedAt: newsroomTime(c.CreatedAt), UpdatedAt: newsroomTime(c.UpdatedAt)}
+		Position: c.Position, ArticleCount: c.ArticleCount, Version: c.Version,
+		CreatedAt: newsroomTime(c.CreatedAt), UpdatedAt: newsroomTime(c.UpdatedAt)}
 }
 
 // listAdminCategories godoc
@@ -189,7 +190,7 @@ func (s *Server) listAdminCategories(c echo.Context) error {
 	}
 	out := make([]adminCategory, len(all))
 	for i, cat := range all {
-		out[i] = toAdminCategory(cat, counts[cat.ID])
+		out[i] = toAdminCategory(store.CategoryCount{Category: cat, ArticleCount: counts[cat.ID]})
 	}
 	return c.JSON(http.StatusOK, adminCategoryListResponse{Data: out})
 }
@@ -201,6 +202,7 @@ func (s *Server) listAdminCategories(c echo.Context) error {
 //	@Produce	json
 //	@Param		id	path		int	true	"category id"
 //	@Success	200	{object}	adminCategoryResponse
+//	@Header		200	{string}	ETag	"the version, for If-Match"
 //	@Failure	400	{object}	problem
 //	@Failure	401	{object}	problem
 //	@Failure	403	{object}	problem
@@ -215,31 +217,37 @@ func (s *Server) getAdminCategory(c echo.Context) error {
 	if err := parseQuery(c).Err(); err != nil {
 		return err
 	}
-	return s.respondCategory(c, http.StatusOK, id)
+	cat, err := s.store.CategoryByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return respondCategory(c, http.StatusOK, cat)
 }
 
-func (s *Server) respondCategory(c echo.Context, status int, id int64) error {
-	ctx := c.Request().Context()
-	cat, err := s.store.CategoryByID(ctx, id)
-	if err != nil {
-		return err
+// respondCategory sends a category with its version as the ETag.
+func respondCategory(c echo.Context, status int, cat store.CategoryCount) error {
+	setVersionETag(c, cat.Version)
+	return c.JSON(status, adminCategoryResponse{Data: toAdminCategory(cat)})
+}
+
+// categoryVersion is the current version of a category, for ifMatchVersion's 428.
+func (s *Server) categoryVersion(id int64) func(ctx context.Context) (int, error) {
+	return func(ctx context.Context) (int, error) {
+		cat, err := s.store.CategoryByID(ctx, id)
+		return cat.Version, err
 	}
-	counts, err := s.store.CategoryArticleCounts(ctx)
-	if err != nil {
-		return err
-	}
-	return c.JSON(status, adminCategoryResponse{Data: toAdminCategory(cat, counts[id])})
 }
 
 // createCategory godoc
 //
 //	@Summary		Create a category
-//	@Description	Without `slug` one is made from the name (`Mặt trận địa phương` → `mat-tran-dia-phuong`), numbered when taken.
+//	@Description	Without `slug` one is made from the name (`Mặt trận địa phương` → `mat-tran-dia-phuong`), numbered when taken. Version 1, sent as the ETag.
 //	@Tags			categories
 //	@Accept			json
 //	@Produce		json
 //	@Param			body	body		createCategoryRequest	true	"the category"
 //	@Success		201		{object}	adminCategoryResponse
+//	@Header			201		{string}	ETag	"the version, for If-Match"
 //	@Failure		400		{object}	problem
 //	@Failure		401		{object}	problem
 //	@Failure		403		{object}	problem
@@ -259,37 +267,43 @@ func (s *Server) createCategory(c echo.Context) error {
 		models.FieldError{Field: "parent_id", Message: positiveID(req.ParentID)}); err != nil {
 		return err
 	}
-	cat := models.Category{Name: strings.TrimSpace(req.Name), Slug: req.Slug, Description: strings.TrimSpace(req.Description),
-		ParentID: req.ParentID, Position: req.Position}
-	if err := s.store.CreateCategory(c.Request().Context(), &cat); err != nil {
+	cat, err := s.store.CreateCategory(c.Request().Context(), actorOf(c), store.CategoryInput{
+		Name: req.Name, Slug: req.Slug, Description: req.Description, ParentID: req.ParentID, Position: req.Position})
+	if err != nil {
 		return err
 	}
-	actor := principalOf(c).UserID
-	s.audit(c, &actor, "category.create", "category", strconv.FormatInt(cat.ID, 10), cat.Slug)
-	return c.JSON(http.StatusCreated, adminCategoryResponse{Data: toAdminCategory(cat, 0)})
+	return respondCategory(c, http.StatusCreated, store.CategoryCount{Category: cat})
 }
 
 // updateCategory godoc
 //
 //	@Summary		Change a category
-//	@Description	Only the fields sent change. A renamed category keeps its slug unless `slug` is sent. `parent_id: null` makes it a root; a category cannot be placed under itself or its sub-categories (422).
+//	@Description	Only the fields sent change. A renamed category keeps its slug unless `slug` is sent. `parent_id: null` makes it a root; a category cannot be placed under itself or its sub-categories (422). Needs If-Match with the version read (428 without, 412 when stale); bumps the version.
 //	@Tags			categories
 //	@Accept			json
 //	@Produce		json
-//	@Param			id		path		int						true	"category id"
-//	@Param			body	body		updateCategoryRequest	true	"fields to change"
-//	@Success		200		{object}	adminCategoryResponse
-//	@Failure		400		{object}	problem
-//	@Failure		401		{object}	problem
-//	@Failure		403		{object}	problem
-//	@Failure		404		{object}	problem
-//	@Failure		409		{object}	problem	"slug taken"
-//	@Failure		415		{object}	problem
-//	@Failure		422		{object}	problem
+//	@Param			id			path		int						true	"category id"
+//	@Param			If-Match	header		string					true	"the version read, e.g. \"3\""
+//	@Param			body		body		updateCategoryRequest	true	"fields to change"
+//	@Success		200			{object}	adminCategoryResponse
+//	@Header			200			{string}	ETag	"the new version"
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Failure		404			{object}	problem
+//	@Failure		409			{object}	problem	"slug taken"
+//	@Failure		412			{object}	problem	"stale version"
+//	@Failure		415			{object}	problem
+//	@Failure		422			{object}	problem
+//	@Failure		428			{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/categories/{id} [patch]
 func (s *Server) updateCategory(c echo.Context) error {
 	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatchVersion(c, s.categoryVersion(id))
 	if err != nil {
 		return err
 	}
@@ -303,35 +317,29 @@ func (s *Server) updateCategory(c echo.Context) error {
 		models.FieldError{Field: "parent_id", Message: positiveID(req.ParentID.Value)}); err != nil {
 		return err
 	}
-	patch := store.CategoryPatch{Slug: req.Slug, Position: req.Position, ParentSet: req.ParentID.Set, ParentID: req.ParentID.Value}
-	if req.Name != nil {
-		name := strings.TrimSpace(*req.Name)
-		patch.Name = &name
-	}
-	if req.Description != nil {
-		d := strings.TrimSpace(*req.Description)
-		patch.Description = &d
-	}
-	ctx := c.Request().Context()
-	if _, err := s.store.UpdateCategory(ctx, id, patch); err != nil {
+	cat, err := s.store.UpdateCategory(c.Request().Context(), actorOf(c), id, version, store.CategoryPatch{
+		Name: req.Name, Slug: req.Slug, Description: req.Description, Position: req.Position, ParentID: req.ParentID})
+	if err != nil {
 		return err
 	}
-	actor := principalOf(c).UserID
-	s.audit(c, &actor, "category.update", "category", strconv.FormatInt(id, 10), "")
-	return s.respondCategory(c, http.StatusOK, id)
+	return respondCategory(c, http.StatusOK, cat)
 }
 
 // deleteCategory godoc
 //
 //	@Summary		Delete a category
-//	@Description	Only an empty category: one with sub-categories or articles (of any status) is 409.
+//	@Description	Only an empty category: one with sub-categories or articles (of any status) is 409. Needs If-Match with the version read (428 without, 412 when stale).
 //	@Tags			categories
-//	@Param			id	path	int	true	"category id"
+//	@Param			id			path	int		true	"category id"
+//	@Param			If-Match	header	string	true	"the version read, e.g. \"3\""
 //	@Success		204
+//	@Failure		400	{object}	problem
 //	@Failure		401	{object}	problem
 //	@Failure		403	{object}	problem
 //	@Failure		404	{object}	problem
 //	@Failure		409	{object}	problem	"has sub-categories or articles"
+//	@Failure		412	{object}	problem	"stale version"
+//	@Failure		428	{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/categories/{id} [delete]
 func (s *Server) deleteCategory(c echo.Context) error {
@@ -339,10 +347,12 @@ func (s *Server) deleteCategory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteCategory(c.Request().Context(), id); err != nil {
+	version, err := ifMatchVersion(c, s.categoryVersion(id))
+	if err != nil {
 		return err
 	}
-	actor := principalOf(c).UserID
-	s.audit(c, &actor, "category.delete", "category", strconv.FormatInt(id, 10), "")
+	if err := s.store.DeleteCategory(c.Request().Context(), actorOf(c), id, version); err != nil {
+		return err
+	}
 	return c.NoContent(http.StatusNoContent)
 }

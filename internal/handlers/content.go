@@ -4,19 +4,9 @@ import (
 	"time"
 
 	"github.com/toasoan/toasoan/internal/models"
-	"github.com/toasoan/toasoan/internal/search"
 )
 
 // Helpers shared by the content handlers: articles, categories and tags.
-
-// slugRule says what is wrong with a slug a client sent, or "" when it is one: lower-case
-// ASCII letters and digits in words joined by single dashes, as search.Slugify makes them.
-func slugRule(slug string) string {
-	if slug == "" || search.Slugify(slug) != slug {
-		return "must be lower-case letters and digits joined by single dashes, e.g. mat-tran-dia-phuong"
-	}
-	return ""
-}
 
 // positiveID says what is wrong with an id a client sent, or "".
 func positiveID(id *int64) string {

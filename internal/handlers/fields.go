@@ -2,10 +2,11 @@ package handlers
 
 import (
 	"errors"
-	"regexp"
+	"fmt"
 	"time"
 
 	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/search"
 )
 
 // fieldErrors collects the checks a handler makes beyond the validator's tags (times, dates,
@@ -37,12 +38,22 @@ func (f *fieldErrors) date(field, value string) models.Date {
 	return d
 }
 
-var slugPattern = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+// slugMessage is what slugRule says of a bad slug.
+var slugMessage = fmt.Sprintf("must be at most %d lower-case letters and digits joined by single dashes, e.g. mat-tran-dia-phuong", search.MaxSlugLen)
 
-// slug checks a slug an editor chose.
+// slugRule says what is wrong with a slug an editor chose, or "" when it is one: the one rule
+// for the slug of every item (search.IsSlug), which the slugs toasoan makes obey too.
+func slugRule(slug string) string {
+	if !search.IsSlug(slug) {
+		return slugMessage
+	}
+	return ""
+}
+
+// slug checks a slug an editor chose (slugRule).
 func (f *fieldErrors) slug(field, value string) string {
-	if len(value) > 100 || !slugPattern.MatchString(value) {
-		f.add(field, "must be at most 100 lower-case letters, digits and single dashes, e.g. thong-bao-tuyen-dung")
+	if problem := slugRule(value); problem != "" {
+		f.add(field, problem)
 	}
 	return value
 }

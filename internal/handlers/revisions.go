@@ -13,10 +13,10 @@ import (
 
 // revisionItem is one stored version of an article: who made it, when and by which action.
 type revisionItem struct {
-	Number    int        `json:"number" example:"3"` // the article's version it recorded
-	Action    string     `json:"action" enums:"create,update,restore,submit,publish,unpublish,archive"`
-	Actor     *authorRef `json:"actor"` // null when the account is gone
-	CreatedAt time.Time  `json:"created_at"`
+	Number    int       `json:"number" example:"3"` // the article's version it recorded
+	Action    string    `json:"action" enums:"create,update,restore,submit,publish,unpublish,archive"`
+	Actor     *userRef  `json:"actor"` // null when the account is gone
+	CreatedAt time.Time `json:"created_at"`
 } // @name RevisionItem
 
 // revisionDetail adds the full snapshot of the article at that version.
@@ -37,7 +37,8 @@ type revisionResponse struct {
 func toRevisionItem(r models.ArticleRevision) revisionItem {
 	item := revisionItem{Number: r.Number, Action: r.Action, CreatedAt: newsroomTime(r.CreatedAt)}
 	if r.Actor != nil {
-		item.Actor = &authorRef{ID: r.Actor.ID, Name: r.Actor.Name}
+		actor := toUserRef(*r.Actor)
+		item.Actor = &actor
 	}
 	return item
 }

@@ -325,12 +325,6 @@ func (s *Server) getSubmissionStatus(c echo.Context) error {
 	return c.JSON(http.StatusOK, submissionStatusResponse{Data: out})
 }
 
-// userRef names a user in a submission: its assignee, a note's author.
-type userRef struct {
-	ID   int64  `json:"id" example:"7"`
-	Name string `json:"name" example:"Lê Văn Biên"`
-} // @name UserRef
-
 // submissionSummary is a submission in the editors' list.
 type submissionSummary struct {
 	ID           int64      `json:"id" example:"118"`

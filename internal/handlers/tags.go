@@ -1,9 +1,8 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -30,6 +29,7 @@ type adminTag struct {
 	Slug         string    `json:"slug" example:"dai-hoi"`
 	Name         string    `json:"name" example:"Đại hội"`
 	ArticleCount int64     `json:"article_count"`
+	Version      int       `json:"version" example:"1"`
 	CreatedAt    time.Time `json:"created_at"`
 } // @name AdminTag
 
@@ -48,7 +48,22 @@ type tagRequest struct {
 } // @name TagRequest
 
 func toAdminTag(t store.TagCount) adminTag {
-	return adminTag{ID: t.ID, Slug: t.Slug, Name: t.Name, ArticleCount: t.ArticleCount, CreatedAt: newsroomTime(t.CreatedAt)}
+	return adminTag{ID: t.ID, Slug: t.Slug, Name: t.Name, ArticleCount: t.ArticleCount, Version: t.Version,
+		CreatedAt: newsroomTime(t.CreatedAt)}
+}
+
+// respondTag sends a tag with its version as the ETag.
+func respondTag(c echo.Context, status int, t store.TagCount) error {
+	setVersionETag(c, t.Version)
+	return c.JSON(status, adminTagResponse{Data: toAdminTag(t)})
+}
+
+// tagVersion is the current version of a tag, for ifMatchVersion's 428.
+func (s *Server) tagVersion(id int64) func(ctx context.Context) (int, error) {
+	return func(ctx context.Context) (int, error) {
+		t, err := s.store.TagByID(ctx, id)
+		return t.Version, err
+	}
 }
 
 // listTags godoc
@@ -121,6 +136,7 @@ func (s *Server) listAdminTags(c echo.Context) error {
 //	@Produce	json
 //	@Param		id	path		int	true	"tag id"
 //	@Success	200	{object}	adminTagResponse
+//	@Header		200	{string}	ETag	"the version, for If-Match"
 //	@Failure	400	{object}	problem
 //	@Failure	401	{object}	problem
 //	@Failure	403	{object}	problem
@@ -139,30 +155,19 @@ func (s *Server) getAdminTag(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, adminTagResponse{Data: toAdminTag(t)})
-}
-
-// bindTag reads a tag request: the name must have letters or digits to make a slug of.
-func bindTag(c echo.Context) (string, error) {
-	var req tagRequest
-	err := bindJSON(c, &req)
-	name := strings.TrimSpace(req.Name)
-	var problem string
-	if name != "" && store.TagSlug(name) == "" {
-		problem = "must contain letters or digits"
-	}
-	return name, withFieldErrors(err, models.FieldError{Field: "name", Message: problem})
+	return respondTag(c, http.StatusOK, t)
 }
 
 // createTag godoc
 //
 //	@Summary		Create a tag
-//	@Description	Tags are also created on the fly from the names in an article's `tags`. The slug is made from the name; names with the same slug are the same tag (409).
+//	@Description	Tags are also created on the fly from the names in an article's `tags`. The slug is made from the name, which must have letters or digits (422); names with the same slug are the same tag (409). Version 1, sent as the ETag.
 //	@Tags			tags
 //	@Accept			json
 //	@Produce		json
 //	@Param			body	body		tagRequest	true	"the tag"
 //	@Success		201		{object}	adminTagResponse
+//	@Header			201		{string}	ETag	"the version, for If-Match"
 //	@Failure		400		{object}	problem
 //	@Failure		401		{object}	problem
 //	@Failure		403		{object}	problem
@@ -172,36 +177,38 @@ func bindTag(c echo.Context) (string, error) {
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/tags [post]
 func (s *Server) createTag(c echo.Context) error {
-	name, err := bindTag(c)
+	var req tagRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	t, err := s.store.CreateTag(c.Request().Context(), actorOf(c), req.Name)
 	if err != nil {
 		return err
 	}
-	t := models.Tag{Name: name}
-	if err := s.store.CreateTag(c.Request().Context(), &t); err != nil {
-		return err
-	}
-	actor := principalOf(c).UserID
-	s.audit(c, &actor, "tag.create", "tag", strconv.FormatInt(t.ID, 10), t.Slug)
-	return c.JSON(http.StatusCreated, adminTagResponse{Data: toAdminTag(store.TagCount{Tag: t})})
+	return respondTag(c, http.StatusCreated, store.TagCount{Tag: t})
 }
 
 // updateTag godoc
 //
 //	@Summary		Rename a tag
-//	@Description	The slug follows the new name; a name whose slug another tag has is 409.
+//	@Description	The slug follows the new name; a name whose slug another tag has is 409. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.
 //	@Tags			tags
 //	@Accept			json
 //	@Produce		json
-//	@Param			id		path		int			true	"tag id"
-//	@Param			body	body		tagRequest	true	"the new name"
-//	@Success		200		{object}	adminTagResponse
-//	@Failure		400		{object}	problem
-//	@Failure		401		{object}	problem
-//	@Failure		403		{object}	problem
-//	@Failure		404		{object}	problem
-//	@Failure		409		{object}	problem	"another tag has that slug"
-//	@Failure		415		{object}	problem
-//	@Failure		422		{object}	problem
+//	@Param			id			path		int			true	"tag id"
+//	@Param			If-Match	header		string		true	"the version read, e.g. \"3\""
+//	@Param			body		body		tagRequest	true	"the new name"
+//	@Success		200			{object}	adminTagResponse
+//	@Header			200			{string}	ETag	"the new version"
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Failure		404			{object}	problem
+//	@Failure		409			{object}	problem	"another tag has that slug"
+//	@Failure		412			{object}	problem	"stale version"
+//	@Failure		415			{object}	problem
+//	@Failure		422			{object}	problem
+//	@Failure		428			{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/tags/{id} [patch]
 func (s *Server) updateTag(c echo.Context) error {
@@ -209,29 +216,35 @@ func (s *Server) updateTag(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	name, err := bindTag(c)
+	version, err := ifMatchVersion(c, s.tagVersion(id))
 	if err != nil {
 		return err
 	}
-	t, err := s.store.RenameTag(c.Request().Context(), id, name)
+	var req tagRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	t, err := s.store.RenameTag(c.Request().Context(), actorOf(c), id, version, req.Name)
 	if err != nil {
 		return err
 	}
-	actor := principalOf(c).UserID
-	s.audit(c, &actor, "tag.update", "tag", strconv.FormatInt(id, 10), t.Slug)
-	return c.JSON(http.StatusOK, adminTagResponse{Data: toAdminTag(t)})
+	return respondTag(c, http.StatusOK, t)
 }
 
 // deleteTag godoc
 //
 //	@Summary		Delete a tag
-//	@Description	The tag is removed from every article carrying it.
+//	@Description	The tag is removed from every article carrying it. Needs If-Match with the version read (428 without, 412 when stale).
 //	@Tags			tags
-//	@Param			id	path	int	true	"tag id"
+//	@Param			id			path	int		true	"tag id"
+//	@Param			If-Match	header	string	true	"the version read, e.g. \"3\""
 //	@Success		204
+//	@Failure		400	{object}	problem
 //	@Failure		401	{object}	problem
 //	@Failure		403	{object}	problem
 //	@Failure		404	{object}	problem
+//	@Failure		412	{object}	problem	"stale version"
+//	@Failure		428	{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/tags/{id} [delete]
 func (s *Server) deleteTag(c echo.Context) error {
@@ -239,10 +252,12 @@ func (s *Server) deleteTag(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteTag(c.Request().Context(), id); err != nil {
+	version, err := ifMatchVersion(c, s.tagVersion(id))
+	if err != nil {
 		return err
 	}
-	actor := principalOf(c).UserID
-	s.audit(c, &actor, "tag.delete", "tag", strconv.FormatInt(id, 10), "")
+	if err := s.store.DeleteTag(c.Request().Context(), actorOf(c), id, version); err != nil {
+		return err
+	}
 	return c.NoContent(http.StatusNoContent)
 }

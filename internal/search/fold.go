@@ -9,6 +9,7 @@
 package search
 
 import (
+	"regexp"
 	"strings"
 	"sync"
 	"unicode"
@@ -380,8 +381,19 @@ func hasWordPrefix(folded, term string) bool {
 	return false
 }
 
-// MaxSlugLen is the maximum length in bytes (all ASCII) of a Slugify result.
-const MaxSlugLen = 80
+// MaxSlugLen is the longest slug of any item, chosen by an editor or made by Slugify: the slug
+// columns hold 100 bytes (all ASCII).
+const MaxSlugLen = 100
+
+// slugSuffixRoom is what Slugify leaves free under MaxSlugLen for the -2, -3, … that makes a
+// made slug unique.
+const slugSuffixRoom = 20
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+
+// IsSlug reports whether s is a slug: lower-case ASCII letters and digits in words joined by
+// single dashes, at most MaxSlugLen bytes. It is the one rule for every item's slug.
+func IsSlug(s string) bool { return len(s) <= MaxSlugLen && slugPattern.MatchString(s) }
 
 // slugTranslit spells out a few Latin letters that have no decomposition,
 // so foreign names in titles keep a readable slug.
@@ -391,7 +403,7 @@ var slugTranslit = map[rune]string{
 
 // Slugify returns a URL slug for a (Vietnamese) title: folded, made only of
 // [a-z0-9] words joined by single '-', without leading or trailing dashes,
-// cut at a word boundary to at most MaxSlugLen bytes. "Mặt trận địa
+// cut at a word boundary to at most MaxSlugLen-slugSuffixRoom bytes. "Mặt trận địa
 // phương" gives "mat-tran-dia-phuong". It returns "" when s has no Latin
 // letters or digits; callers must supply a fallback.
 func Slugify(s string) string {
@@ -416,13 +428,13 @@ func Slugify(s string) string {
 		dash = false
 		b = append(b, w...)
 	}
-	if len(b) > MaxSlugLen {
-		if b[MaxSlugLen] == '-' {
-			b = b[:MaxSlugLen]
-		} else if k := strings.LastIndexByte(string(b[:MaxSlugLen]), '-'); k > 0 {
+	if limit := MaxSlugLen - slugSuffixRoom; len(b) > limit {
+		if b[limit] == '-' {
+			b = b[:limit]
+		} else if k := strings.LastIndexByte(string(b[:limit]), '-'); k > 0 {
 			b = b[:k]
 		} else {
-			b = b[:MaxSlugLen] // a single huge word: hard cut
+			b = b[:limit] // a single huge word: hard cut
 		}
 	}
 	return strings.TrimRight(string(b), "-")

@@ -423,8 +423,11 @@ func TestSlugify(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("Slugify(%q) = %q, want %q", tt.in, got, tt.want)
 		}
-		if len(got) > MaxSlugLen {
+		if len(got) > MaxSlugLen-slugSuffixRoom {
 			t.Errorf("Slugify(%q) too long: %d", tt.in, len(got))
+		}
+		if got != "" && !IsSlug(got) {
+			t.Errorf("Slugify(%q) = %q is not a slug by IsSlug", tt.in, got)
 		}
 		for i := 0; i < len(got); i++ {
 			c := got[i]
@@ -441,5 +444,26 @@ func TestSlugify(t *testing.T) {
 	exact += "e"                                  // 80
 	if got := Slugify(strings.ReplaceAll(exact, "-", " ")); got != exact {
 		t.Errorf("Slugify(80-byte title) = %q, want %q", got, exact)
+	}
+}
+
+func TestIsSlug(t *testing.T) {
+	for s, want := range map[string]bool{
+		"mat-tran-dia-phuong":             true,
+		"2026":                            true,
+		strings.Repeat("a", MaxSlugLen):   true,
+		strings.Repeat("a", MaxSlugLen+1): false,
+		"":                                false,
+		"Tin-tuc":                         false,
+		"tin--tuc":                        false,
+		"-tin":                            false,
+		"tin-":                            false,
+		"tin_tuc":                         false,
+		"tin tuc":                         false,
+		"đại-hội":                         false,
+	} {
+		if got := IsSlug(s); got != want {
+			t.Errorf("IsSlug(%q) = %v, want %v", s, got, want)
+		}
 	}
 }

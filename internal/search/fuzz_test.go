@@ -111,7 +111,7 @@ func FuzzStripHTML(f *testing.F) {
 	})
 }
 
-// FuzzSlugify: a slug is only [a-z0-9] words joined by single dashes, at most MaxSlugLen bytes,
+// FuzzSlugify: a slug is only [a-z0-9] words joined by single dashes, leaving room for a suffix under MaxSlugLen,
 // stable under Slugify again, and empty only when the input folds to no letter or digit.
 func FuzzSlugify(f *testing.F) {
 	for _, s := range []string{
@@ -126,8 +126,11 @@ func FuzzSlugify(f *testing.F) {
 		if !slug.MatchString(got) {
 			t.Fatalf("Slugify(%q) = %q is not dash-joined [a-z0-9] words", s, got)
 		}
-		if len(got) > MaxSlugLen {
-			t.Fatalf("Slugify(%q) = %q is longer than %d", s, got, MaxSlugLen)
+		if len(got) > MaxSlugLen-slugSuffixRoom {
+			t.Fatalf("Slugify(%q) = %q is longer than %d", s, got, MaxSlugLen-slugSuffixRoom)
+		}
+		if got != "" && !IsSlug(got) {
+			t.Fatalf("Slugify(%q) = %q is not a slug by IsSlug", s, got)
 		}
 		if again := Slugify(got); again != got {
 			t.Fatalf("Slugify not stable: Slugify(%q) = %q, Slugify of that = %q", s, got, again)

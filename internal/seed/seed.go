@@ -154,8 +154,8 @@ func (s *seeder) categories(ctx context.Context, sum *Summary) error {
 			s.categoryIDs[name] = id
 			return id, nil
 		}
-		c := models.Category{Name: name, Slug: slug, ParentID: parentID, Position: position}
-		if err := s.st.CreateCategory(ctx, &c); err != nil {
+		c, err := s.st.CreateCategory(ctx, store.System, store.CategoryInput{Name: name, Slug: slug, ParentID: parentID, Position: position})
+		if err != nil {
 			return 0, fmt.Errorf("%s: %w", name, err)
 		}
 		sum.Categories++

@@ -54,7 +54,7 @@ func (s *Store) CreateArticle(ctx context.Context, in ArticleInput) (models.Arti
 				CoverMediaID: in.CoverMediaID, CoverCaption: in.CoverCaption, Version: 1,
 			}
 			var err error
-			if a.Slug, err = s.articleSlug(tx, in.Slug, in.Title, 0); err != nil {
+			if a.Slug, err = slugFor(tx, articleSlugs, in.Slug, in.Title, 0); err != nil {
 				return err
 			}
 			a.SlugLocked = in.Slug != ""
@@ -250,7 +250,7 @@ func (s *Store) applyPatch(tx *gorm.DB, a *models.Article, p ArticlePatch) (arti
 		a.Title = *p.Title
 		u["title"] = a.Title
 		if !a.SlugLocked && p.Slug == nil {
-			slug, err := s.articleSlug(tx, "", a.Title, a.ID)
+			slug, err := slugFor(tx, articleSlugs, "", a.Title, a.ID)
 			if err != nil {
 				return articleChange{}, err
 			}
@@ -258,7 +258,7 @@ func (s *Store) applyPatch(tx *gorm.DB, a *models.Article, p ArticlePatch) (arti
 		}
 	}
 	if p.Slug != nil {
-		slug, err := s.articleSlug(tx, *p.Slug, "", a.ID)
+		slug, err := slugFor(tx, articleSlugs, *p.Slug, "", a.ID)
 		if err != nil {
 			return articleChange{}, err
 		}
@@ -300,26 +300,6 @@ func (s *Store) applyPatch(tx *gorm.DB, a *models.Article, p ArticlePatch) (arti
 		change.tags = &tags
 	}
 	return change, nil
-}
-
-// articleSlug is the slug an article gets: the one asked for, which must be free, or one made
-// from the title (numbered when taken).
-func (s *Store) articleSlug(tx *gorm.DB, asked, title string, id int64) (string, error) {
-	if asked != "" {
-		taken, err := slugTaken(tx, "articles", asked, id)
-		if err != nil {
-			return "", err
-		}
-		if taken {
-			return "", models.Conflict("the slug %s is already taken by another article", asked)
-		}
-		return asked, nil
-	}
-	base := search.Slugify(title)
-	if base == "" {
-		base = "bai-viet"
-	}
-	return uniqueSlug(tx, "articles", base, id)
 }
 
 // checkCategory checks that an article's category exists; the foreign key keeps it until the

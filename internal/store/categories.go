@@ -3,11 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/models"
-	"github.com/toasoan/toasoan/internal/search"
 )
 
 // Categories returns every category in display order (position, then id). Categories are few,
@@ -18,11 +18,23 @@ func (s *Store) Categories(ctx context.Context) ([]models.Category, error) {
 	return out, err
 }
 
-// CategoryByID finds a category.
-func (s *Store) CategoryByID(ctx context.Context, id int64) (models.Category, error) {
-	var c models.Category
-	err := s.db.WithContext(ctx).Take(&c, id).Error
-	return c, notFound(err, "category")
+// CategoryCount is a category with the number of articles (of any status) directly in it.
+type CategoryCount struct {
+	models.Category
+	ArticleCount int64
+}
+
+// CategoryByID finds a category with its article count.
+func (s *Store) CategoryByID(ctx context.Context, id int64) (CategoryCount, error) {
+	return categoryWithCount(s.db.WithContext(ctx), id)
+}
+
+func categoryWithCount(db *gorm.DB, id int64) (CategoryCount, error) {
+	var out CategoryCount
+	err := db.Model(&models.Category{}).
+		Select("categories.*, (SELECT COUNT(*) FROM articles WHERE articles.category_id = categories.id) AS article_count").
+		Where("id = ?", id).Take(&out).Error
+	return out, notFound(err, "category")
 }
 
 // CategoryArticleCounts counts the articles (of any status) directly in each category.
@@ -40,125 +52,140 @@ func (s *Store) CategoryArticleCounts(ctx context.Context) (map[int64]int64, err
 	return out, err
 }
 
-// CreateCategory inserts a category. Without a slug one is made from the name (made unique
-// with a number); a slug given that is taken is a conflict. The parent must exist.
-func (s *Store) CreateCategory(ctx context.Context, c *models.Category) error {
-	return retryGeneratedSlug(c.Slug == "", func() error {
-		c.ID = 0
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			if err := s.checkParent(tx, c.ParentID); err != nil {
-				return err
-			}
-			slug, err := s.categorySlug(tx, c.Slug, c.Name, 0)
-			if err != nil {
-				return err
-			}
-			c.Slug = slug
-			err = tx.Create(c).Error
-			if isForeignKey(err) { // the parent was deleted since checkParent (PostgreSQL)
-				return categoryMissing("parent_id", *c.ParentID)
-			}
-			return err
-		})
-	})
+// CategoryInput is a new category. Name and description are cleaned (models.CleanText).
+type CategoryInput struct {
+	Name        string
+	Slug        string // "": made from the name
+	Description string
+	ParentID    *int64
+	Position    int
 }
 
-// CategoryPatch holds the fields of a category to change; nil means unchanged. ParentSet with a
-// nil ParentID makes the category a root.
+// CreateCategory inserts a category at version 1. Without a slug one is made from the name
+// (made unique with a number); a slug given that is taken is a conflict. The parent must exist.
+func (s *Store) CreateCategory(ctx context.Context, actor Actor, in CategoryInput) (models.Category, error) {
+	var c models.Category
+	err := retryGeneratedSlug(in.Slug == "", func() error {
+		return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+			c = models.Category{Name: models.CleanText(in.Name), Description: models.CleanText(in.Description),
+				ParentID: in.ParentID, Position: in.Position, Version: 1}
+			if err := s.checkParent(tx, c.ParentID); err != nil {
+				return Audit{}, err
+			}
+			slug, err := slugFor(tx, categorySlugs, in.Slug, c.Name, 0)
+			if err != nil {
+				return Audit{}, err
+			}
+			c.Slug = slug
+			if err := tx.Create(&c).Error; err != nil {
+				if isForeignKey(err) { // the parent was deleted since checkParent (PostgreSQL)
+					return Audit{}, categoryMissing("parent_id", *c.ParentID)
+				}
+				return Audit{}, err
+			}
+			return categoryAudit("category.create", c.ID, c.Slug), nil
+		})
+	})
+	return c, err
+}
+
+// CategoryPatch holds the fields of a category to change; nil (or unset) means unchanged. A
+// ParentID set to null makes the category a root. Name and description are cleaned.
 type CategoryPatch struct {
 	Name        *string
 	Slug        *string
 	Description *string
 	Position    *int
-	ParentSet   bool
-	ParentID    *int64
+	ParentID    models.Nullable[int64]
 }
 
-// UpdateCategory changes a category. A category cannot move under itself or one of its
-// sub-categories (invalid parent_id); a renamed category keeps its slug unless one is given.
-func (s *Store) UpdateCategory(ctx context.Context, id int64, p CategoryPatch) (models.Category, error) {
-	var c models.Category
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := s.locking(tx).Take(&c, id).Error; err != nil {
-			return notFound(err, "category")
+// UpdateCategory changes a category still at version, and bumps the version. A category cannot
+// move under itself or one of its sub-categories (invalid parent_id); a renamed category keeps
+// its slug unless one is given.
+func (s *Store) UpdateCategory(ctx context.Context, actor Actor, id int64, version int, p CategoryPatch) (CategoryCount, error) {
+	var out CategoryCount
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		c, err := s.lockCategory(tx, id, version)
+		if err != nil {
+			return Audit{}, err
 		}
 		updates := map[string]any{"updated_at": s.Now().UTC()}
 		if p.Name != nil {
-			updates["name"] = *p.Name
+			updates["name"] = models.CleanText(*p.Name)
 		}
 		if p.Description != nil {
-			updates["description"] = *p.Description
+			updates["description"] = models.CleanText(*p.Description)
 		}
 		if p.Position != nil {
 			updates["position"] = *p.Position
 		}
 		if p.Slug != nil && *p.Slug != c.Slug {
-			slug, err := s.categorySlug(tx, *p.Slug, "", id)
+			slug, err := slugFor(tx, categorySlugs, *p.Slug, "", id)
 			if err != nil {
-				return err
+				return Audit{}, err
 			}
 			updates["slug"] = slug
 		}
-		if p.ParentSet {
-			if err := s.checkMove(tx, id, p.ParentID); err != nil {
-				return err
+		if p.ParentID.Set {
+			if err := s.checkMove(tx, id, p.ParentID.Value); err != nil {
+				return Audit{}, err
 			}
-			updates["parent_id"] = p.ParentID
+			updates["parent_id"] = p.ParentID.Value
 		}
-		if err := tx.Model(&c).Updates(updates).Error; err != nil {
-			if isDuplicate(err) {
-				return models.Conflict("the slug is already taken by another category")
-			}
-			return err
+		if err := updateVersioned(tx, &models.Category{}, "category", id, version, updates); err != nil {
+			return Audit{}, err
 		}
-		return tx.Take(&c, id).Error
+		if out, err = categoryWithCount(tx, id); err != nil {
+			return Audit{}, err
+		}
+		return categoryAudit("category.update", id, ""), nil
 	})
-	return c, err
+	return out, err
 }
 
-// DeleteCategory deletes a category that has neither sub-categories nor articles (conflict).
-func (s *Store) DeleteCategory(ctx context.Context, id int64) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var c models.Category
-		if err := s.locking(tx).Take(&c, id).Error; err != nil {
-			return notFound(err, "category")
+// DeleteCategory deletes a category still at version that has neither sub-categories nor
+// articles (conflict).
+func (s *Store) DeleteCategory(ctx context.Context, actor Actor, id int64, version int) error {
+	return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		if _, err := s.lockCategory(tx, id, version); err != nil {
+			return Audit{}, err
 		}
 		// The foreign keys would refuse the deletion too; the counts say what stands in its way.
 		var children, articles int64
 		if err := tx.Model(&models.Category{}).Where("parent_id = ?", id).Count(&children).Error; err != nil {
-			return err
+			return Audit{}, err
 		}
 		if children > 0 {
-			return models.Conflict("the category has %d sub-categories: move or delete them first", children)
+			return Audit{}, models.Conflict("the category has %d sub-categories: move or delete them first", children)
 		}
 		if err := tx.Model(&models.Article{}).Where("category_id = ?", id).Count(&articles).Error; err != nil {
-			return err
+			return Audit{}, err
 		}
 		if articles > 0 {
-			return models.Conflict("the category has %d articles: move or delete them first", articles)
+			return Audit{}, models.Conflict("the category has %d articles: move or delete them first", articles)
 		}
-		return tx.Delete(&c).Error
+		if err := deleteVersioned(tx, &models.Category{}, "category", id, version); err != nil {
+			return Audit{}, err
+		}
+		return categoryAudit("category.delete", id, ""), nil
 	})
 }
 
-// categorySlug is the slug a category gets: the one asked for, which must be free, or one
-// made from the name.
-func (s *Store) categorySlug(tx *gorm.DB, asked, name string, id int64) (string, error) {
-	if asked != "" {
-		taken, err := slugTaken(tx, "categories", asked, id)
-		if err != nil {
-			return "", err
-		}
-		if taken {
-			return "", models.Conflict("the slug %s is already taken by another category", asked)
-		}
-		return asked, nil
+// lockCategory reads a category for a change, locked until the transaction ends, and refuses
+// it when it is no longer at the version the client read.
+func (s *Store) lockCategory(tx *gorm.DB, id int64, version int) (models.Category, error) {
+	var c models.Category
+	if err := s.locking(tx).Take(&c, id).Error; err != nil {
+		return c, notFound(err, "category")
 	}
-	base := search.Slugify(name)
-	if base == "" {
-		base = "chuyen-muc"
+	if c.Version != version {
+		return c, models.VersionMismatch(c.Version)
 	}
-	return uniqueSlug(tx, "categories", base, id)
+	return c, nil
+}
+
+func categoryAudit(action string, id int64, detail string) Audit {
+	return Audit{Action: action, TargetType: "category", TargetID: strconv.FormatInt(id, 10), Detail: detail}
 }
 
 // checkParent checks that a parent category exists; the foreign key keeps it until the
@@ -205,17 +232,4 @@ func (s *Store) checkMove(tx *gorm.DB, id int64, parentID *int64) error {
 		}
 	}
 	return nil
-}
-
-// retryGeneratedSlug runs a create again (at most three times) when it lost a race for a slug
-// it generated: another writer took the same free slug between the check and the insert.
-func retryGeneratedSlug(generated bool, create func() error) error {
-	err := create()
-	for try := 1; try < 3 && generated && isDuplicate(err); try++ {
-		err = create()
-	}
-	if isDuplicate(err) {
-		return models.Conflict("the slug is already taken")
-	}
-	return err
 }

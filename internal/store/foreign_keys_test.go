@@ -42,8 +42,8 @@ func TestArticleCoverOfMissingMediaIsAFieldError(t *testing.T) {
 		ctx := context.Background()
 		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
 		author := fixtureAuthor(t, ctx, st)
-		cat := models.Category{Name: "Tin"}
-		if err := st.CreateCategory(ctx, &cat); err != nil {
+		cat, err := st.CreateCategory(ctx, store.System, store.CategoryInput{Name: "Tin"})
+		if err != nil {
 			t.Fatal(err)
 		}
 		media := make([]int64, 2)
@@ -55,7 +55,7 @@ func TestArticleCoverOfMissingMediaIsAFieldError(t *testing.T) {
 			media[i] = m.ID
 		}
 		missing := int64(9999)
-		_, err := st.CreateArticle(ctx, store.ArticleInput{Title: "Tin", CategoryID: cat.ID, AuthorID: author, CoverMediaID: &missing})
+		_, err = st.CreateArticle(ctx, store.ArticleInput{Title: "Tin", CategoryID: cat.ID, AuthorID: author, CoverMediaID: &missing})
 		wantField(t, err, "cover_media_id", "media 9999 does not exist")
 
 		a, err := st.CreateArticle(ctx, store.ArticleInput{Title: "Tin", CategoryID: cat.ID, AuthorID: author, CoverMediaID: &media[0]})
@@ -95,12 +95,13 @@ func TestCategoryDeletedDuringAWriteIsAFieldError(t *testing.T) {
 			return err
 		}},
 		{"sub-category", "parent_id", func(c int64) error {
-			return st.CreateCategory(ctx, &models.Category{Name: "Con", ParentID: &c})
+			_, err := st.CreateCategory(ctx, store.System, store.CategoryInput{Name: "Con", ParentID: &c})
+			return err
 		}},
 	} {
 		t.Run(write.name, func(t *testing.T) {
-			cat := models.Category{Name: "Sắp xóa " + write.name}
-			if err := st.CreateCategory(ctx, &cat); err != nil {
+			cat, err := st.CreateCategory(ctx, store.System, store.CategoryInput{Name: "Sắp xóa " + write.name})
+			if err != nil {
 				t.Fatal(err)
 			}
 			// The deletion takes the category's row and holds it until it commits.

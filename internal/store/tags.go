@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -67,48 +67,106 @@ func (s *Store) Tags(ctx context.Context, prefix string, p models.Page) ([]TagCo
 
 // TagByID finds a tag with its article count.
 func (s *Store) TagByID(ctx context.Context, id int64) (TagCount, error) {
+	return tagWithCount(s.db.WithContext(ctx), id)
+}
+
+func tagWithCount(db *gorm.DB, id int64) (TagCount, error) {
 	var out TagCount
-	err := s.db.WithContext(ctx).Model(&models.Tag{}).
+	err := db.Model(&models.Tag{}).
 		Select("tags.*, (SELECT COUNT(*) FROM article_tags WHERE article_tags.tag_id = tags.id) AS article_count").
 		Where("id = ?", id).Take(&out).Error
 	return out, notFound(err, "tag")
 }
 
-// CreateTag inserts a tag; its slug comes from the name, and a name whose slug is taken is a
-// conflict (it is the same tag).
-func (s *Store) CreateTag(ctx context.Context, t *models.Tag) error {
-	t.Slug = TagSlug(t.Name)
-	err := s.db.WithContext(ctx).Create(t).Error
-	if isDuplicate(err) {
-		return models.Conflict("the tag %s already exists", t.Slug)
-	}
-	return err
+// CreateTag inserts a tag at version 1; its slug comes from the (cleaned) name, and a name
+// whose slug is taken is a conflict (it is the same tag).
+func (s *Store) CreateTag(ctx context.Context, actor Actor, name string) (models.Tag, error) {
+	var t models.Tag
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		name, slug, err := tagName(name)
+		if err != nil {
+			return Audit{}, err
+		}
+		t = models.Tag{Name: name, Slug: slug, Version: 1}
+		if err := tx.Create(&t).Error; err != nil {
+			if isDuplicate(err) {
+				return Audit{}, models.Conflict("the tag %s already exists", slug)
+			}
+			return Audit{}, err
+		}
+		return tagAudit("tag.create", t.ID, t.Slug), nil
+	})
+	return t, err
 }
 
-// RenameTag changes a tag's name and so its slug; a name that folds to another tag's slug is a
-// conflict.
-func (s *Store) RenameTag(ctx context.Context, id int64, name string) (TagCount, error) {
-	res := s.db.WithContext(ctx).Model(&models.Tag{}).Where("id = ?", id).
-		Updates(map[string]any{"name": name, "slug": TagSlug(name)})
-	if isDuplicate(res.Error) {
-		return TagCount{}, models.Conflict("another tag is already called %s", TagSlug(name))
-	}
-	if res.Error != nil {
-		return TagCount{}, res.Error
-	}
-	if res.RowsAffected == 0 {
-		return TagCount{}, models.NotFound("tag")
-	}
-	return s.TagByID(ctx, id)
+// RenameTag changes the name, and so the slug, of a tag still at version, and bumps the
+// version; a name that folds to another tag's slug is a conflict.
+func (s *Store) RenameTag(ctx context.Context, actor Actor, id int64, version int, name string) (TagCount, error) {
+	var out TagCount
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		if err := s.lockTag(tx, id, version); err != nil {
+			return Audit{}, err
+		}
+		name, slug, err := tagName(name)
+		if err != nil {
+			return Audit{}, err
+		}
+		taken, err := slugTaken(tx, "tags", slug, id)
+		if err != nil {
+			return Audit{}, err
+		}
+		if taken {
+			return Audit{}, models.Conflict("another tag is already called %s", slug)
+		}
+		if err := updateVersioned(tx, &models.Tag{}, "tag", id, version, map[string]any{"name": name, "slug": slug}); err != nil {
+			return Audit{}, err
+		}
+		if out, err = tagWithCount(tx, id); err != nil {
+			return Audit{}, err
+		}
+		return tagAudit("tag.update", id, slug), nil
+	})
+	return out, err
 }
 
-// DeleteTag deletes a tag; the foreign key takes it off every article.
-func (s *Store) DeleteTag(ctx context.Context, id int64) error {
-	res := s.db.WithContext(ctx).Delete(&models.Tag{}, id)
-	if res.Error == nil && res.RowsAffected == 0 {
-		return models.NotFound("tag")
+// DeleteTag deletes a tag still at version; the foreign key takes it off every article.
+func (s *Store) DeleteTag(ctx context.Context, actor Actor, id int64, version int) error {
+	return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		if err := s.lockTag(tx, id, version); err != nil {
+			return Audit{}, err
+		}
+		if err := deleteVersioned(tx, &models.Tag{}, "tag", id, version); err != nil {
+			return Audit{}, err
+		}
+		return tagAudit("tag.delete", id, ""), nil
+	})
+}
+
+// tagName cleans the name of a tag and makes its slug; a name without letters or digits to
+// make one of is invalid.
+func tagName(name string) (clean, slug string, err error) {
+	clean = models.CleanText(name)
+	if slug = TagSlug(clean); slug == "" {
+		return "", "", models.InvalidField("name", "must contain letters or digits")
 	}
-	return res.Error
+	return clean, slug, nil
+}
+
+// lockTag locks a tag for a change until the transaction ends, and refuses it when it is no
+// longer at the version the client read.
+func (s *Store) lockTag(tx *gorm.DB, id int64, version int) error {
+	var t models.Tag
+	if err := s.locking(tx).Take(&t, id).Error; err != nil {
+		return notFound(err, "tag")
+	}
+	if t.Version != version {
+		return models.VersionMismatch(t.Version)
+	}
+	return nil
+}
+
+func tagAudit(action string, id int64, detail string) Audit {
+	return Audit{Action: action, TargetType: "tag", TargetID: strconv.FormatInt(id, 10), Detail: detail}
 }
 
 // articleTag is a row of article_tags: an article carries a tag, at a position in its list.
@@ -126,7 +184,7 @@ func resolveTags(tx *gorm.DB, names []string) ([]models.Tag, error) {
 	var slugs []string
 	byslug := map[string]models.Tag{}
 	for i, name := range names {
-		name = strings.TrimSpace(name)
+		name = models.CleanText(name)
 		slug := TagSlug(name)
 		if slug == "" {
 			return nil, models.InvalidField(fmt.Sprintf("tags[%d]", i), "must contain letters or digits")

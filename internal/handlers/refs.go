@@ -1,0 +1,40 @@
+package handlers
+
+import "github.com/toasoan/toasoan/internal/models"
+
+// References: how a response names another item. One view per kind of item named, built from
+// its model by one function, so the same item reads the same wherever it appears.
+
+// categoryRef names a category: an article's.
+type categoryRef struct {
+	ID   int64  `json:"id"`
+	Slug string `json:"slug" example:"tin-moi"`
+	Name string `json:"name" example:"Tin mới"`
+} // @name CategoryRef
+
+func toCategoryRef(c models.Category) categoryRef {
+	return categoryRef{ID: c.ID, Slug: c.Slug, Name: c.Name}
+}
+
+// tagRef names a tag: one of an article's.
+type tagRef struct {
+	Slug string `json:"slug" example:"dai-hoi"`
+	Name string `json:"name" example:"Đại hội"`
+} // @name TagRef
+
+func toTagRefs(tags []models.Tag) []tagRef {
+	out := make([]tagRef, len(tags))
+	for i, t := range tags {
+		out[i] = tagRef{Slug: t.Slug, Name: t.Name}
+	}
+	return out
+}
+
+// userRef names a user: an article's author, a revision's actor, a submission's assignee, a
+// note's author.
+type userRef struct {
+	ID   int64  `json:"id" example:"7"`
+	Name string `json:"name" example:"Nguyễn Văn An"`
+} // @name UserRef
+
+func toUserRef(u models.User) userRef { return userRef{ID: u.ID, Name: u.Name} }
