@@ -216,17 +216,13 @@ func (s *Server) createArticle(c echo.Context) error {
 	if err := withFieldErrors(err, models.FieldError{Field: "slug", Message: slugProblem}); err != nil {
 		return err
 	}
-	p := principalOf(c)
-	a, err := s.store.CreateArticle(c.Request().Context(), store.ArticleInput{
-		Title: strings.TrimSpace(req.Title), Slug: req.Slug, Summary: strings.TrimSpace(req.Summary), Body: req.Body,
-		CategoryID: req.CategoryID, Tags: req.Tags, CoverMediaID: req.CoverMediaID,
-		CoverCaption: strings.TrimSpace(req.CoverCaption), Byline: strings.TrimSpace(req.Byline), Featured: req.Featured,
-		AuthorID: p.UserID,
+	a, err := s.store.CreateArticle(c.Request().Context(), actorOf(c), store.ArticleInput{
+		Title: req.Title, Slug: req.Slug, Summary: req.Summary, Body: req.Body, CategoryID: req.CategoryID, Tags: req.Tags,
+		CoverMediaID: req.CoverMediaID, CoverCaption: req.CoverCaption, Byline: req.Byline, Featured: req.Featured,
 	})
 	if err != nil {
 		return err
 	}
-	s.audit(c, &p.UserID, "article.create", "article", strconv.FormatInt(a.ID, 10), a.Slug)
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/admin/articles/"+strconv.FormatInt(a.ID, 10))
 	return s.respondArticle(c, http.StatusCreated, a)
 }
@@ -303,25 +299,14 @@ func (s *Server) updateArticle(c echo.Context) error {
 		return err
 	}
 	patch := store.ArticlePatch{
-		Title: trimmed(req.Title), Slug: req.Slug, Summary: trimmed(req.Summary), Body: req.Body, CategoryID: req.CategoryID,
-		Tags: req.Tags, CoverSet: req.CoverMediaID.Set, CoverMediaID: req.CoverMediaID.Value,
-		CoverCaption: trimmed(req.CoverCaption), Byline: trimmed(req.Byline), Featured: req.Featured,
+		Title: req.Title, Slug: req.Slug, Summary: req.Summary, Body: req.Body, CategoryID: req.CategoryID, Tags: req.Tags,
+		Cover: req.CoverMediaID, CoverCaption: req.CoverCaption, Byline: req.Byline, Featured: req.Featured,
 	}
-	p := principalOf(c)
-	a, err := s.store.UpdateArticle(c.Request().Context(), id, version, patch, p.UserID, articleWriter(p))
+	a, err := s.store.UpdateArticle(c.Request().Context(), actorOf(c), id, patch, version, articleWriter(principalOf(c)))
 	if err != nil {
 		return err
 	}
-	s.audit(c, &p.UserID, "article.update", "article", strconv.FormatInt(id, 10), "version="+strconv.Itoa(a.Version))
 	return s.respondArticle(c, http.StatusOK, a)
-}
-
-func trimmed(v *string) *string {
-	if v == nil {
-		return nil
-	}
-	t := strings.TrimSpace(*v)
-	return &t
 }
 
 // deleteArticle godoc
@@ -349,11 +334,9 @@ func (s *Server) deleteArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := principalOf(c)
-	if err := s.store.DeleteArticle(c.Request().Context(), id, version, articleWriter(p)); err != nil {
+	if err := s.store.DeleteArticle(c.Request().Context(), actorOf(c), id, version, articleWriter(principalOf(c))); err != nil {
 		return err
 	}
-	s.audit(c, &p.UserID, "article.delete", "article", strconv.FormatInt(id, 10), "")
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -383,12 +366,10 @@ func (s *Server) transition(c echo.Context, action string, publishAt *time.Time)
 	if err != nil {
 		return err
 	}
-	p := principalOf(c)
-	a, err := s.store.TransitionArticle(c.Request().Context(), id, version, action, s.now(), publishAt, p.UserID, articleWriter(p))
+	a, err := s.store.TransitionArticle(c.Request().Context(), actorOf(c), id, action, publishAt, version, articleWriter(principalOf(c)))
 	if err != nil {
 		return err
 	}
-	s.audit(c, &p.UserID, "article."+action, "article", strconv.FormatInt(id, 10), "status="+a.Status)
 	return s.respondArticle(c, http.StatusOK, a)
 }
 
@@ -438,9 +419,6 @@ func (s *Server) publishArticle(c echo.Context) error {
 	var req publishRequest
 	if err := bindOptionalJSON(c, &req); err != nil {
 		return err
-	}
-	if req.PublishAt != nil && !req.PublishAt.After(s.now()) {
-		return models.InvalidField("publish_at", "must be in the future; leave it out to publish now")
 	}
 	return s.transition(c, models.ActionPublish, req.PublishAt)
 }

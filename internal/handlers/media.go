@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/media"
 	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/store"
 )
 
 // mediaRoute serves stored files, outside /api/v1 so their URLs stay short and stable.
@@ -95,15 +95,14 @@ func (s *Server) uploadMedia(c echo.Context) error {
 	}
 }
 
+// recordUpload records a stored file in the library; when that fails, the file is removed again.
 func (s *Server) recordUpload(c echo.Context, f media.File, name string) error {
-	p := principalOf(c)
-	m := models.Media{Key: f.Key, Name: name, Mime: f.Mime, Size: f.Size, Width: f.Width, Height: f.Height,
-		Checksum: f.Checksum, UploadedBy: &p.UserID}
-	if err := s.store.CreateMedia(c.Request().Context(), &m); err != nil {
+	m, err := s.store.CreateMedia(c.Request().Context(), actorOf(c), store.MediaInput{Key: f.Key, Name: name, Mime: f.Mime,
+		Size: f.Size, Width: f.Width, Height: f.Height, Checksum: f.Checksum})
+	if err != nil {
 		s.removeFiles(c, f.Key)
 		return err
 	}
-	s.audit(c, &p.UserID, "media.create", "media", strconv.FormatInt(m.ID, 10), fmt.Sprintf("mime=%s size=%d", m.Mime, m.Size))
 	return c.JSON(http.StatusCreated, mediaResponse{Data: s.mediaItemOf(m)})
 }
 
@@ -197,14 +196,12 @@ func (s *Server) deleteMedia(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.store.DeleteMedia(c.Request().Context(), id)
+	m, err := s.store.DeleteMedia(c.Request().Context(), actorOf(c), id)
 	if err != nil {
 		return err
 	}
 	// The row is gone first: a file without a row is harmless, a row without its file is not.
 	s.removeFiles(c, m.Key)
-	actor := principalOf(c).UserID
-	s.audit(c, &actor, "media.delete", "media", strconv.FormatInt(id, 10), "mime="+m.Mime)
 	return c.NoContent(http.StatusNoContent)
 }
 

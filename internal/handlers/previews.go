@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/store"
 )
 
 // A preview token lets anyone holding it read one article until it expires: it is signed
@@ -137,7 +138,12 @@ func (s *Server) createPreview(c echo.Context) error {
 	}
 	expires := s.now().Add(min(ttl, previewMaxTTL)).Truncate(time.Second)
 	token := s.previewToken(previewClaims{ArticleID: id, Expires: expires, Generation: a.PreviewGeneration, MadeBy: p.UserID})
-	s.audit(c, &p.UserID, "article.preview", "article", strconv.FormatInt(id, 10), "expires="+models.ShownTime(expires).Format(models.ShownTimeLayout))
+	// The link is given out only once the audit log records who made it.
+	err = s.store.Record(c.Request().Context(), actorOf(c), store.Audit{Action: "article.preview", TargetType: "article",
+		TargetID: strconv.FormatInt(id, 10), Detail: "expires=" + models.ShownTime(expires).Format(models.ShownTimeLayout)})
+	if err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, previewLinkResponse{Data: previewLink{
 		Token: token, URL: s.cfg.BaseURL + "/api/v1/preview/articles/" + token, ExpiresAt: newsroomTime(expires),
 	}})

@@ -3,7 +3,6 @@ package handlers
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -159,11 +158,9 @@ func (s *Server) restoreRevision(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := principalOf(c)
-	a, err := s.store.RestoreRevision(c.Request().Context(), id, int(n), version, p.UserID, articleWriter(p))
+	a, err := s.store.RestoreRevision(c.Request().Context(), actorOf(c), id, int(n), version, articleWriter(principalOf(c)))
 	if err != nil {
 		return err
 	}
-	s.audit(c, &p.UserID, "article.restore", "article", strconv.FormatInt(id, 10), "revision="+strconv.FormatInt(n, 10))
 	return s.respondArticle(c, http.StatusOK, a)
 }

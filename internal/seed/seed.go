@@ -189,11 +189,15 @@ func (s *seeder) articles(ctx context.Context, want int) (Count, error) {
 		if err != nil {
 			return out, err
 		}
-		a, err := s.st.CreateArticle(ctx, in)
+		// Written by one of the reporters and published by the editor, both at its time.
+		then := s.st.At(publishAt)
+		author := store.Actor{UserID: s.authors[i%len(s.authors)], Role: models.RoleAuthor}
+		a, err := then.CreateArticle(ctx, author, in)
 		if err != nil {
 			return out, err
 		}
-		if _, err := s.st.TransitionArticle(ctx, a.ID, a.Version, models.ActionPublish, publishAt, nil, s.editor, nil); err != nil {
+		editor := store.Actor{UserID: s.editor, Role: models.RoleEditor}
+		if _, err := then.TransitionArticle(ctx, editor, a.ID, models.ActionPublish, nil, a.Version, nil); err != nil {
 			return out, err
 		}
 		out.Added++
@@ -235,7 +239,6 @@ func (s *seeder) article(i int) (store.ArticleInput, time.Time, error) {
 		Tags:       tags,
 		Byline:     byline,
 		Featured:   i%10 == 0,
-		AuthorID:   s.authors[i%len(s.authors)],
 	}, at, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,7 +26,7 @@ const publiclyVisible = "articles.status IN ('published', 'scheduled') AND artic
 // transaction: a domain error refuses. The handlers supply the role rules; nil allows all.
 type Access func(models.Article) error
 
-// ArticleInput holds the fields of a new article.
+// ArticleInput holds the fields of a new article; its author is the actor who creates it.
 type ArticleInput struct {
 	Title        string
 	Slug         string // "": made from the title, and following it until published
@@ -37,54 +38,46 @@ type ArticleInput struct {
 	CoverCaption string
 	Byline       string
 	Featured     bool
-	AuthorID     int64
 }
 
-// CreateArticle stores a new draft at version 1 with its first revision.
-func (s *Store) CreateArticle(ctx context.Context, in ArticleInput) (models.Article, error) {
+// patch is the input as a patch that sets every field, so a new article goes through the same
+// normalisation, checks and writes as a change.
+func (in ArticleInput) patch() ArticlePatch {
+	p := ArticlePatch{
+		Title: &in.Title, Summary: &in.Summary, Body: &in.Body, CategoryID: &in.CategoryID, Tags: &in.Tags,
+		Cover: models.Nullable[int64]{Set: true, Value: in.CoverMediaID}, CoverCaption: &in.CoverCaption,
+		Byline: &in.Byline, Featured: &in.Featured,
+	}
+	if in.Slug != "" {
+		p.Slug = &in.Slug
+	}
+	return p
+}
+
+// CreateArticle stores a new draft by the actor at version 1 with its first revision.
+func (s *Store) CreateArticle(ctx context.Context, actor Actor, in ArticleInput) (models.Article, error) {
 	var out models.Article
 	err := retryGeneratedSlug(in.Slug == "", func() error {
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			if err := s.checkCategory(tx, in.CategoryID); err != nil {
-				return err
-			}
-			a := models.Article{
-				Title: in.Title, Summary: in.Summary, Body: htmlsafe.Sanitize(in.Body), Status: models.StatusDraft,
-				CategoryID: in.CategoryID, AuthorID: in.AuthorID, Byline: in.Byline, Featured: in.Featured,
-				CoverMediaID: in.CoverMediaID, CoverCaption: in.CoverCaption, Version: 1,
-			}
-			var err error
-			if a.Slug, err = slugFor(tx, articleSlugs, in.Slug, in.Title, 0); err != nil {
-				return err
-			}
-			a.SlugLocked = in.Slug != ""
-			tags, err := resolveTags(tx, in.Tags)
+		return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+			a := models.Article{Status: models.StatusDraft, AuthorID: actor.UserID, Version: 1}
+			change, err := s.applyPatch(tx, &a, in.patch())
 			if err != nil {
-				return err
+				return Audit{}, err
 			}
 			if err := tx.Omit(clause.Associations).Create(&a).Error; err != nil {
-				return articleRefError(err, in.CategoryID, in.CoverMediaID)
+				return Audit{}, articleRefError(err, a.CategoryID, a.CoverMediaID)
 			}
-			if err := setArticleTags(tx, a.ID, tags); err != nil {
-				return err
+			if out, err = saveArticle(tx, actor, a.ID, "create", false, change); err != nil {
+				return Audit{}, err
 			}
-			if err := setMediaLinks(tx, "article", a.ID, models.LinkCover, idList(in.CoverMediaID), "cover_media_id"); err != nil {
-				return err
-			}
-			if out, err = loadArticle(tx, a.ID); err != nil {
-				return err
-			}
-			if err := indexSearch(tx, articleSearchEntry(out)); err != nil {
-				return err
-			}
-			return addRevision(tx, out, "create", in.AuthorID)
+			return articleAudit("create", out.ID, out.Slug), nil
 		})
 	})
 	return out, err
 }
 
-// ArticlePatch holds the fields of an article to change; nil means unchanged. CoverSet with a
-// nil CoverMediaID removes the cover.
+// ArticlePatch holds the fields of an article to change; nil (Cover: not Set) means unchanged,
+// and a Cover set to null removes the cover.
 type ArticlePatch struct {
 	Title        *string
 	Slug         *string
@@ -92,8 +85,7 @@ type ArticlePatch struct {
 	Body         *string
 	CategoryID   *int64
 	Tags         *[]string
-	CoverSet     bool
-	CoverMediaID *int64
+	Cover        models.Nullable[int64]
 	CoverCaption *string
 	Byline       *string
 	Featured     *bool
@@ -101,16 +93,22 @@ type ArticlePatch struct {
 
 // UpdateArticle applies a patch at the version the client read (ifMatch): a stale version is
 // version_mismatch, and of concurrent writers with the same version exactly one wins.
-func (s *Store) UpdateArticle(ctx context.Context, id int64, ifMatch int, p ArticlePatch, actorID int64, access Access) (models.Article, error) {
-	return s.changeArticle(ctx, id, ifMatch, actorID, "update", access, func(tx *gorm.DB, a *models.Article) (articleChange, error) {
-		return s.applyPatch(tx, a, p)
+func (s *Store) UpdateArticle(ctx context.Context, actor Actor, id int64, p ArticlePatch, ifMatch int, access Access) (models.Article, error) {
+	return s.changeArticle(ctx, actor, id, ifMatch, "update", access, func(tx *gorm.DB, a *models.Article) (articleChange, error) {
+		change, err := s.applyPatch(tx, a, p)
+		change.detail = "version=" + strconv.Itoa(a.Version+1)
+		return change, err
 	})
 }
 
-// TransitionArticle applies a workflow action (see models.Article.Transition) at now. ifMatch
-// is optional here (0: any version).
-func (s *Store) TransitionArticle(ctx context.Context, id int64, ifMatch int, action string, now time.Time, publishAt *time.Time, actorID int64, access Access) (models.Article, error) {
-	return s.changeArticle(ctx, id, ifMatch, actorID, action, access, func(tx *gorm.DB, a *models.Article) (articleChange, error) {
+// TransitionArticle applies a workflow action (see models.Article.Transition) at the time of
+// its transaction; publishAt, in the future, schedules. ifMatch is optional here (0: any version).
+func (s *Store) TransitionArticle(ctx context.Context, actor Actor, id int64, action string, publishAt *time.Time, ifMatch int, access Access) (models.Article, error) {
+	return s.changeArticle(ctx, actor, id, ifMatch, action, access, func(tx *gorm.DB, a *models.Article) (articleChange, error) {
+		now := tx.NowFunc()
+		if publishAt != nil && !publishAt.After(now) {
+			return articleChange{}, models.InvalidField("publish_at", "must be in the future; leave it out to publish now")
+		}
 		if err := a.Transition(action, now, publishAt); err != nil {
 			return articleChange{}, err
 		}
@@ -118,15 +116,15 @@ func (s *Store) TransitionArticle(ctx context.Context, id int64, ifMatch int, ac
 		if action == models.ActionUnpublish || action == models.ActionArchive {
 			u["preview_generation"] = gorm.Expr("preview_generation + 1") // revokes its preview links
 		}
-		return articleChange{updates: u}, nil
+		return articleChange{updates: u, detail: "status=" + a.Status}, nil
 	})
 }
 
 // RestoreRevision makes revision number the article's content again, as a new version with its
 // own revision. The workflow status and the slug are not restored: status changes only through
 // the workflow actions and slugs change only when set explicitly.
-func (s *Store) RestoreRevision(ctx context.Context, id int64, number, ifMatch int, actorID int64, access Access) (models.Article, error) {
-	return s.changeArticle(ctx, id, ifMatch, actorID, "restore", access, func(tx *gorm.DB, a *models.Article) (articleChange, error) {
+func (s *Store) RestoreRevision(ctx context.Context, actor Actor, id int64, number, ifMatch int, access Access) (models.Article, error) {
+	return s.changeArticle(ctx, actor, id, ifMatch, "restore", access, func(tx *gorm.DB, a *models.Article) (articleChange, error) {
 		rev, err := revision(tx, id, number)
 		if err != nil {
 			return articleChange{}, err
@@ -135,61 +133,72 @@ func (s *Store) RestoreRevision(ctx context.Context, id int64, number, ifMatch i
 		if err := json.Unmarshal([]byte(rev.Snapshot), &snap); err != nil {
 			return articleChange{}, fmt.Errorf("revision %d of article %d: %w", number, id, err)
 		}
-		return s.applyPatch(tx, a, ArticlePatch{
+		change, err := s.applyPatch(tx, a, ArticlePatch{
 			Title: &snap.Title, Summary: &snap.Summary, Body: &snap.Body, CategoryID: &snap.CategoryID,
-			Tags: &snap.Tags, CoverSet: true, CoverMediaID: snap.CoverMediaID, CoverCaption: &snap.CoverCaption,
+			Tags: &snap.Tags, Cover: models.Nullable[int64]{Set: true, Value: snap.CoverMediaID}, CoverCaption: &snap.CoverCaption,
 			Byline: &snap.Byline, Featured: &snap.Featured,
 		})
+		change.detail = "revision=" + strconv.Itoa(number)
+		return change, err
 	})
 }
 
 // DeleteArticle deletes an article at the version the client read, with its tags, revisions
 // and media links.
-func (s *Store) DeleteArticle(ctx context.Context, id int64, ifMatch int, access Access) error {
-	return s.writeTx(ctx, func(tx *gorm.DB) error {
+func (s *Store) DeleteArticle(ctx context.Context, actor Actor, id int64, ifMatch int, access Access) error {
+	return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
 		var a models.Article
 		if err := tx.Take(&a, id).Error; err != nil {
-			return notFound(err, "article")
+			return Audit{}, notFound(err, "article")
 		}
 		if access != nil {
 			if err := access(a); err != nil {
-				return err
+				return Audit{}, err
 			}
 		}
 		if err := deleteVersioned(tx, &models.Article{}, "article", id, ifMatch); err != nil {
-			return err
+			return Audit{}, err
 		}
 		// Its tags and revisions go with it (foreign keys); the search entry and media links
 		// point at it by kind and id, which no foreign key can express.
 		if err := unindexSearch(tx, KindArticle, id); err != nil {
-			return err
+			return Audit{}, err
 		}
 		if articleAnnounced(a) {
 			if err := enqueueEvent(tx, models.EventArticleUnpublished, articleEventData(a, "deleted")); err != nil {
-				return err
+				return Audit{}, err
 			}
 		}
-		return deleteMediaLinks(tx, "article", id)
+		if err := deleteMediaLinks(tx, "article", id); err != nil {
+			return Audit{}, err
+		}
+		return articleAudit("delete", id, ""), nil
 	})
 }
 
-// articleChange is what one write does to an article: the columns to update and, when set,
-// its new tags and cover.
+// articleAudit is the audit entry of an article's write: article.<action>.
+func articleAudit(action string, id int64, detail string) Audit {
+	return Audit{Action: "article." + action, TargetType: "article", TargetID: strconv.FormatInt(id, 10), Detail: detail}
+}
+
+// articleChange is what one write does to an article: the columns to update, when set its new
+// tags and cover, and the detail of its audit entry.
 type articleChange struct {
 	updates  map[string]any
 	tags     *[]models.Tag
 	coverSet bool
 	cover    *int64
+	detail   string
 }
 
 // changeArticle runs one versioned write. It reads the article, lets access refuse, refuses a
 // stale ifMatch at once, computes the change, then updates the row only at the version it read
-// (the UPDATE's WHERE decides between concurrent writers, before any other row is touched),
-// writes tags and cover, and stores the new version's revision.
-func (s *Store) changeArticle(ctx context.Context, id int64, ifMatch int, actorID int64, action string, access Access,
+// (the UPDATE's WHERE decides between concurrent writers, before any other row is touched) and
+// saves the rest (saveArticle); the audit entry is article.<action> with the change's detail.
+func (s *Store) changeArticle(ctx context.Context, actor Actor, id int64, ifMatch int, action string, access Access,
 	compute func(tx *gorm.DB, a *models.Article) (articleChange, error)) (models.Article, error) {
 	var out models.Article
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
 		read := tx
 		if ifMatch == 0 {
 			// Without a client version the write must not fail because of a concurrent one: wait
@@ -198,104 +207,126 @@ func (s *Store) changeArticle(ctx context.Context, id int64, ifMatch int, actorI
 		}
 		var a models.Article
 		if err := read.Take(&a, id).Error; err != nil {
-			return notFound(err, "article")
+			return Audit{}, notFound(err, "article")
 		}
 		if access != nil {
 			if err := access(a); err != nil {
-				return err
+				return Audit{}, err
 			}
 		}
 		if ifMatch != 0 && ifMatch != a.Version {
-			return models.VersionMismatch(a.Version)
+			return Audit{}, models.VersionMismatch(a.Version)
 		}
 		readVersion, wasAnnounced := a.Version, articleAnnounced(a)
 		change, err := compute(tx, &a)
 		if err != nil {
-			return err
+			return Audit{}, err
 		}
-		change.updates["updated_at"] = s.Now().UTC()
+		change.updates["updated_at"] = tx.NowFunc().UTC()
 		if err := updateVersioned(tx, &models.Article{}, "article", id, readVersion, change.updates); err != nil {
 			category, _ := change.updates["category_id"].(int64)
-			return articleRefError(err, category, change.cover)
+			return Audit{}, articleRefError(err, category, change.cover)
 		}
-		if change.tags != nil {
-			if err := setArticleTags(tx, id, *change.tags); err != nil {
-				return err
-			}
+		if out, err = saveArticle(tx, actor, id, action, wasAnnounced, change); err != nil {
+			return Audit{}, err
 		}
-		if change.coverSet {
-			if err := setMediaLinks(tx, "article", id, models.LinkCover, idList(change.cover), "cover_media_id"); err != nil {
-				return err
-			}
-		}
-		if out, err = loadArticle(tx, id); err != nil {
-			return err
-		}
-		if err := indexSearch(tx, articleSearchEntry(out)); err != nil {
-			return err
-		}
-		if err := enqueueArticleEvent(tx, action, wasAnnounced, out); err != nil {
-			return err
-		}
-		return addRevision(tx, out, action, actorID)
+		return articleAudit(action, id, change.detail), nil
 	})
 	return out, err
 }
 
-// applyPatch computes the columns a patch changes. Until an article is published or given a
+// saveArticle completes a write of the article's row: its tags and cover when they changed, its
+// search entry, the webhook event the action causes and the revision of its new version. It
+// returns the article as saved.
+func saveArticle(tx *gorm.DB, actor Actor, id int64, action string, wasAnnounced bool, change articleChange) (models.Article, error) {
+	if change.tags != nil {
+		if err := setArticleTags(tx, id, *change.tags); err != nil {
+			return models.Article{}, err
+		}
+	}
+	if change.coverSet {
+		if err := setMediaLinks(tx, "article", id, models.LinkCover, idList(change.cover), "cover_media_id"); err != nil {
+			return models.Article{}, err
+		}
+	}
+	out, err := loadArticle(tx, id)
+	if err != nil {
+		return out, err
+	}
+	if err := indexSearch(tx, articleSearchEntry(out)); err != nil {
+		return out, err
+	}
+	if err := enqueueArticleEvent(tx, action, wasAnnounced, out); err != nil {
+		return out, err
+	}
+	return out, addRevision(tx, out, action, actor)
+}
+
+// applyPatch normalises a patch and applies it to a, returning the columns it changes. Text is
+// cleaned (models.CleanText) and the body sanitised. Until an article is published or given a
 // slug by hand, its slug follows its title; after that only an explicit slug changes it.
 func (s *Store) applyPatch(tx *gorm.DB, a *models.Article, p ArticlePatch) (articleChange, error) {
 	u := map[string]any{}
+	change := articleChange{updates: u}
 	if p.Title != nil {
-		a.Title = *p.Title
+		a.Title = models.CleanText(*p.Title)
+		if a.Title == "" {
+			return change, models.InvalidField("title", "is required")
+		}
 		u["title"] = a.Title
 		if !a.SlugLocked && p.Slug == nil {
 			slug, err := slugFor(tx, articleSlugs, "", a.Title, a.ID)
 			if err != nil {
-				return articleChange{}, err
+				return change, err
 			}
+			a.Slug = slug
 			u["slug"] = slug
 		}
 	}
 	if p.Slug != nil {
 		slug, err := slugFor(tx, articleSlugs, *p.Slug, "", a.ID)
 		if err != nil {
-			return articleChange{}, err
+			return change, err
 		}
+		a.Slug, a.SlugLocked = slug, true
 		u["slug"], u["slug_locked"] = slug, true
 	}
 	if p.Summary != nil {
-		a.Summary = *p.Summary
+		a.Summary = models.CleanText(*p.Summary)
 		u["summary"] = a.Summary
 	}
 	if p.Body != nil {
 		a.Body = htmlsafe.Sanitize(*p.Body)
 		u["body"] = a.Body
 	}
-	if p.CategoryID != nil && *p.CategoryID != a.CategoryID {
+	if p.CategoryID != nil && (a.ID == 0 || *p.CategoryID != a.CategoryID) {
 		if err := s.checkCategory(tx, *p.CategoryID); err != nil {
-			return articleChange{}, err
+			return change, err
 		}
-		u["category_id"] = *p.CategoryID
+		a.CategoryID = *p.CategoryID
+		u["category_id"] = a.CategoryID
 	}
 	if p.CoverCaption != nil {
-		u["cover_caption"] = *p.CoverCaption
+		a.CoverCaption = models.CleanText(*p.CoverCaption)
+		u["cover_caption"] = a.CoverCaption
 	}
 	if p.Byline != nil {
-		u["byline"] = *p.Byline
+		a.Byline = models.CleanText(*p.Byline)
+		u["byline"] = a.Byline
 	}
 	if p.Featured != nil {
-		u["featured"] = *p.Featured
+		a.Featured = *p.Featured
+		u["featured"] = a.Featured
 	}
-	change := articleChange{updates: u}
-	if p.CoverSet {
-		u["cover_media_id"] = p.CoverMediaID
-		change.coverSet, change.cover = true, p.CoverMediaID
+	if p.Cover.Set {
+		a.CoverMediaID = p.Cover.Value
+		u["cover_media_id"] = a.CoverMediaID
+		change.coverSet, change.cover = true, a.CoverMediaID
 	}
 	if p.Tags != nil {
 		tags, err := resolveTags(tx, *p.Tags)
 		if err != nil {
-			return articleChange{}, err
+			return change, err
 		}
 		change.tags = &tags
 	}

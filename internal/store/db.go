@@ -186,7 +186,7 @@ func configurePool(db *gorm.DB) {
 // the store writes (created_at, updated_at, revoked_at, …) comes from it.
 type Store struct {
 	db          *gorm.DB
-	writes      atomic.Uint64
+	writes      *atomic.Uint64
 	webhookWake chan struct{} // see WebhookWake
 }
 
@@ -194,7 +194,7 @@ type Store struct {
 // production, the test's own clock in tests).
 func New(db *gorm.DB, now func() time.Time) *Store {
 	db = db.Session(&gorm.Session{NewDB: true, NowFunc: func() time.Time { return now().In(models.NewsroomZone) }}) // stored as UTC; shown as the newsroom sees it
-	s := &Store{db: db, webhookWake: make(chan struct{}, 1)}
+	s := &Store{db: db, writes: new(atomic.Uint64), webhookWake: make(chan struct{}, 1)}
 	name := fmt.Sprintf("toasoan:writes:%p", s)
 	bump := func(*gorm.DB) { s.writes.Add(1) }
 	cb := db.Callback()
@@ -204,6 +204,14 @@ func New(db *gorm.DB, now func() time.Time) *Store {
 	_ = cb.Raw().After("gorm:raw").Register(name, bump)
 	_ = cb.Query().After("gorm:after_query").Register("toasoan:newsroom_zone", inNewsroomZone)
 	return s
+}
+
+// At is the store with its clock stopped at t, on the same database: for writes dated in the
+// past, as the seed publishes its articles each at its own time.
+func (s *Store) At(t time.Time) *Store {
+	at := t.In(models.NewsroomZone)
+	db := s.db.Session(&gorm.Session{NewDB: true, NowFunc: func() time.Time { return at }})
+	return &Store{db: db, writes: s.writes, webhookWake: s.webhookWake}
 }
 
 var (

@@ -41,37 +41,37 @@ func TestArticleCoverOfMissingMediaIsAFieldError(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
 		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
-		author := fixtureAuthor(t, ctx, st)
+		author := store.Actor{UserID: fixtureAuthor(t, ctx, st), Role: models.RoleEditor}
 		cat, err := st.CreateCategory(ctx, store.System, store.CategoryInput{Name: "Tin"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		media := make([]int64, 2)
 		for i := range media {
-			m := models.Media{Key: string(rune('a'+i)) + ".jpg", Name: "anh.jpg", Mime: "image/jpeg", Size: 1}
-			if err := st.CreateMedia(ctx, &m); err != nil {
+			m, err := st.CreateMedia(ctx, author, store.MediaInput{Key: string(rune('a'+i)) + ".jpg", Name: "anh.jpg", Mime: "image/jpeg", Size: 1})
+			if err != nil {
 				t.Fatal(err)
 			}
 			media[i] = m.ID
 		}
 		missing := int64(9999)
-		_, err = st.CreateArticle(ctx, store.ArticleInput{Title: "Tin", CategoryID: cat.ID, AuthorID: author, CoverMediaID: &missing})
+		_, err = st.CreateArticle(ctx, author, store.ArticleInput{Title: "Tin", CategoryID: cat.ID, CoverMediaID: &missing})
 		wantField(t, err, "cover_media_id", "media 9999 does not exist")
 
-		a, err := st.CreateArticle(ctx, store.ArticleInput{Title: "Tin", CategoryID: cat.ID, AuthorID: author, CoverMediaID: &media[0]})
+		a, err := st.CreateArticle(ctx, author, store.ArticleInput{Title: "Tin", CategoryID: cat.ID, CoverMediaID: &media[0]})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.UpdateArticle(ctx, a.ID, 1, store.ArticlePatch{CoverSet: true, CoverMediaID: &media[1]}, author, nil); err != nil {
+		if _, err := st.UpdateArticle(ctx, author, a.ID, store.ArticlePatch{Cover: models.Value(media[1])}, 1, nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.DeleteMedia(ctx, media[0]); err != nil {
+		if _, err := st.DeleteMedia(ctx, author, media[0]); err != nil {
 			t.Fatal(err)
 		}
-		_, err = st.RestoreRevision(ctx, a.ID, 1, 2, author, nil)
+		_, err = st.RestoreRevision(ctx, author, a.ID, 1, 2, nil)
 		wantField(t, err, "cover_media_id", "media "+strconv.FormatInt(media[0], 10)+" does not exist")
 		// The cover in use cannot be deleted: the count's conflict, before the foreign key.
-		if _, err := st.DeleteMedia(ctx, media[1]); models.ErrorCode(err) != models.CodeConflict {
+		if _, err := st.DeleteMedia(ctx, author, media[1]); models.ErrorCode(err) != models.CodeConflict {
 			t.Fatalf("deleting the cover in use = %v, want a conflict", err)
 		}
 	})
@@ -84,14 +84,14 @@ func TestCategoryDeletedDuringAWriteIsAFieldError(t *testing.T) {
 	ctx := context.Background()
 	db := testdb.New(t, store.Postgres)
 	st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
-	author := fixtureAuthor(t, ctx, st)
+	author := store.Actor{UserID: fixtureAuthor(t, ctx, st), Role: models.RoleEditor}
 	sqlDB, _ := db.DB()
 	for _, write := range []struct {
 		name, field string
 		run         func(category int64) error
 	}{
 		{"article", "category_id", func(c int64) error {
-			_, err := st.CreateArticle(ctx, store.ArticleInput{Title: "Tin", CategoryID: c, AuthorID: author})
+			_, err := st.CreateArticle(ctx, author, store.ArticleInput{Title: "Tin", CategoryID: c})
 			return err
 		}},
 		{"sub-category", "parent_id", func(c int64) error {

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 
 	"gorm.io/gorm"
 
@@ -14,9 +16,35 @@ func inLibrary(q *gorm.DB) *gorm.DB {
 	return q.Where("NOT EXISTS (SELECT 1 FROM media_links l WHERE l.media_id = media.id AND l.owner_type = ?)", models.OwnerSubmission)
 }
 
-// CreateMedia records a stored file in the library.
-func (s *Store) CreateMedia(ctx context.Context, m *models.Media) error {
-	return s.db.WithContext(ctx).Create(m).Error
+// MediaInput is a file already in storage, to record in the library.
+type MediaInput struct {
+	Key           string
+	Name          string
+	Mime          string
+	Size          int64
+	Width, Height int
+	Checksum      string
+}
+
+// CreateMedia records a stored file in the library, uploaded by the actor.
+func (s *Store) CreateMedia(ctx context.Context, actor Actor, in MediaInput) (models.Media, error) {
+	m := models.Media{Key: in.Key, Name: models.CleanText(in.Name), Mime: in.Mime, Size: in.Size,
+		Width: in.Width, Height: in.Height, Checksum: in.Checksum}
+	if actor.UserID != 0 {
+		m.UploadedBy = &actor.UserID
+	}
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		if err := tx.Create(&m).Error; err != nil {
+			return Audit{}, err
+		}
+		return mediaAudit("create", m.ID, fmt.Sprintf("mime=%s size=%d", m.Mime, m.Size)), nil
+	})
+	return m, err
+}
+
+// mediaAudit is the audit entry of a media write: media.<action>.
+func mediaAudit(action string, id int64, detail string) Audit {
+	return Audit{Action: "media." + action, TargetType: "media", TargetID: strconv.FormatInt(id, 10), Detail: detail}
 }
 
 // MediaByID finds a library item.
@@ -60,22 +88,26 @@ func (s *Store) ListMedia(ctx context.Context, kind string, p models.Page) ([]mo
 }
 
 // DeleteMedia forgets a media item that no content uses and returns it, so the caller can
-// remove its file. The check and the delete share one transaction, with the media row locked
-// (FOR UPDATE on PostgreSQL), so a writer that locks the row to link it is serialised with it.
-func (s *Store) DeleteMedia(ctx context.Context, id int64) (models.Media, error) {
+// remove its file once this has committed. The check and the delete share one transaction,
+// with the media row locked (FOR UPDATE on PostgreSQL), so a writer that locks the row to link
+// it is serialised with it.
+func (s *Store) DeleteMedia(ctx context.Context, actor Actor, id int64) (models.Media, error) {
 	var m models.Media
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
 		if err := s.locking(tx).Take(&m, id).Error; err != nil {
-			return notFound(err, "media")
+			return Audit{}, notFound(err, "media")
 		}
 		var uses int64
 		if err := tx.Model(&models.MediaLink{}).Where("media_id = ?", id).Count(&uses).Error; err != nil {
-			return err
+			return Audit{}, err
 		}
 		if uses > 0 {
-			return models.Conflict("the media is used by %d item(s); remove it from them first", uses)
+			return Audit{}, models.Conflict("the media is used by %d item(s); remove it from them first", uses)
 		}
-		return tx.Delete(&models.Media{}, id).Error
+		if err := tx.Delete(&models.Media{}, id).Error; err != nil {
+			return Audit{}, err
+		}
+		return mediaAudit("delete", id, "mime="+m.Mime), nil
 	})
 	return m, err
 }

@@ -10,14 +10,17 @@ import (
 	"github.com/toasoan/toasoan/internal/models"
 )
 
-// addRevision stores the article as it now is as the revision of its version.
-func addRevision(tx *gorm.DB, a models.Article, action string, actorID int64) error {
+// addRevision stores the article as it now is as the revision of its version, by the actor.
+func addRevision(tx *gorm.DB, a models.Article, action string, actor Actor) error {
 	snap, err := json.Marshal(a.Snapshot())
 	if err != nil {
 		return err
 	}
-	rev := models.ArticleRevision{ArticleID: a.ID, Number: a.Version, Action: action, ActorID: &actorID,
+	rev := models.ArticleRevision{ArticleID: a.ID, Number: a.Version, Action: action,
 		Snapshot: string(snap), CreatedAt: tx.NowFunc().UTC()}
+	if actor.UserID != 0 {
+		rev.ActorID = &actor.UserID
+	}
 	return tx.Omit(clause.Associations).Create(&rev).Error
 }
 
