@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"image"
 	"image/color"
 	"image/gif"
@@ -261,6 +262,32 @@ func TestMediaUploadLimit(t *testing.T) {
 		}
 		if files := ts.storedFiles(); len(files) != 1 {
 			t.Errorf("stored files %v, want only the one at the limit", files)
+		}
+	})
+}
+
+// An upload is recorded with its audit entry in one transaction; when that fails, the file
+// already stored is removed again, so nothing is left behind.
+func TestMediaUploadWhoseRecordFailsLeavesNoFile(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		name := "test:fail_audit:" + t.Name()
+		err := db.Callback().Create().Before("gorm:create").Register(name, func(tx *gorm.DB) {
+			if tx.Statement.Table == "audit_log" {
+				_ = tx.AddError(errors.New("injected failure"))
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Callback().Create().Remove(name) })
+		body, headers := upload(t, "anh.png", pngImage(t, 4, 3))
+		ts.run([]scenario{{name: "audit entry fails", method: "POST", path: "/api/v1/admin/media", body: body, headers: headers,
+			as: "author", want: 500}})
+		var rows int64
+		ts.db.Model(&models.Media{}).Count(&rows)
+		if files := ts.storedFiles(); rows != 0 || len(files) != 0 {
+			t.Errorf("%d rows and files %v, want none", rows, files)
 		}
 	})
 }
