@@ -95,8 +95,9 @@ func TestArticleWritesRollBackWithTheirAuditEntry(t *testing.T) {
 			t.Fatal(err)
 		}
 		cover, otherImage := testImage(t, db, "2026/08/a.jpg"), testImage(t, db, "2026/08/b.jpg")
-		input := store.ArticleInput{Title: "  Ký kết Quy chế phối hợp  ", Summary: "Tóm tắt", Body: "<p>Nội dung</p>",
-			CategoryID: category.ID, Tags: []string{"Mặt trận"}, CoverMediaID: &cover.ID, Byline: "Minh Anh"}
+		// The store cleans text: trimmed, NFC (the summary is sent decomposed), no NUL.
+		input := store.ArticleInput{Title: "  Ký kết Quy chế phối hợp  ", Summary: "To\u0301m ta\u0306\u0301t", Body: "<p>Nội dung</p>",
+			CategoryID: category.ID, Tags: []string{"Mặt trận"}, CoverMediaID: &cover.ID, Byline: "Minh\x00Anh "}
 
 		// article makes an article in status (through the workflow) and edits it once, so it has
 		// two revisions to restore from.
@@ -140,8 +141,9 @@ func TestArticleWritesRollBackWithTheirAuditEntry(t *testing.T) {
 				a, err := st.CreateArticle(ctx, editor, input)
 				return a.ID, err
 			}, wantSelf: func(t *testing.T, a models.Article) {
-				if a.Title != "Ký kết Quy chế phối hợp" || a.Status != models.StatusDraft || a.AuthorID != editor.UserID {
-					t.Errorf("created %q, %s, by %d", a.Title, a.Status, a.AuthorID)
+				if a.Title != "Ký kết Quy chế phối hợp" || a.Summary != "Tóm tắt" || a.Byline != "Minh\uFFFDAnh" ||
+					a.Status != models.StatusDraft || a.AuthorID != editor.UserID {
+					t.Errorf("created %q (%q, %q), %s, by %d", a.Title, a.Summary, a.Byline, a.Status, a.AuthorID)
 				}
 			}},
 			{name: "update", from: models.StatusPublished, action: "update", event: models.EventArticleUpdated,
