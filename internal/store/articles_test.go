@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"reflect"
-	"strconv"
 	"testing"
 	"time"
 
@@ -18,16 +17,6 @@ import (
 // articleTables are the tables an article's writes touch besides articles.
 var articleTables = []string{"articles", "article_revisions", "search_index", "webhook_events", "audit_log",
 	"article_tags", "tags", "media_links"}
-
-// testActor is who makes the writes of the rollback tests: every field must reach the audit log.
-func testActor(t *testing.T, db *gorm.DB, role string) store.Actor {
-	t.Helper()
-	u := models.User{Email: role + "@toasoan.invalid", Name: "Người " + role, Role: role, Active: true, PasswordHash: "x"}
-	if err := db.Create(&u).Error; err != nil {
-		t.Fatal(err)
-	}
-	return store.Actor{UserID: u.ID, Role: role, IP: "203.0.113.7", RequestID: "req-" + role}
-}
 
 // testImage is a media item an article can take as its cover.
 func testImage(t *testing.T, db *gorm.DB, key string) models.Media {
@@ -74,7 +63,7 @@ func checkAudited(t *testing.T, db *gorm.DB, actor store.Actor, action, targetTy
 	if err := db.Order("id DESC").Take(&e).Error; err != nil {
 		t.Fatal(err)
 	}
-	if e.Action != action || e.TargetType != targetType || e.TargetID != strconv.FormatInt(targetID, 10) ||
+	if e.Action != action || e.TargetType != targetType || e.TargetID != itoa(targetID) ||
 		e.ActorID == nil || *e.ActorID != actor.UserID || e.ActorRole != actor.Role || e.IP != actor.IP || e.RequestID != actor.RequestID {
 		t.Errorf("audit entry %+v, want %s of %s %d by %+v", e, action, targetType, targetID, actor)
 	}
@@ -89,7 +78,7 @@ func TestArticleWritesRollBackWithTheirAuditEntry(t *testing.T) {
 		ctx := context.Background()
 		clock := testdb.NewClock(testdb.Epoch)
 		st := store.New(db, clock.Now)
-		editor := testActor(t, db, models.RoleEditor)
+		editor := newActor(t, db, models.RoleEditor)
 		category := models.Category{Slug: "tin-moi", Name: "Tin mới"}
 		if err := db.Create(&category).Error; err != nil {
 			t.Fatal(err)

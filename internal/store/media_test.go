@@ -18,7 +18,7 @@ func TestMediaWritesRollBackWithTheirAuditEntry(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
 		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
-		author := testActor(t, db, models.RoleAuthor)
+		author := newActor(t, db, models.RoleAuthor)
 		rows := func(t *testing.T, id int64) (media []models.Media, audits int64) {
 			t.Helper()
 			if err := db.Where("id = ?", id).Find(&media).Error; err != nil {
