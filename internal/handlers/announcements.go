@@ -323,14 +323,14 @@ func (s *Server) deleteAnnouncement(c echo.Context) error {
 func (s *Server) announcementView(a models.Announcement) announcementView {
 	v := announcementView{
 		ID: a.ID, Slug: a.Slug, Title: a.Title, Body: a.Body, Pinned: a.Pinned,
-		StartsAt: newsroomTime(a.StartsAt), EndsAt: newsroomTimePtr(a.EndsAt), Attachments: s.attachmentViews(a.Attachments),
+		StartsAt: a.StartsAt, EndsAt: a.EndsAt, Attachments: s.attachmentViews(a.Attachments),
 	}
 	return v
 }
 
 func (s *Server) adminAnnouncementView(a models.Announcement) adminAnnouncementView {
 	return adminAnnouncementView{announcementView: s.announcementView(a), Status: a.Status, Version: a.Version,
-		CreatedAt: newsroomTime(a.CreatedAt), UpdatedAt: newsroomTime(a.UpdatedAt)}
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 }
 
 // attachmentViews is the public {url, name, mime, size} of each file; [] when none.

@@ -113,8 +113,8 @@ func (s *Server) toEditorialItem(a models.Article) editorialArticleItem {
 		CategoryID: a.CategoryID, Category: toCategoryRef(a.Category),
 		Tags: toTagRefs(a.Tags), Cover: s.coverOf(a), CoverMediaID: a.CoverMediaID, CoverCaption: a.CoverCaption,
 		Author: toUserRef(a.Author), Byline: a.Byline, Featured: a.Featured,
-		PublishedAt: newsroomTimePtr(a.PublishedAt), ViewCount: a.ViewCount, Version: a.Version,
-		CreatedAt: newsroomTime(a.CreatedAt), UpdatedAt: newsroomTime(a.UpdatedAt),
+		PublishedAt: a.PublishedAt, ViewCount: a.ViewCount, Version: a.Version,
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }
 

@@ -53,8 +53,8 @@ func (s *Server) toPublicArticle(a models.Article) publicArticle {
 		ID: a.ID, Slug: a.Slug, Title: a.Title, Summary: a.Summary, Cover: s.coverOf(a),
 		Category: toCategoryRef(a.Category),
 		Tags:     toTagRefs(a.Tags), Author: toUserRef(a.Author),
-		Byline: a.Byline, Featured: a.Featured, PublishedAt: newsroomTimePtr(a.PublishedAt),
-		UpdatedAt: newsroomTime(a.UpdatedAt), ViewCount: a.ViewCount,
+		Byline: a.Byline, Featured: a.Featured, PublishedAt: a.PublishedAt,
+		UpdatedAt: a.UpdatedAt, ViewCount: a.ViewCount,
 	}
 }
 

@@ -160,7 +160,7 @@ func (s *Server) getCategory(c echo.Context) error {
 func toAdminCategory(c store.CategoryCount) adminCategory {
 	return adminCategory{ID: c.ID, Slug: c.Slug, Name: c.Name, Description: c.Description, ParentID: c.ParentID,
 		Position: c.Position, ArticleCount: c.ArticleCount, Version: c.Version,
-		CreatedAt: newsroomTime(c.CreatedAt), UpdatedAt: newsroomTime(c.UpdatedAt)}
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 // listAdminCategories godoc

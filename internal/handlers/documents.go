@@ -452,6 +452,6 @@ func (s *Server) adminDocumentView(d models.Document) adminDocumentView {
 		documentView: s.documentView(d),
 		NumberParts: numberPartsView{Sequence: d.NumberSequence, Year: d.NumberYear, TypeCode: d.NumberTypeCode,
 			IssuerCode: d.IssuerCode()},
-		Status: d.Status, Version: d.Version, CreatedAt: newsroomTime(d.CreatedAt), UpdatedAt: newsroomTime(d.UpdatedAt),
+		Status: d.Status, Version: d.Version, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 	}
 }

@@ -158,7 +158,7 @@ func (s *Server) rssItem(a models.Article) rssItem {
 	item := rssItem{
 		Title: a.Title, Link: s.articleURL(a.Slug),
 		GUID:    rssGUID{Value: "toasoan:article:" + strconv.FormatInt(a.ID, 10)},
-		PubDate: newsroomTime(*a.PublishedAt).Format(time.RFC1123Z),
+		PubDate: models.ShownTime(*a.PublishedAt).Format(time.RFC1123Z),
 		// Readers take a description as HTML; the summary is plain text, so it is escaped as
 		// HTML here and then, by the encoder, as XML: after both decodings a reader shows text.
 		Description: html.EscapeString(a.Summary), Category: a.Category.Name,
@@ -203,7 +203,7 @@ func (s *Server) sitemap(c echo.Context) error {
 	var urls []sitemapURL
 	room := func() int { return max(0, sitemapMaxURLs-len(urls)) }
 	add := func(loc string, lastMod time.Time) {
-		urls = append(urls, sitemapURL{Loc: loc, LastMod: newsroomTime(lastMod).Format(time.RFC3339)})
+		urls = append(urls, sitemapURL{Loc: loc, LastMod: models.ShownTime(lastMod).Format(time.RFC3339)})
 	}
 
 	// Sections and the announcements running now are few, and the registry grows slowly: they

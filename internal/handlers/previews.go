@@ -145,7 +145,7 @@ func (s *Server) createPreview(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, previewLinkResponse{Data: previewLink{
-		Token: token, URL: s.cfg.BaseURL + "/api/v1/preview/articles/" + token, ExpiresAt: newsroomTime(expires),
+		Token: token, URL: s.cfg.BaseURL + "/api/v1/preview/articles/" + token, ExpiresAt: expires,
 	}})
 }
 

@@ -34,7 +34,7 @@ type revisionResponse struct {
 } // @name RevisionResponse
 
 func toRevisionItem(r models.ArticleRevision) revisionItem {
-	item := revisionItem{Number: r.Number, Action: r.Action, CreatedAt: newsroomTime(r.CreatedAt)}
+	item := revisionItem{Number: r.Number, Action: r.Action, CreatedAt: r.CreatedAt}
 	if r.Actor != nil {
 		actor := toUserRef(*r.Actor)
 		item.Actor = &actor
@@ -121,7 +121,6 @@ func (s *Server) getRevision(c echo.Context) error {
 	if err := json.Unmarshal([]byte(rev.Snapshot), &out.Snapshot); err != nil {
 		return err
 	}
-	out.Snapshot.PublishedAt = newsroomTimePtr(out.Snapshot.PublishedAt)
 	return c.JSON(http.StatusOK, revisionResponse{Data: out})
 }
 

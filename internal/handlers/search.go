@@ -75,7 +75,7 @@ func (s *Server) searchAll(c echo.Context) error {
 	query := q.String("q")
 	out := make([]searchResult, len(hits))
 	for i, h := range hits {
-		r := searchResult{Type: h.Kind, ID: h.ItemID, Title: h.Title, PublishedAt: h.SortTime.In(models.NewsroomZone)}
+		r := searchResult{Type: h.Kind, ID: h.ItemID, Title: h.Title, PublishedAt: h.SortTime}
 		if h.Slug != "" {
 			slug := h.Slug
 			r.Slug = &slug

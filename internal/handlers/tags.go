@@ -49,7 +49,7 @@ type tagRequest struct {
 
 func toAdminTag(t store.TagCount) adminTag {
 	return adminTag{ID: t.ID, Slug: t.Slug, Name: t.Name, ArticleCount: t.ArticleCount, Version: t.Version,
-		CreatedAt: newsroomTime(t.CreatedAt)}
+		CreatedAt: t.CreatedAt}
 }
 
 // respondTag sends a tag with its version as the ETag.

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -24,7 +23,6 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
-	"gorm.io/gorm/schema"
 
 	"github.com/toasoan/toasoan/internal/models"
 )
@@ -193,7 +191,7 @@ type Store struct {
 // New wraps an open database, with the clock every write takes its time from (time.Now in
 // production, the test's own clock in tests).
 func New(db *gorm.DB, now func() time.Time) *Store {
-	db = db.Session(&gorm.Session{NewDB: true, NowFunc: func() time.Time { return now().In(models.NewsroomZone) }}) // stored as UTC; shown as the newsroom sees it
+	db = db.Session(&gorm.Session{NewDB: true, NowFunc: func() time.Time { return now().UTC() }}) // kept in UTC; shown in the newsroom's zone when encoded
 	s := &Store{db: db, writes: new(atomic.Uint64), webhookWake: make(chan struct{}, 1)}
 	name := fmt.Sprintf("toasoan:writes:%p", s)
 	bump := func(*gorm.DB) { s.writes.Add(1) }
@@ -202,7 +200,6 @@ func New(db *gorm.DB, now func() time.Time) *Store {
 	_ = cb.Update().After("gorm:update").Register(name, bump)
 	_ = cb.Delete().After("gorm:delete").Register(name, bump)
 	_ = cb.Raw().After("gorm:raw").Register(name, bump)
-	_ = cb.Query().After("gorm:after_query").Register("toasoan:newsroom_zone", inNewsroomZone)
 	return s
 }
 
@@ -214,61 +211,11 @@ func (s *Store) At(t time.Time) *Store {
 	return &Store{db: db, writes: s.writes, webhookWake: s.webhookWake}
 }
 
-var (
-	timeType    = reflect.TypeOf(time.Time{})
-	timePtrType = reflect.TypeOf(&time.Time{})
-)
-
-// inNewsroomZone shows every time a query loads in the newsroom's zone (+07:00), as API.md's
-// examples do: PostgreSQL returns times in the process's zone and SQLite in UTC, and the same
-// instant should read the same whichever database served it.
-func inNewsroomZone(db *gorm.DB) {
-	if db.Error != nil || db.Statement.Schema == nil {
-		return
-	}
-	var fields []*schema.Field
-	for _, f := range db.Statement.Schema.Fields {
-		if f.FieldType == timeType || f.FieldType == timePtrType {
-			fields = append(fields, f)
-		}
-	}
-	if len(fields) == 0 {
-		return
-	}
-	ctx := db.Statement.Context
-	convert := func(row reflect.Value) {
-		if row.Type() != db.Statement.Schema.ModelType {
-			return // scanned into another struct (Model(&x).Scan(&y)): its fields are not the schema's
-		}
-		for _, f := range fields {
-			switch v := f.ReflectValueOf(ctx, row).Interface().(type) {
-			case time.Time:
-				_ = f.Set(ctx, row, v.In(models.NewsroomZone))
-			case *time.Time:
-				if v != nil {
-					*v = v.In(models.NewsroomZone)
-				}
-			}
-		}
-	}
-	rv := reflect.Indirect(db.Statement.ReflectValue)
-	switch rv.Kind() {
-	case reflect.Slice, reflect.Array:
-		for i := 0; i < rv.Len(); i++ {
-			if row := reflect.Indirect(rv.Index(i)); row.Kind() == reflect.Struct {
-				convert(row)
-			}
-		}
-	case reflect.Struct:
-		convert(rv)
-	}
-}
-
 // Writes counts the statements that may have changed data through this store: when it moves,
 // whatever was read before may be stale (the response cache empties itself).
 func (s *Store) Writes() uint64 { return s.writes.Load() }
 
-// Now is the store's clock, the one the whole server runs on (in the newsroom's zone); inside a
+// Now is the store's clock, the one the whole server runs on (in UTC); inside a
 // transaction it is tx.NowFunc().
 func (s *Store) Now() time.Time { return s.db.NowFunc() }
 
