@@ -2978,6 +2978,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/SubmissionDetailResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -3012,7 +3018,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Change the status, assign it (` + "`" + `assignee_id` + "`" + `: an active editor or admin; null unassigns), add an internal note, or reply. A reply is plain text the submitter sees by tracking code; it sets the status to answered unless ` + "`" + `status` + "`" + ` is given. Every change is in the audit log.",
+                "description": "Change the status, assign it (` + "`" + `assignee_id` + "`" + `: an active editor or admin; null unassigns), add an internal note, or reply. A reply is plain text the submitter sees by tracking code; it sets the status to answered unless ` + "`" + `status` + "`" + ` is given. Every change is in the audit log. Needs If-Match with the version read (428 without, 412 when stale); every change, a note too, bumps the version.",
                 "consumes": [
                     "application/json"
                 ],
@@ -3032,6 +3038,13 @@ const docTemplate = `{
                         "required": true
                     },
                     {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
                         "description": "what to change: at least one field",
                         "name": "body",
                         "in": "body",
@@ -3046,6 +3059,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/SubmissionDetailResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version"
+                            }
                         }
                     },
                     "400": {
@@ -3072,6 +3091,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "415": {
                         "description": "Unsupported Media Type",
                         "schema": {
@@ -3080,6 +3105,12 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3497,6 +3528,12 @@ const docTemplate = `{
                         "description": "Created",
                         "schema": {
                             "$ref": "#/definitions/UserResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -3560,6 +3597,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/UserResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -3594,7 +3637,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Deactivating a user or setting a new password revokes their sessions at once; a role change applies on their next request. The last active admin cannot be demoted or deactivated (409).",
+                "description": "Deactivating a user or setting a new password revokes their sessions at once; a role change applies on their next request. The last active admin cannot be demoted or deactivated (409). Needs If-Match with the version read (428 without, 412 when stale); bumps the version.",
                 "consumes": [
                     "application/json"
                 ],
@@ -3614,6 +3657,13 @@ const docTemplate = `{
                         "required": true
                     },
                     {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
                         "description": "fields to change",
                         "name": "body",
                         "in": "body",
@@ -3628,6 +3678,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/UserResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version"
+                            }
                         }
                     },
                     "400": {
@@ -3660,8 +3716,20 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3757,6 +3825,12 @@ const docTemplate = `{
                         "description": "Created",
                         "schema": {
                             "$ref": "#/definitions/WebhookResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -3820,6 +3894,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/WebhookResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -3854,7 +3934,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "With its deliveries and their log; pending deliveries are not sent.",
+                "description": "With its deliveries and their log; pending deliveries are not sent. Needs If-Match with the version read (428 without, 412 when stale).",
                 "tags": [
                     "webhooks"
                 ],
@@ -3865,6 +3945,13 @@ const docTemplate = `{
                         "description": "webhook id",
                         "name": "id",
                         "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
                         "required": true
                     }
                 ],
@@ -3895,6 +3982,18 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             },
@@ -3904,7 +4003,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "A new URL or secret applies to the retries of pending deliveries too. Deactivating a webhook fails its pending deliveries: they are not sent when it is activated again. The secret is never returned.",
+                "description": "A new URL or secret applies to the retries of pending deliveries too. Deactivating a webhook fails its pending deliveries: they are not sent when it is activated again. The secret is never returned. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.",
                 "consumes": [
                     "application/json"
                 ],
@@ -3924,6 +4023,13 @@ const docTemplate = `{
                         "required": true
                     },
                     {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
                         "description": "fields to change",
                         "name": "body",
                         "in": "body",
@@ -3938,6 +4044,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/WebhookResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version"
+                            }
                         }
                     },
                     "400": {
@@ -3964,6 +4076,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "415": {
                         "description": "Unsupported Media Type",
                         "schema": {
@@ -3972,6 +4090,12 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -6038,34 +6162,49 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "action": {
-                    "type": "string"
+                    "type": "string",
+                    "example": "article.publish"
                 },
                 "actor_id": {
-                    "type": "integer"
+                    "type": "integer",
+                    "example": 7
                 },
                 "actor_role": {
-                    "type": "string"
+                    "type": "string",
+                    "enum": [
+                        "admin",
+                        "editor",
+                        "author",
+                        ""
+                    ],
+                    "example": "editor"
                 },
                 "created_at": {
                     "type": "string"
                 },
                 "detail": {
-                    "type": "string"
+                    "type": "string",
+                    "example": "status=published"
                 },
                 "id": {
-                    "type": "integer"
+                    "type": "integer",
+                    "example": 512
                 },
                 "ip": {
-                    "type": "string"
+                    "type": "string",
+                    "example": "203.0.113.7"
                 },
                 "request_id": {
-                    "type": "string"
+                    "type": "string",
+                    "example": "5f8c1e0a9b7d4c21"
                 },
                 "target_id": {
-                    "type": "string"
+                    "type": "string",
+                    "example": "42"
                 },
                 "target_type": {
-                    "type": "string"
+                    "type": "string",
+                    "example": "article"
                 }
             }
         },
@@ -7270,6 +7409,10 @@ const docTemplate = `{
                 },
                 "updated_at": {
                     "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 3
                 }
             }
         },
@@ -7429,6 +7572,10 @@ const docTemplate = `{
                 },
                 "updated_at": {
                     "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 3
                 }
             }
         },
@@ -7801,31 +7948,42 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "active": {
-                    "type": "boolean"
+                    "type": "boolean",
+                    "example": true
                 },
                 "created_at": {
                     "type": "string"
                 },
                 "email": {
-                    "type": "string"
+                    "type": "string",
+                    "example": "phongvien@mattran.org.vn"
                 },
                 "id": {
-                    "type": "integer"
+                    "type": "integer",
+                    "example": 7
                 },
                 "last_login_at": {
                     "type": "string"
                 },
                 "name": {
-                    "type": "string"
+                    "type": "string",
+                    "example": "Nguyễn Văn An"
                 },
                 "role": {
-                    "type": "string"
+                    "type": "string",
+                    "enum": [
+                        "admin",
+                        "editor",
+                        "author"
+                    ],
+                    "example": "author"
                 },
                 "updated_at": {
                     "type": "string"
                 },
                 "version": {
-                    "type": "integer"
+                    "type": "integer",
+                    "example": 1
                 }
             }
         },
@@ -7902,6 +8060,10 @@ const docTemplate = `{
                 "url": {
                     "type": "string",
                     "example": "https://tich-hop.example.vn/toasoan"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 2
                 }
             }
         },
