@@ -3040,6 +3040,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/SubmissionDetailResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -3074,7 +3080,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Change the status, assign it (` + "`" + `assignee_id` + "`" + `: an active editor or admin; null unassigns), add an internal note, or reply. A reply is plain text the submitter sees by tracking code; it sets the status to answered unless ` + "`" + `status` + "`" + ` is given. Every change is in the audit log.",
+                "description": "Change the status, assign it (` + "`" + `assignee_id` + "`" + `: an active editor or admin; null unassigns), add an internal note, or reply. A reply is plain text the submitter sees by tracking code; it sets the status to answered unless ` + "`" + `status` + "`" + ` is given. Every change is in the audit log. Needs If-Match with the version read (428 without, 412 when stale); every change, a note too, bumps the version.",
                 "consumes": [
                     "application/json"
                 ],
@@ -3094,6 +3100,13 @@ const docTemplate = `{
                         "required": true
                     },
                     {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
                         "description": "what to change: at least one field",
                         "name": "body",
                         "in": "body",
@@ -3108,6 +3121,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/SubmissionDetailResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version"
+                            }
                         }
                     },
                     "400": {
@@ -3134,6 +3153,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "415": {
                         "description": "Unsupported Media Type",
                         "schema": {
@@ -3142,6 +3167,12 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3621,6 +3652,12 @@ const docTemplate = `{
                         "description": "Created",
                         "schema": {
                             "$ref": "#/definitions/UserResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -3684,6 +3721,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/UserResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -3718,7 +3761,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Deactivating a user or setting a new password revokes their sessions at once; a role change applies on their next request. The last active admin cannot be demoted or deactivated (409).",
+                "description": "Deactivating a user or setting a new password revokes their sessions at once; a role change applies on their next request. The last active admin cannot be demoted or deactivated (409). Needs If-Match with the version read (428 without, 412 when stale); bumps the version.",
                 "consumes": [
                     "application/json"
                 ],
@@ -3738,6 +3781,13 @@ const docTemplate = `{
                         "required": true
                     },
                     {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
                         "description": "fields to change",
                         "name": "body",
                         "in": "body",
@@ -3752,6 +3802,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/UserResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version"
+                            }
                         }
                     },
                     "400": {
@@ -3784,8 +3840,20 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3881,6 +3949,12 @@ const docTemplate = `{
                         "description": "Created",
                         "schema": {
                             "$ref": "#/definitions/WebhookResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -3944,6 +4018,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/WebhookResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -3978,7 +4058,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "With its deliveries and their log; pending deliveries are not sent.",
+                "description": "With its deliveries and their log; pending deliveries are not sent. Needs If-Match with the version read (428 without, 412 when stale).",
                 "tags": [
                     "webhooks"
                 ],
@@ -3989,6 +4069,13 @@ const docTemplate = `{
                         "description": "webhook id",
                         "name": "id",
                         "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
                         "required": true
                     }
                 ],
@@ -4019,6 +4106,18 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             },
@@ -4028,7 +4127,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "A new URL or secret applies to the retries of pending deliveries too. Deactivating a webhook fails its pending deliveries: they are not sent when it is activated again. The secret is never returned.",
+                "description": "A new URL or secret applies to the retries of pending deliveries too. Deactivating a webhook fails its pending deliveries: they are not sent when it is activated again. The secret is never returned. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.",
                 "consumes": [
                     "application/json"
                 ],
@@ -4048,6 +4147,13 @@ const docTemplate = `{
                         "required": true
                     },
                     {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
                         "description": "fields to change",
                         "name": "body",
                         "in": "body",
@@ -4062,6 +4168,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/WebhookResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version"
+                            }
                         }
                     },
                     "400": {
@@ -4088,6 +4200,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "415": {
                         "description": "Unsupported Media Type",
                         "schema": {
@@ -4096,6 +4214,12 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -6170,34 +6294,49 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "action": {
-                    "type": "string"
+                    "type": "string",
+                    "example": "article.publish"
                 },
                 "actor_id": {
-                    "type": "integer"
+                    "type": "integer",
+                    "example": 7
                 },
                 "actor_role": {
-                    "type": "string"
+                    "type": "string",
+                    "enum": [
+                        "admin",
+                        "editor",
+                        "author",
+                        ""
+                    ],
+                    "example": "editor"
                 },
                 "created_at": {
                     "type": "string"
                 },
                 "detail": {
-                    "type": "string"
+                    "type": "string",
+                    "example": "status=published"
                 },
                 "id": {
-                    "type": "integer"
+                    "type": "integer",
+                    "example": 512
                 },
                 "ip": {
-                    "type": "string"
+                    "type": "string",
+                    "example": "203.0.113.7"
                 },
                 "request_id": {
-                    "type": "string"
+                    "type": "string",
+                    "example": "5f8c1e0a9b7d4c21"
                 },
                 "target_id": {
-                    "type": "string"
+                    "type": "string",
+                    "example": "42"
                 },
                 "target_type": {
-                    "type": "string"
+                    "type": "string",
+                    "example": "article"
                 }
             }
         },
@@ -7390,6 +7529,10 @@ const docTemplate = `{
                 },
                 "updated_at": {
                     "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 3
                 }
             }
         },
@@ -7549,6 +7692,10 @@ const docTemplate = `{
                 },
                 "updated_at": {
                     "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 3
                 }
             }
         },
@@ -7921,31 +8068,42 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "active": {
-                    "type": "boolean"
+                    "type": "boolean",
+                    "example": true
                 },
                 "created_at": {
                     "type": "string"
                 },
                 "email": {
-                    "type": "string"
+                    "type": "string",
+                    "example": "phongvien@mattran.org.vn"
                 },
                 "id": {
-                    "type": "integer"
+                    "type": "integer",
+                    "example": 7
                 },
                 "last_login_at": {
                     "type": "string"
                 },
                 "name": {
-                    "type": "string"
+                    "type": "string",
+                    "example": "Nguyễn Văn An"
                 },
                 "role": {
-                    "type": "string"
+                    "type": "string",
+                    "enum": [
+                        "admin",
+                        "editor",
+                        "author"
+                    ],
+                    "example": "author"
                 },
                 "updated_at": {
                     "type": "string"
                 },
                 "version": {
-                    "type": "integer"
+                    "type": "integer",
+                    "example": 1
                 }
             }
         },
@@ -8022,6 +8180,10 @@ const docTemplate = `{
                 "url": {
                     "type": "string",
                     "example": "https://tich-hop.example.vn/toasoan"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 2
                 }
             }
         },

@@ -75,8 +75,8 @@ func bootstrapAdmin(ctx context.Context, cfg config.Config, st *store.Store, log
 	if err != nil {
 		return firstAdmin{}, err
 	}
-	u := models.User{Email: email, Name: "Administrator", Role: models.RoleAdmin, Active: true, PasswordHash: hash}
-	if err := st.CreateUser(ctx, &u); err != nil {
+	u, err := st.CreateUser(ctx, store.System, store.NewUser{Email: email, Name: "Administrator", Role: models.RoleAdmin, PasswordHash: hash})
+	if err != nil {
 		if models.ErrorCode(err) == models.CodeConflict { // another replica was first
 			return firstAdmin{}, nil
 		}
@@ -187,8 +187,8 @@ func userCommand(ctx context.Context, args []string, st *store.Store, stdout, st
 		if !valid {
 			return fmt.Errorf("user create: --role %q: want admin, editor or author", *role)
 		}
-		u := models.User{Email: *email, Name: *name, Role: *role, Active: true, PasswordHash: hash}
-		if err := st.CreateUser(ctx, &u); err != nil {
+		u, err := st.CreateUser(ctx, store.System, store.NewUser{Email: *email, Name: *name, Role: *role, PasswordHash: hash})
+		if err != nil {
 			return fmt.Errorf("user create: %w", err)
 		}
 		fmt.Fprintf(stdout, "created %s %s (id %d)\n", u.Role, u.Email, u.ID)
@@ -198,7 +198,7 @@ func userCommand(ctx context.Context, args []string, st *store.Store, stdout, st
 			return fmt.Errorf("user reset-password: %w", err)
 		}
 		active := true
-		if _, err := st.UpdateUser(ctx, u.ID, store.UserPatch{PasswordHash: &hash, Active: &active}); err != nil {
+		if _, err := st.UpdateUser(ctx, store.System, u.ID, u.Version, store.UserPatch{PasswordHash: &hash, Active: &active}); err != nil {
 			return fmt.Errorf("user reset-password: %w", err)
 		}
 		fmt.Fprintf(stdout, "password of %s reset; every session of the account is revoked\n", u.Email)

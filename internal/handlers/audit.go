@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,9 +17,24 @@ func actorOf(c echo.Context) store.Actor {
 	return store.Actor{UserID: p.UserID, Role: p.Role, IP: c.RealIP(), RequestID: requestIDOf(c)}
 }
 
+// auditEntryView is an entry of the audit log: who (the user and the role they acted with, null
+// and "" for a reader or toasoan itself), from where and in which request, did what to which item.
+type auditEntryView struct {
+	ID         int64     `json:"id" example:"512"`
+	ActorID    *int64    `json:"actor_id" example:"7"`
+	ActorRole  string    `json:"actor_role" example:"editor" enums:"admin,editor,author,"`
+	Action     string    `json:"action" example:"article.publish"`
+	TargetType string    `json:"target_type" example:"article"`
+	TargetID   string    `json:"target_id" example:"42"`
+	IP         string    `json:"ip" example:"203.0.113.7"`
+	RequestID  string    `json:"request_id" example:"5f8c1e0a9b7d4c21"`
+	Detail     string    `json:"detail" example:"status=published"`
+	CreatedAt  time.Time `json:"created_at"`
+} // @name AuditEntry
+
 type auditListResponse struct {
-	Data []models.AuditEntry `json:"data"`
-	Meta listMeta            `json:"meta"`
+	Data []auditEntryView `json:"data"`
+	Meta listMeta         `json:"meta"`
 } // @name AuditList
 
 // listAudit godoc
@@ -50,5 +66,10 @@ func (s *Server) listAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, auditListResponse{Data: entries, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
+	out := make([]auditEntryView, len(entries))
+	for i, e := range entries {
+		out[i] = auditEntryView{ID: e.ID, ActorID: e.ActorID, ActorRole: e.ActorRole, Action: e.Action, TargetType: e.TargetType,
+			TargetID: e.TargetID, IP: e.IP, RequestID: e.RequestID, Detail: e.Detail, CreatedAt: newsroomTime(e.CreatedAt)}
+	}
+	return c.JSON(http.StatusOK, auditListResponse{Data: out, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
 }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -30,20 +29,16 @@ type passwordRequest struct {
 
 // tokenPair is what login and refresh return.
 type tokenPair struct {
-	AccessToken  string      `json:"access_token"`
-	TokenType    string      `json:"token_type" example:"Bearer"`
-	ExpiresIn    int         `json:"expires_in" example:"900"`
-	RefreshToken string      `json:"refresh_token"`
-	User         models.User `json:"user"`
+	AccessToken  string   `json:"access_token"`
+	TokenType    string   `json:"token_type" example:"Bearer"`
+	ExpiresIn    int      `json:"expires_in" example:"900"`
+	RefreshToken string   `json:"refresh_token"`
+	User         userView `json:"user"`
 } // @name TokenPair
 
 type tokenPairResponse struct {
 	Data tokenPair `json:"data"`
 } // @name TokenPairResponse
-
-type userResponse struct {
-	Data models.User `json:"data"`
-} // @name UserResponse
 
 // login godoc
 //
@@ -88,11 +83,9 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	if !ok || user.ID == 0 || !user.Active {
-		var actor *int64
-		if user.ID != 0 {
-			actor = &user.ID
-		}
-		s.audit(c, actor, "auth.login_failed", "user", "", "email="+store.NormalizeEmail(req.Email))
+		actor := actorOf(c)
+		actor.UserID = user.ID // 0 for an unknown email
+		s.record(c, actor, store.Audit{Action: "auth.login_failed", TargetType: "user", Detail: "email=" + store.NormalizeEmail(req.Email)})
 		attempt.failed(ctx)
 		return models.Unauthorized("the email or password is incorrect")
 	}
@@ -100,17 +93,19 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	s.rehashIfOutdated(c, user, req.Password)
-	pair, err := s.startSession(ctx, user, ip, c.Request().UserAgent())
+	pair, err := s.startSession(c, user)
 	if err != nil {
 		return err
 	}
-	s.audit(c, &user.ID, "auth.login", "user", strconv.FormatInt(user.ID, 10), "")
 	return c.JSON(http.StatusOK, tokenPairResponse{Data: pair})
 }
 
-func (s *Server) startSession(ctx context.Context, user models.User, ip, userAgent string) (tokenPair, error) {
+// startSession logs the user in: the session's actor is the user, with their role.
+func (s *Server) startSession(c echo.Context, user models.User) (tokenPair, error) {
+	actor := actorOf(c)
+	actor.UserID, actor.Role = user.ID, user.Role
 	refresh, refreshHash := auth.NewRefreshToken()
-	sessionID, err := s.store.CreateSession(ctx, user.ID, refreshHash, s.now().Add(s.cfg.RefreshTTL), ip, userAgent)
+	sessionID, err := s.store.CreateSession(c.Request().Context(), actor, refreshHash, s.now().Add(s.cfg.RefreshTTL), c.Request().UserAgent())
 	if err != nil {
 		return tokenPair{}, err
 	}
@@ -125,7 +120,7 @@ func (s *Server) tokenPair(user models.User, sessionID int64, refresh string) (t
 		return tokenPair{}, err
 	}
 	return tokenPair{AccessToken: access, TokenType: "Bearer", ExpiresIn: int(auth.AccessTokenTTL.Seconds()),
-		RefreshToken: refresh, User: user}, nil
+		RefreshToken: refresh, User: userViewOf(user)}, nil
 }
 
 // refresh godoc
@@ -148,9 +143,8 @@ func (s *Server) refresh(c echo.Context) error {
 		return err
 	}
 	next, nextHash := auth.NewRefreshToken()
-	user, sessionID, err := s.store.RotateRefresh(c.Request().Context(), auth.HashToken(req.RefreshToken), nextHash, s.now())
+	user, sessionID, err := s.store.RotateRefresh(c.Request().Context(), actorOf(c), auth.HashToken(req.RefreshToken), nextHash)
 	if errors.Is(err, store.ErrRefreshReused) {
-		s.audit(c, nil, "auth.refresh_reused", "session", strconv.FormatInt(sessionID, 10), "session revoked")
 		return models.Unauthorized("the refresh token was already used; the session is revoked, log in again")
 	}
 	if err != nil {
@@ -179,12 +173,8 @@ func (s *Server) logout(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	userID, err := s.store.RevokeByRefresh(c.Request().Context(), auth.HashToken(req.RefreshToken))
-	if err != nil {
+	if err := s.store.RevokeByRefresh(c.Request().Context(), actorOf(c), auth.HashToken(req.RefreshToken)); err != nil {
 		return err
-	}
-	if userID != 0 {
-		s.audit(c, &userID, "auth.logout", "user", strconv.FormatInt(userID, 10), "")
 	}
 	return c.NoContent(http.StatusNoContent)
 }
@@ -206,7 +196,7 @@ func (s *Server) me(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, userResponse{Data: u})
+	return c.JSON(http.StatusOK, userResponse{Data: userViewOf(u)})
 }
 
 // changePassword godoc
@@ -251,7 +241,7 @@ func (s *Server) changePassword(c echo.Context) error {
 			return err
 		}
 	} else {
-		s.audit(c, &u.ID, "auth.password_check_failed", "user", strconv.FormatInt(u.ID, 10), "")
+		s.record(c, actorOf(c), store.Audit{Action: "auth.password_check_failed", TargetType: "user", TargetID: strconv.FormatInt(u.ID, 10)})
 		attempt.failed(ctx)
 		fields = append(fields, models.FieldError{Field: "current_password", Message: "is incorrect"})
 	}
@@ -265,10 +255,9 @@ func (s *Server) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.ChangePassword(ctx, p.UserID, hash, p.SessionID); err != nil {
+	if err := s.store.ChangePassword(ctx, actorOf(c), hash, p.SessionID); err != nil {
 		return err
 	}
-	s.audit(c, &p.UserID, "auth.password_changed", "user", strconv.FormatInt(p.UserID, 10), "other sessions revoked")
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -325,6 +314,14 @@ func principalOf(c echo.Context) auth.Principal {
 // noStore marks a response as private and never cached.
 func noStore(c echo.Context) {
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+}
+
+// record writes an audit entry that is no change's (a failed check); a failure is logged, as the
+// answer does not depend on it.
+func (s *Server) record(c echo.Context, actor store.Actor, a store.Audit) {
+	if err := s.store.Record(c.Request().Context(), actor, a); err != nil {
+		s.log.Error("audit entry not recorded", "request_id", requestIDOf(c), "action", a.Action, "error", err.Error())
+	}
 }
 
 // audit records an entry; a failure is logged, not shown to the client whose change succeeded.

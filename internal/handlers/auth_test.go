@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -59,11 +60,18 @@ func TestLogin(t *testing.T) {
 		for _, e := range entries {
 			actions = append(actions, e.Action)
 		}
-		if strings.Join(actions, ",") != "auth.login_failed,auth.login_failed,auth.login" {
-			t.Errorf("audit actions = %v", actions)
+		// The first is the fixture's account, made by toasoan itself.
+		if strings.Join(actions, ",") != "user.create,auth.login_failed,auth.login_failed,auth.login" {
+			t.Fatalf("audit actions = %v", actions)
 		}
-		if entries[2].IP == "" || entries[2].ActorID == nil {
-			t.Errorf("audit entry lacks who or where: %+v", entries[2])
+		if e := entries[1]; e.ActorID == nil || e.ActorRole != "" || e.IP == "" || e.RequestID == "" {
+			t.Errorf("a wrong password is audited as the account's, with no role: %+v", e)
+		}
+		if e := entries[2]; e.ActorID != nil || e.IP == "" || e.Detail != "email=khong-co@mattran.org.vn" {
+			t.Errorf("an unknown email is audited with no actor: %+v", e)
+		}
+		if e := entries[3]; e.IP == "" || e.ActorID == nil || e.ActorRole != models.RoleEditor || e.RequestID == "" {
+			t.Errorf("audit entry lacks who or where: %+v", e)
 		}
 	})
 }
@@ -115,6 +123,22 @@ func TestRefreshRotationReuseAndLogout(t *testing.T) {
 		}
 		if got := ts.do("POST", "/api/v1/auth/refresh", map[string]string{"refresh_token": "made-up"}, "", nil); got.Code != 401 {
 			t.Errorf("unknown refresh token: %d", got.Code)
+		}
+		if got := ts.do("POST", "/api/v1/auth/logout", map[string]string{"refresh_token": "made-up"}, "", nil); got.Code != 204 {
+			t.Errorf("logout of an unknown token: %d", got.Code)
+		}
+
+		// The reuse is audited with no actor (whoever presented it), the logout as the user's.
+		var entries []models.AuditEntry
+		db.Where("action IN ?", []string{"auth.refresh_reused", "auth.logout"}).Order("id").Find(&entries)
+		if len(entries) != 2 {
+			t.Fatalf("audit entries %+v, want the reuse and one logout", entries)
+		}
+		if e := entries[0]; e.Action != "auth.refresh_reused" || e.ActorID != nil || e.TargetType != "session" || e.Detail != "session revoked" || e.RequestID == "" {
+			t.Errorf("reuse audited as %+v", e)
+		}
+		if e := entries[1]; e.Action != "auth.logout" || e.ActorID == nil || *e.ActorID != first.User.ID || e.TargetID != strconv.FormatInt(first.User.ID, 10) || e.IP == "" {
+			t.Errorf("logout audited as %+v", e)
 		}
 	})
 }
@@ -202,10 +226,11 @@ func TestChangesTakeEffectAtOnce(t *testing.T) {
 
 		ts.run([]scenario{
 			{name: "editor may not list users", method: "GET", path: "/api/v1/admin/users", as: "editor", want: 403},
-			{name: "promote editor to admin", method: "PATCH", path: "/api/v1/admin/users/" + editorID, body: map[string]any{"role": "admin"}, as: "admin", want: 200,
-				fields: map[string]any{"data.role": "admin"}},
+			{name: "promote editor to admin", method: "PATCH", path: "/api/v1/admin/users/" + editorID, body: map[string]any{"role": "admin"}, as: "admin",
+				headers: ifMatch(1), want: 200, fields: map[string]any{"data.role": "admin"}},
 			{name: "promotion applies on the next request", method: "GET", path: "/api/v1/admin/users", as: "editor", want: 200},
-			{name: "demote back", method: "PATCH", path: "/api/v1/admin/users/" + editorID, body: map[string]any{"role": "editor"}, as: "admin", want: 200},
+			{name: "demote back", method: "PATCH", path: "/api/v1/admin/users/" + editorID, body: map[string]any{"role": "editor"}, as: "admin",
+				headers: ifMatch(2), want: 200},
 			{name: "demotion applies on the next request", method: "GET", path: "/api/v1/admin/users", as: "editor", want: 403},
 
 			{name: "password: wrong current", method: "PUT", path: "/api/v1/auth/password", as: "author",
@@ -218,13 +243,14 @@ func TestChangesTakeEffectAtOnce(t *testing.T) {
 				}},
 			{name: "password: change", method: "PUT", path: "/api/v1/auth/password", as: "author",
 				body: map[string]string{"current_password": testPassword, "new_password": "một mật khẩu mới dài"}, want: 204},
-			{name: "this session survives", method: "GET", path: "/api/v1/auth/me", as: "author", want: 200},
+			{name: "this session survives; the account has a new version", method: "GET", path: "/api/v1/auth/me", as: "author", want: 200,
+				fields: map[string]any{"data.version": 2}},
 			{name: "the other session is revoked", method: "GET", path: "/api/v1/auth/me", as: other.AccessToken, want: 401},
 			{name: "old password refused", method: "POST", path: "/api/v1/auth/login", body: map[string]string{"email": "author@mattran.org.vn", "password": testPassword}, want: 401},
 			{name: "new password works", method: "POST", path: "/api/v1/auth/login", body: map[string]string{"email": "author@mattran.org.vn", "password": "một mật khẩu mới dài"}, want: 200},
 
-			{name: "deactivate author", method: "PATCH", path: "/api/v1/admin/users/" + authorID, body: map[string]any{"active": false}, as: "admin", want: 200,
-				fields: map[string]any{"data.active": false}},
+			{name: "deactivate author, at the version the password change made", method: "PATCH", path: "/api/v1/admin/users/" + authorID,
+				body: map[string]any{"active": false}, as: "admin", headers: ifMatch(2), want: 200, fields: map[string]any{"data.active": false}},
 			{name: "deactivated token refused at once", method: "GET", path: "/api/v1/auth/me", as: "author", want: 401},
 			{name: "deactivated cannot log in", method: "POST", path: "/api/v1/auth/login", body: map[string]string{"email": "author@mattran.org.vn", "password": "một mật khẩu mới dài"}, want: 401},
 		})
@@ -292,8 +318,9 @@ func TestAdminUsers(t *testing.T) {
 		adminID := strconv.FormatInt(ts.ids["admin"], 10)
 		ts.run([]scenario{
 			{name: "create", method: "POST", path: "/api/v1/admin/users", as: "admin",
-				body: map[string]string{"email": "Moi@MatTran.org.vn", "name": "Trần Thị Bình", "role": "editor", "password": testPassword}, want: 201,
-				fields: map[string]any{"data.email": "moi@mattran.org.vn", "data.role": "editor", "data.active": true}},
+				body: map[string]string{"email": "Moi@MatTran.org.vn", "name": " Trần Thị Bình ", "role": "editor", "password": testPassword}, want: 201,
+				fields: map[string]any{"data.email": "moi@mattran.org.vn", "data.name": "Trần Thị Bình", "data.role": "editor", "data.active": true, "data.version": 1},
+				check:  wantVersionETag(1)},
 			{name: "duplicate email in another case", method: "POST", path: "/api/v1/admin/users", as: "admin",
 				body: map[string]string{"email": "MOI@mattran.org.vn", "name": "Trùng", "role": "editor", "password": testPassword}, want: 409,
 				fields: map[string]any{"code": "conflict"}},
@@ -313,25 +340,43 @@ func TestAdminUsers(t *testing.T) {
 			{name: "get", method: "GET", path: "/api/v1/admin/users/" + adminID, as: "admin", want: 200, fields: map[string]any{"data.role": "admin"}},
 			{name: "get missing", method: "GET", path: "/api/v1/admin/users/999999", as: "admin", want: 404},
 			{name: "get bad id", method: "GET", path: "/api/v1/admin/users/abc", as: "admin", want: 404},
-			{name: "last admin cannot demote", method: "PATCH", path: "/api/v1/admin/users/" + adminID, as: "admin", body: map[string]any{"role": "editor"}, want: 409},
-			{name: "last admin cannot deactivate", method: "PATCH", path: "/api/v1/admin/users/" + adminID, as: "admin", body: map[string]any{"active": false}, want: 409},
-			{name: "bad role on update", method: "PATCH", path: "/api/v1/admin/users/" + adminID, as: "admin", body: map[string]any{"role": "root"}, want: 422,
+			{name: "get sends the version as ETag", method: "GET", path: "/api/v1/admin/users/" + adminID, as: "admin", want: 200,
+				fields: map[string]any{"data.version": 1}, check: wantVersionETag(1)},
+			{name: "update without If-Match", method: "PATCH", path: "/api/v1/admin/users/" + adminID, as: "admin", body: map[string]any{"name": "Mới"}, want: 428,
+				fields: map[string]any{"detail": `this change needs an If-Match header with the version you read; the current version is 1: send If-Match: "1"`}},
+			{name: "update at a stale version", method: "PATCH", path: "/api/v1/admin/users/" + adminID, as: "admin", body: map[string]any{"name": "Mới"},
+				headers: ifMatch(7), want: 412, fields: map[string]any{"code": "version_mismatch"}},
+			{name: "last admin cannot demote", method: "PATCH", path: "/api/v1/admin/users/" + adminID, as: "admin", body: map[string]any{"role": "editor"}, headers: ifMatch(1), want: 409},
+			{name: "last admin cannot deactivate", method: "PATCH", path: "/api/v1/admin/users/" + adminID, as: "admin", body: map[string]any{"active": false}, headers: ifMatch(1), want: 409},
+			{name: "bad role on update", method: "PATCH", path: "/api/v1/admin/users/" + adminID, as: "admin", body: map[string]any{"role": "root"}, headers: ifMatch(1), want: 422,
 				fields: map[string]any{"errors.0.field": "role"}},
-			{name: "short password on update", method: "PATCH", path: "/api/v1/admin/users/" + adminID, as: "admin", body: map[string]any{"password": "short"}, want: 422,
+			{name: "short password on update", method: "PATCH", path: "/api/v1/admin/users/" + adminID, as: "admin", body: map[string]any{"password": "short"}, headers: ifMatch(1), want: 422,
 				fields: map[string]any{"errors.0.field": "password"}},
+			{name: "update a missing user", method: "PATCH", path: "/api/v1/admin/users/999999", as: "admin", body: map[string]any{"name": "X"}, headers: ifMatch(1), want: 404},
 			{name: "author may not create users", method: "POST", path: "/api/v1/admin/users", as: "author",
 				body: map[string]string{"email": "x@mattran.org.vn", "name": "X", "role": "admin", "password": testPassword}, want: 403},
 		})
 		// With a second admin, the first may step down.
 		editorID := strconv.FormatInt(ts.ids["editor"], 10)
 		ts.run([]scenario{
-			{name: "promote editor", method: "PATCH", path: "/api/v1/admin/users/" + editorID, as: "admin", body: map[string]any{"role": "admin"}, want: 200},
-			{name: "now the first admin may step down", method: "PATCH", path: "/api/v1/admin/users/" + adminID, as: "admin", body: map[string]any{"role": "editor"}, want: 200},
+			{name: "promote editor", method: "PATCH", path: "/api/v1/admin/users/" + editorID, as: "admin", body: map[string]any{"role": "admin"},
+				headers: ifMatch(1), want: 200, fields: map[string]any{"data.version": 2}, check: wantVersionETag(2)},
+			{name: "the version read before is stale now", method: "PATCH", path: "/api/v1/admin/users/" + editorID, as: "admin", body: map[string]any{"name": "X"},
+				headers: ifMatch(1), want: 412},
+			{name: "now the first admin may step down", method: "PATCH", path: "/api/v1/admin/users/" + adminID, as: "admin", body: map[string]any{"role": "editor"},
+				headers: ifMatch(1), want: 200, fields: map[string]any{"data.version": 2}},
 		})
-		var n int64
-		db.Model(&models.AuditEntry{}).Where("action IN ?", []string{"user.create", "user.update"}).Count(&n)
-		if n != 3 {
-			t.Errorf("audit entries for user changes = %d, want 3", n)
+		var entries []models.AuditEntry
+		db.Where("action IN ? AND actor_id = ?", []string{"user.create", "user.update"}, ts.ids["admin"]).Order("id").Find(&entries)
+		var details []string
+		for _, e := range entries {
+			details = append(details, e.Action+" "+e.Detail)
+			if e.ActorRole != models.RoleAdmin || e.IP == "" || e.RequestID == "" {
+				t.Errorf("audit entry %+v", e)
+			}
+		}
+		if want := []string{"user.create role=editor", "user.update role=admin", "user.update role=editor"}; !slices.Equal(details, want) {
+			t.Errorf("audit entries of the admin's user changes = %q, want %q", details, want)
 		}
 	})
 }
@@ -403,9 +448,30 @@ func TestAuditLogEndpoint(t *testing.T) {
 			{name: "failed logins", method: "GET", path: "/api/v1/admin/audit-log?action=auth.login_failed", as: "admin", want: 200,
 				fields: map[string]any{"meta.pagination.total": 1, "data.0.action": "auth.login_failed", "data.0.actor_id": ts.ids["editor"]}},
 			{name: "by actor, newest first", method: "GET", path: "/api/v1/admin/audit-log?actor=" + editorID, as: "admin", want: 200,
-				fields: map[string]any{"meta.pagination.total": 2, "data.0.action": "auth.login_failed", "data.1.action": "auth.login"}},
+				fields: map[string]any{"meta.pagination.total": 2, "data.0.action": "auth.login_failed", "data.1.action": "auth.login",
+					"data.0.actor_role": "", "data.1.actor_role": "editor"},
+				check: func(t *testing.T, res *httptest.ResponseRecorder) {
+					for _, e := range decode[auditListResponse](t, res).Data {
+						if e.RequestID == "" || e.IP == "" || e.CreatedAt.IsZero() {
+							t.Errorf("entry %+v lacks its request, address or time", e)
+						}
+					}
+					if strings.Contains(res.Body.String(), "ActorRole") {
+						t.Errorf("not the view's field names: %s", res.Body)
+					}
+				}},
 			{name: "bad actor", method: "GET", path: "/api/v1/admin/audit-log?actor=x", as: "admin", want: 400, fields: map[string]any{"errors.0.field": "actor"}},
 			{name: "editors may not read it", method: "GET", path: "/api/v1/admin/audit-log", as: "editor", want: 403},
 		})
 	})
+}
+
+// wantVersionETag checks that a response sends version v as its ETag, for the next If-Match.
+func wantVersionETag(v int) func(t *testing.T, res *httptest.ResponseRecorder) {
+	return func(t *testing.T, res *httptest.ResponseRecorder) {
+		t.Helper()
+		if got, want := res.Header().Get("ETag"), versionETag(v); got != want {
+			t.Errorf("ETag = %q, want %q", got, want)
+		}
+	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/auth"
 	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/store"
 	"github.com/toasoan/toasoan/internal/testdb"
 )
 
@@ -209,8 +210,9 @@ func TestLoginRehashesOutdatedHash(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		u := models.User{Email: "old@mattran.org.vn", Name: "Cũ", Role: models.RoleAuthor, Active: true, PasswordHash: hash}
-		if err := ts.store.CreateUser(context.Background(), &u); err != nil {
+		u, err := ts.store.CreateUser(context.Background(), store.System,
+			store.NewUser{Email: "old@mattran.org.vn", Name: "Cũ", Role: models.RoleAuthor, PasswordHash: hash})
+		if err != nil {
 			t.Fatal(err)
 		}
 		ts.login("old@mattran.org.vn", testPassword)

@@ -50,8 +50,9 @@ func newFuzzTarget(f *testing.F) *fuzzTarget {
 	if err != nil {
 		f.Fatal(err)
 	}
-	admin := models.User{Email: "admin@mattran.org.vn", Name: "Quản trị", Role: models.RoleAdmin, Active: true, PasswordHash: hash}
-	if err := s.store.CreateUser(context.Background(), &admin); err != nil {
+	admin, err := s.store.CreateUser(context.Background(), store.System,
+		store.NewUser{Email: "admin@mattran.org.vn", Name: "Quản trị", Role: models.RoleAdmin, PasswordHash: hash})
+	if err != nil {
 		f.Fatal(err)
 	}
 	body, _ := json.Marshal(map[string]string{"email": admin.Email, "password": testPassword})

@@ -137,8 +137,9 @@ func (ts *testServer) createUser(email, role string) int64 {
 	if err != nil {
 		ts.t.Fatal(err)
 	}
-	u := models.User{Email: email, Name: "Người dùng " + role, Role: role, Active: true, PasswordHash: hash}
-	if err := ts.store.CreateUser(context.Background(), &u); err != nil {
+	u, err := ts.store.CreateUser(context.Background(), store.System,
+		store.NewUser{Email: email, Name: "Người dùng " + role, Role: role, PasswordHash: hash})
+	if err != nil {
 		ts.t.Fatal(err)
 	}
 	return u.ID

@@ -113,7 +113,7 @@ func TestPreviewRevoked(t *testing.T) {
 		if res := ts.do("DELETE", articlePath(deleted.ID), nil, "author", ifMatch(deleted.Version)); res.Code != 204 {
 			t.Fatalf("delete: %d %s", res.Code, res.Body)
 		}
-		if res := ts.do("PATCH", "/api/v1/admin/users/"+itoa(ts.ids["author2"]), map[string]any{"active": false}, "admin", nil); res.Code != 200 {
+		if res := ts.do("PATCH", "/api/v1/admin/users/"+itoa(ts.ids["author2"]), map[string]any{"active": false}, "admin", ifMatch(1)); res.Code != 200 {
 			t.Fatalf("deactivate: %d %s", res.Code, res.Body)
 		}
 		afterUnpublish := previewOf(unpublished.ID, "editor")

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -157,29 +156,17 @@ func (s *Server) createSubmission(c echo.Context) error {
 		return err
 	}
 
-	sub := models.Submission{
-		TrackingCode: newTrackingCode(),
-		Name:         models.CleanText(req.Name),
-		Email:        models.CleanText(req.Email),
-		Phone:        models.CleanText(req.Phone),
-		Subject:      models.CleanText(req.Subject),
-		Content:      models.CleanText(req.Content),
-		Status:       models.SubmissionReceived,
-	}
-	if req.Website != "" {
-		sub.Status = models.SubmissionSpam
-	}
+	in := store.NewSubmission{TrackingCode: newTrackingCode(), Name: req.Name, Email: req.Email, Phone: req.Phone,
+		Subject: req.Subject, Content: req.Content, Spam: req.Website != ""}
 	attachments := make([]models.Media, len(files))
 	for i, f := range files {
 		attachments[i] = models.Media{Key: f.Key, Name: f.Name, Mime: f.Mime, Size: f.Size, Width: f.Width, Height: f.Height, Checksum: f.Checksum}
 	}
-	if err := s.store.CreateSubmission(ctx, &sub, attachments); err != nil {
+	sub, err := s.store.CreateSubmission(ctx, actorOf(c), in, attachments)
+	if err != nil {
 		return err
 	}
 	committed = true
-	// Ids and counts only: what a reader wrote is personal data and stays out of logs and audit.
-	s.audit(c, nil, "submission.create", "submission", strconv.FormatInt(sub.ID, 10),
-		fmt.Sprintf("status=%s attachments=%d", sub.Status, len(files)))
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/submissions/"+sub.TrackingCode)
 	// A bot that filled the honeypot sees exactly what a person sees.
 	return c.JSON(http.StatusCreated, submissionReceiptResponse{Data: submissionReceipt{
@@ -336,6 +323,7 @@ type submissionSummary struct {
 	Status       string     `json:"status" example:"in_review" enums:"received,in_review,answered,closed,spam"`
 	Assignee     *userRef   `json:"assignee"` // null when nobody is assigned
 	RepliedAt    *time.Time `json:"replied_at"`
+	Version      int        `json:"version" example:"3"`
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 } // @name SubmissionSummary
@@ -376,7 +364,7 @@ type updateSubmissionRequest struct {
 
 func summaryOf(sub models.Submission, names map[int64]string) submissionSummary {
 	out := submissionSummary{ID: sub.ID, TrackingCode: sub.TrackingCode, Name: sub.Name, Email: sub.Email, Phone: sub.Phone,
-		Subject: sub.Subject, Status: sub.Status, RepliedAt: sub.RepliedAt, CreatedAt: sub.CreatedAt, UpdatedAt: sub.UpdatedAt}
+		Subject: sub.Subject, Status: sub.Status, RepliedAt: sub.RepliedAt, Version: sub.Version, CreatedAt: sub.CreatedAt, UpdatedAt: sub.UpdatedAt}
 	if sub.AssigneeID != nil {
 		out.Assignee = &userRef{ID: *sub.AssigneeID, Name: names[*sub.AssigneeID]}
 	}
@@ -441,6 +429,7 @@ func (s *Server) listSubmissions(c echo.Context) error {
 //	@Produce	json
 //	@Param		id	path		int	true	"submission id"
 //	@Success	200	{object}	submissionDetailResponse
+//	@Header		200	{string}	ETag	"the version, for If-Match"
 //	@Failure	400	{object}	problem
 //	@Failure	401	{object}	problem
 //	@Failure	403	{object}	problem
@@ -463,7 +452,7 @@ func (s *Server) getSubmission(c echo.Context) error {
 }
 
 // submissionDetail answers with a submission, its notes and attachments, and the names of the
-// people in them: four queries.
+// people in them: four queries. Its version is the ETag.
 func (s *Server) submissionDetail(c echo.Context, sub models.Submission) error {
 	ctx := c.Request().Context()
 	notes, err := s.store.SubmissionNotes(ctx, sub.ID)
@@ -496,29 +485,41 @@ func (s *Server) submissionDetail(c echo.Context, sub models.Submission) error {
 	for i, m := range files {
 		out.Attachments[i] = models.AttachmentOf(m, s.cfg.BaseURL)
 	}
+	setVersionETag(c, sub.Version)
 	return c.JSON(http.StatusOK, submissionDetailResponse{Data: out})
 }
 
 // updateSubmission godoc
 //
 //	@Summary		Work on a reader submission
-//	@Description	Change the status, assign it (`assignee_id`: an active editor or admin; null unassigns), add an internal note, or reply. A reply is plain text the submitter sees by tracking code; it sets the status to answered unless `status` is given. Every change is in the audit log.
+//	@Description	Change the status, assign it (`assignee_id`: an active editor or admin; null unassigns), add an internal note, or reply. A reply is plain text the submitter sees by tracking code; it sets the status to answered unless `status` is given. Every change is in the audit log. Needs If-Match with the version read (428 without, 412 when stale); every change, a note too, bumps the version.
 //	@Tags			submissions
 //	@Accept			json
 //	@Produce		json
-//	@Param			id		path		int						true	"submission id"
-//	@Param			body	body		updateSubmissionRequest	true	"what to change: at least one field"
-//	@Success		200		{object}	submissionDetailResponse
-//	@Failure		400		{object}	problem
-//	@Failure		401		{object}	problem
-//	@Failure		403		{object}	problem
-//	@Failure		404		{object}	problem
-//	@Failure		415		{object}	problem
-//	@Failure		422		{object}	problem
+//	@Param			id			path		int						true	"submission id"
+//	@Param			If-Match	header		string					true	"the version read, as its ETag gave it"
+//	@Param			body		body		updateSubmissionRequest	true	"what to change: at least one field"
+//	@Success		200			{object}	submissionDetailResponse
+//	@Header			200			{string}	ETag	"the new version"
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Failure		404			{object}	problem
+//	@Failure		412			{object}	problem	"stale version"
+//	@Failure		415			{object}	problem
+//	@Failure		422			{object}	problem
+//	@Failure		428			{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/submissions/{id} [patch]
 func (s *Server) updateSubmission(c echo.Context) error {
 	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatchVersion(c, func(ctx context.Context) (int, error) {
+		sub, err := s.store.SubmissionByID(ctx, id)
+		return sub.Version, err
+	})
 	if err != nil {
 		return err
 	}
@@ -534,43 +535,10 @@ func (s *Server) updateSubmission(c echo.Context) error {
 	if err := withFields(err, checks); err != nil {
 		return err
 	}
-	actor := principalOf(c).UserID
-	patch := store.SubmissionPatch{Status: req.Status, SetAssignee: req.AssigneeID.Set, AssigneeID: req.AssigneeID.Value,
-		ActorID: actor, Now: s.now().UTC()}
-	if req.Note != nil {
-		note := models.CleanText(*req.Note)
-		patch.Note = &note
-	}
-	if req.Reply != nil {
-		reply := models.CleanText(*req.Reply)
-		patch.Reply = &reply
-	}
-	sub, err := s.store.UpdateSubmission(c.Request().Context(), id, patch)
+	patch := store.SubmissionPatch{Status: req.Status, Assignee: req.AssigneeID, Note: req.Note, Reply: req.Reply}
+	sub, err := s.store.UpdateSubmission(c.Request().Context(), actorOf(c), id, version, patch)
 	if err != nil {
 		return err
 	}
-	s.audit(c, &actor, "submission.update", "submission", strconv.FormatInt(id, 10), describeSubmissionPatch(req, sub))
 	return s.submissionDetail(c, sub)
-}
-
-// describeSubmissionPatch is the audit detail of a change: what changed, never what was written.
-func describeSubmissionPatch(req updateSubmissionRequest, sub models.Submission) string {
-	var parts []string
-	if req.Status != nil || req.Reply != nil {
-		parts = append(parts, "status="+sub.Status)
-	}
-	if req.AssigneeID.Set {
-		assignee := "none"
-		if req.AssigneeID.Value != nil {
-			assignee = strconv.FormatInt(*req.AssigneeID.Value, 10)
-		}
-		parts = append(parts, "assignee="+assignee)
-	}
-	if req.Note != nil {
-		parts = append(parts, "note")
-	}
-	if req.Reply != nil {
-		parts = append(parts, "reply")
-	}
-	return strings.Join(parts, " ")
 }

@@ -397,7 +397,7 @@ func TestSubmissionsNeverLogPersonalData(t *testing.T) {
 			{name: "multipart", method: "POST", path: "/api/v1/submissions", body: body, headers: headers, want: 201},
 			{name: "invalid", method: "POST", path: "/api/v1/submissions", body: readerWith(map[string]string{"email": "x"}), want: 422},
 			{name: "malformed", method: "POST", path: "/api/v1/submissions", body: `{"name": "` + reader["name"] + `", `, want: 400},
-			{name: "a note and a reply", method: "PATCH", path: "/api/v1/admin/submissions/1", as: "editor", want: 200,
+			{name: "a note and a reply", method: "PATCH", path: "/api/v1/admin/submissions/1", as: "editor", headers: ifMatch(1), want: 200,
 				body: map[string]any{"note": "Ghi chú nội bộ bí mật", "reply": "Trả lời riêng cho bạn đọc"}},
 			{name: "an editor reads it", method: "GET", path: "/api/v1/admin/submissions/1", as: "editor", want: 200},
 		})
@@ -471,16 +471,23 @@ func TestSubmissionEditing(t *testing.T) {
 			{name: "bad assignee", method: "GET", path: admin + "?assignee=0", as: "editor", want: 400, fields: map[string]any{"errors.0.field": "assignee"}},
 			{name: "unknown parameter", method: "GET", path: admin + "?sort=name", as: "editor", want: 400},
 
-			{name: "assign", method: "PATCH", path: item(road), body: map[string]any{"assignee_id": editor}, as: "editor", want: 200,
-				fields: map[string]any{"data.assignee.id": editor, "data.assignee.name": "Người dùng editor", "data.status": "received"}},
+			{name: "read with its version", method: "GET", path: item(road), as: "editor", want: 200,
+				fields: map[string]any{"data.version": 1}, check: wantVersionETag(1)},
+			{name: "a change without If-Match", method: "PATCH", path: item(road), body: map[string]any{"status": "closed"}, as: "editor", want: 428,
+				fields: map[string]any{"detail": `this change needs an If-Match header with the version you read; the current version is 1: send If-Match: "1"`}},
+			{name: "a change at a stale version", method: "PATCH", path: item(road), body: map[string]any{"status": "closed"}, as: "editor",
+				headers: ifMatch(2), want: 412, fields: map[string]any{"code": "version_mismatch"}},
+			{name: "assign", method: "PATCH", path: item(road), body: map[string]any{"assignee_id": editor}, as: "editor", headers: ifMatch(1), want: 200,
+				fields: map[string]any{"data.assignee.id": editor, "data.assignee.name": "Người dùng editor", "data.status": "received", "data.version": 2},
+				check:  wantVersionETag(2)},
 			{name: "by assignee", method: "GET", path: admin + "?assignee=" + itoa(editor), as: "editor", want: 200,
 				fields: map[string]any{"meta.pagination.total": 1, "data.0.id": road.ID, "data.0.assignee.name": "Người dùng editor"}},
 			{name: "unassigned", method: "GET", path: admin + "?assignee=none", as: "editor", want: 200,
 				fields: map[string]any{"meta.pagination.total": 1, "data.0.id": permit.ID}},
-			{name: "an author cannot be assigned", method: "PATCH", path: item(road), body: map[string]any{"assignee_id": author}, as: "editor", want: 422,
+			{name: "an author cannot be assigned", method: "PATCH", path: item(road), body: map[string]any{"assignee_id": author}, as: "editor", headers: ifMatch(2), want: 422,
 				check: wantPrivateFields("assignee_id")},
-			{name: "nor a user who does not exist", method: "PATCH", path: item(road), body: map[string]any{"assignee_id": 9999}, as: "editor", want: 422},
-			{name: "status and an internal note", method: "PATCH", path: item(road), body: map[string]any{"status": "in_review", "note": "  " + note + "  "}, as: "editor", want: 200,
+			{name: "nor a user who does not exist", method: "PATCH", path: item(road), body: map[string]any{"assignee_id": 9999}, as: "editor", headers: ifMatch(2), want: 422},
+			{name: "status and an internal note", method: "PATCH", path: item(road), body: map[string]any{"status": "in_review", "note": "  " + note + "  "}, as: "editor", headers: ifMatch(2), want: 200,
 				fields: map[string]any{"data.status": "in_review", "data.notes.0.body": note, "data.notes.0.author.id": editor, "data.notes.0.author.name": "Người dùng editor",
 					"data.assignee.id": editor, "data.reply": nil}},
 			{name: "the submitter does not see the note", method: "GET", path: "/api/v1/submissions/" + road.TrackingCode, want: 200,
@@ -490,7 +497,7 @@ func TestSubmissionEditing(t *testing.T) {
 						t.Errorf("an internal note is public: %s", res.Body)
 					}
 				}},
-			{name: "reply", method: "PATCH", path: item(road), body: map[string]any{"reply": reply, "note": "Đã trả lời."}, as: "admin", want: 200,
+			{name: "reply", method: "PATCH", path: item(road), body: map[string]any{"reply": reply, "note": "Đã trả lời."}, as: "admin", headers: ifMatch(3), want: 200,
 				fields: map[string]any{"data.status": "answered", "data.reply": reply, "data.notes.1.author.name": "Người dùng admin"},
 				check: func(t *testing.T, res *httptest.ResponseRecorder) {
 					if d := decode[submissionDetailResponse](t, res).Data; d.RepliedAt == nil || len(d.Notes) != 2 {
@@ -499,21 +506,21 @@ func TestSubmissionEditing(t *testing.T) {
 				}},
 			{name: "the submitter sees the reply", method: "GET", path: "/api/v1/submissions/" + road.TrackingCode, want: 200,
 				fields: map[string]any{"data.status": "answered", "data.reply": reply}},
-			{name: "a reply with another status", method: "PATCH", path: item(permit), body: map[string]any{"reply": "Mời bạn đến trụ sở.", "status": "closed"}, as: "editor", want: 200,
+			{name: "a reply with another status", method: "PATCH", path: item(permit), body: map[string]any{"reply": "Mời bạn đến trụ sở.", "status": "closed"}, as: "editor", headers: ifMatch(1), want: 200,
 				fields: map[string]any{"data.status": "closed", "data.reply": "Mời bạn đến trụ sở."}},
-			{name: "unassign with null", method: "PATCH", path: item(road), body: `{"assignee_id": null}`, as: "editor", want: 200,
+			{name: "unassign with null", method: "PATCH", path: item(road), body: `{"assignee_id": null}`, as: "editor", headers: ifMatch(4), want: 200,
 				fields: map[string]any{"data.assignee": nil, "data.status": "answered"}},
-			{name: "nothing to change", method: "PATCH", path: item(road), body: map[string]any{}, as: "editor", want: 422, check: wantPrivateFields("body")},
-			{name: "every bad field", method: "PATCH", path: item(road), body: map[string]any{"status": "done", "note": " ", "reply": "", "assignee_id": -1}, as: "editor", want: 422,
+			{name: "nothing to change", method: "PATCH", path: item(road), body: map[string]any{}, as: "editor", headers: ifMatch(5), want: 422, check: wantPrivateFields("body")},
+			{name: "every bad field", method: "PATCH", path: item(road), body: map[string]any{"status": "done", "note": " ", "reply": "", "assignee_id": -1}, as: "editor", headers: ifMatch(5), want: 422,
 				check: wantPrivateFields("status", "note", "reply", "assignee_id")},
-			{name: "assignee of the wrong type", method: "PATCH", path: item(road), body: `{"assignee_id": "Lê Văn Biên"}`, as: "editor", want: 400,
+			{name: "assignee of the wrong type", method: "PATCH", path: item(road), body: `{"assignee_id": "Lê Văn Biên"}`, as: "editor", headers: ifMatch(5), want: 400,
 				fields: map[string]any{"errors.0.field": "assignee_id"}},
-			{name: "missing submission", method: "PATCH", path: admin + "/9999", body: map[string]any{"status": "closed"}, as: "editor", want: 404},
+			{name: "missing submission", method: "PATCH", path: admin + "/9999", body: map[string]any{"status": "closed"}, as: "editor", headers: ifMatch(1), want: 404},
 
 			{name: "everything about one", method: "GET", path: item(road), as: "editor", want: 200,
 				fields: map[string]any{"data.id": road.ID, "data.name": reader["name"], "data.phone": reader["phone"], "data.content": reader["content"],
 					"data.subject": reader["subject"], "data.tracking_code": road.TrackingCode, "data.attachments.0.name": "hiện trường.png",
-					"data.attachments.0.mime": "image/png", "data.notes.1.body": "Đã trả lời."},
+					"data.attachments.0.mime": "image/png", "data.notes.1.body": "Đã trả lời.", "data.version": 5},
 				check: func(t *testing.T, res *httptest.ResponseRecorder) {
 					noStoreHeader(t, res)
 					url := decode[submissionDetailResponse](t, res).Data.Attachments[0].URL
@@ -536,7 +543,7 @@ func TestSubmissionEditing(t *testing.T) {
 		var got []string
 		for _, a := range audits {
 			got = append(got, a.Detail)
-			if a.ActorID == nil || a.TargetType != "submission" || a.IP == "" {
+			if a.ActorID == nil || a.ActorRole == "" || a.TargetType != "submission" || a.IP == "" || a.RequestID == "" {
 				t.Errorf("audit entry %+v", a)
 			}
 		}

@@ -46,7 +46,7 @@ func TestTimestampsInOneStyle(t *testing.T) {
 		code := receipt(t, sub)
 		var subID int64
 		ts.db.Raw("SELECT id FROM submissions WHERE tracking_code = ?", code).Scan(&subID)
-		ts.do("PATCH", fmt.Sprintf("/api/v1/admin/submissions/%d", subID), map[string]any{"status": "answered", "reply": "Cảm ơn"}, "editor", nil)
+		ts.do("PATCH", fmt.Sprintf("/api/v1/admin/submissions/%d", subID), map[string]any{"status": "answered", "reply": "Cảm ơn"}, "editor", ifMatch(1))
 		preview := ts.do("POST", articlePath(scheduled.ID, "/preview"), nil, "editor", nil)
 		var previewToken string
 		if preview.Code == 200 {

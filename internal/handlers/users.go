@@ -1,9 +1,10 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"strconv"
-	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -26,9 +27,32 @@ type updateUserRequest struct {
 	Password *string `json:"password" validate:"omitnil,max=1024"`
 } // @name UpdateUserRequest
 
+// userView is an account as admins (and the user, at /auth/me) see it: never its password hash.
+type userView struct {
+	ID          int64      `json:"id" example:"7"`
+	Email       string     `json:"email" example:"phongvien@mattran.org.vn"`
+	Name        string     `json:"name" example:"Nguyễn Văn An"`
+	Role        string     `json:"role" example:"author" enums:"admin,editor,author"`
+	Active      bool       `json:"active" example:"true"`
+	LastLoginAt *time.Time `json:"last_login_at"`
+	Version     int        `json:"version" example:"1"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+} // @name User
+
+func userViewOf(u models.User) userView {
+	return userView{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Active: u.Active,
+		LastLoginAt: newsroomTimePtr(u.LastLoginAt), Version: u.Version,
+		CreatedAt: newsroomTime(u.CreatedAt), UpdatedAt: newsroomTime(u.UpdatedAt)}
+}
+
+type userResponse struct {
+	Data userView `json:"data"`
+} // @name UserResponse
+
 type userListResponse struct {
-	Data []models.User `json:"data"`
-	Meta listMeta      `json:"meta"`
+	Data []userView `json:"data"`
+	Meta listMeta   `json:"meta"`
 } // @name UserList
 
 // listMeta is the meta of a paged list.
@@ -59,7 +83,11 @@ func (s *Server) listUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, userListResponse{Data: users, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
+	out := make([]userView, len(users))
+	for i, u := range users {
+		out[i] = userViewOf(u)
+	}
+	return c.JSON(http.StatusOK, userListResponse{Data: out, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
 }
 
 // createUser godoc
@@ -70,6 +98,7 @@ func (s *Server) listUsers(c echo.Context) error {
 //	@Produce	json
 //	@Param		body	body		createUserRequest	true	"the account"
 //	@Success	201		{object}	userResponse
+//	@Header		201		{string}	ETag	"the version, for If-Match"
 //	@Failure	400		{object}	problem
 //	@Failure	401		{object}	problem
 //	@Failure	403		{object}	problem
@@ -86,13 +115,13 @@ func (s *Server) createUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u := models.User{Email: req.Email, Name: strings.TrimSpace(req.Name), Role: req.Role, Active: true, PasswordHash: hash}
-	if err := s.store.CreateUser(c.Request().Context(), &u); err != nil {
+	u, err := s.store.CreateUser(c.Request().Context(), actorOf(c),
+		store.NewUser{Email: req.Email, Name: req.Name, Role: req.Role, PasswordHash: hash})
+	if err != nil {
 		return err
 	}
-	actor := principalOf(c).UserID
-	s.audit(c, &actor, "user.create", "user", strconv.FormatInt(u.ID, 10), "role="+u.Role)
-	return c.JSON(http.StatusCreated, userResponse{Data: u})
+	setVersionETag(c, u.Version)
+	return c.JSON(http.StatusCreated, userResponse{Data: userViewOf(u)})
 }
 
 // passwordRule is the password field's problem, if any; a missing one is the validator's to report.
@@ -110,6 +139,7 @@ func passwordRule(password string) models.FieldError {
 //	@Produce	json
 //	@Param		id	path		int	true	"user id"
 //	@Success	200	{object}	userResponse
+//	@Header		200	{string}	ETag	"the version, for If-Match"
 //	@Failure	400	{object}	problem
 //	@Failure	401	{object}	problem
 //	@Failure	403	{object}	problem
@@ -125,29 +155,41 @@ func (s *Server) getUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, userResponse{Data: u})
+	setVersionETag(c, u.Version)
+	return c.JSON(http.StatusOK, userResponse{Data: userViewOf(u)})
 }
 
 // updateUser godoc
 //
 //	@Summary		Change an editorial account
-//	@Description	Deactivating a user or setting a new password revokes their sessions at once; a role change applies on their next request. The last active admin cannot be demoted or deactivated (409).
+//	@Description	Deactivating a user or setting a new password revokes their sessions at once; a role change applies on their next request. The last active admin cannot be demoted or deactivated (409). Needs If-Match with the version read (428 without, 412 when stale); bumps the version.
 //	@Tags			users
 //	@Accept			json
 //	@Produce		json
-//	@Param			id		path		int					true	"user id"
-//	@Param			body	body		updateUserRequest	true	"fields to change"
-//	@Success		200		{object}	userResponse
-//	@Failure		400		{object}	problem
-//	@Failure		401		{object}	problem
-//	@Failure		403		{object}	problem
-//	@Failure		404		{object}	problem
-//	@Failure		409		{object}	problem	"last active admin"
-//	@Failure		422		{object}	problem
+//	@Param			id			path		int					true	"user id"
+//	@Param			If-Match	header		string				true	"the version read, as its ETag gave it"
+//	@Param			body		body		updateUserRequest	true	"fields to change"
+//	@Success		200			{object}	userResponse
+//	@Header			200			{string}	ETag	"the new version"
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Failure		404			{object}	problem
+//	@Failure		409			{object}	problem	"last active admin"
+//	@Failure		412			{object}	problem	"stale version"
+//	@Failure		422			{object}	problem
+//	@Failure		428			{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/users/{id} [patch]
 func (s *Server) updateUser(c echo.Context) error {
 	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatchVersion(c, func(ctx context.Context) (int, error) {
+		u, err := s.store.UserByID(ctx, id)
+		return u.Version, err
+	})
 	if err != nil {
 		return err
 	}
@@ -160,11 +202,7 @@ func (s *Server) updateUser(c echo.Context) error {
 	if err := withFieldErrors(bindErr, passwordProblem); err != nil {
 		return err
 	}
-	patch := store.UserPatch{Role: req.Role, Active: req.Active}
-	if req.Name != nil {
-		name := strings.TrimSpace(*req.Name)
-		patch.Name = &name
-	}
+	patch := store.UserPatch{Name: req.Name, Role: req.Role, Active: req.Active}
 	if req.Password != nil {
 		hash, err := s.hashPassword(c.Request().Context(), *req.Password)
 		if err != nil {
@@ -172,30 +210,12 @@ func (s *Server) updateUser(c echo.Context) error {
 		}
 		patch.PasswordHash = &hash
 	}
-	u, err := s.store.UpdateUser(c.Request().Context(), id, patch)
+	u, err := s.store.UpdateUser(c.Request().Context(), actorOf(c), id, version, patch)
 	if err != nil {
 		return err
 	}
-	actor := principalOf(c).UserID
-	s.audit(c, &actor, "user.update", "user", strconv.FormatInt(id, 10), describeUserPatch(req))
-	return c.JSON(http.StatusOK, userResponse{Data: u})
-}
-
-func describeUserPatch(req updateUserRequest) string {
-	var parts []string
-	if req.Name != nil {
-		parts = append(parts, "name")
-	}
-	if req.Role != nil {
-		parts = append(parts, "role="+*req.Role)
-	}
-	if req.Active != nil {
-		parts = append(parts, "active="+strconv.FormatBool(*req.Active))
-	}
-	if req.Password != nil {
-		parts = append(parts, "password")
-	}
-	return strings.Join(parts, ",")
+	setVersionETag(c, u.Version)
+	return c.JSON(http.StatusOK, userResponse{Data: userViewOf(u)})
 }
 
 // pathID parses the :id path parameter; a bad one is 404 (no such item), as the path names nothing.

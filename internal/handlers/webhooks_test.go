@@ -177,6 +177,7 @@ func TestWebhooksAdmin(t *testing.T) {
 			t.Fatalf("create: %d %s", res.Code, res.Body)
 		}
 		created := decode[webhookResponse](t, res).Data
+		wantVersionETag(1)(t, res)
 		if len(created.Secret) != 64 || !created.SecretSet || !created.Active || !slices.Equal(created.Events, []string{"article.published", "article.updated"}) {
 			t.Fatalf("created %+v: want a generated 64-character secret, active, events deduplicated in order", created)
 		}
@@ -184,19 +185,27 @@ func TestWebhooksAdmin(t *testing.T) {
 		chosen := ts.newWebhook(map[string]any{"url": rcv.URL, "events": []string{"document.published"}, "secret": "a-secret-of-the-receiver", "active": false})
 		ts.run([]scenario{
 			{name: "the secret is never shown again", method: "GET", path: one, as: "admin", want: 200,
-				fields: map[string]any{"data.url": rcv.URL + "/toasoan", "data.secret_set": true, "data.active": true}, check: noSecret},
+				fields: map[string]any{"data.url": rcv.URL + "/toasoan", "data.secret_set": true, "data.active": true, "data.version": 1},
+				check:  func(t *testing.T, res *httptest.ResponseRecorder) { noSecret(t, res); wantVersionETag(1)(t, res) }},
 			{name: "nor in the list", method: "GET", path: admin, as: "admin", want: 200,
 				fields: map[string]any{"meta.pagination.total": 2, "data.0.id": created.ID, "data.1.id": chosen, "data.1.active": false}, check: noSecret},
 			{name: "a chosen secret is not echoed", method: "GET", path: fmt.Sprintf("%s/%d", admin, chosen), as: "admin", want: 200, check: noSecret},
 			{name: "editors may not read", method: "GET", path: one, as: "editor", want: 403},
-			{name: "change events and deactivate", method: "PATCH", path: one, as: "admin", want: 200,
+			{name: "change without If-Match", method: "PATCH", path: one, as: "admin", body: map[string]any{"active": false}, want: 428,
+				fields: map[string]any{"detail": `this change needs an If-Match header with the version you read; the current version is 1: send If-Match: "1"`}},
+			{name: "change at a stale version", method: "PATCH", path: one, as: "admin", body: map[string]any{"active": false}, headers: ifMatch(2), want: 412,
+				fields: map[string]any{"code": "version_mismatch"}},
+			{name: "change events and deactivate", method: "PATCH", path: one, as: "admin", headers: ifMatch(1), want: 200,
 				body:   map[string]any{"events": []string{"submission.received", "document.published"}, "active": false},
-				fields: map[string]any{"data.events.0": "document.published", "data.events.1": "submission.received", "data.active": false}, check: noSecret},
-			{name: "a new secret is taken, not shown", method: "PATCH", path: one, as: "admin", body: map[string]any{"secret": "another-secret-0123456789"}, want: 200, check: noSecret},
+				fields: map[string]any{"data.events.0": "document.published", "data.events.1": "submission.received", "data.active": false, "data.version": 2},
+				check:  func(t *testing.T, res *httptest.ResponseRecorder) { noSecret(t, res); wantVersionETag(2)(t, res) }},
+			{name: "a new secret is taken, not shown", method: "PATCH", path: one, as: "admin", body: map[string]any{"secret": "another-secret-0123456789"},
+				headers: ifMatch(2), want: 200, check: noSecret},
 			{name: "patch to a private address", method: "PATCH", path: one, as: "admin", body: map[string]any{"url": "https://192.168.1.10/hook", "events": []string{}},
-				want: 422, check: wantFields("url", "events")},
+				headers: ifMatch(3), want: 422, check: wantFields("url", "events")},
 			{name: "editors may not change", method: "PATCH", path: one, as: "editor", body: map[string]any{"active": true}, want: 403},
-			{name: "patch unknown", method: "PATCH", path: admin + "/9999", as: "admin", body: map[string]any{"active": true}, want: 404},
+			{name: "patch unknown", method: "PATCH", path: admin + "/9999", as: "admin", body: map[string]any{"active": true}, headers: ifMatch(1), want: 404},
+			{name: "patch unknown without If-Match", method: "PATCH", path: admin + "/9999", as: "admin", body: map[string]any{"active": true}, want: 404},
 			{name: "bad id", method: "GET", path: admin + "/abc", as: "admin", want: 404},
 			{name: "deliveries of an unknown webhook", method: "GET", path: admin + "/9999/deliveries", as: "admin", want: 404},
 			{name: "deliveries: bad status", method: "GET", path: one + "/deliveries?status=lost", as: "admin", want: 400,
@@ -204,9 +213,12 @@ func TestWebhooksAdmin(t *testing.T) {
 			{name: "editors may not see deliveries", method: "GET", path: one + "/deliveries", as: "editor", want: 403},
 			{name: "an inactive webhook cannot be pinged", method: "POST", path: one + "/ping", as: "admin", want: 409},
 			{name: "editors may not delete", method: "DELETE", path: one, as: "editor", want: 403},
-			{name: "delete", method: "DELETE", path: one, as: "admin", want: 204},
+			{name: "delete without If-Match", method: "DELETE", path: one, as: "admin", want: 428,
+				fields: map[string]any{"detail": `this change needs an If-Match header with the version you read; the current version is 3: send If-Match: "3"`}},
+			{name: "delete at a stale version", method: "DELETE", path: one, as: "admin", headers: ifMatch(2), want: 412},
+			{name: "delete", method: "DELETE", path: one, as: "admin", headers: ifMatch(3), want: 204},
 			{name: "gone", method: "GET", path: one, as: "admin", want: 404},
-			{name: "delete again", method: "DELETE", path: one, as: "admin", want: 404},
+			{name: "delete again", method: "DELETE", path: one, as: "admin", headers: ifMatch(3), want: 404},
 		})
 		for action, want := range map[string]int64{"webhook.create": 2, "webhook.update": 2, "webhook.delete": 1} {
 			if got := ts.auditCount(action); got != want {
@@ -506,7 +518,7 @@ func TestWebhookPingAndDeactivation(t *testing.T) {
 		if got := rcv.take(); len(got) != 1 {
 			t.Fatalf("%d attempts of the submission, want 1", len(got))
 		}
-		if res := ts.do("PATCH", one, map[string]any{"active": false}, "admin", nil); res.Code != 200 {
+		if res := ts.do("PATCH", one, map[string]any{"active": false}, "admin", ifMatch(1)); res.Code != 200 {
 			t.Fatalf("deactivate: %d %s", res.Code, res.Body)
 		}
 		clock = clock.Add(time.Hour)

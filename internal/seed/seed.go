@@ -120,8 +120,8 @@ func (s *seeder) users(ctx context.Context, sum *Summary) error {
 			if hash, err = auth.HashPassword(auth.GeneratePassword(), auth.DefaultHashParams); err != nil {
 				return err
 			}
-			u = models.User{Email: acc.email, Name: acc.name, Role: acc.role, Active: true, PasswordHash: hash}
-			if err = s.st.CreateUser(ctx, &u); err == nil {
+			u, err = s.st.CreateUser(ctx, store.System, store.NewUser{Email: acc.email, Name: acc.name, Role: acc.role, PasswordHash: hash})
+			if err == nil {
 				sum.Users++
 			}
 		}

@@ -27,8 +27,8 @@ func wantField(t *testing.T, err error, field, message string) {
 
 func fixtureAuthor(t *testing.T, ctx context.Context, st *store.Store) int64 {
 	t.Helper()
-	u := models.User{Email: "tac-gia@b.vn", Name: "Tác giả", Role: models.RoleEditor, Active: true, PasswordHash: "x"}
-	if err := st.CreateUser(ctx, &u); err != nil {
+	u, err := st.CreateUser(ctx, store.System, store.NewUser{Email: "tac-gia@b.vn", Name: "Tác giả", Role: models.RoleEditor, PasswordHash: "x"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	return u.ID

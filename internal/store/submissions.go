@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strconv"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -12,32 +14,58 @@ import (
 	"github.com/toasoan/toasoan/internal/search"
 )
 
+// NewSubmission is what a reader sends; Spam files it silently (webhooks do not hear of it).
+type NewSubmission struct {
+	TrackingCode                         string
+	Name, Email, Phone, Subject, Content string
+	Spam                                 bool
+}
+
 // CreateSubmission records a reader's submission with its attachments (files already in
 // storage) in one transaction: the media rows, the submission and the links between them.
-func (s *Store) CreateSubmission(ctx context.Context, sub *models.Submission, attachments []models.Media) error {
-	return s.writeTx(ctx, func(tx *gorm.DB) error {
+func (s *Store) CreateSubmission(ctx context.Context, actor Actor, in NewSubmission, attachments []models.Media) (models.Submission, error) {
+	sub := models.Submission{
+		TrackingCode: in.TrackingCode,
+		Name:         models.CleanText(in.Name),
+		Email:        models.CleanText(in.Email),
+		Phone:        models.CleanText(in.Phone),
+		Subject:      models.CleanText(in.Subject),
+		Content:      models.CleanText(in.Content),
+		Status:       models.SubmissionReceived,
+	}
+	if in.Spam {
+		sub.Status = models.SubmissionSpam
+	}
+	attachments = slices.Clone(attachments) // given their ids here, not in the caller's slice
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
 		if len(attachments) > 0 {
 			if err := tx.Create(&attachments).Error; err != nil {
-				return err
+				return Audit{}, err
 			}
 		}
-		if err := tx.Create(sub).Error; err != nil {
-			return err
+		if err := tx.Create(&sub).Error; err != nil {
+			return Audit{}, err
 		}
-		if err := indexSearch(tx, submissionSearchEntry(*sub)); err != nil {
-			return err
+		if err := indexSearch(tx, submissionSearchEntry(sub)); err != nil {
+			return Audit{}, err
 		}
 		if sub.Status != models.SubmissionSpam {
-			if err := enqueueEvent(tx, models.EventSubmissionReceived, submissionEventData(*sub)); err != nil {
-				return err
+			if err := enqueueEvent(tx, models.EventSubmissionReceived, submissionEventData(sub)); err != nil {
+				return Audit{}, err
 			}
 		}
 		ids := make([]int64, len(attachments))
 		for i, m := range attachments {
 			ids[i] = m.ID
 		}
-		return setMediaLinks(tx, models.OwnerSubmission, sub.ID, models.LinkAttachment, ids, "files")
+		if err := setMediaLinks(tx, models.OwnerSubmission, sub.ID, models.LinkAttachment, ids, "files"); err != nil {
+			return Audit{}, err
+		}
+		// Ids and counts only: what a reader wrote is personal data and stays out of the audit log.
+		return Audit{Action: "submission.create", TargetType: "submission", TargetID: strconv.FormatInt(sub.ID, 10),
+			Detail: fmt.Sprintf("status=%s attachments=%d", sub.Status, len(attachments))}, nil
 	})
+	return sub, err
 }
 
 // submissionSearchEntry is what editors' q finds a submission by: its subject, content, name,
@@ -135,60 +163,84 @@ func (s *Store) UserNames(ctx context.Context, ids []int64) (map[int64]string, e
 
 // SubmissionPatch is an editor's change to a submission; nil fields stay as they are.
 type SubmissionPatch struct {
-	Status      *string
-	SetAssignee bool
-	AssigneeID  *int64  // with SetAssignee: the new assignee, nil to unassign
-	Note        *string // appended as an internal note by ActorID
-	Reply       *string // shown to the submitter; sets replied_at, and status answered unless Status is given
-	ActorID     int64
-	Now         time.Time
+	Status   *string
+	Assignee models.Nullable[int64] // null unassigns
+	Note     *string                // appended as an internal note by the actor
+	Reply    *string                // shown to the submitter; sets replied_at, and status answered unless Status is given
 }
 
-// UpdateSubmission applies an editor's change in one transaction, with the row locked. The
-// assignee must be an active editor or admin.
-func (s *Store) UpdateSubmission(ctx context.Context, id int64, p SubmissionPatch) (models.Submission, error) {
+// UpdateSubmission applies an editor's change at the version they read, with the row locked. The
+// assignee must be an active editor or admin. Every change, a note too, is a new version.
+func (s *Store) UpdateSubmission(ctx context.Context, actor Actor, id int64, version int, p SubmissionPatch) (models.Submission, error) {
 	var sub models.Submission
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
 		if err := s.locking(tx).Take(&sub, id).Error; err != nil {
-			return notFound(err, "submission")
+			return Audit{}, notFound(err, "submission")
 		}
-		if p.SetAssignee && p.AssigneeID != nil {
+		if sub.Version != version {
+			return Audit{}, models.VersionMismatch(sub.Version)
+		}
+		if p.Assignee.Value != nil {
 			var assignee models.User
-			err := tx.Where("id = ? AND active = ? AND role IN ?", *p.AssigneeID, true, []string{models.RoleAdmin, models.RoleEditor}).
+			err := tx.Where("id = ? AND active = ? AND role IN ?", *p.Assignee.Value, true, []string{models.RoleAdmin, models.RoleEditor}).
 				Take(&assignee).Error
 			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return models.InvalidField("assignee_id", "must be the id of an active editor or admin")
+				return Audit{}, models.InvalidField("assignee_id", "must be the id of an active editor or admin")
 			}
 			if err != nil {
-				return err
+				return Audit{}, err
 			}
 		}
-		updates := map[string]any{}
+		now := tx.NowFunc().UTC()
+		// A note alone is internal: the submitter's status page keeps its updated_at.
+		updates := map[string]any{"updated_at": sub.UpdatedAt.UTC()}
 		if p.Reply != nil {
-			updates["reply"], updates["replied_at"] = *p.Reply, p.Now
+			updates["reply"], updates["replied_at"], updates["updated_at"] = models.CleanText(*p.Reply), now, now
 			if p.Status == nil {
 				updates["status"] = models.SubmissionAnswered
 			}
 		}
 		if p.Status != nil {
-			updates["status"] = *p.Status
+			updates["status"], updates["updated_at"] = *p.Status, now
 		}
-		if p.SetAssignee {
-			updates["assignee_id"] = p.AssigneeID
+		if p.Assignee.Set {
+			updates["assignee_id"], updates["updated_at"] = p.Assignee.Value, now
 		}
-		if len(updates) > 0 {
-			updates["updated_at"] = p.Now
-			if err := tx.Model(&sub).Updates(updates).Error; err != nil {
-				return err
-			}
+		if err := updateVersioned(tx, &models.Submission{}, "submission", id, version, updates); err != nil {
+			return Audit{}, err
 		}
 		if p.Note != nil {
-			note := models.SubmissionNote{SubmissionID: id, AuthorID: p.ActorID, Body: *p.Note, CreatedAt: p.Now}
+			note := models.SubmissionNote{SubmissionID: id, AuthorID: actor.UserID, Body: models.CleanText(*p.Note), CreatedAt: now}
 			if err := tx.Create(&note).Error; err != nil {
-				return err
+				return Audit{}, err
 			}
 		}
-		return tx.Take(&sub, id).Error
+		if err := tx.Take(&sub, id).Error; err != nil {
+			return Audit{}, err
+		}
+		return Audit{Action: "submission.update", TargetType: "submission", TargetID: strconv.FormatInt(id, 10), Detail: p.describe(sub)}, nil
 	})
 	return sub, err
+}
+
+// describe is the audit detail of a change: what changed, never what was written.
+func (p SubmissionPatch) describe(after models.Submission) string {
+	var parts []string
+	if p.Status != nil || p.Reply != nil {
+		parts = append(parts, "status="+after.Status)
+	}
+	if p.Assignee.Set {
+		assignee := "none"
+		if p.Assignee.Value != nil {
+			assignee = strconv.FormatInt(*p.Assignee.Value, 10)
+		}
+		parts = append(parts, "assignee="+assignee)
+	}
+	if p.Note != nil {
+		parts = append(parts, "note")
+	}
+	if p.Reply != nil {
+		parts = append(parts, "reply")
+	}
+	return strings.Join(parts, " ")
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,14 +24,25 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// CreateUser inserts an account; a taken email is a conflict.
-func (s *Store) CreateUser(ctx context.Context, u *models.User) error {
-	u.Email = NormalizeEmail(u.Email)
-	err := s.db.WithContext(ctx).Create(u).Error
-	if isDuplicate(err) {
-		return models.Conflict("a user with email %s already exists", u.Email)
-	}
-	return err
+// NewUser is an account to create.
+type NewUser struct {
+	Email, Name, Role, PasswordHash string
+}
+
+// CreateUser inserts an active account; a taken email is a conflict.
+func (s *Store) CreateUser(ctx context.Context, actor Actor, in NewUser) (models.User, error) {
+	u := models.User{Email: NormalizeEmail(models.CleanText(in.Email)), Name: models.CleanText(in.Name), Role: in.Role,
+		Active: true, PasswordHash: in.PasswordHash}
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		if err := tx.Create(&u).Error; err != nil {
+			if isDuplicate(err) {
+				return Audit{}, models.Conflict("a user with email %s already exists", u.Email)
+			}
+			return Audit{}, err
+		}
+		return Audit{Action: "user.create", TargetType: "user", TargetID: strconv.FormatInt(u.ID, 10), Detail: "role=" + u.Role}, nil
+	})
+	return u, err
 }
 
 // UserByEmail finds an account by email, ignoring case.
@@ -67,13 +79,35 @@ type UserPatch struct {
 	PasswordHash *string
 }
 
-// UpdateUser changes an account. The last active admin can be neither demoted nor deactivated
-// (conflict); deactivating or setting a new password revokes every session of the user.
-func (s *Store) UpdateUser(ctx context.Context, id int64, p UserPatch) (models.User, error) {
+// describe is the audit detail of a change: which fields, never a name or password.
+func (p UserPatch) describe() string {
+	var parts []string
+	if p.Name != nil {
+		parts = append(parts, "name")
+	}
+	if p.Role != nil {
+		parts = append(parts, "role="+*p.Role)
+	}
+	if p.Active != nil {
+		parts = append(parts, "active="+strconv.FormatBool(*p.Active))
+	}
+	if p.PasswordHash != nil {
+		parts = append(parts, "password")
+	}
+	return strings.Join(parts, ",")
+}
+
+// UpdateUser changes an account at the version the client read. The last active admin can be
+// neither demoted nor deactivated (conflict); deactivating or setting a new password revokes
+// every session of the user.
+func (s *Store) UpdateUser(ctx context.Context, actor Actor, id int64, version int, p UserPatch) (models.User, error) {
 	var u models.User
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
 		if err := s.locking(tx).Take(&u, id).Error; err != nil {
-			return notFound(err, "user")
+			return Audit{}, notFound(err, "user")
+		}
+		if u.Version != version {
+			return Audit{}, models.VersionMismatch(u.Version)
 		}
 		losesAdmin := u.Role == models.RoleAdmin && u.Active &&
 			((p.Role != nil && *p.Role != models.RoleAdmin) || (p.Active != nil && !*p.Active))
@@ -82,31 +116,37 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, p UserPatch) (models.U
 			err := s.locking(tx).Model(&models.User{}).
 				Where("role = ? AND active = ? AND id <> ?", models.RoleAdmin, true, id).Pluck("id", &others).Error
 			if err != nil {
-				return err
+				return Audit{}, err
 			}
 			if len(others) == 0 {
-				return models.Conflict("this is the last active admin: make another admin first")
+				return Audit{}, models.Conflict("this is the last active admin: make another admin first")
 			}
 		}
+		updates := map[string]any{}
 		if p.Name != nil {
-			u.Name = *p.Name
+			updates["name"] = models.CleanText(*p.Name)
 		}
 		if p.Role != nil {
-			u.Role = *p.Role
+			updates["role"] = *p.Role
 		}
 		if p.Active != nil {
-			u.Active = *p.Active
+			updates["active"] = *p.Active
 		}
 		if p.PasswordHash != nil {
-			u.PasswordHash = *p.PasswordHash
+			updates["password_hash"] = *p.PasswordHash
 		}
-		if err := tx.Save(&u).Error; err != nil {
-			return err
+		if err := updateVersioned(tx, &models.User{}, "user", id, version, updates); err != nil {
+			return Audit{}, err
 		}
 		if (p.Active != nil && !*p.Active) || p.PasswordHash != nil {
-			return revokeSessions(tx, id, 0)
+			if err := revokeSessions(tx, id, 0); err != nil {
+				return Audit{}, err
+			}
 		}
-		return nil
+		if err := tx.Take(&u, id).Error; err != nil {
+			return Audit{}, err
+		}
+		return Audit{Action: "user.update", TargetType: "user", TargetID: strconv.FormatInt(id, 10), Detail: p.describe()}, nil
 	})
 	return u, err
 }
@@ -119,18 +159,24 @@ func (s *Store) locking(tx *gorm.DB) *gorm.DB {
 	return tx
 }
 
-// CreateSession starts a login session with its first refresh token and records the login.
-func (s *Store) CreateSession(ctx context.Context, userID int64, refreshHash string, expires time.Time, ip, userAgent string) (int64, error) {
-	now := s.Now().UTC()
-	sess := models.Session{UserID: userID, ExpiresAt: expires, CreatedAt: now, LastUsedAt: now, IP: ip, UserAgent: truncate(userAgent, 255)}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+// CreateSession starts a login session of the actor with its first refresh token, and records
+// the login (last_login_at and the audit entry).
+func (s *Store) CreateSession(ctx context.Context, actor Actor, refreshHash string, expires time.Time, userAgent string) (int64, error) {
+	var sess models.Session
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		now := tx.NowFunc().UTC()
+		sess = models.Session{UserID: actor.UserID, ExpiresAt: expires, CreatedAt: now, LastUsedAt: now, IP: actor.IP, UserAgent: truncate(userAgent, 255)}
 		if err := tx.Create(&sess).Error; err != nil {
-			return err
+			return Audit{}, err
 		}
 		if err := tx.Create(&models.RefreshToken{Hash: refreshHash, SessionID: sess.ID, CreatedAt: now}).Error; err != nil {
-			return err
+			return Audit{}, err
 		}
-		return tx.Model(&models.User{}).Where("id = ?", userID).UpdateColumn("last_login_at", now).Error
+		// A login is not an edit of the account: neither updated_at nor the version moves.
+		if err := tx.Model(&models.User{}).Where("id = ?", actor.UserID).UpdateColumn("last_login_at", now).Error; err != nil {
+			return Audit{}, err
+		}
+		return Audit{Action: "auth.login", TargetType: "user", TargetID: strconv.FormatInt(actor.UserID, 10)}, nil
 	})
 	return sess.ID, err
 }
@@ -139,46 +185,50 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, refreshHash str
 var ErrRefreshReused = errors.New("refresh token reused")
 
 // RotateRefresh spends a refresh token and stores its successor in the same session. A token
-// already spent revokes the whole session (theft detection) and returns ErrRefreshReused; an
-// unknown token, a revoked or expired session or an inactive user is unauthorized.
-func (s *Store) RotateRefresh(ctx context.Context, oldHash, newHash string, now time.Time) (models.User, int64, error) {
+// already spent revokes the whole session (theft detection, in the audit log) and returns
+// ErrRefreshReused; an unknown token, a revoked or expired session or an inactive user is
+// unauthorized.
+func (s *Store) RotateRefresh(ctx context.Context, actor Actor, oldHash, newHash string) (models.User, int64, error) {
 	var user models.User
 	var sessionID int64
 	reused := false
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		now := tx.NowFunc().UTC()
 		var tok models.RefreshToken
 		if err := tx.Take(&tok, "hash = ?", oldHash).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return models.Unauthorized("the refresh token is not valid")
+				return Audit{}, models.Unauthorized("the refresh token is not valid")
 			}
-			return err
+			return Audit{}, err
 		}
 		sessionID = tok.SessionID
 		spend := tx.Model(&models.RefreshToken{}).Where("hash = ? AND spent_at IS NULL", oldHash).Update("spent_at", now)
 		if spend.Error != nil {
-			return spend.Error
+			return Audit{}, spend.Error
 		}
 		if spend.RowsAffected == 0 {
 			reused = true
-			return revokeSession(tx, tok.SessionID, now)
+			// Committed, with its audit entry, though the caller is refused.
+			return Audit{Action: "auth.refresh_reused", TargetType: "session", TargetID: strconv.FormatInt(tok.SessionID, 10),
+				Detail: "session revoked"}, revokeSession(tx, tok.SessionID, now)
 		}
 		var sess models.Session
 		if err := tx.Take(&sess, tok.SessionID).Error; err != nil {
-			return err
+			return Audit{}, err
 		}
 		if sess.RevokedAt != nil || !now.Before(sess.ExpiresAt) {
-			return models.Unauthorized("the session has ended; log in again")
+			return Audit{}, models.Unauthorized("the session has ended; log in again")
 		}
 		if err := tx.Take(&user, sess.UserID).Error; err != nil {
-			return err
+			return Audit{}, err
 		}
 		if !user.Active {
-			return models.Unauthorized("the account is deactivated")
+			return Audit{}, models.Unauthorized("the account is deactivated")
 		}
 		if err := tx.Create(&models.RefreshToken{Hash: newHash, SessionID: sess.ID, CreatedAt: now}).Error; err != nil {
-			return err
+			return Audit{}, err
 		}
-		return tx.Model(&sess).UpdateColumn("last_used_at", now).Error
+		return Audit{}, tx.Model(&sess).UpdateColumn("last_used_at", now).Error
 	})
 	if err == nil && reused {
 		return user, sessionID, ErrRefreshReused
@@ -186,48 +236,58 @@ func (s *Store) RotateRefresh(ctx context.Context, oldHash, newHash string, now 
 	return user, sessionID, err
 }
 
-// RevokeByRefresh ends the session a refresh token belongs to (logout) and returns its user;
-// an unknown token ends nothing and returns 0.
-func (s *Store) RevokeByRefresh(ctx context.Context, hash string) (int64, error) {
-	var userID int64
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var tok models.RefreshToken
-		if err := tx.Take(&tok, "hash = ?", hash).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return nil
-			}
-			return err
+// RevokeByRefresh ends the session a refresh token belongs to (logout), audited as its user's;
+// an unknown token ends nothing.
+func (s *Store) RevokeByRefresh(ctx context.Context, actor Actor, hash string) error {
+	// Which session and user a token belongs to never changes: it is read before the write, whose
+	// actor is that user.
+	var owner struct{ SessionID, UserID int64 }
+	err := s.db.WithContext(ctx).Table("refresh_tokens").Select("sessions.id AS session_id, sessions.user_id").
+		Joins("JOIN sessions ON sessions.id = refresh_tokens.session_id").Where("refresh_tokens.hash = ?", hash).Take(&owner).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	actor.UserID = owner.UserID
+	return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		if err := revokeSession(tx, owner.SessionID, tx.NowFunc().UTC()); err != nil {
+			return Audit{}, err
 		}
-		var sess models.Session
-		if err := tx.Take(&sess, tok.SessionID).Error; err != nil {
-			return err
-		}
-		userID = sess.UserID
-		return revokeSession(tx, sess.ID, tx.NowFunc().UTC())
+		return Audit{Action: "auth.logout", TargetType: "user", TargetID: strconv.FormatInt(owner.UserID, 10)}, nil
 	})
-	return userID, err
 }
 
-// ChangePassword stores a new password hash and revokes every session of the user but keep.
-func (s *Store) ChangePassword(ctx context.Context, userID int64, hash string, keep int64) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&models.User{}).Where("id = ?", userID).Updates(map[string]any{"password_hash": hash, "updated_at": tx.NowFunc().UTC()})
+// ChangePassword stores the actor's new password hash and revokes every session of theirs but
+// keep. The account changes (a new version), but this is not an admin's edit: no version is
+// checked.
+func (s *Store) ChangePassword(ctx context.Context, actor Actor, hash string, keep int64) error {
+	return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		res := tx.Model(&models.User{}).Where("id = ?", actor.UserID).
+			Updates(map[string]any{"password_hash": hash, "version": gorm.Expr("version + 1")})
 		if res.Error != nil {
-			return res.Error
+			return Audit{}, res.Error
 		}
 		if res.RowsAffected == 0 {
-			return models.NotFound("user")
+			return Audit{}, models.NotFound("user")
 		}
-		return revokeSessions(tx, userID, keep)
+		if err := revokeSessions(tx, actor.UserID, keep); err != nil {
+			return Audit{}, err
+		}
+		return Audit{Action: "auth.password_changed", TargetType: "user", TargetID: strconv.FormatInt(actor.UserID, 10),
+			Detail: "other sessions revoked"}, nil
 	})
 }
 
 // ReplacePasswordHash swaps the stored hash for one of the same password made with new
 // parameters; a password changed meanwhile (the old hash no longer stored) is left alone. It is
-// not an edit of the account: updated_at stays.
+// not an edit of the account: neither updated_at nor the version moves, and nothing is audited.
 func (s *Store) ReplacePasswordHash(ctx context.Context, userID int64, oldHash, newHash string) error {
-	return s.db.WithContext(ctx).Model(&models.User{}).Where("id = ? AND password_hash = ?", userID, oldHash).
-		UpdateColumn("password_hash", newHash).Error
+	return s.write(ctx, System, func(tx *gorm.DB) (Audit, error) {
+		return Audit{}, tx.Model(&models.User{}).Where("id = ? AND password_hash = ?", userID, oldHash).
+			UpdateColumn("password_hash", newHash).Error
+	})
 }
 
 // SessionRole is the check made on every authenticated request, one primary-key lookup: the

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -99,9 +101,25 @@ func submissionEventData(sub models.Submission) models.WebhookEventData {
 	return models.WebhookEventData{ID: sub.ID, CreatedAt: &sub.CreatedAt}
 }
 
+// NewWebhook is a webhook to create, its URL, events and secret checked by the caller.
+type NewWebhook struct {
+	URL    string
+	Events []string
+	Secret string
+	Active bool
+}
+
 // CreateWebhook stores a new webhook.
-func (s *Store) CreateWebhook(ctx context.Context, w *models.Webhook) error {
-	return s.db.WithContext(ctx).Create(w).Error
+func (s *Store) CreateWebhook(ctx context.Context, actor Actor, in NewWebhook) (models.Webhook, error) {
+	w := models.Webhook{URL: in.URL, Events: in.Events, Secret: in.Secret, Active: in.Active}
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		if err := tx.Create(&w).Error; err != nil {
+			return Audit{}, err
+		}
+		return Audit{Action: "webhook.create", TargetType: "webhook", TargetID: strconv.FormatInt(w.ID, 10),
+			Detail: "events=" + strings.Join(w.Events, ",") + " active=" + strconv.FormatBool(w.Active)}, nil
+	})
+	return w, err
 }
 
 // Webhooks returns a page of webhooks, oldest first, and the total.
@@ -131,80 +149,111 @@ type WebhookPatch struct {
 	Active *bool
 }
 
-// UpdateWebhook applies a patch. Deactivating a webhook fails its pending deliveries: they are
-// not sent later, when it is activated again. A new URL or secret applies to the retries.
-func (s *Store) UpdateWebhook(ctx context.Context, id int64, p WebhookPatch) (models.Webhook, error) {
+// describe is the audit detail of a change: which fields, never the URL or secret.
+func (p WebhookPatch) describe() string {
+	var parts []string
+	if p.URL != nil {
+		parts = append(parts, "url")
+	}
+	if p.Events != nil {
+		parts = append(parts, "events="+strings.Join(*p.Events, ","))
+	}
+	if p.Secret != nil {
+		parts = append(parts, "secret")
+	}
+	if p.Active != nil {
+		parts = append(parts, "active="+strconv.FormatBool(*p.Active))
+	}
+	return strings.Join(parts, " ")
+}
+
+// UpdateWebhook applies a patch at the version the client read. Deactivating a webhook fails its
+// pending deliveries: they are not sent later, when it is activated again. A new URL or secret
+// applies to the retries.
+func (s *Store) UpdateWebhook(ctx context.Context, actor Actor, id int64, version int, p WebhookPatch) (models.Webhook, error) {
 	var w models.Webhook
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
 		if err := s.locking(tx).Take(&w, id).Error; err != nil {
-			return notFound(err, "webhook")
+			return Audit{}, notFound(err, "webhook")
+		}
+		if w.Version != version {
+			return Audit{}, models.VersionMismatch(w.Version)
 		}
 		deactivated := w.Active && p.Active != nil && !*p.Active
+		updates := map[string]any{}
 		if p.URL != nil {
-			w.URL = *p.URL
+			updates["url"] = *p.URL
 		}
 		if p.Events != nil {
-			w.Events = *p.Events
+			events, err := json.Marshal(*p.Events) // the column's serializer:json
+			if err != nil {
+				return Audit{}, err
+			}
+			updates["events"] = string(events)
 		}
 		if p.Secret != nil {
-			w.Secret = *p.Secret
+			updates["secret"] = *p.Secret
 		}
 		if p.Active != nil {
-			w.Active = *p.Active
+			updates["active"] = *p.Active
 		}
-		if err := tx.Save(&w).Error; err != nil {
-			return err
+		if err := updateVersioned(tx, &models.Webhook{}, "webhook", id, version, updates); err != nil {
+			return Audit{}, err
 		}
-		if !deactivated {
-			return nil
+		if deactivated {
+			err := tx.Model(&models.WebhookDelivery{}).Where("webhook_id = ? AND status = ?", id, models.DeliveryPending).
+				Updates(map[string]any{"status": models.DeliveryFailed, "last_error": "the webhook was deactivated"}).Error
+			if err != nil {
+				return Audit{}, err
+			}
 		}
-		return tx.Model(&models.WebhookDelivery{}).Where("webhook_id = ? AND status = ?", id, models.DeliveryPending).
-			Updates(map[string]any{"status": models.DeliveryFailed, "last_error": "the webhook was deactivated"}).Error
+		if err := tx.Take(&w, id).Error; err != nil {
+			return Audit{}, err
+		}
+		return Audit{Action: "webhook.update", TargetType: "webhook", TargetID: strconv.FormatInt(id, 10), Detail: p.describe()}, nil
 	})
 	return w, err
 }
 
-// DeleteWebhook deletes a webhook; the foreign keys delete its deliveries and their attempts
-// with it, locking each delivery, so an attempt being recorded either lands before and is
-// deleted with them, or finds them gone.
-func (s *Store) DeleteWebhook(ctx context.Context, id int64) error {
-	res := s.db.WithContext(ctx).Delete(&models.Webhook{}, id)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return models.NotFound("webhook")
-	}
-	return nil
+// DeleteWebhook deletes a webhook at the version the client read; the foreign keys delete its
+// deliveries and their attempts with it, locking each delivery, so an attempt being recorded
+// either lands before and is deleted with them, or finds them gone.
+func (s *Store) DeleteWebhook(ctx context.Context, actor Actor, id int64, version int) error {
+	return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		if err := deleteVersioned(tx, &models.Webhook{}, "webhook", id, version); err != nil {
+			return Audit{}, err
+		}
+		return Audit{Action: "webhook.delete", TargetType: "webhook", TargetID: strconv.FormatInt(id, 10)}, nil
+	})
 }
 
-// PingWebhook makes a ping event and its delivery to the webhook, due at now. An inactive
-// webhook sends nothing: a conflict.
-func (s *Store) PingWebhook(ctx context.Context, id int64, now time.Time) (models.WebhookDelivery, error) {
+// PingWebhook makes a ping event and its delivery to the webhook, due now. An inactive webhook
+// sends nothing: a conflict. It is not audited, as before: the delivery log shows it.
+func (s *Store) PingWebhook(ctx context.Context, actor Actor, id int64) (models.WebhookDelivery, error) {
 	var d models.WebhookDelivery
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
 		var w models.Webhook
 		if err := tx.Take(&w, id).Error; err != nil {
-			return notFound(err, "webhook")
+			return Audit{}, notFound(err, "webhook")
 		}
 		if !w.Active {
-			return models.Conflict("the webhook is inactive; activate it to ping it")
+			return Audit{}, models.Conflict("the webhook is inactive; activate it to ping it")
 		}
 		data, err := json.Marshal(models.WebhookEventData{ID: w.ID})
 		if err != nil {
-			return err
+			return Audit{}, err
 		}
 		// Made fanned out: the ping goes to this webhook only, whatever others subscribe to.
 		event := models.WebhookEvent{Type: models.EventPing, Data: string(data), FannedOut: true}
 		if err := tx.Create(&event).Error; err != nil {
-			return err
+			return Audit{}, err
 		}
-		d = models.WebhookDelivery{WebhookID: w.ID, EventID: event.ID, Event: event, Status: models.DeliveryPending, NextAttemptAt: now.UTC()}
+		d = models.WebhookDelivery{WebhookID: w.ID, EventID: event.ID, Event: event, Status: models.DeliveryPending, NextAttemptAt: tx.NowFunc().UTC()}
 		err = tx.Omit(clause.Associations).Create(&d).Error
 		if isForeignKey(err) { // the webhook was deleted since it was read (PostgreSQL)
-			return models.NotFound("webhook")
+			return Audit{}, models.NotFound("webhook")
 		}
-		return err
+		return Audit{}, err
 	})
 	return d, err
 }
@@ -232,13 +281,13 @@ func (s *Store) FanOutWebhookEvents(ctx context.Context, now time.Time, limit in
 		return 0, err
 	}
 	var events []models.WebhookEvent
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, System, func(tx *gorm.DB) (Audit, error) {
 		if err := s.skipLocked(newEvents(tx)).Find(&events).Error; err != nil || len(events) == 0 {
-			return err
+			return Audit{}, err
 		}
 		var hooks []models.Webhook
 		if err := tx.Where("active = ?", true).Order("id").Find(&hooks).Error; err != nil {
-			return err
+			return Audit{}, err
 		}
 		var deliveries []models.WebhookDelivery
 		ids := make([]int64, len(events))
@@ -254,10 +303,10 @@ func (s *Store) FanOutWebhookEvents(ctx context.Context, now time.Time, limit in
 		}
 		if len(deliveries) > 0 {
 			if err := tx.Omit(clause.Associations).Create(&deliveries).Error; err != nil {
-				return err
+				return Audit{}, err
 			}
 		}
-		return tx.Model(&models.WebhookEvent{}).Where("id IN ?", ids).Update("fanned_out", true).Error
+		return Audit{}, tx.Model(&models.WebhookEvent{}).Where("id IN ?", ids).Update("fanned_out", true).Error
 	})
 	return len(events), err
 }
@@ -286,19 +335,19 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, now time.Time, lease
 		return nil, err
 	}
 	var out []ClaimedDelivery
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, System, func(tx *gorm.DB) (Audit, error) {
 		var ids []int64
 		if err := s.skipLocked(due(tx)).Pluck("id", &ids).Error; err != nil || len(ids) == 0 {
-			return err
+			return Audit{}, err
 		}
 		err := tx.Model(&models.WebhookDelivery{}).Where("id IN ?", ids).
 			Updates(map[string]any{"attempts": gorm.Expr("attempts + 1"), "next_attempt_at": now.Add(lease)}).Error
 		if err != nil {
-			return err
+			return Audit{}, err
 		}
 		var list []models.WebhookDelivery
 		if err := tx.Joins("Event").Where("webhook_deliveries.id IN ?", ids).Order("webhook_deliveries.id").Find(&list).Error; err != nil {
-			return err
+			return Audit{}, err
 		}
 		hookIDs := make([]int64, len(list))
 		for i, d := range list {
@@ -306,7 +355,7 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, now time.Time, lease
 		}
 		var hooks []models.Webhook
 		if err := tx.Where("id IN ?", hookIDs).Find(&hooks).Error; err != nil {
-			return err
+			return Audit{}, err
 		}
 		byID := make(map[int64]models.Webhook, len(hooks))
 		for _, h := range hooks {
@@ -316,7 +365,7 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, now time.Time, lease
 			h := byID[d.WebhookID]
 			out = append(out, ClaimedDelivery{WebhookDelivery: d, URL: h.URL, Secret: h.Secret})
 		}
-		return nil
+		return Audit{}, nil
 	})
 	return out, err
 }
@@ -325,18 +374,18 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, now time.Time, lease
 // pending (retried at next), delivered or failed. A delivery no longer pending (its webhook
 // was deactivated meanwhile) keeps its status; one whose webhook was deleted is not recorded.
 func (s *Store) RecordWebhookAttempt(ctx context.Context, a models.WebhookAttempt, status string, next time.Time) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.write(ctx, System, func(tx *gorm.DB) (Audit, error) {
 		var d models.WebhookDelivery
 		err := s.locking(tx).Select("id").Take(&d, a.DeliveryID).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil
+			return Audit{}, nil
 		}
 		if err != nil {
-			return err
+			return Audit{}, err
 		}
 		a.AttemptedAt = a.AttemptedAt.UTC()
 		if err := tx.Create(&a).Error; err != nil {
-			return err
+			return Audit{}, err
 		}
 		updates := map[string]any{
 			"status": status, "last_status_code": a.StatusCode, "last_error": a.Error, "response_ms": a.ResponseMS,
@@ -347,7 +396,7 @@ func (s *Store) RecordWebhookAttempt(ctx context.Context, a models.WebhookAttemp
 		case models.DeliveryDelivered:
 			updates["delivered_at"] = a.AttemptedAt
 		}
-		return tx.Model(&models.WebhookDelivery{}).Where("id = ? AND status = ?", a.DeliveryID, models.DeliveryPending).
+		return Audit{}, tx.Model(&models.WebhookDelivery{}).Where("id = ? AND status = ?", a.DeliveryID, models.DeliveryPending).
 			Updates(updates).Error
 	})
 }

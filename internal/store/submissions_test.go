@@ -1,0 +1,76 @@
+package store_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/store"
+	"github.com/toasoan/toasoan/internal/testdb"
+)
+
+func TestSubmissionWritesCommitWithTheirAuditEntry(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
+		editor, err := st.CreateUser(ctx, store.System, store.NewUser{Email: "bientap@mattran.org.vn", Name: "Biên tập", Role: models.RoleEditor, PasswordHash: "h"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const code = "7KQ4MZ2XW9HB"
+		submission := func() any {
+			var sub models.Submission
+			db.Where("tracking_code = ?", code).Limit(1).Find(&sub)
+			var notes []models.SubmissionNote
+			db.Where("submission_id = ?", sub.ID).Order("id").Find(&notes)
+			return []any{sub, notes}
+		}
+		tables := []string{"submissions", "submission_notes", "media", "media_links", "search_index", "webhook_events", "audit_log"}
+		reader := store.Actor{IP: "198.51.100.4", RequestID: "req-reader"}
+		var sub models.Submission
+		testAuditedWrites(t, db, reader, tables, []auditedWrite{
+			{name: "create", action: "submission.create",
+				grows: map[string]int64{"submissions": 1, "media": 1, "media_links": 1, "search_index": 1, "webhook_events": 1},
+				write: func() (err error) {
+					files := []models.Media{{Key: "2026/08/anh.png", Name: "ảnh.png", Mime: "image/png", Size: 77}}
+					sub, err = st.CreateSubmission(ctx, reader, store.NewSubmission{TrackingCode: code, Name: " Bạn đọc ", Email: "bandoc@example.vn",
+						Subject: "Đường hỏng", Content: "Nội dung\x00"}, files)
+					return err
+				},
+				state: submission,
+				check: func(t *testing.T) {
+					if sub.Name != "Bạn đọc" || sub.Content != "Nội dung\uFFFD" || sub.Status != models.SubmissionReceived || sub.Version != 1 {
+						t.Errorf("created %+v: want the text cleaned, received, version 1", sub)
+					}
+				}},
+		})
+		editing := store.Actor{UserID: editor.ID, Role: models.RoleEditor, IP: "203.0.113.8", RequestID: "req-editor"}
+		reply, note := " Cảm ơn bạn. ", "Đã chuyển."
+		testAuditedWrites(t, db, editing, tables, []auditedWrite{
+			{name: "update", action: "submission.update", grows: map[string]int64{"submission_notes": 1},
+				write: func() (err error) {
+					sub, err = st.UpdateSubmission(ctx, editing, sub.ID, 1,
+						store.SubmissionPatch{Reply: &reply, Note: &note, Assignee: models.Value(editor.ID)})
+					return err
+				},
+				state: submission,
+				check: func(t *testing.T) {
+					if sub.Reply != "Cảm ơn bạn." || sub.Status != models.SubmissionAnswered || sub.RepliedAt == nil ||
+						sub.AssigneeID == nil || *sub.AssigneeID != editor.ID || sub.Version != 2 {
+						t.Errorf("updated %+v", sub)
+					}
+					var e models.AuditEntry
+					db.Order("id DESC").Take(&e)
+					if want := "status=answered assignee=" + strconv.FormatInt(editor.ID, 10) + " note reply"; e.Detail != want {
+						t.Errorf("audit detail %q, want %q", e.Detail, want)
+					}
+				}},
+		})
+		if _, err := st.UpdateSubmission(ctx, editing, sub.ID, 1, store.SubmissionPatch{Note: &note}); models.ErrorCode(err) != models.CodeVersionMismatch {
+			t.Errorf("update at a stale version: %v, want version_mismatch", err)
+		}
+	})
+}
