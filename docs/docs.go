@@ -263,7 +263,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "the version read, e.g. \\",
+                        "description": "the version read, as its ETag gave it",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -338,7 +338,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "the version read, e.g. \\",
+                        "description": "the version read, as its ETag gave it",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -671,7 +671,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "the version read, quoted: \\",
+                        "description": "the version read, as its ETag gave it",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -746,7 +746,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "the version read, quoted: \\",
+                        "description": "the version read, as its ETag gave it",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -856,7 +856,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "the version read, quoted",
+                        "description": "the version read, as its ETag gave it",
                         "name": "If-Match",
                         "in": "header"
                     }
@@ -1016,7 +1016,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "the version read, quoted",
+                        "description": "the version read, as its ETag gave it",
                         "name": "If-Match",
                         "in": "header"
                     },
@@ -1253,7 +1253,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "the version read, quoted",
+                        "description": "the version read, as its ETag gave it",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -1342,7 +1342,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "the version read, quoted",
+                        "description": "the version read, as its ETag gave it",
                         "name": "If-Match",
                         "in": "header"
                     }
@@ -1418,7 +1418,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "the version read, quoted",
+                        "description": "the version read, as its ETag gave it",
                         "name": "If-Match",
                         "in": "header"
                     }
@@ -1755,7 +1755,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "the version read, e.g. \\",
+                        "description": "the version read, as its ETag gave it",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -1836,7 +1836,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "the version read, e.g. \\",
+                        "description": "the version read, as its ETag gave it",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -2125,7 +2125,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "the version read, e.g. \\",
+                        "description": "the version read, as its ETag gave it",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -2206,7 +2206,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "the version read, e.g. \\",
+                        "description": "the version read, as its ETag gave it",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -2525,7 +2525,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "the version read, e.g. \\",
+                        "description": "the version read, as its ETag gave it",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -2600,7 +2600,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "the version read, e.g. \\",
+                        "description": "the version read, as its ETag gave it",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -3405,7 +3405,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "the version read, e.g. \\",
+                        "description": "the version read, as its ETag gave it",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -3480,7 +3480,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "the version read, e.g. \\",
+                        "description": "the version read, as its ETag gave it",
                         "name": "If-Match",
                         "in": "header",
                         "required": true

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -237,7 +236,7 @@ func (s *Server) getAnnouncement(c echo.Context) error {
 //	@Accept			json
 //	@Produce		json
 //	@Param			id			path		int							true	"announcement id"
-//	@Param			If-Match	header		string						true	"the version read, e.g. \"3\""
+//	@Param			If-Match	header		string						true	"the version read, as its ETag gave it"
 //	@Param			body		body		updateAnnouncementRequest	true	"fields to change"
 //	@Success		200			{object}	adminAnnouncementResponse
 //	@Header			200			{string}	ETag	"the new version"
@@ -257,10 +256,7 @@ func (s *Server) updateAnnouncement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c, func(ctx context.Context) (int, error) {
-		a, err := s.store.AnnouncementByID(ctx, id)
-		return a.Version, err
-	})
+	version, err := ifMatchVersion(c, s.versionOf("announcement", id))
 	if err != nil {
 		return err
 	}
@@ -292,7 +288,7 @@ func (s *Server) updateAnnouncement(c echo.Context) error {
 //	@Description	Needs If-Match with the version read (428 without, 412 when stale).
 //	@Tags			announcements
 //	@Param			id			path	int		true	"announcement id"
-//	@Param			If-Match	header	string	true	"the version read, e.g. \"3\""
+//	@Param			If-Match	header	string	true	"the version read, as its ETag gave it"
 //	@Success		204
 //	@Failure		400	{object}	problem
 //	@Failure		401	{object}	problem
@@ -307,10 +303,7 @@ func (s *Server) deleteAnnouncement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c, func(ctx context.Context) (int, error) {
-		a, err := s.store.AnnouncementByID(ctx, id)
-		return a.Version, err
-	})
+	version, err := ifMatchVersion(c, s.versionOf("announcement", id))
 	if err != nil {
 		return err
 	}

@@ -264,7 +264,7 @@ func (s *Server) getArticle(c echo.Context) error {
 //	@Accept			json
 //	@Produce		json
 //	@Param			id			path		int						true	"article id"
-//	@Param			If-Match	header		string					true	"the version read, quoted: \"3\""
+//	@Param			If-Match	header		string					true	"the version read, as its ETag gave it"
 //	@Param			body		body		updateArticleRequest	true	"fields to change"
 //	@Success		200			{object}	editorialArticleResponse
 //	@Header			200			{string}	ETag	"the new version, quoted"
@@ -315,7 +315,7 @@ func (s *Server) updateArticle(c echo.Context) error {
 //	@Description	With its revisions. Needs `If-Match` with the version read (428 without, 412 when stale). Authors may delete their own articles only while draft or pending.
 //	@Tags			articles
 //	@Param			id			path	int		true	"article id"
-//	@Param			If-Match	header	string	true	"the version read, quoted: \"3\""
+//	@Param			If-Match	header	string	true	"the version read, as its ETag gave it"
 //	@Success		204
 //	@Failure		400	{object}	problem
 //	@Failure		401	{object}	problem
@@ -380,7 +380,7 @@ func (s *Server) transition(c echo.Context, action string, publishAt *time.Time)
 //	@Tags			articles
 //	@Produce		json
 //	@Param			id			path		int		true	"article id"
-//	@Param			If-Match	header		string	false	"the version read, quoted"
+//	@Param			If-Match	header		string	false	"the version read, as its ETag gave it"
 //	@Success		200			{object}	editorialArticleResponse
 //	@Failure		400			{object}	problem
 //	@Failure		401			{object}	problem
@@ -402,7 +402,7 @@ func (s *Server) submitArticle(c echo.Context) error {
 //	@Accept			json
 //	@Produce		json
 //	@Param			id			path		int				true	"article id"
-//	@Param			If-Match	header		string			false	"the version read, quoted"
+//	@Param			If-Match	header		string			false	"the version read, as its ETag gave it"
 //	@Param			body		body		publishRequest	false	"when to publish"
 //	@Success		200			{object}	editorialArticleResponse
 //	@Failure		400			{object}	problem
@@ -430,7 +430,7 @@ func (s *Server) publishArticle(c echo.Context) error {
 //	@Tags			articles
 //	@Produce		json
 //	@Param			id			path		int		true	"article id"
-//	@Param			If-Match	header		string	false	"the version read, quoted"
+//	@Param			If-Match	header		string	false	"the version read, as its ETag gave it"
 //	@Success		200			{object}	editorialArticleResponse
 //	@Failure		400			{object}	problem
 //	@Failure		401			{object}	problem
@@ -451,7 +451,7 @@ func (s *Server) unpublishArticle(c echo.Context) error {
 //	@Tags			articles
 //	@Produce		json
 //	@Param			id			path		int		true	"article id"
-//	@Param			If-Match	header		string	false	"the version read, quoted"
+//	@Param			If-Match	header		string	false	"the version read, as its ETag gave it"
 //	@Success		200			{object}	editorialArticleResponse
 //	@Failure		400			{object}	problem
 //	@Failure		401			{object}	problem

@@ -10,13 +10,6 @@ import (
 	"github.com/toasoan/toasoan/internal/store"
 )
 
-// actorOf is who makes the request's change, for the store's audit entry: the authenticated
-// user with their role (none for a reader), the client's address and the request ID.
-func actorOf(c echo.Context) store.Actor {
-	p := principalOf(c)
-	return store.Actor{UserID: p.UserID, Role: p.Role, IP: c.RealIP(), RequestID: requestIDOf(c)}
-}
-
 // auditEntryView is an entry of the audit log: who (the user and the role they acted with, null
 // and "" for a reader or toasoan itself), from where and in which request, did what to which item.
 type auditEntryView struct {
@@ -69,7 +62,15 @@ func (s *Server) listAudit(c echo.Context) error {
 	out := make([]auditEntryView, len(entries))
 	for i, e := range entries {
 		out[i] = auditEntryView{ID: e.ID, ActorID: e.ActorID, ActorRole: e.ActorRole, Action: e.Action, TargetType: e.TargetType,
-			TargetID: e.TargetID, IP: e.IP, RequestID: e.RequestID, Detail: e.Detail, CreatedAt: newsroomTime(e.CreatedAt)}
+			TargetID: e.TargetID, IP: e.IP, RequestID: e.RequestID, Detail: e.Detail, CreatedAt: e.CreatedAt}
 	}
 	return c.JSON(http.StatusOK, auditListResponse{Data: out, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
+}
+
+// record writes an audit entry that is no change's (a failed check); a failure is logged, as the
+// answer does not depend on it.
+func (s *Server) record(c echo.Context, actor store.Actor, a store.Audit) {
+	if err := s.store.Record(c.Request().Context(), actor, a); err != nil {
+		s.log.Error("audit entry not recorded", "request_id", requestIDOf(c), "action", a.Action, "error", err.Error())
+	}
 }

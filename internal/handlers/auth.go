@@ -304,32 +304,3 @@ func (s *Server) authenticate(c echo.Context, rule auth.Rule, next echo.HandlerF
 	c.Set(principalKey, auth.Principal{UserID: claims.UserID(), Role: role, SessionID: claims.SessionID})
 	return next(c)
 }
-
-// principalOf is the authenticated caller; routes with a role rule always have one.
-func principalOf(c echo.Context) auth.Principal {
-	p, _ := c.Get(principalKey).(auth.Principal)
-	return p
-}
-
-// noStore marks a response as private and never cached.
-func noStore(c echo.Context) {
-	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-}
-
-// record writes an audit entry that is no change's (a failed check); a failure is logged, as the
-// answer does not depend on it.
-func (s *Server) record(c echo.Context, actor store.Actor, a store.Audit) {
-	if err := s.store.Record(c.Request().Context(), actor, a); err != nil {
-		s.log.Error("audit entry not recorded", "request_id", requestIDOf(c), "action", a.Action, "error", err.Error())
-	}
-}
-
-// audit records an entry; a failure is logged, not shown to the client whose change succeeded.
-func (s *Server) audit(c echo.Context, actor *int64, action, targetType, targetID, detail string) {
-	err := s.store.Audit(c.Request().Context(), models.AuditEntry{
-		ActorID: actor, Action: action, TargetType: targetType, TargetID: targetID, IP: c.RealIP(), Detail: detail,
-	})
-	if err != nil {
-		s.log.Error("audit entry not recorded", "request_id", requestIDOf(c), "action", action, "error", err.Error())
-	}
-}

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -230,14 +229,6 @@ func respondCategory(c echo.Context, status int, cat store.CategoryCount) error 
 	return c.JSON(status, adminCategoryResponse{Data: toAdminCategory(cat)})
 }
 
-// categoryVersion is the current version of a category, for ifMatchVersion's 428.
-func (s *Server) categoryVersion(id int64) func(ctx context.Context) (int, error) {
-	return func(ctx context.Context) (int, error) {
-		cat, err := s.store.CategoryByID(ctx, id)
-		return cat.Version, err
-	}
-}
-
 // createCategory godoc
 //
 //	@Summary		Create a category
@@ -283,7 +274,7 @@ func (s *Server) createCategory(c echo.Context) error {
 //	@Accept			json
 //	@Produce		json
 //	@Param			id			path		int						true	"category id"
-//	@Param			If-Match	header		string					true	"the version read, e.g. \"3\""
+//	@Param			If-Match	header		string					true	"the version read, as its ETag gave it"
 //	@Param			body		body		updateCategoryRequest	true	"fields to change"
 //	@Success		200			{object}	adminCategoryResponse
 //	@Header			200			{string}	ETag	"the new version"
@@ -303,7 +294,7 @@ func (s *Server) updateCategory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c, s.categoryVersion(id))
+	version, err := ifMatchVersion(c, s.versionOf("category", id))
 	if err != nil {
 		return err
 	}
@@ -331,7 +322,7 @@ func (s *Server) updateCategory(c echo.Context) error {
 //	@Description	Only an empty category: one with sub-categories or articles (of any status) is 409. Needs If-Match with the version read (428 without, 412 when stale).
 //	@Tags			categories
 //	@Param			id			path	int		true	"category id"
-//	@Param			If-Match	header	string	true	"the version read, e.g. \"3\""
+//	@Param			If-Match	header	string	true	"the version read, as its ETag gave it"
 //	@Success		204
 //	@Failure		400	{object}	problem
 //	@Failure		401	{object}	problem
@@ -347,7 +338,7 @@ func (s *Server) deleteCategory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c, s.categoryVersion(id))
+	version, err := ifMatchVersion(c, s.versionOf("category", id))
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"regexp"
 	"strings"
@@ -194,7 +193,7 @@ func (s *Server) getDocumentType(c echo.Context) error {
 //	@Accept			json
 //	@Produce		json
 //	@Param			id			path		int							true	"document type id"
-//	@Param			If-Match	header		string						true	"the version read, e.g. \"3\""
+//	@Param			If-Match	header		string						true	"the version read, as its ETag gave it"
 //	@Param			body		body		updateDocumentTypeRequest	true	"fields to change"
 //	@Success		200			{object}	adminDocumentTypeResponse
 //	@Header			200			{string}	ETag	"the new version"
@@ -214,7 +213,7 @@ func (s *Server) updateDocumentType(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c, s.documentTypeVersion(id))
+	version, err := ifMatchVersion(c, s.versionOf("document type", id))
 	if err != nil {
 		return err
 	}
@@ -242,7 +241,7 @@ func (s *Server) updateDocumentType(c echo.Context) error {
 //	@Description	Needs If-Match with the version read (428 without, 412 when stale).
 //	@Tags			documents
 //	@Param			id			path	int		true	"document type id"
-//	@Param			If-Match	header	string	true	"the version read, e.g. \"3\""
+//	@Param			If-Match	header	string	true	"the version read, as its ETag gave it"
 //	@Success		204
 //	@Failure		400	{object}	problem
 //	@Failure		401	{object}	problem
@@ -258,7 +257,7 @@ func (s *Server) deleteDocumentType(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c, s.documentTypeVersion(id))
+	version, err := ifMatchVersion(c, s.versionOf("document type", id))
 	if err != nil {
 		return err
 	}
@@ -266,12 +265,4 @@ func (s *Server) deleteDocumentType(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
-}
-
-// documentTypeVersion reads a type's current version, for the 428 of a request without If-Match.
-func (s *Server) documentTypeVersion(id int64) func(ctx context.Context) (int, error) {
-	return func(ctx context.Context) (int, error) {
-		t, err := s.store.DocumentTypeByID(ctx, id)
-		return t.Version, err
-	}
 }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -347,7 +346,7 @@ func (s *Server) getDocument(c echo.Context) error {
 //	@Accept			json
 //	@Produce		json
 //	@Param			id			path		int						true	"document id"
-//	@Param			If-Match	header		string					true	"the version read, e.g. \"3\""
+//	@Param			If-Match	header		string					true	"the version read, as its ETag gave it"
 //	@Param			body		body		updateDocumentRequest	true	"fields to change"
 //	@Success		200			{object}	adminDocumentResponse
 //	@Header			200			{string}	ETag	"the new version"
@@ -367,10 +366,7 @@ func (s *Server) updateDocument(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c, func(ctx context.Context) (int, error) {
-		d, err := s.store.DocumentByID(ctx, id)
-		return d.Version, err
-	})
+	version, err := ifMatchVersion(c, s.versionOf("document", id))
 	if err != nil {
 		return err
 	}
@@ -410,7 +406,7 @@ func (s *Server) updateDocument(c echo.Context) error {
 //	@Description	Needs If-Match with the version read (428 without, 412 when stale).
 //	@Tags			documents
 //	@Param			id			path	int		true	"document id"
-//	@Param			If-Match	header	string	true	"the version read, e.g. \"3\""
+//	@Param			If-Match	header	string	true	"the version read, as its ETag gave it"
 //	@Success		204
 //	@Failure		400	{object}	problem
 //	@Failure		401	{object}	problem
@@ -425,10 +421,7 @@ func (s *Server) deleteDocument(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c, func(ctx context.Context) (int, error) {
-		d, err := s.store.DocumentByID(ctx, id)
-		return d.Version, err
-	})
+	version, err := ifMatchVersion(c, s.versionOf("document", id))
 	if err != nil {
 		return err
 	}

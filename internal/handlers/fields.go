@@ -110,3 +110,11 @@ func parseNullable[T any](v models.Nullable[string], parse func(string) T) model
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// positiveID says what is wrong with an id a client sent, or "".
+func positiveID(id *int64) string {
+	if id != nil && *id < 1 {
+		return "must be a positive id"
+	}
+	return ""
+}

@@ -132,7 +132,7 @@ func (s *Server) getRevision(c echo.Context) error {
 //	@Produce		json
 //	@Param			id			path		int		true	"article id"
 //	@Param			n			path		int		true	"revision number"
-//	@Param			If-Match	header		string	true	"the version read, quoted"
+//	@Param			If-Match	header		string	true	"the version read, as its ETag gave it"
 //	@Success		200			{object}	editorialArticleResponse
 //	@Header			200			{string}	ETag	"the new version, quoted"
 //	@Failure		400			{object}	problem

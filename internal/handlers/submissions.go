@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -156,7 +155,7 @@ func (s *Server) createSubmission(c echo.Context) error {
 		return err
 	}
 
-	in := store.NewSubmission{TrackingCode: newTrackingCode(), Name: req.Name, Email: req.Email, Phone: req.Phone,
+	in := store.NewSubmission{Name: req.Name, Email: req.Email, Phone: req.Phone,
 		Subject: req.Subject, Content: req.Content, Spam: req.Website != ""}
 	attachments := make([]models.Media, len(files))
 	for i, f := range files {
@@ -246,37 +245,6 @@ func (s *Server) readSubmissionForm(c echo.Context) (submissionRequest, []submis
 	return req, files, err
 }
 
-// trackingAlphabet leaves out 0/O and 1/I/L, which readers confuse when they copy a code by hand.
-const trackingAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-
-// trackingCodeLen characters of 31 give 59 bits: a code cannot be guessed.
-const trackingCodeLen = 12
-
-func newTrackingCode() string {
-	code := make([]byte, 0, trackingCodeLen)
-	buf := make([]byte, 2*trackingCodeLen)
-	for len(code) < trackingCodeLen {
-		_, _ = rand.Read(buf) // never fails (crypto/rand panics when the system has no randomness)
-		for _, b := range buf {
-			// Bytes from 248 = 8×31 up are dropped, so every character is equally likely.
-			if b < 248 && len(code) < trackingCodeLen {
-				code = append(code, trackingAlphabet[int(b)%len(trackingAlphabet)])
-			}
-		}
-	}
-	return string(code)
-}
-
-// normalTrackingCode accepts a code typed in lower case or with spaces around; "" when it cannot
-// be one.
-func normalTrackingCode(raw string) string {
-	code := strings.ToUpper(strings.TrimSpace(raw))
-	if len(code) != trackingCodeLen || strings.Trim(code, trackingAlphabet) != "" {
-		return ""
-	}
-	return code
-}
-
 // getSubmissionStatus godoc
 //
 //	@Summary		Follow a submission by its tracking code
@@ -293,7 +261,7 @@ func (s *Server) getSubmissionStatus(c echo.Context) error {
 	if err := parseQuery(c).Err(); err != nil {
 		return err
 	}
-	code := normalTrackingCode(c.Param("tracking_code"))
+	code := models.NormalTrackingCode(c.Param("tracking_code"))
 	if code == "" {
 		return models.NotFound("submission")
 	}
@@ -516,10 +484,7 @@ func (s *Server) updateSubmission(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c, func(ctx context.Context) (int, error) {
-		sub, err := s.store.SubmissionByID(ctx, id)
-		return sub.Version, err
-	})
+	version, err := ifMatchVersion(c, s.versionOf("submission", id))
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -56,14 +55,6 @@ func toAdminTag(t store.TagCount) adminTag {
 func respondTag(c echo.Context, status int, t store.TagCount) error {
 	setVersionETag(c, t.Version)
 	return c.JSON(status, adminTagResponse{Data: toAdminTag(t)})
-}
-
-// tagVersion is the current version of a tag, for ifMatchVersion's 428.
-func (s *Server) tagVersion(id int64) func(ctx context.Context) (int, error) {
-	return func(ctx context.Context) (int, error) {
-		t, err := s.store.TagByID(ctx, id)
-		return t.Version, err
-	}
 }
 
 // listTags godoc
@@ -196,7 +187,7 @@ func (s *Server) createTag(c echo.Context) error {
 //	@Accept			json
 //	@Produce		json
 //	@Param			id			path		int			true	"tag id"
-//	@Param			If-Match	header		string		true	"the version read, e.g. \"3\""
+//	@Param			If-Match	header		string		true	"the version read, as its ETag gave it"
 //	@Param			body		body		tagRequest	true	"the new name"
 //	@Success		200			{object}	adminTagResponse
 //	@Header			200			{string}	ETag	"the new version"
@@ -216,7 +207,7 @@ func (s *Server) updateTag(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c, s.tagVersion(id))
+	version, err := ifMatchVersion(c, s.versionOf("tag", id))
 	if err != nil {
 		return err
 	}
@@ -237,7 +228,7 @@ func (s *Server) updateTag(c echo.Context) error {
 //	@Description	The tag is removed from every article carrying it. Needs If-Match with the version read (428 without, 412 when stale).
 //	@Tags			tags
 //	@Param			id			path	int		true	"tag id"
-//	@Param			If-Match	header	string	true	"the version read, e.g. \"3\""
+//	@Param			If-Match	header	string	true	"the version read, as its ETag gave it"
 //	@Success		204
 //	@Failure		400	{object}	problem
 //	@Failure		401	{object}	problem
@@ -252,7 +243,7 @@ func (s *Server) deleteTag(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c, s.tagVersion(id))
+	version, err := ifMatchVersion(c, s.versionOf("tag", id))
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -42,8 +40,8 @@ type userView struct {
 
 func userViewOf(u models.User) userView {
 	return userView{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Active: u.Active,
-		LastLoginAt: newsroomTimePtr(u.LastLoginAt), Version: u.Version,
-		CreatedAt: newsroomTime(u.CreatedAt), UpdatedAt: newsroomTime(u.UpdatedAt)}
+		LastLoginAt: u.LastLoginAt, Version: u.Version,
+		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 }
 
 type userResponse struct {
@@ -54,11 +52,6 @@ type userListResponse struct {
 	Data []userView `json:"data"`
 	Meta listMeta   `json:"meta"`
 } // @name UserList
-
-// listMeta is the meta of a paged list.
-type listMeta struct {
-	Pagination models.Pagination `json:"pagination"`
-} // @name ListMeta
 
 // listUsers godoc
 //
@@ -186,10 +179,7 @@ func (s *Server) updateUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c, func(ctx context.Context) (int, error) {
-		u, err := s.store.UserByID(ctx, id)
-		return u.Version, err
-	})
+	version, err := ifMatchVersion(c, s.versionOf("user", id))
 	if err != nil {
 		return err
 	}
@@ -216,17 +206,4 @@ func (s *Server) updateUser(c echo.Context) error {
 	}
 	setVersionETag(c, u.Version)
 	return c.JSON(http.StatusOK, userResponse{Data: userViewOf(u)})
-}
-
-// pathID parses the :id path parameter; a bad one is 404 (no such item), as the path names nothing.
-func pathID(c echo.Context) (int64, error) {
-	return pathInt(c, "id")
-}
-
-func pathInt(c echo.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id < 1 {
-		return 0, models.NotFound("item")
-	}
-	return id, nil
 }

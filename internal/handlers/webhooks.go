@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net"
@@ -95,7 +94,7 @@ type webhookDeliveryListResponse struct {
 
 func webhookViewOf(w models.Webhook) webhookView {
 	return webhookView{ID: w.ID, URL: w.URL, Events: w.Events, Active: w.Active, SecretSet: w.Secret != "",
-		Version: w.Version, CreatedAt: newsroomTime(w.CreatedAt), UpdatedAt: newsroomTime(w.UpdatedAt)}
+		Version: w.Version, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
 }
 
 func (s *Server) webhookDeliveryView(d models.WebhookDelivery) (webhookDeliveryView, error) {
@@ -106,14 +105,14 @@ func (s *Server) webhookDeliveryView(d models.WebhookDelivery) (webhookDeliveryV
 	v := webhookDeliveryView{
 		ID: d.ID, Event: d.Event.Type, EventID: d.EventID, Status: d.Status, Attempts: d.Attempts,
 		LastStatusCode: d.LastStatusCode, LastError: d.LastError, ResponseMS: d.ResponseMS,
-		CreatedAt: newsroomTime(d.CreatedAt), DeliveredAt: newsroomTimePtr(d.DeliveredAt),
+		CreatedAt: d.CreatedAt, DeliveredAt: d.DeliveredAt,
 		AttemptHistory: make([]webhookAttemptView, len(d.History)), Payload: payload,
 	}
 	if d.Status == models.DeliveryPending {
-		v.NextAttemptAt = newsroomTimePtr(&d.NextAttemptAt)
+		v.NextAttemptAt = &d.NextAttemptAt
 	}
 	for i, a := range d.History {
-		v.AttemptHistory[i] = webhookAttemptView{Number: a.Number, AttemptedAt: newsroomTime(a.AttemptedAt),
+		v.AttemptHistory[i] = webhookAttemptView{Number: a.Number, AttemptedAt: a.AttemptedAt,
 			StatusCode: a.StatusCode, Error: a.Error, ResponseMS: a.ResponseMS}
 	}
 	return v, nil
@@ -307,7 +306,7 @@ func (s *Server) updateWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c, s.webhookVersion(id))
+	version, err := ifMatchVersion(c, s.versionOf("webhook", id))
 	if err != nil {
 		return err
 	}
@@ -341,14 +340,6 @@ func (s *Server) updateWebhook(c echo.Context) error {
 	return c.JSON(http.StatusOK, webhookResponse{Data: webhookViewOf(w)})
 }
 
-// webhookVersion reads a webhook's version, for ifMatchVersion's 428.
-func (s *Server) webhookVersion(id int64) func(ctx context.Context) (int, error) {
-	return func(ctx context.Context) (int, error) {
-		w, err := s.store.WebhookByID(ctx, id)
-		return w.Version, err
-	}
-}
-
 // deleteWebhook godoc
 //
 //	@Summary		Delete a webhook
@@ -370,7 +361,7 @@ func (s *Server) deleteWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c, s.webhookVersion(id))
+	version, err := ifMatchVersion(c, s.versionOf("webhook", id))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,10 @@
 package models
 
-import "time"
+import (
+	"crypto/rand"
+	"strings"
+	"time"
+)
 
 // Statuses of a reader submission.
 const (
@@ -43,4 +47,36 @@ type SubmissionNote struct {
 	AuthorID     int64  `gorm:"not null"`
 	Body         string `gorm:"not null"`
 	CreatedAt    time.Time
+}
+
+// trackingAlphabet leaves out 0/O and 1/I/L, which readers confuse when they copy a code by hand.
+const trackingAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// trackingCodeLen characters of 31 give 59 bits: a code cannot be guessed.
+const trackingCodeLen = 12
+
+// NewTrackingCode is a fresh code by which a reader follows their submission.
+func NewTrackingCode() string {
+	code := make([]byte, 0, trackingCodeLen)
+	buf := make([]byte, 2*trackingCodeLen)
+	for len(code) < trackingCodeLen {
+		_, _ = rand.Read(buf) // never fails (crypto/rand panics when the system has no randomness)
+		for _, b := range buf {
+			// Bytes from 248 = 8×31 up are dropped, so every character is equally likely.
+			if b < 248 && len(code) < trackingCodeLen {
+				code = append(code, trackingAlphabet[int(b)%len(trackingAlphabet)])
+			}
+		}
+	}
+	return string(code)
+}
+
+// NormalTrackingCode accepts a code typed in lower case or with spaces around; "" when it
+// cannot be one.
+func NormalTrackingCode(raw string) string {
+	code := strings.ToUpper(strings.TrimSpace(raw))
+	if len(code) != trackingCodeLen || strings.Trim(code, trackingAlphabet) != "" {
+		return ""
+	}
+	return code
 }

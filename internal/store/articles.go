@@ -666,13 +666,13 @@ func (s *Store) AddViews(ctx context.Context, views map[int64]int64) error {
 	if len(views) == 0 {
 		return nil
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.write(ctx, System, func(tx *gorm.DB) (Audit, error) {
 		for id, n := range views {
 			err := tx.Model(&models.Article{}).Where("id = ?", id).UpdateColumn("view_count", gorm.Expr("view_count + ?", n)).Error
 			if err != nil {
-				return err
+				return Audit{}, err
 			}
 		}
-		return nil
+		return Audit{}, nil // a view is not an actor's change
 	})
 }

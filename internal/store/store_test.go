@@ -23,7 +23,7 @@ func TestTimesCompareByInstantWhateverTheirOffset(t *testing.T) {
 		// 20:59 in Hà Nội is 13:59 UTC: before base, though its local text sorts after it.
 		entries := []time.Time{base.Add(-time.Minute).In(hanoi), base.Add(time.Minute), base.Add(500 * time.Millisecond).In(hanoi)}
 		for i, at := range entries {
-			if err := st.Audit(ctx, models.AuditEntry{Action: "test", TargetID: string(rune('a' + i)), CreatedAt: at}); err != nil {
+			if err := st.DB().WithContext(ctx).Create(&models.AuditEntry{Action: "test", TargetID: string(rune('a' + i)), CreatedAt: at}).Error; err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -16,7 +16,6 @@ import (
 
 // NewSubmission is what a reader sends; Spam files it silently (webhooks do not hear of it).
 type NewSubmission struct {
-	TrackingCode                         string
 	Name, Email, Phone, Subject, Content string
 	Spam                                 bool
 }
@@ -25,7 +24,7 @@ type NewSubmission struct {
 // storage) in one transaction: the media rows, the submission and the links between them.
 func (s *Store) CreateSubmission(ctx context.Context, actor Actor, in NewSubmission, attachments []models.Media) (models.Submission, error) {
 	sub := models.Submission{
-		TrackingCode: in.TrackingCode,
+		TrackingCode: models.NewTrackingCode(),
 		Name:         models.CleanText(in.Name),
 		Email:        models.CleanText(in.Email),
 		Phone:        models.CleanText(in.Phone),

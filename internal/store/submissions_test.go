@@ -20,23 +20,22 @@ func TestSubmissionWritesCommitWithTheirAuditEntry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		const code = "7KQ4MZ2XW9HB"
+		var sub models.Submission // the one created below; its tracking code is the store's
 		submission := func() any {
-			var sub models.Submission
-			db.Where("tracking_code = ?", code).Limit(1).Find(&sub)
+			var row models.Submission
+			db.Where("tracking_code = ?", sub.TrackingCode).Limit(1).Find(&row)
 			var notes []models.SubmissionNote
-			db.Where("submission_id = ?", sub.ID).Order("id").Find(&notes)
-			return []any{sub, notes}
+			db.Where("submission_id = ?", row.ID).Order("id").Find(&notes)
+			return []any{row, notes}
 		}
 		tables := []string{"submissions", "submission_notes", "media", "media_links", "search_index", "webhook_events", "audit_log"}
 		reader := store.Actor{IP: "198.51.100.4", RequestID: "req-reader"}
-		var sub models.Submission
 		testAuditedWrites(t, db, reader, tables, []auditedWrite{
 			{name: "create", action: "submission.create",
 				grows: map[string]int64{"submissions": 1, "media": 1, "media_links": 1, "search_index": 1, "webhook_events": 1},
 				write: func() (err error) {
 					files := []models.Media{{Key: "2026/08/anh.png", Name: "ảnh.png", Mime: "image/png", Size: 77}}
-					sub, err = st.CreateSubmission(ctx, reader, store.NewSubmission{TrackingCode: code, Name: " Bạn đọc ", Email: "bandoc@example.vn",
+					sub, err = st.CreateSubmission(ctx, reader, store.NewSubmission{Name: " Bạn đọc ", Email: "bandoc@example.vn",
 						Subject: "Đường hỏng", Content: "Nội dung\x00"}, files)
 					return err
 				},

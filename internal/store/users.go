@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/toasoan/toasoan/internal/models"
 )
@@ -149,14 +148,6 @@ func (s *Store) UpdateUser(ctx context.Context, actor Actor, id int64, version i
 		return Audit{Action: "user.update", TargetType: "user", TargetID: strconv.FormatInt(id, 10), Detail: p.describe()}, nil
 	})
 	return u, err
-}
-
-// locking adds FOR UPDATE on PostgreSQL; SQLite's write transactions are already exclusive.
-func (s *Store) locking(tx *gorm.DB) *gorm.DB {
-	if s.Dialect() == Postgres {
-		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	return tx
 }
 
 // CreateSession starts a login session of the actor with its first refresh token, and records
@@ -325,55 +316,3 @@ func revokeSessions(tx *gorm.DB, userID, keep int64) error {
 	return tx.Model(&models.Session{}).Where("user_id = ? AND id <> ? AND revoked_at IS NULL", userID, keep).
 		Update("revoked_at", tx.NowFunc().UTC()).Error
 }
-
-// Audit records an entry of the audit log.
-func (s *Store) Audit(ctx context.Context, e models.AuditEntry) error {
-	if e.CreatedAt.IsZero() {
-		e.CreatedAt = s.Now().UTC()
-	}
-	return s.db.WithContext(ctx).Create(&e).Error
-}
-
-// AuditFilter narrows the audit log; zero values do not filter.
-type AuditFilter struct {
-	Action     string
-	ActorID    int64
-	TargetType string
-	TargetID   string
-}
-
-// AuditEntries returns the newest audit entries first, and the total.
-func (s *Store) AuditEntries(ctx context.Context, f AuditFilter, p models.Page) ([]models.AuditEntry, int64, error) {
-	out := []models.AuditEntry{}
-	var total int64
-	q := s.db.WithContext(ctx).Model(&models.AuditEntry{})
-	if f.Action != "" {
-		q = q.Where("action = ?", f.Action)
-	}
-	if f.ActorID != 0 {
-		q = q.Where("actor_id = ?", f.ActorID)
-	}
-	if f.TargetType != "" {
-		q = q.Where("target_type = ?", f.TargetType)
-	}
-	if f.TargetID != "" {
-		q = q.Where("target_id = ?", f.TargetID)
-	}
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, err
-	}
-	err := q.Order("id DESC").Limit(p.PerPage).Offset(p.Offset()).Find(&out).Error
-	return out, total, err
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

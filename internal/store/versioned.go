@@ -1,6 +1,9 @@
 package store
 
 import (
+	"context"
+	"fmt"
+
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/models"
@@ -50,4 +53,29 @@ func deleteVersioned(tx *gorm.DB, model any, what string, id int64, version int)
 		return models.NotFound(what)
 	}
 	return models.VersionMismatch(current)
+}
+
+// versionedTables are the tables of the versioned items other than articles (whose version is
+// read with the caller's access), by the name errors give them.
+var versionedTables = map[string]string{
+	"announcement": "announcements", "category": "categories", "document": "documents",
+	"document type": "document_types", "submission": "submissions", "tag": "tags", "user": "users",
+	"webhook": "webhooks",
+}
+
+// CurrentVersion is an item's version, for the 428 that tells a client without If-Match which
+// version to send. what is the item's kind as errors name it ("document type").
+func (s *Store) CurrentVersion(ctx context.Context, what string, id int64) (int, error) {
+	table, ok := versionedTables[what]
+	if !ok {
+		return 0, fmt.Errorf("store: %q has no version", what)
+	}
+	var versions []int
+	if err := s.db.WithContext(ctx).Table(table).Where("id = ?", id).Pluck("version", &versions).Error; err != nil {
+		return 0, err
+	}
+	if len(versions) == 0 {
+		return 0, models.NotFound(what)
+	}
+	return versions[0], nil
 }

@@ -24,21 +24,11 @@ func enqueueEvent(tx *gorm.DB, eventType string, data models.WebhookEventData) e
 	if err != nil {
 		return err
 	}
-	return tx.Create(&models.WebhookEvent{Type: eventType, Data: string(b)}).Error
-}
-
-// writeTx runs fn in a transaction and, once it is committed, wakes this process's webhook
-// dispatcher, as fn may have enqueued events: they go out at once rather than at its next poll.
-// (Waking it before the commit would be too early: it would not see the events yet.)
-func (s *Store) writeTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	err := s.db.WithContext(ctx).Transaction(fn)
-	if err == nil {
-		select {
-		case s.webhookWake <- struct{}{}:
-		default: // a wake-up is already pending
-		}
+	if err := tx.Create(&models.WebhookEvent{Type: eventType, Data: string(b)}).Error; err != nil {
+		return err
 	}
-	return err
+	markEnqueued(tx)
+	return nil
 }
 
 // WebhookWake receives a value after a committed write that may have enqueued webhook events.

@@ -4,8 +4,7 @@ import (
 	"context"
 
 	"gorm.io/gorm"
-
-	"github.com/toasoan/toasoan/internal/models"
+	"gorm.io/gorm/clause"
 )
 
 // Actor is who makes a change, as the audit log records it: the user and the role they were
@@ -20,15 +19,6 @@ type Actor struct {
 // System is the actor of toasoan's own writes (the view flush, webhook deliveries, the seed).
 var System = Actor{}
 
-// Audit is the entry a write leaves in the audit log: what was done to which item. The zero
-// Audit records nothing (writes that are not an actor's change, such as the view flush).
-type Audit struct {
-	Action     string // e.g. article.publish
-	TargetType string // e.g. article
-	TargetID   string
-	Detail     string // never personal data
-}
-
 // write is the one way toasoan changes its data. fn makes the change in tx (locks, checks,
 // rows, revision, search entry, outbox event) and says what to audit; the audit entry is then
 // written in the same transaction, as its last statement, so a change and the record of who
@@ -36,14 +26,17 @@ type Audit struct {
 // process's webhook dispatcher is woken, as fn may have enqueued events: they go out at once
 // rather than at its next poll. (Waking it before the commit would be too early.)
 func (s *Store) write(ctx context.Context, actor Actor, fn func(tx *gorm.DB) (Audit, error)) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	enqueued := new(bool)
+	err := s.db.WithContext(context.WithValue(ctx, enqueuedKey{}, enqueued)).Transaction(func(tx *gorm.DB) error {
 		a, err := fn(tx)
 		if err != nil || a.Action == "" {
 			return err
 		}
 		return writeAudit(tx, actor, a)
 	})
-	if err == nil {
+	// Only a write that enqueued an event wakes the dispatcher: its own writes (fan-out,
+	// claims, attempts) enqueue none, so it never wakes itself into a busy loop.
+	if err == nil && *enqueued {
 		select {
 		case s.webhookWake <- struct{}{}:
 		default: // a wake-up is already pending
@@ -52,20 +45,20 @@ func (s *Store) write(ctx context.Context, actor Actor, fn func(tx *gorm.DB) (Au
 	return err
 }
 
-// writeAudit records an entry of the audit log in tx.
-func writeAudit(tx *gorm.DB, actor Actor, a Audit) error {
-	e := models.AuditEntry{
-		Action: a.Action, TargetType: a.TargetType, TargetID: truncate(a.TargetID, 60), Detail: a.Detail,
-		ActorRole: actor.Role, IP: truncate(actor.IP, 64), RequestID: truncate(actor.RequestID, 64),
-		CreatedAt: tx.NowFunc().UTC(),
+// enqueuedKey carries, in a write's context, whether it enqueued a webhook event.
+type enqueuedKey struct{}
+
+// markEnqueued notes that tx's write enqueued a webhook event.
+func markEnqueued(tx *gorm.DB) {
+	if enqueued, ok := tx.Statement.Context.Value(enqueuedKey{}).(*bool); ok {
+		*enqueued = true
 	}
-	if actor.UserID != 0 {
-		e.ActorID = &actor.UserID
-	}
-	return tx.Create(&e).Error
 }
 
-// Record writes an audit entry that is not part of a change: a failed login, a refused refresh.
-func (s *Store) Record(ctx context.Context, actor Actor, a Audit) error {
-	return s.write(ctx, actor, func(*gorm.DB) (Audit, error) { return a, nil })
+// locking adds FOR UPDATE on PostgreSQL; SQLite's write transactions are already exclusive.
+func (s *Store) locking(tx *gorm.DB) *gorm.DB {
+	if s.Dialect() == Postgres {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return tx
 }

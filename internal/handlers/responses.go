@@ -1,23 +1,29 @@
 package handlers
 
+// How handlers answer: list metadata, private and public (cacheable) bodies, version ETags.
+
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
-
 	"github.com/toasoan/toasoan/internal/models"
 )
 
-// publicCacheControl is what API.md asks of every public GET.
-const publicCacheControl = "public, max-age=60, stale-while-revalidate=300"
+// listMeta is the meta of a paged list.
+type listMeta struct {
+	Pagination models.Pagination `json:"pagination"`
+} // @name ListMeta
+
+// noStore marks a response as private and never cached.
+func noStore(c echo.Context) {
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+}
 
 // publicJSON answers a public GET with v as JSON (see publicBody).
 func publicJSON(c echo.Context, v any) error {
@@ -58,46 +64,10 @@ func writePublic(c echo.Context, contentType string, body []byte, etag string) e
 	return c.Blob(http.StatusOK, contentType, body)
 }
 
-// etagMatches implements If-None-Match's weak comparison over a list of tags, or "*".
-func etagMatches(header, etag string) bool {
-	if header == "" {
-		return false
-	}
-	for _, candidate := range strings.Split(header, ",") {
-		candidate = strings.TrimPrefix(strings.TrimSpace(candidate), "W/")
-		if candidate == "*" || candidate == etag {
-			return true
-		}
-	}
-	return false
-}
-
 // versionETag is the ETag of an editable item: its version, quoted.
 func versionETag(version int) string { return `"` + strconv.Itoa(version) + `"` }
 
 // setVersionETag sends the item's version as its ETag, for the next If-Match.
 func setVersionETag(c echo.Context, version int) {
 	c.Response().Header().Set(headerETag, versionETag(version))
-}
-
-// ifMatchVersion reads If-Match: "<version>" (a weak W/ prefix and missing quotes tolerated).
-// Without the header the change is refused with 428, so no client overwrites blindly; the 428
-// names the item's version, which current reads with the caller's access (an item the caller
-// may not see stays a 404).
-func ifMatchVersion(c echo.Context, current func(ctx context.Context) (int, error)) (int, error) {
-	raw := strings.TrimSpace(c.Request().Header.Get(headerIfMatch))
-	if raw == "" {
-		v, err := current(c.Request().Context())
-		if err != nil {
-			return 0, err
-		}
-		return 0, models.PreconditionRequired(v)
-	}
-	v := strings.Trim(strings.TrimPrefix(raw, "W/"), `"`)
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		return 0, models.BadRequest(`If-Match must be the item's version in quotes, e.g. "3"`,
-			models.FieldError{Field: "If-Match", Message: "must be a quoted version number"})
-	}
-	return n, nil
 }
