@@ -4,16 +4,16 @@ import "time"
 
 // Media is an uploaded file: an image or a PDF, kept in storage under Key.
 type Media struct {
-	ID         int64     `json:"id" gorm:"primaryKey"`
-	Key        string    `json:"-" gorm:"size:200;not null;uniqueIndex"`
-	Name       string    `json:"name" gorm:"size:255;not null"`
-	Mime       string    `json:"mime" gorm:"size:100;not null"`
-	Size       int64     `json:"size" gorm:"not null"`
-	Width      int       `json:"width,omitempty"`
-	Height     int       `json:"height,omitempty"`
-	Checksum   string    `json:"-" gorm:"size:64"`
-	UploadedBy *int64    `json:"-"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         int64  `gorm:"primaryKey"`
+	Key        string `gorm:"size:200;not null;uniqueIndex"`
+	Name       string `gorm:"size:255;not null"`
+	Mime       string `gorm:"size:100;not null"`
+	Size       int64  `gorm:"not null"`
+	Width      int
+	Height     int
+	Checksum   string `gorm:"size:64"`
+	UploadedBy *int64
+	CreatedAt  time.Time
 }
 
 // URL is where the file is served, under the public base URL.

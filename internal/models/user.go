@@ -13,18 +13,20 @@ const (
 var Roles = []string{RoleAdmin, RoleEditor, RoleAuthor}
 
 // User is an editorial account. Email is stored lower-cased, so uniqueness is case-insensitive.
+// Like every table model it is never encoded as it is (handlers answer with views); the hash is
+// marked all the same, so no mistake can ever send it.
 type User struct {
-	ID           int64      `json:"id" gorm:"primaryKey"`
-	Email        string     `json:"email" gorm:"size:254;not null;uniqueIndex"`
-	Name         string     `json:"name" gorm:"size:200;not null"`
-	Role         string     `json:"role" gorm:"size:20;not null"`
-	Active       bool       `json:"active" gorm:"not null"`
-	PasswordHash string     `json:"-" gorm:"size:255;not null"`
-	LastLoginAt  *time.Time `json:"last_login_at"`
-	Version      int        `json:"version" gorm:"not null;default:1"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
-} // @name User
+	ID           int64  `gorm:"primaryKey"`
+	Email        string `gorm:"size:254;not null;uniqueIndex"`
+	Name         string `gorm:"size:200;not null"`
+	Role         string `gorm:"size:20;not null"`
+	Active       bool   `gorm:"not null"`
+	PasswordHash string `json:"-" gorm:"size:255;not null"`
+	LastLoginAt  *time.Time
+	Version      int `gorm:"not null;default:1"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
 
 // Session is one login: refresh tokens rotate within it, and revoking it ends them all.
 type Session struct {
@@ -49,17 +51,17 @@ type RefreshToken struct {
 
 // AuditEntry records who did what to which item, when and from where.
 type AuditEntry struct {
-	ID         int64     `json:"id" gorm:"primaryKey"`
-	ActorID    *int64    `json:"actor_id"`
-	Action     string    `json:"action" gorm:"size:60;not null;index"`
-	TargetType string    `json:"target_type" gorm:"size:40"`
-	TargetID   string    `json:"target_id" gorm:"size:60"`
-	ActorRole  string    `json:"actor_role" gorm:"size:20"`
-	IP         string    `json:"ip" gorm:"size:64"`
-	RequestID  string    `json:"request_id" gorm:"size:64"`
-	Detail     string    `json:"detail"`
-	CreatedAt  time.Time `json:"created_at" gorm:"index"`
-} // @name AuditEntry
+	ID         int64 `gorm:"primaryKey"`
+	ActorID    *int64
+	Action     string `gorm:"size:60;not null;index"`
+	TargetType string `gorm:"size:40"`
+	TargetID   string `gorm:"size:60"`
+	ActorRole  string `gorm:"size:20"`
+	IP         string `gorm:"size:64"`
+	RequestID  string `gorm:"size:64"`
+	Detail     string
+	CreatedAt  time.Time `gorm:"index"`
+}
 
 // TableName keeps the audit log's table name readable.
 func (AuditEntry) TableName() string { return "audit_log" }
