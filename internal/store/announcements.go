@@ -161,11 +161,8 @@ type AnnouncementPatch struct {
 func (s *Store) UpdateAnnouncement(ctx context.Context, actor Actor, id int64, version int, p AnnouncementPatch) (models.Announcement, error) {
 	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
 		var a models.Announcement
-		if err := s.locking(tx).Take(&a, id).Error; err != nil {
-			return Audit{}, notFound(err, "announcement")
-		}
-		if a.Version != version {
-			return Audit{}, models.VersionMismatch(a.Version)
+		if err := s.lockAt(tx, &a, "announcement", id, version); err != nil {
+			return Audit{}, err
 		}
 		wasPublished := a.Status == models.PublicationPublished
 		setValue(&a.Title, p.Title, models.CleanText)

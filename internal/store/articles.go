@@ -147,14 +147,9 @@ func (s *Store) RestoreRevision(ctx context.Context, actor Actor, id int64, numb
 // and media links.
 func (s *Store) DeleteArticle(ctx context.Context, actor Actor, id int64, ifMatch int, access Access) error {
 	return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
-		var a models.Article
-		if err := tx.Take(&a, id).Error; err != nil {
-			return Audit{}, notFound(err, "article")
-		}
-		if access != nil {
-			if err := access(a); err != nil {
-				return Audit{}, err
-			}
+		a, err := readArticle(tx, id, access)
+		if err != nil {
+			return Audit{}, err
 		}
 		if err := deleteVersioned(tx, &models.Article{}, "article", id, ifMatch); err != nil {
 			return Audit{}, err
@@ -181,6 +176,20 @@ func articleAudit(action string, id int64, detail string) Audit {
 	return Audit{Action: "article." + action, TargetType: "article", TargetID: strconv.FormatInt(id, 10), Detail: detail}
 }
 
+// readArticle reads the article a write is about and lets access refuse it.
+func readArticle(tx *gorm.DB, id int64, access Access) (models.Article, error) {
+	var a models.Article
+	if err := tx.Take(&a, id).Error; err != nil {
+		return a, notFound(err, "article")
+	}
+	if access != nil {
+		if err := access(a); err != nil {
+			return a, err
+		}
+	}
+	return a, nil
+}
+
 // articleChange is what one write does to an article: the columns to update, when set its new
 // tags and cover, and the detail of its audit entry.
 type articleChange struct {
@@ -205,14 +214,9 @@ func (s *Store) changeArticle(ctx context.Context, actor Actor, id int64, ifMatc
 			// for it instead (PostgreSQL; SQLite's write transactions are exclusive already).
 			read = s.locking(tx)
 		}
-		var a models.Article
-		if err := read.Take(&a, id).Error; err != nil {
-			return Audit{}, notFound(err, "article")
-		}
-		if access != nil {
-			if err := access(a); err != nil {
-				return Audit{}, err
-			}
+		a, err := readArticle(read, id, access)
+		if err != nil {
+			return Audit{}, err
 		}
 		if ifMatch != 0 && ifMatch != a.Version {
 			return Audit{}, models.VersionMismatch(a.Version)

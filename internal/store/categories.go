@@ -105,8 +105,8 @@ type CategoryPatch struct {
 func (s *Store) UpdateCategory(ctx context.Context, actor Actor, id int64, version int, p CategoryPatch) (CategoryCount, error) {
 	var out CategoryCount
 	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
-		c, err := s.lockCategory(tx, id, version)
-		if err != nil {
+		var c models.Category
+		if err := s.lockAt(tx, &c, "category", id, version); err != nil {
 			return Audit{}, err
 		}
 		updates := map[string]any{"updated_at": s.Now().UTC()}
@@ -135,6 +135,7 @@ func (s *Store) UpdateCategory(ctx context.Context, actor Actor, id int64, versi
 		if err := updateVersioned(tx, &models.Category{}, "category", id, version, updates); err != nil {
 			return Audit{}, err
 		}
+		var err error
 		if out, err = categoryWithCount(tx, id); err != nil {
 			return Audit{}, err
 		}
@@ -147,7 +148,7 @@ func (s *Store) UpdateCategory(ctx context.Context, actor Actor, id int64, versi
 // articles (conflict).
 func (s *Store) DeleteCategory(ctx context.Context, actor Actor, id int64, version int) error {
 	return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
-		if _, err := s.lockCategory(tx, id, version); err != nil {
+		if err := s.lockAt(tx, &models.Category{}, "category", id, version); err != nil {
 			return Audit{}, err
 		}
 		// The foreign keys would refuse the deletion too; the counts say what stands in its way.
@@ -169,19 +170,6 @@ func (s *Store) DeleteCategory(ctx context.Context, actor Actor, id int64, versi
 		}
 		return categoryAudit("category.delete", id, ""), nil
 	})
-}
-
-// lockCategory reads a category for a change, locked until the transaction ends, and refuses
-// it when it is no longer at the version the client read.
-func (s *Store) lockCategory(tx *gorm.DB, id int64, version int) (models.Category, error) {
-	var c models.Category
-	if err := s.locking(tx).Take(&c, id).Error; err != nil {
-		return c, notFound(err, "category")
-	}
-	if c.Version != version {
-		return c, models.VersionMismatch(c.Version)
-	}
-	return c, nil
 }
 
 func categoryAudit(action string, id int64, detail string) Audit {

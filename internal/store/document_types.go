@@ -64,11 +64,8 @@ type DocumentTypePatch struct {
 func (s *Store) UpdateDocumentType(ctx context.Context, actor Actor, id int64, version int, p DocumentTypePatch) (models.DocumentType, error) {
 	var t models.DocumentType
 	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
-		if err := s.locking(tx).Take(&t, id).Error; err != nil {
-			return Audit{}, notFound(err, "document type")
-		}
-		if t.Version != version {
-			return Audit{}, models.VersionMismatch(t.Version)
+		if err := s.lockAt(tx, &t, "document type", id, version); err != nil {
+			return Audit{}, err
 		}
 		oldName, oldCode := t.Name, t.Code
 		setValue(&t.Name, p.Name, models.CleanText)

@@ -88,14 +88,11 @@ type DocumentPatch struct {
 func (s *Store) UpdateDocument(ctx context.Context, actor Actor, id int64, version int, p DocumentPatch) (models.Document, error) {
 	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
 		var d models.Document
-		if err := s.locking(tx).Take(&d, id).Error; err != nil {
-			return Audit{}, notFound(err, "document")
+		if err := s.lockAt(tx, &d, "document", id, version); err != nil {
+			return Audit{}, err
 		}
 		if err := tx.Take(&d.Type, d.TypeID).Error; err != nil {
 			return Audit{}, err
-		}
-		if d.Version != version {
-			return Audit{}, models.VersionMismatch(d.Version)
 		}
 		wasPublished := d.Status == models.PublicationPublished
 		if p.Number != nil {

@@ -173,11 +173,8 @@ type SubmissionPatch struct {
 func (s *Store) UpdateSubmission(ctx context.Context, actor Actor, id int64, version int, p SubmissionPatch) (models.Submission, error) {
 	var sub models.Submission
 	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
-		if err := s.locking(tx).Take(&sub, id).Error; err != nil {
-			return Audit{}, notFound(err, "submission")
-		}
-		if sub.Version != version {
-			return Audit{}, models.VersionMismatch(sub.Version)
+		if err := s.lockAt(tx, &sub, "submission", id, version); err != nil {
+			return Audit{}, err
 		}
 		if p.Assignee.Value != nil {
 			var assignee models.User

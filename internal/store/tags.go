@@ -104,7 +104,7 @@ func (s *Store) CreateTag(ctx context.Context, actor Actor, name string) (models
 func (s *Store) RenameTag(ctx context.Context, actor Actor, id int64, version int, name string) (TagCount, error) {
 	var out TagCount
 	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
-		if err := s.lockTag(tx, id, version); err != nil {
+		if err := s.lockAt(tx, &models.Tag{}, "tag", id, version); err != nil {
 			return Audit{}, err
 		}
 		name, slug, err := tagName(name)
@@ -132,7 +132,7 @@ func (s *Store) RenameTag(ctx context.Context, actor Actor, id int64, version in
 // DeleteTag deletes a tag still at version; the foreign key takes it off every article.
 func (s *Store) DeleteTag(ctx context.Context, actor Actor, id int64, version int) error {
 	return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
-		if err := s.lockTag(tx, id, version); err != nil {
+		if err := s.lockAt(tx, &models.Tag{}, "tag", id, version); err != nil {
 			return Audit{}, err
 		}
 		if err := deleteVersioned(tx, &models.Tag{}, "tag", id, version); err != nil {
@@ -150,19 +150,6 @@ func tagName(name string) (clean, slug string, err error) {
 		return "", "", models.InvalidField("name", "must contain letters or digits")
 	}
 	return clean, slug, nil
-}
-
-// lockTag locks a tag for a change until the transaction ends, and refuses it when it is no
-// longer at the version the client read.
-func (s *Store) lockTag(tx *gorm.DB, id int64, version int) error {
-	var t models.Tag
-	if err := s.locking(tx).Take(&t, id).Error; err != nil {
-		return notFound(err, "tag")
-	}
-	if t.Version != version {
-		return models.VersionMismatch(t.Version)
-	}
-	return nil
 }
 
 func tagAudit(action string, id int64, detail string) Audit {

@@ -102,11 +102,8 @@ func (p UserPatch) describe() string {
 func (s *Store) UpdateUser(ctx context.Context, actor Actor, id int64, version int, p UserPatch) (models.User, error) {
 	var u models.User
 	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
-		if err := s.locking(tx).Take(&u, id).Error; err != nil {
-			return Audit{}, notFound(err, "user")
-		}
-		if u.Version != version {
-			return Audit{}, models.VersionMismatch(u.Version)
+		if err := s.lockAt(tx, &u, "user", id, version); err != nil {
+			return Audit{}, err
 		}
 		losesAdmin := u.Role == models.RoleAdmin && u.Active &&
 			((p.Role != nil && *p.Role != models.RoleAdmin) || (p.Active != nil && !*p.Active))

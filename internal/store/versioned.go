@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"reflect"
 
 	"gorm.io/gorm"
 
@@ -34,6 +35,18 @@ func updateVersioned(tx *gorm.DB, model any, what string, id int64, version int,
 		return models.NotFound(what)
 	}
 	return models.VersionMismatch(current)
+}
+
+// lockAt reads the row of id into dst (a pointer to a model with a Version field), locked for
+// the rest of the transaction, and checks that it is still at the version the client read.
+func (s *Store) lockAt(tx *gorm.DB, dst any, what string, id int64, version int) error {
+	if err := s.locking(tx).Take(dst, id).Error; err != nil {
+		return notFound(err, what)
+	}
+	if current := int(reflect.ValueOf(dst).Elem().FieldByName("Version").Int()); current != version {
+		return models.VersionMismatch(current)
+	}
+	return nil
 }
 
 // deleteVersioned deletes the row only at the version the client read.

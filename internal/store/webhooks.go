@@ -163,11 +163,8 @@ func (p WebhookPatch) describe() string {
 func (s *Store) UpdateWebhook(ctx context.Context, actor Actor, id int64, version int, p WebhookPatch) (models.Webhook, error) {
 	var w models.Webhook
 	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
-		if err := s.locking(tx).Take(&w, id).Error; err != nil {
-			return Audit{}, notFound(err, "webhook")
-		}
-		if w.Version != version {
-			return Audit{}, models.VersionMismatch(w.Version)
+		if err := s.lockAt(tx, &w, "webhook", id, version); err != nil {
+			return Audit{}, err
 		}
 		deactivated := w.Active && p.Active != nil && !*p.Active
 		updates := map[string]any{}
