@@ -208,12 +208,12 @@ func (s *Server) listArticles(c echo.Context) error {
 //	@Router			/api/v1/admin/articles [post]
 func (s *Server) createArticle(c echo.Context) error {
 	var req createArticleRequest
-	err := bindJSON(c, &req)
-	var slugProblem string
+	bindErr := bindJSON(c, &req)
+	var errs fieldErrors
 	if req.Slug != "" {
-		slugProblem = slugRule(req.Slug)
+		errs.slug("slug", req.Slug)
 	}
-	if err := withFieldErrors(err, models.FieldError{Field: "slug", Message: slugProblem}); err != nil {
+	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
 	a, err := s.store.CreateArticle(c.Request().Context(), actorOf(c), store.ArticleInput{
@@ -289,13 +289,13 @@ func (s *Server) updateArticle(c echo.Context) error {
 		return err
 	}
 	var req updateArticleRequest
-	err = bindJSON(c, &req)
-	var slugProblem string
+	bindErr := bindJSON(c, &req)
+	var errs fieldErrors
 	if req.Slug != nil {
-		slugProblem = slugRule(*req.Slug)
+		errs.slug("slug", *req.Slug)
 	}
-	if err := withFieldErrors(err, models.FieldError{Field: "slug", Message: slugProblem},
-		models.FieldError{Field: "cover_media_id", Message: positiveID(req.CoverMediaID.Value)}); err != nil {
+	errs.positiveID("cover_media_id", req.CoverMediaID.Value)
+	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
 	patch := store.ArticlePatch{

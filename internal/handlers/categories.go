@@ -249,13 +249,13 @@ func respondCategory(c echo.Context, status int, cat store.CategoryCount) error 
 //	@Router			/api/v1/admin/categories [post]
 func (s *Server) createCategory(c echo.Context) error {
 	var req createCategoryRequest
-	err := bindJSON(c, &req)
-	var slugProblem string
+	bindErr := bindJSON(c, &req)
+	var errs fieldErrors
 	if req.Slug != "" {
-		slugProblem = slugRule(req.Slug)
+		errs.slug("slug", req.Slug)
 	}
-	if err := withFieldErrors(err, models.FieldError{Field: "slug", Message: slugProblem},
-		models.FieldError{Field: "parent_id", Message: positiveID(req.ParentID)}); err != nil {
+	errs.positiveID("parent_id", req.ParentID)
+	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
 	cat, err := s.store.CreateCategory(c.Request().Context(), actorOf(c), store.CategoryInput{
@@ -299,13 +299,13 @@ func (s *Server) updateCategory(c echo.Context) error {
 		return err
 	}
 	var req updateCategoryRequest
-	err = bindJSON(c, &req)
-	var slugProblem string
+	bindErr := bindJSON(c, &req)
+	var errs fieldErrors
 	if req.Slug != nil {
-		slugProblem = slugRule(*req.Slug)
+		errs.slug("slug", *req.Slug)
 	}
-	if err := withFieldErrors(err, models.FieldError{Field: "slug", Message: slugProblem},
-		models.FieldError{Field: "parent_id", Message: positiveID(req.ParentID.Value)}); err != nil {
+	errs.positiveID("parent_id", req.ParentID.Value)
+	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
 	cat, err := s.store.UpdateCategory(c.Request().Context(), actorOf(c), id, version, store.CategoryPatch{

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/toasoan/toasoan/internal/auth"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/search"
 )
@@ -38,22 +39,14 @@ func (f *fieldErrors) date(field, value string) models.Date {
 	return d
 }
 
-// slugMessage is what slugRule says of a bad slug.
+// slugMessage is what is wrong with a slug that is not one.
 var slugMessage = fmt.Sprintf("must be at most %d lower-case letters and digits joined by single dashes, e.g. mat-tran-dia-phuong", search.MaxSlugLen)
 
-// slugRule says what is wrong with a slug an editor chose, or "" when it is one: the one rule
-// for the slug of every item (search.IsSlug), which the slugs toasoan makes obey too.
-func slugRule(slug string) string {
-	if !search.IsSlug(slug) {
-		return slugMessage
-	}
-	return ""
-}
-
-// slug checks a slug an editor chose (slugRule).
+// slug checks a slug an editor chose: the one rule for the slug of every item (search.IsSlug),
+// which the slugs toasoan makes obey too.
 func (f *fieldErrors) slug(field, value string) string {
-	if problem := slugRule(value); problem != "" {
-		f.add(field, problem)
+	if !search.IsSlug(value) {
+		f.add(field, slugMessage)
 	}
 	return value
 }
@@ -72,18 +65,6 @@ func (f fieldErrors) merge(bindErr error) error {
 		return models.Invalid(f...)
 	}
 	return nil
-}
-
-// withFieldErrors adds checks the validator cannot express to the result of bindJSON, so every
-// bad field is still listed in one 422. Empty messages are skipped.
-func withFieldErrors(bindErr error, fields ...models.FieldError) error {
-	var bad fieldErrors
-	for _, f := range fields {
-		if f.Message != "" {
-			bad = append(bad, f)
-		}
-	}
-	return bad.merge(bindErr)
 }
 
 // timePtr is time for a field that may be left out.
@@ -111,10 +92,16 @@ func parseNullable[T any](v models.Nullable[string], parse func(string) T) model
 
 func ptr[T any](v T) *T { return &v }
 
-// positiveID says what is wrong with an id a client sent, or "".
-func positiveID(id *int64) string {
+// positiveID checks an id a client sent, when sent.
+func (f *fieldErrors) positiveID(field string, id *int64) {
 	if id != nil && *id < 1 {
-		return "must be a positive id"
+		f.add(field, "must be a positive id")
 	}
-	return ""
+}
+
+// password checks a new password against the password rules (auth.CheckPassword).
+func (f *fieldErrors) password(field, value string) {
+	if problem := auth.CheckPassword(value); problem != "" {
+		f.add(field, problem)
+	}
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/toasoan/toasoan/internal/auth"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/store"
 )
@@ -101,7 +100,12 @@ func (s *Server) listUsers(c echo.Context) error {
 //	@Router		/api/v1/admin/users [post]
 func (s *Server) createUser(c echo.Context) error {
 	var req createUserRequest
-	if err := withFieldErrors(bindJSON(c, &req), passwordRule(req.Password)); err != nil {
+	bindErr := bindJSON(c, &req)
+	var errs fieldErrors
+	if req.Password != "" { // a missing one is the validator's to report
+		errs.password("password", req.Password)
+	}
+	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
 	hash, err := s.hashPassword(c.Request().Context(), req.Password)
@@ -115,14 +119,6 @@ func (s *Server) createUser(c echo.Context) error {
 	}
 	setVersionETag(c, u.Version)
 	return c.JSON(http.StatusCreated, userResponse{Data: userViewOf(u)})
-}
-
-// passwordRule is the password field's problem, if any; a missing one is the validator's to report.
-func passwordRule(password string) models.FieldError {
-	if password == "" {
-		return models.FieldError{}
-	}
-	return models.FieldError{Field: "password", Message: auth.CheckPassword(password)}
 }
 
 // getUser godoc
@@ -185,11 +181,11 @@ func (s *Server) updateUser(c echo.Context) error {
 	}
 	var req updateUserRequest
 	bindErr := bindJSON(c, &req)
-	var passwordProblem models.FieldError
+	var errs fieldErrors
 	if req.Password != nil {
-		passwordProblem = models.FieldError{Field: "password", Message: auth.CheckPassword(*req.Password)}
+		errs.password("password", *req.Password)
 	}
-	if err := withFieldErrors(bindErr, passwordProblem); err != nil {
+	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
 	patch := store.UserPatch{Name: req.Name, Role: req.Role, Active: req.Active}
