@@ -2,10 +2,6 @@ package store_test
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"maps"
-	"strconv"
 	"testing"
 
 	"gorm.io/gorm"
@@ -15,88 +11,9 @@ import (
 	"github.com/toasoan/toasoan/internal/testdb"
 )
 
-// taxonomyWrite is one write of a category or tag rollback test. run makes it and returns the
-// id of the item it wrote; state reads that item's row as text ("absent" when there is none),
-// which a write that fails must leave as it was and one that commits must change.
-type taxonomyWrite struct {
-	name   string
-	run    func() (int64, error)
-	state  func() string
-	action string
-	target string
-	detail string
-}
-
-// taxonomyTables are the tables a category or tag write touches, or must not.
-var taxonomyTables = []string{"categories", "tags", "article_tags", "article_revisions", "search_index", "webhook_events", "audit_log"}
-
-// checkTaxonomyWrites makes each write with its audit entry failing, and checks that nothing of
-// it is left; then makes it again and checks that the row changed, with its audit entry.
-// Categories and tags have no revisions, search entries or events: those counts never move.
-func checkTaxonomyWrites(t *testing.T, db *gorm.DB, actor store.Actor, writes []taxonomyWrite) {
-	t.Helper()
-	for _, w := range writes {
-		t.Run(w.name, func(t *testing.T) {
-			before, rows := w.state(), counts(t, db, taxonomyTables...)
-			stop := failAuditWrites(t, db)
-			if _, err := w.run(); !errors.Is(err, errInjected) {
-				t.Fatalf("with the audit entry failing: %v, want the injected failure", err)
-			}
-			if got := w.state(); got != before {
-				t.Errorf("a failed write changed the row:\n%s\nwas\n%s", got, before)
-			}
-			if got := counts(t, db, taxonomyTables...); !maps.Equal(got, rows) {
-				t.Errorf("a failed write left rows: %v, was %v", got, rows)
-			}
-			stop()
-			id, err := w.run()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if w.state() == before {
-				t.Errorf("the committed write did not change the row: %s", before)
-			}
-			after := counts(t, db, taxonomyTables...)
-			for _, table := range []string{"article_revisions", "search_index", "webhook_events"} {
-				if after[table] != rows[table] {
-					t.Errorf("%s: %d rows, was %d", table, after[table], rows[table])
-				}
-			}
-			if after["audit_log"] != rows["audit_log"]+1 {
-				t.Fatalf("audit_log: %d rows, want %d", after["audit_log"], rows["audit_log"]+1)
-			}
-			var e models.AuditEntry
-			if err := db.Order("id DESC").Take(&e).Error; err != nil {
-				t.Fatal(err)
-			}
-			type entry struct {
-				ActorID                                                        int64
-				Action, TargetType, TargetID, ActorRole, IP, RequestID, Detail string
-			}
-			got := entry{0, e.Action, e.TargetType, e.TargetID, e.ActorRole, e.IP, e.RequestID, e.Detail}
-			if e.ActorID != nil {
-				got.ActorID = *e.ActorID
-			}
-			want := entry{actor.UserID, w.action, w.target, strconv.FormatInt(id, 10), actor.Role, actor.IP, actor.RequestID, w.detail}
-			if got != want {
-				t.Errorf("audit entry %+v, want %+v", got, want)
-			}
-		})
-	}
-}
-
-// rowState reads a row of table as text, "absent" when there is none.
-func rowState(t *testing.T, db *gorm.DB, table, where string, args ...any) string {
-	t.Helper()
-	var rows []map[string]any
-	if err := db.Table(table).Where(where, args...).Find(&rows).Error; err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) == 0 {
-		return "absent"
-	}
-	return fmt.Sprint(rows)
-}
+// taxonomyTables are the tables a category or tag write touches, or must not: categories and
+// tags have no revisions, search entries or events.
+var taxonomyTables = []string{"categories", "tags", "article_tags", "article_revisions", "search_index"}
 
 // TestCategoryWritesRollBack: a category write whose audit entry fails leaves nothing; once it
 // commits, the row and its audit entry (actor, role, address, request) are there.
@@ -113,27 +30,34 @@ func TestCategoryWritesRollBack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		byID := func(id int64) func() string {
-			return func() string { return rowState(t, db, "categories", "id = ?", id) }
+		byID := func(id int64) func(*testing.T) any {
+			return func(t *testing.T) any { return rows(t, db.Table("categories").Where("id = ?", id)) }
 		}
 		name := "  Tin mới  "
-		checkTaxonomyWrites(t, db, actor, []taxonomyWrite{
-			{name: "create", action: "category.create", target: "category", detail: "mat-tran-dia-phuong",
-				run: func() (int64, error) {
+		var updated store.CategoryCount
+		testAuditedWrites(t, db, actor, taxonomyTables, []auditedWrite{
+			{name: "create", grows: map[string]int64{"categories": 1},
+				audit: store.Audit{Action: "category.create", TargetType: "category", Detail: "mat-tran-dia-phuong"},
+				write: func() (int64, error) {
 					c, err := st.CreateCategory(ctx, actor, store.CategoryInput{Name: "Mặt trận địa phương", ParentID: &news.ID})
 					return c.ID, err
 				},
-				state: func() string { return rowState(t, db, "categories", "slug = ?", "mat-tran-dia-phuong") }},
-			{name: "update", action: "category.update", target: "category", state: byID(news.ID),
-				run: func() (int64, error) {
-					c, err := st.UpdateCategory(ctx, actor, news.ID, 1, store.CategoryPatch{Name: &name, ParentID: models.Null[int64]()})
-					if err == nil && (c.Name != "Tin mới" || c.Version != 2) {
-						t.Errorf("updated: %+v", c)
-					}
-					return news.ID, err
+				state: func(t *testing.T) any {
+					return rows(t, db.Table("categories").Where("slug = ?", "mat-tran-dia-phuong"))
 				}},
-			{name: "delete", action: "category.delete", target: "category", state: byID(spare.ID),
-				run: func() (int64, error) { return spare.ID, st.DeleteCategory(ctx, actor, spare.ID, 1) }},
+			{name: "update", state: byID(news.ID), audit: store.Audit{Action: "category.update", TargetType: "category"},
+				write: func() (_ int64, err error) {
+					updated, err = st.UpdateCategory(ctx, actor, news.ID, 1, store.CategoryPatch{Name: &name, ParentID: models.Null[int64]()})
+					return news.ID, err
+				},
+				check: func(t *testing.T, _ int64) {
+					if updated.Name != "Tin mới" || updated.Version != 2 {
+						t.Errorf("updated: %+v", updated)
+					}
+				}},
+			{name: "delete", state: byID(spare.ID), grows: map[string]int64{"categories": -1},
+				audit: store.Audit{Action: "category.delete", TargetType: "category"},
+				write: func() (int64, error) { return spare.ID, st.DeleteCategory(ctx, actor, spare.ID, 1) }},
 		})
 	})
 }

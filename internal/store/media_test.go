@@ -2,8 +2,6 @@ package store_test
 
 import (
 	"context"
-	"errors"
-	"reflect"
 	"testing"
 
 	"gorm.io/gorm"
@@ -19,58 +17,43 @@ func TestMediaWritesRollBackWithTheirAuditEntry(t *testing.T) {
 		ctx := context.Background()
 		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
 		author := newActor(t, db, models.RoleAuthor)
-		rows := func(t *testing.T, id int64) (media []models.Media, audits int64) {
+		media := func(t *testing.T, where string, arg any) []models.Media {
 			t.Helper()
-			if err := db.Where("id = ?", id).Find(&media).Error; err != nil {
+			var out []models.Media
+			if err := db.Where(where, arg).Find(&out).Error; err != nil {
 				t.Fatal(err)
 			}
-			return media, counts(t, db, "audit_log")["audit_log"]
+			return out
 		}
-
-		t.Run("create", func(t *testing.T) {
-			in := store.MediaInput{Key: "2026/08/k3v7q2m4.png", Name: "ảnh.png", Mime: "image/png", Size: 183, Width: 16, Height: 9, Checksum: "abc"}
-			stop := failAuditWrites(t, db)
-			if _, err := st.CreateMedia(ctx, author, in); !errors.Is(err, errInjected) {
-				t.Fatalf("with the audit entry failing: %v, want the injected failure", err)
-			}
-			if n := counts(t, db, "media", "audit_log"); n["media"] != 0 || n["audit_log"] != 0 {
-				t.Fatalf("a failed create left %v", n)
-			}
-			stop()
-			m, err := st.CreateMedia(ctx, author, in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			saved, audits := rows(t, m.ID)
-			if len(saved) != 1 || saved[0].Key != in.Key || saved[0].UploadedBy == nil || *saved[0].UploadedBy != author.UserID || audits != 1 {
-				t.Fatalf("rows %+v, %d audit entries", saved, audits)
-			}
-			if e := checkAudited(t, db, author, "media.create", "media", m.ID); e.Detail != "mime=image/png size=183" {
-				t.Errorf("detail %q", e.Detail)
-			}
-		})
-
-		t.Run("delete", func(t *testing.T) {
-			m := testImage(t, db, "2026/08/xoa.jpg")
-			beforeMedia, beforeAudits := rows(t, m.ID)
-			stop := failAuditWrites(t, db)
-			if _, err := st.DeleteMedia(ctx, author, m.ID); !errors.Is(err, errInjected) {
-				t.Fatalf("with the audit entry failing: %v, want the injected failure", err)
-			}
-			if media, audits := rows(t, m.ID); len(beforeMedia) != 1 || !reflect.DeepEqual(media, beforeMedia) || audits != beforeAudits {
-				t.Fatalf("a failed delete left %+v and %d audit entries, had %+v and %d", media, audits, beforeMedia, beforeAudits)
-			}
-			stop()
-			deleted, err := st.DeleteMedia(ctx, author, m.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if media, audits := rows(t, m.ID); deleted.Key != m.Key || len(media) != 0 || audits != beforeAudits+1 {
-				t.Fatalf("deleted %+v, left %+v and %d audit entries", deleted, media, audits)
-			}
-			if e := checkAudited(t, db, author, "media.delete", "media", m.ID); e.Detail != "mime=image/jpeg" {
-				t.Errorf("detail %q", e.Detail)
-			}
+		in := store.MediaInput{Key: "2026/08/k3v7q2m4.png", Name: "ảnh.png", Mime: "image/png", Size: 183, Width: 16, Height: 9, Checksum: "abc"}
+		old := testImage(t, db, "2026/08/xoa.jpg")
+		var deleted models.Media
+		testAuditedWrites(t, db, author, []string{"media"}, []auditedWrite{
+			{name: "create", grows: map[string]int64{"media": 1},
+				audit: store.Audit{Action: "media.create", TargetType: "media", Detail: "mime=image/png size=183"},
+				write: func() (int64, error) {
+					m, err := st.CreateMedia(ctx, author, in)
+					return m.ID, err
+				},
+				state: func(t *testing.T) any { return media(t, "key = ?", in.Key) },
+				check: func(t *testing.T, id int64) {
+					saved := media(t, "id = ?", id)
+					if len(saved) != 1 || saved[0].Key != in.Key || saved[0].UploadedBy == nil || *saved[0].UploadedBy != author.UserID {
+						t.Errorf("rows %+v", saved)
+					}
+				}},
+			{name: "delete", grows: map[string]int64{"media": -1},
+				audit: store.Audit{Action: "media.delete", TargetType: "media", Detail: "mime=image/jpeg"},
+				write: func() (_ int64, err error) {
+					deleted, err = st.DeleteMedia(ctx, author, old.ID)
+					return old.ID, err
+				},
+				state: func(t *testing.T) any { return media(t, "id = ?", old.ID) },
+				check: func(t *testing.T, id int64) {
+					if left := media(t, "id = ?", id); deleted.Key != old.Key || len(left) != 0 {
+						t.Errorf("deleted %+v, left %+v", deleted, left)
+					}
+				}},
 		})
 	})
 }

@@ -38,31 +38,40 @@ func TestTagWritesRollBack(t *testing.T) {
 		if err := db.Exec("INSERT INTO article_tags (article_id, tag_id, position) VALUES (?, ?, 0)", a.ID, cu.ID).Error; err != nil {
 			t.Fatal(err)
 		}
-		byID := func(id int64) func() string {
-			return func() string {
-				return rowState(t, db, "tags", "id = ?", id) + rowState(t, db, "article_tags", "tag_id = ?", id)
+		byID := func(id int64) func(*testing.T) any {
+			return func(t *testing.T) any {
+				return []any{rows(t, db.Table("tags").Where("id = ?", id)), rows(t, db.Table("article_tags").Where("tag_id = ?", id))}
 			}
 		}
-		checkTaxonomyWrites(t, db, actor, []taxonomyWrite{
-			{name: "create", action: "tag.create", target: "tag", detail: "mat-tran",
-				run: func() (int64, error) {
-					tag, err := st.CreateTag(ctx, actor, " Mặt trận ")
-					if err == nil && (tag.Name != "Mặt trận" || tag.Version != 1) {
-						t.Errorf("created: %+v", tag)
-					}
-					return tag.ID, err
+		var created models.Tag
+		var renamed store.TagCount
+		testAuditedWrites(t, db, actor, taxonomyTables, []auditedWrite{
+			{name: "create", grows: map[string]int64{"tags": 1},
+				audit: store.Audit{Action: "tag.create", TargetType: "tag", Detail: "mat-tran"},
+				write: func() (_ int64, err error) {
+					created, err = st.CreateTag(ctx, actor, " Mặt trận ")
+					return created.ID, err
 				},
-				state: func() string { return rowState(t, db, "tags", "slug = ?", "mat-tran") }},
-			{name: "rename", action: "tag.update", target: "tag", detail: "dai-hoi-dai-bieu", state: byID(hoi.ID),
-				run: func() (int64, error) {
-					tag, err := st.RenameTag(ctx, actor, hoi.ID, 1, "Đại hội đại biểu")
-					if err == nil && (tag.Slug != "dai-hoi-dai-bieu" || tag.Version != 2) {
-						t.Errorf("renamed: %+v", tag)
+				state: func(t *testing.T) any { return rows(t, db.Table("tags").Where("slug = ?", "mat-tran")) },
+				check: func(t *testing.T, _ int64) {
+					if created.Name != "Mặt trận" || created.Version != 1 {
+						t.Errorf("created: %+v", created)
 					}
-					return hoi.ID, err
 				}},
-			{name: "delete a tag an article carries", action: "tag.delete", target: "tag", state: byID(cu.ID),
-				run: func() (int64, error) { return cu.ID, st.DeleteTag(ctx, actor, cu.ID, 1) }},
+			{name: "rename", state: byID(hoi.ID),
+				audit: store.Audit{Action: "tag.update", TargetType: "tag", Detail: "dai-hoi-dai-bieu"},
+				write: func() (_ int64, err error) {
+					renamed, err = st.RenameTag(ctx, actor, hoi.ID, 1, "Đại hội đại biểu")
+					return hoi.ID, err
+				},
+				check: func(t *testing.T, _ int64) {
+					if renamed.Slug != "dai-hoi-dai-bieu" || renamed.Version != 2 {
+						t.Errorf("renamed: %+v", renamed)
+					}
+				}},
+			{name: "delete a tag an article carries", state: byID(cu.ID), grows: map[string]int64{"tags": -1, "article_tags": -1},
+				audit: store.Audit{Action: "tag.delete", TargetType: "tag"},
+				write: func() (int64, error) { return cu.ID, st.DeleteTag(ctx, actor, cu.ID, 1) }},
 		})
 		var left int64
 		db.Table("article_tags").Count(&left)

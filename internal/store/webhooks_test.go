@@ -22,23 +22,24 @@ func TestWebhookWritesCommitWithTheirAuditEntry(t *testing.T) {
 		}
 		actor := store.Actor{UserID: admin.ID, Role: models.RoleAdmin, IP: "203.0.113.9", RequestID: "req-webhooks"}
 		var w models.Webhook
-		webhook := func() any {
+		webhook := func(*testing.T) any {
 			var got []models.Webhook
 			db.Order("id").Find(&got)
 			var deliveries []models.WebhookDelivery
 			db.Order("id").Find(&deliveries)
 			return []any{got, deliveries}
 		}
-		tables := []string{"webhooks", "webhook_events", "webhook_deliveries", "webhook_attempts", "audit_log"}
+		tables := []string{"webhooks", "webhook_deliveries", "webhook_attempts"}
 		testAuditedWrites(t, db, actor, tables, []auditedWrite{
-			{name: "create", action: "webhook.create", grows: map[string]int64{"webhooks": 1},
-				write: func() (err error) {
+			{name: "create", grows: map[string]int64{"webhooks": 1},
+				audit: store.Audit{Action: "webhook.create", TargetType: "webhook", Detail: "events=" + models.EventArticlePublished + " active=true"},
+				write: func() (_ int64, err error) {
 					w, err = st.CreateWebhook(ctx, actor, store.NewWebhook{URL: "https://tich-hop.example.vn/hook",
 						Events: []string{models.EventArticlePublished}, Secret: "a-secret-of-the-receiver", Active: true})
-					return err
+					return w.ID, err
 				},
 				state: webhook,
-				check: func(t *testing.T) {
+				check: func(t *testing.T, _ int64) {
 					if w.ID == 0 || w.Version != 1 || !w.Active {
 						t.Errorf("created %+v", w)
 					}
@@ -56,21 +57,24 @@ func TestWebhookWritesCommitWithTheirAuditEntry(t *testing.T) {
 		}
 		url, inactive, events := "https://tich-hop.example.vn/moi", false, []string{models.EventArticlePublished, models.EventArticleUpdated}
 		testAuditedWrites(t, db, actor, tables, []auditedWrite{
-			{name: "update", action: "webhook.update",
-				write: func() (err error) {
+			{name: "update",
+				audit: store.Audit{Action: "webhook.update", TargetType: "webhook",
+					Detail: "url events=" + models.EventArticlePublished + "," + models.EventArticleUpdated + " active=false"},
+				write: func() (_ int64, err error) {
 					w, err = st.UpdateWebhook(ctx, actor, w.ID, 1, store.WebhookPatch{URL: &url, Events: &events, Active: &inactive})
-					return err
+					return w.ID, err
 				},
 				state: webhook,
-				check: func(t *testing.T) {
+				check: func(t *testing.T, _ int64) {
 					var pending int64
 					db.Model(&models.WebhookDelivery{}).Where("status = ?", models.DeliveryPending).Count(&pending)
 					if w.URL != url || len(w.Events) != 2 || w.Active || w.Version != 2 || pending != 0 {
 						t.Errorf("updated %+v, %d deliveries pending", w, pending)
 					}
 				}},
-			{name: "delete", action: "webhook.delete", grows: map[string]int64{"webhooks": -1, "webhook_deliveries": -1, "webhook_attempts": -1},
-				write: func() error { return st.DeleteWebhook(ctx, actor, w.ID, 2) },
+			{name: "delete", grows: map[string]int64{"webhooks": -1, "webhook_deliveries": -1, "webhook_attempts": -1},
+				audit: store.Audit{Action: "webhook.delete", TargetType: "webhook"},
+				write: func() (int64, error) { return w.ID, st.DeleteWebhook(ctx, actor, w.ID, 2) },
 				state: webhook},
 		})
 		if _, err := st.UpdateWebhook(ctx, actor, w.ID, 2, store.WebhookPatch{Active: &inactive}); models.ErrorCode(err) != models.CodeNotFound {
