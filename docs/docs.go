@@ -25,6 +25,7 @@ const docTemplate = `{
                     "operations"
                 ],
                 "summary": "Where to start: the API's name, version and links to its documentation",
+                "operationId": "getAPIIndex",
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -49,6 +50,7 @@ const docTemplate = `{
                     "announcements"
                 ],
                 "summary": "List announcements in any state",
+                "operationId": "listAnnouncements",
                 "parameters": [
                     {
                         "enum": [
@@ -117,6 +119,7 @@ const docTemplate = `{
                     "announcements"
                 ],
                 "summary": "Create an announcement",
+                "operationId": "createAnnouncement",
                 "parameters": [
                     {
                         "description": "the announcement",
@@ -194,6 +197,7 @@ const docTemplate = `{
                     "announcements"
                 ],
                 "summary": "Show an announcement in any state",
+                "operationId": "getAnnouncement",
                 "parameters": [
                     {
                         "type": "integer",
@@ -253,6 +257,7 @@ const docTemplate = `{
                     "announcements"
                 ],
                 "summary": "Delete an announcement",
+                "operationId": "deleteAnnouncement",
                 "parameters": [
                     {
                         "type": "integer",
@@ -328,6 +333,7 @@ const docTemplate = `{
                     "announcements"
                 ],
                 "summary": "Change an announcement",
+                "operationId": "updateAnnouncement",
                 "parameters": [
                     {
                         "type": "integer",
@@ -438,6 +444,7 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "List articles of every status",
+                "operationId": "listArticles",
                 "parameters": [
                     {
                         "enum": [
@@ -521,6 +528,7 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "Write a new article",
+                "operationId": "createArticle",
                 "parameters": [
                     {
                         "description": "the article",
@@ -602,6 +610,7 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "Show an article of any status",
+                "operationId": "getArticle",
                 "parameters": [
                     {
                         "type": "integer",
@@ -661,6 +670,7 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "Delete an article",
+                "operationId": "deleteArticle",
                 "parameters": [
                     {
                         "type": "integer",
@@ -736,6 +746,7 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "Change an article",
+                "operationId": "updateArticle",
                 "parameters": [
                     {
                         "type": "integer",
@@ -846,6 +857,7 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "Archive a published article",
+                "operationId": "archiveArticle",
                 "parameters": [
                     {
                         "type": "integer",
@@ -925,6 +937,7 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "Make a preview link for an article",
+                "operationId": "createPreview",
                 "parameters": [
                     {
                         "type": "integer",
@@ -1006,6 +1019,7 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "Publish or schedule an article",
+                "operationId": "publishArticle",
                 "parameters": [
                     {
                         "type": "integer",
@@ -1102,6 +1116,7 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "An article's revisions",
+                "operationId": "listRevisions",
                 "parameters": [
                     {
                         "type": "integer",
@@ -1171,6 +1186,7 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "One revision of an article, with its full snapshot",
+                "operationId": "getRevision",
                 "parameters": [
                     {
                         "type": "integer",
@@ -1236,6 +1252,7 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "Restore an article's content from a revision",
+                "operationId": "restoreRevision",
                 "parameters": [
                     {
                         "type": "integer",
@@ -1332,6 +1349,7 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "Submit a draft for review",
+                "operationId": "submitArticle",
                 "parameters": [
                     {
                         "type": "integer",
@@ -1408,6 +1426,7 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "Take an article back to draft",
+                "operationId": "unpublishArticle",
                 "parameters": [
                     {
                         "type": "integer",
@@ -1484,6 +1503,7 @@ const docTemplate = `{
                     "audit"
                 ],
                 "summary": "The audit log",
+                "operationId": "listAuditLog",
                 "parameters": [
                     {
                         "type": "string",
@@ -1565,6 +1585,7 @@ const docTemplate = `{
                     "categories"
                 ],
                 "summary": "Every category, flat, with article counts",
+                "operationId": "listAdminCategories",
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -1609,6 +1630,7 @@ const docTemplate = `{
                     "categories"
                 ],
                 "summary": "Create a category",
+                "operationId": "createCategory",
                 "parameters": [
                     {
                         "description": "the category",
@@ -1686,6 +1708,7 @@ const docTemplate = `{
                     "categories"
                 ],
                 "summary": "Show a category",
+                "operationId": "getAdminCategory",
                 "parameters": [
                     {
                         "type": "integer",
@@ -1745,6 +1768,7 @@ const docTemplate = `{
                     "categories"
                 ],
                 "summary": "Delete a category",
+                "operationId": "deleteCategory",
                 "parameters": [
                     {
                         "type": "integer",
@@ -1826,6 +1850,7 @@ const docTemplate = `{
                     "categories"
                 ],
                 "summary": "Change a category",
+                "operationId": "updateCategory",
                 "parameters": [
                     {
                         "type": "integer",
@@ -1935,6 +1960,7 @@ const docTemplate = `{
                     "documents"
                 ],
                 "summary": "Document types, for editors",
+                "operationId": "listDocumentTypes",
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -1979,6 +2005,7 @@ const docTemplate = `{
                     "documents"
                 ],
                 "summary": "Add a document type",
+                "operationId": "createDocumentType",
                 "parameters": [
                     {
                         "description": "the type",
@@ -2056,6 +2083,7 @@ const docTemplate = `{
                     "documents"
                 ],
                 "summary": "Show a document type",
+                "operationId": "getDocumentType",
                 "parameters": [
                     {
                         "type": "integer",
@@ -2115,6 +2143,7 @@ const docTemplate = `{
                     "documents"
                 ],
                 "summary": "Delete a document type no document has",
+                "operationId": "deleteDocumentType",
                 "parameters": [
                     {
                         "type": "integer",
@@ -2196,6 +2225,7 @@ const docTemplate = `{
                     "documents"
                 ],
                 "summary": "Change a document type",
+                "operationId": "updateDocumentType",
                 "parameters": [
                     {
                         "type": "integer",
@@ -2305,6 +2335,7 @@ const docTemplate = `{
                     "documents"
                 ],
                 "summary": "List documents in any state",
+                "operationId": "listDocuments",
                 "parameters": [
                     {
                         "enum": [
@@ -2379,6 +2410,7 @@ const docTemplate = `{
                     "documents"
                 ],
                 "summary": "Register a document",
+                "operationId": "createDocument",
                 "parameters": [
                     {
                         "description": "the document",
@@ -2456,6 +2488,7 @@ const docTemplate = `{
                     "documents"
                 ],
                 "summary": "Show a document in any state",
+                "operationId": "getDocument",
                 "parameters": [
                     {
                         "type": "integer",
@@ -2515,6 +2548,7 @@ const docTemplate = `{
                     "documents"
                 ],
                 "summary": "Delete a document",
+                "operationId": "deleteDocument",
                 "parameters": [
                     {
                         "type": "integer",
@@ -2590,6 +2624,7 @@ const docTemplate = `{
                     "documents"
                 ],
                 "summary": "Change a document",
+                "operationId": "updateDocument",
                 "parameters": [
                     {
                         "type": "integer",
@@ -2700,6 +2735,7 @@ const docTemplate = `{
                     "media"
                 ],
                 "summary": "List the media library",
+                "operationId": "listMedia",
                 "parameters": [
                     {
                         "enum": [
@@ -2768,6 +2804,7 @@ const docTemplate = `{
                     "media"
                 ],
                 "summary": "Upload a file to the media library",
+                "operationId": "uploadMedia",
                 "parameters": [
                     {
                         "type": "file",
@@ -2837,6 +2874,7 @@ const docTemplate = `{
                     "media"
                 ],
                 "summary": "Show a media library item",
+                "operationId": "getMedia",
                 "parameters": [
                     {
                         "type": "integer",
@@ -2890,6 +2928,7 @@ const docTemplate = `{
                     "media"
                 ],
                 "summary": "Delete a media item and its file",
+                "operationId": "deleteMedia",
                 "parameters": [
                     {
                         "type": "integer",
@@ -2945,6 +2984,7 @@ const docTemplate = `{
                     "submissions"
                 ],
                 "summary": "List reader submissions",
+                "operationId": "listSubmissions",
                 "parameters": [
                     {
                         "enum": [
@@ -3026,6 +3066,7 @@ const docTemplate = `{
                     "submissions"
                 ],
                 "summary": "Show a reader submission with its notes and attachments",
+                "operationId": "getSubmission",
                 "parameters": [
                     {
                         "type": "integer",
@@ -3091,6 +3132,7 @@ const docTemplate = `{
                     "submissions"
                 ],
                 "summary": "Work on a reader submission",
+                "operationId": "updateSubmission",
                 "parameters": [
                     {
                         "type": "integer",
@@ -3195,6 +3237,7 @@ const docTemplate = `{
                     "tags"
                 ],
                 "summary": "Every tag, by slug",
+                "operationId": "listAdminTags",
                 "parameters": [
                     {
                         "type": "string",
@@ -3259,6 +3302,7 @@ const docTemplate = `{
                     "tags"
                 ],
                 "summary": "Create a tag",
+                "operationId": "createTag",
                 "parameters": [
                     {
                         "description": "the tag",
@@ -3336,6 +3380,7 @@ const docTemplate = `{
                     "tags"
                 ],
                 "summary": "Show a tag",
+                "operationId": "getAdminTag",
                 "parameters": [
                     {
                         "type": "integer",
@@ -3395,6 +3440,7 @@ const docTemplate = `{
                     "tags"
                 ],
                 "summary": "Delete a tag",
+                "operationId": "deleteTag",
                 "parameters": [
                     {
                         "type": "integer",
@@ -3470,6 +3516,7 @@ const docTemplate = `{
                     "tags"
                 ],
                 "summary": "Rename a tag",
+                "operationId": "updateTag",
                 "parameters": [
                     {
                         "type": "integer",
@@ -3579,6 +3626,7 @@ const docTemplate = `{
                     "users"
                 ],
                 "summary": "List editorial accounts",
+                "operationId": "listUsers",
                 "parameters": [
                     {
                         "type": "integer",
@@ -3636,6 +3684,7 @@ const docTemplate = `{
                     "users"
                 ],
                 "summary": "Create an editorial account",
+                "operationId": "createUser",
                 "parameters": [
                     {
                         "description": "the account",
@@ -3707,6 +3756,7 @@ const docTemplate = `{
                     "users"
                 ],
                 "summary": "Show an editorial account",
+                "operationId": "getUser",
                 "parameters": [
                     {
                         "type": "integer",
@@ -3772,6 +3822,7 @@ const docTemplate = `{
                     "users"
                 ],
                 "summary": "Change an editorial account",
+                "operationId": "updateUser",
                 "parameters": [
                     {
                         "type": "integer",
@@ -3875,6 +3926,7 @@ const docTemplate = `{
                     "webhooks"
                 ],
                 "summary": "List webhooks",
+                "operationId": "listWebhooks",
                 "parameters": [
                     {
                         "type": "integer",
@@ -3933,6 +3985,7 @@ const docTemplate = `{
                     "webhooks"
                 ],
                 "summary": "Create a webhook",
+                "operationId": "createWebhook",
                 "parameters": [
                     {
                         "description": "the webhook",
@@ -4004,6 +4057,7 @@ const docTemplate = `{
                     "webhooks"
                 ],
                 "summary": "Show a webhook",
+                "operationId": "getWebhook",
                 "parameters": [
                     {
                         "type": "integer",
@@ -4063,6 +4117,7 @@ const docTemplate = `{
                     "webhooks"
                 ],
                 "summary": "Delete a webhook",
+                "operationId": "deleteWebhook",
                 "parameters": [
                     {
                         "type": "integer",
@@ -4138,6 +4193,7 @@ const docTemplate = `{
                     "webhooks"
                 ],
                 "summary": "Change a webhook",
+                "operationId": "updateWebhook",
                 "parameters": [
                     {
                         "type": "integer",
@@ -4242,6 +4298,7 @@ const docTemplate = `{
                     "webhooks"
                 ],
                 "summary": "A webhook's deliveries",
+                "operationId": "listWebhookDeliveries",
                 "parameters": [
                     {
                         "type": "integer",
@@ -4323,6 +4380,7 @@ const docTemplate = `{
                     "webhooks"
                 ],
                 "summary": "Send a ping to a webhook",
+                "operationId": "pingWebhook",
                 "parameters": [
                     {
                         "type": "integer",
@@ -4382,6 +4440,7 @@ const docTemplate = `{
                     "announcements"
                 ],
                 "summary": "Active announcements",
+                "operationId": "listActiveAnnouncements",
                 "parameters": [
                     {
                         "type": "integer",
@@ -4425,6 +4484,7 @@ const docTemplate = `{
                     "announcements"
                 ],
                 "summary": "An active announcement",
+                "operationId": "getActiveAnnouncement",
                 "parameters": [
                     {
                         "type": "string",
@@ -4469,6 +4529,7 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "Published articles",
+                "operationId": "listPublicArticles",
                 "parameters": [
                     {
                         "type": "string",
@@ -4577,6 +4638,7 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "A published article",
+                "operationId": "getPublicArticle",
                 "parameters": [
                     {
                         "type": "string",
@@ -4630,6 +4692,7 @@ const docTemplate = `{
                     "auth"
                 ],
                 "summary": "Log in with email and password",
+                "operationId": "logIn",
                 "parameters": [
                     {
                         "description": "credentials",
@@ -4690,6 +4753,7 @@ const docTemplate = `{
                     "auth"
                 ],
                 "summary": "End the session of a refresh token",
+                "operationId": "logOut",
                 "parameters": [
                     {
                         "description": "refresh token",
@@ -4734,6 +4798,7 @@ const docTemplate = `{
                     "auth"
                 ],
                 "summary": "The authenticated user",
+                "operationId": "getCurrentUser",
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -4765,6 +4830,7 @@ const docTemplate = `{
                     "auth"
                 ],
                 "summary": "Change one's own password",
+                "operationId": "changePassword",
                 "parameters": [
                     {
                         "description": "current and new password",
@@ -4826,6 +4892,7 @@ const docTemplate = `{
                     "auth"
                 ],
                 "summary": "Trade a refresh token for a new token pair",
+                "operationId": "refreshTokens",
                 "parameters": [
                     {
                         "description": "refresh token",
@@ -4875,6 +4942,7 @@ const docTemplate = `{
                     "categories"
                 ],
                 "summary": "The category tree",
+                "operationId": "listCategories",
                 "parameters": [
                     {
                         "type": "string",
@@ -4911,6 +4979,7 @@ const docTemplate = `{
                     "categories"
                 ],
                 "summary": "A category with its sub-categories",
+                "operationId": "getCategory",
                 "parameters": [
                     {
                         "type": "string",
@@ -4961,6 +5030,7 @@ const docTemplate = `{
                     "documents"
                 ],
                 "summary": "Document types",
+                "operationId": "listPublicDocumentTypes",
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -4990,6 +5060,7 @@ const docTemplate = `{
                     "documents"
                 ],
                 "summary": "Search the documents registry",
+                "operationId": "listPublicDocuments",
                 "parameters": [
                     {
                         "type": "string",
@@ -5081,6 +5152,7 @@ const docTemplate = `{
                     "documents"
                 ],
                 "summary": "A published document",
+                "operationId": "getPublicDocument",
                 "parameters": [
                     {
                         "type": "integer",
@@ -5125,6 +5197,7 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "Read an article through its preview link",
+                "operationId": "getArticlePreview",
                 "parameters": [
                     {
                         "type": "string",
@@ -5166,6 +5239,7 @@ const docTemplate = `{
                     "search"
                 ],
                 "summary": "Search published content",
+                "operationId": "search",
                 "parameters": [
                     {
                         "type": "string",
@@ -5232,6 +5306,7 @@ const docTemplate = `{
                     "submissions"
                 ],
                 "summary": "Send a message to the editorial board (\"Gửi ban biên tập\")",
+                "operationId": "createSubmission",
                 "parameters": [
                     {
                         "type": "string",
@@ -5336,6 +5411,7 @@ const docTemplate = `{
                     "submissions"
                 ],
                 "summary": "Follow a submission by its tracking code",
+                "operationId": "getSubmissionStatus",
                 "parameters": [
                     {
                         "type": "string",
@@ -5377,6 +5453,7 @@ const docTemplate = `{
                     "tags"
                 ],
                 "summary": "Tags of published articles",
+                "operationId": "listTags",
                 "parameters": [
                     {
                         "type": "integer",
@@ -5426,6 +5503,7 @@ const docTemplate = `{
                     "feeds"
                 ],
                 "summary": "RSS feed of the newest articles",
+                "operationId": "getArticleFeed",
                 "parameters": [
                     {
                         "type": "string",
@@ -5474,6 +5552,7 @@ const docTemplate = `{
                     "operations"
                 ],
                 "summary": "Liveness: the process is up",
+                "operationId": "checkLiveness",
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -5498,6 +5577,7 @@ const docTemplate = `{
                     "media"
                 ],
                 "summary": "Download a stored file",
+                "operationId": "getMediaFile",
                 "parameters": [
                     {
                         "type": "string",
@@ -5535,6 +5615,7 @@ const docTemplate = `{
                     "operations"
                 ],
                 "summary": "Readiness: the database answers",
+                "operationId": "checkReadiness",
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -5561,6 +5642,7 @@ const docTemplate = `{
                     "feeds"
                 ],
                 "summary": "Sitemap of the public site",
+                "operationId": "getSitemap",
                 "parameters": [
                     {
                         "type": "string",
@@ -8436,7 +8518,65 @@ const docTemplate = `{
             "name": "Authorization",
             "in": "header"
         }
-    }
+    },
+    "tags": [
+        {
+            "description": "News articles (\"Tin mới\"): the public list and detail, and the newsroom's drafts, workflow, revisions and previews.",
+            "name": "articles"
+        },
+        {
+            "description": "The sections of the site, as a tree.",
+            "name": "categories"
+        },
+        {
+            "description": "Keywords of articles.",
+            "name": "tags"
+        },
+        {
+            "description": "Announcements (\"Thông báo\") shown within their window.",
+            "name": "announcements"
+        },
+        {
+            "description": "The official documents registry (\"Tìm kiếm văn bản\") and its document types.",
+            "name": "documents"
+        },
+        {
+            "description": "Readers' messages to the editorial board (\"Gửi ban biên tập\") and the board's replies.",
+            "name": "submissions"
+        },
+        {
+            "description": "Vietnamese search across articles, announcements and documents.",
+            "name": "search"
+        },
+        {
+            "description": "RSS and the sitemap.",
+            "name": "feeds"
+        },
+        {
+            "description": "The media library: uploads, and the files themselves.",
+            "name": "media"
+        },
+        {
+            "description": "Logging in, tokens and passwords.",
+            "name": "auth"
+        },
+        {
+            "description": "Editorial accounts (admins).",
+            "name": "users"
+        },
+        {
+            "description": "Signed notifications of published content, and their deliveries.",
+            "name": "webhooks"
+        },
+        {
+            "description": "Who did what, when and from where.",
+            "name": "audit"
+        },
+        {
+            "description": "The API index, liveness and readiness.",
+            "name": "operations"
+        }
+    ]
 }`
 
 // SwaggerInfo holds exported Swagger Info so clients can modify it

@@ -6,6 +6,34 @@
 //	@description				Errors are RFC 9457 application/problem+json documents with a stable `code`.
 //	@description				Every GET also answers HEAD (same headers, no body).
 //	@BasePath					/
+//	@tag.name					articles
+//	@tag.description			News articles ("Tin mới"): the public list and detail, and the newsroom's drafts, workflow, revisions and previews.
+//	@tag.name					categories
+//	@tag.description			The sections of the site, as a tree.
+//	@tag.name					tags
+//	@tag.description			Keywords of articles.
+//	@tag.name					announcements
+//	@tag.description			Announcements ("Thông báo") shown within their window.
+//	@tag.name					documents
+//	@tag.description			The official documents registry ("Tìm kiếm văn bản") and its document types.
+//	@tag.name					submissions
+//	@tag.description			Readers' messages to the editorial board ("Gửi ban biên tập") and the board's replies.
+//	@tag.name					search
+//	@tag.description			Vietnamese search across articles, announcements and documents.
+//	@tag.name					feeds
+//	@tag.description			RSS and the sitemap.
+//	@tag.name					media
+//	@tag.description			The media library: uploads, and the files themselves.
+//	@tag.name					auth
+//	@tag.description			Logging in, tokens and passwords.
+//	@tag.name					users
+//	@tag.description			Editorial accounts (admins).
+//	@tag.name					webhooks
+//	@tag.description			Signed notifications of published content, and their deliveries.
+//	@tag.name					audit
+//	@tag.description			Who did what, when and from where.
+//	@tag.name					operations
+//	@tag.description			The API index, liveness and readiness.
 //	@securityDefinitions.apikey	BearerAuth
 //	@in							header
 //	@name						Authorization

@@ -73,6 +73,7 @@ type adminAnnouncementListResponse struct {
 
 // listActiveAnnouncements godoc
 //
+//	@ID			listActiveAnnouncements
 //	@Summary		Active announcements
 //	@Description	Published announcements whose window holds now (starts_at ≤ now < ends_at, or no end): pinned first, then the newest start.
 //	@Tags			announcements
@@ -102,6 +103,7 @@ func (s *Server) listActiveAnnouncements(c echo.Context) error {
 
 // getActiveAnnouncement godoc
 //
+//	@ID			getActiveAnnouncement
 //	@Summary		An active announcement
 //	@Description	404 unless the announcement is published and its window holds now.
 //	@Tags			announcements
@@ -125,6 +127,7 @@ func (s *Server) getActiveAnnouncement(c echo.Context) error {
 
 // listAnnouncements godoc
 //
+//	@ID			listAnnouncements
 //	@Summary	List announcements in any state
 //	@Tags		announcements
 //	@Produce	json
@@ -157,6 +160,7 @@ func (s *Server) listAnnouncements(c echo.Context) error {
 
 // createAnnouncement godoc
 //
+//	@ID			createAnnouncement
 //	@Summary		Create an announcement
 //	@Description	The body is sanitised. Without a slug one is made from the title (unique: -2, -3, … appended); starts_at defaults to now, ends_at to no end and status to draft. Version 1, sent as the ETag.
 //	@Tags			announcements
@@ -200,6 +204,7 @@ func (s *Server) createAnnouncement(c echo.Context) error {
 
 // getAnnouncement godoc
 //
+//	@ID			getAnnouncement
 //	@Summary	Show an announcement in any state
 //	@Tags		announcements
 //	@Produce	json
@@ -230,6 +235,7 @@ func (s *Server) getAnnouncement(c echo.Context) error {
 
 // updateAnnouncement godoc
 //
+//	@ID			updateAnnouncement
 //	@Summary		Change an announcement
 //	@Description	Only the fields sent change; ends_at null removes the end, attachment_ids replaces the list. The slug stays unless sent. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.
 //	@Tags			announcements
@@ -284,6 +290,7 @@ func (s *Server) updateAnnouncement(c echo.Context) error {
 
 // deleteAnnouncement godoc
 //
+//	@ID			deleteAnnouncement
 //	@Summary		Delete an announcement
 //	@Description	Needs If-Match with the version read (428 without, 412 when stale).
 //	@Tags			announcements

@@ -30,6 +30,7 @@ type apiIndexLinks struct {
 
 // index godoc
 //
+//	@ID			getAPIIndex
 //	@Summary		Where to start: the API's name, version and links to its documentation
 //	@Description	Links are paths on this server.
 //	@Tags			operations

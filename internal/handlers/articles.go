@@ -150,6 +150,7 @@ func articleWriter(p auth.Principal) store.Access {
 
 // listArticles godoc
 //
+//	@ID			listArticles
 //	@Summary		List articles of every status
 //	@Description	Most recently changed first. Authors see only their own articles. `status=published` includes scheduled articles whose time has come; `status=scheduled` only those still to come. `q` keeps articles containing every word (the last may be a word's start), ignoring case and diacritics, at most 200 characters.
 //	@Tags			articles
@@ -189,6 +190,7 @@ func (s *Server) listArticles(c echo.Context) error {
 
 // createArticle godoc
 //
+//	@ID			createArticle
 //	@Summary		Write a new article
 //	@Description	The article starts as a draft at version 1 (sent as ETag), by the caller. Without `slug` one is made from the title (`Đại hội đại biểu` → `dai-hoi-dai-bieu`, numbered when taken) and follows the title until the article is published. Tags are created from their names as needed. The body is sanitised: scripts, event handlers, styles and `javascript:`/`data:` URLs are removed.
 //	@Tags			articles
@@ -229,6 +231,7 @@ func (s *Server) createArticle(c echo.Context) error {
 
 // getArticle godoc
 //
+//	@ID			getArticle
 //	@Summary	Show an article of any status
 //	@Tags		articles
 //	@Produce	json
@@ -258,6 +261,7 @@ func (s *Server) getArticle(c echo.Context) error {
 
 // updateArticle godoc
 //
+//	@ID			updateArticle
 //	@Summary		Change an article
 //	@Description	Only the fields sent change; the version goes up by one and a revision is stored. Needs `If-Match` with the version read (428 without, 412 when someone changed it meanwhile). Until the article is published or given a slug by hand, a new title gives a new slug; after that only an explicit `slug` changes it. Authors may change their own articles only while draft or pending.
 //	@Tags			articles
@@ -311,6 +315,7 @@ func (s *Server) updateArticle(c echo.Context) error {
 
 // deleteArticle godoc
 //
+//	@ID			deleteArticle
 //	@Summary		Delete an article
 //	@Description	With its revisions. Needs `If-Match` with the version read (428 without, 412 when stale). Authors may delete their own articles only while draft or pending.
 //	@Tags			articles
@@ -375,6 +380,7 @@ func (s *Server) transition(c echo.Context, action string, publishAt *time.Time)
 
 // submitArticle godoc
 //
+//	@ID			submitArticle
 //	@Summary		Submit a draft for review
 //	@Description	draft → pending. An optional `If-Match` makes it conditional (412 when stale). Any other status is 409.
 //	@Tags			articles
@@ -396,6 +402,7 @@ func (s *Server) submitArticle(c echo.Context) error {
 
 // publishArticle godoc
 //
+//	@ID			publishArticle
 //	@Summary		Publish or schedule an article
 //	@Description	draft, pending or scheduled → published now, or → scheduled with a future `publish_at`: the article appears on the public API at that time, with no job needed. The body is optional. The slug is fixed from then on. Editors only. An optional `If-Match` makes it conditional.
 //	@Tags			articles
@@ -425,6 +432,7 @@ func (s *Server) publishArticle(c echo.Context) error {
 
 // unpublishArticle godoc
 //
+//	@ID			unpublishArticle
 //	@Summary		Take an article back to draft
 //	@Description	published, scheduled or archived → draft: it disappears from the public API. Editors only. An optional `If-Match` makes it conditional.
 //	@Tags			articles
@@ -446,6 +454,7 @@ func (s *Server) unpublishArticle(c echo.Context) error {
 
 // archiveArticle godoc
 //
+//	@ID			archiveArticle
 //	@Summary		Archive a published article
 //	@Description	published → archived: it disappears from the public API but keeps its publication date. Editors only. An optional `If-Match` makes it conditional.
 //	@Tags			articles

@@ -92,6 +92,7 @@ func decodeCursor(cursor string) (*store.ArticleCursor, bool) {
 
 // listPublicArticles godoc
 //
+//	@ID			listPublicArticles
 //	@Summary		Published articles
 //	@Description	Only published articles (and scheduled ones whose time has come). Newest first by default; `sort=-view_count` gives the most read. Pages come two ways: `page` and `per_page` with a total, or, for "Xem thêm" infinite scroll, `cursor` from the previous page's `meta.pagination.next_cursor`: no total is computed, and articles published meanwhile never make an article repeat or go missing. `next_cursor` is given on newest-first lists while more articles follow. A bad value of any parameter is 400 naming it.
 //	@Tags			articles
@@ -159,6 +160,7 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 
 // getPublicArticle godoc
 //
+//	@ID			getPublicArticle
 //	@Summary		A published article
 //	@Description	With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. A read counts a view without writing to the database: views are buffered in memory and added to `view_count` every 10 seconds and at shutdown, so `view_count` lags by up to 10 seconds and a crash loses at most the last 10 seconds of views (of that replica).
 //	@Tags			articles

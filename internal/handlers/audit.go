@@ -32,6 +32,7 @@ type auditListResponse struct {
 
 // listAudit godoc
 //
+//	@ID			listAuditLog
 //	@Summary		The audit log
 //	@Description	Who did what to which item, when and from which IP; newest first.
 //	@Tags			audit

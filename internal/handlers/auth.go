@@ -42,6 +42,7 @@ type tokenPairResponse struct {
 
 // login godoc
 //
+//	@ID			logIn
 //	@Summary		Log in with email and password
 //	@Description	Returns a 15-minute access token and a refresh token. Unknown email and wrong password get the same 401. Within 15 minutes, five failed checks on one account from one network (/24, /64), twenty from one address, or fifty on one account from anywhere give 429 with Retry-After; each failure from the same network waits a little longer. When too many password checks run at once the answer is 503 with Retry-After.
 //	@Tags			auth
@@ -125,6 +126,7 @@ func (s *Server) tokenPair(user models.User, sessionID int64, refresh string) (t
 
 // refresh godoc
 //
+//	@ID			refreshTokens
 //	@Summary		Trade a refresh token for a new token pair
 //	@Description	The refresh token is rotated: the one sent is spent. Presenting a spent token again revokes its whole session.
 //	@Tags			auth
@@ -159,6 +161,7 @@ func (s *Server) refresh(c echo.Context) error {
 
 // logout godoc
 //
+//	@ID			logOut
 //	@Summary	End the session of a refresh token
 //	@Tags		auth
 //	@Accept		json
@@ -181,6 +184,7 @@ func (s *Server) logout(c echo.Context) error {
 
 // me godoc
 //
+//	@ID			getCurrentUser
 //	@Summary	The authenticated user
 //	@Tags		auth
 //	@Produce	json
@@ -201,6 +205,7 @@ func (s *Server) me(c echo.Context) error {
 
 // changePassword godoc
 //
+//	@ID			changePassword
 //	@Summary		Change one's own password
 //	@Description	Every other session of the user is revoked; this one stays. A wrong current password counts as a failed login: the same limits give 429 with Retry-After.
 //	@Tags			auth

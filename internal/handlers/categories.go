@@ -109,6 +109,7 @@ func findNode(tree []categoryNode, slug string) (categoryNode, bool) {
 
 // listCategories godoc
 //
+//	@ID			listCategories
 //	@Summary		The category tree
 //	@Description	Every category, roots first, each with its sub-categories in `children`, ordered by position.
 //	@Tags			categories
@@ -131,6 +132,7 @@ func (s *Server) listCategories(c echo.Context) error {
 
 // getCategory godoc
 //
+//	@ID			getCategory
 //	@Summary	A category with its sub-categories
 //	@Tags		categories
 //	@Produce	json
@@ -164,6 +166,7 @@ func toAdminCategory(c store.CategoryCount) adminCategory {
 
 // listAdminCategories godoc
 //
+//	@ID			listAdminCategories
 //	@Summary		Every category, flat, with article counts
 //	@Description	Not paged: a site has a few dozen categories. Ordered by position, then id.
 //	@Tags			categories
@@ -196,6 +199,7 @@ func (s *Server) listAdminCategories(c echo.Context) error {
 
 // getAdminCategory godoc
 //
+//	@ID			getAdminCategory
 //	@Summary	Show a category
 //	@Tags		categories
 //	@Produce	json
@@ -231,6 +235,7 @@ func respondCategory(c echo.Context, status int, cat store.CategoryCount) error 
 
 // createCategory godoc
 //
+//	@ID			createCategory
 //	@Summary		Create a category
 //	@Description	Without `slug` one is made from the name (`Mặt trận địa phương` → `mat-tran-dia-phuong`), numbered when taken. Version 1, sent as the ETag.
 //	@Tags			categories
@@ -268,6 +273,7 @@ func (s *Server) createCategory(c echo.Context) error {
 
 // updateCategory godoc
 //
+//	@ID			updateCategory
 //	@Summary		Change a category
 //	@Description	Only the fields sent change. A renamed category keeps its slug unless `slug` is sent. `parent_id: null` makes it a root; a category cannot be placed under itself or its sub-categories (422). Needs If-Match with the version read (428 without, 412 when stale); bumps the version.
 //	@Tags			categories
@@ -318,6 +324,7 @@ func (s *Server) updateCategory(c echo.Context) error {
 
 // deleteCategory godoc
 //
+//	@ID			deleteCategory
 //	@Summary		Delete a category
 //	@Description	Only an empty category: one with sub-categories or articles (of any status) is 409. Needs If-Match with the version read (428 without, 412 when stale).
 //	@Tags			categories

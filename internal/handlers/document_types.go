@@ -72,6 +72,7 @@ func (f *fieldErrors) typeCode(field, value string) string {
 
 // listPublicDocumentTypes godoc
 //
+//	@ID			listPublicDocumentTypes
 //	@Summary		Document types
 //	@Description	The managed list of document types, in display order, for search forms.
 //	@Tags			documents
@@ -97,6 +98,7 @@ func (s *Server) listPublicDocumentTypes(c echo.Context) error {
 
 // listDocumentTypes godoc
 //
+//	@ID			listDocumentTypes
 //	@Summary	Document types, for editors
 //	@Tags		documents
 //	@Produce	json
@@ -123,6 +125,7 @@ func (s *Server) listDocumentTypes(c echo.Context) error {
 
 // createDocumentType godoc
 //
+//	@ID			createDocumentType
 //	@Summary		Add a document type
 //	@Description	A name or code that another type has, ignoring case and diacritics, is 409. Version 1, sent as the ETag.
 //	@Tags			documents
@@ -157,6 +160,7 @@ func (s *Server) createDocumentType(c echo.Context) error {
 
 // getDocumentType godoc
 //
+//	@ID			getDocumentType
 //	@Summary	Show a document type
 //	@Tags		documents
 //	@Produce	json
@@ -187,6 +191,7 @@ func (s *Server) getDocumentType(c echo.Context) error {
 
 // updateDocumentType godoc
 //
+//	@ID			updateDocumentType
 //	@Summary		Change a document type
 //	@Description	Documents refer to their type by id, so a rename shows on every document of the type. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.
 //	@Tags			documents
@@ -237,6 +242,7 @@ func (s *Server) updateDocumentType(c echo.Context) error {
 
 // deleteDocumentType godoc
 //
+//	@ID			deleteDocumentType
 //	@Summary		Delete a document type no document has
 //	@Description	Needs If-Match with the version read (428 without, 412 when stale).
 //	@Tags			documents

@@ -117,6 +117,7 @@ func (f *fieldErrors) number(field, value string) docnumber.Parts {
 
 // listPublicDocuments godoc
 //
+//	@ID			listPublicDocuments
 //	@Summary		Search the documents registry
 //	@Description	Published documents, newest issued first. Filters combine; meta.facets counts the documents by type, issuer and year of issue, each over every filter but its own (the type counts ignore type, and so on).
 //	@Tags			documents
@@ -197,6 +198,7 @@ func (s *Server) listPublicDocuments(c echo.Context) error {
 
 // getPublicDocument godoc
 //
+//	@ID			getPublicDocument
 //	@Summary		A published document
 //	@Description	404 unless the document is published.
 //	@Tags			documents
@@ -227,6 +229,7 @@ func (s *Server) getPublicDocument(c echo.Context) error {
 
 // listDocuments godoc
 //
+//	@ID			listDocuments
 //	@Summary	List documents in any state
 //	@Tags		documents
 //	@Produce	json
@@ -263,6 +266,7 @@ func (s *Server) listDocuments(c echo.Context) error {
 
 // createDocument godoc
 //
+//	@ID			createDocument
 //	@Summary		Register a document
 //	@Description	The number is read into its parts (number_parts) and stored in canonical form. type is the name of a document type; a number carrying another type's code (12/NQ-MTTW as a Quyết định) is 422 on number. effective_on defaults to issued_on and may not precede it; expires_on must follow effective_on. Attachments must be PDFs. A number the issuer already used is 409. Version 1, sent as the ETag.
 //	@Tags			documents
@@ -310,6 +314,7 @@ func (s *Server) createDocument(c echo.Context) error {
 
 // getDocument godoc
 //
+//	@ID			getDocument
 //	@Summary	Show a document in any state
 //	@Tags		documents
 //	@Produce	json
@@ -340,6 +345,7 @@ func (s *Server) getDocument(c echo.Context) error {
 
 // updateDocument godoc
 //
+//	@ID			updateDocument
 //	@Summary		Change a document
 //	@Description	Only the fields sent change, under the rules of creation; expires_on null removes the expiry, attachment_ids replaces the list. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.
 //	@Tags			documents
@@ -402,6 +408,7 @@ func (s *Server) updateDocument(c echo.Context) error {
 
 // deleteDocument godoc
 //
+//	@ID			deleteDocument
 //	@Summary		Delete a document
 //	@Description	Needs If-Match with the version read (428 without, 412 when stale).
 //	@Tags			documents

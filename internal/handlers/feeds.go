@@ -108,6 +108,7 @@ type sitemapURL struct {
 
 // rssFeed godoc
 //
+//	@ID			getArticleFeed
 //	@Summary		RSS feed of the newest articles
 //	@Description	RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_BASE_URL + `/articles/{slug}`), a guid that never changes (`toasoan:article:{id}`, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the category's name and the cover as enclosure. With `category`, only the articles of that category and its sub-categories, in a channel named after it. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
 //	@Tags			feeds
@@ -185,6 +186,7 @@ func (s *Server) categoryBySlug(ctx context.Context, slug string) (models.Catego
 
 // sitemap godoc
 //
+//	@ID			getSitemap
 //	@Summary		Sitemap of the public site
 //	@Description	A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_BASE_URL, each with its lastmod: every category (`/categories/{slug}`), the announcements active now (`/announcements/{slug}`), the published documents (`/documents/{id}`) and the published articles (`/articles/{slug}`), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
 //	@Tags			feeds

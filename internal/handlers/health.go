@@ -15,6 +15,7 @@ type status struct {
 
 // healthz godoc
 //
+//	@ID			checkLiveness
 //	@Summary	Liveness: the process is up
 //	@Tags		operations
 //	@Produce	json
@@ -27,6 +28,7 @@ func (s *Server) healthz(c echo.Context) error {
 
 // readyz godoc
 //
+//	@ID			checkReadiness
 //	@Summary	Readiness: the database answers
 //	@Tags		operations
 //	@Produce	json

@@ -53,6 +53,7 @@ func (s *Server) mediaItemOf(m models.Media) mediaItem {
 
 // uploadMedia godoc
 //
+//	@ID			uploadMedia
 //	@Summary		Upload a file to the media library
 //	@Description	Multipart form with one part `file`. The type is sniffed from the content, never taken from the name or the part's Content-Type: JPEG, PNG, WebP, GIF or PDF, anything else is 415. Larger than TOASOAN_MAX_UPLOAD_MB (default 20 MiB) is 413. Images get their width and height; one whose header declares more than TOASOAN_MAX_IMAGE_PIXELS pixels (default 40 million) is 422. The stored name keeps the client's base name with the extension of the sniffed type (evil.html holding a PNG is evil.png).
 //	@Tags			media
@@ -119,6 +120,7 @@ func (s *Server) removeFiles(c echo.Context, keys ...string) {
 
 // listMedia godoc
 //
+//	@ID			listMedia
 //	@Summary		List the media library
 //	@Description	Newest first. A reader submission's attachments are not in the library; they are shown with their submission.
 //	@Tags			media
@@ -152,6 +154,7 @@ func (s *Server) listMedia(c echo.Context) error {
 
 // getMedia godoc
 //
+//	@ID			getMedia
 //	@Summary	Show a media library item
 //	@Tags		media
 //	@Produce	json
@@ -180,6 +183,7 @@ func (s *Server) getMedia(c echo.Context) error {
 
 // deleteMedia godoc
 //
+//	@ID			deleteMedia
 //	@Summary		Delete a media item and its file
 //	@Description	Refused with 409 while any article, announcement, document or submission uses it.
 //	@Tags			media
@@ -207,6 +211,7 @@ func (s *Server) deleteMedia(c echo.Context) error {
 
 // serveMedia godoc
 //
+//	@ID			getMediaFile
 //	@Summary		Download a stored file
 //	@Description	Served with its stored type, `X-Content-Type-Options: nosniff` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
 //	@Tags			media

@@ -102,6 +102,7 @@ func (s *Server) previewClaimsOf(token string) (previewClaims, bool) {
 
 // createPreview godoc
 //
+//	@ID			createPreview
 //	@Summary		Make a preview link for an article
 //	@Description	A signed link that shows this one article as it is when read, to anyone who has it, until it expires (default 1 hour, at most 7 days). Unpublishing, archiving or deleting the article, or deactivating the link's maker, revokes it. The body is optional.
 //	@Tags			articles
@@ -151,6 +152,7 @@ func (s *Server) createPreview(c echo.Context) error {
 
 // previewArticle godoc
 //
+//	@ID			getArticlePreview
 //	@Summary		Read an article through its preview link
 //	@Description	Public: the token is the permission. Shows the article as it is now until the token expires; an invalid, expired or revoked token (the article unpublished, archived or deleted since, or the link's maker deactivated) is 404, as is an archived article. Never cached (`Cache-Control: no-store`). Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
 //	@Tags			articles

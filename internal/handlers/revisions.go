@@ -44,6 +44,7 @@ func toRevisionItem(r models.ArticleRevision) revisionItem {
 
 // listRevisions godoc
 //
+//	@ID			listRevisions
 //	@Summary		An article's revisions
 //	@Description	Newest first. Every change to an article (create, edit, workflow action, restore) stores one, numbered by the version it produced.
 //	@Tags			articles
@@ -85,6 +86,7 @@ func (s *Server) listRevisions(c echo.Context) error {
 
 // getRevision godoc
 //
+//	@ID			getRevision
 //	@Summary	One revision of an article, with its full snapshot
 //	@Tags		articles
 //	@Produce	json
@@ -126,6 +128,7 @@ func (s *Server) getRevision(c echo.Context) error {
 
 // restoreRevision godoc
 //
+//	@ID			restoreRevision
 //	@Summary		Restore an article's content from a revision
 //	@Description	Title, summary, body, category, tags, cover, byline and featured become those of the revision, as a new version with its own revision. The status and the slug stay as they are. Needs `If-Match` with the current version (428 without, 412 when stale). Authors may restore their own articles only while draft or pending.
 //	@Tags			articles

@@ -34,6 +34,7 @@ var publicSearchKinds = []string{store.KindArticle, store.KindDocument, store.Ki
 
 // searchAll godoc
 //
+//	@ID			search
 //	@Summary		Search published content
 //	@Description	Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): "bao ve an ninh" finds "Bảo vệ an ninh". Every word must be a word of the item; the last may also be the start of one, so results come while a reader types. Items whose title holds every word come first, then newer before older. Snippets mark hits with <mark>; all other text is HTML-escaped.
 //	@Tags			search

@@ -95,6 +95,7 @@ type submissionFile struct {
 
 // createSubmission godoc
 //
+//	@ID			createSubmission
 //	@Summary		Send a message to the editorial board ("Gửi ban biên tập")
 //	@Description	Send the fields as multipart/form-data, with up to 3 parts named `files` (JPEG, PNG, WebP, GIF or PDF, sniffed from the content; each at most 10 MiB, or TOASOAN_MAX_UPLOAD_MB if lower), or as a JSON object with the same fields and no files: `{"name", "email", "phone", "subject", "content", "website"}`.
 //	@Description	Answers with the tracking code the submitter keeps to follow the reply. TOASOAN_SUBMISSIONS_PER_HOUR accepted submissions per IP an hour (default 5), then 429 with Retry-After; a refused one (400, 413, 415, 422) does not count. Never cached.
@@ -247,6 +248,7 @@ func (s *Server) readSubmissionForm(c echo.Context) (submissionRequest, []submis
 
 // getSubmissionStatus godoc
 //
+//	@ID			getSubmissionStatus
 //	@Summary		Follow a submission by its tracking code
 //	@Description	Status and the board's reply only; nothing personal. Never cached.
 //	@Tags			submissions
@@ -341,6 +343,7 @@ func summaryOf(sub models.Submission, names map[int64]string) submissionSummary 
 
 // listSubmissions godoc
 //
+//	@ID			listSubmissions
 //	@Summary		List reader submissions
 //	@Description	Newest first. Without `status`, spam is left out. `q` ignores case and Vietnamese diacritics; every word must be a word of the subject, message, name, email or tracking code, the last may also be the start of one.
 //	@Tags			submissions
@@ -392,6 +395,7 @@ func (s *Server) listSubmissions(c echo.Context) error {
 
 // getSubmission godoc
 //
+//	@ID			getSubmission
 //	@Summary	Show a reader submission with its notes and attachments
 //	@Tags		submissions
 //	@Produce	json
@@ -459,6 +463,7 @@ func (s *Server) submissionDetail(c echo.Context, sub models.Submission) error {
 
 // updateSubmission godoc
 //
+//	@ID			updateSubmission
 //	@Summary		Work on a reader submission
 //	@Description	Change the status, assign it (`assignee_id`: an active editor or admin; null unassigns), add an internal note, or reply. A reply is plain text the submitter sees by tracking code; it sets the status to answered unless `status` is given. Every change is in the audit log. Needs If-Match with the version read (428 without, 412 when stale); every change, a note too, bumps the version.
 //	@Tags			submissions

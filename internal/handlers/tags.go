@@ -59,6 +59,7 @@ func respondTag(c echo.Context, status int, t store.TagCount) error {
 
 // listTags godoc
 //
+//	@ID			listTags
 //	@Summary		Tags of published articles
 //	@Description	Most used first (then by slug), with the number of published articles carrying each. Tags that only unpublished articles carry are not listed.
 //	@Tags			tags
@@ -89,6 +90,7 @@ func (s *Server) listTags(c echo.Context) error {
 
 // listAdminTags godoc
 //
+//	@ID			listAdminTags
 //	@Summary		Every tag, by slug
 //	@Description	`q` keeps the tags whose slug starts with it, ignoring case and diacritics, for autocompletion.
 //	@Tags			tags
@@ -122,6 +124,7 @@ func (s *Server) listAdminTags(c echo.Context) error {
 
 // getAdminTag godoc
 //
+//	@ID			getAdminTag
 //	@Summary	Show a tag
 //	@Tags		tags
 //	@Produce	json
@@ -151,6 +154,7 @@ func (s *Server) getAdminTag(c echo.Context) error {
 
 // createTag godoc
 //
+//	@ID			createTag
 //	@Summary		Create a tag
 //	@Description	Tags are also created on the fly from the names in an article's `tags`. The slug is made from the name, which must have letters or digits (422); names with the same slug are the same tag (409). Version 1, sent as the ETag.
 //	@Tags			tags
@@ -181,6 +185,7 @@ func (s *Server) createTag(c echo.Context) error {
 
 // updateTag godoc
 //
+//	@ID			updateTag
 //	@Summary		Rename a tag
 //	@Description	The slug follows the new name; a name whose slug another tag has is 409. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.
 //	@Tags			tags
@@ -224,6 +229,7 @@ func (s *Server) updateTag(c echo.Context) error {
 
 // deleteTag godoc
 //
+//	@ID			deleteTag
 //	@Summary		Delete a tag
 //	@Description	The tag is removed from every article carrying it. Needs If-Match with the version read (428 without, 412 when stale).
 //	@Tags			tags

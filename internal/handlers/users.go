@@ -54,6 +54,7 @@ type userListResponse struct {
 
 // listUsers godoc
 //
+//	@ID			listUsers
 //	@Summary	List editorial accounts
 //	@Tags		users
 //	@Produce	json
@@ -84,6 +85,7 @@ func (s *Server) listUsers(c echo.Context) error {
 
 // createUser godoc
 //
+//	@ID			createUser
 //	@Summary	Create an editorial account
 //	@Tags		users
 //	@Accept		json
@@ -123,6 +125,7 @@ func (s *Server) createUser(c echo.Context) error {
 
 // getUser godoc
 //
+//	@ID			getUser
 //	@Summary	Show an editorial account
 //	@Tags		users
 //	@Produce	json
@@ -150,6 +153,7 @@ func (s *Server) getUser(c echo.Context) error {
 
 // updateUser godoc
 //
+//	@ID			updateUser
 //	@Summary		Change an editorial account
 //	@Description	Deactivating a user or setting a new password revokes their sessions at once; a role change applies on their next request. The last active admin cannot be demoted or deactivated (409). Needs If-Match with the version read (428 without, 412 when stale); bumps the version.
 //	@Tags			users

@@ -165,6 +165,7 @@ func (s *Server) checkWebhookURL(c echo.Context, errs *fieldErrors, url string) 
 
 // listWebhooks godoc
 //
+//	@ID			listWebhooks
 //	@Summary	List webhooks
 //	@Tags		webhooks
 //	@Produce	json
@@ -195,6 +196,7 @@ func (s *Server) listWebhooks(c echo.Context) error {
 
 // createWebhook godoc
 //
+//	@ID			createWebhook
 //	@Summary		Create a webhook
 //	@Description	Subscribes a URL to events. Without a secret one is generated and returned in this answer only: it is never shown again (secret_set says one is kept). active defaults to true.
 //	@Description	The URL must be https and its host must resolve to public addresses only, which is checked again on every delivery (422 otherwise); http://localhost and 127.0.0.1 only when the server runs with TOASOAN_WEBHOOKS_ALLOW_LOCAL=1.
@@ -254,6 +256,7 @@ func newWebhookSecret() string {
 
 // getWebhook godoc
 //
+//	@ID			getWebhook
 //	@Summary	Show a webhook
 //	@Tags		webhooks
 //	@Produce	json
@@ -281,6 +284,7 @@ func (s *Server) getWebhook(c echo.Context) error {
 
 // updateWebhook godoc
 //
+//	@ID			updateWebhook
 //	@Summary		Change a webhook
 //	@Description	A new URL or secret applies to the retries of pending deliveries too. Deactivating a webhook fails its pending deliveries: they are not sent when it is activated again. The secret is never returned. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.
 //	@Tags			webhooks
@@ -342,6 +346,7 @@ func (s *Server) updateWebhook(c echo.Context) error {
 
 // deleteWebhook godoc
 //
+//	@ID			deleteWebhook
 //	@Summary		Delete a webhook
 //	@Description	With its deliveries and their log; pending deliveries are not sent. Needs If-Match with the version read (428 without, 412 when stale).
 //	@Tags			webhooks
@@ -373,6 +378,7 @@ func (s *Server) deleteWebhook(c echo.Context) error {
 
 // listWebhookDeliveries godoc
 //
+//	@ID			listWebhookDeliveries
 //	@Summary		A webhook's deliveries
 //	@Description	Newest first: each event sent (or being sent) to the webhook, with its status, every attempt and the payload as signed.
 //	@Tags			webhooks
@@ -414,6 +420,7 @@ func (s *Server) listWebhookDeliveries(c echo.Context) error {
 
 // pingWebhook godoc
 //
+//	@ID			pingWebhook
 //	@Summary		Send a ping to a webhook
 //	@Description	Queues a delivery of a ping event (data.id: the webhook's id) to this webhook alone, sent at once, signed and retried like any other; the answer is the queued delivery, whose outcome shows in the deliveries. An inactive webhook is 409.
 //	@Tags			webhooks
