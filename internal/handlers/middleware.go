@@ -16,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
 	"github.com/toasoan/toasoan/internal/config"
 	"github.com/toasoan/toasoan/internal/models"
 )

@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/labstack/echo/v4"
+
 	"github.com/toasoan/toasoan/internal/models"
 )
 

@@ -3,8 +3,9 @@ package store
 import (
 	"context"
 
-	"github.com/toasoan/toasoan/internal/models"
 	"gorm.io/gorm"
+
+	"github.com/toasoan/toasoan/internal/models"
 )
 
 // Audit is the entry a write leaves in the audit log: what was done to which item. The zero

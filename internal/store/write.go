@@ -22,9 +22,9 @@ var System = Actor{}
 // write is the one way toasoan changes its data. fn makes the change in tx (locks, checks,
 // rows, revision, search entry, outbox event) and says what to audit; the audit entry is then
 // written in the same transaction, as its last statement, so a change and the record of who
-// made it commit or roll back together, even if the client has gone. Once committed, this
-// process's webhook dispatcher is woken, as fn may have enqueued events: they go out at once
-// rather than at its next poll. (Waking it before the commit would be too early.)
+// made it commit or roll back together, even if the client has gone. Once a write that
+// enqueued an event has committed, this process's webhook dispatcher is woken: the event goes
+// out at once rather than at its next poll. (Waking it before the commit would be too early.)
 func (s *Store) write(ctx context.Context, actor Actor, fn func(tx *gorm.DB) (Audit, error)) error {
 	enqueued := new(bool)
 	err := s.db.WithContext(context.WithValue(ctx, enqueuedKey{}, enqueued)).Transaction(func(tx *gorm.DB) error {
