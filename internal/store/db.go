@@ -23,8 +23,6 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
-
-	"github.com/toasoan/toasoan/internal/models"
 )
 
 // Dialect names as GORM reports them.
@@ -206,7 +204,7 @@ func New(db *gorm.DB, now func() time.Time) *Store {
 // At is the store with its clock stopped at t, on the same database: for writes dated in the
 // past, as the seed publishes its articles each at its own time.
 func (s *Store) At(t time.Time) *Store {
-	at := t.In(models.NewsroomZone)
+	at := t.UTC()
 	db := s.db.Session(&gorm.Session{NewDB: true, NowFunc: func() time.Time { return at }})
 	return &Store{db: db, writes: s.writes, webhookWake: s.webhookWake}
 }
