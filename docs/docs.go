@@ -5349,8 +5349,12 @@ const docTemplate = `{
                         "in": "formData"
                     },
                     {
-                        "type": "file",
-                        "description": "an attachment; repeat the part for up to 3",
+                        "type": "array",
+                        "items": {
+                            "type": "file"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "attachments: repeat the part, up to 3",
                         "name": "files",
                         "in": "formData"
                     }
@@ -5710,12 +5714,18 @@ const docTemplate = `{
                     "example": "/healthz"
                 },
                 "openapi": {
+                    "description": "OpenAPI 3.0; also /openapi.yaml",
                     "type": "string",
-                    "example": "/swagger/doc.json"
+                    "example": "/openapi.json"
                 },
                 "ready": {
                     "type": "string",
                     "example": "/readyz"
+                },
+                "swagger2": {
+                    "description": "the same API as Swagger 2.0, for older tools",
+                    "type": "string",
+                    "example": "/swagger/doc.json"
                 }
             }
         },

@@ -115,7 +115,7 @@ func printFirstAdmin(w io.Writer, apiURL string, admin firstAdmin) {
 // printWelcome is what `api` prints once it listens: where the API and its documentation are,
 // and how to log in when it has just created the first admin.
 func printWelcome(w io.Writer, apiURL string, admin firstAdmin) {
-	fmt.Fprintf(w, "\ntoasoan is serving at %s\n  API docs (Swagger UI): %s/swagger/index.html\n  OpenAPI document:      %s/swagger/doc.json\n",
+	fmt.Fprintf(w, "\ntoasoan is serving at %s\n  API docs (Swagger UI): %s/swagger/index.html\n  OpenAPI document:      %s/openapi.json\n",
 		apiURL, apiURL, apiURL)
 	if admin.Email == "" {
 		fmt.Fprintln(w)

@@ -21,11 +21,12 @@ type apiIndex struct {
 } // @name APIIndex
 
 type apiIndexLinks struct {
-	Docs    string `json:"docs" example:"/swagger/index.html"`
-	OpenAPI string `json:"openapi" example:"/swagger/doc.json"`
-	Health  string `json:"health" example:"/healthz"`
-	Ready   string `json:"ready" example:"/readyz"`
-	API     string `json:"api" example:"/api/v1"`
+	Docs     string `json:"docs" example:"/swagger/index.html"`
+	OpenAPI  string `json:"openapi" example:"/openapi.json"`      // OpenAPI 3.0; also /openapi.yaml
+	Swagger2 string `json:"swagger2" example:"/swagger/doc.json"` // the same API as Swagger 2.0, for older tools
+	Health   string `json:"health" example:"/healthz"`
+	Ready    string `json:"ready" example:"/readyz"`
+	API      string `json:"api" example:"/api/v1"`
 } // @name APIIndexLinks
 
 // index godoc
@@ -41,13 +42,15 @@ func (s *Server) index(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-cache")
 	return c.JSON(http.StatusOK, apiIndex{
 		Name: "toasoan", Version: docs.SwaggerInfo.Version, Build: buildVersion(),
-		Links: apiIndexLinks{Docs: swaggerUIPath, OpenAPI: swaggerDocPath, Health: "/healthz", Ready: "/readyz", API: "/api/v1"},
+		Links: apiIndexLinks{Docs: swaggerUIPath, OpenAPI: openAPIJSONPath, Swagger2: swaggerDocPath, Health: "/healthz", Ready: "/readyz", API: "/api/v1"},
 	})
 }
 
 const (
-	swaggerUIPath  = "/swagger/index.html"
-	swaggerDocPath = "/swagger/doc.json"
+	swaggerUIPath   = "/swagger/index.html"
+	swaggerDocPath  = "/swagger/doc.json"
+	openAPIJSONPath = "/openapi.json"
+	openAPIYAMLPath = "/openapi.yaml"
 )
 
 // swaggerHome sends /swagger and /swagger/ to the UI.
@@ -77,10 +80,22 @@ func buildVersion() string {
 	return revision[:min(12, len(revision))]
 }
 
+// openAPIJSON and openAPIYAML serve the committed OpenAPI 3 document (docs/openapi.json,
+// docs/openapi.yaml) byte for byte.
+func openAPIJSON(c echo.Context) error {
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-cache")
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSONCharsetUTF8, docs.OpenAPIJSON)
+}
+
+func openAPIYAML(c echo.Context) error {
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-cache")
+	return c.Blob(http.StatusOK, "application/yaml; charset=UTF-8", docs.OpenAPIYAML)
+}
+
 // openAPIDocument is made once, at the first request for it.
 var openAPIDocument = sync.OnceValues(servedOpenAPI)
 
-// servedOpenAPI is the generated Swagger 2.0 document as it is served: swag writes an empty
+// servedOpenAPI is the generated Swagger 2.0 document as it is served at /swagger/doc.json: swag writes an empty
 // "host" (and empty "schemes"), which the Swagger 2.0 schema rejects; left out, clients use the
 // host that served the document, which is what an empty host was meant to say.
 func servedOpenAPI() ([]byte, error) {

@@ -6,7 +6,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	_ "github.com/toasoan/toasoan/docs" // the generated OpenAPI spec, served under /swagger/
 	"github.com/toasoan/toasoan/internal/auth"
 	"github.com/toasoan/toasoan/internal/models"
 )
@@ -32,6 +31,8 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, "/swagger", swaggerHome, public)
 	s.handle(http.MethodGet, "/swagger/", swaggerHome, public)
 	s.handle(http.MethodGet, swaggerDocPath, openAPIDoc, public)
+	s.handle(http.MethodGet, openAPIJSONPath, openAPIJSON, public)
+	s.handle(http.MethodGet, openAPIYAMLPath, openAPIYAML, public)
 	s.handle(http.MethodGet, "/swagger/*", swaggerUI(), public)
 
 	// Public content.

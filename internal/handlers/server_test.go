@@ -1,9 +1,12 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -146,13 +149,14 @@ func TestSecurityHeadersAndCORS(t *testing.T) {
 	}
 }
 
-// The first minute of a newcomer: / says where to go, /swagger leads to the UI, and the served
-// document is valid Swagger 2.0 as served (swag's empty host is not).
+// The first minute of a newcomer: / says where to go, /swagger leads to the UI, which reads the
+// OpenAPI 3 document; /openapi.json and /openapi.yaml are the committed document byte for byte,
+// and the Swagger 2.0 one is valid as served (swag's empty host is not).
 func TestFirstMinute(t *testing.T) {
 	ts := newTestServer(t, testdb.New(t, "sqlite"))
 	ts.run([]scenario{
 		{name: "index", method: "GET", path: "/", want: 200, fields: map[string]any{
-			"name": "toasoan", "version": "1.0", "links.docs": "/swagger/index.html", "links.openapi": "/swagger/doc.json",
+			"name": "toasoan", "version": "1.0", "links.docs": "/swagger/index.html", "links.openapi": "/openapi.json", "links.swagger2": "/swagger/doc.json",
 			"links.health": "/healthz", "links.api": "/api/v1"}},
 		{name: "swagger leads to the UI", method: "GET", path: "/swagger", want: 302,
 			check: func(t *testing.T, res *httptest.ResponseRecorder) {
@@ -162,6 +166,19 @@ func TestFirstMinute(t *testing.T) {
 			}},
 		{name: "swagger/ too", method: "GET", path: "/swagger/", want: 302},
 		{name: "the UI", method: "GET", path: "/swagger/index.html", want: 200},
+		{name: "the UI opens the OpenAPI 3 document first", method: "GET", path: "/swagger/index.html", want: 200,
+			check: func(t *testing.T, res *httptest.ResponseRecorder) {
+				page := res.Body.String()
+				// html/template writes "/" in a script as "\/".
+				first, second := strings.Index(page, `url: "\/openapi.json"`), strings.Index(page, `url: "\/swagger\/doc.json"`)
+				if first < 0 || second < first || strings.Contains(page, "doc.yaml") {
+					t.Errorf("the UI's list of documents is not /openapi.json, then /swagger/doc.json: %s", page)
+				}
+			}},
+		{name: "openapi.json is the committed document", method: "GET", path: "/openapi.json", want: 200,
+			check: wantCommitted("openapi.json", "application/json")},
+		{name: "openapi.yaml is the committed document", method: "GET", path: "/openapi.yaml", want: 200,
+			check: wantCommitted("openapi.yaml", "application/yaml")},
 		{name: "the document has no empty host", method: "GET", path: "/swagger/doc.json", want: 200,
 			check: func(t *testing.T, res *httptest.ResponseRecorder) {
 				var doc map[string]any
@@ -179,6 +196,22 @@ func TestFirstMinute(t *testing.T) {
 				}
 			}},
 	})
+}
+
+// wantCommitted checks that a response is docs/name as committed, of the media type.
+func wantCommitted(name, mediaType string) func(t *testing.T, res *httptest.ResponseRecorder) {
+	return func(t *testing.T, res *httptest.ResponseRecorder) {
+		committed, err := os.ReadFile(filepath.Join("..", "..", "docs", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(res.Body.Bytes(), committed) {
+			t.Errorf("the served %s (%d bytes) is not docs/%s (%d bytes)", name, res.Body.Len(), name, len(committed))
+		}
+		if ct := res.Header().Get("Content-Type"); !strings.HasPrefix(ct, mediaType) {
+			t.Errorf("Content-Type %q, want %s", ct, mediaType)
+		}
+	}
 }
 
 func TestGzipWhenAsked(t *testing.T) {

@@ -110,7 +110,7 @@ type submissionFile struct {
 //	@Param			subject	formData	string	true	"subject, at most 300 characters"
 //	@Param			content	formData	string	true	"the message, at most 20000 characters"
 //	@Param			website	formData	string	false	"honeypot: leave empty"
-//	@Param			files	formData	file	false	"an attachment; repeat the part for up to 3"
+//	@Param			files	formData	[]file	false	"attachments: repeat the part, up to 3"	collectionFormat(multi)
 //	@Success		201		{object}	submissionReceiptResponse
 //	@Header			201		{string}	Location	"the submission's status page"
 //	@Failure		400		{object}	problem	"malformed JSON or multipart body"
