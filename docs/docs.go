@@ -5678,6 +5678,12 @@ const docTemplate = `{
     "definitions": {
         "APIIndex": {
             "type": "object",
+            "required": [
+                "build",
+                "links",
+                "name",
+                "version"
+            ],
             "properties": {
                 "build": {
                     "description": "the commit the binary was built from, or \"devel\"",
@@ -5700,6 +5706,14 @@ const docTemplate = `{
         },
         "APIIndexLinks": {
             "type": "object",
+            "required": [
+                "api",
+                "docs",
+                "health",
+                "openapi",
+                "ready",
+                "swagger2"
+            ],
             "properties": {
                 "api": {
                     "type": "string",
@@ -5731,6 +5745,20 @@ const docTemplate = `{
         },
         "AdminAnnouncement": {
             "type": "object",
+            "required": [
+                "attachments",
+                "body",
+                "created_at",
+                "ends_at",
+                "id",
+                "pinned",
+                "slug",
+                "starts_at",
+                "status",
+                "title",
+                "updated_at",
+                "version"
+            ],
             "properties": {
                 "attachments": {
                     "type": "array",
@@ -5742,10 +5770,13 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "ends_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
                 },
                 "id": {
                     "type": "integer"
@@ -5757,7 +5788,8 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "starts_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "status": {
                     "type": "string",
@@ -5770,7 +5802,8 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "updated_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "version": {
                     "type": "integer"
@@ -5779,6 +5812,10 @@ const docTemplate = `{
         },
         "AdminAnnouncementList": {
             "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -5793,6 +5830,9 @@ const docTemplate = `{
         },
         "AdminAnnouncementResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/AdminAnnouncement"
@@ -5801,13 +5841,26 @@ const docTemplate = `{
         },
         "AdminCategory": {
             "type": "object",
+            "required": [
+                "article_count",
+                "created_at",
+                "description",
+                "id",
+                "name",
+                "parent_id",
+                "position",
+                "slug",
+                "updated_at",
+                "version"
+            ],
             "properties": {
                 "article_count": {
                     "description": "articles of any status directly in it",
                     "type": "integer"
                 },
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "description": {
                     "type": "string"
@@ -5819,7 +5872,8 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "parent_id": {
-                    "type": "integer"
+                    "type": "integer",
+                    "x-nullable": true
                 },
                 "position": {
                     "type": "integer"
@@ -5828,7 +5882,8 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "updated_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "version": {
                     "type": "integer",
@@ -5838,6 +5893,9 @@ const docTemplate = `{
         },
         "AdminCategoryList": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -5849,6 +5907,9 @@ const docTemplate = `{
         },
         "AdminCategoryResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/AdminCategory"
@@ -5857,6 +5918,24 @@ const docTemplate = `{
         },
         "AdminDocument": {
             "type": "object",
+            "required": [
+                "attachments",
+                "created_at",
+                "effective_on",
+                "expires_on",
+                "field",
+                "id",
+                "issued_on",
+                "issuer",
+                "number",
+                "number_parts",
+                "signer",
+                "status",
+                "title",
+                "type",
+                "updated_at",
+                "version"
+            ],
             "properties": {
                 "attachments": {
                     "type": "array",
@@ -5865,7 +5944,8 @@ const docTemplate = `{
                     }
                 },
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "effective_on": {
                     "type": "string",
@@ -5875,6 +5955,7 @@ const docTemplate = `{
                 "expires_on": {
                     "type": "string",
                     "format": "date",
+                    "x-nullable": true,
                     "example": "2029-05-10"
                 },
                 "field": {
@@ -5917,7 +5998,8 @@ const docTemplate = `{
                     "example": "Quyết định"
                 },
                 "updated_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "version": {
                     "type": "integer"
@@ -5926,6 +6008,10 @@ const docTemplate = `{
         },
         "AdminDocumentList": {
             "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -5940,6 +6026,9 @@ const docTemplate = `{
         },
         "AdminDocumentResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/AdminDocument"
@@ -5948,6 +6037,13 @@ const docTemplate = `{
         },
         "AdminDocumentType": {
             "type": "object",
+            "required": [
+                "code",
+                "id",
+                "name",
+                "position",
+                "version"
+            ],
             "properties": {
                 "code": {
                     "type": "string",
@@ -5972,6 +6068,9 @@ const docTemplate = `{
         },
         "AdminDocumentTypeList": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -5983,6 +6082,9 @@ const docTemplate = `{
         },
         "AdminDocumentTypeResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/AdminDocumentType"
@@ -5991,12 +6093,21 @@ const docTemplate = `{
         },
         "AdminTag": {
             "type": "object",
+            "required": [
+                "article_count",
+                "created_at",
+                "id",
+                "name",
+                "slug",
+                "version"
+            ],
             "properties": {
                 "article_count": {
                     "type": "integer"
                 },
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "id": {
                     "type": "integer"
@@ -6017,6 +6128,10 @@ const docTemplate = `{
         },
         "AdminTagList": {
             "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -6031,6 +6146,9 @@ const docTemplate = `{
         },
         "AdminTagResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/AdminTag"
@@ -6039,6 +6157,16 @@ const docTemplate = `{
         },
         "Announcement": {
             "type": "object",
+            "required": [
+                "attachments",
+                "body",
+                "ends_at",
+                "id",
+                "pinned",
+                "slug",
+                "starts_at",
+                "title"
+            ],
             "properties": {
                 "attachments": {
                     "type": "array",
@@ -6050,7 +6178,9 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "ends_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
                 },
                 "id": {
                     "type": "integer"
@@ -6062,7 +6192,8 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "starts_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "title": {
                     "type": "string"
@@ -6071,6 +6202,10 @@ const docTemplate = `{
         },
         "AnnouncementList": {
             "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -6085,6 +6220,9 @@ const docTemplate = `{
         },
         "AnnouncementResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/Announcement"
@@ -6093,6 +6231,23 @@ const docTemplate = `{
         },
         "Article": {
             "type": "object",
+            "required": [
+                "author",
+                "body",
+                "byline",
+                "category",
+                "cover",
+                "featured",
+                "id",
+                "published_at",
+                "related",
+                "slug",
+                "summary",
+                "tags",
+                "title",
+                "updated_at",
+                "view_count"
+            ],
             "properties": {
                 "author": {
                     "$ref": "#/definitions/UserRef"
@@ -6108,7 +6263,12 @@ const docTemplate = `{
                     "$ref": "#/definitions/CategoryRef"
                 },
                 "cover": {
-                    "$ref": "#/definitions/ArticleCover"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ArticleCover"
+                        }
+                    ],
+                    "x-nullable": true
                 },
                 "featured": {
                     "type": "boolean"
@@ -6117,7 +6277,9 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "published_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
                 },
                 "related": {
                     "type": "array",
@@ -6143,7 +6305,8 @@ const docTemplate = `{
                     "example": "Ký kết Quy chế phối hợp"
                 },
                 "updated_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "view_count": {
                     "description": "written every 10 seconds: lags by up to that",
@@ -6153,6 +6316,12 @@ const docTemplate = `{
         },
         "ArticleCover": {
             "type": "object",
+            "required": [
+                "caption",
+                "height",
+                "url",
+                "width"
+            ],
             "properties": {
                 "caption": {
                     "type": "string",
@@ -6174,6 +6343,21 @@ const docTemplate = `{
         },
         "ArticleItem": {
             "type": "object",
+            "required": [
+                "author",
+                "byline",
+                "category",
+                "cover",
+                "featured",
+                "id",
+                "published_at",
+                "slug",
+                "summary",
+                "tags",
+                "title",
+                "updated_at",
+                "view_count"
+            ],
             "properties": {
                 "author": {
                     "$ref": "#/definitions/UserRef"
@@ -6185,7 +6369,12 @@ const docTemplate = `{
                     "$ref": "#/definitions/CategoryRef"
                 },
                 "cover": {
-                    "$ref": "#/definitions/ArticleCover"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ArticleCover"
+                        }
+                    ],
+                    "x-nullable": true
                 },
                 "featured": {
                     "type": "boolean"
@@ -6194,7 +6383,9 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "published_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
                 },
                 "slug": {
                     "type": "string",
@@ -6214,7 +6405,8 @@ const docTemplate = `{
                     "example": "Ký kết Quy chế phối hợp"
                 },
                 "updated_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "view_count": {
                     "description": "written every 10 seconds: lags by up to that",
@@ -6224,6 +6416,10 @@ const docTemplate = `{
         },
         "ArticleList": {
             "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -6238,6 +6434,23 @@ const docTemplate = `{
         },
         "ArticlePreview": {
             "type": "object",
+            "required": [
+                "author",
+                "body",
+                "byline",
+                "category",
+                "cover",
+                "featured",
+                "id",
+                "published_at",
+                "slug",
+                "status",
+                "summary",
+                "tags",
+                "title",
+                "updated_at",
+                "view_count"
+            ],
             "properties": {
                 "author": {
                     "$ref": "#/definitions/UserRef"
@@ -6252,7 +6465,12 @@ const docTemplate = `{
                     "$ref": "#/definitions/CategoryRef"
                 },
                 "cover": {
-                    "$ref": "#/definitions/ArticleCover"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ArticleCover"
+                        }
+                    ],
+                    "x-nullable": true
                 },
                 "featured": {
                     "type": "boolean"
@@ -6261,7 +6479,9 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "published_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
                 },
                 "slug": {
                     "type": "string",
@@ -6291,7 +6511,8 @@ const docTemplate = `{
                     "example": "Ký kết Quy chế phối hợp"
                 },
                 "updated_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "view_count": {
                     "description": "written every 10 seconds: lags by up to that",
@@ -6301,6 +6522,9 @@ const docTemplate = `{
         },
         "ArticlePreviewResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/ArticlePreview"
@@ -6309,6 +6533,9 @@ const docTemplate = `{
         },
         "ArticleResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/Article"
@@ -6317,6 +6544,21 @@ const docTemplate = `{
         },
         "ArticleSnapshot": {
             "type": "object",
+            "required": [
+                "author_id",
+                "body",
+                "byline",
+                "category_id",
+                "cover_caption",
+                "cover_media_id",
+                "featured",
+                "published_at",
+                "slug",
+                "status",
+                "summary",
+                "tags",
+                "title"
+            ],
             "properties": {
                 "author_id": {
                     "type": "integer"
@@ -6334,13 +6576,16 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "cover_media_id": {
-                    "type": "integer"
+                    "type": "integer",
+                    "x-nullable": true
                 },
                 "featured": {
                     "type": "boolean"
                 },
                 "published_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
                 },
                 "slug": {
                     "type": "string"
@@ -6364,6 +6609,13 @@ const docTemplate = `{
         },
         "Attachment": {
             "type": "object",
+            "required": [
+                "id",
+                "mime",
+                "name",
+                "size",
+                "url"
+            ],
             "properties": {
                 "id": {
                     "type": "integer"
@@ -6384,6 +6636,18 @@ const docTemplate = `{
         },
         "AuditEntry": {
             "type": "object",
+            "required": [
+                "action",
+                "actor_id",
+                "actor_role",
+                "created_at",
+                "detail",
+                "id",
+                "ip",
+                "request_id",
+                "target_id",
+                "target_type"
+            ],
             "properties": {
                 "action": {
                     "type": "string",
@@ -6391,6 +6655,7 @@ const docTemplate = `{
                 },
                 "actor_id": {
                     "type": "integer",
+                    "x-nullable": true,
                     "example": 7
                 },
                 "actor_role": {
@@ -6404,7 +6669,8 @@ const docTemplate = `{
                     "example": "editor"
                 },
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "detail": {
                     "type": "string",
@@ -6434,6 +6700,10 @@ const docTemplate = `{
         },
         "AuditList": {
             "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -6448,6 +6718,15 @@ const docTemplate = `{
         },
         "CategoryNode": {
             "type": "object",
+            "required": [
+                "children",
+                "description",
+                "id",
+                "name",
+                "parent_id",
+                "position",
+                "slug"
+            ],
             "properties": {
                 "children": {
                     "type": "array",
@@ -6468,6 +6747,7 @@ const docTemplate = `{
                 },
                 "parent_id": {
                     "type": "integer",
+                    "x-nullable": true,
                     "example": 1
                 },
                 "position": {
@@ -6481,6 +6761,9 @@ const docTemplate = `{
         },
         "CategoryNodeResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/CategoryNode"
@@ -6489,6 +6772,11 @@ const docTemplate = `{
         },
         "CategoryRef": {
             "type": "object",
+            "required": [
+                "id",
+                "name",
+                "slug"
+            ],
             "properties": {
                 "id": {
                     "type": "integer"
@@ -6505,6 +6793,9 @@ const docTemplate = `{
         },
         "CategoryTree": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -6516,6 +6807,10 @@ const docTemplate = `{
         },
         "CreateAnnouncementRequest": {
             "type": "object",
+            "required": [
+                "body",
+                "title"
+            ],
             "properties": {
                 "attachment_ids": {
                     "type": "array",
@@ -6566,7 +6861,8 @@ const docTemplate = `{
         "CreateArticleRequest": {
             "type": "object",
             "required": [
-                "category_id"
+                "category_id",
+                "title"
             ],
             "properties": {
                 "body": {
@@ -6624,6 +6920,9 @@ const docTemplate = `{
         },
         "CreateCategoryRequest": {
             "type": "object",
+            "required": [
+                "name"
+            ],
             "properties": {
                 "description": {
                     "type": "string",
@@ -6654,7 +6953,11 @@ const docTemplate = `{
         "CreateDocumentRequest": {
             "type": "object",
             "required": [
-                "issued_on"
+                "issued_on",
+                "issuer",
+                "number",
+                "title",
+                "type"
             ],
             "properties": {
                 "attachment_ids": {
@@ -6724,6 +7027,9 @@ const docTemplate = `{
         },
         "CreateDocumentTypeRequest": {
             "type": "object",
+            "required": [
+                "name"
+            ],
             "properties": {
                 "code": {
                     "description": "\"\" when numbers carry no type code",
@@ -6748,6 +7054,7 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "email",
+                "name",
                 "password",
                 "role"
             ],
@@ -6812,6 +7119,19 @@ const docTemplate = `{
         },
         "Document": {
             "type": "object",
+            "required": [
+                "attachments",
+                "effective_on",
+                "expires_on",
+                "field",
+                "id",
+                "issued_on",
+                "issuer",
+                "number",
+                "signer",
+                "title",
+                "type"
+            ],
             "properties": {
                 "attachments": {
                     "type": "array",
@@ -6827,6 +7147,7 @@ const docTemplate = `{
                 "expires_on": {
                     "type": "string",
                     "format": "date",
+                    "x-nullable": true,
                     "example": "2029-05-10"
                 },
                 "field": {
@@ -6862,6 +7183,11 @@ const docTemplate = `{
         },
         "DocumentFacets": {
             "type": "object",
+            "required": [
+                "issuer",
+                "type",
+                "year"
+            ],
             "properties": {
                 "issuer": {
                     "type": "array",
@@ -6885,6 +7211,18 @@ const docTemplate = `{
         },
         "DocumentItem": {
             "type": "object",
+            "required": [
+                "attachments",
+                "effective_on",
+                "field",
+                "id",
+                "issued_on",
+                "issuer",
+                "number",
+                "signer",
+                "title",
+                "type"
+            ],
             "properties": {
                 "attachments": {
                     "type": "array",
@@ -6930,6 +7268,10 @@ const docTemplate = `{
         },
         "DocumentList": {
             "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -6944,6 +7286,10 @@ const docTemplate = `{
         },
         "DocumentListMeta": {
             "type": "object",
+            "required": [
+                "facets",
+                "pagination"
+            ],
             "properties": {
                 "facets": {
                     "$ref": "#/definitions/DocumentFacets"
@@ -6955,6 +7301,12 @@ const docTemplate = `{
         },
         "DocumentNumberParts": {
             "type": "object",
+            "required": [
+                "issuer_code",
+                "sequence",
+                "type_code",
+                "year"
+            ],
             "properties": {
                 "issuer_code": {
                     "type": "string",
@@ -6970,12 +7322,16 @@ const docTemplate = `{
                 },
                 "year": {
                     "type": "integer",
+                    "x-nullable": true,
                     "example": 2024
                 }
             }
         },
         "DocumentResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/Document"
@@ -6984,6 +7340,12 @@ const docTemplate = `{
         },
         "DocumentType": {
             "type": "object",
+            "required": [
+                "code",
+                "id",
+                "name",
+                "position"
+            ],
             "properties": {
                 "code": {
                     "type": "string",
@@ -7004,6 +7366,9 @@ const docTemplate = `{
         },
         "DocumentTypeList": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -7015,6 +7380,29 @@ const docTemplate = `{
         },
         "EditorialArticle": {
             "type": "object",
+            "required": [
+                "author",
+                "body",
+                "byline",
+                "category",
+                "category_id",
+                "cover",
+                "cover_caption",
+                "cover_media_id",
+                "created_at",
+                "featured",
+                "id",
+                "published_at",
+                "slug",
+                "slug_locked",
+                "status",
+                "summary",
+                "tags",
+                "title",
+                "updated_at",
+                "version",
+                "view_count"
+            ],
             "properties": {
                 "author": {
                     "$ref": "#/definitions/UserRef"
@@ -7035,16 +7423,23 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "cover": {
-                    "$ref": "#/definitions/ArticleCover"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ArticleCover"
+                        }
+                    ],
+                    "x-nullable": true
                 },
                 "cover_caption": {
                     "type": "string"
                 },
                 "cover_media_id": {
-                    "type": "integer"
+                    "type": "integer",
+                    "x-nullable": true
                 },
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "featured": {
                     "type": "boolean"
@@ -7054,7 +7449,9 @@ const docTemplate = `{
                 },
                 "published_at": {
                     "description": "When the article was, or (scheduled) will be, published; null for drafts.",
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
                 },
                 "slug": {
                     "type": "string",
@@ -7089,7 +7486,8 @@ const docTemplate = `{
                     "example": "Ký kết Quy chế phối hợp"
                 },
                 "updated_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "version": {
                     "description": "send it back in If-Match to change the article",
@@ -7103,6 +7501,28 @@ const docTemplate = `{
         },
         "EditorialArticleItem": {
             "type": "object",
+            "required": [
+                "author",
+                "byline",
+                "category",
+                "category_id",
+                "cover",
+                "cover_caption",
+                "cover_media_id",
+                "created_at",
+                "featured",
+                "id",
+                "published_at",
+                "slug",
+                "slug_locked",
+                "status",
+                "summary",
+                "tags",
+                "title",
+                "updated_at",
+                "version",
+                "view_count"
+            ],
             "properties": {
                 "author": {
                     "$ref": "#/definitions/UserRef"
@@ -7118,16 +7538,23 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "cover": {
-                    "$ref": "#/definitions/ArticleCover"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ArticleCover"
+                        }
+                    ],
+                    "x-nullable": true
                 },
                 "cover_caption": {
                     "type": "string"
                 },
                 "cover_media_id": {
-                    "type": "integer"
+                    "type": "integer",
+                    "x-nullable": true
                 },
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "featured": {
                     "type": "boolean"
@@ -7137,7 +7564,9 @@ const docTemplate = `{
                 },
                 "published_at": {
                     "description": "When the article was, or (scheduled) will be, published; null for drafts.",
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
                 },
                 "slug": {
                     "type": "string",
@@ -7172,7 +7601,8 @@ const docTemplate = `{
                     "example": "Ký kết Quy chế phối hợp"
                 },
                 "updated_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "version": {
                     "description": "send it back in If-Match to change the article",
@@ -7186,6 +7616,10 @@ const docTemplate = `{
         },
         "EditorialArticleList": {
             "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -7200,6 +7634,9 @@ const docTemplate = `{
         },
         "EditorialArticleResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/EditorialArticle"
@@ -7208,6 +7645,10 @@ const docTemplate = `{
         },
         "FacetCount": {
             "type": "object",
+            "required": [
+                "count",
+                "value"
+            ],
             "properties": {
                 "count": {
                     "type": "integer",
@@ -7221,6 +7662,9 @@ const docTemplate = `{
         },
         "ListMeta": {
             "type": "object",
+            "required": [
+                "pagination"
+            ],
             "properties": {
                 "pagination": {
                     "$ref": "#/definitions/models.Pagination"
@@ -7248,12 +7692,24 @@ const docTemplate = `{
         },
         "MediaItem": {
             "type": "object",
+            "required": [
+                "created_at",
+                "height",
+                "id",
+                "mime",
+                "name",
+                "size",
+                "url",
+                "width"
+            ],
             "properties": {
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "height": {
                     "type": "integer",
+                    "x-nullable": true,
                     "example": 900
                 },
                 "id": {
@@ -7279,12 +7735,17 @@ const docTemplate = `{
                 "width": {
                     "description": "null for PDF",
                     "type": "integer",
+                    "x-nullable": true,
                     "example": 1600
                 }
             }
         },
         "MediaList": {
             "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -7299,6 +7760,9 @@ const docTemplate = `{
         },
         "MediaResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/MediaItem"
@@ -7324,9 +7788,15 @@ const docTemplate = `{
         },
         "PreviewLink": {
             "type": "object",
+            "required": [
+                "expires_at",
+                "token",
+                "url"
+            ],
             "properties": {
                 "expires_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "token": {
                     "type": "string"
@@ -7339,6 +7809,9 @@ const docTemplate = `{
         },
         "PreviewLinkResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/PreviewLink"
@@ -7359,6 +7832,12 @@ const docTemplate = `{
         },
         "Problem": {
             "type": "object",
+            "required": [
+                "code",
+                "status",
+                "title",
+                "type"
+            ],
             "properties": {
                 "code": {
                     "type": "string"
@@ -7392,6 +7871,7 @@ const docTemplate = `{
                 "publish_at": {
                     "description": "A time in the future schedules the article; without it the article is published now.",
                     "type": "string",
+                    "format": "date-time",
                     "example": "2026-08-23T14:00:00+07:00"
                 }
             }
@@ -7410,6 +7890,13 @@ const docTemplate = `{
         },
         "Revision": {
             "type": "object",
+            "required": [
+                "action",
+                "actor",
+                "created_at",
+                "number",
+                "snapshot"
+            ],
             "properties": {
                 "action": {
                     "type": "string",
@@ -7429,10 +7916,12 @@ const docTemplate = `{
                         {
                             "$ref": "#/definitions/UserRef"
                         }
-                    ]
+                    ],
+                    "x-nullable": true
                 },
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "number": {
                     "description": "the article's version it recorded",
@@ -7446,6 +7935,12 @@ const docTemplate = `{
         },
         "RevisionItem": {
             "type": "object",
+            "required": [
+                "action",
+                "actor",
+                "created_at",
+                "number"
+            ],
             "properties": {
                 "action": {
                     "type": "string",
@@ -7465,10 +7960,12 @@ const docTemplate = `{
                         {
                             "$ref": "#/definitions/UserRef"
                         }
-                    ]
+                    ],
+                    "x-nullable": true
                 },
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "number": {
                     "description": "the article's version it recorded",
@@ -7479,6 +7976,10 @@ const docTemplate = `{
         },
         "RevisionList": {
             "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -7493,6 +7994,9 @@ const docTemplate = `{
         },
         "RevisionResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/Revision"
@@ -7501,6 +8005,10 @@ const docTemplate = `{
         },
         "SearchResponse": {
             "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -7515,15 +8023,25 @@ const docTemplate = `{
         },
         "SearchResult": {
             "type": "object",
+            "required": [
+                "id",
+                "published_at",
+                "slug",
+                "snippet",
+                "title",
+                "type"
+            ],
             "properties": {
                 "id": {
                     "type": "integer"
                 },
                 "published_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "slug": {
                     "type": "string",
+                    "x-nullable": true,
                     "example": "dai-hoi-dai-bieu-mttq-tinh-gia-lai"
                 },
                 "snippet": {
@@ -7541,6 +8059,9 @@ const docTemplate = `{
         },
         "Status": {
             "type": "object",
+            "required": [
+                "status"
+            ],
             "properties": {
                 "status": {
                     "type": "string",
@@ -7550,6 +8071,24 @@ const docTemplate = `{
         },
         "SubmissionDetail": {
             "type": "object",
+            "required": [
+                "assignee",
+                "attachments",
+                "content",
+                "created_at",
+                "email",
+                "id",
+                "name",
+                "notes",
+                "phone",
+                "replied_at",
+                "reply",
+                "status",
+                "subject",
+                "tracking_code",
+                "updated_at",
+                "version"
+            ],
             "properties": {
                 "assignee": {
                     "description": "null when nobody is assigned",
@@ -7557,7 +8096,8 @@ const docTemplate = `{
                         {
                             "$ref": "#/definitions/UserRef"
                         }
-                    ]
+                    ],
+                    "x-nullable": true
                 },
                 "attachments": {
                     "type": "array",
@@ -7569,7 +8109,8 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "email": {
                     "type": "string",
@@ -7594,11 +8135,14 @@ const docTemplate = `{
                     "example": "+84 912 345 678"
                 },
                 "replied_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
                 },
                 "reply": {
                     "description": "what the submitter sees by tracking code; null until answered",
-                    "type": "string"
+                    "type": "string",
+                    "x-nullable": true
                 },
                 "status": {
                     "type": "string",
@@ -7620,7 +8164,8 @@ const docTemplate = `{
                     "example": "7KQ4MZ2XW9HB"
                 },
                 "updated_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "version": {
                     "type": "integer",
@@ -7630,6 +8175,9 @@ const docTemplate = `{
         },
         "SubmissionDetailResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/SubmissionDetail"
@@ -7638,6 +8186,10 @@ const docTemplate = `{
         },
         "SubmissionList": {
             "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -7652,6 +8204,12 @@ const docTemplate = `{
         },
         "SubmissionNote": {
             "type": "object",
+            "required": [
+                "author",
+                "body",
+                "created_at",
+                "id"
+            ],
             "properties": {
                 "author": {
                     "$ref": "#/definitions/UserRef"
@@ -7661,7 +8219,8 @@ const docTemplate = `{
                     "example": "Đã liên hệ UBND xã, chờ phản hồi."
                 },
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "id": {
                     "type": "integer"
@@ -7670,9 +8229,15 @@ const docTemplate = `{
         },
         "SubmissionReceipt": {
             "type": "object",
+            "required": [
+                "created_at",
+                "status",
+                "tracking_code"
+            ],
             "properties": {
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "status": {
                     "type": "string",
@@ -7686,6 +8251,9 @@ const docTemplate = `{
         },
         "SubmissionReceiptResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/SubmissionReceipt"
@@ -7694,13 +8262,22 @@ const docTemplate = `{
         },
         "SubmissionStatus": {
             "type": "object",
+            "required": [
+                "created_at",
+                "reply",
+                "status",
+                "tracking_code",
+                "updated_at"
+            ],
             "properties": {
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "reply": {
                     "description": "null until answered",
                     "type": "string",
+                    "x-nullable": true,
                     "example": "Cảm ơn bạn đã góp ý, …"
                 },
                 "status": {
@@ -7718,12 +8295,16 @@ const docTemplate = `{
                     "example": "7KQ4MZ2XW9HB"
                 },
                 "updated_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 }
             }
         },
         "SubmissionStatusResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/SubmissionStatus"
@@ -7732,6 +8313,20 @@ const docTemplate = `{
         },
         "SubmissionSummary": {
             "type": "object",
+            "required": [
+                "assignee",
+                "created_at",
+                "email",
+                "id",
+                "name",
+                "phone",
+                "replied_at",
+                "status",
+                "subject",
+                "tracking_code",
+                "updated_at",
+                "version"
+            ],
             "properties": {
                 "assignee": {
                     "description": "null when nobody is assigned",
@@ -7739,10 +8334,12 @@ const docTemplate = `{
                         {
                             "$ref": "#/definitions/UserRef"
                         }
-                    ]
+                    ],
+                    "x-nullable": true
                 },
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "email": {
                     "type": "string",
@@ -7761,7 +8358,9 @@ const docTemplate = `{
                     "example": "+84 912 345 678"
                 },
                 "replied_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
                 },
                 "status": {
                     "type": "string",
@@ -7783,7 +8382,8 @@ const docTemplate = `{
                     "example": "7KQ4MZ2XW9HB"
                 },
                 "updated_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "version": {
                     "type": "integer",
@@ -7793,6 +8393,11 @@ const docTemplate = `{
         },
         "Tag": {
             "type": "object",
+            "required": [
+                "article_count",
+                "name",
+                "slug"
+            ],
             "properties": {
                 "article_count": {
                     "type": "integer",
@@ -7810,6 +8415,10 @@ const docTemplate = `{
         },
         "TagList": {
             "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -7824,6 +8433,10 @@ const docTemplate = `{
         },
         "TagRef": {
             "type": "object",
+            "required": [
+                "name",
+                "slug"
+            ],
             "properties": {
                 "name": {
                     "type": "string",
@@ -7837,6 +8450,9 @@ const docTemplate = `{
         },
         "TagRequest": {
             "type": "object",
+            "required": [
+                "name"
+            ],
             "properties": {
                 "name": {
                     "type": "string",
@@ -7847,6 +8463,13 @@ const docTemplate = `{
         },
         "TokenPair": {
             "type": "object",
+            "required": [
+                "access_token",
+                "expires_in",
+                "refresh_token",
+                "token_type",
+                "user"
+            ],
             "properties": {
                 "access_token": {
                     "type": "string"
@@ -7869,6 +8492,9 @@ const docTemplate = `{
         },
         "TokenPairResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/TokenPair"
@@ -7894,6 +8520,7 @@ const docTemplate = `{
                     "description": "null: no end",
                     "type": "string",
                     "format": "date-time",
+                    "x-nullable": true,
                     "example": "2026-09-30T17:00:00+07:00"
                 },
                 "pinned": {
@@ -8017,6 +8644,7 @@ const docTemplate = `{
                     "description": "null: none",
                     "type": "string",
                     "format": "date",
+                    "x-nullable": true,
                     "example": "2029-05-10"
                 },
                 "field": {
@@ -8158,13 +8786,25 @@ const docTemplate = `{
         },
         "User": {
             "type": "object",
+            "required": [
+                "active",
+                "created_at",
+                "email",
+                "id",
+                "last_login_at",
+                "name",
+                "role",
+                "updated_at",
+                "version"
+            ],
             "properties": {
                 "active": {
                     "type": "boolean",
                     "example": true
                 },
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "email": {
                     "type": "string",
@@ -8175,7 +8815,9 @@ const docTemplate = `{
                     "example": 7
                 },
                 "last_login_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
                 },
                 "name": {
                     "type": "string",
@@ -8191,7 +8833,8 @@ const docTemplate = `{
                     "example": "author"
                 },
                 "updated_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "version": {
                     "type": "integer",
@@ -8201,6 +8844,10 @@ const docTemplate = `{
         },
         "UserList": {
             "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -8215,6 +8862,10 @@ const docTemplate = `{
         },
         "UserRef": {
             "type": "object",
+            "required": [
+                "id",
+                "name"
+            ],
             "properties": {
                 "id": {
                     "type": "integer",
@@ -8228,6 +8879,9 @@ const docTemplate = `{
         },
         "UserResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/User"
@@ -8236,13 +8890,24 @@ const docTemplate = `{
         },
         "Webhook": {
             "type": "object",
+            "required": [
+                "active",
+                "created_at",
+                "events",
+                "id",
+                "secret_set",
+                "updated_at",
+                "url",
+                "version"
+            ],
             "properties": {
                 "active": {
                     "type": "boolean",
                     "example": true
                 },
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "events": {
                     "type": "array",
@@ -8267,7 +8932,8 @@ const docTemplate = `{
                     "example": true
                 },
                 "updated_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "url": {
                     "type": "string",
@@ -8281,9 +8947,17 @@ const docTemplate = `{
         },
         "WebhookAttempt": {
             "type": "object",
+            "required": [
+                "attempted_at",
+                "error",
+                "number",
+                "response_ms",
+                "status_code"
+            ],
             "properties": {
                 "attempted_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "error": {
                     "type": "string",
@@ -8300,12 +8974,28 @@ const docTemplate = `{
                 "status_code": {
                     "description": "null: no answer",
                     "type": "integer",
+                    "x-nullable": true,
                     "example": 500
                 }
             }
         },
         "WebhookDelivery": {
             "type": "object",
+            "required": [
+                "attempt_history",
+                "attempts",
+                "created_at",
+                "delivered_at",
+                "event",
+                "event_id",
+                "id",
+                "last_error",
+                "last_status_code",
+                "next_attempt_at",
+                "payload",
+                "response_ms",
+                "status"
+            ],
             "properties": {
                 "attempt_history": {
                     "description": "oldest first",
@@ -8319,10 +9009,13 @@ const docTemplate = `{
                     "example": 2
                 },
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "delivered_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
                 },
                 "event": {
                     "type": "string",
@@ -8342,11 +9035,14 @@ const docTemplate = `{
                 },
                 "last_status_code": {
                     "type": "integer",
+                    "x-nullable": true,
                     "example": 200
                 },
                 "next_attempt_at": {
                     "description": "while pending",
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
                 },
                 "payload": {
                     "description": "the body sent, as signed",
@@ -8358,6 +9054,7 @@ const docTemplate = `{
                 },
                 "response_ms": {
                     "type": "integer",
+                    "x-nullable": true,
                     "example": 84
                 },
                 "status": {
@@ -8372,6 +9069,10 @@ const docTemplate = `{
         },
         "WebhookDeliveryList": {
             "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -8386,6 +9087,9 @@ const docTemplate = `{
         },
         "WebhookDeliveryResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/WebhookDelivery"
@@ -8394,12 +9098,17 @@ const docTemplate = `{
         },
         "WebhookEventData": {
             "type": "object",
+            "required": [
+                "id"
+            ],
             "properties": {
                 "created_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "ends_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "id": {
                     "type": "integer",
@@ -8415,14 +9124,16 @@ const docTemplate = `{
                     "example": "12/NQ-MTTW"
                 },
                 "published_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "slug": {
                     "type": "string",
                     "example": "dai-hoi-dai-bieu-mat-tran"
                 },
                 "starts_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 },
                 "status": {
                     "type": "string",
@@ -8440,6 +9151,10 @@ const docTemplate = `{
         },
         "WebhookList": {
             "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -8454,6 +9169,13 @@ const docTemplate = `{
         },
         "WebhookPayload": {
             "type": "object",
+            "required": [
+                "data",
+                "delivery_id",
+                "event",
+                "event_id",
+                "occurred_at"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/WebhookEventData"
@@ -8471,12 +9193,16 @@ const docTemplate = `{
                     "example": 1024
                 },
                 "occurred_at": {
-                    "type": "string"
+                    "type": "string",
+                    "format": "date-time"
                 }
             }
         },
         "WebhookResponse": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "$ref": "#/definitions/Webhook"
@@ -8485,6 +9211,10 @@ const docTemplate = `{
         },
         "models.FieldError": {
             "type": "object",
+            "required": [
+                "field",
+                "message"
+            ],
             "properties": {
                 "field": {
                     "type": "string"
@@ -8496,9 +9226,15 @@ const docTemplate = `{
         },
         "models.Pagination": {
             "type": "object",
+            "required": [
+                "next",
+                "per_page",
+                "prev"
+            ],
             "properties": {
                 "next": {
-                    "type": "integer"
+                    "type": "integer",
+                    "x-nullable": true
                 },
                 "next_cursor": {
                     "type": "string"
@@ -8510,7 +9246,8 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "prev": {
-                    "type": "integer"
+                    "type": "integer",
+                    "x-nullable": true
                 },
                 "total": {
                     "type": "integer"

@@ -43,7 +43,7 @@ package main
 // Regenerate the API documents in docs/ with the swag version pinned in go.mod: go generate ./cmd/api
 // swag writes the Swagger 2.0 document from the annotations (swagger.json, swagger.yaml,
 // docs.go); internal/openapi/gen makes the OpenAPI 3 document from it (openapi.json, openapi.yaml).
-//go:generate go tool swag init -g main.go -d ./,../../internal/handlers,../../internal/models --parseInternal -o ../../docs --outputTypes go,json,yaml
+//go:generate go tool swag init -g main.go -d ./,../../internal/handlers,../../internal/models --parseInternal --requiredByDefault -o ../../docs --outputTypes go,json,yaml
 //go:generate go run ../../internal/openapi/gen -docs ../../docs
 
 import (

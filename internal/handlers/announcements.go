@@ -12,24 +12,24 @@ import (
 
 type createAnnouncementRequest struct {
 	Title         string  `json:"title" validate:"notblank,max=300" example:"Thông báo tuyển dụng công chức năm 2026"`
-	Slug          string  `json:"slug" example:"thong-bao-tuyen-dung-cong-chuc-nam-2026"` // made from the title when empty
+	Slug          string  `json:"slug,omitempty" example:"thong-bao-tuyen-dung-cong-chuc-nam-2026"` // made from the title when empty
 	Body          string  `json:"body" validate:"notblank,max=200000" example:"<p>Ban Thường trực thông báo…</p>"`
-	Pinned        bool    `json:"pinned"`
-	StartsAt      string  `json:"starts_at" format:"date-time" example:"2026-08-23T08:00:00+07:00"` // now when empty
-	EndsAt        string  `json:"ends_at" format:"date-time" example:"2026-09-30T17:00:00+07:00"`   // no end when empty
-	Status        string  `json:"status" validate:"omitempty,oneof=draft published" enums:"draft,published"`
-	AttachmentIDs []int64 `json:"attachment_ids" validate:"max=20,dive,gt=0"`
+	Pinned        bool    `json:"pinned,omitempty"`
+	StartsAt      string  `json:"starts_at,omitempty" format:"date-time" example:"2026-08-23T08:00:00+07:00"` // now when empty
+	EndsAt        string  `json:"ends_at,omitempty" format:"date-time" example:"2026-09-30T17:00:00+07:00"`   // no end when empty
+	Status        string  `json:"status,omitempty" validate:"omitempty,oneof=draft published" enums:"draft,published"`
+	AttachmentIDs []int64 `json:"attachment_ids,omitempty" validate:"max=20,dive,gt=0"`
 } // @name CreateAnnouncementRequest
 
 type updateAnnouncementRequest struct {
-	Title         *string                 `json:"title" validate:"omitnil,notblank,max=300"`
-	Slug          *string                 `json:"slug"`
-	Body          *string                 `json:"body" validate:"omitnil,notblank,max=200000"`
-	Pinned        *bool                   `json:"pinned"`
-	StartsAt      *string                 `json:"starts_at" format:"date-time" example:"2026-08-23T08:00:00+07:00"`
-	EndsAt        models.Nullable[string] `json:"ends_at" swaggertype:"string" format:"date-time" example:"2026-09-30T17:00:00+07:00"` // null: no end
-	Status        *string                 `json:"status" validate:"omitnil,oneof=draft published" enums:"draft,published"`
-	AttachmentIDs *[]int64                `json:"attachment_ids" validate:"omitnil,max=20,dive,gt=0"` // replaces the list
+	Title         *string                 `json:"title,omitempty" validate:"omitnil,notblank,max=300"`
+	Slug          *string                 `json:"slug,omitempty"`
+	Body          *string                 `json:"body,omitempty" validate:"omitnil,notblank,max=200000"`
+	Pinned        *bool                   `json:"pinned,omitempty"`
+	StartsAt      *string                 `json:"starts_at,omitempty" format:"date-time" example:"2026-08-23T08:00:00+07:00"`
+	EndsAt        models.Nullable[string] `json:"ends_at,omitempty" swaggertype:"string" format:"date-time" example:"2026-09-30T17:00:00+07:00" extensions:"x-nullable"` // null: no end
+	Status        *string                 `json:"status,omitempty" validate:"omitnil,oneof=draft published" enums:"draft,published"`
+	AttachmentIDs *[]int64                `json:"attachment_ids,omitempty" validate:"omitnil,max=20,dive,gt=0"` // replaces the list
 } // @name UpdateAnnouncementRequest
 
 // announcementView is the public form of an announcement.
@@ -39,8 +39,8 @@ type announcementView struct {
 	Title       string              `json:"title"`
 	Body        string              `json:"body"`
 	Pinned      bool                `json:"pinned"`
-	StartsAt    time.Time           `json:"starts_at"`
-	EndsAt      *time.Time          `json:"ends_at"`
+	StartsAt    time.Time           `json:"starts_at" format:"date-time"`
+	EndsAt      *time.Time          `json:"ends_at" extensions:"x-nullable" format:"date-time"`
 	Attachments []models.Attachment `json:"attachments"`
 } // @name Announcement
 
@@ -49,8 +49,8 @@ type adminAnnouncementView struct {
 	announcementView
 	Status    string    `json:"status" enums:"draft,published"`
 	Version   int       `json:"version"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	CreatedAt time.Time `json:"created_at" format:"date-time"`
+	UpdatedAt time.Time `json:"updated_at" format:"date-time"`
 } // @name AdminAnnouncement
 
 type announcementResponse struct {

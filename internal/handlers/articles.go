@@ -40,18 +40,18 @@ type editorialArticleItem struct {
 	CategoryID   int64         `json:"category_id"`
 	Category     categoryRef   `json:"category"`
 	Tags         []tagRef      `json:"tags"`
-	Cover        *articleCover `json:"cover"`
-	CoverMediaID *int64        `json:"cover_media_id"`
+	Cover        *articleCover `json:"cover" extensions:"x-nullable"`
+	CoverMediaID *int64        `json:"cover_media_id" extensions:"x-nullable"`
 	CoverCaption string        `json:"cover_caption"`
 	Author       userRef       `json:"author"`
 	Byline       string        `json:"byline" example:"Minh Anh"`
 	Featured     bool          `json:"featured"`
 	// When the article was, or (scheduled) will be, published; null for drafts.
-	PublishedAt *time.Time `json:"published_at"`
+	PublishedAt *time.Time `json:"published_at" extensions:"x-nullable" format:"date-time"`
 	ViewCount   int64      `json:"view_count"`
 	Version     int        `json:"version" example:"3"` // send it back in If-Match to change the article
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	CreatedAt   time.Time  `json:"created_at" format:"date-time"`
+	UpdatedAt   time.Time  `json:"updated_at" format:"date-time"`
 } // @name EditorialArticleItem
 
 // editorialArticle is an article as the editorial API shows it.
@@ -71,33 +71,33 @@ type editorialArticleListResponse struct {
 
 type createArticleRequest struct {
 	Title        string   `json:"title" validate:"notblank,max=300" example:"Ký kết Quy chế phối hợp công tác"`
-	Slug         string   `json:"slug" maxLength:"100"` // made from the title when empty
-	Summary      string   `json:"summary" validate:"max=2000"`
-	Body         string   `json:"body" validate:"max=500000"` // HTML, sanitised on write
+	Slug         string   `json:"slug,omitempty" maxLength:"100"` // made from the title when empty
+	Summary      string   `json:"summary,omitempty" validate:"max=2000"`
+	Body         string   `json:"body,omitempty" validate:"max=500000"` // HTML, sanitised on write
 	CategoryID   int64    `json:"category_id" validate:"required,min=1" example:"2"`
-	Tags         []string `json:"tags" validate:"max=20,dive,notblank,max=100" example:"Đại hội,Mặt trận"`
-	CoverMediaID *int64   `json:"cover_media_id" validate:"omitnil,min=1"` // an image of the media library (422 otherwise)
-	CoverCaption string   `json:"cover_caption" validate:"max=500"`
-	Byline       string   `json:"byline" validate:"max=200"`
-	Featured     bool     `json:"featured"`
+	Tags         []string `json:"tags,omitempty" validate:"max=20,dive,notblank,max=100" example:"Đại hội,Mặt trận"`
+	CoverMediaID *int64   `json:"cover_media_id,omitempty" validate:"omitnil,min=1"` // an image of the media library (422 otherwise)
+	CoverCaption string   `json:"cover_caption,omitempty" validate:"max=500"`
+	Byline       string   `json:"byline,omitempty" validate:"max=200"`
+	Featured     bool     `json:"featured,omitempty"`
 } // @name CreateArticleRequest
 
 type updateArticleRequest struct {
-	Title        *string                `json:"title" validate:"omitnil,notblank,max=300"`
-	Slug         *string                `json:"slug" maxLength:"100"` // sets the slug for good
-	Summary      *string                `json:"summary" validate:"omitnil,max=2000"`
-	Body         *string                `json:"body" validate:"omitnil,max=500000"`
-	CategoryID   *int64                 `json:"category_id" validate:"omitnil,min=1"`
-	Tags         *[]string              `json:"tags" validate:"omitnil,max=20,dive,notblank,max=100"`         // replaces the list
-	CoverMediaID models.Nullable[int64] `json:"cover_media_id" swaggertype:"integer" extensions:"x-nullable"` // an image of the media library (422 otherwise); null removes the cover
-	CoverCaption *string                `json:"cover_caption" validate:"omitnil,max=500"`
-	Byline       *string                `json:"byline" validate:"omitnil,max=200"`
-	Featured     *bool                  `json:"featured"`
+	Title        *string                `json:"title,omitempty" validate:"omitnil,notblank,max=300"`
+	Slug         *string                `json:"slug,omitempty" maxLength:"100"` // sets the slug for good
+	Summary      *string                `json:"summary,omitempty" validate:"omitnil,max=2000"`
+	Body         *string                `json:"body,omitempty" validate:"omitnil,max=500000"`
+	CategoryID   *int64                 `json:"category_id,omitempty" validate:"omitnil,min=1"`
+	Tags         *[]string              `json:"tags,omitempty" validate:"omitnil,max=20,dive,notblank,max=100"`         // replaces the list
+	CoverMediaID models.Nullable[int64] `json:"cover_media_id,omitempty" swaggertype:"integer" extensions:"x-nullable"` // an image of the media library (422 otherwise); null removes the cover
+	CoverCaption *string                `json:"cover_caption,omitempty" validate:"omitnil,max=500"`
+	Byline       *string                `json:"byline,omitempty" validate:"omitnil,max=200"`
+	Featured     *bool                  `json:"featured,omitempty"`
 } // @name UpdateArticleRequest
 
 type publishRequest struct {
 	// A time in the future schedules the article; without it the article is published now.
-	PublishAt *time.Time `json:"publish_at" example:"2026-08-23T14:00:00+07:00"`
+	PublishAt *time.Time `json:"publish_at,omitempty" example:"2026-08-23T14:00:00+07:00" format:"date-time"`
 } // @name PublishRequest
 
 func (s *Server) coverOf(a models.Article) *articleCover {

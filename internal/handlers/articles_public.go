@@ -21,14 +21,14 @@ type publicArticle struct {
 	Slug        string        `json:"slug" example:"ky-ket-quy-che-phoi-hop"`
 	Title       string        `json:"title" example:"Ký kết Quy chế phối hợp"`
 	Summary     string        `json:"summary"`
-	Cover       *articleCover `json:"cover"`
+	Cover       *articleCover `json:"cover" extensions:"x-nullable"`
 	Category    categoryRef   `json:"category"`
 	Tags        []tagRef      `json:"tags"`
 	Author      userRef       `json:"author"`
 	Byline      string        `json:"byline"`
 	Featured    bool          `json:"featured"`
-	PublishedAt *time.Time    `json:"published_at"`
-	UpdatedAt   time.Time     `json:"updated_at"`
+	PublishedAt *time.Time    `json:"published_at" extensions:"x-nullable" format:"date-time"`
+	UpdatedAt   time.Time     `json:"updated_at" format:"date-time"`
 	ViewCount   int64         `json:"view_count"` // written every 10 seconds: lags by up to that
 } // @name ArticleItem
 

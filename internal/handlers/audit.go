@@ -14,7 +14,7 @@ import (
 // and "" for a reader or toasoan itself), from where and in which request, did what to which item.
 type auditEntryView struct {
 	ID         int64     `json:"id" example:"512"`
-	ActorID    *int64    `json:"actor_id" example:"7"`
+	ActorID    *int64    `json:"actor_id" example:"7" extensions:"x-nullable"`
 	ActorRole  string    `json:"actor_role" example:"editor" enums:"admin,editor,author,"`
 	Action     string    `json:"action" example:"article.publish"`
 	TargetType string    `json:"target_type" example:"article"`
@@ -22,7 +22,7 @@ type auditEntryView struct {
 	IP         string    `json:"ip" example:"203.0.113.7"`
 	RequestID  string    `json:"request_id" example:"5f8c1e0a9b7d4c21"`
 	Detail     string    `json:"detail" example:"status=published"`
-	CreatedAt  time.Time `json:"created_at"`
+	CreatedAt  time.Time `json:"created_at" format:"date-time"`
 } // @name AuditEntry
 
 type auditListResponse struct {

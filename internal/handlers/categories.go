@@ -16,7 +16,7 @@ type categoryNode struct {
 	Slug        string         `json:"slug" example:"mat-tran-dia-phuong"`
 	Name        string         `json:"name" example:"Mặt trận địa phương"`
 	Description string         `json:"description"`
-	ParentID    *int64         `json:"parent_id" example:"1"`
+	ParentID    *int64         `json:"parent_id" example:"1" extensions:"x-nullable"`
 	Position    int            `json:"position"`
 	Children    []categoryNode `json:"children"`
 } // @name CategoryNode
@@ -35,12 +35,12 @@ type adminCategory struct {
 	Slug         string    `json:"slug"`
 	Name         string    `json:"name"`
 	Description  string    `json:"description"`
-	ParentID     *int64    `json:"parent_id"`
+	ParentID     *int64    `json:"parent_id" extensions:"x-nullable"`
 	Position     int       `json:"position"`
 	ArticleCount int64     `json:"article_count"` // articles of any status directly in it
 	Version      int       `json:"version" example:"1"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	CreatedAt    time.Time `json:"created_at" format:"date-time"`
+	UpdatedAt    time.Time `json:"updated_at" format:"date-time"`
 } // @name AdminCategory
 
 type adminCategoryResponse struct {
@@ -53,18 +53,18 @@ type adminCategoryListResponse struct {
 
 type createCategoryRequest struct {
 	Name        string `json:"name" validate:"notblank,max=200" example:"Mặt trận địa phương"`
-	Slug        string `json:"slug" maxLength:"100" example:"mat-tran-dia-phuong"` // made from the name when empty
-	Description string `json:"description" validate:"max=2000"`
-	ParentID    *int64 `json:"parent_id" example:"1"`
-	Position    int    `json:"position" validate:"gte=0,lte=1000000"`
+	Slug        string `json:"slug,omitempty" maxLength:"100" example:"mat-tran-dia-phuong"` // made from the name when empty
+	Description string `json:"description,omitempty" validate:"max=2000"`
+	ParentID    *int64 `json:"parent_id,omitempty" example:"1"`
+	Position    int    `json:"position,omitempty" validate:"gte=0,lte=1000000"`
 } // @name CreateCategoryRequest
 
 type updateCategoryRequest struct {
-	Name        *string                `json:"name" validate:"omitnil,notblank,max=200"`
-	Slug        *string                `json:"slug" maxLength:"100"`
-	Description *string                `json:"description" validate:"omitnil,max=2000"`
-	ParentID    models.Nullable[int64] `json:"parent_id" swaggertype:"integer" extensions:"x-nullable"` // null makes it a root
-	Position    *int                   `json:"position" validate:"omitnil,gte=0,lte=1000000"`
+	Name        *string                `json:"name,omitempty" validate:"omitnil,notblank,max=200"`
+	Slug        *string                `json:"slug,omitempty" maxLength:"100"`
+	Description *string                `json:"description,omitempty" validate:"omitnil,max=2000"`
+	ParentID    models.Nullable[int64] `json:"parent_id,omitempty" swaggertype:"integer" extensions:"x-nullable"` // null makes it a root
+	Position    *int                   `json:"position,omitempty" validate:"omitnil,gte=0,lte=1000000"`
 } // @name UpdateCategoryRequest
 
 // categoryTree arranges categories (in display order) into trees under their roots.

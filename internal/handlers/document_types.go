@@ -14,14 +14,14 @@ import (
 
 type createDocumentTypeRequest struct {
 	Name     string `json:"name" validate:"notblank,max=100" example:"Công điện"`
-	Code     string `json:"code" example:"CĐ"`                                        // "" when numbers carry no type code
-	Position *int   `json:"position" validate:"omitnil,gte=0,lte=10000" example:"12"` // last when left out
+	Code     string `json:"code,omitempty" example:"CĐ"`                                        // "" when numbers carry no type code
+	Position *int   `json:"position,omitempty" validate:"omitnil,gte=0,lte=10000" example:"12"` // last when left out
 } // @name CreateDocumentTypeRequest
 
 type updateDocumentTypeRequest struct {
-	Name     *string `json:"name" validate:"omitnil,notblank,max=100"`
-	Code     *string `json:"code"`
-	Position *int    `json:"position" validate:"omitnil,gte=0,lte=10000"`
+	Name     *string `json:"name,omitempty" validate:"omitnil,notblank,max=100"`
+	Code     *string `json:"code,omitempty"`
+	Position *int    `json:"position,omitempty" validate:"omitnil,gte=0,lte=10000"`
 } // @name UpdateDocumentTypeRequest
 
 // documentTypeView is a document type as the public sees it.

@@ -17,27 +17,27 @@ type createDocumentRequest struct {
 	Title         string  `json:"title" validate:"notblank,max=1000" example:"Quyết định ban hành Quy chế làm việc của Ủy ban Trung ương MTTQ Việt Nam"`
 	Type          string  `json:"type" validate:"notblank,max=100" example:"Quyết định"` // the name of a document type
 	Issuer        string  `json:"issuer" validate:"notblank,max=300" example:"Ủy ban Trung ương MTTQ Việt Nam"`
-	Signer        string  `json:"signer" validate:"max=200" example:"Đỗ Văn Chiến"`
-	Field         string  `json:"field" validate:"max=200" example:"Công tác Mặt trận"`
+	Signer        string  `json:"signer,omitempty" validate:"max=200" example:"Đỗ Văn Chiến"`
+	Field         string  `json:"field,omitempty" validate:"max=200" example:"Công tác Mặt trận"`
 	IssuedOn      string  `json:"issued_on" validate:"required" format:"date" example:"2024-05-10"`
-	EffectiveOn   string  `json:"effective_on" format:"date" example:"2024-05-10"` // issued_on when empty
-	ExpiresOn     string  `json:"expires_on" format:"date" example:"2029-05-10"`   // none when empty
-	Status        string  `json:"status" validate:"omitempty,oneof=draft published" enums:"draft,published"`
-	AttachmentIDs []int64 `json:"attachment_ids" validate:"max=20,dive,gt=0"` // PDFs only
+	EffectiveOn   string  `json:"effective_on,omitempty" format:"date" example:"2024-05-10"` // issued_on when empty
+	ExpiresOn     string  `json:"expires_on,omitempty" format:"date" example:"2029-05-10"`   // none when empty
+	Status        string  `json:"status,omitempty" validate:"omitempty,oneof=draft published" enums:"draft,published"`
+	AttachmentIDs []int64 `json:"attachment_ids,omitempty" validate:"max=20,dive,gt=0"` // PDFs only
 } // @name CreateDocumentRequest
 
 type updateDocumentRequest struct {
-	Number        *string                 `json:"number" example:"05/2024/QĐ-MTTW"`
-	Title         *string                 `json:"title" validate:"omitnil,notblank,max=1000"`
-	Type          *string                 `json:"type" validate:"omitnil,notblank,max=100" example:"Quyết định"`
-	Issuer        *string                 `json:"issuer" validate:"omitnil,notblank,max=300"`
-	Signer        *string                 `json:"signer" validate:"omitnil,max=200"`
-	Field         *string                 `json:"field" validate:"omitnil,max=200"`
-	IssuedOn      *string                 `json:"issued_on" format:"date" example:"2024-05-10"`
-	EffectiveOn   *string                 `json:"effective_on" format:"date" example:"2024-05-10"`
-	ExpiresOn     models.Nullable[string] `json:"expires_on" swaggertype:"string" format:"date" example:"2029-05-10"` // null: none
-	Status        *string                 `json:"status" validate:"omitnil,oneof=draft published" enums:"draft,published"`
-	AttachmentIDs *[]int64                `json:"attachment_ids" validate:"omitnil,max=20,dive,gt=0"` // PDFs only; replaces the list
+	Number        *string                 `json:"number,omitempty" example:"05/2024/QĐ-MTTW"`
+	Title         *string                 `json:"title,omitempty" validate:"omitnil,notblank,max=1000"`
+	Type          *string                 `json:"type,omitempty" validate:"omitnil,notblank,max=100" example:"Quyết định"`
+	Issuer        *string                 `json:"issuer,omitempty" validate:"omitnil,notblank,max=300"`
+	Signer        *string                 `json:"signer,omitempty" validate:"omitnil,max=200"`
+	Field         *string                 `json:"field,omitempty" validate:"omitnil,max=200"`
+	IssuedOn      *string                 `json:"issued_on,omitempty" format:"date" example:"2024-05-10"`
+	EffectiveOn   *string                 `json:"effective_on,omitempty" format:"date" example:"2024-05-10"`
+	ExpiresOn     models.Nullable[string] `json:"expires_on,omitempty" swaggertype:"string" format:"date" example:"2029-05-10" extensions:"x-nullable"` // null: none
+	Status        *string                 `json:"status,omitempty" validate:"omitnil,oneof=draft published" enums:"draft,published"`
+	AttachmentIDs *[]int64                `json:"attachment_ids,omitempty" validate:"omitnil,max=20,dive,gt=0"` // PDFs only; replaces the list
 } // @name UpdateDocumentRequest
 
 // documentItem is a document in the public list.
@@ -57,13 +57,13 @@ type documentItem struct {
 // documentView is one document: the list item and its expiry.
 type documentView struct {
 	documentItem
-	ExpiresOn *models.Date `json:"expires_on" swaggertype:"string" format:"date" example:"2029-05-10"`
+	ExpiresOn *models.Date `json:"expires_on" swaggertype:"string" format:"date" example:"2029-05-10" extensions:"x-nullable"`
 } // @name Document
 
 // numberPartsView shows editors how the number was read.
 type numberPartsView struct {
 	Sequence   int    `json:"sequence" example:"5"`
-	Year       *int   `json:"year" example:"2024"`
+	Year       *int   `json:"year" example:"2024" extensions:"x-nullable"`
 	TypeCode   string `json:"type_code" example:"QĐ"`
 	IssuerCode string `json:"issuer_code" example:"MTTW"`
 } // @name DocumentNumberParts
@@ -74,8 +74,8 @@ type adminDocumentView struct {
 	NumberParts numberPartsView `json:"number_parts"`
 	Status      string          `json:"status" enums:"draft,published"`
 	Version     int             `json:"version"`
-	CreatedAt   time.Time       `json:"created_at"`
-	UpdatedAt   time.Time       `json:"updated_at"`
+	CreatedAt   time.Time       `json:"created_at" format:"date-time"`
+	UpdatedAt   time.Time       `json:"updated_at" format:"date-time"`
 } // @name AdminDocument
 
 type adminDocumentResponse struct {

@@ -29,9 +29,9 @@ type mediaItem struct {
 	Name      string    `json:"name" example:"hoi-nghi.jpg"`
 	Mime      string    `json:"mime" example:"image/jpeg"`
 	Size      int64     `json:"size" example:"183204"`
-	Width     *int      `json:"width" example:"1600"` // null for PDF
-	Height    *int      `json:"height" example:"900"`
-	CreatedAt time.Time `json:"created_at"`
+	Width     *int      `json:"width" example:"1600" extensions:"x-nullable"` // null for PDF
+	Height    *int      `json:"height" example:"900" extensions:"x-nullable"`
+	CreatedAt time.Time `json:"created_at" format:"date-time"`
 } // @name MediaItem
 
 type mediaResponse struct {

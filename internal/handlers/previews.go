@@ -38,13 +38,13 @@ type previewClaims struct {
 }
 
 type previewRequest struct {
-	ExpiresIn int `json:"expires_in" validate:"omitempty,min=60,max=604800" example:"3600"` // seconds; default 3600
+	ExpiresIn int `json:"expires_in,omitempty" validate:"omitempty,min=60,max=604800" example:"3600"` // seconds; default 3600
 } // @name PreviewRequest
 
 type previewLink struct {
 	Token     string    `json:"token"`
 	URL       string    `json:"url" example:"https://mattran.org.vn/api/v1/preview/articles/AAAA…"`
-	ExpiresAt time.Time `json:"expires_at"`
+	ExpiresAt time.Time `json:"expires_at" format:"date-time"`
 } // @name PreviewLink
 
 type previewLinkResponse struct {

@@ -14,8 +14,8 @@ import (
 type revisionItem struct {
 	Number    int       `json:"number" example:"3"` // the article's version it recorded
 	Action    string    `json:"action" enums:"create,update,restore,submit,publish,unpublish,archive"`
-	Actor     *userRef  `json:"actor"` // null when the account is gone
-	CreatedAt time.Time `json:"created_at"`
+	Actor     *userRef  `json:"actor" extensions:"x-nullable"` // null when the account is gone
+	CreatedAt time.Time `json:"created_at" format:"date-time"`
 } // @name RevisionItem
 
 // revisionDetail adds the full snapshot of the article at that version.

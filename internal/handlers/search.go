@@ -19,10 +19,10 @@ const maxQueryLength = 200
 type searchResult struct {
 	Type        string    `json:"type" example:"article"`
 	ID          int64     `json:"id"`
-	Slug        *string   `json:"slug" example:"dai-hoi-dai-bieu-mttq-tinh-gia-lai"`
+	Slug        *string   `json:"slug" example:"dai-hoi-dai-bieu-mttq-tinh-gia-lai" extensions:"x-nullable"`
 	Title       string    `json:"title"`
 	Snippet     string    `json:"snippet" example:"… phong trào toàn dân <mark>bảo vệ an ninh</mark> Tổ quốc …"`
-	PublishedAt time.Time `json:"published_at"`
+	PublishedAt time.Time `json:"published_at" format:"date-time"`
 } // @name SearchResult
 
 type searchResponse struct {

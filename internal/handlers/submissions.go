@@ -29,18 +29,18 @@ const (
 type submissionRequest struct {
 	Name    string `json:"name" validate:"notblank,max=200"`
 	Email   string `json:"email" validate:"required,email,max=254"`
-	Phone   string `json:"phone" validate:"max=20"`
+	Phone   string `json:"phone,omitempty" validate:"max=20"`
 	Subject string `json:"subject" validate:"notblank,max=300"`
 	Content string `json:"content" validate:"notblank,max=20000"`
 	// Website is a honeypot: a form hides it from people, so only bots fill it in.
-	Website string `json:"website"`
+	Website string `json:"website,omitempty"`
 }
 
 // submissionReceipt is what the submitter gets back; the tracking code is their only key.
 type submissionReceipt struct {
 	TrackingCode string    `json:"tracking_code" example:"7KQ4MZ2XW9HB"`
 	Status       string    `json:"status" example:"received"`
-	CreatedAt    time.Time `json:"created_at"`
+	CreatedAt    time.Time `json:"created_at" format:"date-time"`
 } // @name SubmissionReceipt
 
 type submissionReceiptResponse struct {
@@ -51,9 +51,9 @@ type submissionReceiptResponse struct {
 type submissionStatus struct {
 	TrackingCode string    `json:"tracking_code" example:"7KQ4MZ2XW9HB"`
 	Status       string    `json:"status" example:"answered" enums:"received,in_review,answered,closed"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
-	Reply        *string   `json:"reply" example:"Cảm ơn bạn đã góp ý, …"` // null until answered
+	CreatedAt    time.Time `json:"created_at" format:"date-time"`
+	UpdatedAt    time.Time `json:"updated_at" format:"date-time"`
+	Reply        *string   `json:"reply" example:"Cảm ơn bạn đã góp ý, …" extensions:"x-nullable"` // null until answered
 } // @name SubmissionStatus
 
 type submissionStatusResponse struct {
@@ -291,11 +291,11 @@ type submissionSummary struct {
 	Phone        string     `json:"phone" example:"+84 912 345 678"`
 	Subject      string     `json:"subject" example:"Phản ánh về đường liên xã"`
 	Status       string     `json:"status" example:"in_review" enums:"received,in_review,answered,closed,spam"`
-	Assignee     *userRef   `json:"assignee"` // null when nobody is assigned
-	RepliedAt    *time.Time `json:"replied_at"`
+	Assignee     *userRef   `json:"assignee" extensions:"x-nullable"` // null when nobody is assigned
+	RepliedAt    *time.Time `json:"replied_at" extensions:"x-nullable" format:"date-time"`
 	Version      int        `json:"version" example:"3"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	CreatedAt    time.Time  `json:"created_at" format:"date-time"`
+	UpdatedAt    time.Time  `json:"updated_at" format:"date-time"`
 } // @name SubmissionSummary
 
 // submissionNote is an internal note, for editors only.
@@ -303,14 +303,14 @@ type submissionNote struct {
 	ID        int64     `json:"id"`
 	Author    userRef   `json:"author"`
 	Body      string    `json:"body" example:"Đã liên hệ UBND xã, chờ phản hồi."`
-	CreatedAt time.Time `json:"created_at"`
+	CreatedAt time.Time `json:"created_at" format:"date-time"`
 } // @name SubmissionNote
 
 // submissionDetail is everything about a submission, for editors.
 type submissionDetail struct {
 	submissionSummary
 	Content     string              `json:"content"`
-	Reply       *string             `json:"reply"` // what the submitter sees by tracking code; null until answered
+	Reply       *string             `json:"reply" extensions:"x-nullable"` // what the submitter sees by tracking code; null until answered
 	Notes       []submissionNote    `json:"notes"`
 	Attachments []models.Attachment `json:"attachments"`
 } // @name SubmissionDetail
@@ -326,10 +326,10 @@ type submissionListResponse struct {
 
 // updateSubmissionRequest is an editor's change; every field is optional, at least one is needed.
 type updateSubmissionRequest struct {
-	Status     *string                `json:"status" validate:"omitnil,oneof=received in_review answered closed spam" example:"in_review"`
-	AssigneeID models.Nullable[int64] `json:"assignee_id" swaggertype:"integer" extensions:"x-nullable" example:"7"`         // an editor's or admin's id; null unassigns
-	Note       *string                `json:"note" validate:"omitnil,notblank,max=5000" example:"Đã chuyển phòng Kiểm tra."` // appended to the internal notes
-	Reply      *string                `json:"reply" validate:"omitnil,notblank,max=20000" example:"Cảm ơn bạn, …"`           // plain text shown to the submitter; status becomes answered unless given
+	Status     *string                `json:"status,omitempty" validate:"omitnil,oneof=received in_review answered closed spam" example:"in_review"`
+	AssigneeID models.Nullable[int64] `json:"assignee_id,omitempty" swaggertype:"integer" extensions:"x-nullable" example:"7"`         // an editor's or admin's id; null unassigns
+	Note       *string                `json:"note,omitempty" validate:"omitnil,notblank,max=5000" example:"Đã chuyển phòng Kiểm tra."` // appended to the internal notes
+	Reply      *string                `json:"reply,omitempty" validate:"omitnil,notblank,max=20000" example:"Cảm ơn bạn, …"`           // plain text shown to the submitter; status becomes answered unless given
 } // @name UpdateSubmissionRequest
 
 func summaryOf(sub models.Submission, names map[int64]string) submissionSummary {

@@ -29,7 +29,7 @@ type adminTag struct {
 	Name         string    `json:"name" example:"Đại hội"`
 	ArticleCount int64     `json:"article_count"`
 	Version      int       `json:"version" example:"1"`
-	CreatedAt    time.Time `json:"created_at"`
+	CreatedAt    time.Time `json:"created_at" format:"date-time"`
 } // @name AdminTag
 
 type adminTagResponse struct {

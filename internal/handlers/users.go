@@ -18,10 +18,10 @@ type createUserRequest struct {
 } // @name CreateUserRequest
 
 type updateUserRequest struct {
-	Name     *string `json:"name" validate:"omitnil,notblank,max=200"`
-	Role     *string `json:"role" validate:"omitnil,oneof=admin editor author"`
-	Active   *bool   `json:"active"`
-	Password *string `json:"password" validate:"omitnil,max=1024"`
+	Name     *string `json:"name,omitempty" validate:"omitnil,notblank,max=200"`
+	Role     *string `json:"role,omitempty" validate:"omitnil,oneof=admin editor author"`
+	Active   *bool   `json:"active,omitempty"`
+	Password *string `json:"password,omitempty" validate:"omitnil,max=1024"`
 } // @name UpdateUserRequest
 
 // userView is an account as admins (and the user, at /auth/me) see it: never its password hash.
@@ -31,10 +31,10 @@ type userView struct {
 	Name        string     `json:"name" example:"Nguyễn Văn An"`
 	Role        string     `json:"role" example:"author" enums:"admin,editor,author"`
 	Active      bool       `json:"active" example:"true"`
-	LastLoginAt *time.Time `json:"last_login_at"`
+	LastLoginAt *time.Time `json:"last_login_at" extensions:"x-nullable" format:"date-time"`
 	Version     int        `json:"version" example:"1"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	CreatedAt   time.Time  `json:"created_at" format:"date-time"`
+	UpdatedAt   time.Time  `json:"updated_at" format:"date-time"`
 } // @name User
 
 func userViewOf(u models.User) userView {

@@ -130,11 +130,11 @@ type ArticleSnapshot struct {
 	Status       string     `json:"status"`
 	CategoryID   int64      `json:"category_id"`
 	Tags         []string   `json:"tags"`
-	CoverMediaID *int64     `json:"cover_media_id"`
+	CoverMediaID *int64     `json:"cover_media_id" extensions:"x-nullable"`
 	CoverCaption string     `json:"cover_caption"`
 	Byline       string     `json:"byline"`
 	Featured     bool       `json:"featured"`
-	PublishedAt  *time.Time `json:"published_at"`
+	PublishedAt  *time.Time `json:"published_at" extensions:"x-nullable" format:"date-time"`
 	AuthorID     int64      `json:"author_id"`
 } // @name ArticleSnapshot
 

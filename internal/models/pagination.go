@@ -15,8 +15,8 @@ type Pagination struct {
 	PerPage    int    `json:"per_page"`
 	Total      *int64 `json:"total,omitempty"`
 	TotalPages *int   `json:"total_pages,omitempty"`
-	Next       *int   `json:"next"`
-	Prev       *int   `json:"prev"`
+	Next       *int   `json:"next" extensions:"x-nullable"`
+	Prev       *int   `json:"prev" extensions:"x-nullable"`
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 

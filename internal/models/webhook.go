@@ -66,11 +66,11 @@ type WebhookEventData struct {
 	Number      string     `json:"number,omitempty" example:"12/NQ-MTTW"`
 	Title       string     `json:"title,omitempty" example:"Đại hội đại biểu Mặt trận"`
 	Status      string     `json:"status,omitempty" example:"published"`
-	PublishedAt *time.Time `json:"published_at,omitempty"`
-	StartsAt    *time.Time `json:"starts_at,omitempty"`
-	EndsAt      *time.Time `json:"ends_at,omitempty"`
+	PublishedAt *time.Time `json:"published_at,omitempty" format:"date-time"`
+	StartsAt    *time.Time `json:"starts_at,omitempty" format:"date-time"`
+	EndsAt      *time.Time `json:"ends_at,omitempty" format:"date-time"`
 	IssuedOn    string     `json:"issued_on,omitempty" format:"date" example:"2026-08-20"`
-	CreatedAt   *time.Time `json:"created_at,omitempty"`
+	CreatedAt   *time.Time `json:"created_at,omitempty" format:"date-time"`
 	URL         string     `json:"url,omitempty" example:"https://mattran.org.vn/api/v1/articles/dai-hoi-dai-bieu-mat-tran"`
 } // @name WebhookEventData
 
@@ -79,7 +79,7 @@ type WebhookPayload struct {
 	Event      string           `json:"event" example:"article.published"`
 	EventID    int64            `json:"event_id" example:"1024"`
 	DeliveryID int64            `json:"delivery_id" example:"2048"`
-	OccurredAt time.Time        `json:"occurred_at"`
+	OccurredAt time.Time        `json:"occurred_at" format:"date-time"`
 	Data       WebhookEventData `json:"data"`
 } // @name WebhookPayload
 
