@@ -878,6 +878,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/EditorialArticleResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -1048,6 +1054,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/EditorialArticleResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -1370,6 +1382,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/EditorialArticleResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -1447,6 +1465,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/EditorialArticleResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -4460,10 +4484,22 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/AnnouncementList"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
                         }
                     },
                     "304": {
-                        "description": "not modified (If-None-Match)"
+                        "description": "not modified (If-None-Match)",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
+                        }
                     },
                     "400": {
                         "description": "Bad Request",
@@ -4499,10 +4535,22 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/AnnouncementResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
                         }
                     },
                     "304": {
-                        "description": "not modified (If-None-Match)"
+                        "description": "not modified (If-None-Match)",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
+                        }
                     },
                     "400": {
                         "description": "Bad Request",
@@ -4614,10 +4662,22 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/ArticleList"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
                         }
                     },
                     "304": {
-                        "description": "not modified"
+                        "description": "not modified",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
+                        }
                     },
                     "400": {
                         "description": "Bad Request",
@@ -4659,10 +4719,22 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/ArticleResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
                         }
                     },
                     "304": {
-                        "description": "not modified"
+                        "description": "not modified",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
+                        }
                     },
                     "400": {
                         "description": "Bad Request",
@@ -4956,10 +5028,22 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/CategoryTree"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
                         }
                     },
                     "304": {
-                        "description": "not modified"
+                        "description": "not modified",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
+                        }
                     },
                     "400": {
                         "description": "Bad Request",
@@ -5000,10 +5084,22 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/CategoryNodeResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
                         }
                     },
                     "304": {
-                        "description": "not modified"
+                        "description": "not modified",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
+                        }
                     },
                     "400": {
                         "description": "Bad Request",
@@ -5036,10 +5132,22 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/DocumentTypeList"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
                         }
                     },
                     "304": {
-                        "description": "not modified (If-None-Match)"
+                        "description": "not modified (If-None-Match)",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
+                        }
                     },
                     "400": {
                         "description": "Bad Request",
@@ -5128,10 +5236,22 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/DocumentList"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
                         }
                     },
                     "304": {
-                        "description": "not modified (If-None-Match)"
+                        "description": "not modified (If-None-Match)",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
+                        }
                     },
                     "400": {
                         "description": "Bad Request",
@@ -5167,10 +5287,22 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/DocumentResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
                         }
                     },
                     "304": {
-                        "description": "not modified (If-None-Match)"
+                        "description": "not modified (If-None-Match)",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
+                        }
                     },
                     "400": {
                         "description": "Bad Request",
@@ -5281,7 +5413,13 @@ const docTemplate = `{
                         }
                     },
                     "304": {
-                        "description": "Not Modified"
+                        "description": "not modified: the If-None-Match ETag is current",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong validator of the body"
+                            }
+                        }
                     },
                     "400": {
                         "description": "Bad Request",
@@ -5483,10 +5621,22 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/TagList"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
                         }
                     },
                     "304": {
-                        "description": "not modified"
+                        "description": "not modified",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
+                        }
                     },
                     "400": {
                         "description": "Bad Request",
@@ -5527,10 +5677,22 @@ const docTemplate = `{
                         "description": "an RSS 2.0 document",
                         "schema": {
                             "type": "string"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
                         }
                     },
                     "304": {
-                        "description": "not modified"
+                        "description": "not modified",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
+                        }
                     },
                     "400": {
                         "description": "Bad Request",
@@ -5567,7 +5729,7 @@ const docTemplate = `{
                 }
             }
         },
-        "/media/{key}": {
+        "/media/{year}/{month}/{file}": {
             "get": {
                 "description": "Served with its stored type, ` + "`" + `X-Content-Type-Options: nosniff` + "`" + ` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
@@ -5585,8 +5747,22 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
-                        "description": "storage key, e.g. 2026/11/k3v7q2m4x5a6b7c8d9e2f3g4h5.jpg",
-                        "name": "key",
+                        "description": "the year of the upload, e.g. 2026",
+                        "name": "year",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the month of the upload, two digits, e.g. 11",
+                        "name": "month",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the stored file's name, e.g. k3v7q2m4x5a6b7c8d9e2f3g4h5.jpg: the media's url, /media/{year}/{month}/{file}, is its storage key",
+                        "name": "file",
                         "in": "path",
                         "required": true
                     }
@@ -5596,10 +5772,22 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "type": "file"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the content's SHA-256, for If-None-Match"
+                            }
                         }
                     },
                     "304": {
-                        "description": "not modified"
+                        "description": "not modified",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the content's SHA-256, for If-None-Match"
+                            }
+                        }
                     },
                     "404": {
                         "description": "Not Found",
@@ -5628,7 +5816,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "the database does not answer; Retry-After says when to ask again",
                         "schema": {
                             "$ref": "#/definitions/Status"
                         }
@@ -5660,10 +5848,22 @@ const docTemplate = `{
                         "description": "a sitemap document",
                         "schema": {
                             "type": "string"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
                         }
                     },
                     "304": {
-                        "description": "not modified"
+                        "description": "not modified",
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            }
+                        }
                     },
                     "400": {
                         "description": "Bad Request",

@@ -82,6 +82,7 @@ type adminAnnouncementListResponse struct {
 //	@Param			per_page	query		int	false	"items per page (default 20, at most 100)"
 //	@Success		200			{object}	announcementListResponse
 //	@Success		304			"not modified (If-None-Match)"
+//	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
 //	@Failure		400			{object}	problem
 //	@Router			/api/v1/announcements [get]
 func (s *Server) listActiveAnnouncements(c echo.Context) error {
@@ -111,6 +112,7 @@ func (s *Server) listActiveAnnouncements(c echo.Context) error {
 //	@Param			slug	path		string	true	"slug"
 //	@Success		200		{object}	announcementResponse
 //	@Success		304		"not modified (If-None-Match)"
+//	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
 //	@Failure		400		{object}	problem
 //	@Failure		404		{object}	problem
 //	@Router			/api/v1/announcements/{slug} [get]

@@ -388,6 +388,7 @@ func (s *Server) transition(c echo.Context, action string, publishAt *time.Time)
 //	@Param			id			path		int		true	"article id"
 //	@Param			If-Match	header		string	false	"the version read, as its ETag gave it"
 //	@Success		200			{object}	editorialArticleResponse
+//	@Header			200	{string}	ETag	"the new version, for If-Match"
 //	@Failure		400			{object}	problem
 //	@Failure		401			{object}	problem
 //	@Failure		403			{object}	problem
@@ -412,6 +413,7 @@ func (s *Server) submitArticle(c echo.Context) error {
 //	@Param			If-Match	header		string			false	"the version read, as its ETag gave it"
 //	@Param			body		body		publishRequest	false	"when to publish"
 //	@Success		200			{object}	editorialArticleResponse
+//	@Header			200	{string}	ETag	"the new version, for If-Match"
 //	@Failure		400			{object}	problem
 //	@Failure		401			{object}	problem
 //	@Failure		403			{object}	problem
@@ -440,6 +442,7 @@ func (s *Server) publishArticle(c echo.Context) error {
 //	@Param			id			path		int		true	"article id"
 //	@Param			If-Match	header		string	false	"the version read, as its ETag gave it"
 //	@Success		200			{object}	editorialArticleResponse
+//	@Header			200	{string}	ETag	"the new version, for If-Match"
 //	@Failure		400			{object}	problem
 //	@Failure		401			{object}	problem
 //	@Failure		403			{object}	problem
@@ -462,6 +465,7 @@ func (s *Server) unpublishArticle(c echo.Context) error {
 //	@Param			id			path		int		true	"article id"
 //	@Param			If-Match	header		string	false	"the version read, as its ETag gave it"
 //	@Success		200			{object}	editorialArticleResponse
+//	@Header			200	{string}	ETag	"the new version, for If-Match"
 //	@Failure		400			{object}	problem
 //	@Failure		401			{object}	problem
 //	@Failure		403			{object}	problem

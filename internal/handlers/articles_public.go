@@ -111,6 +111,7 @@ func decodeCursor(cursor string) (*store.ArticleCursor, bool) {
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
 //	@Success		200				{object}	publicArticleListResponse
 //	@Success		304				"not modified"
+//	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
 //	@Failure		400				{object}	problem
 //	@Router			/api/v1/articles [get]
 func (s *Server) listPublicArticles(c echo.Context) error {
@@ -169,6 +170,7 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
 //	@Success		200				{object}	publicArticleResponse
 //	@Success		304				"not modified"
+//	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
 //	@Failure		400				{object}	problem
 //	@Failure		404				{object}	problem
 //	@Router			/api/v1/articles/{slug} [get]

@@ -117,6 +117,7 @@ func findNode(tree []categoryNode, slug string) (categoryNode, bool) {
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
 //	@Success		200				{object}	categoryTreeResponse
 //	@Success		304				"not modified"
+//	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
 //	@Failure		400				{object}	problem
 //	@Router			/api/v1/categories [get]
 func (s *Server) listCategories(c echo.Context) error {
@@ -140,6 +141,7 @@ func (s *Server) listCategories(c echo.Context) error {
 //	@Param		If-None-Match	header		string	false	"ETag of a cached copy"
 //	@Success	200				{object}	categoryNodeResponse
 //	@Success	304				"not modified"
+//	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
 //	@Failure	400				{object}	problem
 //	@Failure	404				{object}	problem
 //	@Router		/api/v1/categories/{slug} [get]

@@ -79,6 +79,7 @@ func (f *fieldErrors) typeCode(field, value string) string {
 //	@Produce		json
 //	@Success		200	{object}	documentTypeListResponse
 //	@Success		304	"not modified (If-None-Match)"
+//	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
 //	@Failure		400	{object}	problem
 //	@Router			/api/v1/document-types [get]
 func (s *Server) listPublicDocumentTypes(c echo.Context) error {

@@ -134,6 +134,7 @@ func (f *fieldErrors) number(field, value string) docnumber.Parts {
 //	@Param			per_page	query		int		false	"items per page (default 20, at most 100)"
 //	@Success		200			{object}	documentListResponse
 //	@Success		304			"not modified (If-None-Match)"
+//	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
 //	@Failure		400			{object}	problem
 //	@Router			/api/v1/documents [get]
 func (s *Server) listPublicDocuments(c echo.Context) error {
@@ -206,6 +207,7 @@ func (s *Server) listPublicDocuments(c echo.Context) error {
 //	@Param			id	path		int	true	"document id"
 //	@Success		200	{object}	documentResponse
 //	@Success		304	"not modified (If-None-Match)"
+//	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
 //	@Failure		400	{object}	problem
 //	@Failure		404	{object}	problem
 //	@Router			/api/v1/documents/{id} [get]

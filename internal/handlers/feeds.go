@@ -117,6 +117,7 @@ type sitemapURL struct {
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
 //	@Success		200				{string}	string	"an RSS 2.0 document"
 //	@Success		304				"not modified"
+//	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
 //	@Failure		400				{object}	problem
 //	@Failure		404				{object}	problem
 //	@Router			/feeds/rss.xml [get]
@@ -194,6 +195,7 @@ func (s *Server) categoryBySlug(ctx context.Context, slug string) (models.Catego
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
 //	@Success		200				{string}	string	"a sitemap document"
 //	@Success		304				"not modified"
+//	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
 //	@Failure		400				{object}	problem
 //	@Router			/sitemap.xml [get]
 func (s *Server) sitemap(c echo.Context) error {

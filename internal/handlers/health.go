@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -33,7 +34,7 @@ func (s *Server) healthz(c echo.Context) error {
 //	@Tags		operations
 //	@Produce	json
 //	@Success	200	{object}	status
-//	@Failure	503	{object}	status
+//	@Failure	503	{object}	status	"the database does not answer; Retry-After says when to ask again"
 //	@Router		/readyz [get]
 func (s *Server) readyz(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
@@ -41,6 +42,7 @@ func (s *Server) readyz(c echo.Context) error {
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.Warn("readiness check failed", "request_id", requestIDOf(c), "error", err.Error())
+		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(int(unavailableRetryAfter.Seconds())))
 		return c.JSON(http.StatusServiceUnavailable, status{Status: "database unavailable"})
 	}
 	return c.JSON(http.StatusOK, status{Status: "ok"})

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -200,22 +199,22 @@ func (ts *testServer) run(scenarios []scenario) {
 
 // do sends one request through the router.
 func (ts *testServer) do(method, path string, body any, as string, headers map[string]string) *httptest.ResponseRecorder {
-	var r io.Reader
+	var sent []byte
 	contentType := ""
 	switch b := body.(type) {
 	case nil:
 	case string:
-		r, contentType = strings.NewReader(b), "application/json"
+		sent, contentType = []byte(b), "application/json"
 	case []byte:
-		r, contentType = bytes.NewReader(b), "application/json"
+		sent, contentType = b, "application/json"
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			ts.t.Fatal(err)
 		}
-		r, contentType = bytes.NewReader(j), "application/json"
+		sent, contentType = j, "application/json"
 	}
-	req := httptest.NewRequest(method, path, r)
+	req := httptest.NewRequest(method, path, bytes.NewReader(sent))
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -237,7 +236,8 @@ func (ts *testServer) do(method, path string, body any, as string, headers map[s
 		req.Header.Del("Remote-Addr")
 	}
 	res := httptest.NewRecorder()
-	ts.ServeHTTP(res, req)
+	ts.ServeHTTP(res, req.Clone(req.Context()))
+	checkContract(ts.t, req, sent, res)
 	return res
 }
 

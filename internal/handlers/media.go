@@ -216,11 +216,14 @@ func (s *Server) deleteMedia(c echo.Context) error {
 //	@Description	Served with its stored type, `X-Content-Type-Options: nosniff` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
 //	@Tags			media
 //	@Produce		image/jpeg,image/png,image/webp,image/gif,application/pdf
-//	@Param			key	path		string	true	"storage key, e.g. 2026/11/k3v7q2m4x5a6b7c8d9e2f3g4h5.jpg"
+//	@Param			year	path		string	true	"the year of the upload, e.g. 2026"
+//	@Param			month	path		string	true	"the month of the upload, two digits, e.g. 11"
+//	@Param			file	path		string	true	"the stored file's name, e.g. k3v7q2m4x5a6b7c8d9e2f3g4h5.jpg: the media's url, /media/{year}/{month}/{file}, is its storage key"
 //	@Success		200	{file}		binary
 //	@Success		304	"not modified"
+//	@Header			200,304	{string}	ETag	"the content's SHA-256, for If-None-Match"
 //	@Failure		404	{object}	problem
-//	@Router			/media/{key} [get]
+//	@Router			/media/{year}/{month}/{file} [get]
 func (s *Server) serveMedia(c echo.Context) error {
 	key := c.Param("*")
 	if !media.ValidKey(key) {

@@ -44,8 +44,8 @@ var publicSearchKinds = []string{store.KindArticle, store.KindDocument, store.Ki
 //	@Param			page		query		int		false	"page, from 1"
 //	@Param			per_page	query		int		false	"items per page (default 20, at most 100)"
 //	@Success		200			{object}	searchResponse
-//	@Header			200			{string}	ETag	"strong validator of the body"
-//	@Success		304
+//	@Success		304			"not modified: the If-None-Match ETag is current"
+//	@Header			200,304		{string}	ETag	"strong validator of the body"
 //	@Failure		400	{object}	problem
 //	@Router			/api/v1/search [get]
 func (s *Server) searchAll(c echo.Context) error {

@@ -69,6 +69,7 @@ func respondTag(c echo.Context, status int, t store.TagCount) error {
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
 //	@Success		200				{object}	publicTagListResponse
 //	@Success		304				"not modified"
+//	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
 //	@Failure		400				{object}	problem
 //	@Router			/api/v1/tags [get]
 func (s *Server) listTags(c echo.Context) error {

@@ -7,9 +7,13 @@
 //     also when it refers to a schema (wrapped in allOf, as OpenAPI 3.0 ignores siblings of $ref);
 //   - an integer without a format is int64 (toasoan's ids, counts and sizes are Go int or int64);
 //   - a response whose schema is Problem is application/problem+json (the error handler's type);
-//   - every response sends X-Request-ID, every 429 and 503 Retry-After, every GET Cache-Control;
+//   - every response sends X-Request-ID and Cache-Control, every 429 and 503 Retry-After;
 //   - BearerAuth is HTTP bearer with a JWT, and an operation without @Security is public:
 //     `security: []`;
+//   - every operation may answer what the middleware chain answers for any route: 400 for a
+//     parameter that is not valid UTF-8 text, 500 for a bug, 503 with Retry-After when the
+//     database is unavailable or the request's deadline passed (all but the liveness check,
+//     which reads nothing), 413 for a body over the limit, and, when it needs a token, 401;
 //   - a multipart body also accepted as JSON (@Accept mpfd,json) has its file parts only in
 //     the multipart form, and a repeated part (`[]file`) is an array of binary parts.
 package openapi
@@ -21,6 +25,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi2"
@@ -60,13 +65,14 @@ func FromSwagger2(swagger2 []byte) (*openapi3.T, error) {
 		walkSchema(s, map[*openapi3.Schema]bool{}, int64Integers)
 	}
 	for _, item := range doc.Paths.Map() {
-		for method, op := range item.Operations() {
+		for _, op := range item.Operations() {
 			if op.Security == nil {
 				op.Security = &openapi3.SecurityRequirements{} // public
 			}
 			multipartAlsoJSON(op)
+			middlewareStatuses(op)
 			for code, res := range op.Responses.Map() {
-				response(method, code, res.Value)
+				response(code, res.Value)
 			}
 			for _, p := range op.Parameters {
 				walkSchema(p.Value.Schema, map[*openapi3.Schema]bool{}, int64Integers)
@@ -201,7 +207,7 @@ func headerRef(name string) *openapi3.HeaderRef {
 }
 
 // response applies the rules about media types and headers to one response of an operation.
-func response(method, code string, res *openapi3.Response) {
+func response(code string, res *openapi3.Response) {
 	if res.Headers == nil {
 		res.Headers = openapi3.Headers{}
 	}
@@ -209,9 +215,7 @@ func response(method, code string, res *openapi3.Response) {
 	if code == "429" || code == "503" {
 		res.Headers["Retry-After"] = headerRef("Retry-After")
 	}
-	if method == http.MethodGet {
-		res.Headers["Cache-Control"] = headerRef("Cache-Control")
-	}
+	res.Headers["Cache-Control"] = headerRef("Cache-Control")
 	// swag lists every @Produce type on every response; a Problem is sent only as
 	// application/problem+json, whatever the operation's own type (XML, RSS, a file).
 	for _, mt := range res.Content {
@@ -221,6 +225,33 @@ func response(method, code string, res *openapi3.Response) {
 		}
 	}
 }
+
+// middlewareStatuses adds the statuses the middleware chain and the error handler give any
+// route, where the operation's annotations do not list them already.
+func middlewareStatuses(op *openapi3.Operation) {
+	add := func(code int, description string) {
+		if op.Responses.Status(code) != nil {
+			return
+		}
+		op.Responses.Set(strconv.Itoa(code), &openapi3.ResponseRef{Value: openapi3.NewResponse().
+			WithDescription(description).
+			WithContent(openapi3.NewContentWithSchemaRef(openapi3.NewSchemaRef("#/components/schemas/Problem", nil), []string{"application/json"}))})
+	}
+	add(http.StatusBadRequest, "a path or query parameter that is not valid UTF-8 text without NUL characters")
+	if op.RequestBody != nil {
+		add(http.StatusRequestEntityTooLarge, "the body is over the size limit")
+	}
+	if op.Security != nil && len(*op.Security) > 0 {
+		add(http.StatusUnauthorized, "no token, or one that is invalid or expired")
+	}
+	add(http.StatusInternalServerError, "a fault of the server, logged with the request id")
+	if op.OperationID != livenessOperation {
+		add(http.StatusServiceUnavailable, "the database is unavailable or the request's deadline passed: retry after Retry-After seconds")
+	}
+}
+
+// livenessOperation is the one operation that reads no database, so it never answers 503.
+const livenessOperation = "checkLiveness"
 
 // multipartAlsoJSON keeps an operation's file parts out of its JSON body and makes a repeated
 // file part ([]file) an array of binary parts.
@@ -245,12 +276,6 @@ func multipartAlsoJSON(op *openapi3.Operation) {
 		}
 	}
 	sort.Strings(files)
-	if len(files) > 0 && form.Encoding == nil {
-		form.Encoding = map[string]*openapi3.Encoding{}
-	}
-	for _, name := range files {
-		form.Encoding[name] = &openapi3.Encoding{ContentType: "application/octet-stream"}
-	}
 	body := content.Get("application/json")
 	if body == nil || body.Schema == form.Schema && len(files) == 0 {
 		return
