@@ -7495,7 +7495,7 @@ const docTemplate = `{
                     "$ref": "#/definitions/DocumentFacets"
                 },
                 "pagination": {
-                    "$ref": "#/definitions/models.Pagination"
+                    "$ref": "#/definitions/Pagination"
                 }
             }
         },
@@ -7860,6 +7860,21 @@ const docTemplate = `{
                 }
             }
         },
+        "FieldError": {
+            "type": "object",
+            "required": [
+                "field",
+                "message"
+            ],
+            "properties": {
+                "field": {
+                    "type": "string"
+                },
+                "message": {
+                    "type": "string"
+                }
+            }
+        },
         "ListMeta": {
             "type": "object",
             "required": [
@@ -7867,7 +7882,7 @@ const docTemplate = `{
             ],
             "properties": {
                 "pagination": {
-                    "$ref": "#/definitions/models.Pagination"
+                    "$ref": "#/definitions/Pagination"
                 }
             }
         },
@@ -7969,6 +7984,39 @@ const docTemplate = `{
                 }
             }
         },
+        "Pagination": {
+            "type": "object",
+            "required": [
+                "next",
+                "per_page",
+                "prev"
+            ],
+            "properties": {
+                "next": {
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "next_cursor": {
+                    "type": "string"
+                },
+                "page": {
+                    "type": "integer"
+                },
+                "per_page": {
+                    "type": "integer"
+                },
+                "prev": {
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "total": {
+                    "type": "integer"
+                },
+                "total_pages": {
+                    "type": "integer"
+                }
+            }
+        },
         "PasswordRequest": {
             "type": "object",
             "required": [
@@ -8048,7 +8096,7 @@ const docTemplate = `{
                 "errors": {
                     "type": "array",
                     "items": {
-                        "$ref": "#/definitions/models.FieldError"
+                        "$ref": "#/definitions/FieldError"
                     }
                 },
                 "request_id": {
@@ -9406,54 +9454,6 @@ const docTemplate = `{
             "properties": {
                 "data": {
                     "$ref": "#/definitions/Webhook"
-                }
-            }
-        },
-        "models.FieldError": {
-            "type": "object",
-            "required": [
-                "field",
-                "message"
-            ],
-            "properties": {
-                "field": {
-                    "type": "string"
-                },
-                "message": {
-                    "type": "string"
-                }
-            }
-        },
-        "models.Pagination": {
-            "type": "object",
-            "required": [
-                "next",
-                "per_page",
-                "prev"
-            ],
-            "properties": {
-                "next": {
-                    "type": "integer",
-                    "x-nullable": true
-                },
-                "next_cursor": {
-                    "type": "string"
-                },
-                "page": {
-                    "type": "integer"
-                },
-                "per_page": {
-                    "type": "integer"
-                },
-                "prev": {
-                    "type": "integer",
-                    "x-nullable": true
-                },
-                "total": {
-                    "type": "integer"
-                },
-                "total_pages": {
-                    "type": "integer"
                 }
             }
         }

@@ -31,7 +31,7 @@ const (
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
-}
+} // @name FieldError
 
 // Error is a domain error: a stable code, a message safe to show to the client, the bad fields
 // if any, and for rate limits how long to wait.

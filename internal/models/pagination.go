@@ -18,7 +18,7 @@ type Pagination struct {
 	Next       *int   `json:"next" extensions:"x-nullable"`
 	Prev       *int   `json:"prev" extensions:"x-nullable"`
 	NextCursor string `json:"next_cursor,omitempty"`
-}
+} // @name Pagination
 
 // NewPagination computes the page links of a page of a list of total items.
 func NewPagination(p Page, total int64) Pagination {
