@@ -4,7 +4,8 @@
 // middleware chain) or from an annotation:
 //
 //   - a property written x-nullable (the `extensions:"x-nullable"` struct tag) is nullable,
-//     also when it refers to a schema (wrapped in allOf, as OpenAPI 3.0 ignores siblings of $ref);
+//     also when it refers to a schema (wrapped in allOf, as OpenAPI 3.0 ignores siblings of $ref,
+//     with the type of the schema it refers to, as nullable takes effect only beside a type);
 //   - an integer without a format is int64 (toasoan's ids, counts and sizes are Go int or int64);
 //   - a response whose schema is Problem is application/problem+json (the error handler's type);
 //   - every response sends X-Request-ID and Cache-Control, every 429 and 503 Retry-After;
@@ -43,7 +44,8 @@ func FromSwagger2(swagger2 []byte) (*openapi3.T, error) {
 	if err := json.Unmarshal(swagger2, &raw); err != nil {
 		return nil, fmt.Errorf("the Swagger 2.0 document does not parse: %w", err)
 	}
-	walk(raw, nullableRefs)
+	definitions, _ := raw["definitions"].(map[string]any)
+	walk(raw, func(obj map[string]any) { nullableRefs(obj, definitions) })
 	delete(raw, "host") // swag writes "" when none is set: clients use the server that served the document
 	delete(raw, "schemes")
 	fixed, err := json.Marshal(raw)
@@ -123,8 +125,10 @@ func walk(v any, fn func(map[string]any)) {
 }
 
 // nullableRefs rewrites {"$ref": X, "x-nullable": true} as {"allOf": [{"$ref": X}], "x-nullable":
-// true}: openapi2conv, as OpenAPI itself, drops whatever stands beside a $ref.
-func nullableRefs(obj map[string]any) {
+// true}: openapi2conv, as OpenAPI itself, drops whatever stands beside a $ref. Such a wrapper
+// (swag writes one itself beside a description) gets the type of the schema it refers to, as
+// OpenAPI 3.0.3's nullable takes effect only beside a type.
+func nullableRefs(obj map[string]any, definitions map[string]any) {
 	props, _ := obj["properties"].(map[string]any)
 	for _, p := range props {
 		prop, _ := p.(map[string]any)
@@ -134,6 +138,15 @@ func nullableRefs(obj map[string]any) {
 		if ref, ok := prop["$ref"]; ok {
 			delete(prop, "$ref")
 			prop["allOf"] = []any{map[string]any{"$ref": ref}}
+		}
+		allOf, _ := prop["allOf"].([]any)
+		if len(allOf) != 1 || prop["type"] != nil {
+			continue
+		}
+		inner, _ := allOf[0].(map[string]any)
+		ref, _ := inner["$ref"].(string)
+		if def, _ := definitions[strings.TrimPrefix(ref, "#/definitions/")].(map[string]any); def != nil && def["type"] != nil {
+			prop["type"] = def["type"]
 		}
 	}
 }
