@@ -9,7 +9,12 @@ const docTemplate = `{
     "info": {
         "description": "{{escape .Description}}",
         "title": "{{.Title}}",
-        "contact": {},
+        "contact": {
+            "name": "the toasoan maintainers"
+        },
+        "license": {
+            "name": "Proprietary: no licence has been chosen yet"
+        },
         "version": "{{.Version}}"
     },
     "host": "{{.Host}}",

@@ -5,6 +5,8 @@
 //	@description				Headless CMS for Vietnamese news portals: news, announcements, official documents and reader submissions.
 //	@description				Errors are RFC 9457 application/problem+json documents with a stable `code`.
 //	@description				Every GET also answers HEAD (same headers, no body).
+//	@contact.name				the toasoan maintainers
+//	@license.name				Proprietary: no licence has been chosen yet
 //	@BasePath					/
 //	@tag.name					articles
 //	@tag.description			News articles ("Tin mới"): the public list and detail, and the newsroom's drafts, workflow, revisions and previews.
