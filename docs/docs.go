@@ -5381,8 +5381,17 @@ const docTemplate = `{
                         "required": true
                     },
                     {
-                        "type": "string",
-                        "description": "comma-separated kinds: article, document, announcement (default all)",
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "article",
+                                "document",
+                                "announcement"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "comma-separated kinds (default all)",
                         "name": "type",
                         "in": "query"
                     },
@@ -6791,7 +6800,14 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "status": {
-                    "type": "string"
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "pending",
+                        "scheduled",
+                        "published",
+                        "archived"
+                    ]
                 },
                 "summary": {
                     "type": "string"
@@ -6821,7 +6837,14 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "mime": {
-                    "type": "string"
+                    "type": "string",
+                    "enum": [
+                        "application/pdf",
+                        "image/gif",
+                        "image/jpeg",
+                        "image/png",
+                        "image/webp"
+                    ]
                 },
                 "name": {
                     "type": "string"
@@ -7297,7 +7320,15 @@ const docTemplate = `{
                 "events": {
                     "type": "array",
                     "items": {
-                        "type": "string"
+                        "type": "string",
+                        "enum": [
+                            "article.published",
+                            "article.updated",
+                            "article.unpublished",
+                            "announcement.published",
+                            "document.published",
+                            "submission.received"
+                        ]
                     },
                     "example": [
                         "article.published",
@@ -7918,6 +7949,13 @@ const docTemplate = `{
                 },
                 "mime": {
                     "type": "string",
+                    "enum": [
+                        "application/pdf",
+                        "image/gif",
+                        "image/jpeg",
+                        "image/png",
+                        "image/webp"
+                    ],
                     "example": "image/jpeg"
                 },
                 "name": {
@@ -8040,7 +8078,24 @@ const docTemplate = `{
             ],
             "properties": {
                 "code": {
-                    "type": "string"
+                    "type": "string",
+                    "enum": [
+                        "bad_request",
+                        "validation_failed",
+                        "not_found",
+                        "method_not_allowed",
+                        "unauthorized",
+                        "forbidden",
+                        "conflict",
+                        "version_mismatch",
+                        "precondition_required",
+                        "rate_limited",
+                        "busy",
+                        "payload_too_large",
+                        "unsupported_media_type",
+                        "internal",
+                        "unavailable"
+                    ]
                 },
                 "detail": {
                     "type": "string"
@@ -8253,6 +8308,11 @@ const docTemplate = `{
                 },
                 "type": {
                     "type": "string",
+                    "enum": [
+                        "article",
+                        "document",
+                        "announcement"
+                    ],
                     "example": "article"
                 }
             }
@@ -8265,6 +8325,10 @@ const docTemplate = `{
             "properties": {
                 "status": {
                     "type": "string",
+                    "enum": [
+                        "ok",
+                        "database unavailable"
+                    ],
                     "example": "ok"
                 }
             }
@@ -8441,6 +8505,9 @@ const docTemplate = `{
                 },
                 "status": {
                     "type": "string",
+                    "enum": [
+                        "received"
+                    ],
                     "example": "received"
                 },
                 "tracking_code": {
@@ -8683,6 +8750,9 @@ const docTemplate = `{
                 },
                 "token_type": {
                     "type": "string",
+                    "enum": [
+                        "Bearer"
+                    ],
                     "example": "Bearer"
                 },
                 "user": {
@@ -8970,7 +9040,15 @@ const docTemplate = `{
                 "events": {
                     "type": "array",
                     "items": {
-                        "type": "string"
+                        "type": "string",
+                        "enum": [
+                            "article.published",
+                            "article.updated",
+                            "article.unpublished",
+                            "announcement.published",
+                            "document.published",
+                            "submission.received"
+                        ]
                     }
                 },
                 "secret": {
@@ -9112,7 +9190,15 @@ const docTemplate = `{
                 "events": {
                     "type": "array",
                     "items": {
-                        "type": "string"
+                        "type": "string",
+                        "enum": [
+                            "article.published",
+                            "article.updated",
+                            "article.unpublished",
+                            "announcement.published",
+                            "document.published",
+                            "submission.received"
+                        ]
                     },
                     "example": [
                         "article.published",
@@ -9219,6 +9305,15 @@ const docTemplate = `{
                 },
                 "event": {
                     "type": "string",
+                    "enum": [
+                        "article.published",
+                        "article.updated",
+                        "article.unpublished",
+                        "announcement.published",
+                        "document.published",
+                        "submission.received",
+                        "ping"
+                    ],
                     "example": "article.published"
                 },
                 "event_id": {
@@ -9337,6 +9432,13 @@ const docTemplate = `{
                 },
                 "status": {
                     "type": "string",
+                    "enum": [
+                        "draft",
+                        "pending",
+                        "scheduled",
+                        "published",
+                        "archived"
+                    ],
                     "example": "published"
                 },
                 "title": {
@@ -9386,6 +9488,15 @@ const docTemplate = `{
                 },
                 "event": {
                     "type": "string",
+                    "enum": [
+                        "article.published",
+                        "article.updated",
+                        "article.unpublished",
+                        "announcement.published",
+                        "document.published",
+                        "submission.received",
+                        "ping"
+                    ],
                     "example": "article.published"
                 },
                 "event_id": {

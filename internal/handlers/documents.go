@@ -249,7 +249,7 @@ func (s *Server) listDocuments(c echo.Context) error {
 	q := parseQuery(c, append(paginationParams, "status", "q")...)
 	page := q.Page()
 	f := store.DocumentFilter{
-		Status: q.OneOf("status", "", models.PublicationDraft, models.PublicationPublished),
+		Status: q.OneOf("status", "", models.PublicationStatuses...),
 		Text:   q.SearchText("q"),
 	}
 	if err := q.Err(); err != nil {
