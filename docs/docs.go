@@ -4605,12 +4605,14 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
+                        "format": "date",
                         "description": "published on or after this day (YYYY-MM-DD, Vietnam time)",
                         "name": "from",
                         "in": "query"
                     },
                     {
                         "type": "string",
+                        "format": "date",
                         "description": "published on or before this day (YYYY-MM-DD, Vietnam time)",
                         "name": "to",
                         "in": "query"
@@ -5208,12 +5210,14 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
+                        "format": "date",
                         "description": "issued on or after (YYYY-MM-DD)",
                         "name": "from",
                         "in": "query"
                     },
                     {
                         "type": "string",
+                        "format": "date",
                         "description": "issued on or before (YYYY-MM-DD)",
                         "name": "to",
                         "in": "query"

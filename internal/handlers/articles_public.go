@@ -104,8 +104,8 @@ var articleSorts = []string{"-published_at", "-view_count"}
 //	@Param			tag				query		string	false	"tag slug"
 //	@Param			featured		query		bool	false	"only featured (true) or not featured (false) articles"
 //	@Param			author			query		int		false	"author's user id"
-//	@Param			from			query		string	false	"published on or after this day (YYYY-MM-DD, Vietnam time)"
-//	@Param			to				query		string	false	"published on or before this day (YYYY-MM-DD, Vietnam time)"
+//	@Param			from			query		string	false	"published on or after this day (YYYY-MM-DD, Vietnam time)"	format(date)
+//	@Param			to				query		string	false	"published on or before this day (YYYY-MM-DD, Vietnam time)"	format(date)
 //	@Param			q				query		string	false	"words to find, ignoring case and diacritics (the last may be a word's start; at most 200 characters)"
 //	@Param			sort			query		string	false	"order"	Enums(-published_at, -view_count)	default(-published_at)
 //	@Param			page			query		int		false	"page, from 1 (not with cursor)"

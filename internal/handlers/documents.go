@@ -128,8 +128,8 @@ func (f *fieldErrors) number(field, value string) docnumber.Parts {
 //	@Param			issuer		query		string	false	"the issuer, exactly as in facets.issuer"
 //	@Param			field		query		string	false	"the field (lĩnh vực), exactly"
 //	@Param			year		query		int		false	"year of issued_on"
-//	@Param			from		query		string	false	"issued on or after (YYYY-MM-DD)"
-//	@Param			to			query		string	false	"issued on or before (YYYY-MM-DD)"
+//	@Param			from		query		string	false	"issued on or after (YYYY-MM-DD)"	format(date)
+//	@Param			to			query		string	false	"issued on or before (YYYY-MM-DD)"	format(date)
 //	@Param			page		query		int		false	"page, from 1"
 //	@Param			per_page	query		int		false	"items per page (default 20, at most 100)"
 //	@Success		200			{object}	documentListResponse
