@@ -4610,12 +4610,14 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
+                        "format": "date",
                         "description": "published on or after this day (YYYY-MM-DD, Vietnam time)",
                         "name": "from",
                         "in": "query"
                     },
                     {
                         "type": "string",
+                        "format": "date",
                         "description": "published on or before this day (YYYY-MM-DD, Vietnam time)",
                         "name": "to",
                         "in": "query"
@@ -5213,12 +5215,14 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
+                        "format": "date",
                         "description": "issued on or after (YYYY-MM-DD)",
                         "name": "from",
                         "in": "query"
                     },
                     {
                         "type": "string",
+                        "format": "date",
                         "description": "issued on or before (YYYY-MM-DD)",
                         "name": "to",
                         "in": "query"
@@ -5386,8 +5390,17 @@ const docTemplate = `{
                         "required": true
                     },
                     {
-                        "type": "string",
-                        "description": "comma-separated kinds: article, document, announcement (default all)",
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "article",
+                                "document",
+                                "announcement"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "description": "comma-separated kinds (default all)",
                         "name": "type",
                         "in": "query"
                     },
@@ -6796,7 +6809,14 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "status": {
-                    "type": "string"
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "pending",
+                        "scheduled",
+                        "published",
+                        "archived"
+                    ]
                 },
                 "summary": {
                     "type": "string"
@@ -6826,7 +6846,14 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "mime": {
-                    "type": "string"
+                    "type": "string",
+                    "enum": [
+                        "application/pdf",
+                        "image/gif",
+                        "image/jpeg",
+                        "image/png",
+                        "image/webp"
+                    ]
                 },
                 "name": {
                     "type": "string"
@@ -7302,7 +7329,15 @@ const docTemplate = `{
                 "events": {
                     "type": "array",
                     "items": {
-                        "type": "string"
+                        "type": "string",
+                        "enum": [
+                            "article.published",
+                            "article.updated",
+                            "article.unpublished",
+                            "announcement.published",
+                            "document.published",
+                            "submission.received"
+                        ]
                     },
                     "example": [
                         "article.published",
@@ -7938,6 +7973,13 @@ const docTemplate = `{
                 },
                 "mime": {
                     "type": "string",
+                    "enum": [
+                        "application/pdf",
+                        "image/gif",
+                        "image/jpeg",
+                        "image/png",
+                        "image/webp"
+                    ],
                     "example": "image/jpeg"
                 },
                 "name": {
@@ -8093,7 +8135,24 @@ const docTemplate = `{
             ],
             "properties": {
                 "code": {
-                    "type": "string"
+                    "type": "string",
+                    "enum": [
+                        "bad_request",
+                        "validation_failed",
+                        "not_found",
+                        "method_not_allowed",
+                        "unauthorized",
+                        "forbidden",
+                        "conflict",
+                        "version_mismatch",
+                        "precondition_required",
+                        "rate_limited",
+                        "busy",
+                        "payload_too_large",
+                        "unsupported_media_type",
+                        "internal",
+                        "unavailable"
+                    ]
                 },
                 "detail": {
                     "type": "string"
@@ -8306,6 +8365,11 @@ const docTemplate = `{
                 },
                 "type": {
                     "type": "string",
+                    "enum": [
+                        "article",
+                        "document",
+                        "announcement"
+                    ],
                     "example": "article"
                 }
             }
@@ -8318,6 +8382,10 @@ const docTemplate = `{
             "properties": {
                 "status": {
                     "type": "string",
+                    "enum": [
+                        "ok",
+                        "database unavailable"
+                    ],
                     "example": "ok"
                 }
             }
@@ -8494,6 +8562,9 @@ const docTemplate = `{
                 },
                 "status": {
                     "type": "string",
+                    "enum": [
+                        "received"
+                    ],
                     "example": "received"
                 },
                 "tracking_code": {
@@ -8736,6 +8807,9 @@ const docTemplate = `{
                 },
                 "token_type": {
                     "type": "string",
+                    "enum": [
+                        "Bearer"
+                    ],
                     "example": "Bearer"
                 },
                 "user": {
@@ -9023,7 +9097,15 @@ const docTemplate = `{
                 "events": {
                     "type": "array",
                     "items": {
-                        "type": "string"
+                        "type": "string",
+                        "enum": [
+                            "article.published",
+                            "article.updated",
+                            "article.unpublished",
+                            "announcement.published",
+                            "document.published",
+                            "submission.received"
+                        ]
                     }
                 },
                 "secret": {
@@ -9165,7 +9247,15 @@ const docTemplate = `{
                 "events": {
                     "type": "array",
                     "items": {
-                        "type": "string"
+                        "type": "string",
+                        "enum": [
+                            "article.published",
+                            "article.updated",
+                            "article.unpublished",
+                            "announcement.published",
+                            "document.published",
+                            "submission.received"
+                        ]
                     },
                     "example": [
                         "article.published",
@@ -9272,6 +9362,15 @@ const docTemplate = `{
                 },
                 "event": {
                     "type": "string",
+                    "enum": [
+                        "article.published",
+                        "article.updated",
+                        "article.unpublished",
+                        "announcement.published",
+                        "document.published",
+                        "submission.received",
+                        "ping"
+                    ],
                     "example": "article.published"
                 },
                 "event_id": {
@@ -9390,6 +9489,13 @@ const docTemplate = `{
                 },
                 "status": {
                     "type": "string",
+                    "enum": [
+                        "draft",
+                        "pending",
+                        "scheduled",
+                        "published",
+                        "archived"
+                    ],
                     "example": "published"
                 },
                 "title": {
@@ -9439,6 +9545,15 @@ const docTemplate = `{
                 },
                 "event": {
                     "type": "string",
+                    "enum": [
+                        "article.published",
+                        "article.updated",
+                        "article.unpublished",
+                        "announcement.published",
+                        "document.published",
+                        "submission.received",
+                        "ping"
+                    ],
                     "example": "article.published"
                 },
                 "event_id": {

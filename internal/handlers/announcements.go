@@ -145,7 +145,7 @@ func (s *Server) getActiveAnnouncement(c echo.Context) error {
 func (s *Server) listAnnouncements(c echo.Context) error {
 	q := parseQuery(c, append(paginationParams, "status")...)
 	page := q.Page()
-	status := q.OneOf("status", "", models.PublicationDraft, models.PublicationPublished)
+	status := q.OneOf("status", "", models.PublicationStatuses...)
 	if err := q.Err(); err != nil {
 		return err
 	}

@@ -90,6 +90,9 @@ func decodeCursor(cursor string) (*store.ArticleCursor, bool) {
 	return &store.ArticleCursor{PublishedAt: time.Unix(0, n).UTC(), ID: i}, true
 }
 
+// articleSorts are the orders of the public article list, the default first.
+var articleSorts = []string{"-published_at", "-view_count"}
+
 // listPublicArticles godoc
 //
 //	@ID			listPublicArticles
@@ -101,8 +104,8 @@ func decodeCursor(cursor string) (*store.ArticleCursor, bool) {
 //	@Param			tag				query		string	false	"tag slug"
 //	@Param			featured		query		bool	false	"only featured (true) or not featured (false) articles"
 //	@Param			author			query		int		false	"author's user id"
-//	@Param			from			query		string	false	"published on or after this day (YYYY-MM-DD, Vietnam time)"
-//	@Param			to				query		string	false	"published on or before this day (YYYY-MM-DD, Vietnam time)"
+//	@Param			from			query		string	false	"published on or after this day (YYYY-MM-DD, Vietnam time)"	format(date)
+//	@Param			to				query		string	false	"published on or before this day (YYYY-MM-DD, Vietnam time)"	format(date)
 //	@Param			q				query		string	false	"words to find, ignoring case and diacritics (the last may be a word's start; at most 200 characters)"
 //	@Param			sort			query		string	false	"order"	Enums(-published_at, -view_count)	default(-published_at)
 //	@Param			page			query		int		false	"page, from 1 (not with cursor)"
@@ -120,7 +123,7 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 	f := store.PublicQuery{
 		Now: s.now(), CategorySlug: q.String("category"), TagSlug: q.String("tag"), Featured: q.Bool("featured"),
 		AuthorID: q.ID("author"), From: q.Date("from", models.NewsroomZone), To: q.Date("to", models.NewsroomZone),
-		Text: q.SearchText("q"), ByViews: q.OneOf("sort", "-published_at", "-published_at", "-view_count") == "-view_count",
+		Text: q.SearchText("q"), ByViews: q.OneOf("sort", articleSorts[0], articleSorts...) == "-view_count",
 	}
 	if f.To != nil {
 		end := f.To.AddDate(0, 0, 1) // to is inclusive: up to the end of that day

@@ -30,7 +30,7 @@ type passwordRequest struct {
 // tokenPair is what login and refresh return.
 type tokenPair struct {
 	AccessToken  string   `json:"access_token"`
-	TokenType    string   `json:"token_type" example:"Bearer"`
+	TokenType    string   `json:"token_type" example:"Bearer" enums:"Bearer"`
 	ExpiresIn    int      `json:"expires_in" example:"900"`
 	RefreshToken string   `json:"refresh_token"`
 	User         userView `json:"user"`

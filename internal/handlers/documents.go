@@ -128,8 +128,8 @@ func (f *fieldErrors) number(field, value string) docnumber.Parts {
 //	@Param			issuer		query		string	false	"the issuer, exactly as in facets.issuer"
 //	@Param			field		query		string	false	"the field (lĩnh vực), exactly"
 //	@Param			year		query		int		false	"year of issued_on"
-//	@Param			from		query		string	false	"issued on or after (YYYY-MM-DD)"
-//	@Param			to			query		string	false	"issued on or before (YYYY-MM-DD)"
+//	@Param			from		query		string	false	"issued on or after (YYYY-MM-DD)"	format(date)
+//	@Param			to			query		string	false	"issued on or before (YYYY-MM-DD)"	format(date)
 //	@Param			page		query		int		false	"page, from 1"
 //	@Param			per_page	query		int		false	"items per page (default 20, at most 100)"
 //	@Success		200			{object}	documentListResponse
@@ -249,7 +249,7 @@ func (s *Server) listDocuments(c echo.Context) error {
 	q := parseQuery(c, append(paginationParams, "status", "q")...)
 	page := q.Page()
 	f := store.DocumentFilter{
-		Status: q.OneOf("status", "", models.PublicationDraft, models.PublicationPublished),
+		Status: q.OneOf("status", "", models.PublicationStatuses...),
 		Text:   q.SearchText("q"),
 	}
 	if err := q.Err(); err != nil {

@@ -11,7 +11,7 @@ import (
 
 // status is the body of the health endpoints.
 type status struct {
-	Status string `json:"status" example:"ok"`
+	Status string `json:"status" example:"ok" enums:"ok,database unavailable"`
 } // @name Status
 
 // healthz godoc

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -27,7 +29,7 @@ type mediaItem struct {
 	ID        int64     `json:"id" example:"42"`
 	URL       string    `json:"url" example:"https://mattran.org.vn/media/2026/11/k3v7q2m4x5a6b7c8d9e2f3g4h5.jpg"`
 	Name      string    `json:"name" example:"hoi-nghi.jpg"`
-	Mime      string    `json:"mime" example:"image/jpeg"`
+	Mime      string    `json:"mime" example:"image/jpeg" enums:"application/pdf,image/gif,image/jpeg,image/png,image/webp"`
 	Size      int64     `json:"size" example:"183204"`
 	Width     *int      `json:"width" example:"1600" extensions:"x-nullable"` // null for PDF
 	Height    *int      `json:"height" example:"900" extensions:"x-nullable"`
@@ -136,7 +138,7 @@ func (s *Server) removeFiles(c echo.Context, keys ...string) {
 //	@Router			/api/v1/admin/media [get]
 func (s *Server) listMedia(c echo.Context) error {
 	q := parseQuery(c, append(paginationParams, "type")...)
-	kind := q.OneOf("type", "", "image", "pdf")
+	kind := q.OneOf("type", "", slices.Sorted(maps.Keys(store.MediaKinds))...)
 	page := q.Page()
 	if err := q.Err(); err != nil {
 		return err

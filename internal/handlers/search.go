@@ -17,7 +17,7 @@ const maxQueryLength = 200
 
 // searchResult is one hit of GET /search.
 type searchResult struct {
-	Type        string    `json:"type" example:"article"`
+	Type        string    `json:"type" example:"article" enums:"article,document,announcement"`
 	ID          int64     `json:"id"`
 	Slug        *string   `json:"slug" example:"dai-hoi-dai-bieu-mttq-tinh-gia-lai" extensions:"x-nullable"`
 	Title       string    `json:"title"`
@@ -40,7 +40,7 @@ var publicSearchKinds = []string{store.KindArticle, store.KindDocument, store.Ki
 //	@Tags			search
 //	@Produce		json
 //	@Param			q			query		string	true	"what to look for (at most 200 characters)"
-//	@Param			type		query		string	false	"comma-separated kinds: article, document, announcement (default all)"
+//	@Param			type		query		[]string	false	"comma-separated kinds (default all)"	collectionFormat(csv)	Enums(article, document, announcement)
 //	@Param			page		query		int		false	"page, from 1"
 //	@Param			per_page	query		int		false	"items per page (default 20, at most 100)"
 //	@Success		200			{object}	searchResponse

@@ -39,7 +39,7 @@ type submissionRequest struct {
 // submissionReceipt is what the submitter gets back; the tracking code is their only key.
 type submissionReceipt struct {
 	TrackingCode string    `json:"tracking_code" example:"7KQ4MZ2XW9HB"`
-	Status       string    `json:"status" example:"received"`
+	Status       string    `json:"status" example:"received" enums:"received"`
 	CreatedAt    time.Time `json:"created_at" format:"date-time"`
 } // @name SubmissionReceipt
 

@@ -9,6 +9,9 @@ const (
 	PublicationPublished = "published"
 )
 
+// PublicationStatuses lists every publication state.
+var PublicationStatuses = []string{PublicationDraft, PublicationPublished}
+
 // Announcement is a "Thông báo". The public site shows it while it is published and inside its
 // window: StartsAt ≤ now < EndsAt, or no end.
 type Announcement struct {

@@ -63,6 +63,16 @@ const (
 	ActionArchive   = "archive"
 )
 
+// How an article came to a version, besides the workflow actions.
+const (
+	RevisionCreate  = "create"
+	RevisionUpdate  = "update"
+	RevisionRestore = "restore"
+)
+
+// RevisionActions lists every action a revision records.
+var RevisionActions = []string{RevisionCreate, RevisionUpdate, RevisionRestore, ActionSubmit, ActionPublish, ActionUnpublish, ActionArchive}
+
 // allowedFrom lists, per action, the statuses (as of now) it may start from.
 var allowedFrom = map[string][]string{
 	ActionSubmit:    {StatusDraft},
@@ -127,7 +137,7 @@ type ArticleSnapshot struct {
 	Slug         string     `json:"slug"`
 	Summary      string     `json:"summary"`
 	Body         string     `json:"body"`
-	Status       string     `json:"status"`
+	Status       string     `json:"status" enums:"draft,pending,scheduled,published,archived"`
 	CategoryID   int64      `json:"category_id"`
 	Tags         []string   `json:"tags"`
 	CoverMediaID *int64     `json:"cover_media_id" extensions:"x-nullable"`

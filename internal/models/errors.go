@@ -27,6 +27,13 @@ const (
 	CodeUnavailable          = "unavailable"
 )
 
+// ErrorCodes lists every code a problem document may carry.
+var ErrorCodes = []string{
+	CodeBadRequest, CodeValidation, CodeNotFound, CodeMethodNotAllowed, CodeUnauthorized, CodeForbidden,
+	CodeConflict, CodeVersionMismatch, CodePreconditionRequired, CodeRateLimited, CodeBusy,
+	CodePayloadTooLarge, CodeUnsupportedMediaType, CodeInternal, CodeUnavailable,
+}
+
 // FieldError names one bad field (or query parameter) and why it is bad.
 type FieldError struct {
 	Field   string `json:"field"`

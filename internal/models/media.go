@@ -24,7 +24,7 @@ type Attachment struct {
 	ID   int64  `json:"id"`
 	URL  string `json:"url"`
 	Name string `json:"name"`
-	Mime string `json:"mime"`
+	Mime string `json:"mime" enums:"application/pdf,image/gif,image/jpeg,image/png,image/webp"`
 	Size int64  `json:"size"`
 } // @name Attachment
 

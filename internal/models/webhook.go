@@ -65,7 +65,7 @@ type WebhookEventData struct {
 	Slug        string     `json:"slug,omitempty" example:"dai-hoi-dai-bieu-mat-tran"`
 	Number      string     `json:"number,omitempty" example:"12/NQ-MTTW"`
 	Title       string     `json:"title,omitempty" example:"Đại hội đại biểu Mặt trận"`
-	Status      string     `json:"status,omitempty" example:"published"`
+	Status      string     `json:"status,omitempty" example:"published" enums:"draft,pending,scheduled,published,archived"`
 	PublishedAt *time.Time `json:"published_at,omitempty" format:"date-time"`
 	StartsAt    *time.Time `json:"starts_at,omitempty" format:"date-time"`
 	EndsAt      *time.Time `json:"ends_at,omitempty" format:"date-time"`
@@ -76,7 +76,7 @@ type WebhookEventData struct {
 
 // WebhookPayload is the JSON body of a delivery, exactly as signed and sent.
 type WebhookPayload struct {
-	Event      string           `json:"event" example:"article.published"`
+	Event      string           `json:"event" example:"article.published" enums:"article.published,article.updated,article.unpublished,announcement.published,document.published,submission.received,ping"`
 	EventID    int64            `json:"event_id" example:"1024"`
 	DeliveryID int64            `json:"delivery_id" example:"2048"`
 	OccurredAt time.Time        `json:"occurred_at" format:"date-time"`

@@ -67,10 +67,10 @@ func (s *Store) CreateArticle(ctx context.Context, actor Actor, in ArticleInput)
 			if err := tx.Omit(clause.Associations).Create(&a).Error; err != nil {
 				return Audit{}, articleRefError(err, a.CategoryID, a.CoverMediaID)
 			}
-			if out, err = saveArticle(tx, actor, a.ID, "create", false, change); err != nil {
+			if out, err = saveArticle(tx, actor, a.ID, models.RevisionCreate, false, change); err != nil {
 				return Audit{}, err
 			}
-			return articleAudit("create", out.ID, out.Slug), nil
+			return articleAudit(models.RevisionCreate, out.ID, out.Slug), nil
 		})
 	})
 	return out, err
@@ -94,7 +94,7 @@ type ArticlePatch struct {
 // UpdateArticle applies a patch at the version the client read (ifMatch): a stale version is
 // version_mismatch, and of concurrent writers with the same version exactly one wins.
 func (s *Store) UpdateArticle(ctx context.Context, actor Actor, id int64, p ArticlePatch, ifMatch int, access Access) (models.Article, error) {
-	return s.changeArticle(ctx, actor, id, ifMatch, "update", access, func(tx *gorm.DB, a *models.Article) (articleChange, error) {
+	return s.changeArticle(ctx, actor, id, ifMatch, models.RevisionUpdate, access, func(tx *gorm.DB, a *models.Article) (articleChange, error) {
 		change, err := s.applyPatch(tx, a, p)
 		change.detail = "version=" + strconv.Itoa(a.Version+1)
 		return change, err
@@ -124,7 +124,7 @@ func (s *Store) TransitionArticle(ctx context.Context, actor Actor, id int64, ac
 // own revision. The workflow status and the slug are not restored: status changes only through
 // the workflow actions and slugs change only when set explicitly.
 func (s *Store) RestoreRevision(ctx context.Context, actor Actor, id int64, number, ifMatch int, access Access) (models.Article, error) {
-	return s.changeArticle(ctx, actor, id, ifMatch, "restore", access, func(tx *gorm.DB, a *models.Article) (articleChange, error) {
+	return s.changeArticle(ctx, actor, id, ifMatch, models.RevisionRestore, access, func(tx *gorm.DB, a *models.Article) (articleChange, error) {
 		rev, err := revision(tx, id, number)
 		if err != nil {
 			return articleChange{}, err
