@@ -5403,7 +5403,7 @@ const docTemplate = `{
                     "200": {
                         "description": "OK",
                         "schema": {
-                            "$ref": "#/definitions/SearchResponse"
+                            "$ref": "#/definitions/SearchResultList"
                         },
                         "headers": {
                             "ETag": {
@@ -8203,24 +8203,6 @@ const docTemplate = `{
                 }
             }
         },
-        "SearchResponse": {
-            "type": "object",
-            "required": [
-                "data",
-                "meta"
-            ],
-            "properties": {
-                "data": {
-                    "type": "array",
-                    "items": {
-                        "$ref": "#/definitions/SearchResult"
-                    }
-                },
-                "meta": {
-                    "$ref": "#/definitions/ListMeta"
-                }
-            }
-        },
         "SearchResult": {
             "type": "object",
             "required": [
@@ -8254,6 +8236,24 @@ const docTemplate = `{
                 "type": {
                     "type": "string",
                     "example": "article"
+                }
+            }
+        },
+        "SearchResultList": {
+            "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SearchResult"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
                 }
             }
         },
