@@ -5421,7 +5421,7 @@ const docTemplate = `{
                     "200": {
                         "description": "OK",
                         "schema": {
-                            "$ref": "#/definitions/SearchResponse"
+                            "$ref": "#/definitions/SearchResultList"
                         },
                         "headers": {
                             "ETag": {
@@ -8315,24 +8315,6 @@ const docTemplate = `{
                 }
             }
         },
-        "SearchResponse": {
-            "type": "object",
-            "required": [
-                "data",
-                "meta"
-            ],
-            "properties": {
-                "data": {
-                    "type": "array",
-                    "items": {
-                        "$ref": "#/definitions/SearchResult"
-                    }
-                },
-                "meta": {
-                    "$ref": "#/definitions/ListMeta"
-                }
-            }
-        },
         "SearchResult": {
             "type": "object",
             "required": [
@@ -8371,6 +8353,24 @@ const docTemplate = `{
                         "announcement"
                     ],
                     "example": "article"
+                }
+            }
+        },
+        "SearchResultList": {
+            "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SearchResult"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
                 }
             }
         },

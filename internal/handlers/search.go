@@ -28,7 +28,7 @@ type searchResult struct {
 type searchResponse struct {
 	Data []searchResult `json:"data"`
 	Meta listMeta       `json:"meta"`
-} // @name SearchResponse
+} // @name SearchResultList
 
 var publicSearchKinds = []string{store.KindArticle, store.KindDocument, store.KindAnnouncement}
 
