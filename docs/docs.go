@@ -4574,7 +4574,7 @@ const docTemplate = `{
         },
         "/api/v1/articles": {
             "get": {
-                "description": "Only published articles (and scheduled ones whose time has come). Newest first by default; ` + "`" + `sort=-view_count` + "`" + ` gives the most read. Pages come two ways: ` + "`" + `page` + "`" + ` and ` + "`" + `per_page` + "`" + ` with a total, or, for \"Xem thêm\" infinite scroll, ` + "`" + `cursor` + "`" + ` from the previous page's ` + "`" + `meta.pagination.next_cursor` + "`" + `: no total is computed, and articles published meanwhile never make an article repeat or go missing. ` + "`" + `next_cursor` + "`" + ` is given on newest-first lists while more articles follow. A bad value of any parameter is 400 naming it.",
+                "description": "Only published articles (and scheduled ones whose time has come). Newest first by default; ` + "`" + `sort=-view_count` + "`" + ` gives the most read of all time, and with ` + "`" + `period` + "`" + ` the most read (\"Đọc nhiều\") of the last day, week or month: only articles read in it, most views in it first (ties newest first). A period counts whole newsroom days (Vietnam time), today so far included: ` + "`" + `day` + "`" + ` is today and yesterday, ` + "`" + `week` + "`" + ` today and the 7 days before, ` + "`" + `month` + "`" + ` today and the 30 days before. Both orders use the views as of the last refresh (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), the same ` + "`" + `view_count` + "`" + ` the items show. Pages come two ways: ` + "`" + `page` + "`" + ` and ` + "`" + `per_page` + "`" + ` with a total, or, for \"Xem thêm\" infinite scroll, ` + "`" + `cursor` + "`" + ` from the previous page's ` + "`" + `meta.pagination.next_cursor` + "`" + `: no total is computed, and articles published meanwhile never make an article repeat or go missing. ` + "`" + `next_cursor` + "`" + ` is given on newest-first lists while more articles follow. A bad value of any parameter is 400 naming it.",
                 "produces": [
                     "application/json"
                 ],
@@ -4640,6 +4640,17 @@ const docTemplate = `{
                         "in": "query"
                     },
                     {
+                        "enum": [
+                            "day",
+                            "week",
+                            "month"
+                        ],
+                        "type": "string",
+                        "description": "with sort=-view_count: rank by the views of the last day, week or month",
+                        "name": "period",
+                        "in": "query"
+                    },
+                    {
                         "type": "integer",
                         "description": "page, from 1 (not with cursor)",
                         "name": "page",
@@ -4697,7 +4708,7 @@ const docTemplate = `{
         },
         "/api/v1/articles/{slug}": {
             "get": {
-                "description": "With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. A read counts a view without writing to the database: views are buffered in memory and added to ` + "`" + `view_count` + "`" + ` every 10 seconds and at shutdown, so ` + "`" + `view_count` + "`" + ` lags by up to 10 seconds and a crash loses at most the last 10 seconds of views (of that replica).",
+                "description": "With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. Reading it never counts a view (` + "`" + `POST /api/v1/articles/{slug}/views` + "`" + ` does, from the reader's browser), and ` + "`" + `view_count` + "`" + ` moves only at the refresh of the shown views (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), so the body and its ETag stay the same between edits and refreshes.",
                 "produces": [
                     "application/json"
                 ],
@@ -4751,6 +4762,48 @@ const docTemplate = `{
                     },
                     "404": {
                         "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/articles/{slug}/views": {
+            "post": {
+                "description": "The view beacon: the frontend sends it from the reader's browser once the article is shown, with ` + "`" + `navigator.sendBeacon(url)` + "`" + ` or ` + "`" + `fetch(url, {method: \"POST\", keepalive: true})` + "`" + `. Reading the article (` + "`" + `GET` + "`" + `, ` + "`" + `HEAD` + "`" + `, a conditional GET) never counts a view. No body is needed, and any body and Content-Type are accepted and ignored (sendBeacon's ` + "`" + `text/plain` + "`" + ` included).\nCounted once per client (the IP as the server sees it, behind TOASOAN_TRUSTED_PROXIES, and the User-Agent) and article within 30 minutes. Crawlers, link previews, monitors, headless browsers, HTTP libraries and command-line tools such as curl, and requests without a User-Agent are answered 202 too, but not counted. At most 300 beacons per IP a minute, counted or not; then 429 with Retry-After.\nViews are buffered and written every 10 seconds (and at shutdown); readers see them in ` + "`" + `view_count` + "`" + ` and the most-read lists after the next refresh (TOASOAN_VIEW_COUNT_REFRESH, default 5 minutes).",
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Count a view of a published article",
+                "operationId": "recordArticleView",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "article slug",
+                        "name": "slug",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "202": {
+                        "description": "accepted: counted, or ignored as a repeat or a bot"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "no published article has this slug (drafts, pending, future scheduled and archived ones included)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "too many beacons from this IP",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -6527,8 +6580,9 @@ const docTemplate = `{
                     "format": "date-time"
                 },
                 "view_count": {
-                    "description": "written every 10 seconds: lags by up to that",
-                    "type": "integer"
+                    "description": "Views counted by the view beacon, as of the last refresh (every TOASOAN_VIEW_COUNT_REFRESH, 5 minutes by default): it moves in steps, not with each view, so bodies and ETags stay the same between refreshes.",
+                    "type": "integer",
+                    "example": 1250
                 }
             }
         },
@@ -6627,8 +6681,9 @@ const docTemplate = `{
                     "format": "date-time"
                 },
                 "view_count": {
-                    "description": "written every 10 seconds: lags by up to that",
-                    "type": "integer"
+                    "description": "Views counted by the view beacon, as of the last refresh (every TOASOAN_VIEW_COUNT_REFRESH, 5 minutes by default): it moves in steps, not with each view, so bodies and ETags stay the same between refreshes.",
+                    "type": "integer",
+                    "example": 1250
                 }
             }
         },
@@ -6733,8 +6788,9 @@ const docTemplate = `{
                     "format": "date-time"
                 },
                 "view_count": {
-                    "description": "written every 10 seconds: lags by up to that",
-                    "type": "integer"
+                    "description": "Views counted by the view beacon, as of the last refresh (every TOASOAN_VIEW_COUNT_REFRESH, 5 minutes by default): it moves in steps, not with each view, so bodies and ETags stay the same between refreshes.",
+                    "type": "integer",
+                    "example": 1250
                 }
             }
         },

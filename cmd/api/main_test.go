@@ -96,7 +96,7 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 	}
 }
 
-// TestRunServesAndStopsCleanly starts the real program on each database, counts views and
+// TestRunServesAndStopsCleanly starts the real program on each database, counts views (beacons) and
 // starts a webhook delivery, then stops it as SIGTERM would: the views are written before the
 // workers stop, the delivery under way is finished and recorded, and run exits cleanly.
 func TestRunServesAndStopsCleanly(t *testing.T) {
@@ -147,8 +147,23 @@ func TestRunServesAndStopsCleanly(t *testing.T) {
 			t.Fatalf("%d articles listed, want the seeded one", len(list.Data))
 		}
 		slug := list.Data[0].Slug
-		for range 3 {
-			call(t, "GET", api+"/api/v1/articles/"+slug, "", nil, 200, nil)
+		call(t, "GET", api+"/api/v1/articles/"+slug, "", nil, 200, nil) // reading counts no view
+		// Three readers' browsers send the view beacon, as navigator.sendBeacon does.
+		for i := range 3 {
+			req, err := http.NewRequest("POST", api+"/api/v1/articles/"+slug+"/views", strings.NewReader(""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
+			req.Header.Set("User-Agent", fmt.Sprintf("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/13%d.0.0.0 Safari/537.36", i))
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusAccepted {
+				t.Fatalf("view beacon: %d", res.StatusCode)
+			}
 		}
 
 		// A receiver that holds the delivery until the test lets it go.

@@ -36,6 +36,7 @@ var Env = map[string]string{
 	"TOASOAN_SHUTDOWN_TIMEOUT":      "how long shutting down may take: in-flight requests, the last view counts and webhook deliveries under way finish within it (default 15s)",
 	"TOASOAN_DATABASE_WAIT":         "how long to wait at start for a database that does not answer yet (default 30s)",
 	"TOASOAN_CACHE_TTL":             "how long a public GET's response is reused by this process (default 1s; 0 turns the cache off)",
+	"TOASOAN_VIEW_COUNT_REFRESH":    "how often the view_count readers see, and the most-read lists, catch up with the views counted, a Go duration (default 5m, at least 1s)",
 	"TOASOAN_SUBMISSIONS_PER_HOUR":  "reader submissions accepted per IP an hour (default 5; refused ones do not count)",
 	"TOASOAN_REQUEST_TIMEOUT":       "deadline of each request's database work, a Go duration (default 10s, at most 50s: below the 60s write timeout)",
 	"TOASOAN_WEBHOOKS_ALLOW_LOCAL":  "1 lets webhooks call localhost and 127.0.0.1 (development only; default 0: public hosts only)",
@@ -65,6 +66,7 @@ type Config struct {
 	ShutdownTimeout     time.Duration
 	DatabaseWait        time.Duration
 	CacheTTL            time.Duration
+	ViewCountRefresh    time.Duration
 	WebhooksAllowLocal  bool // webhooks may call localhost; never other private addresses
 	SubmissionsPerHour  int  // reader submissions accepted per IP an hour
 	// RequestTimeout is the deadline of every request's context, so of its database work;
@@ -185,6 +187,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.CacheTTL > time.Minute {
 		errs = append(errs, fmt.Errorf("TOASOAN_CACHE_TTL %s: at most 1m; public pages would lag behind edits", c.CacheTTL))
 	}
+	c.ViewCountRefresh = duration(get("TOASOAN_VIEW_COUNT_REFRESH", "5m"), "TOASOAN_VIEW_COUNT_REFRESH", time.Second, &errs)
 	perHour, err := strconv.Atoi(get("TOASOAN_SUBMISSIONS_PER_HOUR", "5"))
 	if err != nil || perHour < 1 || perHour > 10000 {
 		errs = append(errs, fmt.Errorf("TOASOAN_SUBMISSIONS_PER_HOUR %q: want a whole number between 1 and 10000", getenv("TOASOAN_SUBMISSIONS_PER_HOUR")))

@@ -29,7 +29,8 @@ type publicArticle struct {
 	Featured    bool          `json:"featured"`
 	PublishedAt *time.Time    `json:"published_at" extensions:"x-nullable" format:"date-time"`
 	UpdatedAt   time.Time     `json:"updated_at" format:"date-time"`
-	ViewCount   int64         `json:"view_count"` // written every 10 seconds: lags by up to that
+	// Views counted by the view beacon, as of the last refresh (every TOASOAN_VIEW_COUNT_REFRESH, 5 minutes by default): it moves in steps, not with each view, so bodies and ETags stay the same between refreshes.
+	ViewCount int64 `json:"view_count" example:"1250"`
 } // @name ArticleItem
 
 // publicArticleDetail is a published article with its body and related articles.
@@ -54,7 +55,7 @@ func (s *Server) toPublicArticle(a models.Article) publicArticle {
 		Category: toCategoryRef(a.Category),
 		Tags:     toTagRefs(a.Tags), Author: toUserRef(a.Author),
 		Byline: a.Byline, Featured: a.Featured, PublishedAt: a.PublishedAt,
-		UpdatedAt: a.UpdatedAt, ViewCount: a.ViewCount,
+		UpdatedAt: a.UpdatedAt, ViewCount: a.ShownViewCount,
 	}
 }
 
@@ -93,11 +94,19 @@ func decodeCursor(cursor string) (*store.ArticleCursor, bool) {
 // articleSorts are the orders of the public article list, the default first.
 var articleSorts = []string{"-published_at", "-view_count"}
 
+// viewPeriods are the most-read periods: how many newsroom days before today their views
+// come from, besides today's. Views are kept per day, so a period always covers at least its
+// full length and at most one day more: "day" is yesterday and today so far.
+var viewPeriods = map[string]int{"day": 1, "week": 7, "month": 30}
+
+// viewPeriodNames are the values of period, in the order the document lists them.
+var viewPeriodNames = []string{"day", "week", "month"}
+
 // listPublicArticles godoc
 //
 //	@ID			listPublicArticles
 //	@Summary		Published articles
-//	@Description	Only published articles (and scheduled ones whose time has come). Newest first by default; `sort=-view_count` gives the most read. Pages come two ways: `page` and `per_page` with a total, or, for "Xem thêm" infinite scroll, `cursor` from the previous page's `meta.pagination.next_cursor`: no total is computed, and articles published meanwhile never make an article repeat or go missing. `next_cursor` is given on newest-first lists while more articles follow. A bad value of any parameter is 400 naming it.
+//	@Description	Only published articles (and scheduled ones whose time has come). Newest first by default; `sort=-view_count` gives the most read of all time, and with `period` the most read ("Đọc nhiều") of the last day, week or month: only articles read in it, most views in it first (ties newest first). A period counts whole newsroom days (Vietnam time), today so far included: `day` is today and yesterday, `week` today and the 7 days before, `month` today and the 30 days before. Both orders use the views as of the last refresh (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), the same `view_count` the items show. Pages come two ways: `page` and `per_page` with a total, or, for "Xem thêm" infinite scroll, `cursor` from the previous page's `meta.pagination.next_cursor`: no total is computed, and articles published meanwhile never make an article repeat or go missing. `next_cursor` is given on newest-first lists while more articles follow. A bad value of any parameter is 400 naming it.
 //	@Tags			articles
 //	@Produce		json
 //	@Param			category		query		string	false	"category slug; includes its sub-categories"
@@ -108,6 +117,7 @@ var articleSorts = []string{"-published_at", "-view_count"}
 //	@Param			to				query		string	false	"published on or before this day (YYYY-MM-DD, Vietnam time)"	format(date)
 //	@Param			q				query		string	false	"words to find, ignoring case and diacritics (the last may be a word's start; at most 200 characters)"
 //	@Param			sort			query		string	false	"order"	Enums(-published_at, -view_count)	default(-published_at)
+//	@Param			period			query		string	false	"with sort=-view_count: rank by the views of the last day, week or month"	Enums(day, week, month)
 //	@Param			page			query		int		false	"page, from 1 (not with cursor)"
 //	@Param			per_page		query		int		false	"items per page (default 20, at most 100)"
 //	@Param			cursor			query		string	false	"next_cursor of the previous page"
@@ -118,12 +128,18 @@ var articleSorts = []string{"-published_at", "-view_count"}
 //	@Failure		400				{object}	problem
 //	@Router			/api/v1/articles [get]
 func (s *Server) listPublicArticles(c echo.Context) error {
-	q := parseQuery(c, append(paginationParams, "category", "tag", "featured", "author", "from", "to", "q", "sort", "cursor")...)
+	q := parseQuery(c, append(paginationParams, "category", "tag", "featured", "author", "from", "to", "q", "sort", "period", "cursor")...)
 	page := q.Page()
 	f := store.PublicQuery{
 		Now: s.now(), CategorySlug: q.String("category"), TagSlug: q.String("tag"), Featured: q.Bool("featured"),
 		AuthorID: q.ID("author"), From: q.Date("from", models.NewsroomZone), To: q.Date("to", models.NewsroomZone),
 		Text: q.SearchText("q"), ByViews: q.OneOf("sort", articleSorts[0], articleSorts...) == "-view_count",
+	}
+	if period := q.OneOf("period", "", viewPeriodNames...); period != "" {
+		if !f.ByViews {
+			q.fail("period", "works only with sort=-view_count")
+		}
+		f.ViewsSince = store.NewsroomDay(f.Now.AddDate(0, 0, -viewPeriods[period]))
 	}
 	if f.To != nil {
 		end := f.To.AddDate(0, 0, 1) // to is inclusive: up to the end of that day
@@ -166,7 +182,7 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 //
 //	@ID			getPublicArticle
 //	@Summary		A published article
-//	@Description	With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. A read counts a view without writing to the database: views are buffered in memory and added to `view_count` every 10 seconds and at shutdown, so `view_count` lags by up to 10 seconds and a crash loses at most the last 10 seconds of views (of that replica).
+//	@Description	With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. Reading it never counts a view (`POST /api/v1/articles/{slug}/views` does, from the reader's browser), and `view_count` moves only at the refresh of the shown views (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), so the body and its ETag stay the same between edits and refreshes.
 //	@Tags			articles
 //	@Produce		json
 //	@Param			slug			path		string	true	"article slug"
@@ -191,8 +207,6 @@ func (s *Server) getPublicArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.views.Add(a.ID)
-	onCacheHit(c, func() { s.views.Add(a.ID) }) // a reader served from the cache still counts
 	return publicJSON(c, publicArticleResponse{Data: publicArticleDetail{
 		publicArticle: s.toPublicArticle(a), Body: a.Body, Related: s.toPublicArticles(related),
 	}})

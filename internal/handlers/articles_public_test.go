@@ -243,11 +243,14 @@ func TestPublicArticleSortByViews(t *testing.T) {
 		ts.published(map[string]any{"title": "Ít đọc", "category_id": cat})
 		ts.published(map[string]any{"title": "Đọc nhiều", "category_id": cat})
 		ts.published(map[string]any{"title": "Mới nhất", "category_id": cat})
-		for range 3 {
-			ts.do("GET", "/api/v1/articles/doc-nhieu", nil, "", nil)
+		for i := range 3 {
+			ts.beacon("doc-nhieu", browser(i), "203.0.113.7")
 		}
-		ts.do("GET", "/api/v1/articles/it-doc", nil, "", nil)
+		ts.beacon("it-doc", browser(1), "203.0.113.7")
 		if err := ts.views.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if err := ts.store.RefreshShownViews(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		ts.run([]scenario{

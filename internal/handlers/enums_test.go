@@ -87,6 +87,7 @@ func TestEnumsAreTheCodesLists(t *testing.T) {
 		"Revision.action":                        models.RevisionActions,
 		"RevisionItem.action":                    models.RevisionActions,
 		"get /api/v1/articles sort":              articleSorts,
+		"get /api/v1/articles period":            viewPeriodNames,
 		"AdminAnnouncement.status":               models.PublicationStatuses,
 		"CreateAnnouncementRequest.status":       models.PublicationStatuses,
 		"UpdateAnnouncementRequest.status":       models.PublicationStatuses,

@@ -12,8 +12,9 @@ const maxCachedResponses = 5000
 
 // responseCache keeps the encoded bodies of public GETs for a short time (TOASOAN_CACHE_TTL),
 // so a busy front page is computed once per TTL rather than once per request. Any write through
-// this process's store empties it at once; writes by other replicas, and visibility that comes
-// with time (a scheduled article, an announcement's window), show within the TTL.
+// this process's store that changes what readers see empties it at once (a view flush does not:
+// see store.AddViews); writes by other replicas, and visibility that comes with time (a
+// scheduled article, an announcement's window), show within the TTL.
 type responseCache struct {
 	ttl    time.Duration
 	writes func() uint64 // the store's write counter
@@ -28,7 +29,6 @@ type cachedResponse struct {
 	body        []byte
 	etag        string
 	stored      time.Time
-	onHit       func() // work a hit must still do, such as counting an article view
 }
 
 func newResponseCache(ttl time.Duration, writes func() uint64) *responseCache {
@@ -74,7 +74,6 @@ type cacheFill struct {
 	key   string
 	seen  uint64
 	at    time.Time // when the request came: the entry's age counts from then
-	onHit func()
 }
 
 const cacheFillKey = "response_cache_fill"
@@ -89,19 +88,9 @@ func (s *Server) cached(h echo.HandlerFunc) echo.HandlerFunc {
 		key := c.Request().URL.RequestURI()
 		now := s.now()
 		if r, ok := s.cache.get(key, now); ok {
-			if r.onHit != nil {
-				r.onHit()
-			}
 			return writePublic(c, r.contentType, r.body, r.etag)
 		}
 		c.Set(cacheFillKey, &cacheFill{cache: s.cache, key: key, seen: s.cache.writes(), at: now})
 		return h(c)
-	}
-}
-
-// onCacheHit registers work that must run on every hit of the response being made (a view).
-func onCacheHit(c echo.Context, f func()) {
-	if fill, ok := c.Get(cacheFillKey).(*cacheFill); ok {
-		fill.onHit = f
 	}
 }

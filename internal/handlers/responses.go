@@ -45,7 +45,7 @@ func publicBody(c echo.Context, contentType string, body []byte) error {
 	sum := sha256.Sum256(body)
 	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
 	if fill, ok := c.Get(cacheFillKey).(*cacheFill); ok {
-		fill.cache.put(fill.key, fill.seen, cachedResponse{contentType: contentType, body: body, etag: etag, stored: fill.at, onHit: fill.onHit})
+		fill.cache.put(fill.key, fill.seen, cachedResponse{contentType: contentType, body: body, etag: etag, stored: fill.at})
 	}
 	return writePublic(c, contentType, body, etag)
 }

@@ -41,6 +41,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/tags", cached(s.listTags), public)
 	s.handle(http.MethodGet, v1+"/articles", cached(s.listPublicArticles), public)
 	s.handle(http.MethodGet, v1+"/articles/:slug", cached(s.getPublicArticle), public)
+	s.handle(http.MethodPost, v1+"/articles/:slug/views", s.recordView, public)
 	s.handle(http.MethodGet, v1+"/announcements", cached(s.listActiveAnnouncements), public)
 	s.handle(http.MethodGet, v1+"/announcements/:slug", cached(s.getActiveAnnouncement), public)
 	s.handle(http.MethodGet, v1+"/document-types", cached(s.listPublicDocumentTypes), public)

@@ -70,8 +70,11 @@ type Server struct {
 	submissionThrottle ratelimit.Counter // reader submissions per IP
 	submissionLimit    int               // submissions allowed per IP within the throttle's window
 
-	views      *viewCounter // article views, buffered and flushed every viewFlushInterval
-	dispatcher *webhooks.Dispatcher
+	views        *viewCounter      // article views, buffered and flushed every viewFlushInterval
+	recentViews  *recentViews      // which client read which article lately: one view each
+	viewThrottle ratelimit.Counter // view beacons per IP
+	viewRefresh  time.Duration     // how often readers' view counts catch up
+	dispatcher   *webhooks.Dispatcher
 }
 
 // NewServer builds the Echo instance with its middleware and every route. It starts nothing:
@@ -131,7 +134,9 @@ func NewServer(d Deps) (*Server, error) {
 		redis:            d.Redis,
 		media:            d.Media,
 
-		views: newViewCounter(d.Store.AddViews),
+		views:       newViewCounter(d.Store.AddViews),
+		recentViews: newRecentViews(),
+		viewRefresh: cmp.Or(d.Config.ViewCountRefresh, 5*time.Minute), // config's default, for servers built without Load
 		dispatcher: webhooks.New(d.Store, webhooks.Options{
 			BaseURL: d.Config.BaseURL, AllowLocal: d.Config.WebhooksAllowLocal, Now: now, Logger: d.Logger,
 		}),
@@ -142,6 +147,7 @@ func NewServer(d Deps) (*Server, error) {
 	s.frameAncestors = strings.Join(append([]string{"'self'"}, d.Config.CORSOrigins...), " ")
 	s.loginFailures = s.newCounter("login", loginWindow)
 	s.submissionThrottle = s.newCounter("submissions", submissionWindow)
+	s.viewThrottle = s.newCounter("views", viewBeaconWindow)
 	s.submissionLimit = cmp.Or(d.Config.SubmissionsPerHour, 5) // 5 is config's default, for servers built without Load
 	if sqlDB, err := d.Store.DB().DB(); err == nil {
 		if err := d.Registry.Register(collectors.NewDBStatsCollector(sqlDB, "toasoan")); err != nil {
@@ -204,13 +210,15 @@ func NewServer(d Deps) (*Server, error) {
 	return s, nil
 }
 
-// Workers are the server's background loops: webhook delivery and the periodic view flush.
+// Workers are the server's background loops: webhook delivery, the periodic view flush and
+// the refresh of the view counts readers see.
 // The caller runs each in its own goroutine; each returns once ctx is done and the work it
 // had under way is finished. They log their own failures and never stop on them.
 func (s *Server) Workers() []func(ctx context.Context) {
 	return []func(ctx context.Context){
 		s.dispatcher.Run,
 		func(ctx context.Context) { s.flushViewsEvery(ctx, viewFlushInterval) },
+		func(ctx context.Context) { s.refreshShownViewsEvery(ctx, s.viewRefresh) },
 	}
 }
 

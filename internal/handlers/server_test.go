@@ -143,6 +143,12 @@ func TestSecurityHeadersAndCORS(t *testing.T) {
 			t.Errorf("%s not exposed: %q", h, exposed)
 		}
 	}
+	// The view beacon is a simple cross-origin request (sendBeacon's text/plain): no preflight,
+	// and the answer is readable by the frontend's origin.
+	res = ts.do("POST", "/api/v1/articles/khong-co/views", "", "", map[string]string{"Origin": "https://mattran.org.vn", "Content-Type": "text/plain;charset=UTF-8"})
+	if res.Code != 404 || res.Header().Get("Access-Control-Allow-Origin") != "https://mattran.org.vn" {
+		t.Errorf("view beacon from the frontend's origin: %d %v", res.Code, res.Header())
+	}
 	res = ts.do("GET", "/api/v1/categories", nil, "", map[string]string{"Origin": "https://evil.example"})
 	if res.Header().Get("Access-Control-Allow-Origin") != "" {
 		t.Error("CORS allowed an unknown origin")

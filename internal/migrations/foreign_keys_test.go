@@ -117,7 +117,8 @@ func TestForeignKeysMigrationSettlesOrphans(t *testing.T) {
 		if dialect == store.SQLite {
 			before = schemaObjects(t, db)
 		}
-		if err := migrations.Run(ctx, db); err != nil {
+		// Up to 0061 and no further: the schema compared below is what 0061 leaves.
+		if err := migrations.RunBefore(ctx, db, "0070_article_views"); err != nil {
 			t.Fatal(err)
 		}
 		for query, want := range map[string]int64{

@@ -38,6 +38,7 @@ func all() []*gormigrate.Migration {
 		m0055PreviewGeneration,
 		m0060VersionsAndAuditActor,
 		m0061ForeignKeys,
+		m0070ArticleViews,
 	}
 }
 

@@ -37,8 +37,10 @@ type Article struct {
 	CoverCaption string `gorm:"size:500"`
 	Tags         []Tag  `gorm:"-"`
 	PublishedAt  *time.Time
-	ViewCount    int64 `gorm:"not null;default:0"`
-	Version      int   `gorm:"not null;default:1"`
+	ViewCount    int64 `gorm:"not null;default:0"` // exact, as the view flush adds to it
+	// ShownViewCount is what readers see: view_count as of the last refresh of shown views.
+	ShownViewCount int64 `gorm:"not null;default:0"`
+	Version        int   `gorm:"not null;default:1"`
 	// PreviewGeneration is signed into preview tokens; unpublish and archive move it on, which
 	// revokes every preview link made before.
 	PreviewGeneration int64 `gorm:"not null;default:0"`

@@ -508,8 +508,11 @@ type PublicQuery struct {
 	AuthorID     int64
 	From, To     *time.Time // published_at in [From, To)
 	Text         string
-	ByViews      bool           // most viewed first, instead of newest first
-	After        *ArticleCursor // keyset pagination (newest first only): no total, no offset
+	ByViews      bool // most viewed first (the shown counts), instead of newest first
+	// ViewsSince, with ByViews, ranks by the shown views of the days from this one (a newsroom
+	// day, YYYY-MM-DD) to today instead of all time, and lists only articles read in them.
+	ViewsSince string
+	After      *ArticleCursor // keyset pagination (newest first only): no total, no offset
 }
 
 // PublicList is a page of the public list. Total is nil with a cursor; More says whether
@@ -553,6 +556,11 @@ func (s *Store) PublicArticles(ctx context.Context, f PublicQuery, p models.Page
 	if f.Text != "" {
 		q = s.matchText(q, f.Text)
 	}
+	if f.ByViews && f.ViewsSince != "" {
+		recent := db.Table("article_views_daily").Select("article_id, SUM(shown_views) AS views").
+			Where("day >= ?", f.ViewsSince).Group("article_id").Having("SUM(shown_views) > 0")
+		q = q.Joins("JOIN (?) AS recent_views ON recent_views.article_id = articles.id", recent)
+	}
 	var out PublicList
 	limit := p.PerPage
 	if f.After != nil {
@@ -567,8 +575,11 @@ func (s *Store) PublicArticles(ctx context.Context, f PublicQuery, p models.Page
 		q = q.Offset(p.Offset())
 	}
 	order := "articles.published_at DESC, articles.id DESC"
-	if f.ByViews {
-		order = "articles.view_count DESC, " + order
+	switch {
+	case f.ByViews && f.ViewsSince != "":
+		order = "recent_views.views DESC, " + order
+	case f.ByViews:
+		order = "articles.shown_view_count DESC, " + order
 	}
 	if err := withRelations(q).Omit("body").Order(order).Limit(limit).Find(&out.Articles).Error; err != nil {
 		return out, err
@@ -662,21 +673,4 @@ func (s *Store) RelatedArticles(ctx context.Context, a models.Article, now time.
 		return nil, err
 	}
 	return list, attachTags(db, list)
-}
-
-// AddViews adds buffered view counts to articles in one transaction, one UPDATE per article.
-// It touches neither version nor updated_at: a view is not an edit.
-func (s *Store) AddViews(ctx context.Context, views map[int64]int64) error {
-	if len(views) == 0 {
-		return nil
-	}
-	return s.write(ctx, System, func(tx *gorm.DB) (Audit, error) {
-		for id, n := range views {
-			err := tx.Model(&models.Article{}).Where("id = ?", id).UpdateColumn("view_count", gorm.Expr("view_count + ?", n)).Error
-			if err != nil {
-				return Audit{}, err
-			}
-		}
-		return Audit{}, nil // a view is not an actor's change
-	})
 }

@@ -192,7 +192,13 @@ func New(db *gorm.DB, now func() time.Time) *Store {
 	db = db.Session(&gorm.Session{NewDB: true, NowFunc: func() time.Time { return now().UTC() }}) // kept in UTC; shown in the newsroom's zone when encoded
 	s := &Store{db: db, writes: new(atomic.Uint64), webhookWake: make(chan struct{}, 1)}
 	name := fmt.Sprintf("toasoan:writes:%p", s)
-	bump := func(*gorm.DB) { s.writes.Add(1) }
+	bump := func(d *gorm.DB) {
+		// A statement that changed no row, or changed nothing readers see (see unseenWrite),
+		// leaves every public read as it was.
+		if d.RowsAffected != 0 && d.Statement.Context.Value(unseenWriteKey{}) == nil {
+			s.writes.Add(1)
+		}
+	}
 	cb := db.Callback()
 	_ = cb.Create().After("gorm:create").Register(name, bump)
 	_ = cb.Update().After("gorm:update").Register(name, bump)
@@ -209,8 +215,8 @@ func (s *Store) At(t time.Time) *Store {
 	return &Store{db: db, writes: s.writes, webhookWake: s.webhookWake}
 }
 
-// Writes counts the statements that may have changed data through this store: when it moves,
-// whatever was read before may be stale (the response cache empties itself).
+// Writes counts the statements that may have changed what readers see through this store: when
+// it moves, whatever was read before may be stale (the response cache empties itself).
 func (s *Store) Writes() uint64 { return s.writes.Load() }
 
 // Now is the store's clock, the one the whole server runs on (in UTC); inside a
