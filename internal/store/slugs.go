@@ -1,7 +1,6 @@
 package store
 
 import (
-	"slices"
 	"strconv"
 
 	"gorm.io/gorm"
@@ -61,30 +60,61 @@ func slugFrom(title, fallback string) string {
 }
 
 // uniqueSlug returns base or, when another row of table has it, the first free of base-2,
-// base-3, …; except is the id of the row being renamed (0 for a new one). Candidates are
-// checked ten at a time, so a common title costs one or two queries. Callers run it in the
+// base-3, …; except is the id of the row being renamed (0 for a new one). Callers run it in the
 // transaction that writes the row and retry on the rare duplicate a concurrent insert causes.
 func uniqueSlug(tx *gorm.DB, table, base string, except int64) (string, error) {
-	for first := 1; ; first += 10 {
-		candidates := make([]string, 0, 10)
-		for n := first; n < first+10; n++ {
-			if n == 1 {
-				candidates = append(candidates, base)
-			} else {
-				candidates = append(candidates, base+"-"+strconv.Itoa(n))
+	slugs, err := uniqueSlugs(tx, table, []string{base}, except)
+	if err != nil {
+		return "", err
+	}
+	return slugs[0], nil
+}
+
+// uniqueSlugs is uniqueSlug for several new rows written together: each base gets the first
+// slug of base, base-2, base-3, … that no other row of table has and no earlier base of the list
+// got, so a batch numbers its slugs as the same rows written one by one would. Candidates are
+// read in windows that double (10, 20, 40, …, at most 1,000), so a common title costs a few
+// queries even when hundreds of rows share it.
+func uniqueSlugs(tx *gorm.DB, table string, bases []string, except int64) ([]string, error) {
+	out := make([]string, len(bases))
+	taken := map[string]bool{}  // slugs of the table, as read, and those given to earlier bases
+	last := map[string]int{}    // base → the last number given to it in this list
+	checked := map[string]int{} // base → the numbers up to which taken has been read
+	windows := map[string]int{} // base → the size of its next window
+	for i, base := range bases {
+		for n := last[base] + 1; ; n++ {
+			if n > checked[base] {
+				size := min(max(2*windows[base], 10), 1000)
+				windows[base] = size
+				candidates := make([]string, 0, size)
+				for k := n; k < n+size; k++ {
+					candidates = append(candidates, numberedSlug(base, k))
+				}
+				var found []string
+				err := tx.Table(table).Where("slug IN ? AND id <> ?", candidates, except).Pluck("slug", &found).Error
+				if err != nil {
+					return nil, err
+				}
+				for _, slug := range found {
+					taken[slug] = true
+				}
+				checked[base] = n + size - 1
 			}
-		}
-		var taken []string
-		err := tx.Table(table).Where("slug IN ? AND id <> ?", candidates, except).Pluck("slug", &taken).Error
-		if err != nil {
-			return "", err
-		}
-		for _, c := range candidates {
-			if !slices.Contains(taken, c) {
-				return c, nil
+			if slug := numberedSlug(base, n); !taken[slug] {
+				out[i], taken[slug], last[base] = slug, true, n
+				break
 			}
 		}
 	}
+	return out, nil
+}
+
+// numberedSlug is the n-th candidate for a slug: base itself, then base-2, base-3, …
+func numberedSlug(base string, n int) string {
+	if n == 1 {
+		return base
+	}
+	return base + "-" + strconv.Itoa(n)
 }
 
 // slugTaken reports whether another row of table has the slug.
