@@ -149,6 +149,7 @@ func (s *Store) importArticles(tx *gorm.DB, actor Actor, list []ArticleImport) (
 		if events[i], err = webhookEvent(models.EventArticlePublished, articleEventData(a, a.StatusAt(now))); err != nil {
 			return nil, err
 		}
+		events[i].CreatedAt = *a.PublishedAt // when it was published, as the single path dates it
 	}
 	if len(tagRows) > 0 {
 		if err := tx.CreateInBatches(&tagRows, ImportBatchSize).Error; err != nil {
