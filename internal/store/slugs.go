@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"strconv"
 
 	"gorm.io/gorm"
@@ -72,41 +73,89 @@ func uniqueSlug(tx *gorm.DB, table, base string, except int64) (string, error) {
 
 // uniqueSlugs is uniqueSlug for several new rows written together: each base gets the first
 // slug of base, base-2, base-3, … that no other row of table has and no earlier base of the list
-// got, so a batch numbers its slugs as the same rows written one by one would. Candidates are
-// read in windows that double (10, 20, 40, …, at most 1,000), so a common title costs a few
-// queries even when hundreds of rows share it.
+// got, so a batch numbers its slugs as the same rows written one by one would. The taken
+// candidates are read for all bases at once, in windows that double (10, 20, 40, … numbers per
+// base) until every base has as many free ones as the list asks: a few queries per batch even
+// when hundreds of rows share a title.
 func uniqueSlugs(tx *gorm.DB, table string, bases []string, except int64) ([]string, error) {
+	r := slugReader{tx: tx, table: table, except: except, taken: map[string]bool{}, checked: map[string]int{}}
+	need := map[string]int{}
+	var distinct []string
+	for _, base := range bases {
+		if need[base] == 0 {
+			distinct = append(distinct, base)
+		}
+		need[base]++
+	}
+	for size := 10; ; size = min(2*size, 1000) {
+		var short []string // bases with fewer free candidates read than they need
+		for _, base := range distinct {
+			free := 0
+			for n := 1; n <= r.checked[base]; n++ {
+				if !r.taken[numberedSlug(base, n)] {
+					free++
+				}
+			}
+			if free < need[base] {
+				short = append(short, base)
+			}
+		}
+		if len(short) == 0 {
+			break
+		}
+		if err := r.read(short, size); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]string, len(bases))
-	taken := map[string]bool{}  // slugs of the table, as read, and those given to earlier bases
-	last := map[string]int{}    // base → the last number given to it in this list
-	checked := map[string]int{} // base → the numbers up to which taken has been read
-	windows := map[string]int{} // base → the size of its next window
+	last := map[string]int{} // base → the last number given to it in this list
 	for i, base := range bases {
 		for n := last[base] + 1; ; n++ {
-			if n > checked[base] {
-				size := min(max(2*windows[base], 10), 1000)
-				windows[base] = size
-				candidates := make([]string, 0, size)
-				for k := n; k < n+size; k++ {
-					candidates = append(candidates, numberedSlug(base, k))
-				}
-				var found []string
-				err := tx.Table(table).Where("slug IN ? AND id <> ?", candidates, except).Pluck("slug", &found).Error
-				if err != nil {
+			// A slug given to another base of the list (a title ending in a number) may use up
+			// the candidates read: read on.
+			if n > r.checked[base] {
+				if err := r.read([]string{base}, 10); err != nil {
 					return nil, err
 				}
-				for _, slug := range found {
-					taken[slug] = true
-				}
-				checked[base] = n + size - 1
 			}
-			if slug := numberedSlug(base, n); !taken[slug] {
-				out[i], taken[slug], last[base] = slug, true, n
+			if slug := numberedSlug(base, n); !r.taken[slug] {
+				out[i], r.taken[slug], last[base] = slug, true, n
 				break
 			}
 		}
 	}
 	return out, nil
+}
+
+// slugReader reads which candidate slugs the rows of a table have taken.
+type slugReader struct {
+	tx      *gorm.DB
+	table   string
+	except  int64
+	taken   map[string]bool // slugs of the table, as read, and those given to earlier bases
+	checked map[string]int  // base → the numbers up to which taken has been read
+}
+
+// read reads the next size numbers of each base, at most 1,000 candidates a query.
+func (r *slugReader) read(bases []string, size int) error {
+	var candidates []string
+	for _, base := range bases {
+		from := r.checked[base] + 1
+		for n := from; n < from+size; n++ {
+			candidates = append(candidates, numberedSlug(base, n))
+		}
+		r.checked[base] = from + size - 1
+	}
+	for chunk := range slices.Chunk(candidates, 1000) {
+		var found []string
+		if err := r.tx.Table(r.table).Where("slug IN ? AND id <> ?", chunk, r.except).Pluck("slug", &found).Error; err != nil {
+			return err
+		}
+		for _, slug := range found {
+			r.taken[slug] = true
+		}
+	}
+	return nil
 }
 
 // numberedSlug is the n-th candidate for a slug: base itself, then base-2, base-3, …
