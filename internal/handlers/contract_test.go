@@ -18,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/toasoan/toasoan/docs"
+	"github.com/toasoan/toasoan/internal/openapi"
 )
 
 // The contract: every request a test sends through ts.do and every response it gets are checked
@@ -40,33 +41,16 @@ var contractDoc = sync.OnceValues(func() (routers.Router, error) {
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, err
 	}
-	seen := map[*openapi3.Schema]bool{}
-	var closeSchema func(s *openapi3.SchemaRef)
-	closeSchema = func(s *openapi3.SchemaRef) {
-		if s == nil || s.Value == nil || seen[s.Value] {
-			return
-		}
-		v := s.Value
-		seen[v] = true
+	closeSchema := func(v *openapi3.Schema) {
 		if len(v.Properties) > 0 && v.AdditionalProperties.Has == nil && v.AdditionalProperties.Schema == nil {
 			v.AdditionalProperties.Has = new(false)
 		}
-		closeSchema(v.Items)
-		for _, list := range []openapi3.SchemaRefs{v.AllOf, v.AnyOf, v.OneOf} {
-			for _, child := range list {
-				closeSchema(child)
-			}
-		}
-		for _, child := range v.Properties {
-			closeSchema(child)
-		}
-		closeSchema(v.AdditionalProperties.Schema)
 	}
 	for name, s := range doc.Components.Schemas {
 		// A request body may hold the read-only fields of what the client read (readOnlyFields):
 		// the API ignores them, and refuses any other unknown field itself (422).
 		if !strings.HasSuffix(name, "Request") {
-			closeSchema(s)
+			openapi.EachSchema(s, closeSchema)
 		}
 	}
 	return gorillamux.NewRouter(doc)

@@ -64,7 +64,7 @@ func FromSwagger2(swagger2 []byte) (*openapi3.T, error) {
 	bearerAuth(doc)
 	headers(doc)
 	for _, s := range doc.Components.Schemas {
-		walkSchema(s, map[*openapi3.Schema]bool{}, int64Integers)
+		EachSchema(s, int64Integers)
 	}
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {
@@ -77,11 +77,11 @@ func FromSwagger2(swagger2 []byte) (*openapi3.T, error) {
 				response(code, res.Value)
 			}
 			for _, p := range op.Parameters {
-				walkSchema(p.Value.Schema, map[*openapi3.Schema]bool{}, int64Integers)
+				EachSchema(p.Value.Schema, int64Integers)
 			}
 			if op.RequestBody != nil {
 				for _, mt := range op.RequestBody.Value.Content {
-					walkSchema(mt.Schema, map[*openapi3.Schema]bool{}, int64Integers)
+					EachSchema(mt.Schema, int64Integers)
 				}
 			}
 		}
@@ -151,7 +151,13 @@ func nullableRefs(obj map[string]any, definitions map[string]any) {
 	}
 }
 
-// walkSchema calls fn on s and every schema inside it, once each.
+// EachSchema calls fn on s and every schema written inside it (items, allOf, anyOf, oneOf, not,
+// properties, additionalProperties), once each; a $ref is left to the component it names, which
+// a caller visits as a root of its own.
+func EachSchema(s *openapi3.SchemaRef, fn func(*openapi3.Schema)) {
+	walkSchema(s, map[*openapi3.Schema]bool{}, fn)
+}
+
 func walkSchema(s *openapi3.SchemaRef, seen map[*openapi3.Schema]bool, fn func(*openapi3.Schema)) {
 	if s == nil || s.Value == nil || s.Ref != "" || seen[s.Value] {
 		return // a $ref is visited as the component it names
