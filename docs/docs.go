@@ -4491,18 +4491,34 @@ const docTemplate = `{
                             "$ref": "#/definitions/AnnouncementList"
                         },
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
                     "304": {
                         "description": "not modified (If-None-Match)",
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
@@ -4542,18 +4558,34 @@ const docTemplate = `{
                             "$ref": "#/definitions/AnnouncementResponse"
                         },
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
                     "304": {
                         "description": "not modified (If-None-Match)",
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
@@ -4682,18 +4714,34 @@ const docTemplate = `{
                             "$ref": "#/definitions/ArticleList"
                         },
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
                     "304": {
                         "description": "not modified",
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
@@ -4739,18 +4787,34 @@ const docTemplate = `{
                             "$ref": "#/definitions/ArticleResponse"
                         },
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
                     "304": {
                         "description": "not modified",
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
@@ -5090,18 +5154,34 @@ const docTemplate = `{
                             "$ref": "#/definitions/CategoryTree"
                         },
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
                     "304": {
                         "description": "not modified",
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
@@ -5146,18 +5226,34 @@ const docTemplate = `{
                             "$ref": "#/definitions/CategoryNodeResponse"
                         },
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
                     "304": {
                         "description": "not modified",
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
@@ -5194,18 +5290,34 @@ const docTemplate = `{
                             "$ref": "#/definitions/DocumentTypeList"
                         },
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
                     "304": {
                         "description": "not modified (If-None-Match)",
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
@@ -5300,18 +5412,34 @@ const docTemplate = `{
                             "$ref": "#/definitions/DocumentList"
                         },
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
                     "304": {
                         "description": "not modified (If-None-Match)",
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
@@ -5351,18 +5479,34 @@ const docTemplate = `{
                             "$ref": "#/definitions/DocumentResponse"
                         },
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
                     "304": {
                         "description": "not modified (If-None-Match)",
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
@@ -5477,18 +5621,34 @@ const docTemplate = `{
                             "$ref": "#/definitions/SearchResultList"
                         },
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "strong validator of the body"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
                     "304": {
                         "description": "not modified: the If-None-Match ETag is current",
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "strong validator of the body"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
@@ -5694,18 +5854,34 @@ const docTemplate = `{
                             "$ref": "#/definitions/TagList"
                         },
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
                     "304": {
                         "description": "not modified",
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
@@ -5750,18 +5926,34 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
                     "304": {
                         "description": "not modified",
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
@@ -5921,18 +6113,34 @@ const docTemplate = `{
                             "type": "string"
                         },
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
                     "304": {
                         "description": "not modified",
                         "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
                             }
                         }
                     },
@@ -9535,6 +9743,14 @@ const docTemplate = `{
                     "type": "string",
                     "format": "date-time"
                 },
+                "purge": {
+                    "description": "Purge is what the change made stale, for a CDN in front of the public API: absent when it\nchanged nothing public.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/WebhookPurge"
+                        }
+                    ]
+                },
                 "slug": {
                     "type": "string",
                     "example": "dai-hoi-dai-bieu-mat-tran"
@@ -9619,6 +9835,39 @@ const docTemplate = `{
                 "occurred_at": {
                     "type": "string",
                     "format": "date-time"
+                }
+            }
+        },
+        "WebhookPurge": {
+            "type": "object",
+            "required": [
+                "keys",
+                "paths"
+            ],
+            "properties": {
+                "keys": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "article-42",
+                        "articles",
+                        "category-3",
+                        "tag-7"
+                    ]
+                },
+                "paths": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "/api/v1/articles/dai-hoi-dai-bieu-mat-tran",
+                        "/api/v1/articles",
+                        "/feeds/rss.xml",
+                        "/sitemap.xml"
+                    ]
                 }
             }
         },

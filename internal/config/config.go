@@ -35,7 +35,8 @@ var Env = map[string]string{
 	"TOASOAN_LOG_LEVEL":             "debug, info (default), warn or error",
 	"TOASOAN_SHUTDOWN_TIMEOUT":      "how long shutting down may take: in-flight requests, the last view counts and webhook deliveries under way finish within it (default 15s)",
 	"TOASOAN_DATABASE_WAIT":         "how long to wait at start for a database that does not answer yet (default 30s)",
-	"TOASOAN_CACHE_TTL":             "how long a public GET's response is reused by this process (default 1s; 0 turns the cache off)",
+	"TOASOAN_CACHE_TTL":             "how long at most a public GET's response is reused by this process, a Go duration (default 5m, at most 1h; 0 turns the cache off). Writes purge what they change at once, on every process; this bounds only what a missed purge could leave",
+	"TOASOAN_CACHE_MAX_MB":          "memory the response cache may hold, in MiB (default 64); the least recently used responses go first",
 	"TOASOAN_VIEW_COUNT_REFRESH":    "how often the view_count readers see, and the most-read lists, catch up with the views counted, a Go duration (default 5m, at least 1s)",
 	"TOASOAN_SUBMISSIONS_PER_HOUR":  "reader submissions accepted per IP an hour (default 5; refused ones do not count)",
 	"TOASOAN_REQUEST_TIMEOUT":       "deadline of each request's database work, a Go duration (default 10s, at most 50s: below the 60s write timeout)",
@@ -66,6 +67,7 @@ type Config struct {
 	ShutdownTimeout     time.Duration
 	DatabaseWait        time.Duration
 	CacheTTL            time.Duration
+	CacheMaxBytes       int64
 	ViewCountRefresh    time.Duration
 	WebhooksAllowLocal  bool // webhooks may call localhost; never other private addresses
 	SubmissionsPerHour  int  // reader submissions accepted per IP an hour
@@ -183,10 +185,15 @@ func Load(getenv func(string) string) (Config, error) {
 	c.RefreshTTL = duration(get("TOASOAN_REFRESH_TTL", "720h"), "TOASOAN_REFRESH_TTL", time.Hour, &errs)
 	c.ShutdownTimeout = duration(get("TOASOAN_SHUTDOWN_TIMEOUT", "15s"), "TOASOAN_SHUTDOWN_TIMEOUT", time.Second, &errs)
 	c.DatabaseWait = duration(get("TOASOAN_DATABASE_WAIT", "30s"), "TOASOAN_DATABASE_WAIT", 0, &errs)
-	c.CacheTTL = duration(get("TOASOAN_CACHE_TTL", "1s"), "TOASOAN_CACHE_TTL", 0, &errs)
-	if c.CacheTTL > time.Minute {
-		errs = append(errs, fmt.Errorf("TOASOAN_CACHE_TTL %s: at most 1m; public pages would lag behind edits", c.CacheTTL))
+	c.CacheTTL = duration(get("TOASOAN_CACHE_TTL", "5m"), "TOASOAN_CACHE_TTL", 0, &errs)
+	if c.CacheTTL > time.Hour {
+		errs = append(errs, fmt.Errorf("TOASOAN_CACHE_TTL %s: at most 1h; a missed purge would leave pages stale that long", c.CacheTTL))
 	}
+	cacheMB, err := strconv.Atoi(get("TOASOAN_CACHE_MAX_MB", "64"))
+	if err != nil || cacheMB < 1 || cacheMB > 65536 {
+		errs = append(errs, fmt.Errorf("TOASOAN_CACHE_MAX_MB %q: want a whole number of MiB between 1 and 65536", getenv("TOASOAN_CACHE_MAX_MB")))
+	}
+	c.CacheMaxBytes = int64(cacheMB) << 20
 	c.ViewCountRefresh = duration(get("TOASOAN_VIEW_COUNT_REFRESH", "5m"), "TOASOAN_VIEW_COUNT_REFRESH", time.Second, &errs)
 	perHour, err := strconv.Atoi(get("TOASOAN_SUBMISSIONS_PER_HOUR", "5"))
 	if err != nil || perHour < 1 || perHour > 10000 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/store"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 type createAnnouncementRequest struct {
@@ -83,6 +84,8 @@ type adminAnnouncementListResponse struct {
 //	@Success		200			{object}	announcementListResponse
 //	@Success		304			"not modified (If-None-Match)"
 //	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
+//	@Header			200,304	{string}	Surrogate-Key	"what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+//	@Header			200,304	{string}	Cache-Tag	"the same keys separated by commas (Cloudflare)"
 //	@Failure		400			{object}	problem
 //	@Router			/api/v1/announcements [get]
 func (s *Server) listActiveAnnouncements(c echo.Context) error {
@@ -95,9 +98,11 @@ func (s *Server) listActiveAnnouncements(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	addKeys(c, surrogate.Announcements)
 	views := make([]announcementView, len(list))
 	for i, a := range list {
 		views[i] = s.announcementView(a)
+		mediaKeys(c, a.Attachments)
 	}
 	return publicJSON(c, announcementListResponse{Data: views, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
 }
@@ -113,6 +118,8 @@ func (s *Server) listActiveAnnouncements(c echo.Context) error {
 //	@Success		200		{object}	announcementResponse
 //	@Success		304		"not modified (If-None-Match)"
 //	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
+//	@Header			200,304	{string}	Surrogate-Key	"what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+//	@Header			200,304	{string}	Cache-Tag	"the same keys separated by commas (Cloudflare)"
 //	@Failure		400		{object}	problem
 //	@Failure		404		{object}	problem
 //	@Router			/api/v1/announcements/{slug} [get]
@@ -124,6 +131,8 @@ func (s *Server) getActiveAnnouncement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	addKeys(c, surrogate.Announcement(a.ID))
+	mediaKeys(c, a.Attachments)
 	return publicJSON(c, announcementResponse{Data: s.announcementView(a)})
 }
 
@@ -320,6 +329,13 @@ func (s *Server) deleteAnnouncement(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// mediaKeys notes the surrogate keys of shown attachments.
+func mediaKeys(c echo.Context, list []models.Media) {
+	for _, m := range list {
+		addKeys(c, surrogate.Media(m.ID))
+	}
 }
 
 func (s *Server) announcementView(a models.Announcement) announcementView {

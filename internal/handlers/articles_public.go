@@ -10,6 +10,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/store"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 // relatedLimit is how many related articles a public article shows.
@@ -56,6 +57,18 @@ func (s *Server) toPublicArticle(a models.Article) publicArticle {
 		Tags:     toTagRefs(a.Tags), Author: toUserRef(a.Author),
 		Byline: a.Byline, Featured: a.Featured, PublishedAt: a.PublishedAt,
 		UpdatedAt: a.UpdatedAt, ViewCount: a.ShownViewCount,
+	}
+}
+
+// articleKeys notes the surrogate keys of a shown article: its own, and those of its category,
+// tags, author and cover, whose names and URLs it shows.
+func articleKeys(c echo.Context, a models.Article) {
+	addKeys(c, surrogate.Article(a.ID), surrogate.Category(a.CategoryID), surrogate.Author(a.AuthorID))
+	for _, t := range a.Tags {
+		addKeys(c, surrogate.Tag(t.ID))
+	}
+	if a.CoverMediaID != nil {
+		addKeys(c, surrogate.Media(*a.CoverMediaID))
 	}
 }
 
@@ -125,6 +138,8 @@ var viewPeriodNames = []string{"day", "week", "month"}
 //	@Success		200				{object}	publicArticleListResponse
 //	@Success		304				"not modified"
 //	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
+//	@Header			200,304	{string}	Surrogate-Key	"what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+//	@Header			200,304	{string}	Cache-Tag	"the same keys separated by commas (Cloudflare)"
 //	@Failure		400				{object}	problem
 //	@Router			/api/v1/articles [get]
 func (s *Server) listPublicArticles(c echo.Context) error {
@@ -175,6 +190,10 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 	if list.More && !f.ByViews {
 		pagination.NextCursor = encodeCursor(list.Articles[len(list.Articles)-1])
 	}
+	addKeys(c, surrogate.Articles, surrogate.Categories, surrogate.Tags)
+	for _, a := range list.Articles {
+		articleKeys(c, a)
+	}
 	return publicJSON(c, publicArticleListResponse{Data: s.toPublicArticles(list.Articles), Meta: listMeta{Pagination: pagination}})
 }
 
@@ -190,6 +209,8 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 //	@Success		200				{object}	publicArticleResponse
 //	@Success		304				"not modified"
 //	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
+//	@Header			200,304	{string}	Surrogate-Key	"what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+//	@Header			200,304	{string}	Cache-Tag	"the same keys separated by commas (Cloudflare)"
 //	@Failure		400				{object}	problem
 //	@Failure		404				{object}	problem
 //	@Router			/api/v1/articles/{slug} [get]
@@ -206,6 +227,10 @@ func (s *Server) getPublicArticle(c echo.Context) error {
 	related, err := s.store.RelatedArticles(ctx, a, now, relatedLimit)
 	if err != nil {
 		return err
+	}
+	articleKeys(c, a)
+	for _, r := range related {
+		articleKeys(c, r)
 	}
 	return publicJSON(c, publicArticleResponse{Data: publicArticleDetail{
 		publicArticle: s.toPublicArticle(a), Body: a.Body, Related: s.toPublicArticles(related),

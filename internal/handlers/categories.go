@@ -8,6 +8,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/store"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 // categoryNode is a category of the public tree, with its sub-categories.
@@ -118,6 +119,8 @@ func findNode(tree []categoryNode, slug string) (categoryNode, bool) {
 //	@Success		200				{object}	categoryTreeResponse
 //	@Success		304				"not modified"
 //	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
+//	@Header			200,304	{string}	Surrogate-Key	"what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+//	@Header			200,304	{string}	Cache-Tag	"the same keys separated by commas (Cloudflare)"
 //	@Failure		400				{object}	problem
 //	@Router			/api/v1/categories [get]
 func (s *Server) listCategories(c echo.Context) error {
@@ -128,6 +131,7 @@ func (s *Server) listCategories(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	addKeys(c, surrogate.Categories)
 	return publicJSON(c, categoryTreeResponse{Data: categoryTree(all)})
 }
 
@@ -142,6 +146,8 @@ func (s *Server) listCategories(c echo.Context) error {
 //	@Success	200				{object}	categoryNodeResponse
 //	@Success	304				"not modified"
 //	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
+//	@Header			200,304	{string}	Surrogate-Key	"what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+//	@Header			200,304	{string}	Cache-Tag	"the same keys separated by commas (Cloudflare)"
 //	@Failure	400				{object}	problem
 //	@Failure	404				{object}	problem
 //	@Router		/api/v1/categories/{slug} [get]
@@ -157,6 +163,7 @@ func (s *Server) getCategory(c echo.Context) error {
 	if !ok {
 		return models.NotFound("category")
 	}
+	addKeys(c, surrogate.Categories)
 	return publicJSON(c, categoryNodeResponse{Data: node})
 }
 

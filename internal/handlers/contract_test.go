@@ -64,7 +64,7 @@ func uncontracted(path string) bool {
 }
 
 // headersClientsRead are the response headers the document must declare where they are sent.
-var headersClientsRead = []string{"ETag", "Location", "Retry-After", "Cache-Control", "X-Request-ID", "Last-Modified", "Link", "Deprecation"}
+var headersClientsRead = []string{"ETag", "Location", "Retry-After", "Cache-Control", "X-Request-ID", "Last-Modified", "Link", "Deprecation", "Surrogate-Key", "Cache-Tag"}
 
 // checkContract checks one exchange of ts.do against the document.
 func checkContract(t testing.TB, req *http.Request, body []byte, res *httptest.ResponseRecorder) {
@@ -182,6 +182,8 @@ func TestContractCheckCatchesEveryMismatch(t *testing.T) {
 			body: `{"data":{` + node + `}}`, header: map[string]string{"Location": "/elsewhere"}, want: "sends Location"},
 		{name: "a required header missing", method: "GET", path: "/api/v1/categories/mat-tran", status: 200,
 			body: `{"data":{` + node + `}}`, header: map[string]string{"X-Request-ID": ""}, want: `"X-Request-ID" missing`},
+		{name: "a public read without its surrogate keys", method: "GET", path: "/api/v1/categories/mat-tran", status: 200,
+			body: `{"data":{` + node + `}}`, header: map[string]string{"Surrogate-Key": ""}, want: `"Surrogate-Key" missing`},
 		{name: "an undeclared content type", method: "GET", path: "/api/v1/categories/mat-tran", status: 200,
 			body: `<category/>`, header: map[string]string{"Content-Type": "application/xml"}, want: "application/xml is not declared"},
 		{name: "an error not sent as a problem", method: "GET", path: "/api/v1/categories/mat-tran", status: 404,
@@ -200,6 +202,10 @@ func TestContractCheckCatchesEveryMismatch(t *testing.T) {
 			res.Header().Set("Content-Type", contentType)
 			res.Header().Set("X-Request-ID", "r-1")
 			res.Header().Set("Cache-Control", "no-store")
+			if tc.status == 200 { // a cached public read names its keys
+				res.Header().Set("Surrogate-Key", "categories")
+				res.Header().Set("Cache-Tag", "categories")
+			}
 			for k, v := range tc.header {
 				if v == "" {
 					res.Header().Del(k)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/store"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 type createDocumentTypeRequest struct {
@@ -80,6 +81,8 @@ func (f *fieldErrors) typeCode(field, value string) string {
 //	@Success		200	{object}	documentTypeListResponse
 //	@Success		304	"not modified (If-None-Match)"
 //	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
+//	@Header			200,304	{string}	Surrogate-Key	"what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+//	@Header			200,304	{string}	Cache-Tag	"the same keys separated by commas (Cloudflare)"
 //	@Failure		400	{object}	problem
 //	@Router			/api/v1/document-types [get]
 func (s *Server) listPublicDocumentTypes(c echo.Context) error {
@@ -94,6 +97,7 @@ func (s *Server) listPublicDocumentTypes(c echo.Context) error {
 	for i, t := range types {
 		views[i] = documentTypeViewOf(t)
 	}
+	addKeys(c, surrogate.DocumentTypes)
 	return publicJSON(c, documentTypeListResponse{Data: views})
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/toasoan/toasoan/internal/docnumber"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/store"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 type createDocumentRequest struct {
@@ -135,6 +136,8 @@ func (f *fieldErrors) number(field, value string) docnumber.Parts {
 //	@Success		200			{object}	documentListResponse
 //	@Success		304			"not modified (If-None-Match)"
 //	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
+//	@Header			200,304	{string}	Surrogate-Key	"what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+//	@Header			200,304	{string}	Cache-Tag	"the same keys separated by commas (Cloudflare)"
 //	@Failure		400			{object}	problem
 //	@Router			/api/v1/documents [get]
 func (s *Server) listPublicDocuments(c echo.Context) error {
@@ -193,6 +196,7 @@ func (s *Server) listPublicDocuments(c echo.Context) error {
 	for i, d := range list {
 		items[i] = s.documentItem(d)
 	}
+	addKeys(c, surrogate.Documents, surrogate.DocumentTypes)
 	return publicJSON(c, documentListResponse{Data: items,
 		Meta: documentListMeta{Pagination: models.NewPagination(page, total), Facets: facets}})
 }
@@ -208,6 +212,8 @@ func (s *Server) listPublicDocuments(c echo.Context) error {
 //	@Success		200	{object}	documentResponse
 //	@Success		304	"not modified (If-None-Match)"
 //	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
+//	@Header			200,304	{string}	Surrogate-Key	"what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+//	@Header			200,304	{string}	Cache-Tag	"the same keys separated by commas (Cloudflare)"
 //	@Failure		400	{object}	problem
 //	@Failure		404	{object}	problem
 //	@Router			/api/v1/documents/{id} [get]
@@ -226,6 +232,8 @@ func (s *Server) getPublicDocument(c echo.Context) error {
 	if d.Status != models.PublicationPublished {
 		return models.NotFound("document")
 	}
+	addKeys(c, surrogate.Document(d.ID), surrogate.DocumentTypes)
+	mediaKeys(c, d.Attachments)
 	return publicJSON(c, documentResponse{Data: s.documentView(d)})
 }
 

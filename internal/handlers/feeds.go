@@ -13,6 +13,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/store"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 // Feeds for readers and crawlers: RSS of the newest articles and the sitemap of the public site.
@@ -118,6 +119,8 @@ type sitemapURL struct {
 //	@Success		200				{string}	string	"an RSS 2.0 document"
 //	@Success		304				"not modified"
 //	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
+//	@Header			200,304	{string}	Surrogate-Key	"what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+//	@Header			200,304	{string}	Cache-Tag	"the same keys separated by commas (Cloudflare)"
 //	@Failure		400				{object}	problem
 //	@Failure		404				{object}	problem
 //	@Router			/feeds/rss.xml [get]
@@ -148,9 +151,11 @@ func (s *Server) rssFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	addKeys(c, surrogate.Articles, surrogate.Categories)
 	channel.Items = make([]rssItem, len(list.Articles))
 	for i, a := range list.Articles {
 		channel.Items[i] = s.rssItem(a)
+		articleKeys(c, a)
 	}
 	return publicXML(c, rssContentType, rssFeed{Version: "2.0", AtomNS: "http://www.w3.org/2005/Atom", Channel: channel})
 }
@@ -196,6 +201,8 @@ func (s *Server) categoryBySlug(ctx context.Context, slug string) (models.Catego
 //	@Success		200				{string}	string	"a sitemap document"
 //	@Success		304				"not modified"
 //	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
+//	@Header			200,304	{string}	Surrogate-Key	"what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+//	@Header			200,304	{string}	Cache-Tag	"the same keys separated by commas (Cloudflare)"
 //	@Failure		400				{object}	problem
 //	@Router			/sitemap.xml [get]
 func (s *Server) sitemap(c echo.Context) error {
@@ -240,6 +247,7 @@ func (s *Server) sitemap(c echo.Context) error {
 	for _, a := range articles {
 		add(s.articleURL(a.Slug), a.UpdatedAt)
 	}
+	addKeys(c, surrogate.Categories, surrogate.Announcements, surrogate.Documents, surrogate.Articles)
 	return publicXML(c, sitemapContentType, sitemapURLSet{URLs: urls})
 }
 

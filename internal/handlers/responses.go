@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 // listMeta is the meta of a paged list.
@@ -44,18 +45,24 @@ func publicJSON(c echo.Context, v any) error {
 func publicBody(c echo.Context, contentType string, body []byte) error {
 	sum := sha256.Sum256(body)
 	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
+	keys := responseKeys(c)
 	if fill, ok := c.Get(cacheFillKey).(*cacheFill); ok {
-		fill.cache.put(fill.key, fill.seen, cachedResponse{contentType: contentType, body: body, etag: etag, stored: fill.at})
+		fill.fill(c.Request().Context(), contentType, body, etag, keys)
 	}
-	return writePublic(c, contentType, body, etag)
+	return writePublic(c, contentType, body, etag, keys)
 }
 
-// writePublic sends a public body with its ETag and caching headers, or 304 when the client
-// already has it.
-func writePublic(c echo.Context, contentType string, body []byte, etag string) error {
+// writePublic sends a public body with its ETag, its surrogate keys (Surrogate-Key for Fastly
+// and Varnish, Cache-Tag for Cloudflare) and caching headers, or 304 when the client already
+// has it.
+func writePublic(c echo.Context, contentType string, body []byte, etag string, keys []string) error {
 	h := c.Response().Header()
 	h.Set(headerETag, etag)
 	h.Set(echo.HeaderCacheControl, publicCacheControl)
+	if len(keys) > 0 {
+		h.Set(headerSurrogateKey, surrogate.Header(keys))
+		h.Set(headerCacheTag, surrogate.CacheTag(keys))
+	}
 	if !slices.Contains(h.Values(echo.HeaderVary), echo.HeaderAcceptEncoding) { // the gzip middleware adds it, except where it is skipped
 		h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/search"
 	"github.com/toasoan/toasoan/internal/store"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 // maxQueryLength is the longest q accepted, in characters.
@@ -32,6 +33,13 @@ type searchResponse struct {
 
 var publicSearchKinds = []string{store.KindArticle, store.KindDocument, store.KindAnnouncement}
 
+// searchKindKeys are the surrogate keys of the results of a kind.
+var searchKindKeys = map[string][]string{
+	store.KindArticle:      {surrogate.Articles},
+	store.KindAnnouncement: {surrogate.Announcements},
+	store.KindDocument:     {surrogate.Documents, surrogate.DocumentTypes},
+}
+
 // searchAll godoc
 //
 //	@ID			search
@@ -46,6 +54,8 @@ var publicSearchKinds = []string{store.KindArticle, store.KindDocument, store.Ki
 //	@Success		200			{object}	searchResponse
 //	@Success		304			"not modified: the If-None-Match ETag is current"
 //	@Header			200,304		{string}	ETag	"strong validator of the body"
+//	@Header			200,304	{string}	Surrogate-Key	"what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+//	@Header			200,304	{string}	Cache-Tag	"the same keys separated by commas (Cloudflare)"
 //	@Failure		400	{object}	problem
 //	@Router			/api/v1/search [get]
 func (s *Server) searchAll(c echo.Context) error {
@@ -72,6 +82,9 @@ func (s *Server) searchAll(c echo.Context) error {
 	})
 	if err != nil {
 		return err
+	}
+	for _, k := range kinds {
+		addKeys(c, searchKindKeys[k]...)
 	}
 	query := q.String("q")
 	out := make([]searchResult, len(hits))

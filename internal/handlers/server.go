@@ -142,7 +142,11 @@ func NewServer(d Deps) (*Server, error) {
 		}),
 	}
 	if d.Config.CacheTTL > 0 {
-		s.cache = newResponseCache(d.Config.CacheTTL, d.Store.Writes)
+		maxBytes := cmp.Or(d.Config.CacheMaxBytes, 64<<20) // config's default, for servers built without Load
+		if s.cache, err = newResponseCache(d.Config.CacheTTL, maxBytes, d.Registry, d.Store.NextScheduledChange); err != nil {
+			return nil, err
+		}
+		d.Store.OnPurge(s.cache.purge)
 	}
 	s.frameAncestors = strings.Join(append([]string{"'self'"}, d.Config.CORSOrigins...), " ")
 	s.loginFailures = s.newCounter("login", loginWindow)
@@ -210,8 +214,8 @@ func NewServer(d Deps) (*Server, error) {
 	return s, nil
 }
 
-// Workers are the server's background loops: webhook delivery, the periodic view flush and
-// the refresh of the view counts readers see.
+// Workers are the server's background loops: webhook delivery, the periodic view flush, the
+// refresh of the view counts readers see, and the listener of other processes' purges.
 // The caller runs each in its own goroutine; each returns once ctx is done and the work it
 // had under way is finished. They log their own failures and never stop on them.
 func (s *Server) Workers() []func(ctx context.Context) {
@@ -219,7 +223,17 @@ func (s *Server) Workers() []func(ctx context.Context) {
 		s.dispatcher.Run,
 		func(ctx context.Context) { s.flushViewsEvery(ctx, viewFlushInterval) },
 		func(ctx context.Context) { s.refreshShownViewsEvery(ctx, s.viewRefresh) },
+		s.listenPurges,
 	}
+}
+
+// listenPurges applies the purges of the other processes on the same PostgreSQL database to
+// this one's response cache (see store.ListenPurges), until ctx is done.
+func (s *Server) listenPurges(ctx context.Context) {
+	if s.cfg.DatabaseURL == "" {
+		return // SQLite: this process owns the database
+	}
+	_ = s.store.ListenPurges(ctx, s.cfg.DatabaseURL, s.log, nil)
 }
 
 // newCounter makes a rate-limit counter: in Redis when configured (shared by replicas), in
@@ -275,7 +289,9 @@ func (j shownTimesJSON) Serialize(c echo.Context, i any, indent string) error {
 
 // HTTP headers Echo has no constants for.
 const (
-	headerETag        = "ETag"
-	headerIfMatch     = "If-Match"
-	headerIfNoneMatch = "If-None-Match"
+	headerETag         = "ETag"
+	headerIfMatch      = "If-Match"
+	headerIfNoneMatch  = "If-None-Match"
+	headerSurrogateKey = "Surrogate-Key" // Fastly, Varnish (xkey)
+	headerCacheTag     = "Cache-Tag"     // Cloudflare
 )

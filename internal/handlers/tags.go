@@ -8,6 +8,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/store"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 // publicTag is a tag of the public API with the number of published articles carrying it.
@@ -70,6 +71,8 @@ func respondTag(c echo.Context, status int, t store.TagCount) error {
 //	@Success		200				{object}	publicTagListResponse
 //	@Success		304				"not modified"
 //	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
+//	@Header			200,304	{string}	Surrogate-Key	"what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+//	@Header			200,304	{string}	Cache-Tag	"the same keys separated by commas (Cloudflare)"
 //	@Failure		400				{object}	problem
 //	@Router			/api/v1/tags [get]
 func (s *Server) listTags(c echo.Context) error {
@@ -86,6 +89,7 @@ func (s *Server) listTags(c echo.Context) error {
 	for i, t := range tags {
 		out[i] = publicTag{Slug: t.Slug, Name: t.Name, ArticleCount: t.ArticleCount}
 	}
+	addKeys(c, surrogate.Tags)
 	return publicJSON(c, publicTagListResponse{Data: out, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
 }
 

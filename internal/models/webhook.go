@@ -72,7 +72,19 @@ type WebhookEventData struct {
 	IssuedOn    string     `json:"issued_on,omitempty" format:"date" example:"2026-08-20"`
 	CreatedAt   *time.Time `json:"created_at,omitempty" format:"date-time"`
 	URL         string     `json:"url,omitempty" example:"https://mattran.org.vn/api/v1/articles/dai-hoi-dai-bieu-mat-tran"`
+	// Purge is what the change made stale, for a CDN in front of the public API: absent when it
+	// changed nothing public.
+	Purge *WebhookPurge `json:"purge,omitempty"`
 } // @name WebhookEventData
+
+// WebhookPurge names what a change made stale: the surrogate keys to purge (as the public
+// responses' Surrogate-Key and Cache-Tag headers carry them) and, for CDNs that purge by URL,
+// the public API paths whose response changed (without their query strings, which a purge by
+// key covers).
+type WebhookPurge struct {
+	Keys  []string `json:"keys" example:"article-42,articles,category-3,tag-7"`
+	Paths []string `json:"paths" example:"/api/v1/articles/dai-hoi-dai-bieu-mat-tran,/api/v1/articles,/feeds/rss.xml,/sitemap.xml"`
+} // @name WebhookPurge
 
 // WebhookPayload is the JSON body of a delivery, exactly as signed and sent.
 type WebhookPayload struct {

@@ -8,7 +8,8 @@
 //     with the type of the schema it refers to, as nullable takes effect only beside a type);
 //   - an integer without a format is int64 (toasoan's ids, counts and sizes are Go int or int64);
 //   - a response whose schema is Problem is application/problem+json (the error handler's type);
-//   - every response sends X-Request-ID and Cache-Control, every 429 and 503 Retry-After;
+//   - every response sends X-Request-ID and Cache-Control, every 429 and 503 Retry-After, and a
+//     response that declares Surrogate-Key or Cache-Tag (the cached public reads) always sends it;
 //   - BearerAuth is HTTP bearer with a JWT, and an operation without @Security is public:
 //     `security: []`;
 //   - every operation may answer what the middleware chain answers for any route: 400 for a
@@ -210,6 +211,14 @@ var componentHeaders = map[string]*openapi3.Header{
 		Description: "public reads: public, max-age and stale-while-revalidate; everything else no-store or no-cache",
 		Schema:      openapi3.NewStringSchema().NewRef(),
 	}},
+	"Surrogate-Key": {Parameter: openapi3.Parameter{
+		Description: "what the response shows, as surrogate keys separated by spaces (article-12, category-3, articles, …): a CDN (Fastly, Varnish with xkey) purges them when a webhook names them",
+		Required:    true, Schema: openapi3.NewStringSchema().NewRef(),
+	}},
+	"Cache-Tag": {Parameter: openapi3.Parameter{
+		Description: "the surrogate keys separated by commas, for Cloudflare",
+		Required:    true, Schema: openapi3.NewStringSchema().NewRef(),
+	}},
 }
 
 func headers(doc *openapi3.T) {
@@ -235,6 +244,11 @@ func response(code string, res *openapi3.Response) {
 		res.Headers["Retry-After"] = headerRef("Retry-After")
 	}
 	res.Headers["Cache-Control"] = headerRef("Cache-Control")
+	for _, name := range []string{"Surrogate-Key", "Cache-Tag"} { // declared by the cached public reads
+		if res.Headers[name] != nil {
+			res.Headers[name] = headerRef(name)
+		}
+	}
 	// swag lists every @Produce type on every response; a Problem is sent only as
 	// application/problem+json, whatever the operation's own type (XML, RSS, a file).
 	for _, mt := range res.Content {

@@ -11,6 +11,7 @@ import (
 	"github.com/toasoan/toasoan/internal/htmlsafe"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/search"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 // announcementOwner is the owner type of announcements' media links.
@@ -199,6 +200,9 @@ func (s *Store) afterAnnouncementWrite(tx *gorm.DB, a models.Announcement, wasPu
 	if err := indexSearch(tx, announcementSearchEntry(a)); err != nil {
 		return err
 	}
+	if wasPublished || a.Status == models.PublicationPublished {
+		purge(tx, surrogate.Announcements, surrogate.Announcement(a.ID))
+	}
 	if !wasPublished && a.Status == models.PublicationPublished {
 		if err := enqueueEvent(tx, models.EventAnnouncementPublished, announcementEventData(a)); err != nil {
 			return err
@@ -216,7 +220,7 @@ func announcementAudit(action string, a models.Announcement) Audit {
 
 // DeleteAnnouncement deletes an announcement at the version the client read, with its links.
 func (s *Store) DeleteAnnouncement(ctx context.Context, actor Actor, id int64, version int) error {
-	return s.deleteAttached(ctx, actor, &models.Announcement{}, attachedKind{"announcement", KindAnnouncement, announcementOwner}, id, version)
+	return s.deleteAttached(ctx, actor, &models.Announcement{}, attachedKind{"announcement", KindAnnouncement, announcementOwner, surrogate.Announcements, surrogate.Announcement}, id, version)
 }
 
 // withAnnouncementMedia fills the attachments of every announcement in one query.

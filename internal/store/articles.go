@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/toasoan/toasoan/internal/htmlsafe"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/search"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 // publiclyVisible is the filter of everything public: published, or scheduled with its time
@@ -67,7 +69,7 @@ func (s *Store) CreateArticle(ctx context.Context, actor Actor, in ArticleInput)
 			if err := tx.Omit(clause.Associations).Create(&a).Error; err != nil {
 				return Audit{}, articleRefError(err, a.CategoryID, a.CoverMediaID)
 			}
-			if out, err = saveArticle(tx, actor, a.ID, models.RevisionCreate, false, change); err != nil {
+			if out, err = saveArticle(tx, actor, a.ID, models.RevisionCreate, nil, change); err != nil {
 				return Audit{}, err
 			}
 			return articleAudit(models.RevisionCreate, out.ID, out.Slug), nil
@@ -160,6 +162,7 @@ func (s *Store) DeleteArticle(ctx context.Context, actor Actor, id int64, ifMatc
 			return Audit{}, err
 		}
 		if articleAnnounced(a) {
+			purgeArticle(tx, a)
 			if err := enqueueEvent(tx, models.EventArticleUnpublished, articleEventData(a, "deleted")); err != nil {
 				return Audit{}, err
 			}
@@ -169,6 +172,16 @@ func (s *Store) DeleteArticle(ctx context.Context, actor Actor, id int64, ifMatc
 		}
 		return articleAudit("delete", id, ""), nil
 	})
+}
+
+// purgeArticle purges what shows a (published, or scheduled to be): its own key, every article
+// list, and its category's and tags' keys, as their pages and the related boxes of the
+// articles that share them may list it; and the tag list, which counts tags' articles.
+func purgeArticle(tx *gorm.DB, a models.Article) {
+	purge(tx, surrogate.Article(a.ID), surrogate.Articles, surrogate.Category(a.CategoryID))
+	for _, t := range a.Tags {
+		purge(tx, surrogate.Tag(t.ID), surrogate.Tags)
+	}
 }
 
 // articleAudit is the audit entry of an article's write: article.<action>.
@@ -221,7 +234,9 @@ func (s *Store) changeArticle(ctx context.Context, actor Actor, id int64, ifMatc
 		if ifMatch != 0 && ifMatch != a.Version {
 			return Audit{}, models.VersionMismatch(a.Version)
 		}
-		readVersion, wasAnnounced := a.Version, articleAnnounced(a)
+		before := a
+		before.Tags = slices.Clone(a.Tags)
+		readVersion := a.Version
 		change, err := compute(tx, &a)
 		if err != nil {
 			return Audit{}, err
@@ -231,7 +246,7 @@ func (s *Store) changeArticle(ctx context.Context, actor Actor, id int64, ifMatc
 			category, _ := change.updates["category_id"].(int64)
 			return Audit{}, articleRefError(err, category, change.cover)
 		}
-		if out, err = saveArticle(tx, actor, id, action, wasAnnounced, change); err != nil {
+		if out, err = saveArticle(tx, actor, id, action, &before, change); err != nil {
 			return Audit{}, err
 		}
 		return articleAudit(action, id, change.detail), nil
@@ -240,9 +255,10 @@ func (s *Store) changeArticle(ctx context.Context, actor Actor, id int64, ifMatc
 }
 
 // saveArticle completes a write of the article's row: its tags and cover when they changed, its
-// search entry, the webhook event the action causes and the revision of its new version. It
-// returns the article as saved.
-func saveArticle(tx *gorm.DB, actor Actor, id int64, action string, wasAnnounced bool, change articleChange) (models.Article, error) {
+// search entry, the purge of what showed it before and shows it now, the webhook event the
+// action causes and the revision of its new version. before is the article as read (nil: it is
+// new). It returns the article as saved.
+func saveArticle(tx *gorm.DB, actor Actor, id int64, action string, before *models.Article, change articleChange) (models.Article, error) {
 	if change.tags != nil {
 		if err := setArticleTags(tx, id, *change.tags); err != nil {
 			return models.Article{}, err
@@ -260,7 +276,13 @@ func saveArticle(tx *gorm.DB, actor Actor, id int64, action string, wasAnnounced
 	if err := indexSearch(tx, articleSearchEntry(out)); err != nil {
 		return out, err
 	}
-	if err := enqueueArticleEvent(tx, action, wasAnnounced, out); err != nil {
+	if before != nil && articleAnnounced(*before) {
+		purgeArticle(tx, *before)
+	}
+	if articleAnnounced(out) {
+		purgeArticle(tx, out)
+	}
+	if err := enqueueArticleEvent(tx, action, before, out); err != nil {
 		return out, err
 	}
 	return out, addRevision(tx, out, action, actor)

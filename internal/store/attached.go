@@ -16,6 +16,8 @@ type attachedKind struct {
 	what       string // announcement, document
 	searchKind string
 	owner      string
+	family     string                // the surrogate key of its lists
+	item       func(id int64) string // and of its own page
 }
 
 // deleteAttached deletes the item at the version the client read, with its search entry and
@@ -31,6 +33,7 @@ func (s *Store) deleteAttached(ctx context.Context, actor Actor, model any, k at
 		if err := deleteMediaLinks(tx, k.owner, id); err != nil {
 			return Audit{}, err
 		}
+		purge(tx, k.family, k.item(id))
 		return Audit{Action: k.what + ".delete", TargetType: k.what, TargetID: strconv.FormatInt(id, 10)}, nil
 	})
 }

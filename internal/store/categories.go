@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 // Categories returns every category in display order (position, then id). Categories are few,
@@ -83,6 +84,7 @@ func (s *Store) CreateCategory(ctx context.Context, actor Actor, in CategoryInpu
 				}
 				return Audit{}, err
 			}
+			purge(tx, surrogate.Categories)
 			return categoryAudit("category.create", c.ID, c.Slug), nil
 		})
 	})
@@ -135,6 +137,12 @@ func (s *Store) UpdateCategory(ctx context.Context, actor Actor, id int64, versi
 		if err := updateVersioned(tx, &models.Category{}, "category", id, version, updates); err != nil {
 			return Audit{}, err
 		}
+		purge(tx, surrogate.Categories, surrogate.Category(id))
+		if updates["slug"] != nil || p.ParentID.Set {
+			// Lists are asked for by category slug, and a category's list takes in its
+			// sub-categories: which lists hold which articles may have changed.
+			purge(tx, surrogate.Articles)
+		}
 		var err error
 		if out, err = categoryWithCount(tx, id); err != nil {
 			return Audit{}, err
@@ -168,6 +176,7 @@ func (s *Store) DeleteCategory(ctx context.Context, actor Actor, id int64, versi
 		if err := deleteVersioned(tx, &models.Category{}, "category", id, version); err != nil {
 			return Audit{}, err
 		}
+		purge(tx, surrogate.Categories, surrogate.Category(id))
 		return categoryAudit("category.delete", id, ""), nil
 	})
 }

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -182,7 +181,7 @@ func configurePool(db *gorm.DB) {
 // the store writes (created_at, updated_at, revoked_at, …) comes from it.
 type Store struct {
 	db          *gorm.DB
-	writes      *atomic.Uint64
+	purges      *purges       // see OnPurge
 	webhookWake chan struct{} // see WebhookWake
 }
 
@@ -190,21 +189,7 @@ type Store struct {
 // production, the test's own clock in tests).
 func New(db *gorm.DB, now func() time.Time) *Store {
 	db = db.Session(&gorm.Session{NewDB: true, NowFunc: func() time.Time { return now().UTC() }}) // kept in UTC; shown in the newsroom's zone when encoded
-	s := &Store{db: db, writes: new(atomic.Uint64), webhookWake: make(chan struct{}, 1)}
-	name := fmt.Sprintf("toasoan:writes:%p", s)
-	bump := func(d *gorm.DB) {
-		// A statement that changed no row, or changed nothing readers see (see unseenWrite),
-		// leaves every public read as it was.
-		if d.RowsAffected != 0 && d.Statement.Context.Value(unseenWriteKey{}) == nil {
-			s.writes.Add(1)
-		}
-	}
-	cb := db.Callback()
-	_ = cb.Create().After("gorm:create").Register(name, bump)
-	_ = cb.Update().After("gorm:update").Register(name, bump)
-	_ = cb.Delete().After("gorm:delete").Register(name, bump)
-	_ = cb.Raw().After("gorm:raw").Register(name, bump)
-	return s
+	return &Store{db: db, purges: newPurges(), webhookWake: make(chan struct{}, 1)}
 }
 
 // At is the store with its clock stopped at t, on the same database: for writes dated in the
@@ -212,12 +197,8 @@ func New(db *gorm.DB, now func() time.Time) *Store {
 func (s *Store) At(t time.Time) *Store {
 	at := t.UTC()
 	db := s.db.Session(&gorm.Session{NewDB: true, NowFunc: func() time.Time { return at }})
-	return &Store{db: db, writes: s.writes, webhookWake: s.webhookWake}
+	return &Store{db: db, purges: s.purges, webhookWake: s.webhookWake}
 }
-
-// Writes counts the statements that may have changed what readers see through this store: when
-// it moves, whatever was read before may be stale (the response cache empties itself).
-func (s *Store) Writes() uint64 { return s.writes.Load() }
 
 // Now is the store's clock, the one the whole server runs on (in UTC); inside a
 // transaction it is tx.NowFunc().

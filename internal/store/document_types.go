@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 // DocumentTypes lists the document types in display order.
@@ -46,6 +47,7 @@ func (s *Store) CreateDocumentType(ctx context.Context, actor Actor, in Document
 		if err := documentTypeDuplicate(tx.Create(&t).Error); err != nil {
 			return Audit{}, err
 		}
+		purge(tx, surrogate.DocumentTypes)
 		return documentTypeAudit("document_type.create", t.ID, t.Name), nil
 	})
 	return t, err
@@ -102,6 +104,7 @@ func (s *Store) UpdateDocumentType(ctx context.Context, actor Actor, id int64, v
 				}
 			}
 		}
+		purge(tx, surrogate.DocumentTypes) // and every document, which names its type
 		return documentTypeAudit("document_type.update", id, t.Name), nil
 	})
 	return t, err
@@ -125,6 +128,7 @@ func (s *Store) DeleteDocumentType(ctx context.Context, actor Actor, id int64, v
 		if err != nil {
 			return Audit{}, err
 		}
+		purge(tx, surrogate.DocumentTypes)
 		return documentTypeAudit("document_type.delete", id, ""), nil
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/toasoan/toasoan/internal/docnumber"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/search"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 // documentOwner is the owner type of documents' media links.
@@ -151,6 +152,9 @@ func (s *Store) UpdateDocument(ctx context.Context, actor Actor, id int64, versi
 func afterDocumentWrite(tx *gorm.DB, d models.Document, wasPublished bool, attachmentIDs *[]int64) error {
 	if err := indexSearch(tx, documentSearchEntry(d)); err != nil {
 		return err
+	}
+	if wasPublished || d.Status == models.PublicationPublished {
+		purge(tx, surrogate.Documents, surrogate.Document(d.ID))
 	}
 	if !wasPublished && d.Status == models.PublicationPublished {
 		if err := enqueueEvent(tx, models.EventDocumentPublished, documentEventData(d)); err != nil {
@@ -402,7 +406,7 @@ func (s *Store) DocumentSitemap(ctx context.Context, limit int) ([]SitemapEntry,
 
 // DeleteDocument deletes a document at the version the client read, with its links.
 func (s *Store) DeleteDocument(ctx context.Context, actor Actor, id int64, version int) error {
-	return s.deleteAttached(ctx, actor, &models.Document{}, attachedKind{"document", KindDocument, documentOwner}, id, version)
+	return s.deleteAttached(ctx, actor, &models.Document{}, attachedKind{"document", KindDocument, documentOwner, surrogate.Documents, surrogate.Document}, id, version)
 }
 
 // withDocumentMedia fills the attachments of every document in one query.

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 // inLibrary keeps to the media library: a submission's attachments belong to that submission
@@ -107,6 +108,7 @@ func (s *Store) DeleteMedia(ctx context.Context, actor Actor, id int64) (models.
 		if err := tx.Delete(&models.Media{}, id).Error; err != nil {
 			return Audit{}, err
 		}
+		purge(tx, surrogate.Media(id))
 		return mediaAudit("delete", id, "mime="+m.Mime), nil
 	})
 	return m, err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/search"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 // TagCount is a tag with the number of articles that carry it.
@@ -94,6 +95,7 @@ func (s *Store) CreateTag(ctx context.Context, actor Actor, name string) (models
 			}
 			return Audit{}, err
 		}
+		purge(tx, surrogate.Tags)
 		return tagAudit("tag.create", t.ID, t.Slug), nil
 	})
 	return t, err
@@ -124,6 +126,7 @@ func (s *Store) RenameTag(ctx context.Context, actor Actor, id int64, version in
 		if out, err = tagWithCount(tx, id); err != nil {
 			return Audit{}, err
 		}
+		purge(tx, surrogate.Tags, surrogate.Tag(id))
 		return tagAudit("tag.update", id, slug), nil
 	})
 	return out, err
@@ -138,6 +141,7 @@ func (s *Store) DeleteTag(ctx context.Context, actor Actor, id int64, version in
 		if err := deleteVersioned(tx, &models.Tag{}, "tag", id, version); err != nil {
 			return Audit{}, err
 		}
+		purge(tx, surrogate.Tags, surrogate.Tag(id))
 		return tagAudit("tag.delete", id, ""), nil
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 // NormalizeEmail is the stored form of an email: trimmed and lower-cased, so uniqueness and
@@ -138,6 +139,9 @@ func (s *Store) UpdateUser(ctx context.Context, actor Actor, id int64, version i
 			if err := revokeSessions(tx, id, 0); err != nil {
 				return Audit{}, err
 			}
+		}
+		if p.Name != nil {
+			purge(tx, surrogate.Author(id)) // articles show their author's name
 		}
 		if err := tx.Take(&u, id).Error; err != nil {
 			return Audit{}, err

@@ -7,20 +7,12 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 // ViewDaysKept is how many newsroom days of views the daily buckets keep: today and the 31
 // before it, enough for the longest most-read period (a month: today and the 30 days before).
 const ViewDaysKept = 32
-
-// unseenWriteKey marks, in a write's context, statements that change nothing a reader sees:
-// they do not move Writes, so they evict no cached public response.
-type unseenWriteKey struct{}
-
-// unseen is ctx for writes readers do not see.
-func unseen(ctx context.Context) context.Context {
-	return context.WithValue(ctx, unseenWriteKey{}, true)
-}
 
 // NewsroomDay is the newsroom's calendar day (Asia/Ho_Chi_Minh) at t, as YYYY-MM-DD.
 func NewsroomDay(t time.Time) string { return t.In(models.NewsroomZone).Format(time.DateOnly) }
@@ -35,7 +27,7 @@ func (s *Store) AddViews(ctx context.Context, views map[int64]int64) error {
 		return nil
 	}
 	day := NewsroomDay(s.Now())
-	return s.write(unseen(ctx), System, func(tx *gorm.DB) (Audit, error) {
+	return s.write(ctx, System, func(tx *gorm.DB) (Audit, error) {
 		for id, n := range views {
 			res := tx.Model(&models.Article{}).Where("id = ?", id).UpdateColumn("view_count", gorm.Expr("view_count + ?", n))
 			if res.Error != nil {
@@ -56,20 +48,32 @@ func (s *Store) AddViews(ctx context.Context, views map[int64]int64) error {
 
 // RefreshShownViews makes the shown counts the counted ones, on articles and on the daily
 // buckets, and drops the buckets older than ViewDaysKept. Only rows whose count moved are
-// written, so a refresh with no new views changes nothing and evicts no cached response.
+// written, and only what shows them is purged: each article whose count moved, and the article
+// lists (which show counts and rank "most read") when any did; a refresh with no new views
+// changes and evicts nothing.
 func (s *Store) RefreshShownViews(ctx context.Context) error {
 	oldest := NewsroomDay(s.Now().AddDate(0, 0, -(ViewDaysKept - 1)))
 	return s.write(ctx, System, func(tx *gorm.DB) (Audit, error) {
-		for _, stmt := range []string{
-			`UPDATE articles SET shown_view_count = view_count WHERE shown_view_count <> view_count`,
-			`UPDATE article_views_daily SET shown_views = views WHERE shown_views <> views`,
-		} {
-			if err := tx.Exec(stmt).Error; err != nil {
-				return Audit{}, err
-			}
+		var moved []int64
+		err := tx.Raw(`UPDATE articles SET shown_view_count = view_count WHERE shown_view_count <> view_count RETURNING id`).
+			Scan(&moved).Error
+		if err != nil {
+			return Audit{}, err
 		}
-		// Buckets past every period are in no public list: dropping them is unseen.
-		err := tx.WithContext(unseen(tx.Statement.Context)).Exec(`DELETE FROM article_views_daily WHERE day < ?`, oldest).Error
+		var bucketsMoved []int64
+		err = tx.Raw(`UPDATE article_views_daily SET shown_views = views WHERE shown_views <> views RETURNING article_id`).
+			Scan(&bucketsMoved).Error
+		if err != nil {
+			return Audit{}, err
+		}
+		for _, id := range moved {
+			purge(tx, surrogate.Article(id))
+		}
+		if len(moved)+len(bucketsMoved) > 0 {
+			purge(tx, surrogate.Articles)
+		}
+		// Buckets past every period are in no public list: dropping them purges nothing.
+		err = tx.Exec(`DELETE FROM article_views_daily WHERE day < ?`, oldest).Error
 		return Audit{}, err
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 // The outbox: the content writes call enqueueEvent in their own transaction, and the webhook
@@ -19,7 +20,14 @@ import (
 // (ClaimWebhookDeliveries) and records each answer (RecordWebhookAttempt).
 
 // enqueueEvent records an event in the transaction of the change it is about.
+// Its purge block names the keys the write has purged so far (so a write purges before it
+// enqueues) and the paths data's constructor gave.
 func enqueueEvent(tx *gorm.DB, eventType string, data models.WebhookEventData) error {
+	if keys := purgedKeys(tx); len(keys) > 0 && data.Purge != nil {
+		data.Purge.Keys = keys
+	} else {
+		data.Purge = nil
+	}
 	b, err := json.Marshal(data)
 	if err != nil {
 		return err
@@ -43,7 +51,8 @@ func articleAnnounced(a models.Article) bool {
 // enqueueArticleEvent records the event of an article's change by action, if any: publishing
 // (or scheduling) is article.published; while announced, a change of content is
 // article.updated, and leaving publication (unpublished, archived) is article.unpublished.
-func enqueueArticleEvent(tx *gorm.DB, action string, wasAnnounced bool, after models.Article) error {
+func enqueueArticleEvent(tx *gorm.DB, action string, before *models.Article, after models.Article) error {
+	wasAnnounced := before != nil && articleAnnounced(*before)
 	var event string
 	switch {
 	case action == models.ActionPublish:
@@ -55,11 +64,16 @@ func enqueueArticleEvent(tx *gorm.DB, action string, wasAnnounced bool, after mo
 	default:
 		event = models.EventArticleUpdated
 	}
-	return enqueueEvent(tx, event, articleEventData(after, after.StatusAt(tx.NowFunc())))
+	data := articleEventData(after, after.StatusAt(tx.NowFunc()))
+	if before != nil && before.Slug != after.Slug {
+		data.Purge.Paths = append(data.Purge.Paths, surrogate.ArticlePath(before.Slug))
+	}
+	return enqueueEvent(tx, event, data)
 }
 
 func articleEventData(a models.Article, status string) models.WebhookEventData {
-	return models.WebhookEventData{ID: a.ID, Slug: a.Slug, Title: a.Title, Status: status, PublishedAt: a.PublishedAt}
+	return models.WebhookEventData{ID: a.ID, Slug: a.Slug, Title: a.Title, Status: status, PublishedAt: a.PublishedAt,
+		Purge: &models.WebhookPurge{Paths: append([]string{surrogate.ArticlePath(a.Slug)}, surrogate.ArticleListPaths...)}}
 }
 
 // becomesPublished reports whether writing status to the row of model at version publishes it:
@@ -75,12 +89,14 @@ func becomesPublished(tx *gorm.DB, model any, id int64, version int, status stri
 
 func announcementEventData(a models.Announcement) models.WebhookEventData {
 	return models.WebhookEventData{ID: a.ID, Slug: a.Slug, Title: a.Title, Status: a.Status,
-		StartsAt: &a.StartsAt, EndsAt: a.EndsAt}
+		StartsAt: &a.StartsAt, EndsAt: a.EndsAt,
+		Purge: &models.WebhookPurge{Paths: append([]string{surrogate.AnnouncementPath(a.Slug)}, surrogate.AnnouncementListPaths...)}}
 }
 
 func documentEventData(d models.Document) models.WebhookEventData {
 	return models.WebhookEventData{ID: d.ID, Number: d.Number, Title: d.Title, Status: d.Status,
-		IssuedOn: d.IssuedOn.String()}
+		IssuedOn: d.IssuedOn.String(),
+		Purge:    &models.WebhookPurge{Paths: append([]string{surrogate.DocumentPath(d.ID)}, surrogate.DocumentListPaths...)}}
 }
 
 // submissionEventData is only the submission's id and time: a webhook's receiver is outside

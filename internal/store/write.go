@@ -5,6 +5,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 // Actor is who makes a change, as the audit log records it: the user and the role they were
@@ -20,38 +22,56 @@ type Actor struct {
 var System = Actor{}
 
 // write is the one way toasoan changes its data. fn makes the change in tx (locks, checks,
-// rows, revision, search entry, outbox event) and says what to audit; the audit entry is then
-// written in the same transaction, as its last statement, so a change and the record of who
-// made it commit or roll back together, even if the client has gone. Once a write that
-// enqueued an event has committed, this process's webhook dispatcher is woken: the event goes
-// out at once rather than at its next poll. (Waking it before the commit would be too early.)
+// rows, revision, search entry, outbox event, purge keys) and says what to audit; the audit
+// entry is then written in the same transaction, as its last statement, so a change and the
+// record of who made it commit or roll back together, even if the client has gone. So are the
+// purge keys sent to the other processes (NOTIFY, delivered at commit). Once the write has
+// committed, this process's subscribers drop what it purged, and if it enqueued an event this
+// process's webhook dispatcher is woken: the event goes out at once rather than at its next
+// poll. (Doing either before the commit would be too early.)
 func (s *Store) write(ctx context.Context, actor Actor, fn func(tx *gorm.DB) (Audit, error)) error {
-	enqueued := new(bool)
-	err := s.db.WithContext(context.WithValue(ctx, enqueuedKey{}, enqueued)).Transaction(func(tx *gorm.DB) error {
+	st := &writeState{}
+	err := s.db.WithContext(context.WithValue(ctx, writeStateKey{}, st)).Transaction(func(tx *gorm.DB) error {
 		a, err := fn(tx)
-		if err != nil || a.Action == "" {
+		if err != nil {
 			return err
+		}
+		if err := s.notifyPurge(tx, st.purge.Keys()); err != nil {
+			return err
+		}
+		if a.Action == "" {
+			return nil
 		}
 		return writeAudit(tx, actor, a)
 	})
+	if err != nil {
+		return err
+	}
+	s.purges.publish(st.purge.Keys())
 	// Only a write that enqueued an event wakes the dispatcher: its own writes (fan-out,
 	// claims, attempts) enqueue none, so it never wakes itself into a busy loop.
-	if err == nil && *enqueued {
+	if st.enqueued {
 		select {
 		case s.webhookWake <- struct{}{}:
 		default: // a wake-up is already pending
 		}
 	}
-	return err
+	return nil
 }
 
-// enqueuedKey carries, in a write's context, whether it enqueued a webhook event.
-type enqueuedKey struct{}
+// writeState is what a write's fn notes in its context: whether it enqueued a webhook event,
+// and what public content it changed.
+type writeState struct {
+	enqueued bool
+	purge    surrogate.Set
+}
+
+type writeStateKey struct{}
 
 // markEnqueued notes that tx's write enqueued a webhook event.
 func markEnqueued(tx *gorm.DB) {
-	if enqueued, ok := tx.Statement.Context.Value(enqueuedKey{}).(*bool); ok {
-		*enqueued = true
+	if st, ok := tx.Statement.Context.Value(writeStateKey{}).(*writeState); ok {
+		st.enqueued = true
 	}
 }
 
