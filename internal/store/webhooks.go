@@ -20,15 +20,21 @@ import (
 
 // enqueueEvent records an event in the transaction of the change it is about.
 func enqueueEvent(tx *gorm.DB, eventType string, data models.WebhookEventData) error {
-	b, err := json.Marshal(data)
+	e, err := webhookEvent(eventType, data)
 	if err != nil {
 		return err
 	}
-	if err := tx.Create(&models.WebhookEvent{Type: eventType, Data: string(b)}).Error; err != nil {
+	if err := tx.Create(&e).Error; err != nil {
 		return err
 	}
 	markEnqueued(tx)
 	return nil
+}
+
+// webhookEvent is the outbox row of an event.
+func webhookEvent(eventType string, data models.WebhookEventData) (models.WebhookEvent, error) {
+	b, err := json.Marshal(data)
+	return models.WebhookEvent{Type: eventType, Data: string(b)}, err
 }
 
 // WebhookWake receives a value after a committed write that may have enqueued webhook events.
