@@ -59,7 +59,7 @@ const (
 )
 
 // progressEvery is how often a long run logs how far it got.
-const progressEvery = 1000
+const progressEvery = 5000
 
 // Run seeds the database. Articles are created as drafts and published through the workflow
 // at a past time; their authors are three seed reporters, published by a seed editor.
@@ -177,32 +177,32 @@ func (s *seeder) categories(ctx context.Context, sum *Summary) error {
 }
 
 // articles tops the articles up to want, each published at its own time of the last two
-// years. The topics take turns, so even a few articles cover every category.
+// years. The topics take turns, so even a few articles cover every category. They are written
+// store.ImportBatchSize at a time, each batch one transaction (store.ImportArticles).
 func (s *seeder) articles(ctx context.Context, want int) (Count, error) {
 	_, total, err := s.st.EditorialArticles(ctx, store.EditorialQuery{Now: s.now}, models.Page{Page: 1, PerPage: 1})
 	if err != nil {
 		return Count{}, err
 	}
 	out := Count{Total: total}
-	for i := int(total); i < want; i++ {
-		in, publishAt, err := s.article(i)
-		if err != nil {
+	editor := store.Actor{UserID: s.editor, Role: models.RoleEditor}
+	batch := make([]store.ArticleImport, 0, store.ImportBatchSize)
+	for i := int(total); i < want; i += len(batch) {
+		batch = batch[:0]
+		for k := i; k < want && len(batch) < store.ImportBatchSize; k++ {
+			in, publishAt, err := s.article(k)
+			if err != nil {
+				return out, err
+			}
+			// Written by one of the reporters and published by the editor, both at its time.
+			batch = append(batch, store.ArticleImport{ArticleInput: in, AuthorID: s.authors[k%len(s.authors)], PublishedAt: publishAt})
+		}
+		if _, err := s.st.ImportArticles(ctx, editor, batch); err != nil {
 			return out, err
 		}
-		// Written by one of the reporters and published by the editor, both at its time.
-		then := s.st.At(publishAt)
-		author := store.Actor{UserID: s.authors[i%len(s.authors)], Role: models.RoleAuthor}
-		a, err := then.CreateArticle(ctx, author, in)
-		if err != nil {
-			return out, err
-		}
-		editor := store.Actor{UserID: s.editor, Role: models.RoleEditor}
-		if _, err := then.TransitionArticle(ctx, editor, a.ID, models.ActionPublish, nil, a.Version, nil); err != nil {
-			return out, err
-		}
-		out.Added++
-		out.Total++
-		if out.Added%progressEvery == 0 {
+		out.Added += len(batch)
+		out.Total += int64(len(batch))
+		if out.Added%progressEvery < len(batch) {
 			s.log.Info("seeding articles", "added", out.Added, "of", want-int(total))
 		}
 	}

@@ -177,11 +177,16 @@ func (s *Store) DeleteArticle(ctx context.Context, actor Actor, id int64, ifMatc
 // purgeArticle purges what shows a (published, or scheduled to be): its own key, every article
 // list, and its category's and tags' keys, as their pages and the related boxes of the
 // articles that share them may list it; and the tag list, which counts tags' articles.
-func purgeArticle(tx *gorm.DB, a models.Article) {
-	purge(tx, surrogate.Article(a.ID), surrogate.Articles, surrogate.Category(a.CategoryID))
+func purgeArticle(tx *gorm.DB, a models.Article) { purge(tx, articlePurgeKeys(a)...) }
+
+// articlePurgeKeys are the keys purgeArticle purges.
+func articlePurgeKeys(a models.Article) []string {
+	var keys surrogate.Set
+	keys.Add(surrogate.Article(a.ID), surrogate.Articles, surrogate.Category(a.CategoryID))
 	for _, t := range a.Tags {
-		purge(tx, surrogate.Tag(t.ID), surrogate.Tags)
+		keys.Add(surrogate.Tag(t.ID), surrogate.Tags)
 	}
+	return keys.Keys()
 }
 
 // articleAudit is the audit entry of an article's write: article.<action>.
@@ -288,26 +293,23 @@ func saveArticle(tx *gorm.DB, actor Actor, id int64, action string, before *mode
 	return out, addRevision(tx, out, action, actor)
 }
 
-// applyPatch normalises a patch and applies it to a, returning the columns it changes. Text is
-// cleaned (models.CleanText) and the body sanitised. Until an article is published or given a
-// slug by hand, its slug follows its title; after that only an explicit slug changes it.
+// applyPatch normalises a patch and applies it to a, returning the columns it changes: the
+// text and flags (cleanPatch), the slug, the category and the tags. Until an article is
+// published or given a slug by hand, its slug follows its title; after that only an explicit
+// slug changes it.
 func (s *Store) applyPatch(tx *gorm.DB, a *models.Article, p ArticlePatch) (articleChange, error) {
-	u := map[string]any{}
-	change := articleChange{updates: u}
-	if p.Title != nil {
-		a.Title = models.CleanText(*p.Title)
-		if a.Title == "" {
-			return change, models.InvalidField("title", "is required")
+	change, err := cleanPatch(a, p)
+	if err != nil {
+		return change, err
+	}
+	u := change.updates
+	if p.Title != nil && !a.SlugLocked && p.Slug == nil {
+		slug, err := slugFor(tx, articleSlugs, "", a.Title, a.ID)
+		if err != nil {
+			return change, err
 		}
-		u["title"] = a.Title
-		if !a.SlugLocked && p.Slug == nil {
-			slug, err := slugFor(tx, articleSlugs, "", a.Title, a.ID)
-			if err != nil {
-				return change, err
-			}
-			a.Slug = slug
-			u["slug"] = slug
-		}
+		a.Slug = slug
+		u["slug"] = slug
 	}
 	if p.Slug != nil {
 		slug, err := slugFor(tx, articleSlugs, *p.Slug, "", a.ID)
@@ -317,6 +319,36 @@ func (s *Store) applyPatch(tx *gorm.DB, a *models.Article, p ArticlePatch) (arti
 		a.Slug, a.SlugLocked = slug, true
 		u["slug"], u["slug_locked"] = slug, true
 	}
+	if p.CategoryID != nil && (a.ID == 0 || *p.CategoryID != a.CategoryID) {
+		if err := s.checkCategory(tx, *p.CategoryID); err != nil {
+			return change, err
+		}
+		a.CategoryID = *p.CategoryID
+		u["category_id"] = a.CategoryID
+	}
+	if p.Tags != nil {
+		tags, err := resolveTags(tx, *p.Tags)
+		if err != nil {
+			return change, err
+		}
+		change.tags = &tags
+	}
+	return change, nil
+}
+
+// cleanPatch applies what a patch says without the database: text is cleaned
+// (models.CleanText), the body sanitised, a title required. The slug, the category and the
+// tags, which depend on other rows, are left to the caller (applyPatch, ImportArticles).
+func cleanPatch(a *models.Article, p ArticlePatch) (articleChange, error) {
+	u := map[string]any{}
+	change := articleChange{updates: u}
+	if p.Title != nil {
+		a.Title = models.CleanText(*p.Title)
+		if a.Title == "" {
+			return change, models.InvalidField("title", "is required")
+		}
+		u["title"] = a.Title
+	}
 	if p.Summary != nil {
 		a.Summary = models.CleanText(*p.Summary)
 		u["summary"] = a.Summary
@@ -324,13 +356,6 @@ func (s *Store) applyPatch(tx *gorm.DB, a *models.Article, p ArticlePatch) (arti
 	if p.Body != nil {
 		a.Body = htmlsafe.Sanitize(*p.Body)
 		u["body"] = a.Body
-	}
-	if p.CategoryID != nil && (a.ID == 0 || *p.CategoryID != a.CategoryID) {
-		if err := s.checkCategory(tx, *p.CategoryID); err != nil {
-			return change, err
-		}
-		a.CategoryID = *p.CategoryID
-		u["category_id"] = a.CategoryID
 	}
 	if p.CoverCaption != nil {
 		a.CoverCaption = models.CleanText(*p.CoverCaption)
@@ -348,13 +373,6 @@ func (s *Store) applyPatch(tx *gorm.DB, a *models.Article, p ArticlePatch) (arti
 		a.CoverMediaID = p.Cover.Value
 		u["cover_media_id"] = a.CoverMediaID
 		change.coverSet, change.cover = true, a.CoverMediaID
-	}
-	if p.Tags != nil {
-		tags, err := resolveTags(tx, *p.Tags)
-		if err != nil {
-			return change, err
-		}
-		change.tags = &tags
 	}
 	return change, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -95,7 +96,7 @@ func Open(ctx context.Context, o OpenOptions) (*gorm.DB, error) {
 	var lastErr error
 	for attempt := 0; ; attempt++ {
 		if pgConfig != nil { // a new pool each attempt: a failed one is closed below
-			dialector = postgres.New(postgres.Config{Conn: stdlib.OpenDB(*pgConfig)})
+			dialector = postgres.New(postgres.Config{Conn: stdlib.OpenDB(*pgConfig, stdlib.OptionAfterConnect(scanTimesInUTC))})
 		}
 		db, err := gorm.Open(dialector, cfg)
 		if err == nil {
@@ -122,6 +123,16 @@ func Open(ctx context.Context, o OpenOptions) (*gorm.DB, error) {
 		}
 	}
 	return nil, fmt.Errorf("database not reachable after %s: %w", o.Retry, lastErr)
+}
+
+// scanTimesInUTC makes the connection read every timestamptz in UTC, as the store keeps times.
+// pgx reads them in time.Local by default: a time read back and written again into a snapshot,
+// an event or an ETag would then show the process's zone (+07:00 under TZ=Asia/Ho_Chi_Minh)
+// where a time from the clock shows Z, and SQLite, whose times are UTC text, would disagree.
+func scanTimesInUTC(_ context.Context, c *pgx.Conn) error {
+	c.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID,
+		Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
+	return nil
 }
 
 // withRuntimeParams adds the session settings every PostgreSQL connection starts with (pgx sends

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -12,16 +13,25 @@ import (
 
 // addRevision stores the article as it now is as the revision of its version, by the actor.
 func addRevision(tx *gorm.DB, a models.Article, action string, actor Actor) error {
-	snap, err := json.Marshal(a.Snapshot())
+	rev, err := revisionOf(a, action, actor, tx.NowFunc())
 	if err != nil {
 		return err
 	}
+	return tx.Omit(clause.Associations).Create(&rev).Error
+}
+
+// revisionOf is the revision of the article's version, made by the actor's action at a time.
+func revisionOf(a models.Article, action string, actor Actor, at time.Time) (models.ArticleRevision, error) {
+	snap, err := json.Marshal(a.Snapshot())
+	if err != nil {
+		return models.ArticleRevision{}, err
+	}
 	rev := models.ArticleRevision{ArticleID: a.ID, Number: a.Version, Action: action,
-		Snapshot: string(snap), CreatedAt: tx.NowFunc().UTC()}
+		Snapshot: string(snap), CreatedAt: at.UTC()}
 	if actor.UserID != 0 {
 		rev.ActorID = &actor.UserID
 	}
-	return tx.Omit(clause.Associations).Create(&rev).Error
+	return rev, nil
 }
 
 func revision(db *gorm.DB, articleID int64, number int) (models.ArticleRevision, error) {

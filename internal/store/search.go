@@ -53,16 +53,24 @@ func (searchRow) TableName() string { return "search_index" }
 // indexSearch writes (or rewrites) an item's entry, in the caller's transaction so the index
 // never disagrees with the item.
 func indexSearch(tx *gorm.DB, e SearchEntry) error {
-	row := searchRow{
+	row := searchRowOf(e)
+	return tx.Clauses(reindexSearch).Create(&row).Error
+}
+
+// reindexSearch makes the insert of an item's entry replace the one it has.
+var reindexSearch = clause.OnConflict{
+	Columns: []clause.Column{{Name: "kind"}, {Name: "item_id"}},
+	DoUpdates: clause.AssignmentColumns([]string{"slug", "title", "body", "title_folded", "body_folded",
+		"public", "public_from", "public_until", "sort_time"}),
+}
+
+// searchRowOf is the row of an entry: its text as given and folded (search.Fold).
+func searchRowOf(e SearchEntry) searchRow {
+	return searchRow{
 		Kind: e.Kind, ItemID: e.ItemID, Slug: e.Slug, Title: e.Title, Body: e.Body,
 		TitleFolded: search.Fold(e.Title), BodyFolded: search.Fold(e.Body),
 		Public: e.Public, PublicFrom: e.PublicFrom, PublicUntil: e.PublicUntil, SortTime: e.SortTime.UTC(),
 	}
-	return tx.Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "kind"}, {Name: "item_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"slug", "title", "body", "title_folded", "body_folded",
-			"public", "public_from", "public_until", "sort_time"}),
-	}).Create(&row).Error
 }
 
 // unindexSearch removes an item's entry, by hand: the entry names its item by kind and id, which

@@ -61,30 +61,109 @@ func slugFrom(title, fallback string) string {
 }
 
 // uniqueSlug returns base or, when another row of table has it, the first free of base-2,
-// base-3, …; except is the id of the row being renamed (0 for a new one). Candidates are
-// checked ten at a time, so a common title costs one or two queries. Callers run it in the
+// base-3, …; except is the id of the row being renamed (0 for a new one). Callers run it in the
 // transaction that writes the row and retry on the rare duplicate a concurrent insert causes.
 func uniqueSlug(tx *gorm.DB, table, base string, except int64) (string, error) {
-	for first := 1; ; first += 10 {
-		candidates := make([]string, 0, 10)
-		for n := first; n < first+10; n++ {
-			if n == 1 {
-				candidates = append(candidates, base)
-			} else {
-				candidates = append(candidates, base+"-"+strconv.Itoa(n))
+	slugs, err := uniqueSlugs(tx, table, []string{base}, except)
+	if err != nil {
+		return "", err
+	}
+	return slugs[0], nil
+}
+
+// uniqueSlugs is uniqueSlug for several new rows written together: each base gets the first
+// slug of base, base-2, base-3, … that no other row of table has and no earlier base of the list
+// got, so a batch numbers its slugs as the same rows written one by one would. The taken
+// candidates are read for all bases at once, in windows that double (10, 20, 40, … numbers per
+// base) until every base has as many free ones as the list asks: a few queries per batch even
+// when hundreds of rows share a title.
+func uniqueSlugs(tx *gorm.DB, table string, bases []string, except int64) ([]string, error) {
+	r := slugReader{tx: tx, table: table, except: except, taken: map[string]bool{}, checked: map[string]int{}}
+	need := map[string]int{}
+	var distinct []string
+	for _, base := range bases {
+		if need[base] == 0 {
+			distinct = append(distinct, base)
+		}
+		need[base]++
+	}
+	for size := 10; ; size = min(2*size, 1000) {
+		var short []string // bases with fewer free candidates read than they need
+		for _, base := range distinct {
+			free := 0
+			for n := 1; n <= r.checked[base]; n++ {
+				if !r.taken[numberedSlug(base, n)] {
+					free++
+				}
+			}
+			if free < need[base] {
+				short = append(short, base)
 			}
 		}
-		var taken []string
-		err := tx.Table(table).Where("slug IN ? AND id <> ?", candidates, except).Pluck("slug", &taken).Error
-		if err != nil {
-			return "", err
+		if len(short) == 0 {
+			break
 		}
-		for _, c := range candidates {
-			if !slices.Contains(taken, c) {
-				return c, nil
+		if err := r.read(short, size); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]string, len(bases))
+	last := map[string]int{} // base → the last number given to it in this list
+	for i, base := range bases {
+		for n := last[base] + 1; ; n++ {
+			// A slug given to another base of the list (a title ending in a number) may use up
+			// the candidates read: read on.
+			if n > r.checked[base] {
+				if err := r.read([]string{base}, 10); err != nil {
+					return nil, err
+				}
+			}
+			if slug := numberedSlug(base, n); !r.taken[slug] {
+				out[i], r.taken[slug], last[base] = slug, true, n
+				break
 			}
 		}
 	}
+	return out, nil
+}
+
+// slugReader reads which candidate slugs the rows of a table have taken.
+type slugReader struct {
+	tx      *gorm.DB
+	table   string
+	except  int64
+	taken   map[string]bool // slugs of the table, as read, and those given to earlier bases
+	checked map[string]int  // base → the numbers up to which taken has been read
+}
+
+// read reads the next size numbers of each base, at most 1,000 candidates a query.
+func (r *slugReader) read(bases []string, size int) error {
+	var candidates []string
+	for _, base := range bases {
+		from := r.checked[base] + 1
+		for n := from; n < from+size; n++ {
+			candidates = append(candidates, numberedSlug(base, n))
+		}
+		r.checked[base] = from + size - 1
+	}
+	for chunk := range slices.Chunk(candidates, 1000) {
+		var found []string
+		if err := r.tx.Table(r.table).Where("slug IN ? AND id <> ?", chunk, r.except).Pluck("slug", &found).Error; err != nil {
+			return err
+		}
+		for _, slug := range found {
+			r.taken[slug] = true
+		}
+	}
+	return nil
+}
+
+// numberedSlug is the n-th candidate for a slug: base itself, then base-2, base-3, …
+func numberedSlug(base string, n int) string {
+	if n == 1 {
+		return base
+	}
+	return base + "-" + strconv.Itoa(n)
 }
 
 // slugTaken reports whether another row of table has the slug.

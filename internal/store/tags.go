@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -172,25 +173,45 @@ func (articleTag) TableName() string { return "article_tags" }
 // resolveTags finds the tags of the given names, creating the missing ones, in the order of the
 // names; names with the same slug are one tag. A name without letters or digits is invalid.
 func resolveTags(tx *gorm.DB, names []string) ([]models.Tag, error) {
-	var slugs []string
-	byslug := map[string]models.Tag{}
+	tags, err := cleanTags(names)
+	if err != nil || len(tags) == 0 {
+		return nil, err
+	}
+	bySlug, err := saveTags(tx, tags)
+	if err != nil {
+		return nil, err
+	}
+	for i, t := range tags {
+		tags[i] = bySlug[t.Slug]
+	}
+	return tags, nil
+}
+
+// cleanTags is the tags the names stand for, cleaned, in their order, each slug once; they
+// are not yet stored (no ids).
+func cleanTags(names []string) ([]models.Tag, error) {
+	var out []models.Tag
+	seen := map[string]bool{}
 	for i, name := range names {
 		name = models.CleanText(name)
 		slug := TagSlug(name)
 		if slug == "" {
 			return nil, models.InvalidField(fmt.Sprintf("tags[%d]", i), "must contain letters or digits")
 		}
-		if _, dup := byslug[slug]; !dup {
-			slugs = append(slugs, slug)
-			byslug[slug] = models.Tag{Slug: slug, Name: name}
+		if !seen[slug] {
+			seen[slug] = true
+			out = append(out, models.Tag{Slug: slug, Name: name})
 		}
 	}
-	if len(slugs) == 0 {
-		return nil, nil
-	}
-	fresh := make([]models.Tag, 0, len(slugs))
-	for _, slug := range slugs {
-		fresh = append(fresh, byslug[slug])
+	return out, nil
+}
+
+// saveTags creates the tags that do not exist yet and returns all of them, by slug.
+func saveTags(tx *gorm.DB, tags []models.Tag) (map[string]models.Tag, error) {
+	fresh := slices.Clone(tags)
+	slugs := make([]string, len(tags))
+	for i, t := range tags {
+		slugs[i] = t.Slug
 	}
 	// Concurrent writers may create the same tag: the loser's insert does nothing.
 	if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "slug"}}, DoNothing: true}).Create(&fresh).Error; err != nil {
@@ -200,12 +221,9 @@ func resolveTags(tx *gorm.DB, names []string) ([]models.Tag, error) {
 	if err := tx.Where("slug IN ?", slugs).Find(&found).Error; err != nil {
 		return nil, err
 	}
+	out := make(map[string]models.Tag, len(found))
 	for _, t := range found {
-		byslug[t.Slug] = t
-	}
-	out := make([]models.Tag, len(slugs))
-	for i, slug := range slugs {
-		out[i] = byslug[slug]
+		out[t.Slug] = t
 	}
 	return out, nil
 }

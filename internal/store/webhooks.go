@@ -23,20 +23,32 @@ import (
 // Its purge block names the keys the write has purged so far (so a write purges before it
 // enqueues) and the paths data's constructor gave.
 func enqueueEvent(tx *gorm.DB, eventType string, data models.WebhookEventData) error {
-	if keys := purgedKeys(tx); len(keys) > 0 && data.Purge != nil {
-		data.Purge.Keys = keys
-	} else {
-		data.Purge = nil
-	}
-	b, err := json.Marshal(data)
+	data.Purge = withKeys(data.Purge, purgedKeys(tx))
+	e, err := webhookEvent(eventType, data)
 	if err != nil {
 		return err
 	}
-	if err := tx.Create(&models.WebhookEvent{Type: eventType, Data: string(b)}).Error; err != nil {
+	if err := tx.Create(&e).Error; err != nil {
 		return err
 	}
 	markEnqueued(tx)
 	return nil
+}
+
+// withKeys completes an event's purge block with the keys its write purged; a write that
+// purged nothing changed nothing public, and its event has no purge block.
+func withKeys(p *models.WebhookPurge, keys []string) *models.WebhookPurge {
+	if p == nil || len(keys) == 0 {
+		return nil
+	}
+	p.Keys = keys
+	return p
+}
+
+// webhookEvent is the outbox row of an event.
+func webhookEvent(eventType string, data models.WebhookEventData) (models.WebhookEvent, error) {
+	b, err := json.Marshal(data)
+	return models.WebhookEvent{Type: eventType, Data: string(b)}, err
 }
 
 // WebhookWake receives a value after a committed write that may have enqueued webhook events.

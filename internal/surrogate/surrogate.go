@@ -76,14 +76,22 @@ var (
 )
 
 // Set collects keys without duplicates, in the order first added.
-type Set struct{ keys []string }
+type Set struct {
+	keys []string
+	seen map[string]bool
+}
 
 // Add adds keys not yet in the set.
 func (s *Set) Add(keys ...string) {
 	for _, k := range keys {
-		if k != "" && !slices.Contains(s.keys, k) {
-			s.keys = append(s.keys, k)
+		if k == "" || s.seen[k] {
+			continue
 		}
+		if s.seen == nil {
+			s.seen = map[string]bool{}
+		}
+		s.seen[k] = true
+		s.keys = append(s.keys, k)
 	}
 }
 
