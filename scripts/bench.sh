@@ -44,6 +44,9 @@ start() { # $1 = cache TTL ("" = default); sets pid, base, startup_ms
 rss() { awk '/VmHWM/ {print $2 " kB"}' "/proc/$pid/status"; }
 run() { # $1 name, $2 paths file, $3 etag; prints a table row
   local out line
+  # Warm-up: every path once (the steady state of a site read all day: with the cache on, each
+  # page is then in it; a cold fill costs what the cache-off rows show), then 1 s of the load.
+  xargs -P 8 -I{} curl -s -o /dev/null "$base{}" < "$2"
   BENCH_PATHS=$2 BENCH_ETAG=${3:-} wrk -t2 -c"$conns" -d1s -s "$BENCH_LUA_DIR/paths.lua" "$base" >/dev/null
   out=$(BENCH_PATHS=$2 BENCH_ETAG=${3:-} wrk -t2 -c"$conns" -d"${duration}s" --timeout 5s -s "$BENCH_LUA_DIR/paths.lua" "$base")
   line=$(grep '^BENCH ' <<<"$out")
