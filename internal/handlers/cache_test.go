@@ -19,7 +19,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/migrations"
-	"github.com/toasoan/toasoan/internal/store"
 	"github.com/toasoan/toasoan/internal/surrogate"
 	"github.com/toasoan/toasoan/internal/testdb"
 )
@@ -346,19 +345,7 @@ func TestResponseCacheBoundsBytesAndPurgesByKey(t *testing.T) {
 // the other's entries within moments (NOTIFY), and a login on one evicts nothing on the other.
 func TestResponseCachePurgesReachOtherProcesses(t *testing.T) {
 	url := testdb.FreshURL(t, "postgres")
-	open := func() *gorm.DB {
-		db, err := store.Open(context.Background(), store.OpenOptions{DatabaseURL: url})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if sqlDB, err := db.DB(); err == nil {
-				_ = sqlDB.Close()
-			}
-		})
-		return db
-	}
-	dbA, dbB := open(), open()
+	dbA, dbB := testdb.Open(t, "postgres", url), testdb.Open(t, "postgres", url)
 	if err := migrations.Run(context.Background(), dbA); err != nil {
 		t.Fatal(err)
 	}

@@ -143,18 +143,7 @@ func ptr[T any](v T) *T { return &v }
 // then: a rolled-back write sends nothing, and the writer does not hear its own purge twice.
 func TestPurgesReachOtherProcesses(t *testing.T) {
 	url := testdb.FreshURL(t, store.Postgres)
-	open := func() *store.Store {
-		db, err := store.Open(context.Background(), store.OpenOptions{DatabaseURL: url})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if sqlDB, err := db.DB(); err == nil {
-				_ = sqlDB.Close()
-			}
-		})
-		return store.New(db, time.Now)
-	}
+	open := func() *store.Store { return store.New(testdb.Open(t, store.Postgres, url), time.Now) }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	writer, reader := open(), open()

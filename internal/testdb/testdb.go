@@ -56,7 +56,13 @@ func New(t testing.TB, dialect string) *gorm.DB {
 // Fresh returns an empty database of the dialect, not migrated, closed and dropped after the test.
 func Fresh(t testing.TB, dialect string) *gorm.DB {
 	t.Helper()
-	url := FreshURL(t, dialect)
+	return Open(t, dialect, FreshURL(t, dialect))
+}
+
+// Open opens the database of a FreshURL, closed after the test; tests of several processes on
+// one database open it more than once.
+func Open(t testing.TB, dialect, url string) *gorm.DB {
+	t.Helper()
 	var opts store.OpenOptions
 	if dialect == store.Postgres {
 		opts.DatabaseURL = url
