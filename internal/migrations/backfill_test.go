@@ -69,3 +69,52 @@ func TestSearchBackfill(t *testing.T) {
 		}
 	})
 }
+
+// Tags of articles written before article_tags.public_at existed get it from their article:
+// its published_at while published or scheduled, NULL for the others.
+func TestArticleTagsPublicBackfill(t *testing.T) {
+	testdb.EachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		db := testdb.New(t, dialect)
+		now := time.Date(2026, 8, 23, 7, 0, 0, 0, time.UTC)
+		exec := func(sql string, args ...any) {
+			t.Helper()
+			if err := db.Exec(sql, args...).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		exec(`INSERT INTO categories (id, slug, name, position, description, created_at, updated_at) VALUES (1, 'tin-moi', 'Tin mới', 0, '', ?, ?)`, now, now)
+		exec(`INSERT INTO users (id, email, name, role, active, password_hash, created_at, updated_at) VALUES (1, 'a@b.vn', 'A', 'editor', true, 'x', ?, ?)`, now, now)
+		exec(`INSERT INTO tags (id, slug, name, version, created_at) VALUES (1, 'dai-hoi', 'Đại hội', 1, ?)`, now)
+		for i, status := range []string{"published", "scheduled", "draft", "archived"} {
+			exec(`INSERT INTO articles (id, slug, slug_locked, title, summary, body, status, category_id, author_id, byline, featured, cover_caption, published_at, view_count, version, created_at, updated_at)
+				VALUES (?, ?, true, 'Bài', '', '', ?, 1, 1, '', false, '', ?, 0, 1, ?, ?)`, i+1, status, status, now.Add(time.Duration(i)*time.Hour), now, now)
+			exec(`INSERT INTO article_tags (article_id, tag_id, position) VALUES (?, 1, 0)`, i+1)
+		}
+		// As before the migration: no column, no index, not recorded.
+		exec(`DROP INDEX article_tags_public`)
+		exec(`ALTER TABLE article_tags DROP COLUMN public_at`)
+		exec(`DELETE FROM schema_migrations WHERE id = '0071_article_tags_public'`)
+		if err := migrations.Run(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		var rows []struct {
+			ArticleID int64
+			PublicAt  *time.Time
+		}
+		if err := db.Raw(`SELECT article_id, public_at FROM article_tags ORDER BY article_id`).Scan(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 4 {
+			t.Fatalf("%d rows", len(rows))
+		}
+		for i, r := range rows {
+			want := i < 2 // published and scheduled
+			if got := r.PublicAt != nil; got != want {
+				t.Errorf("article %d: public_at %v, want set: %v", r.ArticleID, r.PublicAt, want)
+			} else if want && !r.PublicAt.Equal(now.Add(time.Duration(i)*time.Hour)) {
+				t.Errorf("article %d: public_at %v, want its published_at %v", r.ArticleID, r.PublicAt, now.Add(time.Duration(i)*time.Hour))
+			}
+		}
+	})
+}

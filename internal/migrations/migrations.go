@@ -39,6 +39,7 @@ func all() []*gormigrate.Migration {
 		m0060VersionsAndAuditActor,
 		m0061ForeignKeys,
 		m0070ArticleViews,
+		m0071ArticleTagsPublic,
 	}
 }
 

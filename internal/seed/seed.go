@@ -85,6 +85,13 @@ func Run(ctx context.Context, st *store.Store, opts Options, log *slog.Logger) (
 	if sum.Announcements, err = s.announcements(ctx, opts.Announcements); err != nil {
 		return sum, fmt.Errorf("seed announcements: %w", err)
 	}
+	if sum.Articles.Added+sum.Documents.Added+sum.Announcements.Added >= progressEvery {
+		// A bulk load leaves the planner's statistics and the visibility map behind: until
+		// autovacuum comes by, index-only scans visit the table and plans guess.
+		if err := st.Vacuum(ctx); err != nil {
+			return sum, fmt.Errorf("vacuum after seeding: %w", err)
+		}
+	}
 	return sum, nil
 }
 

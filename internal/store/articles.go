@@ -278,6 +278,11 @@ func saveArticle(tx *gorm.DB, actor Actor, id int64, action string, before *mode
 	if err != nil {
 		return out, err
 	}
+	if len(out.Tags) > 0 {
+		if err := setTagsPublicAt(tx, out); err != nil {
+			return out, err
+		}
+	}
 	if err := indexSearch(tx, articleSearchEntry(out)); err != nil {
 		return out, err
 	}
@@ -447,6 +452,77 @@ func withRelations(db *gorm.DB) *gorm.DB {
 		Preload("Cover")
 }
 
+// publicRelations reads what every public view of an article shows: its cover (one query for a
+// whole list, none when no article has one) and its tags (one query); the category and the
+// author's name come from the memo, so they cost no query at all.
+func (s *Store) publicRelations(ctx context.Context, list []models.Article) error {
+	if err := s.attachCovers(ctx, list); err != nil {
+		return err
+	}
+	if err := attachTags(s.db.WithContext(ctx), list); err != nil {
+		return err
+	}
+	return s.attachRefs(ctx, list)
+}
+
+// attachCovers fills the covers of a list of articles in one query, none when none has one.
+func (s *Store) attachCovers(ctx context.Context, list []models.Article) error {
+	var ids []int64
+	for _, a := range list {
+		if a.CoverMediaID != nil {
+			ids = append(ids, *a.CoverMediaID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var media []models.Media
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&media).Error; err != nil {
+		return err
+	}
+	byID := make(map[int64]*models.Media, len(media))
+	for i := range media {
+		byID[media[i].ID] = &media[i]
+	}
+	for i, a := range list {
+		if a.CoverMediaID != nil {
+			list[i].Cover = byID[*a.CoverMediaID]
+		}
+	}
+	return nil
+}
+
+// attachRefs fills the category and the author (id and name) of each article from the memo;
+// a category or user the memo lacks (created a moment ago by another process) makes it read
+// the table again, once.
+func (s *Store) attachRefs(ctx context.Context, list []models.Article) error {
+	cats, err := s.categories(ctx, false)
+	if err != nil {
+		return err
+	}
+	names, err := s.authorNames(ctx, false)
+	if err != nil {
+		return err
+	}
+	for i, a := range list {
+		if _, ok := cats.byID[a.CategoryID]; !ok {
+			if cats, err = s.categories(ctx, true); err != nil {
+				return err
+			}
+		}
+		if _, ok := names[a.AuthorID]; !ok {
+			if names, err = s.authorNames(ctx, true); err != nil {
+				return err
+			}
+		}
+		if j, ok := cats.byID[a.CategoryID]; ok {
+			list[i].Category = cats.list[j]
+		}
+		list[i].Author = models.User{ID: a.AuthorID, Name: names[a.AuthorID]}
+	}
+	return nil
+}
+
 // attachTags fills the tags of a list of articles in one query.
 func attachTags(db *gorm.DB, list []models.Article) error {
 	ids := make([]int64, len(list))
@@ -571,11 +647,11 @@ func (s *Store) PublicArticles(ctx context.Context, f PublicQuery, p models.Page
 	db := s.db.WithContext(ctx)
 	q := db.Model(&models.Article{}).Where(publiclyVisible, f.Now.UTC())
 	if f.CategorySlug != "" {
-		var all []models.Category
-		if err := db.Select("id, parent_id, slug").Find(&all).Error; err != nil {
+		all, err := s.categories(ctx, false)
+		if err != nil {
 			return PublicList{}, err
 		}
-		q = q.Where("articles.category_id IN ?", subtreeIDs(all, f.CategorySlug))
+		q = q.Where("articles.category_id IN ?", subtreeIDs(all.list, f.CategorySlug))
 	}
 	if f.TagSlug != "" {
 		q = q.Where("articles.id IN (?)", db.Table("article_tags").Select("article_tags.article_id").
@@ -607,8 +683,12 @@ func (s *Store) PublicArticles(ctx context.Context, f PublicQuery, p models.Page
 		q = q.Where("(articles.published_at, articles.id) < (?, ?)", f.After.PublishedAt.UTC(), f.After.ID)
 		limit++ // one more tells whether a next page exists
 	} else {
-		var total int64
-		if err := q.Count(&total).Error; err != nil {
+		total, err := memoized(ctx, s, "articles:"+f.countKey(), []string{surrogate.Articles, surrogate.Categories, surrogate.Tags}, f.Now, true,
+			func() (int64, error) {
+				var n int64
+				return n, q.Session(&gorm.Session{}).Count(&n).Error
+			})
+		if err != nil {
 			return out, err
 		}
 		out.Total = &total
@@ -621,7 +701,7 @@ func (s *Store) PublicArticles(ctx context.Context, f PublicQuery, p models.Page
 	case f.ByViews:
 		order = "articles.shown_view_count DESC, " + order
 	}
-	if err := withRelations(q).Omit("body").Order(order).Limit(limit).Find(&out.Articles).Error; err != nil {
+	if err := q.Omit("body").Order(order).Limit(limit).Find(&out.Articles).Error; err != nil {
 		return out, err
 	}
 	if f.After != nil {
@@ -630,7 +710,24 @@ func (s *Store) PublicArticles(ctx context.Context, f PublicQuery, p models.Page
 	} else {
 		out.More = int64(p.Offset()+len(out.Articles)) < *out.Total
 	}
-	return out, attachTags(db, out.Articles)
+	return out, s.publicRelations(ctx, out.Articles)
+}
+
+// countKey names the filter of a total in the memo: every field but the time (the memo keeps a
+// total only until the next scheduled change) and the cursor (no total is given with one).
+func (f PublicQuery) countKey() string {
+	day := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339Nano)
+	}
+	featured := ""
+	if f.Featured != nil {
+		featured = strconv.FormatBool(*f.Featured)
+	}
+	return strings.Join([]string{f.CategorySlug, f.TagSlug, featured, strconv.FormatInt(f.AuthorID, 10),
+		day(f.From), day(f.To), f.Text, strconv.FormatBool(f.ByViews), f.ViewsSince}, "\x00")
 }
 
 // ArticleSitemap lists the articles publicly visible at now for the sitemap, newest first and
@@ -667,50 +764,50 @@ func subtreeIDs(all []models.Category, slug string) []int64 {
 
 // PublicArticle finds a publicly visible article by slug.
 func (s *Store) PublicArticle(ctx context.Context, slug string, now time.Time) (models.Article, error) {
-	db := s.db.WithContext(ctx)
 	var a models.Article
-	err := withRelations(db).Where("articles.slug = ?", slug).Where(publiclyVisible, now.UTC()).Take(&a).Error
+	err := s.db.WithContext(ctx).Where("articles.slug = ?", slug).Where(publiclyVisible, now.UTC()).Take(&a).Error
 	if err != nil {
 		return a, notFound(err, "article")
 	}
 	list := []models.Article{a}
-	err = attachTags(db, list)
+	err = s.publicRelations(ctx, list)
 	return list[0], err
 }
 
+// relatedTagLimit bounds the tags whose articles the related box looks at: the first ones of
+// the article's list, as its editor ordered them.
+const relatedTagLimit = 10
+
 // RelatedArticles returns up to limit publicly visible articles that share the article's
-// category or one of its tags, newest first, without the article itself. Each kind is its own
-// newest-first read of at most limit rows along an index, so the cost stays small however big
-// the category; the two are merged in SQL.
+// category or one of its first tags, newest first, without the article itself. Each source (the
+// category, each tag) is a newest-first read of at most limit rows along its index
+// (articles_public_category, article_tags_public), so the cost stays the same however big the
+// archive and however rare the tag; the sources are merged in SQL and the articles read in the
+// same query.
 func (s *Store) RelatedArticles(ctx context.Context, a models.Article, now time.Time, limit int) ([]models.Article, error) {
 	db := s.db.WithContext(ctx)
-	newest := func() *gorm.DB {
-		return db.Model(&models.Article{}).Select("articles.id, articles.published_at").
-			Where(publiclyVisible, now.UTC()).Where("articles.id <> ?", a.ID).
-			Order("articles.published_at DESC, articles.id DESC").Limit(limit)
+	now = now.UTC()
+	sources := []*gorm.DB{db.Model(&models.Article{}).Select("articles.id, articles.published_at").
+		Where(publiclyVisible, now).Where("articles.category_id = ? AND articles.id <> ?", a.CategoryID, a.ID).
+		Order("articles.published_at DESC, articles.id DESC").Limit(limit)}
+	for _, t := range a.Tags[:min(len(a.Tags), relatedTagLimit)] {
+		sources = append(sources, db.Model(&articleTag{}).Select("article_id AS id, public_at AS published_at").
+			Where("tag_id = ? AND public_at <= ? AND article_id <> ?", t.ID, now, a.ID).
+			Order("public_at DESC, article_id DESC").Limit(limit))
 	}
-	union := db.Raw(`SELECT id, published_at FROM (?) AS same_category`, newest().Where("articles.category_id = ?", a.CategoryID))
-	if len(a.Tags) > 0 {
-		tagIDs := make([]int64, len(a.Tags))
-		for i, t := range a.Tags {
-			tagIDs[i] = t.ID
-		}
-		sharedTag := newest().Where("articles.id IN (?)", db.Table("article_tags").Select("article_id").Where("tag_id IN ?", tagIDs))
-		union = db.Raw(`SELECT id, published_at FROM (?) AS same_category UNION SELECT id, published_at FROM (?) AS shared_tag`,
-			newest().Where("articles.category_id = ?", a.CategoryID), sharedTag)
+	parts := make([]string, len(sources))
+	args := make([]any, len(sources), len(sources)+1)
+	for i, source := range sources {
+		parts[i] = "SELECT id, published_at FROM (?) AS source" + strconv.Itoa(i)
+		args[i] = source
 	}
-	var ids []int64
-	if err := db.Raw(`SELECT id FROM (?) AS related ORDER BY published_at DESC, id DESC LIMIT ?`, union, limit).Scan(&ids).Error; err != nil {
-		return nil, err
-	}
+	ids := db.Raw("SELECT id FROM ("+strings.Join(parts, " UNION ")+") AS related ORDER BY published_at DESC, id DESC LIMIT ?",
+		append(args, limit)...)
 	var list []models.Article
-	if len(ids) == 0 {
-		return list, nil
-	}
-	err := withRelations(db).Omit("body").Where("articles.id IN ?", ids).
+	err := db.Omit("body").Where("articles.id IN (?)", ids).
 		Order("articles.published_at DESC, articles.id DESC").Find(&list).Error
 	if err != nil {
 		return nil, err
 	}
-	return list, attachTags(db, list)
+	return list, s.publicRelations(ctx, list)
 }

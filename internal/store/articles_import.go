@@ -133,7 +133,7 @@ func (s *Store) importArticles(tx *gorm.DB, actor Actor, list []ArticleImport) (
 	for i, a := range articles {
 		ids[i], drafts[i].ID = a.ID, a.ID
 		for k, t := range a.Tags {
-			tagRows = append(tagRows, articleTag{ArticleID: a.ID, TagID: t.ID, Position: k})
+			tagRows = append(tagRows, articleTag{ArticleID: a.ID, TagID: t.ID, Position: k, PublicAt: publicAt(a)})
 		}
 		author := Actor{UserID: a.AuthorID, Role: models.RoleAuthor}
 		created, err := revisionOf(drafts[i], models.RevisionCreate, author, a.CreatedAt)

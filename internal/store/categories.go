@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"gorm.io/gorm"
@@ -14,9 +15,34 @@ import (
 // Categories returns every category in display order (position, then id). Categories are few,
 // so callers build the tree, or collect a sub-tree's ids, in memory.
 func (s *Store) Categories(ctx context.Context) ([]models.Category, error) {
-	var out []models.Category
-	err := s.db.WithContext(ctx).Order("position, id").Find(&out).Error
-	return out, err
+	all, err := s.categories(ctx, false)
+	return slices.Clone(all.list), err
+}
+
+// categorySet is every category, in the tree's order and by id: the memo keeps it (memo.go).
+type categorySet struct {
+	list []models.Category
+	byID map[int64]int // index in list
+}
+
+// categories reads every category from the memo, or from the table when fresh is set (the
+// memo lacked one) or the memo has none.
+func (s *Store) categories(ctx context.Context, fresh bool) (categorySet, error) {
+	families := []string{surrogate.Categories}
+	if fresh {
+		s.memo.forget("categories")
+	}
+	return memoized(ctx, s, "categories", families, s.Now(), false, func() (categorySet, error) {
+		var out categorySet
+		if err := s.db.WithContext(ctx).Order("position, id").Find(&out.list).Error; err != nil {
+			return out, err
+		}
+		out.byID = make(map[int64]int, len(out.list))
+		for i, c := range out.list {
+			out.byID[c.ID] = i
+		}
+		return out, nil
+	})
 }
 
 // CategoryCount is a category with the number of articles (of any status) directly in it.

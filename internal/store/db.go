@@ -193,6 +193,7 @@ func configurePool(db *gorm.DB) {
 type Store struct {
 	db          *gorm.DB
 	purges      *purges       // see OnPurge
+	memo        *memo         // small tables and totals of public lists (memo.go)
 	webhookWake chan struct{} // see WebhookWake
 }
 
@@ -200,7 +201,10 @@ type Store struct {
 // production, the test's own clock in tests).
 func New(db *gorm.DB, now func() time.Time) *Store {
 	db = db.Session(&gorm.Session{NewDB: true, NowFunc: func() time.Time { return now().UTC() }}) // kept in UTC; shown in the newsroom's zone when encoded
-	return &Store{db: db, purges: newPurges(), webhookWake: make(chan struct{}, 1)}
+	m := newMemo()
+	p := newPurges()
+	p.subs = append(p.subs, m.purged) // first: what a subscriber refills after a purge must not come from a stale memo
+	return &Store{db: db, purges: p, memo: m, webhookWake: make(chan struct{}, 1)}
 }
 
 // At is the store with its clock stopped at t, on the same database: for writes dated in the
@@ -208,12 +212,23 @@ func New(db *gorm.DB, now func() time.Time) *Store {
 func (s *Store) At(t time.Time) *Store {
 	at := t.UTC()
 	db := s.db.Session(&gorm.Session{NewDB: true, NowFunc: func() time.Time { return at }})
-	return &Store{db: db, purges: s.purges, webhookWake: s.webhookWake}
+	return &Store{db: db, purges: s.purges, memo: s.memo, webhookWake: s.webhookWake}
 }
 
 // Now is the store's clock, the one the whole server runs on (in UTC); inside a
 // transaction it is tx.NowFunc().
 func (s *Store) Now() time.Time { return s.db.NowFunc() }
+
+// Vacuum brings the planner's statistics and PostgreSQL's visibility map up to date after a
+// bulk load (the seed), as autovacuum would later: VACUUM (ANALYZE) of the tables content goes
+// to on PostgreSQL, ANALYZE on SQLite.
+func (s *Store) Vacuum(ctx context.Context) error {
+	db := s.db.WithContext(ctx)
+	if s.Dialect() != Postgres {
+		return db.Exec("ANALYZE").Error
+	}
+	return db.Exec("VACUUM (ANALYZE) articles, article_tags, article_revisions, search_index, documents, announcements, webhook_events").Error
+}
 
 // DB returns the underlying database, for the migrations and the health check.
 func (s *Store) DB() *gorm.DB { return s.db }

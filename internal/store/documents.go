@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -339,6 +340,21 @@ func (s *Store) documents(ctx context.Context, f DocumentFilter, facet string) *
 // DocumentFacets counts the documents f selects by type, issuer and year of issue, each with
 // every filter of f but its own; most frequent first, then by value.
 func (s *Store) DocumentFacets(ctx context.Context, f DocumentFilter) (models.DocumentFacets, error) {
+	return memoizedDocuments(ctx, s, "document-facets", f, func() (models.DocumentFacets, error) { return s.documentFacets(ctx, f) })
+}
+
+// memoizedDocuments keeps in the memo what is counted over the published documents f selects
+// (the registry's total and facets), which every write of a published document purges; counts
+// over drafts, which purge nothing, are never kept.
+func memoizedDocuments[T any](ctx context.Context, s *Store, what string, f DocumentFilter, compute func() (T, error)) (T, error) {
+	key, err := json.Marshal(f)
+	if err != nil || f.Status != models.PublicationPublished {
+		return compute()
+	}
+	return memoized(ctx, s, what+":"+string(key), []string{surrogate.Documents, surrogate.DocumentTypes}, s.Now(), false, compute)
+}
+
+func (s *Store) documentFacets(ctx context.Context, f DocumentFilter) (models.DocumentFacets, error) {
 	var out models.DocumentFacets
 	var err error
 	if out.Type, err = s.documentFacet(ctx, f, facetType, "document_types.name"); err != nil {
@@ -378,12 +394,15 @@ func (s *Store) yearOf(column string) string {
 // ListDocuments returns a page of the documents f selects, newest issued first, and the total:
 // three queries whatever the page size.
 func (s *Store) ListDocuments(ctx context.Context, f DocumentFilter, p models.Page) ([]models.Document, int64, error) {
-	var total int64
-	if err := s.documents(ctx, f, facetNone).Count(&total).Error; err != nil {
+	total, err := memoizedDocuments(ctx, s, "documents", f, func() (int64, error) {
+		var n int64
+		return n, s.documents(ctx, f, facetNone).Count(&n).Error
+	})
+	if err != nil {
 		return nil, 0, err
 	}
 	var list []models.Document
-	err := s.documents(ctx, f, facetNone).Joins("Type").Order("documents.issued_on DESC, documents.id DESC").
+	err = s.documents(ctx, f, facetNone).Joins("Type").Order("documents.issued_on DESC, documents.id DESC").
 		Limit(p.PerPage).Offset(p.Offset()).Find(&list).Error
 	if err != nil {
 		return nil, 0, err

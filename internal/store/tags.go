@@ -26,24 +26,31 @@ type TagCount struct {
 func TagSlug(name string) string { return search.Slugify(name) }
 
 // PublicTags returns the tags of publicly visible articles, most used first, with the number
-// of those articles; tags only drafts use stay hidden.
+// of those articles; tags only drafts use stay hidden. A page is counted over article_tags'
+// copy of when each article is public, and kept in the memo until a write of articles or tags
+// or the next scheduled change.
 func (s *Store) PublicTags(ctx context.Context, now time.Time, p models.Page) ([]TagCount, int64, error) {
-	visibleTags := func() *gorm.DB {
-		return s.db.WithContext(ctx).Table("article_tags").
-			Joins("JOIN articles ON articles.id = article_tags.article_id").
-			Where(publiclyVisible, now.UTC())
+	type page struct {
+		list  []TagCount
+		total int64
 	}
-	var total int64
-	if err := visibleTags().Distinct("article_tags.tag_id").Count(&total).Error; err != nil {
-		return nil, 0, err
-	}
-	var out []TagCount
-	err := visibleTags().Joins("JOIN tags ON tags.id = article_tags.tag_id").
-		Select("tags.id, tags.slug, tags.name, tags.created_at, COUNT(*) AS article_count").
-		Group("tags.id, tags.slug, tags.name, tags.created_at").
-		Order("article_count DESC, tags.slug").Limit(p.PerPage).Offset(p.Offset()).
-		Scan(&out).Error
-	return out, total, err
+	key := "public-tags:" + strconv.Itoa(p.Page) + ":" + strconv.Itoa(p.PerPage)
+	v, err := memoized(ctx, s, key, []string{surrogate.Articles, surrogate.Tags}, now, true, func() (page, error) {
+		visibleTags := func() *gorm.DB {
+			return s.db.WithContext(ctx).Table("article_tags").Where("article_tags.public_at <= ?", now.UTC())
+		}
+		var out page
+		if err := visibleTags().Distinct("article_tags.tag_id").Count(&out.total).Error; err != nil {
+			return out, err
+		}
+		err := visibleTags().Joins("JOIN tags ON tags.id = article_tags.tag_id").
+			Select("tags.id, tags.slug, tags.name, tags.created_at, COUNT(*) AS article_count").
+			Group("tags.id, tags.slug, tags.name, tags.created_at").
+			Order("article_count DESC, tags.slug").Limit(p.PerPage).Offset(p.Offset()).
+			Scan(&out.list).Error
+		return out, err
+	})
+	return slices.Clone(v.list), v.total, err
 }
 
 // Tags returns every tag, by slug, with the number of articles of any status carrying it;
@@ -162,10 +169,27 @@ func tagAudit(action string, id int64, detail string) Audit {
 }
 
 // articleTag is a row of article_tags: an article carries a tag, at a position in its list.
+// PublicAt is a copy of the article's published_at while it is published or scheduled, nil
+// otherwise (setTagsPublicAt keeps it), for the newest public articles of a tag along an index.
 type articleTag struct {
 	ArticleID int64 `gorm:"primaryKey"`
 	TagID     int64 `gorm:"primaryKey"`
 	Position  int
+	PublicAt  *time.Time
+}
+
+// publicAt is what article_tags.public_at holds for a: its published_at while it is published
+// or scheduled (public from then), nil otherwise.
+func publicAt(a models.Article) *time.Time {
+	if a.Status == models.StatusPublished || a.Status == models.StatusScheduled {
+		return a.PublishedAt
+	}
+	return nil
+}
+
+// setTagsPublicAt copies a's public time into its rows of article_tags, after any write of it.
+func setTagsPublicAt(tx *gorm.DB, a models.Article) error {
+	return tx.Model(&articleTag{}).Where("article_id = ?", a.ID).Update("public_at", publicAt(a)).Error
 }
 
 func (articleTag) TableName() string { return "article_tags" }
