@@ -40,6 +40,7 @@ func all() []*gormigrate.Migration {
 		m0061ForeignKeys,
 		m0070ArticleViews,
 		m0071ArticleTagsPublic,
+		m0072ArticlesPublicCovering,
 	}
 }
 

@@ -53,6 +53,25 @@ func (s *Store) PublicTags(ctx context.Context, now time.Time, p models.Page) ([
 	return slices.Clone(v.list), v.total, err
 }
 
+// tagsByID is every tag by id, kept in the memo (memo.go) until a write of tags; fresh reads the
+// table again (the memo lacked a tag created since, by a draft's write, which purges nothing).
+func (s *Store) tagsByID(ctx context.Context, fresh bool) (map[int64]models.Tag, error) {
+	if fresh {
+		s.memo.forget(surrogate.Tags)
+	}
+	return memoized(ctx, s, surrogate.Tags, []string{surrogate.Tags}, s.Now(), false, func() (map[int64]models.Tag, error) {
+		var all []models.Tag
+		if err := s.db.WithContext(ctx).Find(&all).Error; err != nil {
+			return nil, err
+		}
+		out := make(map[int64]models.Tag, len(all))
+		for _, t := range all {
+			out[t.ID] = t
+		}
+		return out, nil
+	})
+}
+
 // Tags returns every tag, by slug, with the number of articles of any status carrying it;
 // prefix (folded like a slug) keeps those whose slug starts with it, for autocompletion.
 func (s *Store) Tags(ctx context.Context, prefix string, p models.Page) ([]TagCount, int64, error) {
