@@ -98,6 +98,7 @@ type replica struct {
 	db      *sql.DB
 	pool    *replicaPool
 	healthy atomic.Bool   // answered its last poll, in recovery, within MaxLag
+	judged  atomic.Bool   // has had a verdict (to log a replica that is down from the start)
 	replay  atomic.Uint64 // pg_last_wal_replay_lsn at the last poll
 	lag     atomic.Int64  // nanoseconds, at the last poll
 }
@@ -375,8 +376,9 @@ func (rs *replicaSet) check(ctx context.Context, r *replica, now time.Time) {
 // setHealthy records a poll's verdict (reason "" is well) and logs changes.
 func (rs *replicaSet) setHealthy(r *replica, reason string) {
 	was := r.healthy.Swap(reason == "")
+	first := !r.judged.Swap(true)
 	switch {
-	case was && reason != "":
+	case (was || first) && reason != "":
 		rs.log.Warn("database replica left out: its reads go to the primary", "replica", r.index, "reason", reason)
 	case !was && reason == "":
 		rs.log.Info("database replica usable", "replica", r.index)

@@ -1,10 +1,13 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"log/slog"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -264,6 +267,54 @@ func TestReplicaFailingReadGoesToThePrimary(t *testing.T) {
 			t.Fatal("a public read ran on the stopped standby")
 		}
 	}
+}
+
+// A replica that is unreachable from the start stops nothing: it is logged (by index, not by its
+// URL, which holds a password) and public reads run on the primary.
+func TestReplicaUnreachableFromTheStart(t *testing.T) {
+	st := store.New(testdb.New(t, store.Postgres), testdb.NewClock(testdb.Epoch).Now)
+	var logs lockedBuffer
+	err := st.UseReplicas(store.ReplicaOptions{
+		URLs: []string{"postgres://reader:sekrit@127.0.0.1:1/toasoan?sslmode=disable"}, Poll: 50 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.CloseReplicas()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); st.WatchReplicas(ctx) }()
+	if _, err := st.CreateCategory(ctx, store.System, store.CategoryInput{Name: "Kinh tế"}); err != nil {
+		t.Fatal(err)
+	}
+	if !hasCategory(t, st, store.PublicRead(ctx), "Kinh tế") {
+		t.Error("a public read with the replica unreachable")
+	}
+	testdb.WaitFor(t, 10*time.Second, "the unreachable replica is logged", func() bool { return strings.Contains(logs.String(), "left out") })
+	cancel()
+	<-done
+	if text := logs.String(); !strings.Contains(text, "database replica left out") || !strings.Contains(text, "replica=0") || strings.Contains(text, "sekrit") {
+		t.Errorf("log: %s", text)
+	}
+}
+
+// lockedBuffer is a log written by the poller while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // Without replicas nothing changes, and on SQLite UseReplicas refuses.
