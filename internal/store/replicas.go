@@ -31,13 +31,14 @@ import (
 // No query names where it runs.
 //
 // A replica is usable while it answered its last poll (WatchReplicas, every replicaPoll), is
-// in recovery, lags the primary by at most MaxLag, and has replayed every write this process
-// has heard of (its own commits and, through ListenPurges, the other processes'): each purge
-// first reads the primary's WAL position (pg_current_wal_lsn) into minLSN, and a replica
+// in recovery, lags the primary by at most MaxLag, and has replayed every purged write this
+// process has heard of (its own commits and, through ListenPurges, the other processes'): each
+// purge first reads the primary's WAL position (pg_current_wal_lsn) into minLSN, and a replica
 // behind it is not read until it catches up. So a public read after a purge never refills the
-// response cache from a replica that has not replayed the purged write. A replica that fails a
-// read (down, restarting, or a query cancelled by a conflict with recovery) has the read sent
-// again to the primary, and is left out until a poll finds it well.
+// response cache from a replica that has not replayed the purged write. A read the replica
+// cannot answer (it is down or restarting) is sent again to the primary, and the replica left
+// out until a poll finds it well; a query it cancels for a conflict with recovery is sent again
+// to the primary too.
 
 // PublicRead marks ctx as a public read: its queries may run on a usable replica. Only reads of
 // public content, which a reader may see a moment late, should carry it.
@@ -65,8 +66,11 @@ type ReplicaOptions struct {
 }
 
 // replicaPoll is how often each replica's replay position and the primary's WAL position are
-// read.
-const replicaPoll = 250 * time.Millisecond
+// read; a poll waits pollTimeout at most for each answer.
+const (
+	replicaPoll = 250 * time.Millisecond
+	pollTimeout = time.Second
+)
 
 // replicaSet is the state of the replicas: what WatchReplicas last saw and the WAL position
 // every read from a replica must have replayed.
@@ -292,9 +296,8 @@ func (s *Store) WatchReplicas(ctx context.Context) {
 // pollOnce reads the primary's WAL position, then each replica's replay position. The times are
 // the wall clock's, not the store's: they measure how long a replica lags, they date nothing.
 func (rs *replicaSet) pollOnce(ctx context.Context) {
-	timeout := max(rs.poll, time.Second)
 	unknown := rs.unknown.Load()
-	pctx, cancel := context.WithTimeout(ctx, timeout)
+	pctx, cancel := context.WithTimeout(ctx, pollTimeout)
 	lsn, err := walLSN(pctx, rs.primary, "SELECT pg_current_wal_lsn()::text")
 	cancel()
 	now := time.Now()
@@ -308,7 +311,7 @@ func (rs *replicaSet) pollOnce(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, r := range rs.replicas {
 		wg.Go(func() {
-			rctx, cancel := context.WithTimeout(ctx, timeout)
+			rctx, cancel := context.WithTimeout(ctx, pollTimeout)
 			defer cancel()
 			rs.check(rctx, r, now)
 		})
