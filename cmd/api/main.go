@@ -105,9 +105,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("configuration: %w", err)
 	}
 	log := newLogger(cfg, stdout)
-	if len(cfg.DatabaseReplicaURLs) > 0 {
-		log.Warn("TOASOAN_DATABASE_REPLICA_URLS is set but not used yet: every query goes to TOASOAN_DATABASE_URL")
-	}
 
 	cmd := ""
 	if len(args) > 0 {
@@ -157,6 +154,15 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, stdout io.Wr
 		return err
 	}
 	defer files.Close()
+	// The public reads of the server go to the replicas; the commands use the primary only.
+	err = st.UseReplicas(store.ReplicaOptions{
+		URLs: cfg.DatabaseReplicaURLs, MaxLag: cfg.DatabaseReplicaMaxLag,
+		StatementTimeout: config.StatementTimeout(cfg.RequestTimeout), Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	defer st.CloseReplicas()
 	deps := handlers.Deps{Config: cfg, Store: st, Logger: log, Media: files}
 	if cfg.RedisURL != "" {
 		client, err := openRedis(ctx, cfg.RedisURL)
@@ -181,7 +187,7 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, stdout io.Wr
 		return fmt.Errorf("first admin: %w", err)
 	}
 	log.Info("toasoan is serving", "addr", ln.Addr().String(), "database", st.Dialect(),
-		"docs", here+"/swagger/index.html")
+		"read_replicas", len(cfg.DatabaseReplicaURLs), "docs", here+"/swagger/index.html")
 	printWelcome(stdout, here, admin)
 	return serveUntilDone(ctx, srv.HTTPServer(cfg.Addr), ln, srv, cfg.ShutdownTimeout, log)
 }

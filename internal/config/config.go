@@ -16,33 +16,34 @@ import (
 // Env lists every environment variable toasoan reads, with its meaning. The deployment tests
 // check that manifests only use names from this list.
 var Env = map[string]string{
-	"TOASOAN_ADDR":                  "listen address (default :8080)",
-	"TOASOAN_DATABASE_URL":          "postgres://… for PostgreSQL; unset: embedded SQLite in the data dir",
-	"TOASOAN_DATA_DIR":              "directory for the embedded database and generated secrets (default ./data)",
-	"TOASOAN_JWT_SECRET":            "HS256 signing secret, at least 32 bytes; unset: generated once and kept in the data dir",
-	"TOASOAN_JWT_PREVIOUS_SECRET":   "the previous secret, still accepted for verification during a key rotation",
-	"TOASOAN_ADMIN_EMAIL":           "email of the first admin, created when no user exists",
-	"TOASOAN_ADMIN_PASSWORD":        "password of the first admin (unset: generated and printed once)",
-	"TOASOAN_CORS_ORIGINS":          "comma-separated origins allowed by CORS (unset: no cross-origin access)",
-	"TOASOAN_BASE_URL":              "public URL of the site, used in feeds, sitemap, media URLs, preview links and webhooks",
-	"TOASOAN_MEDIA_DIR":             "directory for uploaded media (default <data dir>/media)",
-	"TOASOAN_MEDIA_BUCKET_URL":      "S3-compatible bucket URL for media when running several replicas",
-	"TOASOAN_MAX_UPLOAD_MB":         "largest accepted upload in MiB (default 20)",
-	"TOASOAN_DATABASE_REPLICA_URLS": "comma-separated read-replica URLs (PostgreSQL only); validated but not used yet: every query goes to TOASOAN_DATABASE_URL",
-	"TOASOAN_REDIS_URL":             "redis://… for rate limits shared between replicas",
-	"TOASOAN_REFRESH_TTL":           "lifetime of refresh sessions, a Go duration (default 720h)",
-	"TOASOAN_LOG_FORMAT":            "json (default) or text",
-	"TOASOAN_LOG_LEVEL":             "debug, info (default), warn or error",
-	"TOASOAN_SHUTDOWN_TIMEOUT":      "how long shutting down may take: in-flight requests, the last view counts and webhook deliveries under way finish within it (default 15s)",
-	"TOASOAN_DATABASE_WAIT":         "how long to wait at start for a database that does not answer yet (default 30s)",
-	"TOASOAN_CACHE_TTL":             "how long at most a public GET's response is reused by this process, a Go duration (default 5m, at most 1h; 0 turns the cache off). Writes purge what they change at once, on every process; this bounds only what a missed purge could leave",
-	"TOASOAN_CACHE_MAX_MB":          "memory the response cache may hold, in MiB (default 64); the least recently used responses go first",
-	"TOASOAN_VIEW_COUNT_REFRESH":    "how often the view_count readers see, and the most-read lists, catch up with the views counted, a Go duration (default 5m, at least 1s)",
-	"TOASOAN_SUBMISSIONS_PER_HOUR":  "reader submissions accepted per IP an hour (default 5; refused ones do not count)",
-	"TOASOAN_REQUEST_TIMEOUT":       "deadline of each request's database work, a Go duration (default 10s, at most 50s: below the 60s write timeout)",
-	"TOASOAN_WEBHOOKS_ALLOW_LOCAL":  "1 lets webhooks call localhost and 127.0.0.1 (development only; default 0: public hosts only)",
-	"TOASOAN_TRUSTED_PROXIES":       "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (default 127.0.0.0/8,::1/128)",
-	"TOASOAN_MAX_IMAGE_PIXELS":      "largest accepted image in pixels, width × height (default 40000000)",
+	"TOASOAN_ADDR":                     "listen address (default :8080)",
+	"TOASOAN_DATABASE_URL":             "postgres://… for PostgreSQL; unset: embedded SQLite in the data dir",
+	"TOASOAN_DATA_DIR":                 "directory for the embedded database and generated secrets (default ./data)",
+	"TOASOAN_JWT_SECRET":               "HS256 signing secret, at least 32 bytes; unset: generated once and kept in the data dir",
+	"TOASOAN_JWT_PREVIOUS_SECRET":      "the previous secret, still accepted for verification during a key rotation",
+	"TOASOAN_ADMIN_EMAIL":              "email of the first admin, created when no user exists",
+	"TOASOAN_ADMIN_PASSWORD":           "password of the first admin (unset: generated and printed once)",
+	"TOASOAN_CORS_ORIGINS":             "comma-separated origins allowed by CORS (unset: no cross-origin access)",
+	"TOASOAN_BASE_URL":                 "public URL of the site, used in feeds, sitemap, media URLs, preview links and webhooks",
+	"TOASOAN_MEDIA_DIR":                "directory for uploaded media (default <data dir>/media)",
+	"TOASOAN_MEDIA_BUCKET_URL":         "S3-compatible bucket URL for media when running several replicas",
+	"TOASOAN_MAX_UPLOAD_MB":            "largest accepted upload in MiB (default 20)",
+	"TOASOAN_DATABASE_REPLICA_URLS":    "comma-separated URLs of PostgreSQL streaming replicas of TOASOAN_DATABASE_URL: the public content GETs read from a usable one, everything else (writes, editorial and admin reads, auth, workers) from the primary",
+	"TOASOAN_DATABASE_REPLICA_MAX_LAG": "how far behind the primary a replica may be and still be read, a Go duration (default 5s, at least 100ms); one down, lagging more, or that has not replayed the latest write purged is skipped",
+	"TOASOAN_REDIS_URL":                "redis://… for rate limits shared between replicas",
+	"TOASOAN_REFRESH_TTL":              "lifetime of refresh sessions, a Go duration (default 720h)",
+	"TOASOAN_LOG_FORMAT":               "json (default) or text",
+	"TOASOAN_LOG_LEVEL":                "debug, info (default), warn or error",
+	"TOASOAN_SHUTDOWN_TIMEOUT":         "how long shutting down may take: in-flight requests, the last view counts and webhook deliveries under way finish within it (default 15s)",
+	"TOASOAN_DATABASE_WAIT":            "how long to wait at start for a database that does not answer yet (default 30s)",
+	"TOASOAN_CACHE_TTL":                "how long at most a public GET's response is reused by this process, a Go duration (default 5m, at most 1h; 0 turns the cache off). Writes purge what they change at once, on every process; this bounds only what a missed purge could leave",
+	"TOASOAN_CACHE_MAX_MB":             "memory the response cache may hold, in MiB (default 64); the least recently used responses go first",
+	"TOASOAN_VIEW_COUNT_REFRESH":       "how often the view_count readers see, and the most-read lists, catch up with the views counted, a Go duration (default 5m, at least 1s)",
+	"TOASOAN_SUBMISSIONS_PER_HOUR":     "reader submissions accepted per IP an hour (default 5; refused ones do not count)",
+	"TOASOAN_REQUEST_TIMEOUT":          "deadline of each request's database work, a Go duration (default 10s, at most 50s: below the 60s write timeout)",
+	"TOASOAN_WEBHOOKS_ALLOW_LOCAL":     "1 lets webhooks call localhost and 127.0.0.1 (development only; default 0: public hosts only)",
+	"TOASOAN_TRUSTED_PROXIES":          "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (default 127.0.0.0/8,::1/128)",
+	"TOASOAN_MAX_IMAGE_PIXELS":         "largest accepted image in pixels, width × height (default 40000000)",
 }
 
 // Config is the validated configuration of one process.
@@ -60,17 +61,19 @@ type Config struct {
 	MediaBucketURL      string
 	MaxUploadBytes      int64
 	DatabaseReplicaURLs []string
-	RedisURL            string
-	RefreshTTL          time.Duration
-	LogFormat           string
-	LogLevel            string
-	ShutdownTimeout     time.Duration
-	DatabaseWait        time.Duration
-	CacheTTL            time.Duration
-	CacheMaxBytes       int64
-	ViewCountRefresh    time.Duration
-	WebhooksAllowLocal  bool // webhooks may call localhost; never other private addresses
-	SubmissionsPerHour  int  // reader submissions accepted per IP an hour
+	// DatabaseReplicaMaxLag is how far behind the primary a replica may be and still be read.
+	DatabaseReplicaMaxLag time.Duration
+	RedisURL              string
+	RefreshTTL            time.Duration
+	LogFormat             string
+	LogLevel              string
+	ShutdownTimeout       time.Duration
+	DatabaseWait          time.Duration
+	CacheTTL              time.Duration
+	CacheMaxBytes         int64
+	ViewCountRefresh      time.Duration
+	WebhooksAllowLocal    bool // webhooks may call localhost; never other private addresses
+	SubmissionsPerHour    int  // reader submissions accepted per IP an hour
 	// RequestTimeout is the deadline of every request's context, so of its database work;
 	// PostgreSQL's statement_timeout sits a little above it (StatementTimeout).
 	RequestTimeout time.Duration
@@ -185,6 +188,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.RefreshTTL = duration(get("TOASOAN_REFRESH_TTL", "720h"), "TOASOAN_REFRESH_TTL", time.Hour, &errs)
 	c.ShutdownTimeout = duration(get("TOASOAN_SHUTDOWN_TIMEOUT", "15s"), "TOASOAN_SHUTDOWN_TIMEOUT", time.Second, &errs)
 	c.DatabaseWait = duration(get("TOASOAN_DATABASE_WAIT", "30s"), "TOASOAN_DATABASE_WAIT", 0, &errs)
+	c.DatabaseReplicaMaxLag = duration(get("TOASOAN_DATABASE_REPLICA_MAX_LAG", "5s"), "TOASOAN_DATABASE_REPLICA_MAX_LAG", 100*time.Millisecond, &errs)
 	c.CacheTTL = duration(get("TOASOAN_CACHE_TTL", "5m"), "TOASOAN_CACHE_TTL", 0, &errs)
 	if c.CacheTTL > time.Hour {
 		errs = append(errs, fmt.Errorf("TOASOAN_CACHE_TTL %s: at most 1h; a missed purge would leave pages stale that long", c.CacheTTL))

@@ -24,22 +24,24 @@ func TestLoadDefaults(t *testing.T) {
 		t.Errorf("SQLitePath = %q", c.SQLitePath())
 	}
 	if c.MediaDir != "data/media" || c.RefreshTTL != 720*time.Hour || c.DatabaseWait != 30*time.Second || c.WebhooksAllowLocal ||
-		c.SubmissionsPerHour != 5 || c.RequestTimeout != 10*time.Second {
+		c.SubmissionsPerHour != 5 || c.RequestTimeout != 10*time.Second || c.DatabaseReplicaMaxLag != 5*time.Second {
 		t.Errorf("defaults: %+v", c)
 	}
 }
 
 func TestLoadValues(t *testing.T) {
 	c, err := Load(env(map[string]string{
-		"TOASOAN_ADDR":                 "127.0.0.1:9000",
-		"TOASOAN_DATABASE_URL":         "postgres://u@db:5432/toasoan?sslmode=disable",
-		"TOASOAN_CORS_ORIGINS":         "https://mattran.org.vn, https://m.mattran.org.vn",
-		"TOASOAN_MAX_UPLOAD_MB":        "5",
-		"TOASOAN_JWT_SECRET":           strings.Repeat("s", 32),
-		"TOASOAN_BASE_URL":             "https://mattran.org.vn/",
-		"TOASOAN_WEBHOOKS_ALLOW_LOCAL": "1",
-		"TOASOAN_SUBMISSIONS_PER_HOUR": "20",
-		"TOASOAN_REQUEST_TIMEOUT":      "3s",
+		"TOASOAN_ADDR":                     "127.0.0.1:9000",
+		"TOASOAN_DATABASE_URL":             "postgres://u@db:5432/toasoan?sslmode=disable",
+		"TOASOAN_CORS_ORIGINS":             "https://mattran.org.vn, https://m.mattran.org.vn",
+		"TOASOAN_MAX_UPLOAD_MB":            "5",
+		"TOASOAN_JWT_SECRET":               strings.Repeat("s", 32),
+		"TOASOAN_BASE_URL":                 "https://mattran.org.vn/",
+		"TOASOAN_WEBHOOKS_ALLOW_LOCAL":     "1",
+		"TOASOAN_SUBMISSIONS_PER_HOUR":     "20",
+		"TOASOAN_REQUEST_TIMEOUT":          "3s",
+		"TOASOAN_DATABASE_REPLICA_URLS":    "postgres://u@replica-1:5432/toasoan, postgres://u@replica-2:5432/toasoan",
+		"TOASOAN_DATABASE_REPLICA_MAX_LAG": "2s",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +50,7 @@ func TestLoadValues(t *testing.T) {
 		t.Errorf("CORS origins %q", c.CORSOrigins)
 	}
 	if c.MaxUploadBytes != 5<<20 || c.BaseURL != "https://mattran.org.vn" || !c.WebhooksAllowLocal || c.SubmissionsPerHour != 20 ||
-		c.RequestTimeout != 3*time.Second {
+		c.RequestTimeout != 3*time.Second || len(c.DatabaseReplicaURLs) != 2 || c.DatabaseReplicaMaxLag != 2*time.Second {
 		t.Errorf("%+v", c)
 	}
 }
@@ -74,6 +76,8 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"refresh ttl", "TOASOAN_REFRESH_TTL", "forever", "TOASOAN_REFRESH_TTL"},
 		{"log format", "TOASOAN_LOG_FORMAT", "xml", "TOASOAN_LOG_FORMAT"},
 		{"redis", "TOASOAN_REDIS_URL", "http://x", "TOASOAN_REDIS_URL"},
+		{"replica lag", "TOASOAN_DATABASE_REPLICA_MAX_LAG", "a little", "TOASOAN_DATABASE_REPLICA_MAX_LAG"},
+		{"replica lag too small", "TOASOAN_DATABASE_REPLICA_MAX_LAG", "10ms", "TOASOAN_DATABASE_REPLICA_MAX_LAG"},
 		{"replicas without primary", "TOASOAN_DATABASE_REPLICA_URLS", "postgres://r1/db", "TOASOAN_DATABASE_REPLICA_URLS"},
 		{"admin password without email", "TOASOAN_ADMIN_PASSWORD", "long enough password", "TOASOAN_ADMIN_EMAIL"},
 	}

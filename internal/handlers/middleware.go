@@ -1,7 +1,8 @@
 package handlers
 
 // The middleware of every request (server.go puts them in order): client address, deadline,
-// request ID, the request log line, unstorable parameters.
+// request ID, the request log line, unstorable parameters; and publicRead, of the public
+// content routes (routes.go).
 
 import (
 	"context"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/config"
 	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/store"
 )
 
 // clientIPExtractor takes the client from X-Forwarded-For only when the peer is one of the
@@ -31,6 +33,15 @@ func clientIPExtractor(proxies []*net.IPNet) echo.IPExtractor {
 		opts = append(opts, echo.TrustIPRange(n))
 	}
 	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// publicRead lets the store answer the request's reads from a usable replica
+// (store.PublicRead): for the public content GETs only, which a reader may see a moment late.
+func publicRead(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.SetRequest(c.Request().WithContext(store.PublicRead(c.Request().Context())))
+		return next(c)
+	}
 }
 
 // deadline gives every request's context a deadline below the write timeout, so its database

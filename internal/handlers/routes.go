@@ -12,7 +12,8 @@ import (
 
 // routes is the whole API on one page. Every route declares who may call it; the authorize
 // middleware denies any route that has no rule. Public content GETs go through the response
-// cache (cached), which is a no-op when TOASOAN_CACHE_TTL is 0.
+// cache (cached), which is a no-op when TOASOAN_CACHE_TTL is 0, and read from a replica when
+// one is configured and usable (publicRead); every other route reads the primary.
 func (s *Server) routes() {
 	const v1 = "/api/v1"
 	var (
@@ -20,7 +21,7 @@ func (s *Server) routes() {
 		anyone  = auth.Roles(models.RoleAdmin, models.RoleEditor, models.RoleAuthor)
 		editors = auth.Roles(models.RoleAdmin, models.RoleEditor)
 		admin   = auth.Roles(models.RoleAdmin)
-		cached  = s.cached
+		cached  = func(h echo.HandlerFunc) echo.HandlerFunc { return publicRead(s.cached(h)) }
 	)
 
 	// Operations and documentation.

@@ -158,6 +158,11 @@ func NewServer(d Deps) (*Server, error) {
 			return nil, err
 		}
 	}
+	if c := d.Store.ReplicaMetrics(); c != nil {
+		if err := d.Registry.Register(c); err != nil {
+			return nil, err
+		}
+	}
 	e.IPExtractor = clientIPExtractor(d.Config.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
 	e.JSONSerializer = shownTimesJSON{}
@@ -224,6 +229,7 @@ func (s *Server) Workers() []func(ctx context.Context) {
 		func(ctx context.Context) { s.flushViewsEvery(ctx, viewFlushInterval) },
 		func(ctx context.Context) { s.refreshShownViewsEvery(ctx, s.viewRefresh) },
 		s.listenPurges,
+		s.store.WatchReplicas,
 	}
 }
 

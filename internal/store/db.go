@@ -56,18 +56,9 @@ func Open(ctx context.Context, o OpenOptions) (*gorm.DB, error) {
 	var dialector gorm.Dialector
 	var pgConfig *pgx.ConnConfig
 	if o.DatabaseURL != "" {
-		dsn, err := withRuntimeParams(o.DatabaseURL, o.StatementTimeout)
-		if err != nil {
+		var err error
+		if pgConfig, err = postgresConfig(o.DatabaseURL, o.StatementTimeout); err != nil {
 			return nil, err
-		}
-		if pgConfig, err = pgx.ParseConfig(dsn); err != nil {
-			return nil, fmt.Errorf("database URL: %w", err)
-		}
-		// At a deadline pgx by default only drops the connection, and a backend waiting on a
-		// lock does not notice that: it would run on until statement_timeout. A cancel request
-		// stops it at once; the connection is dropped a second later if that fails.
-		pgConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
-			return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
 		}
 	} else {
 		if err := os.MkdirAll(filepath.Dir(o.SQLitePath), 0o750); err != nil {
@@ -96,7 +87,7 @@ func Open(ctx context.Context, o OpenOptions) (*gorm.DB, error) {
 	var lastErr error
 	for attempt := 0; ; attempt++ {
 		if pgConfig != nil { // a new pool each attempt: a failed one is closed below
-			dialector = postgres.New(postgres.Config{Conn: stdlib.OpenDB(*pgConfig, stdlib.OptionAfterConnect(scanTimesInUTC))})
+			dialector = postgres.New(postgres.Config{Conn: openPostgres(pgConfig)})
 		}
 		db, err := gorm.Open(dialector, cfg)
 		if err == nil {
@@ -123,6 +114,32 @@ func Open(ctx context.Context, o OpenOptions) (*gorm.DB, error) {
 		}
 	}
 	return nil, fmt.Errorf("database not reachable after %s: %w", o.Retry, lastErr)
+}
+
+// postgresConfig is how every PostgreSQL pool of the store connects, the primary's and the
+// replicas' alike: the URL with the session settings of withRuntimeParams, and a deadline that
+// stops the statement on the server.
+func postgresConfig(databaseURL string, statementTimeout time.Duration) (*pgx.ConnConfig, error) {
+	dsn, err := withRuntimeParams(databaseURL, statementTimeout)
+	if err != nil {
+		return nil, err
+	}
+	c, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("database URL: %w", err)
+	}
+	// At a deadline pgx by default only drops the connection, and a backend waiting on a
+	// lock does not notice that: it would run on until statement_timeout. A cancel request
+	// stops it at once; the connection is dropped a second later if that fails.
+	c.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
+	}
+	return c, nil
+}
+
+// openPostgres is a pool of connections made by c, reading times in UTC.
+func openPostgres(c *pgx.ConnConfig) *sql.DB {
+	return stdlib.OpenDB(*c, stdlib.OptionAfterConnect(scanTimesInUTC))
 }
 
 // scanTimesInUTC makes the connection read every timestamptz in UTC, as the store keeps times.
@@ -195,6 +212,7 @@ type Store struct {
 	purges      *purges       // see OnPurge
 	memo        *memo         // small tables and totals of public lists (memo.go)
 	webhookWake chan struct{} // see WebhookWake
+	replicas    *replicaSet   // see UseReplicas; nil: every query goes to the primary
 }
 
 // New wraps an open database, with the clock every write takes its time from (time.Now in
@@ -212,7 +230,7 @@ func New(db *gorm.DB, now func() time.Time) *Store {
 func (s *Store) At(t time.Time) *Store {
 	at := t.UTC()
 	db := s.db.Session(&gorm.Session{NewDB: true, NowFunc: func() time.Time { return at }})
-	return &Store{db: db, purges: s.purges, memo: s.memo, webhookWake: s.webhookWake}
+	return &Store{db: db, purges: s.purges, memo: s.memo, webhookWake: s.webhookWake, replicas: s.replicas}
 }
 
 // Now is the store's clock, the one the whole server runs on (in UTC); inside a

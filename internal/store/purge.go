@@ -38,6 +38,9 @@ type purges struct {
 	mu     sync.Mutex
 	subs   []func(keys []string)
 	schema string // PostgreSQL's current schema, read at the first notification
+	// caughtUp, with replicas (UseReplicas), runs before the subscribers: from then on no
+	// public read goes to a replica that has not replayed the purged write.
+	caughtUp func()
 }
 
 func newPurges() *purges {
@@ -59,8 +62,11 @@ func (p *purges) publish(keys []string) {
 		return
 	}
 	p.mu.Lock()
-	subs := p.subs
+	subs, caughtUp := p.subs, p.caughtUp
 	p.mu.Unlock()
+	if caughtUp != nil {
+		caughtUp()
+	}
 	for _, f := range subs {
 		f(keys)
 	}

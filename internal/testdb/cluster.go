@@ -1,6 +1,7 @@
 package testdb
 
 import (
+	"database/sql"
 	"fmt"
 	"net"
 	"os"
@@ -11,6 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver of database/sql
 )
 
 // Cluster is a throwaway PostgreSQL server of the test's own (initdb + pg_ctl on a free port),
@@ -21,6 +25,8 @@ type Cluster struct {
 	bin string
 	dir string
 	log string
+	// sockets is the directory of the cluster's Unix socket (and of dir and log).
+	sockets string
 }
 
 // NewCluster initialises and starts a cluster, stopped and removed after the test. Without an
@@ -34,13 +40,49 @@ func NewCluster(t testing.TB) *Cluster {
 		}
 		skip(t, "throwaway PostgreSQL tests skipped: no initdb under /usr/lib/postgresql/*/bin or on PATH")
 	}
-	// PostgreSQL refuses to run as root: the cluster belongs to user postgres then, in a
-	// directory of its own that it may write.
+	c := newCluster(t, bin)
+	c.run("initdb", "-D", c.dir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C")
+	// A standby (Standby) streams from it: replication from 127.0.0.1 is trusted like the rest.
+	if err := appendFile(filepath.Join(c.dir, "pg_hba.conf"), "host replication all 127.0.0.1/32 trust\n"); err != nil {
+		t.Fatal(err)
+	}
+	c.configure("wal_level = replica\nmax_wal_senders = 5\n")
+	c.Start()
+	t.Cleanup(func() { c.pgCtl("stop", "-m", "immediate") })
+	return c
+}
+
+// Standby makes a streaming replica of c (pg_basebackup -R: a copy of c that replays c's WAL)
+// on a port of its own, starts it, and waits until it answers reads in recovery. It is stopped
+// and removed after the test, before c.
+func (c *Cluster) Standby(t testing.TB) *Cluster {
+	t.Helper()
+	s := newCluster(t, c.bin)
+	s.run("pg_basebackup", "-D", s.dir, "-d", c.URL, "-R", "-X", "stream", "-c", "fast", "--no-sync")
+	s.configure("")
+	s.Start()
+	t.Cleanup(func() { s.pgCtl("stop", "-m", "immediate") })
+	db, err := sql.Open("pgx", s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	WaitFor(t, 30*time.Second, "the standby answers in recovery", func() bool {
+		var inRecovery bool
+		return db.QueryRow("SELECT pg_is_in_recovery()").Scan(&inRecovery) == nil && inRecovery
+	})
+	return s
+}
+
+// newCluster is a cluster's directories, not initialised yet. PostgreSQL refuses to run as
+// root: the cluster belongs to user postgres then, in a directory of its own that it may write.
+func newCluster(t testing.TB, bin string) *Cluster {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "toasoan-pg-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Cluster{t: t, bin: bin, dir: filepath.Join(dir, "data"), log: filepath.Join(dir, "server.log")}
+	c := &Cluster{t: t, bin: bin, dir: filepath.Join(dir, "data"), log: filepath.Join(dir, "server.log"), sockets: dir}
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
@@ -53,16 +95,19 @@ func NewCluster(t testing.TB) *Cluster {
 			t.Fatal(err)
 		}
 	}
-	c.run("initdb", "-D", c.dir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C")
-	port := freePort(t)
-	conf := fmt.Sprintf("port = %d\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\nfsync = off\nmax_connections = 40\n", port, dir)
-	if err := appendFile(filepath.Join(c.dir, "postgresql.conf"), conf); err != nil {
-		t.Fatal(err)
+	return c
+}
+
+// configure gives the cluster a free port and its settings, and extra ones (the last value of
+// a setting wins, so a standby's copied settings are replaced).
+func (c *Cluster) configure(extra string) {
+	c.t.Helper()
+	port := freePort(c.t)
+	conf := fmt.Sprintf("port = %d\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\nfsync = off\nmax_connections = 40\n", port, c.sockets)
+	if err := appendFile(filepath.Join(c.dir, "postgresql.conf"), conf+extra); err != nil {
+		c.t.Fatal(err)
 	}
 	c.URL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-	c.Start()
-	t.Cleanup(func() { c.pgCtl("stop", "-m", "immediate") })
-	return c
 }
 
 // Start starts the server and waits until it accepts connections.
