@@ -4756,7 +4756,7 @@ const docTemplate = `{
         },
         "/api/v1/articles/{slug}": {
             "get": {
-                "description": "With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. Reading it never counts a view (` + "`" + `POST /api/v1/articles/{slug}/views` + "`" + ` does, from the reader's browser), and ` + "`" + `view_count` + "`" + ` moves only at the refresh of the shown views (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), so the body and its ETag stay the same between edits and refreshes.",
+                "description": "With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. A slug the article had before (once it was public, or fixed: published once or set by hand) answers 301 with ` + "`" + `Location` + "`" + ` to the current one and a body naming it, so frontends redirect readers and crawlers keep the page's ranking; such slugs are never given to another article. Reading it never counts a view (` + "`" + `POST /api/v1/articles/{slug}/views` + "`" + ` does, from the reader's browser), and ` + "`" + `view_count` + "`" + ` moves only at the refresh of the shown views (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), so the body and its ETag stay the same between edits and refreshes.",
                 "produces": [
                     "application/json"
                 ],
@@ -4794,6 +4794,26 @@ const docTemplate = `{
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "301": {
+                        "description": "a slug the article had before: Location is its current path",
+                        "schema": {
+                            "$ref": "#/definitions/MovedResponse"
+                        },
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "the article's current path"
                             },
                             "Surrogate-Key": {
                                 "type": "string",
@@ -5196,6 +5216,7 @@ const docTemplate = `{
         },
         "/api/v1/categories/{slug}": {
             "get": {
+                "description": "A slug the category had before answers 301 with ` + "`" + `Location` + "`" + ` to the current one and a body naming it.",
                 "produces": [
                     "application/json"
                 ],
@@ -5233,6 +5254,26 @@ const docTemplate = `{
                             "ETag": {
                                 "type": "string",
                                 "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "301": {
+                        "description": "a slug the category had before: Location is its current path",
+                        "schema": {
+                            "$ref": "#/definitions/MovedResponse"
+                        },
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "Location": {
+                                "type": "string",
+                                "description": "the category's current path"
                             },
                             "Surrogate-Key": {
                                 "type": "string",
@@ -5550,6 +5591,85 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/ArticlePreviewResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/redirects": {
+            "get": {
+                "description": "For frontends that route by path: given a path a reader followed, says whether it is current (` + "`" + `status` + "`" + ` 200) or moved (` + "`" + `status` + "`" + ` 301, with the path to redirect to), so that old links keep working and crawlers keep their ranking. Understood paths: ` + "`" + `/articles/{slug}` + "`" + ` and ` + "`" + `/categories/{slug}` + "`" + ` of the site, and ` + "`" + `/api/v1/articles/{slug}` + "`" + ` and ` + "`" + `/api/v1/categories/{slug}` + "`" + ` of this API; a query string or fragment is ignored. A path that leads nowhere public is 404. Articles' old slugs are kept from the time they were public or fixed (published once, or set by hand); categories' always.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Where a path of the site lives now",
+                "operationId": "lookupRedirect",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the path, e.g. /articles/ky-ket-quy-che",
+                        "name": "path",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/RedirectResponse"
+                        },
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified",
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
                         }
                     },
                     "400": {
@@ -8295,6 +8415,51 @@ const docTemplate = `{
                 }
             }
         },
+        "Moved": {
+            "type": "object",
+            "required": [
+                "path",
+                "site_path",
+                "slug",
+                "type"
+            ],
+            "properties": {
+                "path": {
+                    "description": "The API path of the item, as in Location.",
+                    "type": "string",
+                    "example": "/api/v1/articles/ky-ket-quy-che-phoi-hop"
+                },
+                "site_path": {
+                    "description": "The page of the public site (TOASOAN_BASE_URL's scheme: /articles/{slug}, /categories/{slug}).",
+                    "type": "string",
+                    "example": "/articles/ky-ket-quy-che-phoi-hop"
+                },
+                "slug": {
+                    "description": "The current slug.",
+                    "type": "string",
+                    "example": "ky-ket-quy-che-phoi-hop"
+                },
+                "type": {
+                    "type": "string",
+                    "enum": [
+                        "article",
+                        "category"
+                    ],
+                    "example": "article"
+                }
+            }
+        },
+        "MovedResponse": {
+            "type": "object",
+            "required": [
+                "data"
+            ],
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/Moved"
+                }
+            }
+        },
         "Pagination": {
             "type": "object",
             "required": [
@@ -8449,6 +8614,51 @@ const docTemplate = `{
                     "type": "string",
                     "format": "date-time",
                     "example": "2026-08-23T14:00:00+07:00"
+                }
+            }
+        },
+        "Redirect": {
+            "type": "object",
+            "required": [
+                "api_path",
+                "path",
+                "status",
+                "type"
+            ],
+            "properties": {
+                "api_path": {
+                    "description": "The API path to read it from.",
+                    "type": "string",
+                    "example": "/api/v1/articles/ky-ket-quy-che-phoi-hop"
+                },
+                "path": {
+                    "description": "The site path where it lives now.",
+                    "type": "string",
+                    "example": "/articles/ky-ket-quy-che-phoi-hop"
+                },
+                "status": {
+                    "description": "200: the path is current; 301: it moved to path.",
+                    "type": "integer",
+                    "example": 301
+                },
+                "type": {
+                    "type": "string",
+                    "enum": [
+                        "article",
+                        "category"
+                    ],
+                    "example": "article"
+                }
+            }
+        },
+        "RedirectResponse": {
+            "type": "object",
+            "required": [
+                "data"
+            ],
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/Redirect"
                 }
             }
         },

@@ -201,16 +201,18 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 //
 //	@ID			getPublicArticle
 //	@Summary		A published article
-//	@Description	With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. Reading it never counts a view (`POST /api/v1/articles/{slug}/views` does, from the reader's browser), and `view_count` moves only at the refresh of the shown views (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), so the body and its ETag stay the same between edits and refreshes.
+//	@Description	With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. A slug the article had before (once it was public, or fixed: published once or set by hand) answers 301 with `Location` to the current one and a body naming it, so frontends redirect readers and crawlers keep the page's ranking; such slugs are never given to another article. Reading it never counts a view (`POST /api/v1/articles/{slug}/views` does, from the reader's browser), and `view_count` moves only at the refresh of the shown views (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), so the body and its ETag stay the same between edits and refreshes.
 //	@Tags			articles
 //	@Produce		json
 //	@Param			slug			path		string	true	"article slug"
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
 //	@Success		200				{object}	publicArticleResponse
+//	@Success		301				{object}	movedResponse	"a slug the article had before: Location is its current path"
 //	@Success		304				"not modified"
 //	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
-//	@Header			200,304	{string}	Surrogate-Key	"what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
-//	@Header			200,304	{string}	Cache-Tag	"the same keys separated by commas (Cloudflare)"
+//	@Header			200,301,304	{string}	Surrogate-Key	"what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+//	@Header			200,301,304	{string}	Cache-Tag	"the same keys separated by commas (Cloudflare)"
+//	@Header			301		{string}	Location	"the article's current path"
 //	@Failure		400				{object}	problem
 //	@Failure		404				{object}	problem
 //	@Router			/api/v1/articles/{slug} [get]
@@ -221,6 +223,13 @@ func (s *Server) getPublicArticle(c echo.Context) error {
 	ctx := c.Request().Context()
 	now := s.now()
 	a, err := s.store.PublicArticle(ctx, c.Param("slug"), now)
+	if models.ErrorCode(err) == models.CodeNotFound {
+		if m, merr := s.store.ArticleMoved(ctx, c.Param("slug"), now); merr == nil {
+			return movedPermanently(c, movedArticle(m), surrogate.Article(m.ID))
+		} else if models.ErrorCode(merr) != models.CodeNotFound {
+			return merr
+		}
+	}
 	if err != nil {
 		return err
 	}

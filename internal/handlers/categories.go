@@ -143,11 +143,14 @@ func (s *Server) listCategories(c echo.Context) error {
 //	@Produce	json
 //	@Param		slug			path		string	true	"category slug"
 //	@Param		If-None-Match	header		string	false	"ETag of a cached copy"
+//	@Description	A slug the category had before answers 301 with `Location` to the current one and a body naming it.
 //	@Success	200				{object}	categoryNodeResponse
+//	@Success	301				{object}	movedResponse	"a slug the category had before: Location is its current path"
 //	@Success	304				"not modified"
 //	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
-//	@Header			200,304	{string}	Surrogate-Key	"what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
-//	@Header			200,304	{string}	Cache-Tag	"the same keys separated by commas (Cloudflare)"
+//	@Header			200,301,304	{string}	Surrogate-Key	"what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+//	@Header			200,301,304	{string}	Cache-Tag	"the same keys separated by commas (Cloudflare)"
+//	@Header			301		{string}	Location	"the category's current path"
 //	@Failure	400				{object}	problem
 //	@Failure	404				{object}	problem
 //	@Router		/api/v1/categories/{slug} [get]
@@ -161,7 +164,11 @@ func (s *Server) getCategory(c echo.Context) error {
 	}
 	node, ok := findNode(categoryTree(all), c.Param("slug"))
 	if !ok {
-		return models.NotFound("category")
+		m, err := s.store.CategoryMoved(c.Request().Context(), c.Param("slug"))
+		if err != nil {
+			return err
+		}
+		return movedPermanently(c, movedCategory(m), surrogate.Categories)
 	}
 	addKeys(c, surrogate.Categories)
 	return publicJSON(c, categoryNodeResponse{Data: node})

@@ -117,6 +117,8 @@ func TestEnumsAreTheCodesLists(t *testing.T) {
 		"WebhookDelivery.status":                            models.DeliveryStatuses,
 		"get /api/v1/admin/webhooks/{id}/deliveries status": models.DeliveryStatuses,
 
+		"Moved.type":                   redirectKinds,
+		"Redirect.type":                redirectKinds,
 		"SearchResult.type":            publicSearchKinds,
 		"get /api/v1/search type[]":    publicSearchKinds,
 		"get /api/v1/admin/media type": mediaKinds,

@@ -41,6 +41,7 @@ func all() []*gormigrate.Migration {
 		m0070ArticleViews,
 		m0071ArticleTagsPublic,
 		m0072ArticlesPublicCovering,
+		m0080SlugHistory,
 	}
 }
 

@@ -156,6 +156,11 @@ func (s *Store) DeleteArticle(ctx context.Context, actor Actor, id int64, ifMatc
 		if err := deleteVersioned(tx, &models.Article{}, "article", id, ifMatch); err != nil {
 			return Audit{}, err
 		}
+		if articleAnnounced(a) || a.SlugLocked { // its links were public: never someone else's
+			if err := retireSlug(tx, articleSlugs, id, a.Slug); err != nil {
+				return Audit{}, err
+			}
+		}
 		// Its tags and revisions go with it (foreign keys); the search entry and media links
 		// point at it by kind and id, which no foreign key can express.
 		if err := unindexSearch(tx, KindArticle, id); err != nil {
@@ -280,6 +285,13 @@ func saveArticle(tx *gorm.DB, actor Actor, id int64, action string, before *mode
 	}
 	if len(out.Tags) > 0 {
 		if err := setTagsPublicAt(tx, out); err != nil {
+			return out, err
+		}
+	}
+	// A slug that was public, or fixed (published once, or set by hand), keeps leading here;
+	// a draft's slug that followed its title was never shown to anyone.
+	if before != nil && (articleAnnounced(*before) || before.SlugLocked) {
+		if err := slugChanged(tx, articleSlugs, id, before.Slug, out.Slug); err != nil {
 			return out, err
 		}
 	}

@@ -163,6 +163,11 @@ func (s *Store) UpdateCategory(ctx context.Context, actor Actor, id int64, versi
 		if err := updateVersioned(tx, &models.Category{}, "category", id, version, updates); err != nil {
 			return Audit{}, err
 		}
+		if slug, ok := updates["slug"].(string); ok {
+			if err := slugChanged(tx, categorySlugs, id, c.Slug, slug); err != nil {
+				return Audit{}, err
+			}
+		}
 		purge(tx, surrogate.Categories, surrogate.Category(id))
 		if updates["slug"] != nil || p.ParentID.Set {
 			// Lists are asked for by category slug, and a category's list takes in its

@@ -1,10 +1,14 @@
 package store
 
 import (
+	"cmp"
+	"context"
 	"slices"
 	"strconv"
+	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/search"
@@ -13,7 +17,7 @@ import (
 // slugKind is what slugFor needs to know of the items of a table.
 type slugKind struct {
 	table    string
-	item     string // named in the conflict of a taken slug
+	item     string // named in the conflict of a taken slug, and its kind in slug_history
 	fallback string // the slug of a title without Latin letters or digits
 }
 
@@ -21,6 +25,60 @@ var (
 	articleSlugs  = slugKind{table: "articles", item: "article", fallback: "bai-viet"}
 	categorySlugs = slugKind{table: "categories", item: "category", fallback: "chuyen-muc"}
 )
+
+// historyKind is the kind slug_history records the slugs of table's rows under ("" for a
+// table whose slugs it does not keep, as tags': a tag is its slug).
+func historyKind(table string) string {
+	switch table {
+	case articleSlugs.table:
+		return articleSlugs.item
+	case categorySlugs.table:
+		return categorySlugs.item
+	}
+	return ""
+}
+
+// slugHistory is a row of slug_history: a slug an article or category had before, which keeps
+// leading to it (301) and is never given to another item of its kind.
+type slugHistory struct {
+	Kind      string `gorm:"primaryKey"`
+	Slug      string `gorm:"primaryKey"`
+	TargetID  int64
+	CreatedAt time.Time
+}
+
+func (slugHistory) TableName() string { return "slug_history" }
+
+// slugChanged records, in the write that changes it, that the item id of kind gave up old for
+// current: old keeps leading to it, and current, if it was one of its own old slugs, is its
+// own again and no longer history.
+func slugChanged(tx *gorm.DB, kind slugKind, id int64, old, current string) error {
+	if old == current {
+		return nil
+	}
+	if err := tx.Where("kind = ? AND slug = ? AND target_id = ?", kind.item, current, id).Delete(&slugHistory{}).Error; err != nil {
+		return err
+	}
+	return retireSlug(tx, kind, id, old)
+}
+
+// retireSlug records slug as a former slug of the item id (renamed or deleted): it stays the
+// item's for good.
+func retireSlug(tx *gorm.DB, kind slugKind, id int64, slug string) error {
+	row := slugHistory{Kind: kind.item, Slug: slug, TargetID: id, CreatedAt: tx.NowFunc().UTC()}
+	return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "kind"}, {Name: "slug"}},
+		DoUpdates: clause.AssignmentColumns([]string{"target_id", "created_at"})}).Create(&row).Error
+}
+
+// formerSlugOwner is the item of kind that once had slug (0: none).
+func formerSlugOwner(db *gorm.DB, kind slugKind, slug string) (int64, error) {
+	var ids []int64
+	err := db.Model(&slugHistory{}).Where("kind = ? AND slug = ?", kind.item, slug).Limit(1).Pluck("target_id", &ids).Error
+	if len(ids) == 0 {
+		return 0, err
+	}
+	return ids[0], err
+}
 
 // slugFor is the slug an item gets: the one asked for, which must be free (a conflict
 // otherwise), or, when none is asked for, one made from the title (numbered when taken). id is
@@ -151,7 +209,12 @@ func (r *slugReader) read(bases []string, size int) error {
 		if err := r.tx.Table(r.table).Where("slug IN ? AND id <> ?", chunk, r.except).Pluck("slug", &found).Error; err != nil {
 			return err
 		}
-		for _, slug := range found {
+		var former []string // another item's old slugs are never given again
+		if err := r.tx.Model(&slugHistory{}).Where("kind = ? AND slug IN ? AND target_id <> ?", historyKind(r.table), chunk, r.except).
+			Pluck("slug", &former).Error; err != nil {
+			return err
+		}
+		for _, slug := range append(found, former...) {
 			r.taken[slug] = true
 		}
 	}
@@ -166,9 +229,43 @@ func numberedSlug(base string, n int) string {
 	return base + "-" + strconv.Itoa(n)
 }
 
-// slugTaken reports whether another row of table has the slug.
+// slugTaken reports whether another row of table has the slug, now or before.
 func slugTaken(tx *gorm.DB, table, slug string, except int64) (bool, error) {
 	var n int64
-	err := tx.Table(table).Where("slug = ? AND id <> ?", slug, except).Count(&n).Error
+	if err := tx.Table(table).Where("slug = ? AND id <> ?", slug, except).Count(&n).Error; err != nil || n > 0 {
+		return n > 0, err
+	}
+	err := tx.Model(&slugHistory{}).Where("kind = ? AND slug = ? AND target_id <> ?", historyKind(table), slug, except).Count(&n).Error
 	return n > 0, err
+}
+
+// Moved is where an old slug leads now: the item that had it, and its current slug.
+type Moved struct {
+	ID   int64
+	Slug string
+}
+
+// ArticleMoved is where a slug a publicly visible article had before leads (not found: no
+// article had it, or the one that did is not public now, so nothing of a draft leaks).
+func (s *Store) ArticleMoved(ctx context.Context, slug string, now time.Time) (Moved, error) {
+	db := s.db.WithContext(ctx)
+	id, err := formerSlugOwner(db, articleSlugs, slug)
+	if err != nil || id == 0 {
+		return Moved{}, cmp.Or[error](err, models.NotFound("article"))
+	}
+	var out Moved
+	err = db.Model(&models.Article{}).Select("id, slug").Where("id = ?", id).Where(publiclyVisible, now.UTC()).Take(&out).Error
+	return out, notFound(err, "article")
+}
+
+// CategoryMoved is where a slug a category had before leads.
+func (s *Store) CategoryMoved(ctx context.Context, slug string) (Moved, error) {
+	db := s.db.WithContext(ctx)
+	id, err := formerSlugOwner(db, categorySlugs, slug)
+	if err != nil || id == 0 {
+		return Moved{}, cmp.Or[error](err, models.NotFound("category"))
+	}
+	var out Moved
+	err = db.Model(&models.Category{}).Select("id, slug").Where("id = ?", id).Take(&out).Error
+	return out, notFound(err, "category")
 }
