@@ -80,6 +80,7 @@ type replicaSet struct {
 	maxLag   time.Duration
 	poll     time.Duration
 	log      *slog.Logger
+	now      func() time.Time // the store's clock, which lags are measured on
 	// minLSN is the primary's WAL position after the latest purge this process heard of.
 	minLSN atomic.Uint64
 	// unknown counts purges whose position could not be read (the primary did not answer):
@@ -122,7 +123,7 @@ func (s *Store) UseReplicas(o ReplicaOptions) error {
 		return err
 	}
 	rs := &replicaSet{
-		primary: primary, maxLag: o.MaxLag, poll: o.Poll, log: o.Logger, wake: make(chan struct{}, 1),
+		primary: primary, maxLag: o.MaxLag, poll: o.Poll, log: o.Logger, now: s.Now, wake: make(chan struct{}, 1),
 		reads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "toasoan_database_reads_total",
 			Help: "Reads (SELECT statements) by where they ran: primary, or replica (public reads on a usable replica).",
@@ -293,14 +294,14 @@ func (s *Store) WatchReplicas(ctx context.Context) {
 	loop.Every(ctx, rs.poll, rs.wake, func() { rs.pollOnce(ctx) })
 }
 
-// pollOnce reads the primary's WAL position, then each replica's replay position. The times are
-// the wall clock's, not the store's: they measure how long a replica lags, they date nothing.
+// pollOnce reads the primary's WAL position, then each replica's replay position, at the store's
+// clock (time.Now in production; a test moves its own clock to make a replica lag).
 func (rs *replicaSet) pollOnce(ctx context.Context) {
 	unknown := rs.unknown.Load()
 	pctx, cancel := context.WithTimeout(ctx, pollTimeout)
 	lsn, err := walLSN(pctx, rs.primary, "SELECT pg_current_wal_lsn()::text")
 	cancel()
-	now := time.Now()
+	now := rs.now()
 	if err == nil {
 		if unknown > 0 { // purges whose position was not read happened before this one
 			rs.raise(lsn)
