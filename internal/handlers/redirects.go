@@ -98,21 +98,24 @@ func (s *Server) lookupRedirect(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	answer := func(status int, to moved) error {
+		return publicJSON(c, redirectResponse{Data: redirect{Status: status, Path: to.SitePath, APIPath: to.Path, Type: to.Type}})
+	}
 	if kind == "article" {
-		if a, err := s.store.PublicArticle(ctx, slug, s.now()); err == nil {
-			to := movedArticle(store.Moved{ID: a.ID, Slug: a.Slug})
+		a, err := s.store.PublicArticle(ctx, slug, s.now())
+		if err == nil {
 			addKeys(c, surrogate.Article(a.ID))
-			return publicJSON(c, redirectResponse{Data: redirect{Status: http.StatusOK, Path: to.SitePath, APIPath: to.Path, Type: to.Type}})
-		} else if models.ErrorCode(err) != models.CodeNotFound {
+			return answer(http.StatusOK, movedArticle(store.Moved{ID: a.ID, Slug: a.Slug}))
+		}
+		if models.ErrorCode(err) != models.CodeNotFound {
 			return err
 		}
 		m, err := s.store.ArticleMoved(ctx, slug, s.now())
 		if err != nil {
 			return err
 		}
-		to := movedArticle(m)
 		addKeys(c, surrogate.Article(m.ID))
-		return publicJSON(c, redirectResponse{Data: redirect{Status: http.StatusMovedPermanently, Path: to.SitePath, APIPath: to.Path, Type: to.Type}})
+		return answer(http.StatusMovedPermanently, movedArticle(m))
 	}
 	all, err := s.store.Categories(ctx)
 	if err != nil {
@@ -120,15 +123,13 @@ func (s *Server) lookupRedirect(c echo.Context) error {
 	}
 	addKeys(c, surrogate.Categories)
 	if _, ok := findNode(categoryTree(all), slug); ok {
-		to := movedCategory(store.Moved{Slug: slug})
-		return publicJSON(c, redirectResponse{Data: redirect{Status: http.StatusOK, Path: to.SitePath, APIPath: to.Path, Type: to.Type}})
+		return answer(http.StatusOK, movedCategory(store.Moved{Slug: slug}))
 	}
 	m, err := s.store.CategoryMoved(ctx, slug)
 	if err != nil {
 		return err
 	}
-	to := movedCategory(m)
-	return publicJSON(c, redirectResponse{Data: redirect{Status: http.StatusMovedPermanently, Path: to.SitePath, APIPath: to.Path, Type: to.Type}})
+	return answer(http.StatusMovedPermanently, movedCategory(m))
 }
 
 // sitePath reads an article or category path of the site or of the API: its kind and slug

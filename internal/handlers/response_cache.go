@@ -51,10 +51,6 @@ type responseCache struct {
 	// touched an entry's keys happened while the entry was computed.
 	gen    uint64
 	recent []purgeRecord
-	// schedule is the known next scheduled change (valid when scheduleKnown), forgotten by a
-	// purge of articles or announcements, which may have scheduled something new.
-	schedule      time.Time
-	scheduleKnown bool
 
 	metrics cacheMetrics
 	waiting atomic.Int64 // requests waiting for another's computation (for tests)
@@ -209,26 +205,11 @@ func (rc *responseCache) generation() uint64 {
 }
 
 // bound is when an entry stored at now stops being usable at the latest: the next scheduled
-// change of public content. ok is false if that cannot be told (the database failed): the
-// response is then not kept.
+// change of public content (the store keeps it in its memo until a write or the change itself).
+// ok is false if that cannot be told (the database failed): the response is then not kept.
 func (rc *responseCache) bound(ctx context.Context, now time.Time) (t time.Time, ok bool) {
-	rc.mu.Lock()
-	known, next := rc.scheduleKnown, rc.schedule
-	gen := rc.gen
-	rc.mu.Unlock()
-	if known && (next.IsZero() || now.Before(next)) {
-		return next, true
-	}
 	next, err := rc.nextChange(ctx, now)
-	if err != nil {
-		return time.Time{}, false
-	}
-	rc.mu.Lock()
-	if rc.gen == gen { // no purge since it was read: it still holds
-		rc.schedule, rc.scheduleKnown = next, true
-	}
-	rc.mu.Unlock()
-	return next, true
+	return next, err == nil
 }
 
 // put keeps a response computed since generation gen, unless a purge of one of its keys (or of
@@ -295,14 +276,10 @@ func (rc *responseCache) purge(keys []string) {
 		rc.recent = slices.Delete(rc.recent, 0, len(rc.recent)-maxRecentPurges)
 	}
 	for _, k := range keys {
-		switch k {
-		case surrogate.All:
+		if k == surrogate.All {
 			n := rc.lru.Len()
 			rc.lru.Purge()
 			rc.metrics.evictions.WithLabelValues("purge").Add(float64(n))
-			rc.scheduleKnown = false
-		case surrogate.Articles, surrogate.Announcements:
-			rc.scheduleKnown = false // the write may have scheduled something
 		}
 		for key := range rc.byKey[k] {
 			if rc.lru.Remove(key) {

@@ -2,11 +2,9 @@ package store_test
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/toasoan/toasoan/internal/migrations"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/store"
 	"github.com/toasoan/toasoan/internal/testdb"
@@ -16,17 +14,8 @@ import (
 // lists) follows the writes of another process on the same database, through its purges: no
 // reader shows a stale name or total for longer than the notification takes.
 func TestMemoFollowsOtherProcesses(t *testing.T) {
-	url := testdb.FreshURL(t, store.Postgres)
-	open := func() *store.Store { return store.New(testdb.Open(t, store.Postgres, url), time.Now) }
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	writer, reader := open(), open()
-	if err := migrations.Run(ctx, writer.DB()); err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan struct{})
-	go func() { _ = reader.ListenPurges(ctx, url, slog.New(slog.DiscardHandler), ready) }()
-	<-ready
+	ctx := context.Background()
+	writer, reader := twoProcesses(t)
 
 	editor := store.Actor{UserID: fixtureAuthor(t, ctx, writer), Role: models.RoleEditor}
 	news, err := writer.CreateCategory(ctx, editor, store.CategoryInput{Name: "Tin mới"})

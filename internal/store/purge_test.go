@@ -141,23 +141,32 @@ func ptr[T any](v T) *T { return &v }
 
 // On PostgreSQL a write's keys reach every other process on the database, at commit and only
 // then: a rolled-back write sends nothing, and the writer does not hear its own purge twice.
-func TestPurgesReachOtherProcesses(t *testing.T) {
+// twoProcesses is two stores on one fresh, migrated PostgreSQL database, as two processes of
+// toasoan would be, each listening to the other's purges until the test ends.
+func twoProcesses(t *testing.T) (writer, reader *store.Store) {
+	t.Helper()
 	url := testdb.FreshURL(t, store.Postgres)
 	open := func() *store.Store { return store.New(testdb.Open(t, store.Postgres, url), time.Now) }
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	writer, reader := open(), open()
+	t.Cleanup(cancel)
+	writer, reader = open(), open()
 	if err := migrations.Run(ctx, writer.DB()); err != nil {
 		t.Fatal(err)
 	}
-	var heard, own purgeLog
-	reader.OnPurge(heard.add)
-	writer.OnPurge(own.add)
 	for _, st := range []*store.Store{writer, reader} {
 		ready := make(chan struct{})
 		go func() { _ = st.ListenPurges(ctx, url, slog.New(slog.DiscardHandler), ready) }()
 		<-ready
 	}
+	return writer, reader
+}
+
+func TestPurgesReachOtherProcesses(t *testing.T) {
+	ctx := context.Background()
+	writer, reader := twoProcesses(t)
+	var heard, own purgeLog
+	reader.OnPurge(heard.add)
+	writer.OnPurge(own.add)
 
 	if _, err := writer.CreateCategory(ctx, store.System, store.CategoryInput{Name: "Tin mới"}); err != nil {
 		t.Fatal(err)
