@@ -740,7 +740,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Only the fields sent change; the version goes up by one and a revision is stored. Needs ` + "`" + `If-Match` + "`" + ` with the version read (428 without, 412 when someone changed it meanwhile). Until the article is published or given a slug by hand, a new title gives a new slug; after that only an explicit ` + "`" + `slug` + "`" + ` changes it. Authors may change their own articles only while draft or pending.",
+                "description": "Only the fields sent change; the version goes up by one and a revision is stored. Needs ` + "`" + `If-Match` + "`" + ` with the version read (428 without, 412 when someone changed it meanwhile). Until the article is published or given a slug by hand, a new title gives a new slug; after that only an explicit ` + "`" + `slug` + "`" + ` changes it. ` + "`" + `unpublish_at` + "`" + ` (editors only; 403 for authors) schedules or, with null, cancels the take-down. Authors may change their own articles only while draft or pending.",
                 "consumes": [
                     "application/json"
                 ],
@@ -1019,7 +1019,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "draft, pending or scheduled → published now, or → scheduled with a future ` + "`" + `publish_at` + "`" + `: the article appears on the public API at that time, with no job needed. The body is optional. The slug is fixed from then on. Editors only. An optional ` + "`" + `If-Match` + "`" + ` makes it conditional.",
+                "description": "draft, pending or scheduled → published now, or → scheduled with a future ` + "`" + `publish_at` + "`" + `: the article appears on the public API at that time, with no job needed. Nothing about a scheduled article leaves toasoan before its ` + "`" + `publish_at` + "`" + ` (no webhook, feed, sitemap, search hit or count); ` + "`" + `article.published` + "`" + ` fires once, when it goes live (the scheduler, within about a second, or the first one after start-up if toasoan was down). An ` + "`" + `unpublish_at` + "`" + ` schedules the take-down: the article goes back to draft then, with ` + "`" + `article.unpublished` + "`" + `. The body is optional. The slug is fixed from then on. Editors only. An optional ` + "`" + `If-Match` + "`" + ` makes it conditional.",
                 "consumes": [
                     "application/json"
                 ],
@@ -1110,7 +1110,7 @@ const docTemplate = `{
                         }
                     },
                     "422": {
-                        "description": "publish_at not in the future",
+                        "description": "publish_at not in the future, or unpublish_at not after the publication",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4003,7 +4003,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Subscribes a URL to events. Without a secret one is generated and returned in this answer only: it is never shown again (secret_set says one is kept). active defaults to true.\nThe URL must be https and its host must resolve to public addresses only, which is checked again on every delivery (422 otherwise); http://localhost and 127.0.0.1 only when the server runs with TOASOAN_WEBHOOKS_ALLOW_LOCAL=1.\n\n**Deliveries.** Each event is POSTed to the URL as a WebhookPayload JSON body with the headers Content-Type: application/json, User-Agent: toasoan-webhooks, X-Toasoan-Event (the event), X-Toasoan-Delivery (the delivery id) and X-Toasoan-Signature: sha256=\u003chex of HMAC-SHA256(secret, body)\u003e, the body being the exact bytes received. Verify the signature with a constant-time comparison before trusting anything in the body.\nA 2xx answer within 10 seconds is delivered. Anything else (another status, a redirect, no answer) is retried after 30 s, 2 min, 10 min, 1 h and 6 h, then the delivery is failed; every attempt is logged at GET /api/v1/admin/webhooks/{id}/deliveries. Deliveries are at least once and may come out of order: delivery_id (signed, in the body) tells a repeat, occurred_at the order.\n\n**Events.** article.published: published now, or scheduled (data.status scheduled, and data.published_at, when readers see it, in the future). article.updated: a published or scheduled article changed. article.unpublished: unpublished, archived or deleted (data.status draft, archived or deleted). announcement.published, document.published: created or changed to published (an announcement shows from data.starts_at). submission.received: a reader's submission that is not spam; data holds its id and created_at only, nothing personal (fetch the rest with an editor's token). data.url is the item on the public API, under TOASOAN_BASE_URL.",
+                "description": "Subscribes a URL to events. Without a secret one is generated and returned in this answer only: it is never shown again (secret_set says one is kept). active defaults to true.\nThe URL must be https and its host must resolve to public addresses only, which is checked again on every delivery (422 otherwise); http://localhost and 127.0.0.1 only when the server runs with TOASOAN_WEBHOOKS_ALLOW_LOCAL=1.\n\n**Deliveries.** Each event is POSTed to the URL as a WebhookPayload JSON body with the headers Content-Type: application/json, User-Agent: toasoan-webhooks, X-Toasoan-Event (the event), X-Toasoan-Delivery (the delivery id) and X-Toasoan-Signature: sha256=\u003chex of HMAC-SHA256(secret, body)\u003e, the body being the exact bytes received. Verify the signature with a constant-time comparison before trusting anything in the body.\nA 2xx answer within 10 seconds is delivered. Anything else (another status, a redirect, no answer) is retried after 30 s, 2 min, 10 min, 1 h and 6 h, then the delivery is failed; every attempt is logged at GET /api/v1/admin/webhooks/{id}/deliveries. Deliveries are at least once and may come out of order: delivery_id (signed, in the body) tells a repeat, occurred_at the order.\n\n**Events.** article.published: the article went live: published now, or, when scheduled, at its publish_at (never before: nothing about a scheduled article is sent until then); once per publication, whatever the number of toasoan processes. article.updated: a live article changed. article.unpublished: a live article left public view: unpublished, archived, deleted, or taken down at its unpublish_at (data.status draft, archived or deleted). announcement.published: an announcement became visible: published with its window open, or its starts_at came. announcement.unpublished: a visible announcement left public view: its window closed (data.status ended), set back to draft, or deleted. document.published: created or changed to published. submission.received: a reader's submission that is not spam; data holds its id and created_at only, nothing personal (fetch the rest with an editor's token). data.url is the item on the public API, under TOASOAN_BASE_URL.",
                 "consumes": [
                     "application/json"
                 ],
@@ -7159,7 +7159,8 @@ const docTemplate = `{
                 "status",
                 "summary",
                 "tags",
-                "title"
+                "title",
+                "unpublish_at"
             ],
             "properties": {
                 "author_id": {
@@ -7213,6 +7214,11 @@ const docTemplate = `{
                 },
                 "title": {
                     "type": "string"
+                },
+                "unpublish_at": {
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
                 }
             }
         },
@@ -7719,6 +7725,7 @@ const docTemplate = `{
                             "article.updated",
                             "article.unpublished",
                             "announcement.published",
+                            "announcement.unpublished",
                             "document.published",
                             "submission.received"
                         ]
@@ -8023,6 +8030,7 @@ const docTemplate = `{
                 "summary",
                 "tags",
                 "title",
+                "unpublish_at",
                 "updated_at",
                 "version",
                 "view_count"
@@ -8109,6 +8117,12 @@ const docTemplate = `{
                     "type": "string",
                     "example": "Ký kết Quy chế phối hợp"
                 },
+                "unpublish_at": {
+                    "description": "The scheduled take-down, if any: the article goes back to draft then.",
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
+                },
                 "updated_at": {
                     "type": "string",
                     "format": "date-time"
@@ -8143,6 +8157,7 @@ const docTemplate = `{
                 "summary",
                 "tags",
                 "title",
+                "unpublish_at",
                 "updated_at",
                 "version",
                 "view_count"
@@ -8223,6 +8238,12 @@ const docTemplate = `{
                 "title": {
                     "type": "string",
                     "example": "Ký kết Quy chế phối hợp"
+                },
+                "unpublish_at": {
+                    "description": "The scheduled take-down, if any: the article goes back to draft then.",
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
                 },
                 "updated_at": {
                     "type": "string",
@@ -8614,6 +8635,12 @@ const docTemplate = `{
                     "type": "string",
                     "format": "date-time",
                     "example": "2026-08-23T14:00:00+07:00"
+                },
+                "unpublish_at": {
+                    "description": "A scheduled take-down, after the publication: the article goes back to draft then.",
+                    "type": "string",
+                    "format": "date-time",
+                    "example": "2026-09-23T00:00:00+07:00"
                 }
             }
         },
@@ -9395,6 +9422,12 @@ const docTemplate = `{
                 "title": {
                     "type": "string",
                     "maxLength": 300
+                },
+                "unpublish_at": {
+                    "description": "Schedules the take-down (editors only): after now and after the publication; null cancels it.",
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
                 }
             }
         },
@@ -9577,6 +9610,7 @@ const docTemplate = `{
                             "article.updated",
                             "article.unpublished",
                             "announcement.published",
+                            "announcement.unpublished",
                             "document.published",
                             "submission.received"
                         ]
@@ -9727,6 +9761,7 @@ const docTemplate = `{
                             "article.updated",
                             "article.unpublished",
                             "announcement.published",
+                            "announcement.unpublished",
                             "document.published",
                             "submission.received"
                         ]
@@ -9841,6 +9876,7 @@ const docTemplate = `{
                         "article.updated",
                         "article.unpublished",
                         "announcement.published",
+                        "announcement.unpublished",
                         "document.published",
                         "submission.received",
                         "ping"
@@ -9976,7 +10012,9 @@ const docTemplate = `{
                         "pending",
                         "scheduled",
                         "published",
-                        "archived"
+                        "archived",
+                        "deleted",
+                        "ended"
                     ],
                     "example": "published"
                 },
@@ -10032,6 +10070,7 @@ const docTemplate = `{
                         "article.updated",
                         "article.unpublished",
                         "announcement.published",
+                        "announcement.unpublished",
                         "document.published",
                         "submission.received",
                         "ping"

@@ -48,6 +48,8 @@ type editorialArticleItem struct {
 	Featured     bool          `json:"featured"`
 	// When the article was, or (scheduled) will be, published; null for drafts.
 	PublishedAt *time.Time `json:"published_at" extensions:"x-nullable" format:"date-time"`
+	// The scheduled take-down, if any: the article goes back to draft then.
+	UnpublishAt *time.Time `json:"unpublish_at" extensions:"x-nullable" format:"date-time"`
 	ViewCount   int64      `json:"view_count"`
 	Version     int        `json:"version" example:"3"` // send it back in If-Match to change the article
 	CreatedAt   time.Time  `json:"created_at" format:"date-time"`
@@ -93,11 +95,15 @@ type updateArticleRequest struct {
 	CoverCaption *string                `json:"cover_caption,omitempty" validate:"omitnil,max=500"`
 	Byline       *string                `json:"byline,omitempty" validate:"omitnil,max=200"`
 	Featured     *bool                  `json:"featured,omitempty"`
+	// Schedules the take-down (editors only): after now and after the publication; null cancels it.
+	UnpublishAt models.Nullable[time.Time] `json:"unpublish_at,omitempty" swaggertype:"string" format:"date-time" extensions:"x-nullable"`
 } // @name UpdateArticleRequest
 
 type publishRequest struct {
 	// A time in the future schedules the article; without it the article is published now.
 	PublishAt *time.Time `json:"publish_at,omitempty" example:"2026-08-23T14:00:00+07:00" format:"date-time"`
+	// A scheduled take-down, after the publication: the article goes back to draft then.
+	UnpublishAt *time.Time `json:"unpublish_at,omitempty" example:"2026-09-23T00:00:00+07:00" format:"date-time"`
 } // @name PublishRequest
 
 func (s *Server) coverOf(a models.Article) *articleCover {
@@ -113,7 +119,7 @@ func (s *Server) toEditorialItem(a models.Article) editorialArticleItem {
 		CategoryID: a.CategoryID, Category: toCategoryRef(a.Category),
 		Tags: toTagRefs(a.Tags), Cover: s.coverOf(a), CoverMediaID: a.CoverMediaID, CoverCaption: a.CoverCaption,
 		Author: toUserRef(a.Author), Byline: a.Byline, Featured: a.Featured,
-		PublishedAt: a.PublishedAt, ViewCount: a.ViewCount, Version: a.Version,
+		PublishedAt: a.PublishedAt, UnpublishAt: a.UnpublishAt, ViewCount: a.ViewCount, Version: a.Version,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }
@@ -263,7 +269,7 @@ func (s *Server) getArticle(c echo.Context) error {
 //
 //	@ID			updateArticle
 //	@Summary		Change an article
-//	@Description	Only the fields sent change; the version goes up by one and a revision is stored. Needs `If-Match` with the version read (428 without, 412 when someone changed it meanwhile). Until the article is published or given a slug by hand, a new title gives a new slug; after that only an explicit `slug` changes it. Authors may change their own articles only while draft or pending.
+//	@Description	Only the fields sent change; the version goes up by one and a revision is stored. Needs `If-Match` with the version read (428 without, 412 when someone changed it meanwhile). Until the article is published or given a slug by hand, a new title gives a new slug; after that only an explicit `slug` changes it. `unpublish_at` (editors only; 403 for authors) schedules or, with null, cancels the take-down. Authors may change their own articles only while draft or pending.
 //	@Tags			articles
 //	@Accept			json
 //	@Produce		json
@@ -302,9 +308,13 @@ func (s *Server) updateArticle(c echo.Context) error {
 	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
+	if req.UnpublishAt.Set && principalOf(c).Is(models.RoleAuthor) {
+		return models.Forbidden("only editors schedule a take-down (unpublish_at)")
+	}
 	patch := store.ArticlePatch{
 		Title: req.Title, Slug: req.Slug, Summary: req.Summary, Body: req.Body, CategoryID: req.CategoryID, Tags: req.Tags,
 		Cover: req.CoverMediaID, CoverCaption: req.CoverCaption, Byline: req.Byline, Featured: req.Featured,
+		UnpublishAt: req.UnpublishAt,
 	}
 	a, err := s.store.UpdateArticle(c.Request().Context(), actorOf(c), id, patch, version, articleWriter(principalOf(c)))
 	if err != nil {
@@ -362,7 +372,7 @@ func (s *Server) articleVersion(c echo.Context, id int64) func(context.Context) 
 }
 
 // transition runs a workflow action and answers with the article.
-func (s *Server) transition(c echo.Context, action string, publishAt *time.Time) error {
+func (s *Server) transition(c echo.Context, action string, when store.Schedule) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -371,7 +381,7 @@ func (s *Server) transition(c echo.Context, action string, publishAt *time.Time)
 	if err != nil {
 		return err
 	}
-	a, err := s.store.TransitionArticle(c.Request().Context(), actorOf(c), id, action, publishAt, version, articleWriter(principalOf(c)))
+	a, err := s.store.TransitionArticle(c.Request().Context(), actorOf(c), id, action, when, version, articleWriter(principalOf(c)))
 	if err != nil {
 		return err
 	}
@@ -398,14 +408,14 @@ func (s *Server) transition(c echo.Context, action string, publishAt *time.Time)
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/articles/{id}/submit [post]
 func (s *Server) submitArticle(c echo.Context) error {
-	return s.transition(c, models.ActionSubmit, nil)
+	return s.transition(c, models.ActionSubmit, store.Schedule{})
 }
 
 // publishArticle godoc
 //
 //	@ID			publishArticle
 //	@Summary		Publish or schedule an article
-//	@Description	draft, pending or scheduled → published now, or → scheduled with a future `publish_at`: the article appears on the public API at that time, with no job needed. The body is optional. The slug is fixed from then on. Editors only. An optional `If-Match` makes it conditional.
+//	@Description	draft, pending or scheduled → published now, or → scheduled with a future `publish_at`: the article appears on the public API at that time, with no job needed. Nothing about a scheduled article leaves toasoan before its `publish_at` (no webhook, feed, sitemap, search hit or count); `article.published` fires once, when it goes live (the scheduler, within about a second, or the first one after start-up if toasoan was down). An `unpublish_at` schedules the take-down: the article goes back to draft then, with `article.unpublished`. The body is optional. The slug is fixed from then on. Editors only. An optional `If-Match` makes it conditional.
 //	@Tags			articles
 //	@Accept			json
 //	@Produce		json
@@ -421,7 +431,7 @@ func (s *Server) submitArticle(c echo.Context) error {
 //	@Failure		409			{object}	problem	"already published or archived"
 //	@Failure		412			{object}	problem	"stale version"
 //	@Failure		415			{object}	problem
-//	@Failure		422			{object}	problem	"publish_at not in the future"
+//	@Failure		422			{object}	problem	"publish_at not in the future, or unpublish_at not after the publication"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/articles/{id}/publish [post]
 func (s *Server) publishArticle(c echo.Context) error {
@@ -429,7 +439,7 @@ func (s *Server) publishArticle(c echo.Context) error {
 	if err := bindOptionalJSON(c, &req); err != nil {
 		return err
 	}
-	return s.transition(c, models.ActionPublish, req.PublishAt)
+	return s.transition(c, models.ActionPublish, store.Schedule{PublishAt: req.PublishAt, UnpublishAt: req.UnpublishAt})
 }
 
 // unpublishArticle godoc
@@ -452,7 +462,7 @@ func (s *Server) publishArticle(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/articles/{id}/unpublish [post]
 func (s *Server) unpublishArticle(c echo.Context) error {
-	return s.transition(c, models.ActionUnpublish, nil)
+	return s.transition(c, models.ActionUnpublish, store.Schedule{})
 }
 
 // archiveArticle godoc
@@ -475,7 +485,7 @@ func (s *Server) unpublishArticle(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/articles/{id}/archive [post]
 func (s *Server) archiveArticle(c echo.Context) error {
-	return s.transition(c, models.ActionArchive, nil)
+	return s.transition(c, models.ActionArchive, store.Schedule{})
 }
 
 // bindOptionalJSON is bindJSON for a body that may be left out altogether.

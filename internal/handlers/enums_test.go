@@ -82,7 +82,7 @@ func TestEnumsAreTheCodesLists(t *testing.T) {
 		"EditorialArticleItem.status":            models.ArticleStatuses,
 		"ArticlePreview.status":                  models.ArticleStatuses,
 		"ArticleSnapshot.status":                 models.ArticleStatuses,
-		"WebhookEventData.status":                models.ArticleStatuses, // of an article, announcement or document
+		"WebhookEventData.status":                append(slices.Clone(models.ArticleStatuses), "deleted", "ended"), // of an article, announcement or document; deleted, or an announcement's window ended
 		"get /api/v1/admin/articles status":      models.ArticleStatuses,
 		"Revision.action":                        models.RevisionActions,
 		"RevisionItem.action":                    models.RevisionActions,

@@ -158,6 +158,9 @@ func NewServer(d Deps) (*Server, error) {
 			return nil, err
 		}
 	}
+	if err := d.Registry.Register(newScheduleCollector(d.Store, d.Store.Now)); err != nil {
+		return nil, err
+	}
 	if c := d.Store.ReplicaMetrics(); c != nil {
 		if err := d.Registry.Register(c); err != nil {
 			return nil, err
@@ -219,13 +222,14 @@ func NewServer(d Deps) (*Server, error) {
 	return s, nil
 }
 
-// Workers are the server's background loops: webhook delivery, the periodic view flush, the
+// Workers are the server's background loops: webhook delivery, the scheduler, the periodic view flush, the
 // refresh of the view counts readers see, and the listener of other processes' purges.
 // The caller runs each in its own goroutine; each returns once ctx is done and the work it
 // had under way is finished. They log their own failures and never stop on them.
 func (s *Server) Workers() []func(ctx context.Context) {
 	return []func(ctx context.Context){
 		s.dispatcher.Run,
+		s.runSchedule,
 		func(ctx context.Context) { s.flushViewsEvery(ctx, viewFlushInterval) },
 		func(ctx context.Context) { s.refreshShownViewsEvery(ctx, s.viewRefresh) },
 		s.listenPurges,

@@ -90,6 +90,14 @@ func payloadOf(t *testing.T, g received, secret string) map[string]any {
 }
 
 // dispatch runs the webhook dispatcher until it has nothing left to do now.
+// applySchedule runs the scheduler once, at the server's clock.
+func (ts *testServer) applySchedule() {
+	ts.t.Helper()
+	if _, err := ts.store.ApplySchedule(context.Background()); err != nil {
+		ts.t.Fatal(err)
+	}
+}
+
 func (ts *testServer) dispatch() {
 	ts.t.Helper()
 	for more := true; more; {
@@ -419,15 +427,20 @@ func TestWebhookEventsOfEachKind(t *testing.T) {
 		if data := p[0]["data"].(map[string]any); data["status"] != "draft" || data["url"] != ts.cfg.BaseURL+"/api/v1/articles/bai-viet" {
 			t.Errorf("article.unpublished: %v", p[0])
 		}
-		// Scheduling announces the article at once, with the time readers will see it.
-		publishAt := ts.now().Add(48 * time.Hour).Truncate(time.Second).In(models.NewsroomZone)
+		// Scheduling sends nothing: the scheduler announces the article when it goes live.
+		publishAt := testNow.Add(2 * time.Minute).Truncate(time.Second).In(models.NewsroomZone)
 		ts.act(a.ID, "publish", map[string]any{"publish_at": publishAt})
-		p = expect("scheduling", "article.published")
-		if data := p[0]["data"].(map[string]any); data["status"] != "scheduled" || data["published_at"] != publishAt.Format(time.RFC3339) {
-			t.Errorf("scheduled article.published: %v", p[0])
+		expect("scheduling")
+		ts.applySchedule()
+		expect("the scheduler before publish_at")
+		ts.setClock(func() time.Time { return publishAt.Add(time.Second) })
+		ts.applySchedule()
+		p = expect("going live", "article.published")
+		if data := p[0]["data"].(map[string]any); data["status"] != "published" || data["published_at"] != publishAt.Format(time.RFC3339) {
+			t.Errorf("article.published when live: %v", p[0])
 		}
-		a = ts.act(a.ID, "publish", nil)
-		expect("publishing now", "article.published")
+		ts.applySchedule()
+		expect("the scheduler again")
 		ts.act(a.ID, "archive", nil)
 		p = expect("archiving", "article.unpublished")
 		if p[0]["data"].(map[string]any)["status"] != "archived" {

@@ -15,18 +15,26 @@ var PublicationStatuses = []string{PublicationDraft, PublicationPublished}
 // Announcement is a "Thông báo". The public site shows it while it is published and inside its
 // window: StartsAt ≤ now < EndsAt, or no end.
 type Announcement struct {
-	ID          int64 `gorm:"primaryKey"`
-	Slug        string
-	Title       string
-	Body        string // sanitised HTML
-	Pinned      bool
-	StartsAt    time.Time
-	EndsAt      *time.Time
-	Status      string
+	ID       int64 `gorm:"primaryKey"`
+	Slug     string
+	Title    string
+	Body     string // sanitised HTML
+	Pinned   bool
+	StartsAt time.Time
+	EndsAt   *time.Time
+	Status   string
+	// AnnouncedAt is when announcement.published went out for the window that is open: nil
+	// before it opens and after the scheduler saw it close (announcement.unpublished).
+	AnnouncedAt *time.Time
 	Version     int
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	Attachments []Media `gorm:"-"` // filled by the store, in position order
+}
+
+// PublicAt reports whether readers see the announcement at now: published, and inside its window.
+func (a Announcement) PublicAt(now time.Time) bool {
+	return a.Status == PublicationPublished && !a.StartsAt.After(now) && (a.EndsAt == nil || a.EndsAt.After(now))
 }
 
 // Validate checks the rules that span fields: an end, if any, comes after the start.

@@ -37,7 +37,12 @@ type Article struct {
 	CoverCaption string `gorm:"size:500"`
 	Tags         []Tag  `gorm:"-"`
 	PublishedAt  *time.Time
-	ViewCount    int64 `gorm:"not null;default:0"` // exact, as the view flush adds to it
+	// UnpublishAt is a scheduled take-down: the scheduler unpublishes the article then.
+	UnpublishAt *time.Time
+	// AnnouncedAt is when article.published went out for the current publication: nil until
+	// the article is live (a scheduled one: until the scheduler sees its publish_at pass).
+	AnnouncedAt *time.Time
+	ViewCount   int64 `gorm:"not null;default:0"` // exact, as the view flush adds to it
 	// ShownViewCount is what readers see: view_count as of the last refresh of shown views.
 	ShownViewCount int64 `gorm:"not null;default:0"`
 	Version        int   `gorm:"not null;default:1"`
@@ -112,8 +117,24 @@ func (a *Article) Transition(action string, now time.Time, publishAt *time.Time)
 	case ActionUnpublish:
 		a.Status = StatusDraft
 		a.PublishedAt = nil
+		a.UnpublishAt = nil
 	case ActionArchive:
 		a.Status = StatusArchived
+		a.UnpublishAt = nil
+	}
+	return nil
+}
+
+// CheckTakeDown checks a scheduled take-down against now: it comes after now and after the
+// article's publication.
+func (a Article) CheckTakeDown(now time.Time) error {
+	switch {
+	case a.UnpublishAt == nil:
+		return nil
+	case !a.UnpublishAt.After(now):
+		return InvalidField("unpublish_at", "must be in the future")
+	case a.PublishedAt != nil && !a.UnpublishAt.After(*a.PublishedAt):
+		return InvalidField("unpublish_at", "must be after publish_at")
 	}
 	return nil
 }
@@ -147,6 +168,7 @@ type ArticleSnapshot struct {
 	Byline       string     `json:"byline"`
 	Featured     bool       `json:"featured"`
 	PublishedAt  *time.Time `json:"published_at" extensions:"x-nullable" format:"date-time"`
+	UnpublishAt  *time.Time `json:"unpublish_at" extensions:"x-nullable" format:"date-time"`
 	AuthorID     int64      `json:"author_id"`
 } // @name ArticleSnapshot
 
@@ -159,7 +181,7 @@ func (a Article) Snapshot() ArticleSnapshot {
 	return ArticleSnapshot{
 		Title: a.Title, Slug: a.Slug, Summary: a.Summary, Body: a.Body, Status: a.Status,
 		CategoryID: a.CategoryID, Tags: tags, CoverMediaID: a.CoverMediaID, CoverCaption: a.CoverCaption,
-		Byline: a.Byline, Featured: a.Featured, PublishedAt: a.PublishedAt, AuthorID: a.AuthorID,
+		Byline: a.Byline, Featured: a.Featured, PublishedAt: a.PublishedAt, UnpublishAt: a.UnpublishAt, AuthorID: a.AuthorID,
 	}
 }
 

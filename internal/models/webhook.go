@@ -11,15 +11,18 @@ const (
 	EventArticleUpdated        = "article.updated"
 	EventArticleUnpublished    = "article.unpublished"
 	EventAnnouncementPublished = "announcement.published"
-	EventDocumentPublished     = "document.published"
-	EventSubmissionReceived    = "submission.received"
-	EventPing                  = "ping"
+	// EventAnnouncementUnpublished fires when a public announcement leaves public view: its
+	// window closes, it is set back to draft, or it is deleted.
+	EventAnnouncementUnpublished = "announcement.unpublished"
+	EventDocumentPublished       = "document.published"
+	EventSubmissionReceived      = "submission.received"
+	EventPing                    = "ping"
 )
 
 // WebhookEvents lists the events a webhook may subscribe to, in the order they are shown.
 var WebhookEvents = []string{
 	EventArticlePublished, EventArticleUpdated, EventArticleUnpublished,
-	EventAnnouncementPublished, EventDocumentPublished, EventSubmissionReceived,
+	EventAnnouncementPublished, EventAnnouncementUnpublished, EventDocumentPublished, EventSubmissionReceived,
 }
 
 // Statuses of a webhook delivery.
@@ -65,7 +68,7 @@ type WebhookEventData struct {
 	Slug        string     `json:"slug,omitempty" example:"dai-hoi-dai-bieu-mat-tran"`
 	Number      string     `json:"number,omitempty" example:"12/NQ-MTTW"`
 	Title       string     `json:"title,omitempty" example:"Đại hội đại biểu Mặt trận"`
-	Status      string     `json:"status,omitempty" example:"published" enums:"draft,pending,scheduled,published,archived"`
+	Status      string     `json:"status,omitempty" example:"published" enums:"draft,pending,scheduled,published,archived,deleted,ended"`
 	PublishedAt *time.Time `json:"published_at,omitempty" format:"date-time"`
 	StartsAt    *time.Time `json:"starts_at,omitempty" format:"date-time"`
 	EndsAt      *time.Time `json:"ends_at,omitempty" format:"date-time"`
@@ -88,7 +91,7 @@ type WebhookPurge struct {
 
 // WebhookPayload is the JSON body of a delivery, exactly as signed and sent.
 type WebhookPayload struct {
-	Event      string           `json:"event" example:"article.published" enums:"article.published,article.updated,article.unpublished,announcement.published,document.published,submission.received,ping"`
+	Event      string           `json:"event" example:"article.published" enums:"article.published,article.updated,article.unpublished,announcement.published,announcement.unpublished,document.published,submission.received,ping"`
 	EventID    int64            `json:"event_id" example:"1024"`
 	DeliveryID int64            `json:"delivery_id" example:"2048"`
 	OccurredAt time.Time        `json:"occurred_at" format:"date-time"`

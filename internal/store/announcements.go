@@ -195,7 +195,8 @@ func (s *Store) UpdateAnnouncement(ctx context.Context, actor Actor, id int64, v
 }
 
 // afterAnnouncementWrite keeps what follows an announcement in step with its row: the search
-// entry, the outbox event when it becomes published, and its attachments when given.
+// entry, the outbox event when it becomes visible or leaves public view (announceAnnouncement),
+// and its attachments when given.
 func (s *Store) afterAnnouncementWrite(tx *gorm.DB, a models.Announcement, wasPublished bool, attachmentIDs *[]int64) error {
 	if err := indexSearch(tx, announcementSearchEntry(a)); err != nil {
 		return err
@@ -203,10 +204,8 @@ func (s *Store) afterAnnouncementWrite(tx *gorm.DB, a models.Announcement, wasPu
 	if wasPublished || a.Status == models.PublicationPublished {
 		purge(tx, surrogate.Announcements, surrogate.Announcement(a.ID))
 	}
-	if !wasPublished && a.Status == models.PublicationPublished {
-		if err := enqueueEvent(tx, models.EventAnnouncementPublished, announcementEventData(a)); err != nil {
-			return err
-		}
+	if err := announceAnnouncement(tx, &a); err != nil {
+		return err
 	}
 	if attachmentIDs == nil {
 		return nil
@@ -220,7 +219,21 @@ func announcementAudit(action string, a models.Announcement) Audit {
 
 // DeleteAnnouncement deletes an announcement at the version the client read, with its links.
 func (s *Store) DeleteAnnouncement(ctx context.Context, actor Actor, id int64, version int) error {
-	return s.deleteAttached(ctx, actor, &models.Announcement{}, attachedKind{"announcement", KindAnnouncement, announcementOwner, surrogate.Announcements, surrogate.Announcement}, id, version)
+	k := attachedKind{"announcement", KindAnnouncement, announcementOwner, surrogate.Announcements, surrogate.Announcement, s.announcementDeleted}
+	return s.deleteAttached(ctx, actor, &models.Announcement{}, k, id, version)
+}
+
+// announcementDeleted tells receivers that a visible announcement was deleted. It holds the
+// row, so a scheduler cannot announce it meanwhile.
+func (s *Store) announcementDeleted(tx *gorm.DB, id int64) error {
+	var found []models.Announcement
+	if err := s.locking(tx).Where("id = ?", id).Limit(1).Find(&found).Error; err != nil || len(found) == 0 || found[0].AnnouncedAt == nil {
+		return err // a missing one is the delete's not_found
+	}
+	a := found[0]
+	data := announcementEventData(a)
+	data.Status = "deleted"
+	return enqueueEvent(tx, models.EventAnnouncementUnpublished, data)
 }
 
 // withAnnouncementMedia fills the attachments of every announcement in one query.

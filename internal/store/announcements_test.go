@@ -55,6 +55,7 @@ func TestAnnouncementWritesRollBackWhole(t *testing.T) {
 					return id, err
 				}},
 			{name: "delete", state: state, grows: map[string]int64{"announcements": -1, "search_index": -1},
+				event: models.EventAnnouncementUnpublished,
 				audit: store.Audit{Action: "announcement.delete", TargetType: "announcement"},
 				write: func() (int64, error) { return id, st.DeleteAnnouncement(ctx, editor, id, version) }},
 		})

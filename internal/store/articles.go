@@ -91,6 +91,9 @@ type ArticlePatch struct {
 	CoverCaption *string
 	Byline       *string
 	Featured     *bool
+	// UnpublishAt schedules the take-down (null: none); it must come after now and after the
+	// publication.
+	UnpublishAt models.Nullable[time.Time]
 }
 
 // UpdateArticle applies a patch at the version the client read (ifMatch): a stale version is
@@ -103,18 +106,33 @@ func (s *Store) UpdateArticle(ctx context.Context, actor Actor, id int64, p Arti
 	})
 }
 
+// Schedule is what a publish action may schedule: its publication (PublishAt, in the future)
+// and its take-down (UnpublishAt, after the publication).
+type Schedule struct {
+	PublishAt   *time.Time
+	UnpublishAt *time.Time
+}
+
 // TransitionArticle applies a workflow action (see models.Article.Transition) at the time of
-// its transaction; publishAt, in the future, schedules. ifMatch is optional here (0: any version).
-func (s *Store) TransitionArticle(ctx context.Context, actor Actor, id int64, action string, publishAt *time.Time, ifMatch int, access Access) (models.Article, error) {
+// its transaction; when.PublishAt, in the future, schedules, and when.UnpublishAt schedules the
+// take-down (publish only). ifMatch is optional here (0: any version).
+func (s *Store) TransitionArticle(ctx context.Context, actor Actor, id int64, action string, when Schedule, ifMatch int, access Access) (models.Article, error) {
 	return s.changeArticle(ctx, actor, id, ifMatch, action, access, func(tx *gorm.DB, a *models.Article) (articleChange, error) {
 		now := tx.NowFunc()
-		if publishAt != nil && !publishAt.After(now) {
+		if when.PublishAt != nil && !when.PublishAt.After(now) {
 			return articleChange{}, models.InvalidField("publish_at", "must be in the future; leave it out to publish now")
 		}
-		if err := a.Transition(action, now, publishAt); err != nil {
+		if err := a.Transition(action, now, when.PublishAt); err != nil {
 			return articleChange{}, err
 		}
-		u := map[string]any{"status": a.Status, "published_at": a.PublishedAt, "slug_locked": a.SlugLocked}
+		if when.UnpublishAt != nil {
+			at := when.UnpublishAt.UTC().Truncate(time.Microsecond)
+			a.UnpublishAt = &at
+		}
+		if err := a.CheckTakeDown(now); err != nil {
+			return articleChange{}, err
+		}
+		u := map[string]any{"status": a.Status, "published_at": a.PublishedAt, "slug_locked": a.SlugLocked, "unpublish_at": a.UnpublishAt}
 		if action == models.ActionUnpublish || action == models.ActionArchive {
 			u["preview_generation"] = gorm.Expr("preview_generation + 1") // revokes its preview links
 		}
@@ -149,7 +167,8 @@ func (s *Store) RestoreRevision(ctx context.Context, actor Actor, id int64, numb
 // and media links.
 func (s *Store) DeleteArticle(ctx context.Context, actor Actor, id int64, ifMatch int, access Access) error {
 	return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
-		a, err := readArticle(tx, id, access)
+		// Held, so that no scheduler announces it between this read and the delete.
+		a, err := readArticle(s.locking(tx), id, access)
 		if err != nil {
 			return Audit{}, err
 		}
@@ -166,8 +185,8 @@ func (s *Store) DeleteArticle(ctx context.Context, actor Actor, id int64, ifMatc
 		if err := unindexSearch(tx, KindArticle, id); err != nil {
 			return Audit{}, err
 		}
+		purgeArticleChange(tx, &a, nil)
 		if articleAnnounced(a) {
-			purgeArticle(tx, a)
 			if err := enqueueEvent(tx, models.EventArticleUnpublished, articleEventData(a, "deleted")); err != nil {
 				return Audit{}, err
 			}
@@ -183,6 +202,28 @@ func (s *Store) DeleteArticle(ctx context.Context, actor Actor, id int64, ifMatc
 // list, and its category's and tags' keys, as their pages and the related boxes of the
 // articles that share them may list it; and the tag list, which counts tags' articles.
 func purgeArticle(tx *gorm.DB, a models.Article) { purge(tx, articlePurgeKeys(a)...) }
+
+// purgeArticleChange purges what an article's write changed: what showed it before and what
+// shows it now, while public. A write that touches a schedule (of a scheduled article, or of a
+// take-down) purges the articles family too, as the next scheduled change of public content,
+// which bounds what the caches keep, depends on it; with no event in the write, that purge
+// never leaves toasoan.
+func purgeArticleChange(tx *gorm.DB, before, after *models.Article) {
+	now := tx.NowFunc()
+	schedule := false
+	for _, a := range []*models.Article{before, after} {
+		if a == nil {
+			continue
+		}
+		if articlePublic(*a, now) {
+			purgeArticle(tx, *a)
+		}
+		schedule = schedule || a.Status == models.StatusScheduled || a.UnpublishAt != nil
+	}
+	if schedule {
+		purge(tx, surrogate.Articles)
+	}
+}
 
 // articlePurgeKeys are the keys purgeArticle purges.
 func articlePurgeKeys(a models.Article) []string {
@@ -298,13 +339,8 @@ func saveArticle(tx *gorm.DB, actor Actor, id int64, action string, before *mode
 	if err := indexSearch(tx, articleSearchEntry(out)); err != nil {
 		return out, err
 	}
-	if before != nil && articleAnnounced(*before) {
-		purgeArticle(tx, *before)
-	}
-	if articleAnnounced(out) {
-		purgeArticle(tx, out)
-	}
-	if err := enqueueArticleEvent(tx, action, before, out); err != nil {
+	purgeArticleChange(tx, before, &out)
+	if err := announceArticle(tx, before, &out); err != nil {
 		return out, err
 	}
 	return out, addRevision(tx, out, action, actor)
@@ -349,6 +385,17 @@ func (s *Store) applyPatch(tx *gorm.DB, a *models.Article, p ArticlePatch) (arti
 			return change, err
 		}
 		change.tags = &tags
+	}
+	if p.UnpublishAt.Set {
+		a.UnpublishAt = nil
+		if p.UnpublishAt.Value != nil {
+			at := p.UnpublishAt.Value.UTC().Truncate(time.Microsecond)
+			a.UnpublishAt = &at
+		}
+		if err := a.CheckTakeDown(tx.NowFunc()); err != nil {
+			return change, err
+		}
+		u["unpublish_at"] = a.UnpublishAt
 	}
 	return change, nil
 }

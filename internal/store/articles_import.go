@@ -116,6 +116,7 @@ func (s *Store) importArticles(tx *gorm.DB, actor Actor, list []ArticleImport) (
 		if err := a.Transition(models.ActionPublish, at, nil); err != nil {
 			return nil, err
 		}
+		a.AnnouncedAt = a.PublishedAt // its article.published is below
 		a.Version = 2
 	}
 	if err := tx.Omit(clause.Associations).CreateInBatches(&articles, ImportBatchSize).Error; err != nil {

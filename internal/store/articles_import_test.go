@@ -55,7 +55,7 @@ func (d importDB) writeOneByOne(t *testing.T, list []store.ArticleImport) {
 		then := d.st.At(in.PublishedAt)
 		a, err := then.CreateArticle(ctx, store.Actor{UserID: in.AuthorID, Role: models.RoleAuthor}, in.ArticleInput)
 		if err == nil {
-			_, err = then.TransitionArticle(ctx, d.editor, a.ID, models.ActionPublish, nil, a.Version, nil)
+			_, err = then.TransitionArticle(ctx, d.editor, a.ID, models.ActionPublish, store.Schedule{}, a.Version, nil)
 		}
 		if err != nil {
 			t.Fatal(err)

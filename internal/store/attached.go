@@ -18,12 +18,19 @@ type attachedKind struct {
 	owner      string
 	family     string                // the surrogate key of its lists
 	item       func(id int64) string // and of its own page
+	// deleted, if any, records the event of the item's deletion, before the row goes.
+	deleted func(tx *gorm.DB, id int64) error
 }
 
 // deleteAttached deletes the item at the version the client read, with its search entry and
 // media links (the files stay in the media library).
 func (s *Store) deleteAttached(ctx context.Context, actor Actor, model any, k attachedKind, id int64, version int) error {
 	return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		if k.deleted != nil {
+			if err := k.deleted(tx, id); err != nil {
+				return Audit{}, err
+			}
+		}
 		if err := deleteVersioned(tx, model, k.what, id, version); err != nil {
 			return Audit{}, err
 		}

@@ -425,7 +425,7 @@ func (s *Store) DocumentSitemap(ctx context.Context, limit int) ([]SitemapEntry,
 
 // DeleteDocument deletes a document at the version the client read, with its links.
 func (s *Store) DeleteDocument(ctx context.Context, actor Actor, id int64, version int) error {
-	return s.deleteAttached(ctx, actor, &models.Document{}, attachedKind{"document", KindDocument, documentOwner, surrogate.Documents, surrogate.Document}, id, version)
+	return s.deleteAttached(ctx, actor, &models.Document{}, attachedKind{"document", KindDocument, documentOwner, surrogate.Documents, surrogate.Document, nil}, id, version)
 }
 
 // withDocumentMedia fills the attachments of every document in one query.

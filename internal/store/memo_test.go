@@ -26,7 +26,7 @@ func TestMemoFollowsOtherProcesses(t *testing.T) {
 		t.Helper()
 		a, err := writer.CreateArticle(ctx, editor, store.ArticleInput{Title: title, CategoryID: news.ID, Tags: []string{"Mặt trận"}})
 		if err == nil {
-			a, err = writer.TransitionArticle(ctx, editor, a.ID, models.ActionPublish, nil, 0, nil)
+			a, err = writer.TransitionArticle(ctx, editor, a.ID, models.ActionPublish, store.Schedule{}, 0, nil)
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -75,7 +75,7 @@ func TestMemoFollowsOtherProcesses(t *testing.T) {
 	}
 	testdb.WaitFor(t, 5*time.Second, "the reader shows the tag's new name", func() bool { _, _, _, g := view(); return g == "Mặt trận Tổ quốc" })
 
-	if _, err := writer.TransitionArticle(ctx, editor, first.ID, models.ActionUnpublish, nil, 0, nil); err != nil {
+	if _, err := writer.TransitionArticle(ctx, editor, first.ID, models.ActionUnpublish, store.Schedule{}, 0, nil); err != nil {
 		t.Fatal(err)
 	}
 	testdb.WaitFor(t, 5*time.Second, "the reader's total follows an unpublication", func() bool { n, _, _, _ := view(); return n == 1 })

@@ -70,7 +70,7 @@ func TestWritesPurgeWhatTheyChange(t *testing.T) {
 		if got := log.take(); len(got) != 0 {
 			t.Fatalf("a draft's writes purged %v, want nothing", got)
 		}
-		a, err = st.TransitionArticle(ctx, editor, a.ID, models.ActionPublish, nil, 0, nil)
+		a, err = st.TransitionArticle(ctx, editor, a.ID, models.ActionPublish, store.Schedule{}, 0, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -66,7 +66,7 @@ func TestTimesReadBackAreUTC(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a, err = st.TransitionArticle(ctx, editor, a.ID, models.ActionPublish, nil, a.Version, nil); err != nil {
+		if a, err = st.TransitionArticle(ctx, editor, a.ID, models.ActionPublish, store.Schedule{}, a.Version, nil); err != nil {
 			t.Fatal(err)
 		}
 		read, err := st.ArticleByID(ctx, a.ID, nil)

@@ -54,33 +54,54 @@ func webhookEvent(eventType string, data models.WebhookEventData) (models.Webhoo
 // WebhookWake receives a value after a committed write that may have enqueued webhook events.
 func (s *Store) WebhookWake() <-chan struct{} { return s.webhookWake }
 
-// articleAnnounced reports whether webhooks were told of the article's publication: it is
-// published, or scheduled (article.published fires when it is scheduled).
-func articleAnnounced(a models.Article) bool {
-	return a.Status == models.StatusPublished || a.Status == models.StatusScheduled
+// articleAnnounced reports whether webhook receivers were told of the article's publication
+// and not yet of its end: article.published went out, at the latest when it went live.
+func articleAnnounced(a models.Article) bool { return a.AnnouncedAt != nil }
+
+// articlePublic reports whether readers see the article at now.
+func articlePublic(a models.Article, now time.Time) bool {
+	return a.StatusAt(now) == models.StatusPublished
 }
 
-// enqueueArticleEvent records the event of an article's change by action, if any: publishing
-// (or scheduling) is article.published; while announced, a change of content is
-// article.updated, and leaving publication (unpublished, archived) is article.unpublished.
-func enqueueArticleEvent(tx *gorm.DB, action string, before *models.Article, after models.Article) error {
-	wasAnnounced := before != nil && articleAnnounced(*before)
+// announceArticle records the event of an article's write, if any, deciding from the row as
+// the write left it (after's announced_at is the committed one: a scheduler that announced the
+// article meanwhile held its row until it committed). Public and not announced: article.published,
+// now (a scheduled article that is not live yet is not announced: nothing about it leaves toasoan
+// before its publish_at; the scheduler announces it then). Announced and no longer public:
+// article.unpublished. Announced and still public: article.updated.
+func announceArticle(tx *gorm.DB, before *models.Article, after *models.Article) error {
+	now := tx.NowFunc()
+	public, announced := articlePublic(*after, now), articleAnnounced(*after)
 	var event string
 	switch {
-	case action == models.ActionPublish:
+	case public && !announced:
 		event = models.EventArticlePublished
-	case !wasAnnounced:
-		return nil
-	case !articleAnnounced(after):
+		if err := setAnnounced(tx, &models.Article{}, after.ID, &now); err != nil {
+			return err
+		}
+		after.AnnouncedAt = &now
+	case !public && announced:
 		event = models.EventArticleUnpublished
-	default:
+		if err := setAnnounced(tx, &models.Article{}, after.ID, nil); err != nil {
+			return err
+		}
+		after.AnnouncedAt = nil
+	case public:
 		event = models.EventArticleUpdated
+	default:
+		return nil
 	}
-	data := articleEventData(after, after.StatusAt(tx.NowFunc()))
+	data := articleEventData(*after, after.StatusAt(now))
 	if before != nil && before.Slug != after.Slug {
 		data.Purge.Paths = append(data.Purge.Paths, surrogate.ArticlePath(before.Slug))
 	}
 	return enqueueEvent(tx, event, data)
+}
+
+// setAnnounced sets the announced_at of the row of model, leaving its version and updated_at:
+// telling receivers changes nothing an editor sees.
+func setAnnounced(tx *gorm.DB, model any, id int64, at *time.Time) error {
+	return tx.Model(model).Where("id = ?", id).UpdateColumn("announced_at", at).Error
 }
 
 func articleEventData(a models.Article, status string) models.WebhookEventData {
