@@ -422,3 +422,24 @@ func TestReplyMailWithoutAddressOrServer(t *testing.T) {
 		}
 	})
 }
+
+// The running worker is woken by the reply's commit: the mail goes out without waiting for a
+// poll, and stopping the worker finishes the step under way.
+func TestReplyMailWorkerWoken(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		sink := newSMTPSink(t)
+		ts := newTestServer(t, db)
+		ts.withMail(sink.config(t), nil)
+		ts.withUsers()
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { ts.mailer.Run(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+		ts.reply(reader, mailReply)
+		for deadline := time.Now().Add(10 * time.Second); len(sink.mails()) == 0; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) { // a guard against hanging, not a measurement
+				t.Fatal("the mail was never sent")
+			}
+		}
+	})
+}
