@@ -94,6 +94,7 @@ type SMTP struct {
 	Username    string
 	Password    string
 	From        string // the sender's address, from ?from=
+	FromName    string // its display name, when ?from= gives one ("Ban biên tập <toasoan@example.vn>")
 }
 
 // MaxRequestTimeout keeps a request's deadline below the HTTP server's 60 s write timeout, so a
@@ -257,7 +258,8 @@ func Load(getenv func(string) string) (Config, error) {
 	return c, errors.Join(errs...)
 }
 
-// parseSMTPURL reads smtp[s]://[user[:pass]@]host[:port]?from=address. Its errors never
+// parseSMTPURL reads smtp[s]://[user[:pass]@]host[:port]?from=address, the address perhaps with
+// a display name (Name <address>). Its errors never
 // quote the URL, which may hold a password.
 func parseSMTPURL(raw string) (*SMTP, error) {
 	u, err := url.Parse(raw)
@@ -289,10 +291,10 @@ func parseSMTPURL(raw string) (*SMTP, error) {
 	}
 	from := u.Query().Get("from")
 	a, err := mail.ParseAddress(from)
-	if from == "" || err != nil || a.Name != "" {
-		return nil, errors.New("want the sender's address as ?from=toasoan@example.vn")
+	if from == "" || err != nil {
+		return nil, errors.New("want the sender's address as ?from=toasoan@example.vn (or ?from=Ban biên tập <toasoan@example.vn>, URL-encoded)")
 	}
-	c.From = a.Address
+	c.From, c.FromName = a.Address, a.Name
 	return c, nil
 }
 

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -159,6 +160,8 @@ func TestLoadSMTPURL(t *testing.T) {
 		{"smtp://mail.example.vn?from=toasoan@example.vn", &SMTP{Host: "mail.example.vn", Port: 587, From: "toasoan@example.vn"}},
 		{"smtp://user:p%40ss@mail.example.vn:2525?from=toasoan@example.vn",
 			&SMTP{Host: "mail.example.vn", Port: 2525, Username: "user", Password: "p@ss", From: "toasoan@example.vn"}},
+		{"smtp://mail.example.vn?from=" + url.QueryEscape("Ban biên tập <toasoan@example.vn>"),
+			&SMTP{Host: "mail.example.vn", Port: 587, From: "toasoan@example.vn", FromName: "Ban biên tập"}},
 		{"smtps://user:secret@mail.example.vn?from=toasoan@example.vn",
 			&SMTP{Host: "mail.example.vn", Port: 465, ImplicitTLS: true, Username: "user", Password: "secret", From: "toasoan@example.vn"}},
 	} {
@@ -177,7 +180,7 @@ func TestLoadSMTPURL(t *testing.T) {
 		"smtp://mail.example.vn:0?from=toasoan@example.vn",
 		"smtp://user:secret@mail.example.vn",
 		"smtp://mail.example.vn?from=not-an-address",
-		"smtp://mail.example.vn?from=Toà Soạn <toasoan@example.vn>",
+		"smtp://mail.example.vn?from=Toà Soạn toasoan@example.vn",
 	} {
 		_, err := Load(env(map[string]string{"TOASOAN_SMTP_URL": bad}))
 		if err == nil || !strings.Contains(err.Error(), "TOASOAN_SMTP_URL") {

@@ -11,6 +11,7 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -71,7 +72,7 @@ func (s *smtpSink) config(t *testing.T) *config.SMTP {
 	t.Helper()
 	c, err := config.Load(func(k string) string {
 		if k == "TOASOAN_SMTP_URL" {
-			return "smtp://" + s.addr + "?from=toasoan@mattran.org.vn"
+			return "smtp://" + s.addr + "?from=" + url.QueryEscape("Ban biên tập Mặt trận <toasoan@mattran.org.vn>")
 		}
 		return ""
 	})
@@ -116,10 +117,16 @@ func (s *sinkSession) Data(r io.Reader) error {
 // HTML parts (quoted-printable).
 type parsedMail struct {
 	subject, messageID, text, html string
+	from                           []*mail.Address
 }
 
 func parseMail(t *testing.T, data []byte) parsedMail {
 	t.Helper()
+	for i, b := range data {
+		if b >= 0x80 { // headers encoded (RFC 2047), bodies quoted-printable: the mail is 7-bit
+			t.Fatalf("byte %d of the mail is not ASCII: %q", i, data[max(0, i-40):min(len(data), i+40)])
+		}
+	}
 	msg, err := mail.ReadMessage(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
@@ -132,6 +139,9 @@ func parseMail(t *testing.T, data []byte) parsedMail {
 		t.Errorf("Subject %q is not RFC 2047 encoded", raw)
 	}
 	out.messageID = msg.Header.Get("Message-ID")
+	if out.from, err = msg.Header.AddressList("From"); err != nil {
+		t.Fatal(err)
+	}
 	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
 	if err != nil || mediaType != "multipart/alternative" {
 		t.Fatalf("Content-Type %q (%v), want multipart/alternative", msg.Header.Get("Content-Type"), err)
@@ -252,6 +262,9 @@ func TestReplyMailsTheReader(t *testing.T) {
 		if len(box) != 1 || box[0].Status != models.MailSent || box[0].SentAt == nil || box[0].Attempts != 1 ||
 			box[0].IdempotencyKey != "submission-reply:"+itoa(sub.ID)+":v2" {
 			t.Fatalf("outbox %+v, want one mail sent at the first attempt", box)
+		}
+		if len(m.from) != 1 || m.from[0].Name != "Ban biên tập Mặt trận" || m.from[0].Address != "toasoan@mattran.org.vn" {
+			t.Errorf("From %v, want Ban biên tập Mặt trận <toasoan@mattran.org.vn>", m.from)
 		}
 		if want := "<" + mailer.MessageID("toasoan@mattran.org.vn", box[0]) + ">"; m.messageID != want {
 			t.Errorf("Message-ID %q, want %q", m.messageID, want)

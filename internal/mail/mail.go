@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	netmail "net/mail"
 	"strconv"
 	"strings"
 	"sync"
@@ -186,7 +187,7 @@ func (w *Worker) logMail(_ context.Context, m models.OutboxMail) error {
 // and a fresh connection never meets one the server has dropped.
 func smtpSender(c config.SMTP, now func() time.Time) func(ctx context.Context, m models.OutboxMail) error {
 	return func(ctx context.Context, m models.OutboxMail) error {
-		msg, err := Message(c.From, m, now())
+		msg, err := Message(c.FromName, c.From, m, now())
 		if err != nil {
 			return err
 		}
@@ -208,14 +209,13 @@ func smtpSender(c config.SMTP, now func() time.Time) func(ctx context.Context, m
 	}
 }
 
-// Message is the MIME message of an outbox mail: UTF-8 text (and HTML when it has one) in
+// Message is the MIME message of an outbox mail, from the address (with its display name, if
+// any, encoded like the subject): UTF-8 text (and HTML when it has one) in
 // quoted-printable, the subject encoded by RFC 2047, and a Message-ID of its own row, the same
 // in every attempt, so a client can drop a copy sent twice.
-func Message(from string, m models.OutboxMail, date time.Time) (*gomail.Msg, error) {
+func Message(fromName, from string, m models.OutboxMail, date time.Time) (*gomail.Msg, error) {
 	msg := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8), gomail.WithEncoding(gomail.EncodingQP))
-	if err := msg.From(from); err != nil {
-		return nil, fmt.Errorf("sender: %w", err)
-	}
+	msg.FromMailAddress(&netmail.Address{Name: fromName, Address: from})
 	if err := msg.To(m.ToAddress); err != nil {
 		return nil, fmt.Errorf("recipient of mail %d: %w", m.ID, err)
 	}
