@@ -3,6 +3,8 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"log/slog"
@@ -10,6 +12,8 @@ import (
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -17,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 	"gorm.io/gorm"
 
@@ -33,18 +38,26 @@ type smtpSink struct {
 	received []receivedMail
 	fail     int
 	addr     string
+	password string // when set, AUTH PLAIN as "toasoan" with it is required
 }
 
 type receivedMail struct {
-	from string
-	to   []string
-	data []byte
+	from     string
+	to       []string
+	data     []byte
+	tls      bool // over STARTTLS
+	authUser string
 }
 
-func newSMTPSink(t *testing.T) *smtpSink {
+func newSMTPSink(t *testing.T) *smtpSink { return newSMTPSinkTLS(t, nil, "") }
+
+// newSMTPSinkTLS is a sink offering STARTTLS with the certificate of tlsConfig (nil: no TLS),
+// and requiring AUTH PLAIN with the password, when given.
+func newSMTPSinkTLS(t *testing.T, tlsConfig *tls.Config, password string) *smtpSink {
 	t.Helper()
-	sink := &smtpSink{}
+	sink := &smtpSink{password: password}
 	srv := smtp.NewServer(sink)
+	srv.TLSConfig = tlsConfig
 	srv.Domain = "localhost"
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -57,7 +70,9 @@ func newSMTPSink(t *testing.T) *smtpSink {
 	return sink
 }
 
-func (s *smtpSink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSession{sink: s}, nil }
+func (s *smtpSink) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	return &sinkSession{sink: s, conn: c}, nil
+}
 
 func (s *smtpSink) failNext(n int) { s.mu.Lock(); s.fail = n; s.mu.Unlock() }
 
@@ -83,14 +98,31 @@ func (s *smtpSink) config(t *testing.T) *config.SMTP {
 }
 
 type sinkSession struct {
-	sink *smtpSink
-	from string
-	to   []string
+	sink     *smtpSink
+	conn     *smtp.Conn
+	from     string
+	to       []string
+	authUser string
+}
+
+func (s *sinkSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (s *sinkSession) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, username, password string) error {
+		if username != "toasoan" || password != s.sink.password {
+			return errors.New("wrong user or password")
+		}
+		s.authUser = username
+		return nil
+	}), nil
 }
 
 func (s *sinkSession) Reset()        { s.from, s.to = "", nil }
 func (s *sinkSession) Logout() error { return nil }
 func (s *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+	if s.sink.password != "" && s.authUser == "" {
+		return smtp.ErrAuthRequired
+	}
 	s.from = from
 	return nil
 }
@@ -109,7 +141,8 @@ func (s *sinkSession) Data(r io.Reader) error {
 		s.sink.fail--
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
 	}
-	s.sink.received = append(s.sink.received, receivedMail{from: s.from, to: s.to, data: b})
+	_, isTLS := s.conn.TLSConnectionState()
+	s.sink.received = append(s.sink.received, receivedMail{from: s.from, to: s.to, data: b, tls: isTLS, authUser: s.authUser})
 	return nil
 }
 
@@ -453,6 +486,58 @@ func TestReplyMailWorkerWoken(t *testing.T) {
 			if time.Now().After(deadline) { // a guard against hanging, not a measurement
 				t.Fatal("the mail was never sent")
 			}
+		}
+	})
+}
+
+// With a user in TOASOAN_SMTP_URL, the mail goes over STARTTLS (the server offers it; its
+// certificate is verified: an untrusted one sends nothing) and logs in: the password never
+// crosses the network in clear.
+func TestReplyMailOverSTARTTLSWithAuth(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		// httptest's certificate, for 127.0.0.1, and the roots that trust it.
+		certs := httptest.NewUnstartedServer(http.NotFoundHandler())
+		certs.StartTLS()
+		defer certs.Close()
+		roots := x509.NewCertPool()
+		roots.AddCert(certs.Certificate())
+		sink := newSMTPSinkTLS(t, &tls.Config{Certificates: certs.TLS.Certificates, MinVersion: tls.VersionTLS12}, "mật-khẩu-smtp")
+		cfg, err := config.Load(func(k string) string {
+			if k == "TOASOAN_SMTP_URL" {
+				return "smtp://toasoan:" + url.QueryEscape("mật-khẩu-smtp") + "@" + sink.addr + "?from=toasoan@mattran.org.vn"
+			}
+			return ""
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock := tickingClock()
+		ts := newTestServerAt(t, db, clock.Now)
+		withRoots := func(roots *x509.CertPool) {
+			c := ts.cfg
+			c.SMTP = cfg.SMTP
+			var trust *tls.Config
+			if roots != nil {
+				trust = &tls.Config{RootCAs: roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+			}
+			ts.Server = mustServer(t, Deps{Config: c, Store: ts.store, HashParams: testHashParams, LoginDelay: noLoginDelay, SMTPTLS: trust})
+		}
+		withRoots(nil) // the system's roots do not trust the test's certificate
+		ts.withUsers()
+		ts.reply(reader, mailReply)
+		ts.stepMail()
+		if box := ts.outbox(); len(sink.mails()) != 0 || box[0].Status != models.MailPending || !strings.Contains(box[0].LastError, "certificate") {
+			t.Fatalf("with an untrusted certificate: outbox %+v, want nothing sent and the certificate named", box[0])
+		}
+		withRoots(roots)
+		clock.Advance(mailer.Backoff[0])
+		ts.stepMail()
+		got := sink.mails()
+		if len(got) != 1 || !got[0].tls || got[0].authUser != "toasoan" {
+			t.Fatalf("received %d mails (%+v), want one over TLS, logged in", len(got), got)
+		}
+		if !strings.Contains(parseMail(t, got[0].data).text, "Hòa Bình") {
+			t.Error("the mail lacks the reply")
 		}
 	})
 }

@@ -5,6 +5,7 @@ package handlers
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -42,6 +43,9 @@ type Deps struct {
 	// Redis, when set, holds the rate-limit counters so every replica shares them.
 	Redis *redis.Client
 	Media media.Storage // nil: a directory at Config.MediaDir
+	// SMTPTLS verifies the certificate of TOASOAN_SMTP_URL's server; nil: the system's roots.
+	// Tests pass the roots of their own server.
+	SMTPTLS *tls.Config
 }
 
 // Server is the HTTP API.
@@ -143,7 +147,7 @@ func NewServer(d Deps) (*Server, error) {
 			BaseURL: d.Config.BaseURL, AllowLocal: d.Config.WebhooksAllowLocal, Now: now, Logger: d.Logger,
 		}),
 	}
-	if s.mailer, err = mail.New(d.Store, mail.Options{SMTP: d.Config.SMTP, Now: now, Logger: d.Logger, Registerer: d.Registry}); err != nil {
+	if s.mailer, err = mail.New(d.Store, mail.Options{SMTP: d.Config.SMTP, TLSConfig: d.SMTPTLS, Now: now, Logger: d.Logger, Registerer: d.Registry}); err != nil {
 		return nil, err
 	}
 	d.Store.SetTrackingURL(func(code string) string { return trackingURL(d.Config, code) })

@@ -11,6 +11,7 @@ package mail
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	netmail "net/mail"
@@ -54,6 +55,9 @@ type Options struct {
 	Now        func() time.Time      // nil: time.Now
 	Logger     *slog.Logger          // nil: discard
 	Registerer prometheus.Registerer // nil: no metrics
+	// TLSConfig verifies the SMTP server's certificate (STARTTLS or smtps); nil: against the
+	// system's roots, for the host of TOASOAN_SMTP_URL. Tests pass their own roots.
+	TLSConfig *tls.Config
 }
 
 // Worker sends the due mails of the outbox.
@@ -84,7 +88,7 @@ func New(st *store.Store, o Options) (*Worker, error) {
 		}),
 	}
 	if o.SMTP != nil {
-		w.send = smtpSender(*o.SMTP, o.Now)
+		w.send = smtpSender(*o.SMTP, o.TLSConfig, o.Now)
 	} else {
 		w.send = w.logMail
 	}
@@ -185,13 +189,16 @@ func (w *Worker) logMail(_ context.Context, m models.OutboxMail) error {
 
 // smtpSender sends each mail in a connection of its own: mails are few (a reply now and then),
 // and a fresh connection never meets one the server has dropped.
-func smtpSender(c config.SMTP, now func() time.Time) func(ctx context.Context, m models.OutboxMail) error {
+func smtpSender(c config.SMTP, tlsConfig *tls.Config, now func() time.Time) func(ctx context.Context, m models.OutboxMail) error {
 	return func(ctx context.Context, m models.OutboxMail) error {
 		msg, err := Message(c.FromName, c.From, m, now())
 		if err != nil {
 			return err
 		}
 		opts := []gomail.Option{gomail.WithPort(c.Port), gomail.WithTimeout(SendTimeout)}
+		if tlsConfig != nil {
+			opts = append(opts, gomail.WithTLSConfig(tlsConfig))
+		}
 		if c.ImplicitTLS {
 			opts = append(opts, gomail.WithSSL())
 		} else {
