@@ -3150,7 +3150,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Change the status, assign it (` + "`" + `assignee_id` + "`" + `: an active editor or admin; null unassigns), add an internal note, or reply. A reply is plain text the submitter sees by tracking code; it sets the status to answered unless ` + "`" + `status` + "`" + ` is given. Every change is in the audit log. Needs If-Match with the version read (428 without, 412 when stale); every change, a note too, bumps the version.",
+                "description": "Change the status, assign it (` + "`" + `assignee_id` + "`" + `: an active editor or admin; null unassigns), add an internal note, or reply. A reply is plain text the submitter sees by tracking code; it sets the status to answered unless ` + "`" + `status` + "`" + ` is given. A reply (unless the submission is spam) also emails the submitter, at the address they gave, with the reply and the link to their tracking page: the mail is recorded in the outbox in the same transaction and sent by the mail worker through TOASOAN_SMTP_URL (at least once, retried with backoff; logged instead when it is unset). Each reply is one mail: a new reply, a new mail. Every change is in the audit log. Needs If-Match with the version read (428 without, 412 when stale); every change, a note too, bumps the version.",
                 "consumes": [
                     "application/json"
                 ],

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -44,6 +45,7 @@ var Env = map[string]string{
 	"TOASOAN_WEBHOOKS_ALLOW_LOCAL":     "1 lets webhooks call localhost and 127.0.0.1 (development only; default 0: public hosts only)",
 	"TOASOAN_TRUSTED_PROXIES":          "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (default 127.0.0.0/8,::1/128)",
 	"TOASOAN_MAX_IMAGE_PIXELS":         "largest accepted image in pixels, width × height (default 40000000)",
+	"TOASOAN_SMTP_URL":                 "SMTP server of the mails to readers (a submission's reply): smtp://user:pass@host:587?from=toasoan@example.vn (STARTTLS when offered), smtps://… for implicit TLS (default port 465); unset: each mail is logged (address masked, no body) and marked sent",
 }
 
 // Config is the validated configuration of one process.
@@ -81,6 +83,18 @@ type Config struct {
 	// the client.
 	TrustedProxies []*net.IPNet
 	MaxImagePixels int64
+	SMTP           *SMTP // nil: mails are logged, not sent
+}
+
+// SMTP is where mails to readers go, from TOASOAN_SMTP_URL.
+type SMTP struct {
+	Host        string
+	Port        int
+	ImplicitTLS bool // smtps://: TLS from the first byte; smtp:// uses STARTTLS when the server offers it
+	Username    string
+	Password    string
+	From        string // the sender's address, from ?from=
+	FromName    string // its display name, when ?from= gives one ("Ban biên tập <toasoan@example.vn>")
 }
 
 // MaxRequestTimeout keeps a request's deadline below the HTTP server's 60 s write timeout, so a
@@ -226,6 +240,13 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("TOASOAN_MAX_IMAGE_PIXELS %q: want a whole number of pixels, such as 40000000", getenv("TOASOAN_MAX_IMAGE_PIXELS")))
 	}
 	c.MaxImagePixels = pixels
+	if v := get("TOASOAN_SMTP_URL", ""); v != "" {
+		smtp, err := parseSMTPURL(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TOASOAN_SMTP_URL: %w", err))
+		}
+		c.SMTP = smtp
+	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("TOASOAN_LOG_FORMAT %q: want json or text", c.LogFormat))
 	}
@@ -235,6 +256,46 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("TOASOAN_LOG_LEVEL %q: want debug, info, warn or error", c.LogLevel))
 	}
 	return c, errors.Join(errs...)
+}
+
+// parseSMTPURL reads smtp[s]://[user[:pass]@]host[:port]?from=address, the address perhaps with
+// a display name (Name <address>). Its errors never
+// quote the URL, which may hold a password.
+func parseSMTPURL(raw string) (*SMTP, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, errors.New("not a URL; want smtp://user:pass@host:587?from=toasoan@example.vn or smtps://…")
+	}
+	c := &SMTP{Host: u.Hostname()}
+	switch u.Scheme {
+	case "smtp":
+		c.Port = 587
+	case "smtps":
+		c.Port, c.ImplicitTLS = 465, true
+	default:
+		return nil, fmt.Errorf("scheme %q: want smtp:// (STARTTLS when offered) or smtps:// (implicit TLS)", u.Scheme)
+	}
+	if c.Host == "" {
+		return nil, errors.New("no host; want smtp://host:587?from=…")
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("port %q: want 1 to 65535", p)
+		}
+		c.Port = n
+	}
+	if u.User != nil {
+		c.Username = u.User.Username()
+		c.Password, _ = u.User.Password()
+	}
+	from := u.Query().Get("from")
+	a, err := mail.ParseAddress(from)
+	if from == "" || err != nil {
+		return nil, errors.New("want the sender's address as ?from=toasoan@example.vn (or ?from=Ban biên tập <toasoan@example.vn>, URL-encoded)")
+	}
+	c.From, c.FromName = a.Address, a.Name
+	return c, nil
 }
 
 func duration(v, name string, min time.Duration, errs *[]error) time.Duration {

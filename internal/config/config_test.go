@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -146,6 +147,46 @@ func TestREADMEConfigurationTableIsEnv(t *testing.T) {
 	for name := range documented {
 		if _, ok := Env[name]; !ok {
 			t.Errorf("%s is in the README's configuration table but the process does not read it", name)
+		}
+	}
+}
+
+func TestLoadSMTPURL(t *testing.T) {
+	for _, tc := range []struct {
+		url  string
+		want *SMTP
+	}{
+		{"", nil},
+		{"smtp://mail.example.vn?from=toasoan@example.vn", &SMTP{Host: "mail.example.vn", Port: 587, From: "toasoan@example.vn"}},
+		{"smtp://user:p%40ss@mail.example.vn:2525?from=toasoan@example.vn",
+			&SMTP{Host: "mail.example.vn", Port: 2525, Username: "user", Password: "p@ss", From: "toasoan@example.vn"}},
+		{"smtp://mail.example.vn?from=" + url.QueryEscape("Ban biên tập <toasoan@example.vn>"),
+			&SMTP{Host: "mail.example.vn", Port: 587, From: "toasoan@example.vn", FromName: "Ban biên tập"}},
+		{"smtps://user:secret@mail.example.vn?from=toasoan@example.vn",
+			&SMTP{Host: "mail.example.vn", Port: 465, ImplicitTLS: true, Username: "user", Password: "secret", From: "toasoan@example.vn"}},
+	} {
+		c, err := Load(env(map[string]string{"TOASOAN_SMTP_URL": tc.url}))
+		if err != nil {
+			t.Errorf("%q: %v", tc.url, err)
+			continue
+		}
+		if (c.SMTP == nil) != (tc.want == nil) || c.SMTP != nil && *c.SMTP != *tc.want {
+			t.Errorf("%q: %+v, want %+v", tc.url, c.SMTP, tc.want)
+		}
+	}
+	for _, bad := range []string{
+		"http://mail.example.vn?from=toasoan@example.vn",
+		"smtp://?from=toasoan@example.vn",
+		"smtp://mail.example.vn:0?from=toasoan@example.vn",
+		"smtp://user:secret@mail.example.vn",
+		"smtp://mail.example.vn?from=not-an-address",
+		"smtp://mail.example.vn?from=Toà Soạn toasoan@example.vn",
+	} {
+		_, err := Load(env(map[string]string{"TOASOAN_SMTP_URL": bad}))
+		if err == nil || !strings.Contains(err.Error(), "TOASOAN_SMTP_URL") {
+			t.Errorf("%q: %v, want an error naming TOASOAN_SMTP_URL", bad, err)
+		} else if strings.Contains(err.Error(), "secret") {
+			t.Errorf("%q: the error quotes the password: %v", bad, err)
 		}
 	}
 }

@@ -5,6 +5,7 @@ package handlers
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/auth"
 	"github.com/toasoan/toasoan/internal/config"
+	"github.com/toasoan/toasoan/internal/mail"
 	"github.com/toasoan/toasoan/internal/media"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/ratelimit"
@@ -41,6 +43,9 @@ type Deps struct {
 	// Redis, when set, holds the rate-limit counters so every replica shares them.
 	Redis *redis.Client
 	Media media.Storage // nil: a directory at Config.MediaDir
+	// SMTPTLS verifies the certificate of TOASOAN_SMTP_URL's server; nil: the system's roots.
+	// Tests pass the roots of their own server.
+	SMTPTLS *tls.Config
 }
 
 // Server is the HTTP API.
@@ -75,6 +80,7 @@ type Server struct {
 	viewThrottle ratelimit.Counter // view beacons per IP
 	viewRefresh  time.Duration     // how often readers' view counts catch up
 	dispatcher   *webhooks.Dispatcher
+	mailer       *mail.Worker // sends the mails to readers (replies to their submissions)
 }
 
 // NewServer builds the Echo instance with its middleware and every route. It starts nothing:
@@ -141,6 +147,10 @@ func NewServer(d Deps) (*Server, error) {
 			BaseURL: d.Config.BaseURL, AllowLocal: d.Config.WebhooksAllowLocal, Now: now, Logger: d.Logger,
 		}),
 	}
+	if s.mailer, err = mail.New(d.Store, mail.Options{SMTP: d.Config.SMTP, TLSConfig: d.SMTPTLS, Now: now, Logger: d.Logger, Registerer: d.Registry}); err != nil {
+		return nil, err
+	}
+	d.Store.SetTrackingURL(func(code string) string { return trackingURL(d.Config, code) })
 	if d.Config.CacheTTL > 0 {
 		maxBytes := cmp.Or(d.Config.CacheMaxBytes, 64<<20) // config's default, for servers built without Load
 		if s.cache, err = newResponseCache(d.Config.CacheTTL, maxBytes, d.Registry, d.Store.NextScheduledChange); err != nil {
@@ -222,7 +232,7 @@ func NewServer(d Deps) (*Server, error) {
 	return s, nil
 }
 
-// Workers are the server's background loops: webhook delivery, the scheduler, the periodic view flush, the
+// Workers are the server's background loops: webhook delivery, the scheduler, mail to readers, the periodic view flush, the
 // refresh of the view counts readers see, and the listener of other processes' purges.
 // The caller runs each in its own goroutine; each returns once ctx is done and the work it
 // had under way is finished. They log their own failures and never stop on them.
@@ -230,6 +240,7 @@ func (s *Server) Workers() []func(ctx context.Context) {
 	return []func(ctx context.Context){
 		s.dispatcher.Run,
 		s.runSchedule,
+		s.mailer.Run,
 		func(ctx context.Context) { s.flushViewsEvery(ctx, viewFlushInterval) },
 		func(ctx context.Context) { s.refreshShownViewsEvery(ctx, s.viewRefresh) },
 		s.listenPurges,

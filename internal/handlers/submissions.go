@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/toasoan/toasoan/internal/config"
 	"github.com/toasoan/toasoan/internal/media"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/store"
@@ -461,11 +463,18 @@ func (s *Server) submissionDetail(c echo.Context, sub models.Submission) error {
 	return c.JSON(http.StatusOK, submissionDetailResponse{Data: out})
 }
 
+// trackingURL is the link a reader's mail gives to their submission's tracking page: the
+// public API's for now (GET /api/v1/submissions/{tracking_code}), the site's page once there is
+// a configured one.
+func trackingURL(cfg config.Config, code string) string {
+	return cfg.BaseURL + "/api/v1/submissions/" + url.PathEscape(code)
+}
+
 // updateSubmission godoc
 //
 //	@ID			updateSubmission
 //	@Summary		Work on a reader submission
-//	@Description	Change the status, assign it (`assignee_id`: an active editor or admin; null unassigns), add an internal note, or reply. A reply is plain text the submitter sees by tracking code; it sets the status to answered unless `status` is given. Every change is in the audit log. Needs If-Match with the version read (428 without, 412 when stale); every change, a note too, bumps the version.
+//	@Description	Change the status, assign it (`assignee_id`: an active editor or admin; null unassigns), add an internal note, or reply. A reply is plain text the submitter sees by tracking code; it sets the status to answered unless `status` is given. A reply (unless the submission is spam) also emails the submitter, at the address they gave, with the reply and the link to their tracking page: the mail is recorded in the outbox in the same transaction and sent by the mail worker through TOASOAN_SMTP_URL (at least once, retried with backoff; logged instead when it is unset). Each reply is one mail: a new reply, a new mail. Every change is in the audit log. Needs If-Match with the version read (428 without, 412 when stale); every change, a note too, bumps the version.
 //	@Tags			submissions
 //	@Accept			json
 //	@Produce		json

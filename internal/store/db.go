@@ -212,7 +212,11 @@ type Store struct {
 	purges      *purges       // see OnPurge
 	memo        *memo         // small tables and totals of public lists (memo.go)
 	webhookWake chan struct{} // see WebhookWake
+	mailWake    chan struct{} // see MailWake
 	replicas    *replicaSet   // see UseReplicas; nil: every query goes to the primary
+	// trackingURL is the link a reader's mail gives to their submission's tracking page; see
+	// SetTrackingURL.
+	trackingURL func(code string) string
 }
 
 // New wraps an open database, with the clock every write takes its time from (time.Now in
@@ -222,7 +226,8 @@ func New(db *gorm.DB, now func() time.Time) *Store {
 	m := newMemo()
 	p := newPurges()
 	p.subs = append(p.subs, m.purged) // first: what a subscriber refills after a purge must not come from a stale memo
-	return &Store{db: db, purges: p, memo: m, webhookWake: make(chan struct{}, 1)}
+	return &Store{db: db, purges: p, memo: m, webhookWake: make(chan struct{}, 1), mailWake: make(chan struct{}, 1),
+		trackingURL: defaultTrackingURL}
 }
 
 // At is the store with its clock stopped at t, on the same database: for writes dated in the
@@ -230,7 +235,8 @@ func New(db *gorm.DB, now func() time.Time) *Store {
 func (s *Store) At(t time.Time) *Store {
 	at := t.UTC()
 	db := s.db.Session(&gorm.Session{NewDB: true, NowFunc: func() time.Time { return at }})
-	return &Store{db: db, purges: s.purges, memo: s.memo, webhookWake: s.webhookWake, replicas: s.replicas}
+	return &Store{db: db, purges: s.purges, memo: s.memo, webhookWake: s.webhookWake, mailWake: s.mailWake,
+		replicas: s.replicas, trackingURL: s.trackingURL}
 }
 
 // Now is the store's clock, the one the whole server runs on (in UTC); inside a

@@ -169,7 +169,8 @@ type SubmissionPatch struct {
 }
 
 // UpdateSubmission applies an editor's change at the version they read, with the row locked. The
-// assignee must be an active editor or admin. Every change, a note too, is a new version.
+// assignee must be an active editor or admin. Every change, a note too, is a new version. A
+// reply puts a mail to the submitter in the outbox, in the same transaction (see mail.go).
 func (s *Store) UpdateSubmission(ctx context.Context, actor Actor, id int64, version int, p SubmissionPatch) (models.Submission, error) {
 	var sub models.Submission
 	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
@@ -213,6 +214,16 @@ func (s *Store) UpdateSubmission(ctx context.Context, actor Actor, id int64, ver
 		}
 		if err := tx.Take(&sub, id).Error; err != nil {
 			return Audit{}, err
+		}
+		// The reader hears of a reply by mail, if they gave an address; not a spammer.
+		if p.Reply != nil && sub.Email != "" && sub.Status != models.SubmissionSpam {
+			m, err := replyMail(sub, s.trackingURL(sub.TrackingCode))
+			if err != nil {
+				return Audit{}, err
+			}
+			if err := enqueueMail(tx, m); err != nil {
+				return Audit{}, err
+			}
 		}
 		return Audit{Action: "submission.update", TargetType: "submission", TargetID: strconv.FormatInt(id, 10), Detail: p.describe(sub)}, nil
 	})

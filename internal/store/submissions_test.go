@@ -28,7 +28,7 @@ func TestSubmissionWritesCommitWithTheirAuditEntry(t *testing.T) {
 			db.Where("submission_id = ?", row.ID).Order("id").Find(&notes)
 			return []any{row, notes}
 		}
-		tables := []string{"submissions", "submission_notes", "media", "media_links", "search_index"}
+		tables := []string{"submissions", "submission_notes", "media", "media_links", "search_index", "mail_outbox"}
 		reader := store.Actor{IP: "198.51.100.4", RequestID: "req-reader"}
 		testAuditedWrites(t, db, reader, tables, []auditedWrite{
 			{name: "create", event: models.EventSubmissionReceived,
@@ -50,7 +50,8 @@ func TestSubmissionWritesCommitWithTheirAuditEntry(t *testing.T) {
 		editing := store.Actor{UserID: editor.ID, Role: models.RoleEditor, IP: "203.0.113.8", RequestID: "req-editor"}
 		reply, note := " Cảm ơn bạn. ", "Đã chuyển."
 		testAuditedWrites(t, db, editing, tables, []auditedWrite{
-			{name: "update", grows: map[string]int64{"submission_notes": 1},
+			// The reply's mail to the reader is in the outbox if and only if the reply committed.
+			{name: "update", grows: map[string]int64{"submission_notes": 1, "mail_outbox": 1},
 				audit: store.Audit{Action: "submission.update", TargetType: "submission",
 					Detail: "status=answered assignee=" + strconv.FormatInt(editor.ID, 10) + " note reply"},
 				write: func() (_ int64, err error) {

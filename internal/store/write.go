@@ -27,8 +27,8 @@ var System = Actor{}
 // record of who made it commit or roll back together, even if the client has gone. So are the
 // purge keys sent to the other processes (NOTIFY, delivered at commit). Once the write has
 // committed, this process's subscribers drop what it purged, and if it enqueued an event this
-// process's webhook dispatcher is woken: the event goes out at once rather than at its next
-// poll. (Doing either before the commit would be too early.)
+// process's webhook dispatcher is woken (and its mail worker, for a mail): the event goes out
+// at once rather than at its next poll. (Doing either before the commit would be too early.)
 func (s *Store) write(ctx context.Context, actor Actor, fn func(tx *gorm.DB) (Audit, error)) error {
 	st := &writeState{}
 	err := s.db.WithContext(context.WithValue(ctx, writeStateKey{}, st)).Transaction(func(tx *gorm.DB) error {
@@ -51,18 +51,27 @@ func (s *Store) write(ctx context.Context, actor Actor, fn func(tx *gorm.DB) (Au
 	// Only a write that enqueued an event wakes the dispatcher: its own writes (fan-out,
 	// claims, attempts) enqueue none, so it never wakes itself into a busy loop.
 	if st.enqueued {
-		select {
-		case s.webhookWake <- struct{}{}:
-		default: // a wake-up is already pending
-		}
+		wake(s.webhookWake)
+	}
+	if st.mailed {
+		wake(s.mailWake)
 	}
 	return nil
 }
 
-// writeState is what a write's fn notes in its context: whether it enqueued a webhook event,
-// and what public content it changed.
+// wake sends a wake-up to a worker, unless one is pending already.
+func wake(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// writeState is what a write's fn notes in its context: whether it enqueued a webhook event
+// or a mail, and what public content it changed.
 type writeState struct {
 	enqueued bool
+	mailed   bool
 	purge    surrogate.Set
 }
 
