@@ -35,19 +35,19 @@ const (
 // frontend no URL scheme, so these are the one place that decides it.
 
 func (s *Server) articleURL(slug string) string {
-	return s.cfg.BaseURL + "/articles/" + url.PathEscape(slug)
+	return s.cfg.SiteURL + "/articles/" + url.PathEscape(slug)
 }
 
 func (s *Server) categoryURL(slug string) string {
-	return s.cfg.BaseURL + "/categories/" + url.PathEscape(slug)
+	return s.cfg.SiteURL + "/categories/" + url.PathEscape(slug)
 }
 
 func (s *Server) announcementURL(slug string) string {
-	return s.cfg.BaseURL + "/announcements/" + url.PathEscape(slug)
+	return s.cfg.SiteURL + "/announcements/" + url.PathEscape(slug)
 }
 
 func (s *Server) documentURL(id int64) string {
-	return s.cfg.BaseURL + "/documents/" + strconv.FormatInt(id, 10)
+	return s.cfg.SiteURL + "/documents/" + strconv.FormatInt(id, 10)
 }
 
 // rssFeed is an RSS 2.0 document with one channel.
@@ -111,7 +111,7 @@ type sitemapURL struct {
 //
 //	@ID			getArticleFeed
 //	@Summary		RSS feed of the newest articles
-//	@Description	RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_BASE_URL + `/articles/{slug}`), a guid that never changes (`toasoan:article:{id}`, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the category's name and the cover as enclosure. With `category`, only the articles of that category and its sub-categories, in a channel named after it. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
+//	@Description	RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_SITE_URL + `/articles/{slug}`), a guid that never changes (`toasoan:article:{id}`, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the category's name and the cover as enclosure (under TOASOAN_MEDIA_URL); the channel's atom:link rel=self is under TOASOAN_PUBLIC_URL. With `category`, only the articles of that category and its sub-categories, in a channel named after it. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
 //	@Tags			feeds
 //	@Produce		application/rss+xml
 //	@Param			category		query		string	false	"category slug; includes its sub-categories"
@@ -132,8 +132,8 @@ func (s *Server) rssFeed(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	channel := rssChannel{
-		Title: rssTitle, Link: s.cfg.BaseURL, Description: rssTitle, Language: "vi",
-		Self: atomLink{Href: s.cfg.BaseURL + rssRoute, Rel: "self", Type: "application/rss+xml"},
+		Title: rssTitle, Link: s.cfg.SiteURL, Description: rssTitle, Language: "vi",
+		Self: atomLink{Href: s.cfg.PublicURL + rssRoute, Rel: "self", Type: "application/rss+xml"},
 	}
 	if slug != "" {
 		category, err := s.categoryBySlug(ctx, slug)
@@ -171,7 +171,7 @@ func (s *Server) rssItem(a models.Article) rssItem {
 		Description: html.EscapeString(a.Summary), Category: a.Category.Name,
 	}
 	if a.Cover != nil {
-		item.Enclosure = &rssEnclosure{URL: a.Cover.URL(s.cfg.BaseURL), Type: a.Cover.Mime, Length: a.Cover.Size}
+		item.Enclosure = &rssEnclosure{URL: a.Cover.URL(s.cfg.MediaURL), Type: a.Cover.Mime, Length: a.Cover.Size}
 	}
 	return item
 }
@@ -194,7 +194,7 @@ func (s *Server) categoryBySlug(ctx context.Context, slug string) (models.Catego
 //
 //	@ID			getSitemap
 //	@Summary		Sitemap of the public site
-//	@Description	A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_BASE_URL, each with its lastmod: every category (`/categories/{slug}`), the announcements active now (`/announcements/{slug}`), the published documents (`/documents/{id}`) and the published articles (`/articles/{slug}`), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
+//	@Description	A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_SITE_URL, each with its lastmod: every category (`/categories/{slug}`), the announcements active now (`/announcements/{slug}`), the published documents (`/documents/{id}`) and the published articles (`/articles/{slug}`), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
 //	@Tags			feeds
 //	@Produce		application/xml
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy"

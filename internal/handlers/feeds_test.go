@@ -15,9 +15,20 @@ import (
 	"github.com/toasoan/toasoan/internal/testdb"
 )
 
-// testSiteURL is the TOASOAN_BASE_URL of the feed tests, unlike the default, so links are seen
-// to come from the configuration.
-const testSiteURL = "https://mattran.org.vn"
+// The three origins of the feed tests, unlike the default and unlike one another, so each link
+// is seen to come from the right one.
+const (
+	testSiteURL    = "https://mattran.org.vn"
+	testAPIURL     = "https://api.mattran.org.vn"
+	testMediaURL   = "https://cdn.mattran.org.vn/anh"
+	testPreviewURL = "https://mattran.org.vn/xem-truoc/{token}"
+)
+
+// withOrigins gives the server the feed tests' origins and preview page.
+func (ts *testServer) withOrigins() *testServer {
+	ts.cfg.SiteURL, ts.cfg.PublicURL, ts.cfg.MediaURL, ts.cfg.PreviewURL = testSiteURL, testAPIURL, testMediaURL, testPreviewURL
+	return ts
+}
 
 // testRSS is how a feed reader sees an RSS document: parsed by namespace, not by prefix.
 type testRSS struct {
@@ -95,8 +106,7 @@ func wantContentType(want string) func(t *testing.T, res *httptest.ResponseRecor
 
 func TestRSSFeed(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		ts := newTestServer(t, db).withUsers()
-		ts.cfg.BaseURL = testSiteURL
+		ts := newTestServer(t, db).withUsers().withOrigins()
 		ts.tickingClock()
 		front := ts.createCategory("Hoạt động Mặt trận", 0)
 		local := ts.createCategory("Mặt trận địa phương", front)
@@ -132,7 +142,7 @@ func TestRSSFeed(t *testing.T) {
 					if feed.Version != "2.0" || ch.Title != "Tin mới" || ch.Link != testSiteURL || ch.Language != "vi" || ch.Description == "" {
 						t.Errorf("channel %q %q %q %q %q", feed.Version, ch.Title, ch.Link, ch.Language, ch.Description)
 					}
-					if ch.Self.Href != testSiteURL+"/feeds/rss.xml" || ch.Self.Rel != "self" || ch.Self.Type != "application/rss+xml" {
+					if ch.Self.Href != testAPIURL+"/feeds/rss.xml" || ch.Self.Rel != "self" || ch.Self.Type != "application/rss+xml" {
 						t.Errorf("atom:link %+v", ch.Self)
 					}
 				}},
@@ -154,7 +164,7 @@ func TestRSSFeed(t *testing.T) {
 						t.Errorf("pubDate %q (%v), published at %v", item.PubDate, err, newest.PublishedAt)
 					}
 					e := item.Enclosure
-					if e == nil || e.URL != testSiteURL+"/media/2026/08/ngay-hoi.jpg" || e.Type != "image/jpeg" || e.Length != 1000 {
+					if e == nil || e.URL != testMediaURL+"/2026/08/ngay-hoi.jpg" || e.Type != "image/jpeg" || e.Length != 1000 {
 						t.Errorf("enclosure %+v", e)
 					}
 					if other := decodeXML[testRSS](t, res).Channel.Items[2]; other.Enclosure != nil {
@@ -181,7 +191,7 @@ func TestRSSFeed(t *testing.T) {
 					rssTitles(title, "Hội nghị Ủy ban")(t, res)
 					ch := decodeXML[testRSS](t, res).Channel
 					if ch.Title != "Hoạt động Mặt trận" || ch.Link != testSiteURL+"/categories/hoat-dong-mat-tran" ||
-						ch.Self.Href != testSiteURL+"/feeds/rss.xml?category=hoat-dong-mat-tran" {
+						ch.Self.Href != testAPIURL+"/feeds/rss.xml?category=hoat-dong-mat-tran" {
 						t.Errorf("channel %q %q %q", ch.Title, ch.Link, ch.Self.Href)
 					}
 				}},
@@ -235,8 +245,7 @@ func TestRSSFeedHoldsTheNewest50(t *testing.T) {
 
 func TestSitemap(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		ts := newTestServer(t, db).withUsers()
-		ts.cfg.BaseURL = testSiteURL
+		ts := newTestServer(t, db).withUsers().withOrigins()
 		ts.tickingClock()
 		news := ts.createCategory("Tin tức", 0)
 		ts.createCategory("Sự kiện", news)

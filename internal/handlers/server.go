@@ -138,7 +138,7 @@ func NewServer(d Deps) (*Server, error) {
 		recentViews: newRecentViews(),
 		viewRefresh: cmp.Or(d.Config.ViewCountRefresh, 5*time.Minute), // config's default, for servers built without Load
 		dispatcher: webhooks.New(d.Store, webhooks.Options{
-			BaseURL: d.Config.BaseURL, AllowLocal: d.Config.WebhooksAllowLocal, Now: now, Logger: d.Logger,
+			PublicURL: d.Config.PublicURL, AllowLocal: d.Config.WebhooksAllowLocal, Now: now, Logger: d.Logger,
 		}),
 	}
 	if d.Config.CacheTTL > 0 {

@@ -455,7 +455,7 @@ func (s *Server) submissionDetail(c echo.Context, sub models.Submission) error {
 		out.Notes[i] = submissionNote{ID: n.ID, Author: userRef{ID: n.AuthorID, Name: names[n.AuthorID]}, Body: n.Body, CreatedAt: n.CreatedAt}
 	}
 	for i, m := range files {
-		out.Attachments[i] = models.AttachmentOf(m, s.cfg.BaseURL)
+		out.Attachments[i] = models.AttachmentOf(m, s.cfg.MediaURL)
 	}
 	setVersionETag(c, sub.Version)
 	return c.JSON(http.StatusOK, submissionDetailResponse{Data: out})
