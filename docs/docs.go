@@ -6014,9 +6014,141 @@ const docTemplate = `{
                 }
             }
         },
+        "/feeds/announcements.xml": {
+            "get": {
+                "description": "RSS 2.0 of the announcements readers see now (published, their window open), at most 50, in the order of GET /api/v1/announcements: pinned first, then the newest start. Each item has the title, the link to its page on the public site (TOASOAN_SITE_URL + ` + "`" + `/announcements/{slug}` + "`" + `), a guid that never changes (` + "`" + `toasoan:announcement:{id}` + "`" + `, not a permalink), pubDate (its start, RFC 1123, +0700), the sanitised body as description (HTML, escaped as XML) and as ` + "`" + `content:encoded` + "`" + ` (CDATA, followed by a list of links to its attachments), and its first attachment as enclosure (under TOASOAN_MEDIA_URL). The channel links the site's ` + "`" + `/announcements` + "`" + `, and itself (` + "`" + `atom:link` + "`" + ` rel=self) under TOASOAN_PUBLIC_URL. An announcement leaves the feed when its window closes. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored.",
+                "produces": [
+                    "application/rss+xml"
+                ],
+                "tags": [
+                    "feeds"
+                ],
+                "summary": "RSS feed of the announcements",
+                "operationId": "getAnnouncementFeed",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "an RSS 2.0 document",
+                        "schema": {
+                            "type": "string"
+                        },
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified",
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/feeds/documents.xml": {
+            "get": {
+                "description": "RSS 2.0 of the 50 newest published documents, newest issued first, as GET /api/v1/documents. Each item has the title (trích yếu), the link to its page on the public site (TOASOAN_SITE_URL + ` + "`" + `/documents/{id}` + "`" + `), a guid that never changes (` + "`" + `toasoan:document:{id}` + "`" + `, not a permalink), pubDate (the issue date at 00:00 +0700, RFC 1123), a description naming its number, type, issuer and issue date (plain text escaped as HTML), three categories told apart by their domain (` + "`" + `number` + "`" + `, ` + "`" + `type` + "`" + `, ` + "`" + `issuer` + "`" + `), its first attachment as enclosure (under TOASOAN_MEDIA_URL) and, as ` + "`" + `content:encoded` + "`" + ` (CDATA), the description followed by a list of links to all its attachments. The channel links the site's ` + "`" + `/documents` + "`" + `, and itself (` + "`" + `atom:link` + "`" + ` rel=self) under TOASOAN_PUBLIC_URL. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored.",
+                "produces": [
+                    "application/rss+xml"
+                ],
+                "tags": [
+                    "feeds"
+                ],
+                "summary": "RSS feed of the documents",
+                "operationId": "getDocumentFeed",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "an RSS 2.0 document",
+                        "schema": {
+                            "type": "string"
+                        },
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified",
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/feeds/rss.xml": {
             "get": {
-                "description": "RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_SITE_URL + ` + "`" + `/articles/{slug}` + "`" + `), a guid that never changes (` + "`" + `toasoan:article:{id}` + "`" + `, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the category's name and the cover as enclosure (under TOASOAN_MEDIA_URL); the channel's atom:link rel=self is under TOASOAN_PUBLIC_URL. With ` + "`" + `category` + "`" + `, only the articles of that category and its sub-categories, in a channel named after it. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
+                "description": "RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_SITE_URL + ` + "`" + `/articles/{slug}` + "`" + `), a guid that never changes (` + "`" + `toasoan:article:{id}` + "`" + `, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the author as ` + "`" + `dc:creator` + "`" + ` (the byline, or the author's name without one), the category's name as category, the cover as enclosure (under TOASOAN_MEDIA_URL) and the full sanitised body as ` + "`" + `content:encoded` + "`" + ` (CDATA). The channel links the site, and itself (` + "`" + `atom:link` + "`" + ` rel=self) under TOASOAN_PUBLIC_URL. With ` + "`" + `category` + "`" + `, only the articles of that category and its sub-categories, in a channel named after it and linking its page (` + "`" + `/categories/{slug}` + "`" + `); with ` + "`" + `tag` + "`" + `, only those carrying that tag, likewise (` + "`" + `/tags/{slug}` + "`" + `); not both. An unknown category or tag is 404. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "application/rss+xml"
                 ],
@@ -6030,6 +6162,12 @@ const docTemplate = `{
                         "type": "string",
                         "description": "category slug; includes its sub-categories",
                         "name": "category",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "tag slug (not with category)",
+                        "name": "tag",
                         "in": "query"
                     },
                     {
