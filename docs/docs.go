@@ -937,7 +937,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "A signed link that shows this one article as it is when read, to anyone who has it, until it expires (default 1 hour, at most 7 days). Unpublishing, archiving or deleting the article, or deactivating the link's maker, revokes it. The body is optional.",
+                "description": "A signed link that shows this one article as it is when read, to anyone who has it, until it expires (default 1 hour, at most 7 days). Unpublishing, archiving or deleting the article, or deactivating the link's maker, revokes it. The body is optional. The link (` + "`" + `url` + "`" + `) is TOASOAN_PREVIEW_URL with ` + "`" + `{token}` + "`" + ` replaced, so it opens the frontend's preview page, which reads the article from GET /api/v1/preview/articles/{token}; unset, it is that route itself, under TOASOAN_PUBLIC_URL.",
                 "consumes": [
                     "application/json"
                 ],
@@ -4003,7 +4003,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Subscribes a URL to events. Without a secret one is generated and returned in this answer only: it is never shown again (secret_set says one is kept). active defaults to true.\nThe URL must be https and its host must resolve to public addresses only, which is checked again on every delivery (422 otherwise); http://localhost and 127.0.0.1 only when the server runs with TOASOAN_WEBHOOKS_ALLOW_LOCAL=1.\n\n**Deliveries.** Each event is POSTed to the URL as a WebhookPayload JSON body with the headers Content-Type: application/json, User-Agent: toasoan-webhooks, X-Toasoan-Event (the event), X-Toasoan-Delivery (the delivery id) and X-Toasoan-Signature: sha256=\u003chex of HMAC-SHA256(secret, body)\u003e, the body being the exact bytes received. Verify the signature with a constant-time comparison before trusting anything in the body.\nA 2xx answer within 10 seconds is delivered. Anything else (another status, a redirect, no answer) is retried after 30 s, 2 min, 10 min, 1 h and 6 h, then the delivery is failed; every attempt is logged at GET /api/v1/admin/webhooks/{id}/deliveries. Deliveries are at least once and may come out of order: delivery_id (signed, in the body) tells a repeat, occurred_at the order.\n\n**Events.** article.published: the article went live: published now, or, when scheduled, at its publish_at (never before: nothing about a scheduled article is sent until then); once per publication, whatever the number of toasoan processes. article.updated: a live article changed. article.unpublished: a live article left public view: unpublished, archived, deleted, or taken down at its unpublish_at (data.status draft, archived or deleted). announcement.published: an announcement became visible: published with its window open, or its starts_at came. announcement.unpublished: a visible announcement left public view: its window closed (data.status ended), set back to draft, or deleted. document.published: created or changed to published. submission.received: a reader's submission that is not spam; data holds its id and created_at only, nothing personal (fetch the rest with an editor's token). data.url is the item on the public API, under TOASOAN_BASE_URL.",
+                "description": "Subscribes a URL to events. Without a secret one is generated and returned in this answer only: it is never shown again (secret_set says one is kept). active defaults to true.\nThe URL must be https and its host must resolve to public addresses only, which is checked again on every delivery (422 otherwise); http://localhost and 127.0.0.1 only when the server runs with TOASOAN_WEBHOOKS_ALLOW_LOCAL=1.\n\n**Deliveries.** Each event is POSTed to the URL as a WebhookPayload JSON body with the headers Content-Type: application/json, User-Agent: toasoan-webhooks, X-Toasoan-Event (the event), X-Toasoan-Delivery (the delivery id) and X-Toasoan-Signature: sha256=\u003chex of HMAC-SHA256(secret, body)\u003e, the body being the exact bytes received. Verify the signature with a constant-time comparison before trusting anything in the body.\nA 2xx answer within 10 seconds is delivered. Anything else (another status, a redirect, no answer) is retried after 30 s, 2 min, 10 min, 1 h and 6 h, then the delivery is failed; every attempt is logged at GET /api/v1/admin/webhooks/{id}/deliveries. Deliveries are at least once and may come out of order: delivery_id (signed, in the body) tells a repeat, occurred_at the order.\n\n**Events.** article.published: the article went live: published now, or, when scheduled, at its publish_at (never before: nothing about a scheduled article is sent until then); once per publication, whatever the number of toasoan processes. article.updated: a live article changed. article.unpublished: a live article left public view: unpublished, archived, deleted, or taken down at its unpublish_at (data.status draft, archived or deleted). announcement.published: an announcement became visible: published with its window open, or its starts_at came. announcement.unpublished: a visible announcement left public view: its window closed (data.status ended), set back to draft, or deleted. document.published: created or changed to published. submission.received: a reader's submission that is not spam; data holds its id and created_at only, nothing personal (fetch the rest with an editor's token). data.url is the item on the public API, under TOASOAN_PUBLIC_URL.",
                 "consumes": [
                     "application/json"
                 ],
@@ -6014,9 +6014,141 @@ const docTemplate = `{
                 }
             }
         },
+        "/feeds/announcements.xml": {
+            "get": {
+                "description": "RSS 2.0 of the announcements readers see now (published, their window open), at most 50, in the order of GET /api/v1/announcements: pinned first, then the newest start. Each item has the title, the link to its page on the public site (TOASOAN_SITE_URL + ` + "`" + `/announcements/{slug}` + "`" + `), a guid that never changes (` + "`" + `toasoan:announcement:{id}` + "`" + `, not a permalink), pubDate (its start, RFC 1123, +0700), the sanitised body as description (HTML, escaped as XML) and as ` + "`" + `content:encoded` + "`" + ` (CDATA, followed by a list of links to its attachments), and its first attachment as enclosure (under TOASOAN_MEDIA_URL). The channel links the site's ` + "`" + `/announcements` + "`" + `, and itself (` + "`" + `atom:link` + "`" + ` rel=self) under TOASOAN_PUBLIC_URL. An announcement leaves the feed when its window closes. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored.",
+                "produces": [
+                    "application/rss+xml"
+                ],
+                "tags": [
+                    "feeds"
+                ],
+                "summary": "RSS feed of the announcements",
+                "operationId": "getAnnouncementFeed",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "an RSS 2.0 document",
+                        "schema": {
+                            "type": "string"
+                        },
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified",
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/feeds/documents.xml": {
+            "get": {
+                "description": "RSS 2.0 of the 50 newest published documents, newest issued first, as GET /api/v1/documents. Each item has the title (trích yếu), the link to its page on the public site (TOASOAN_SITE_URL + ` + "`" + `/documents/{id}` + "`" + `), a guid that never changes (` + "`" + `toasoan:document:{id}` + "`" + `, not a permalink), pubDate (the issue date at 00:00 +0700, RFC 1123), a description naming its number, type, issuer and issue date (plain text escaped as HTML), three categories told apart by their domain (` + "`" + `number` + "`" + `, ` + "`" + `type` + "`" + `, ` + "`" + `issuer` + "`" + `), its first attachment as enclosure (under TOASOAN_MEDIA_URL) and, as ` + "`" + `content:encoded` + "`" + ` (CDATA), the description followed by a list of links to all its attachments. The channel links the site's ` + "`" + `/documents` + "`" + `, and itself (` + "`" + `atom:link` + "`" + ` rel=self) under TOASOAN_PUBLIC_URL. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored.",
+                "produces": [
+                    "application/rss+xml"
+                ],
+                "tags": [
+                    "feeds"
+                ],
+                "summary": "RSS feed of the documents",
+                "operationId": "getDocumentFeed",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "an RSS 2.0 document",
+                        "schema": {
+                            "type": "string"
+                        },
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified",
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/feeds/rss.xml": {
             "get": {
-                "description": "RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_BASE_URL + ` + "`" + `/articles/{slug}` + "`" + `), a guid that never changes (` + "`" + `toasoan:article:{id}` + "`" + `, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the category's name and the cover as enclosure. With ` + "`" + `category` + "`" + `, only the articles of that category and its sub-categories, in a channel named after it. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
+                "description": "RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_SITE_URL + ` + "`" + `/articles/{slug}` + "`" + `), a guid that never changes (` + "`" + `toasoan:article:{id}` + "`" + `, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the author as ` + "`" + `dc:creator` + "`" + ` (the byline, or the author's name without one), the category's name as category, the cover as enclosure (under TOASOAN_MEDIA_URL) and the full sanitised body as ` + "`" + `content:encoded` + "`" + ` (CDATA). The channel links the site, and itself (` + "`" + `atom:link` + "`" + ` rel=self) under TOASOAN_PUBLIC_URL. With ` + "`" + `category` + "`" + `, only the articles of that category and its sub-categories, in a channel named after it and linking its page (` + "`" + `/categories/{slug}` + "`" + `); with ` + "`" + `tag` + "`" + `, only those carrying that tag, likewise (` + "`" + `/tags/{slug}` + "`" + `); not both. An unknown category or tag is 404. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "application/rss+xml"
                 ],
@@ -6030,6 +6162,12 @@ const docTemplate = `{
                         "type": "string",
                         "description": "category slug; includes its sub-categories",
                         "name": "category",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "tag slug (not with category)",
+                        "name": "tag",
                         "in": "query"
                     },
                     {
@@ -6209,7 +6347,7 @@ const docTemplate = `{
         },
         "/sitemap.xml": {
             "get": {
-                "description": "A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_BASE_URL, each with its lastmod: every category (` + "`" + `/categories/{slug}` + "`" + `), the announcements active now (` + "`" + `/announcements/{slug}` + "`" + `), the published documents (` + "`" + `/documents/{id}` + "`" + `) and the published articles (` + "`" + `/articles/{slug}` + "`" + `), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
+                "description": "A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_SITE_URL, each with its lastmod: every category (` + "`" + `/categories/{slug}` + "`" + `), the announcements active now (` + "`" + `/announcements/{slug}` + "`" + `), the published documents (` + "`" + `/documents/{id}` + "`" + `) and the published articles (` + "`" + `/articles/{slug}` + "`" + `), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "application/xml"
                 ],
@@ -8451,7 +8589,7 @@ const docTemplate = `{
                     "example": "/api/v1/articles/ky-ket-quy-che-phoi-hop"
                 },
                 "site_path": {
-                    "description": "The page of the public site (TOASOAN_BASE_URL's scheme: /articles/{slug}, /categories/{slug}).",
+                    "description": "The page of the public site (the feeds' scheme, under TOASOAN_SITE_URL: /articles/{slug}, /categories/{slug}).",
                     "type": "string",
                     "example": "/articles/ky-ket-quy-che-phoi-hop"
                 },

@@ -25,7 +25,11 @@ var Env = map[string]string{
 	"TOASOAN_ADMIN_EMAIL":              "email of the first admin, created when no user exists",
 	"TOASOAN_ADMIN_PASSWORD":           "password of the first admin (unset: generated and printed once)",
 	"TOASOAN_CORS_ORIGINS":             "comma-separated origins allowed by CORS (unset: no cross-origin access)",
-	"TOASOAN_BASE_URL":                 "public URL of the site, used in feeds, sitemap, media URLs, preview links and webhooks",
+	"TOASOAN_SITE_URL":                 "the public site's URL, for links to its pages: in feeds, the sitemap and webhook payloads (default TOASOAN_BASE_URL)",
+	"TOASOAN_PUBLIC_URL":               "this API's public URL, for its own links: feeds' atom:self, webhook payloads' data.url, the media and preview defaults (default TOASOAN_BASE_URL)",
+	"TOASOAN_MEDIA_URL":                "where media files are read from, a CDN or bucket URL: a file's URL is it + / + its key (default TOASOAN_PUBLIC_URL + /media)",
+	"TOASOAN_PREVIEW_URL":              "the frontend's preview page, with {token} in it, such as https://tin.example.vn/preview/{token} (default TOASOAN_PUBLIC_URL + /api/v1/preview/articles/{token})",
+	"TOASOAN_BASE_URL":                 "the older single URL, still accepted: it stands for TOASOAN_SITE_URL and TOASOAN_PUBLIC_URL where they are unset (default http://localhost:8080)",
 	"TOASOAN_MEDIA_DIR":                "directory for uploaded media (default <data dir>/media)",
 	"TOASOAN_MEDIA_BUCKET_URL":         "S3-compatible bucket URL for media when running several replicas",
 	"TOASOAN_MAX_UPLOAD_MB":            "largest accepted upload in MiB (default 20)",
@@ -58,7 +62,10 @@ type Config struct {
 	AdminEmail          string
 	AdminPassword       string
 	CORSOrigins         []string
-	BaseURL             string
+	SiteURL             string // the public site, for links to its pages; no origin ends in a slash
+	PublicURL           string // this API, for its own links
+	MediaURL            string // where media files are read: a file's URL is MediaURL/key
+	PreviewURL          string // the template of preview links, {token} replaced (PreviewLink)
 	MediaDir            string
 	MediaBucketURL      string
 	MaxUploadBytes      int64
@@ -136,12 +143,12 @@ func Load(getenv func(string) string) (Config, error) {
 		AdminEmail:        get("TOASOAN_ADMIN_EMAIL", ""),
 		AdminPassword:     getenv("TOASOAN_ADMIN_PASSWORD"),
 		CORSOrigins:       splitList(getenv("TOASOAN_CORS_ORIGINS")),
-		BaseURL:           strings.TrimRight(get("TOASOAN_BASE_URL", "http://localhost:8080"), "/"),
 		MediaBucketURL:    get("TOASOAN_MEDIA_BUCKET_URL", ""),
 		RedisURL:          get("TOASOAN_REDIS_URL", ""),
 		LogFormat:         get("TOASOAN_LOG_FORMAT", "json"),
 		LogLevel:          get("TOASOAN_LOG_LEVEL", "info"),
 	}
+	c.loadOrigins(get, &errs)
 	c.MediaDir = get("TOASOAN_MEDIA_DIR", filepath.Join(c.DataDir, "media"))
 	c.DatabaseReplicaURLs = splitList(getenv("TOASOAN_DATABASE_REPLICA_URLS"))
 
@@ -180,9 +187,6 @@ func Load(getenv func(string) string) (Config, error) {
 		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("TOASOAN_CORS_ORIGINS: %q is not an origin such as https://example.vn", o))
 		}
-	}
-	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("TOASOAN_BASE_URL %q: want an absolute http(s) URL", c.BaseURL))
 	}
 	if c.MediaBucketURL != "" {
 		if u, err := url.Parse(c.MediaBucketURL); err != nil || u.Scheme == "" {
@@ -296,6 +300,59 @@ func parseSMTPURL(raw string) (*SMTP, error) {
 	}
 	c.From, c.FromName = a.Address, a.Name
 	return c, nil
+}
+
+// PreviewToken is the placeholder of TOASOAN_PREVIEW_URL that a preview link's token replaces.
+const PreviewToken = "{token}"
+
+// DefaultBaseURL is the origin of everything when no URL is configured: this process, locally.
+const DefaultBaseURL = "http://localhost:8080"
+
+// loadOrigins reads the three origins and the preview template. TOASOAN_BASE_URL, the one URL
+// of older configurations, stands for the site and this API where they are unset, so that a
+// configuration with it alone behaves as it always did.
+func (c *Config) loadOrigins(get func(name, def string) string, errs *[]error) {
+	// An unset origin takes its default, already checked: only what is set is reported.
+	origin := func(name, def string) string {
+		v := strings.TrimRight(get(name, ""), "/")
+		if v == "" {
+			return def
+		}
+		if err := checkOrigin(v); err != nil {
+			*errs = append(*errs, fmt.Errorf("%s %q: %w", name, v, err))
+		}
+		return v
+	}
+	base := origin("TOASOAN_BASE_URL", DefaultBaseURL)
+	c.SiteURL = origin("TOASOAN_SITE_URL", base)
+	c.PublicURL = origin("TOASOAN_PUBLIC_URL", base)
+	c.MediaURL = origin("TOASOAN_MEDIA_URL", c.PublicURL+"/media")
+	c.PreviewURL = get("TOASOAN_PREVIEW_URL", "")
+	if c.PreviewURL == "" {
+		c.PreviewURL = c.PublicURL + "/api/v1/preview/articles/" + PreviewToken
+	} else if !strings.Contains(c.PreviewURL, PreviewToken) {
+		*errs = append(*errs, fmt.Errorf("TOASOAN_PREVIEW_URL %q: want %s where the token goes, such as https://tin.example.vn/preview/%s", c.PreviewURL, PreviewToken, PreviewToken))
+	} else if u, err := url.Parse(c.PreviewLink("t")); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		*errs = append(*errs, fmt.Errorf("TOASOAN_PREVIEW_URL %q: want an absolute http(s) URL", c.PreviewURL))
+	}
+}
+
+// checkOrigin accepts an absolute http(s) URL to which paths are appended: a path of its own is
+// fine (https://example.vn/tin), a query or fragment is not.
+func checkOrigin(v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("want an absolute http(s) URL such as https://example.vn")
+	}
+	if u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(v, "?") || strings.HasSuffix(v, "#") {
+		return errors.New("want a URL without a query or fragment: paths are appended to it")
+	}
+	return nil
+}
+
+// PreviewLink is the link of a preview token: TOASOAN_PREVIEW_URL with the token in it.
+func (c Config) PreviewLink(token string) string {
+	return strings.ReplaceAll(c.PreviewURL, PreviewToken, token)
 }
 
 func duration(v, name string, min time.Duration, errs *[]error) time.Duration {

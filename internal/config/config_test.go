@@ -50,7 +50,7 @@ func TestLoadValues(t *testing.T) {
 	if len(c.CORSOrigins) != 2 || c.CORSOrigins[1] != "https://m.mattran.org.vn" {
 		t.Errorf("CORS origins %q", c.CORSOrigins)
 	}
-	if c.MaxUploadBytes != 5<<20 || c.BaseURL != "https://mattran.org.vn" || !c.WebhooksAllowLocal || c.SubmissionsPerHour != 20 ||
+	if c.MaxUploadBytes != 5<<20 || c.SiteURL != "https://mattran.org.vn" || !c.WebhooksAllowLocal || c.SubmissionsPerHour != 20 ||
 		c.RequestTimeout != 3*time.Second || len(c.DatabaseReplicaURLs) != 2 || c.DatabaseReplicaMaxLag != 2*time.Second {
 		t.Errorf("%+v", c)
 	}
@@ -70,6 +70,15 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"submissions per hour zero", "TOASOAN_SUBMISSIONS_PER_HOUR", "0", "TOASOAN_SUBMISSIONS_PER_HOUR"},
 		{"cors origin", "TOASOAN_CORS_ORIGINS", "mattran.org.vn", "TOASOAN_CORS_ORIGINS"},
 		{"base url", "TOASOAN_BASE_URL", "/relative", "TOASOAN_BASE_URL"},
+		{"site url relative", "TOASOAN_SITE_URL", "/tin", "TOASOAN_SITE_URL"},
+		{"site url scheme", "TOASOAN_SITE_URL", "ftp://mattran.org.vn", "TOASOAN_SITE_URL"},
+		{"site url without host", "TOASOAN_SITE_URL", "https://", "TOASOAN_SITE_URL"},
+		{"public url with a query", "TOASOAN_PUBLIC_URL", "https://api.mattran.org.vn/?v=1", "TOASOAN_PUBLIC_URL"},
+		{"public url with a fragment", "TOASOAN_PUBLIC_URL", "https://api.mattran.org.vn#top", "TOASOAN_PUBLIC_URL"},
+		{"media url not http", "TOASOAN_MEDIA_URL", "s3://bucket/media", "TOASOAN_MEDIA_URL"},
+		{"media url unparsable", "TOASOAN_MEDIA_URL", "https://%zz", "TOASOAN_MEDIA_URL"},
+		{"preview url without the token", "TOASOAN_PREVIEW_URL", "https://tin.mattran.org.vn/preview", "TOASOAN_PREVIEW_URL"},
+		{"preview url relative", "TOASOAN_PREVIEW_URL", "/preview/{token}", "TOASOAN_PREVIEW_URL"},
 		{"local webhooks", "TOASOAN_WEBHOOKS_ALLOW_LOCAL", "maybe", "TOASOAN_WEBHOOKS_ALLOW_LOCAL"},
 		{"request timeout", "TOASOAN_REQUEST_TIMEOUT", "soon", "TOASOAN_REQUEST_TIMEOUT"},
 		{"request timeout above the write timeout", "TOASOAN_REQUEST_TIMEOUT", "60s", "TOASOAN_REQUEST_TIMEOUT"},
@@ -89,6 +98,47 @@ func TestLoadRejectsBadValues(t *testing.T) {
 				t.Fatalf("Load(%s=%q) error = %v, want one naming %s", tc.key, tc.value, err, tc.want)
 			}
 		})
+	}
+}
+
+// The three origins and the preview template: each set on its own, or filled from
+// TOASOAN_BASE_URL as before they existed.
+func TestLoadOrigins(t *testing.T) {
+	cases := []struct {
+		name                              string
+		env                               map[string]string
+		site, public, media, previewToken string
+	}{
+		{"nothing set: this process, locally", nil,
+			"http://localhost:8080", "http://localhost:8080", "http://localhost:8080/media", "http://localhost:8080/api/v1/preview/articles/T"},
+		{"only the base URL: everything as before", map[string]string{"TOASOAN_BASE_URL": "https://mattran.org.vn/"},
+			"https://mattran.org.vn", "https://mattran.org.vn", "https://mattran.org.vn/media", "https://mattran.org.vn/api/v1/preview/articles/T"},
+		{"all three and the preview page", map[string]string{
+			"TOASOAN_SITE_URL": "https://mattran.org.vn", "TOASOAN_PUBLIC_URL": "https://api.mattran.org.vn/",
+			"TOASOAN_MEDIA_URL": "https://cdn.mattran.org.vn/toasoan/", "TOASOAN_PREVIEW_URL": "https://mattran.org.vn/xem-truoc/{token}?ban=nhap"},
+			"https://mattran.org.vn", "https://api.mattran.org.vn", "https://cdn.mattran.org.vn/toasoan", "https://mattran.org.vn/xem-truoc/T?ban=nhap"},
+		{"the base URL fills only what is unset", map[string]string{"TOASOAN_BASE_URL": "https://mattran.org.vn", "TOASOAN_SITE_URL": "https://tin.mattran.org.vn"},
+			"https://tin.mattran.org.vn", "https://mattran.org.vn", "https://mattran.org.vn/media", "https://mattran.org.vn/api/v1/preview/articles/T"},
+		{"media and preview follow the public URL", map[string]string{"TOASOAN_BASE_URL": "https://mattran.org.vn", "TOASOAN_PUBLIC_URL": "https://api.mattran.org.vn"},
+			"https://mattran.org.vn", "https://api.mattran.org.vn", "https://api.mattran.org.vn/media", "https://api.mattran.org.vn/api/v1/preview/articles/T"},
+		{"a site under a path", map[string]string{"TOASOAN_SITE_URL": "https://mattran.org.vn/tin-tuc/"},
+			"https://mattran.org.vn/tin-tuc", "http://localhost:8080", "http://localhost:8080/media", "http://localhost:8080/api/v1/preview/articles/T"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(env(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.SiteURL != tc.site || c.PublicURL != tc.public || c.MediaURL != tc.media || c.PreviewLink("T") != tc.previewToken {
+				t.Errorf("site %q public %q media %q preview %q", c.SiteURL, c.PublicURL, c.MediaURL, c.PreviewLink("T"))
+			}
+		})
+	}
+	// A bad base URL is reported once, under its own name, not again under the origins it fills.
+	_, err := Load(env(map[string]string{"TOASOAN_BASE_URL": "mattran.org.vn"}))
+	if err == nil || !strings.Contains(err.Error(), "TOASOAN_BASE_URL") || strings.Contains(err.Error(), "TOASOAN_SITE_URL") {
+		t.Errorf("error = %v, want TOASOAN_BASE_URL alone", err)
 	}
 }
 

@@ -355,7 +355,7 @@ func (s *Server) adminAnnouncementView(a models.Announcement) adminAnnouncementV
 func (s *Server) attachmentViews(media []models.Media) []models.Attachment {
 	out := make([]models.Attachment, len(media))
 	for i, m := range media {
-		out[i] = models.AttachmentOf(m, s.cfg.BaseURL)
+		out[i] = models.AttachmentOf(m, s.cfg.MediaURL)
 	}
 	return out
 }

@@ -110,7 +110,7 @@ func (s *Server) coverOf(a models.Article) *articleCover {
 	if a.Cover == nil {
 		return nil
 	}
-	return &articleCover{URL: a.Cover.URL(s.cfg.BaseURL), Caption: a.CoverCaption, Width: a.Cover.Width, Height: a.Cover.Height}
+	return &articleCover{URL: a.Cover.URL(s.cfg.MediaURL), Caption: a.CoverCaption, Width: a.Cover.Width, Height: a.Cover.Height}
 }
 
 func (s *Server) toEditorialItem(a models.Article) editorialArticleItem {

@@ -15,9 +15,20 @@ import (
 	"github.com/toasoan/toasoan/internal/testdb"
 )
 
-// testSiteURL is the TOASOAN_BASE_URL of the feed tests, unlike the default, so links are seen
-// to come from the configuration.
-const testSiteURL = "https://mattran.org.vn"
+// The three origins of the feed tests, unlike the default and unlike one another, so each link
+// is seen to come from the right one.
+const (
+	testSiteURL    = "https://mattran.org.vn"
+	testAPIURL     = "https://api.mattran.org.vn"
+	testMediaURL   = "https://cdn.mattran.org.vn/anh"
+	testPreviewURL = "https://mattran.org.vn/xem-truoc/{token}"
+)
+
+// withOrigins gives the server the feed tests' origins and preview page.
+func (ts *testServer) withOrigins() *testServer {
+	ts.cfg.SiteURL, ts.cfg.PublicURL, ts.cfg.MediaURL, ts.cfg.PreviewURL = testSiteURL, testAPIURL, testMediaURL, testPreviewURL
+	return ts
+}
 
 // testRSS is how a feed reader sees an RSS document: parsed by namespace, not by prefix.
 type testRSS struct {
@@ -43,8 +54,14 @@ type testRSS struct {
 			} `xml:"guid"`
 			PubDate     string `xml:"pubDate"`
 			Description string `xml:"description"`
-			Category    string `xml:"category"`
-			Enclosure   *struct {
+			// By namespace, so the prefixes must be declared for these to be read at all.
+			Creator    string `xml:"http://purl.org/dc/elements/1.1/ creator"`
+			Content    string `xml:"http://purl.org/rss/1.0/modules/content/ encoded"`
+			Categories []struct {
+				Domain string `xml:"domain,attr"`
+				Value  string `xml:",chardata"`
+			} `xml:"category"`
+			Enclosure *struct {
 				URL    string `xml:"url,attr"`
 				Type   string `xml:"type,attr"`
 				Length int64  `xml:"length,attr"`
@@ -95,8 +112,7 @@ func wantContentType(want string) func(t *testing.T, res *httptest.ResponseRecor
 
 func TestRSSFeed(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		ts := newTestServer(t, db).withUsers()
-		ts.cfg.BaseURL = testSiteURL
+		ts := newTestServer(t, db).withUsers().withOrigins()
 		ts.tickingClock()
 		front := ts.createCategory("Hoạt động Mặt trận", 0)
 		local := ts.createCategory("Mặt trận địa phương", front)
@@ -114,7 +130,10 @@ func TestRSSFeed(t *testing.T) {
 		const title = `Ngày hội "Đại đoàn kết" & <toàn dân> tộc`
 		const summary = `Tóm tắt: <b> & đủ dấu <img src=x onerror=alert(1)>`
 		newest := ts.published(map[string]any{"title": title, "category_id": local, "summary": summary,
-			"cover_media_id": ts.newMedia("2026/08/ngay-hoi.jpg")})
+			"cover_media_id": ts.newMedia("2026/08/ngay-hoi.jpg"), "byline": "Minh Anh", "tags": []string{"Bầu cử", "Đại hội"},
+			"body": `<p onclick="x()">Toàn văn <b>đậm</b> ]]> hết</p><script>alert(1)</script>`})
+		tagged := ts.published(map[string]any{"title": "Bầu cử ở xã", "category_id": economy, "tags": []string{"Bầu cử"}})
+		ts.act(tagged.ID, "archive", nil)
 		all := rssTitles(title, "Hội nghị Ủy ban", "Giá lúa tăng")
 
 		ts.run([]scenario{
@@ -132,7 +151,7 @@ func TestRSSFeed(t *testing.T) {
 					if feed.Version != "2.0" || ch.Title != "Tin mới" || ch.Link != testSiteURL || ch.Language != "vi" || ch.Description == "" {
 						t.Errorf("channel %q %q %q %q %q", feed.Version, ch.Title, ch.Link, ch.Language, ch.Description)
 					}
-					if ch.Self.Href != testSiteURL+"/feeds/rss.xml" || ch.Self.Rel != "self" || ch.Self.Type != "application/rss+xml" {
+					if ch.Self.Href != testAPIURL+"/feeds/rss.xml" || ch.Self.Rel != "self" || ch.Self.Type != "application/rss+xml" {
 						t.Errorf("atom:link %+v", ch.Self)
 					}
 				}},
@@ -146,15 +165,23 @@ func TestRSSFeed(t *testing.T) {
 						t.Errorf("guid %+v", item.GUID)
 					}
 					// One XML decoding gives HTML whose text is the summary: no element in it.
-					if strings.ContainsAny(item.Description, "<>") || html.UnescapeString(item.Description) != summary || item.Category != "Mặt trận địa phương" {
-						t.Errorf("description %q (as HTML, text %q), category %q", item.Description, html.UnescapeString(item.Description), item.Category)
+					if strings.ContainsAny(item.Description, "<>") || html.UnescapeString(item.Description) != summary || len(item.Categories) != 1 || item.Categories[0].Value != "Mặt trận địa phương" {
+						t.Errorf("description %q (as HTML, text %q), categories %+v", item.Description, html.UnescapeString(item.Description), item.Categories)
+					}
+					// The full body, sanitised as stored, read back as HTML from its CDATA.
+					if item.Content != "<p>Toàn văn <b>đậm</b> ]]&gt; hết</p>" || item.Creator != "Minh Anh" {
+						t.Errorf("content:encoded %q, dc:creator %q", item.Content, item.Creator)
+					}
+					if other := decodeXML[testRSS](t, res).Channel.Items[1]; other.Creator != "Người dùng editor" || other.Content != "" ||
+						strings.Contains(res.Body.String(), "<content:encoded></content:encoded>") {
+						t.Errorf("without a byline dc:creator is the author's name (%q), and without a body there is no content:encoded", other.Creator)
 					}
 					published, err := time.Parse(time.RFC1123Z, item.PubDate)
 					if err != nil || !published.Equal(newest.PublishedAt.Truncate(time.Second)) || !strings.HasSuffix(item.PubDate, " +0700") {
 						t.Errorf("pubDate %q (%v), published at %v", item.PubDate, err, newest.PublishedAt)
 					}
 					e := item.Enclosure
-					if e == nil || e.URL != testSiteURL+"/media/2026/08/ngay-hoi.jpg" || e.Type != "image/jpeg" || e.Length != 1000 {
+					if e == nil || e.URL != testMediaURL+"/2026/08/ngay-hoi.jpg" || e.Type != "image/jpeg" || e.Length != 1000 {
 						t.Errorf("enclosure %+v", e)
 					}
 					if other := decodeXML[testRSS](t, res).Channel.Items[2]; other.Enclosure != nil {
@@ -181,7 +208,7 @@ func TestRSSFeed(t *testing.T) {
 					rssTitles(title, "Hội nghị Ủy ban")(t, res)
 					ch := decodeXML[testRSS](t, res).Channel
 					if ch.Title != "Hoạt động Mặt trận" || ch.Link != testSiteURL+"/categories/hoat-dong-mat-tran" ||
-						ch.Self.Href != testSiteURL+"/feeds/rss.xml?category=hoat-dong-mat-tran" {
+						ch.Self.Href != testAPIURL+"/feeds/rss.xml?category=hoat-dong-mat-tran" {
 						t.Errorf("channel %q %q %q", ch.Title, ch.Link, ch.Self.Href)
 					}
 				}},
@@ -191,6 +218,23 @@ func TestRSSFeed(t *testing.T) {
 				check: rssTitles("Giá lúa tăng")},
 			{name: "an unknown category is 404", method: "GET", path: "/feeds/rss.xml?category=khong-co", want: 404,
 				fields: map[string]any{"code": "not_found"}, check: wantContentType("application/problem+json")},
+			{name: "a tag's articles", method: "GET", path: "/feeds/rss.xml?tag=bau-cu", want: 200,
+				check: func(t *testing.T, res *httptest.ResponseRecorder) {
+					rssTitles(title)(t, res)
+					ch := decodeXML[testRSS](t, res).Channel
+					if ch.Title != "Bầu cử" || ch.Link != testSiteURL+"/tags/bau-cu" || ch.Self.Href != testAPIURL+"/feeds/rss.xml?tag=bau-cu" {
+						t.Errorf("channel %q %q %q", ch.Title, ch.Link, ch.Self.Href)
+					}
+					for _, key := range []string{"tags", "article-" + itoa(newest.ID)} {
+						if !strings.Contains(" "+res.Header().Get("Surrogate-Key")+" ", " "+key+" ") {
+							t.Errorf("Surrogate-Key %q lacks %s", res.Header().Get("Surrogate-Key"), key)
+						}
+					}
+				}},
+			{name: "an unknown tag is 404 like a category", method: "GET", path: "/feeds/rss.xml?tag=khong-co", want: 404,
+				fields: map[string]any{"code": "not_found"}, check: wantContentType("application/problem+json")},
+			{name: "a category and a tag together are 400", method: "GET", path: "/feeds/rss.xml?category=kinh-te&tag=bau-cu", want: 400,
+				check: wantFields("tag")},
 			{name: "tracking parameters of shared links are ignored", method: "GET",
 				path: "/feeds/rss.xml?category=kinh-te&utm_source=zalo&fbclid=IwAR0x&zarsrc=31", want: 200, check: rssTitles("Giá lúa tăng")},
 			{name: "a bad value of a known parameter is still 400", method: "GET", path: "/feeds/rss.xml?category=kinh-te&category=x&utm_source=zalo", want: 400,
@@ -235,8 +279,7 @@ func TestRSSFeedHoldsTheNewest50(t *testing.T) {
 
 func TestSitemap(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		ts := newTestServer(t, db).withUsers()
-		ts.cfg.BaseURL = testSiteURL
+		ts := newTestServer(t, db).withUsers().withOrigins()
 		ts.tickingClock()
 		news := ts.createCategory("Tin tức", 0)
 		ts.createCategory("Sự kiện", news)
@@ -317,17 +360,120 @@ func TestSitemap(t *testing.T) {
 	})
 }
 
+func TestAnnouncementAndDocumentFeeds(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers().withOrigins()
+		ts.tickingClock()
+		at := func(d time.Duration) string { return ts.now().Add(d).Format(time.RFC3339) }
+		plan := ts.seedMedia("ke-hoach.pdf", "application/pdf")
+		form := ts.seedMedia("mau-don.pdf", "application/pdf")
+		for _, a := range []map[string]any{
+			{"slug": "tuyen-dung", "starts_at": at(-2 * time.Hour), "attachment_ids": []int64{plan, form}},
+			{"slug": "ghim", "starts_at": at(-3 * time.Hour), "pinned": true},
+			{"slug": "nhap", "starts_at": at(-time.Hour), "status": "draft"},
+			{"slug": "chua-bat-dau", "starts_at": at(24 * time.Hour)},
+			{"slug": "da-ket-thuc", "starts_at": at(-2 * time.Hour), "ends_at": at(-time.Hour)},
+		} {
+			a["title"], a["body"] = "Thông báo "+a["slug"].(string), `<p>Nội dung <a href="https://mattran.org.vn/x" onclick="x()">chi tiết</a></p>`
+			if a["status"] == nil {
+				a["status"] = "published"
+			}
+			ts.create("/api/v1/admin/announcements", a)
+		}
+		older := ts.create("/api/v1/admin/documents", documentBody(map[string]any{"number": "03/2024/QĐ-MTTW", "issued_on": "2024-03-01", "status": "published"}))
+		newer := ts.create("/api/v1/admin/documents", documentBody(map[string]any{"status": "published", "attachment_ids": []int64{plan, form}}))
+		ts.create("/api/v1/admin/documents", documentBody(map[string]any{"number": "06/2024/QĐ-MTTW", "status": "draft"}))
+
+		ts.run([]scenario{
+			{name: "announcements: the active ones, pinned first", method: "GET", path: "/feeds/announcements.xml", want: 200,
+				check: func(t *testing.T, res *httptest.ResponseRecorder) {
+					wantContentType("application/rss+xml; charset=utf-8")(t, res)
+					wantPublicCaching(t, res)
+					rssTitles("Thông báo ghim", "Thông báo tuyen-dung")(t, res)
+					ch := decodeXML[testRSS](t, res).Channel
+					if ch.Title != "Thông báo" || ch.Link != testSiteURL+"/announcements" || ch.Self.Href != testAPIURL+"/feeds/announcements.xml" {
+						t.Errorf("channel %q %q %q", ch.Title, ch.Link, ch.Self.Href)
+					}
+					item := ch.Items[1]
+					body := `<p>Nội dung <a href="https://mattran.org.vn/x" rel="nofollow">chi tiết</a></p>`
+					if item.Link != testSiteURL+"/announcements/tuyen-dung" || !strings.HasPrefix(item.GUID.Value, "toasoan:announcement:") ||
+						item.GUID.IsPermaLink != "false" || !strings.HasSuffix(item.PubDate, " +0700") {
+						t.Errorf("item %+v", item)
+					}
+					if !strings.HasPrefix(item.Description, "<p>Nội dung") || strings.Contains(item.Description, "onclick") ||
+						!strings.HasPrefix(item.Content, item.Description) || !strings.Contains(item.Content, `ke-hoach.pdf</a></li>`) ||
+						!strings.Contains(item.Content, `mau-don.pdf</a></li>`) {
+						t.Errorf("description %q, content %q (want the body %q, then the files)", item.Description, item.Content, body)
+					}
+					if e := item.Enclosure; e == nil || !strings.HasPrefix(e.URL, testMediaURL+"/") || !strings.HasSuffix(e.URL, "ke-hoach.pdf") ||
+						e.Type != "application/pdf" || e.Length != 1234 {
+						t.Errorf("enclosure %+v, want the first file", e)
+					}
+					if ch.Items[0].Enclosure != nil {
+						t.Errorf("an announcement without files has an enclosure")
+					}
+				}},
+			{name: "documents: the published ones, newest issued first", method: "GET", path: "/feeds/documents.xml", want: 200,
+				check: func(t *testing.T, res *httptest.ResponseRecorder) {
+					wantContentType("application/rss+xml; charset=utf-8")(t, res)
+					wantPublicCaching(t, res)
+					ch := decodeXML[testRSS](t, res).Channel
+					if len(ch.Items) != 2 || ch.Title != "Văn bản" || ch.Link != testSiteURL+"/documents" || ch.Self.Href != testAPIURL+"/feeds/documents.xml" {
+						t.Fatalf("channel %q %q %q, %d items", ch.Title, ch.Link, ch.Self.Href, len(ch.Items))
+					}
+					item := ch.Items[0]
+					if item.Title != "Quyết định ban hành Quy chế làm việc" || item.Link != fmt.Sprintf("%s/documents/%d", testSiteURL, newer) ||
+						item.GUID.Value != fmt.Sprintf("toasoan:document:%d", newer) || item.PubDate != "Fri, 10 May 2024 00:00:00 +0700" {
+						t.Errorf("item %q %q %q %q", item.Title, item.Link, item.GUID.Value, item.PubDate)
+					}
+					var categories []string
+					for _, c := range item.Categories {
+						categories = append(categories, c.Domain+"="+c.Value)
+					}
+					if want := "number=05/2024/QĐ-MTTW type=Quyết định issuer=" + issuerMTTW; strings.Join(categories, " ") != want {
+						t.Errorf("categories %q, want %q", categories, want)
+					}
+					if want := "Số 05/2024/QĐ-MTTW, Quyết định của " + issuerMTTW + ", ban hành ngày 10/05/2024."; html.UnescapeString(item.Description) != want {
+						t.Errorf("description %q, want %q", item.Description, want)
+					}
+					if !strings.Contains(item.Content, "ke-hoach.pdf</a></li><li>") || item.Enclosure == nil || !strings.HasSuffix(item.Enclosure.URL, "ke-hoach.pdf") {
+						t.Errorf("content %q, enclosure %+v", item.Content, item.Enclosure)
+					}
+					if other := ch.Items[1]; other.GUID.Value != fmt.Sprintf("toasoan:document:%d", older) || other.Enclosure != nil || strings.Contains(other.Content, "<ul>") {
+						t.Errorf("the older document: %+v", other)
+					}
+				}},
+			{name: "announcements: shared links' parameters are ignored", method: "GET", path: "/feeds/announcements.xml?utm_source=zalo", want: 200},
+			{name: "documents: so are they", method: "GET", path: "/feeds/documents.xml?fbclid=IwAR0x", want: 200},
+			{name: "not under the API", method: "GET", path: "/api/v1/feeds/documents.xml", want: 404},
+		})
+
+		// An announcement whose window closes leaves the feed.
+		first := ts.do("GET", "/feeds/announcements.xml", nil, "", nil)
+		ts.setClock(func() time.Time { return testdb.Epoch.Add(48 * time.Hour) })
+		rssTitles("Thông báo ghim", "Thông báo chua-bat-dau", "Thông báo tuyen-dung")(t, ts.do("GET", "/feeds/announcements.xml", nil, "", nil))
+		if again := ts.do("GET", "/feeds/announcements.xml", nil, "", map[string]string{"If-None-Match": first.Header().Get("ETag")}); again.Code != 200 {
+			t.Errorf("a changed feed answered If-None-Match with %d", again.Code)
+		}
+	})
+}
+
 // The response cache keeps each body's content type: a hit replays XML as XML.
 func TestFeedsFromTheResponseCache(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		ts := newTestServer(t, db).withUsers()
 		cat := ts.createCategory("Tin mới", 0)
-		ts.published(map[string]any{"title": "Tin đầu tiên", "category_id": cat})
+		ts.published(map[string]any{"title": "Tin đầu tiên", "category_id": cat, "tags": []string{"Đầu tiên"}})
+		ts.create("/api/v1/admin/announcements", map[string]any{"title": "Thông báo đầu tiên", "body": "<p>Nội dung</p>", "status": "published"})
+		ts.create("/api/v1/admin/documents", documentBody(map[string]any{"status": "published"}))
 		ts.withCache(time.Minute)
 		reads, _ := countQueries(db)
 		for _, tc := range []struct{ path, contentType string }{
 			{"/feeds/rss.xml", "application/rss+xml; charset=utf-8"},
 			{"/sitemap.xml", "application/xml; charset=utf-8"},
+			{"/feeds/rss.xml?tag=dau-tien", "application/rss+xml; charset=utf-8"},
+			{"/feeds/announcements.xml", "application/rss+xml; charset=utf-8"},
+			{"/feeds/documents.xml", "application/rss+xml; charset=utf-8"},
 			{"/api/v1/articles", "application/json"},
 		} {
 			t.Run(tc.path, func(t *testing.T) {
@@ -348,6 +494,12 @@ func TestFeedsFromTheResponseCache(t *testing.T) {
 		// A write through this server shows in the next feed.
 		ts.published(map[string]any{"title": "Tin thứ hai", "category_id": cat})
 		rssTitles("Tin thứ hai", "Tin đầu tiên")(t, ts.do("GET", "/feeds/rss.xml", nil, "", nil))
+		ts.published(map[string]any{"title": "Tin thứ ba", "category_id": cat, "tags": []string{"Đầu tiên"}})
+		rssTitles("Tin thứ ba", "Tin đầu tiên")(t, ts.do("GET", "/feeds/rss.xml?tag=dau-tien", nil, "", nil))
+		ts.create("/api/v1/admin/announcements", map[string]any{"title": "Thông báo thứ hai", "body": "<p>Nội dung</p>", "status": "published"})
+		rssTitles("Thông báo thứ hai", "Thông báo đầu tiên")(t, ts.do("GET", "/feeds/announcements.xml", nil, "", nil))
+		ts.create("/api/v1/admin/documents", documentBody(map[string]any{"number": "07/2024/QĐ-MTTW", "title": "Văn bản thứ hai", "issued_on": "2024-06-01", "status": "published"}))
+		rssTitles("Văn bản thứ hai", "Quyết định ban hành Quy chế làm việc")(t, ts.do("GET", "/feeds/documents.xml", nil, "", nil))
 	})
 }
 

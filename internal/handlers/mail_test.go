@@ -279,7 +279,7 @@ func TestReplyMailsTheReader(t *testing.T) {
 			t.Errorf("envelope from %q to %v, want toasoan@mattran.org.vn to %s", got[0].from, got[0].to, reader["email"])
 		}
 		m := parseMail(t, got[0].data)
-		link := ts.cfg.BaseURL + "/api/v1/submissions/" + sub.TrackingCode
+		link := ts.cfg.PublicURL + "/api/v1/submissions/" + sub.TrackingCode
 		if want := "Ban biên tập đã trả lời: " + reader["subject"]; m.subject != want {
 			t.Errorf("subject %q, want %q", m.subject, want)
 		}

@@ -46,7 +46,7 @@ type mediaListResponse struct {
 } // @name MediaList
 
 func (s *Server) mediaItemOf(m models.Media) mediaItem {
-	item := mediaItem{ID: m.ID, URL: m.URL(s.cfg.BaseURL), Name: m.Name, Mime: m.Mime, Size: m.Size, CreatedAt: m.CreatedAt}
+	item := mediaItem{ID: m.ID, URL: m.URL(s.cfg.MediaURL), Name: m.Name, Mime: m.Mime, Size: m.Size, CreatedAt: m.CreatedAt}
 	if m.Width > 0 && m.Height > 0 {
 		item.Width, item.Height = &m.Width, &m.Height
 	}

@@ -138,7 +138,7 @@ func (ts *testServer) uploadFile(name string, content []byte) mediaItem {
 }
 
 // path is the request path of a media URL.
-func (ts *testServer) path(url string) string { return strings.TrimPrefix(url, ts.cfg.BaseURL) }
+func (ts *testServer) path(url string) string { return strings.TrimPrefix(url, ts.cfg.PublicURL) }
 
 func TestMediaUpload(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
@@ -151,7 +151,7 @@ func TestMediaUpload(t *testing.T) {
 		ok := func(mime string, width, height any) func(t *testing.T, res *httptest.ResponseRecorder) {
 			return func(t *testing.T, res *httptest.ResponseRecorder) {
 				item := decode[mediaResponse](t, res).Data
-				if item.Mime != mime || item.ID == 0 || item.Size == 0 || !strings.HasPrefix(item.URL, ts.cfg.BaseURL+"/media/") {
+				if item.Mime != mime || item.ID == 0 || item.Size == 0 || !strings.HasPrefix(item.URL, ts.cfg.PublicURL+"/media/") {
 					t.Errorf("item = %+v, want mime %s", item, mime)
 				}
 				if got := [2]any{deref(item.Width), deref(item.Height)}; got != [2]any{width, height} {

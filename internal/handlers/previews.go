@@ -104,7 +104,7 @@ func (s *Server) previewClaimsOf(token string) (previewClaims, bool) {
 //
 //	@ID			createPreview
 //	@Summary		Make a preview link for an article
-//	@Description	A signed link that shows this one article as it is when read, to anyone who has it, until it expires (default 1 hour, at most 7 days). Unpublishing, archiving or deleting the article, or deactivating the link's maker, revokes it. The body is optional.
+//	@Description	A signed link that shows this one article as it is when read, to anyone who has it, until it expires (default 1 hour, at most 7 days). Unpublishing, archiving or deleting the article, or deactivating the link's maker, revokes it. The body is optional. The link (`url`) is TOASOAN_PREVIEW_URL with `{token}` replaced, so it opens the frontend's preview page, which reads the article from GET /api/v1/preview/articles/{token}; unset, it is that route itself, under TOASOAN_PUBLIC_URL.
 //	@Tags			articles
 //	@Accept			json
 //	@Produce		json
@@ -146,7 +146,7 @@ func (s *Server) createPreview(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, previewLinkResponse{Data: previewLink{
-		Token: token, URL: s.cfg.BaseURL + "/api/v1/preview/articles/" + token, ExpiresAt: expires,
+		Token: token, URL: s.cfg.PreviewLink(token), ExpiresAt: expires,
 	}})
 }
 

@@ -26,7 +26,7 @@ type moved struct {
 	Slug string `json:"slug" example:"ky-ket-quy-che-phoi-hop"`
 	// The API path of the item, as in Location.
 	Path string `json:"path" example:"/api/v1/articles/ky-ket-quy-che-phoi-hop"`
-	// The page of the public site (TOASOAN_BASE_URL's scheme: /articles/{slug}, /categories/{slug}).
+	// The page of the public site (the feeds' scheme, under TOASOAN_SITE_URL: /articles/{slug}, /categories/{slug}).
 	SitePath string `json:"site_path" example:"/articles/ky-ket-quy-che-phoi-hop"`
 } // @name Moved
 

@@ -55,6 +55,8 @@ func (s *Server) routes() {
 
 	// Feeds for readers and crawlers, at the site's root.
 	s.handle(http.MethodGet, rssRoute, cached(s.rssFeed), public)
+	s.handle(http.MethodGet, announcementsRSSRoute, cached(s.announcementsFeed), public)
+	s.handle(http.MethodGet, documentsRSSRoute, cached(s.documentsFeed), public)
 	s.handle(http.MethodGet, "/sitemap.xml", cached(s.sitemap), public)
 
 	// Reader submissions ("Gửi ban biên tập").

@@ -457,17 +457,17 @@ func (s *Server) submissionDetail(c echo.Context, sub models.Submission) error {
 		out.Notes[i] = submissionNote{ID: n.ID, Author: userRef{ID: n.AuthorID, Name: names[n.AuthorID]}, Body: n.Body, CreatedAt: n.CreatedAt}
 	}
 	for i, m := range files {
-		out.Attachments[i] = models.AttachmentOf(m, s.cfg.BaseURL)
+		out.Attachments[i] = models.AttachmentOf(m, s.cfg.MediaURL)
 	}
 	setVersionETag(c, sub.Version)
 	return c.JSON(http.StatusOK, submissionDetailResponse{Data: out})
 }
 
 // trackingURL is the link a reader's mail gives to their submission's tracking page: the
-// public API's for now (GET /api/v1/submissions/{tracking_code}), the site's page once there is
-// a configured one.
+// public API's (GET /api/v1/submissions/{tracking_code}, under TOASOAN_PUBLIC_URL), as API.md
+// gives the site no page for it.
 func trackingURL(cfg config.Config, code string) string {
-	return cfg.BaseURL + "/api/v1/submissions/" + url.PathEscape(code)
+	return cfg.PublicURL + "/api/v1/submissions/" + url.PathEscape(code)
 }
 
 // updateSubmission godoc

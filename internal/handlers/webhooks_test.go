@@ -280,7 +280,7 @@ func TestWebhookDeliveriesOfAPublishedArticle(t *testing.T) {
 			}
 		}
 		p := payloadOf(t, got[0], secret)
-		wantURL := ts.cfg.BaseURL + "/api/v1/articles/dai-hoi-dai-bieu-mat-tran"
+		wantURL := ts.cfg.PublicURL + "/api/v1/articles/dai-hoi-dai-bieu-mat-tran"
 		for path, want := range map[string]any{
 			"event": "article.published", "data.id": a.ID, "data.slug": a.Slug, "data.title": "Đại hội đại biểu Mặt trận",
 			"data.status": "published", "data.published_at": "2026-08-23T14:00:00+07:00", "data.url": wantURL,
@@ -424,7 +424,7 @@ func TestWebhookEventsOfEachKind(t *testing.T) {
 		}
 		ts.act(a.ID, "unpublish", nil)
 		p = expect("unpublishing", "article.unpublished")
-		if data := p[0]["data"].(map[string]any); data["status"] != "draft" || data["url"] != ts.cfg.BaseURL+"/api/v1/articles/bai-viet" {
+		if data := p[0]["data"].(map[string]any); data["status"] != "draft" || data["url"] != ts.cfg.PublicURL+"/api/v1/articles/bai-viet" {
 			t.Errorf("article.unpublished: %v", p[0])
 		}
 		// Scheduling sends nothing: the scheduler announces the article when it goes live.
@@ -461,7 +461,7 @@ func TestWebhookEventsOfEachKind(t *testing.T) {
 		// Announcements: published on create, or by the update that publishes them.
 		ts.create("/api/v1/admin/announcements", map[string]any{"title": "Thông báo tuyển dụng", "body": "<p>Nội dung</p>", "status": "published"})
 		p = expect("a published announcement", "announcement.published")
-		if data := p[0]["data"].(map[string]any); data["url"] != ts.cfg.BaseURL+"/api/v1/announcements/thong-bao-tuyen-dung" || data["starts_at"] == nil {
+		if data := p[0]["data"].(map[string]any); data["url"] != ts.cfg.PublicURL+"/api/v1/announcements/thong-bao-tuyen-dung" || data["starts_at"] == nil {
 			t.Errorf("announcement.published: %v", p[0])
 		}
 		draftNotice := ts.create("/api/v1/admin/announcements", map[string]any{"title": "Thông báo nháp", "body": "<p>Nội dung</p>"})
@@ -478,7 +478,7 @@ func TestWebhookEventsOfEachKind(t *testing.T) {
 		patch(fmt.Sprintf("/api/v1/admin/documents/%d", doc), 1, map[string]any{"status": "published"})
 		p = expect("publishing a document", "document.published")
 		if data := p[0]["data"].(map[string]any); data["number"] != "05/2024/QĐ-MTTW" || data["issued_on"] != "2024-05-10" ||
-			data["url"] != fmt.Sprintf("%s/api/v1/documents/%d", ts.cfg.BaseURL, doc) {
+			data["url"] != fmt.Sprintf("%s/api/v1/documents/%d", ts.cfg.PublicURL, doc) {
 			t.Errorf("document.published: %v", p[0])
 		}
 		ts.create("/api/v1/admin/documents", documentBody(map[string]any{"number": "12/2024/QĐ-MTTW", "status": "published"}))

@@ -17,7 +17,7 @@ type Media struct {
 }
 
 // URL is where the file is served, under the public base URL.
-func (m Media) URL(baseURL string) string { return baseURL + "/media/" + m.Key }
+func (m Media) URL(mediaURL string) string { return mediaURL + "/" + m.Key }
 
 // Attachment is how content shows a file: API.md's {url, name, mime, size}.
 type Attachment struct {
@@ -29,8 +29,8 @@ type Attachment struct {
 } // @name Attachment
 
 // AttachmentOf is the public view of a media item.
-func AttachmentOf(m Media, baseURL string) Attachment {
-	return Attachment{ID: m.ID, URL: m.URL(baseURL), Name: m.Name, Mime: m.Mime, Size: m.Size}
+func AttachmentOf(m Media, mediaURL string) Attachment {
+	return Attachment{ID: m.ID, URL: m.URL(mediaURL), Name: m.Name, Mime: m.Mime, Size: m.Size}
 }
 
 // Kinds of owners and uses of media, as recorded in media_links.

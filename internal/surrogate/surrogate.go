@@ -71,8 +71,8 @@ func DocumentPath(id int64) string { return apiPrefix + "/documents/" + strconv.
 // The lists, feeds and sitemap of each kind.
 var (
 	ArticleListPaths      = []string{apiPrefix + "/articles", apiPrefix + "/search", "/feeds/rss.xml", "/sitemap.xml"}
-	AnnouncementListPaths = []string{apiPrefix + "/announcements", apiPrefix + "/search", "/sitemap.xml"}
-	DocumentListPaths     = []string{apiPrefix + "/documents", apiPrefix + "/search", "/sitemap.xml"}
+	AnnouncementListPaths = []string{apiPrefix + "/announcements", apiPrefix + "/search", "/feeds/announcements.xml", "/sitemap.xml"}
+	DocumentListPaths     = []string{apiPrefix + "/documents", apiPrefix + "/search", "/feeds/documents.xml", "/sitemap.xml"}
 )
 
 // Set collects keys without duplicates, in the order first added.

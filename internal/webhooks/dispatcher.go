@@ -49,7 +49,7 @@ const (
 
 // Options configure a Dispatcher.
 type Options struct {
-	BaseURL    string           // TOASOAN_BASE_URL: the items' URLs in the payloads
+	PublicURL  string           // TOASOAN_PUBLIC_URL: the items' URLs on the public API in the payloads
 	AllowLocal bool             // TOASOAN_WEBHOOKS_ALLOW_LOCAL: localhost may be called
 	Now        func() time.Time // nil: time.Now
 	Logger     *slog.Logger     // nil: discard
@@ -57,11 +57,11 @@ type Options struct {
 
 // Dispatcher fans events out into deliveries and sends them.
 type Dispatcher struct {
-	store   *store.Store
-	client  *http.Client
-	baseURL string
-	now     func() time.Time
-	log     *slog.Logger
+	store     *store.Store
+	client    *http.Client
+	publicURL string
+	now       func() time.Time
+	log       *slog.Logger
 }
 
 // New makes a dispatcher; Run drives it, or call Step.
@@ -72,7 +72,7 @@ func New(st *store.Store, o Options) *Dispatcher {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{store: st, client: newClient(o.AllowLocal), baseURL: o.BaseURL, now: o.Now, log: o.Logger}
+	return &Dispatcher{store: st, client: newClient(o.AllowLocal), publicURL: o.PublicURL, now: o.Now, log: o.Logger}
 }
 
 // newClient is the HTTP client of deliveries: connections only to allowed addresses, never
@@ -170,7 +170,7 @@ func (d *Dispatcher) deliver(ctx context.Context, c store.ClaimedDelivery) {
 
 // send POSTs the delivery's payload, signed, and returns the answer's status code.
 func (d *Dispatcher) send(ctx context.Context, c store.ClaimedDelivery) (int, error) {
-	payload, err := Payload(d.baseURL, c.ID, c.Event)
+	payload, err := Payload(d.publicURL, c.ID, c.Event)
 	if err != nil {
 		return 0, err
 	}
@@ -210,13 +210,13 @@ func Sign(secret string, body []byte) string {
 }
 
 // Payload is the body of a delivery of an event: its data with the item's public URL (under
-// baseURL), times as the API shows them (models.ShownTime).
-func Payload(baseURL string, deliveryID int64, e models.WebhookEvent) (models.WebhookPayload, error) {
+// publicURL), times as the API shows them (models.ShownTime).
+func Payload(publicURL string, deliveryID int64, e models.WebhookEvent) (models.WebhookPayload, error) {
 	var data models.WebhookEventData
 	if err := json.Unmarshal([]byte(e.Data), &data); err != nil {
 		return models.WebhookPayload{}, fmt.Errorf("event %d: %w", e.ID, err)
 	}
-	data.URL = publicURL(baseURL, e.Type, data)
+	data.URL = apiURL(publicURL, e.Type, data)
 	for _, t := range []*time.Time{data.PublishedAt, data.StartsAt, data.EndsAt, data.CreatedAt} {
 		if t != nil {
 			*t = models.ShownTime(*t)
@@ -227,15 +227,15 @@ func Payload(baseURL string, deliveryID int64, e models.WebhookEvent) (models.We
 	}, nil
 }
 
-// publicURL is where the public API shows the item of an event; "" for items it does not show.
-func publicURL(baseURL, eventType string, data models.WebhookEventData) string {
+// apiURL is where the public API shows the item of an event; "" for items it does not show.
+func apiURL(publicURL, eventType string, data models.WebhookEventData) string {
 	switch {
 	case strings.HasPrefix(eventType, "article."):
-		return baseURL + "/api/v1/articles/" + url.PathEscape(data.Slug)
+		return publicURL + "/api/v1/articles/" + url.PathEscape(data.Slug)
 	case eventType == models.EventAnnouncementPublished:
-		return baseURL + "/api/v1/announcements/" + url.PathEscape(data.Slug)
+		return publicURL + "/api/v1/announcements/" + url.PathEscape(data.Slug)
 	case eventType == models.EventDocumentPublished:
-		return baseURL + "/api/v1/documents/" + strconv.FormatInt(data.ID, 10)
+		return publicURL + "/api/v1/documents/" + strconv.FormatInt(data.ID, 10)
 	}
 	return ""
 }
