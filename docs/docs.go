@@ -441,7 +441,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Most recently changed first. Authors see only their own articles. ` + "`" + `status=published` + "`" + ` includes scheduled articles whose time has come; ` + "`" + `status=scheduled` + "`" + ` only those still to come. ` + "`" + `q` + "`" + ` keeps articles containing every word (the last may be a word's start), ignoring case and diacritics, at most 200 characters.",
+                "description": "Most recently changed first by default (` + "`" + `sort` + "`" + `). Authors see only their own articles. ` + "`" + `status=published` + "`" + ` includes scheduled articles whose time has come; ` + "`" + `status=scheduled` + "`" + ` only those still to come. ` + "`" + `q` + "`" + ` keeps articles containing every word (the last may be a word's start), ignoring case and diacritics, at most 200 characters. ` + "`" + `category` + "`" + ` is a category's slug and includes its sub-categories, as on the public list; ` + "`" + `tag` + "`" + ` a tag's slug. Articles in the trash are left out unless ` + "`" + `trashed=true` + "`" + `, which lists only them (every article in the trash is a draft).",
                 "produces": [
                     "application/json"
                 ],
@@ -474,6 +474,38 @@ const docTemplate = `{
                         "type": "string",
                         "description": "words to find in title, summary and body",
                         "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "category slug; includes its sub-categories",
+                        "name": "category",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "tag slug",
+                        "name": "tag",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "-updated_at",
+                            "-published_at",
+                            "-created_at",
+                            "title"
+                        ],
+                        "type": "string",
+                        "default": "-updated_at",
+                        "description": "order: most recently changed, published (never published last), created first, or by title",
+                        "name": "sort",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "default": false,
+                        "description": "true: only the articles in the trash",
+                        "name": "trashed",
                         "in": "query"
                     },
                     {
@@ -670,11 +702,11 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "With its revisions. Needs ` + "`" + `If-Match` + "`" + ` with the version read (428 without, 412 when stale). Authors may delete their own articles only while draft or pending.",
+                "description": "Moves the article to the trash: it goes back to draft at once (a published or scheduled article is unpublished, with ` + "`" + `article.unpublished` + "`" + ` and ` + "`" + `data.status` + "`" + ` ` + "`" + `trashed` + "`" + `), disappears from every public read (detail, lists, search, feeds, sitemap, related, old slugs, preview links) and from the editorial list (see ` + "`" + `trashed=true` + "`" + `), and keeps its revisions, tags and media links and its slug. Editors restore it (` + "`" + `POST /api/v1/admin/articles/{id}/restore` + "`" + `) until the trash retention (TOASOAN_TRASH_RETENTION, 30 days by default) ends, when it is deleted for good. With ` + "`" + `permanent=true` + "`" + ` an admin deletes an article in the trash for good at once (409 when it is not in the trash). Needs ` + "`" + `If-Match` + "`" + ` with the version read (428 without, 412 when stale); trashing makes a new version. Authors may trash their own articles only while draft or pending.",
                 "tags": [
                     "articles"
                 ],
-                "summary": "Delete an article",
+                "summary": "Move an article to the trash, or delete it for good",
                 "operationId": "deleteArticle",
                 "parameters": [
                     {
@@ -683,6 +715,13 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "boolean",
+                        "default": false,
+                        "description": "true: delete an article in the trash for good (admins)",
+                        "name": "permanent",
+                        "in": "query"
                     },
                     {
                         "type": "string",
@@ -709,13 +748,19 @@ const docTemplate = `{
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "permanent=true and not an admin, or an author's article no longer draft or pending",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
                         "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "in the trash already, or (permanent=true) not in it",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -937,7 +982,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "A signed link that shows this one article as it is when read, to anyone who has it, until it expires (default 1 hour, at most 7 days). Unpublishing, archiving or deleting the article, or deactivating the link's maker, revokes it. The body is optional.",
+                "description": "A signed link that shows this one article as it is when read, to anyone who has it, until it expires (default 1 hour, at most 7 days). Unpublishing, archiving or deleting the article (to the trash), or deactivating the link's maker, revokes it; an article in the trash gets no link (409). The body is optional.",
                 "consumes": [
                     "application/json"
                 ],
@@ -993,6 +1038,12 @@ const docTemplate = `{
                     },
                     "404": {
                         "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "the article is in the trash",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1111,6 +1162,96 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "publish_at not in the future",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}/restore": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The article comes back as a draft, whatever it was before it was trashed (a published article is not published again: publish it again when it should be), with its revisions, tags, media links and slug, and is found by search again once published. Needs ` + "`" + `If-Match` + "`" + ` with the version read (428 without, 412 when stale); restoring makes a new version with its revision. Editors only. An article not in the trash is 409.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Restore an article from the trash",
+                "operationId": "restoreArticle",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version, quoted"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "not in the trash",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -5568,7 +5709,7 @@ const docTemplate = `{
         },
         "/api/v1/preview/articles/{token}": {
             "get": {
-                "description": "Public: the token is the permission. Shows the article as it is now until the token expires; an invalid, expired or revoked token (the article unpublished, archived or deleted since, or the link's maker deactivated) is 404, as is an archived article. Never cached (` + "`" + `Cache-Control: no-store` + "`" + `). Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
+                "description": "Public: the token is the permission. Shows the article as it is now until the token expires; an invalid, expired or revoked token (the article unpublished, archived or deleted (to the trash) since, or the link's maker deactivated) is 404, as is an archived article. Never cached (` + "`" + `Cache-Control: no-store` + "`" + `). Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "application/json"
                 ],
@@ -8023,6 +8164,8 @@ const docTemplate = `{
                 "summary",
                 "tags",
                 "title",
+                "trashed_at",
+                "trashed_by_id",
                 "updated_at",
                 "version",
                 "view_count"
@@ -8109,6 +8252,16 @@ const docTemplate = `{
                     "type": "string",
                     "example": "Ký kết Quy chế phối hợp"
                 },
+                "trashed_at": {
+                    "description": "When the article was moved to the trash, and by whom (null when the account is gone, or\ntoasoan did); both null outside the trash.",
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
+                },
+                "trashed_by_id": {
+                    "type": "integer",
+                    "x-nullable": true
+                },
                 "updated_at": {
                     "type": "string",
                     "format": "date-time"
@@ -8143,6 +8296,8 @@ const docTemplate = `{
                 "summary",
                 "tags",
                 "title",
+                "trashed_at",
+                "trashed_by_id",
                 "updated_at",
                 "version",
                 "view_count"
@@ -8223,6 +8378,16 @@ const docTemplate = `{
                 "title": {
                     "type": "string",
                     "example": "Ký kết Quy chế phối hợp"
+                },
+                "trashed_at": {
+                    "description": "When the article was moved to the trash, and by whom (null when the account is gone, or\ntoasoan did); both null outside the trash.",
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
+                },
+                "trashed_by_id": {
+                    "type": "integer",
+                    "x-nullable": true
                 },
                 "updated_at": {
                     "type": "string",
@@ -8693,7 +8858,9 @@ const docTemplate = `{
                         "submit",
                         "publish",
                         "unpublish",
-                        "archive"
+                        "archive",
+                        "trash",
+                        "untrash"
                     ]
                 },
                 "actor": {
@@ -8737,7 +8904,9 @@ const docTemplate = `{
                         "submit",
                         "publish",
                         "unpublish",
-                        "archive"
+                        "archive",
+                        "trash",
+                        "untrash"
                     ]
                 },
                 "actor": {

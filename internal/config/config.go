@@ -81,6 +81,8 @@ type Config struct {
 	// the client.
 	TrustedProxies []*net.IPNet
 	MaxImagePixels int64
+	// TrashRetention is how long an article stays in the trash before it is deleted for good.
+	TrashRetention time.Duration
 }
 
 // MaxRequestTimeout keeps a request's deadline below the HTTP server's 60 s write timeout, so a
@@ -199,6 +201,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.CacheMaxBytes = int64(cacheMB) << 20
 	c.ViewCountRefresh = duration(get("TOASOAN_VIEW_COUNT_REFRESH", "5m"), "TOASOAN_VIEW_COUNT_REFRESH", time.Second, &errs)
+	c.TrashRetention = retention(get("TOASOAN_TRASH_RETENTION", "30d"), "TOASOAN_TRASH_RETENTION", &errs)
 	perHour, err := strconv.Atoi(get("TOASOAN_SUBMISSIONS_PER_HOUR", "5"))
 	if err != nil || perHour < 1 || perHour > 10000 {
 		errs = append(errs, fmt.Errorf("TOASOAN_SUBMISSIONS_PER_HOUR %q: want a whole number between 1 and 10000", getenv("TOASOAN_SUBMISSIONS_PER_HOUR")))
@@ -241,6 +244,25 @@ func duration(v, name string, min time.Duration, errs *[]error) time.Duration {
 	d, err := time.ParseDuration(v)
 	if err != nil || d < min {
 		*errs = append(*errs, fmt.Errorf("%s %q: want a duration of at least %s, such as 30s", name, v, min))
+	}
+	return d
+}
+
+// retention reads a time to keep something: days (30d, or 30) or a Go duration (720h), from
+// one hour to ten years.
+func retention(v, name string, errs *[]error) time.Duration {
+	const most = 3650 * 24 * time.Hour
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		days, derr := strconv.Atoi(strings.TrimSuffix(v, "d"))
+		err = derr
+		d = time.Duration(days) * 24 * time.Hour
+		if days > 3650 {
+			d = most + 1
+		}
+	}
+	if err != nil || d < time.Hour || d > most {
+		*errs = append(*errs, fmt.Errorf("%s %q: want days (30d) or a duration (720h), from 1h to 3650d", name, v))
 	}
 	return d
 }

@@ -84,6 +84,7 @@ func TestEnumsAreTheCodesLists(t *testing.T) {
 		"ArticleSnapshot.status":                 models.ArticleStatuses,
 		"WebhookEventData.status":                models.ArticleStatuses, // of an article, announcement or document
 		"get /api/v1/admin/articles status":      models.ArticleStatuses,
+		"get /api/v1/admin/articles sort":        store.EditorialSorts,
 		"Revision.action":                        models.RevisionActions,
 		"RevisionItem.action":                    models.RevisionActions,
 		"get /api/v1/articles sort":              articleSorts,

@@ -13,7 +13,7 @@ import (
 // revisionItem is one stored version of an article: who made it, when and by which action.
 type revisionItem struct {
 	Number    int       `json:"number" example:"3"` // the article's version it recorded
-	Action    string    `json:"action" enums:"create,update,restore,submit,publish,unpublish,archive"`
+	Action    string    `json:"action" enums:"create,update,restore,submit,publish,unpublish,archive,trash,untrash"`
 	Actor     *userRef  `json:"actor" extensions:"x-nullable"` // null when the account is gone
 	CreatedAt time.Time `json:"created_at" format:"date-time"`
 } // @name RevisionItem

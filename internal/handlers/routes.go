@@ -92,6 +92,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, v1+"/admin/articles/:id/publish", s.publishArticle, editors)
 	s.handle(http.MethodPost, v1+"/admin/articles/:id/unpublish", s.unpublishArticle, editors)
 	s.handle(http.MethodPost, v1+"/admin/articles/:id/archive", s.archiveArticle, editors)
+	s.handle(http.MethodPost, v1+"/admin/articles/:id/restore", s.restoreArticle, editors)
 	s.handle(http.MethodGet, v1+"/admin/articles/:id/revisions", s.listRevisions, anyone)
 	s.handle(http.MethodGet, v1+"/admin/articles/:id/revisions/:n", s.getRevision, anyone)
 	s.handle(http.MethodPost, v1+"/admin/articles/:id/revisions/:n/restore", s.restoreRevision, anyone)
