@@ -860,7 +860,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "slug taken",
+                        "description": "slug taken, or the article is in the trash (restore it first)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -961,7 +961,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "not published",
+                        "description": "not published, or in the trash (restore it first)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1143,7 +1143,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "already published or archived",
+                        "description": "already published or archived, or in the trash (restore it first)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1471,6 +1471,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "409": {
+                        "description": "the article is in the trash: restore it first",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "412": {
                         "description": "stale version",
                         "schema": {
@@ -1561,7 +1567,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "not a draft",
+                        "description": "not a draft, or in the trash (restore it first)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1644,7 +1650,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "not published",
+                        "description": "not published, or in the trash (restore it first)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }

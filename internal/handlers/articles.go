@@ -285,7 +285,7 @@ func (s *Server) getArticle(c echo.Context) error {
 //	@Failure		401			{object}	problem
 //	@Failure		403			{object}	problem
 //	@Failure		404			{object}	problem
-//	@Failure		409			{object}	problem	"slug taken"
+//	@Failure		409			{object}	problem	"slug taken, or the article is in the trash (restore it first)"
 //	@Failure		412			{object}	problem	"stale version"
 //	@Failure		415			{object}	problem
 //	@Failure		422			{object}	problem
@@ -461,7 +461,7 @@ func (s *Server) transition(c echo.Context, action string, publishAt *time.Time)
 //	@Failure		401			{object}	problem
 //	@Failure		403			{object}	problem
 //	@Failure		404			{object}	problem
-//	@Failure		409			{object}	problem	"not a draft"
+//	@Failure		409			{object}	problem	"not a draft, or in the trash (restore it first)"
 //	@Failure		412			{object}	problem	"stale version"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/articles/{id}/submit [post]
@@ -486,7 +486,7 @@ func (s *Server) submitArticle(c echo.Context) error {
 //	@Failure		401			{object}	problem
 //	@Failure		403			{object}	problem
 //	@Failure		404			{object}	problem
-//	@Failure		409			{object}	problem	"already published or archived"
+//	@Failure		409			{object}	problem	"already published or archived, or in the trash (restore it first)"
 //	@Failure		412			{object}	problem	"stale version"
 //	@Failure		415			{object}	problem
 //	@Failure		422			{object}	problem	"publish_at not in the future"
@@ -515,7 +515,7 @@ func (s *Server) publishArticle(c echo.Context) error {
 //	@Failure		401			{object}	problem
 //	@Failure		403			{object}	problem
 //	@Failure		404			{object}	problem
-//	@Failure		409			{object}	problem	"not published"
+//	@Failure		409			{object}	problem	"not published, or in the trash (restore it first)"
 //	@Failure		412			{object}	problem	"stale version"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/articles/{id}/unpublish [post]
@@ -538,7 +538,7 @@ func (s *Server) unpublishArticle(c echo.Context) error {
 //	@Failure		401			{object}	problem
 //	@Failure		403			{object}	problem
 //	@Failure		404			{object}	problem
-//	@Failure		409			{object}	problem	"not published"
+//	@Failure		409			{object}	problem	"not published, or in the trash (restore it first)"
 //	@Failure		412			{object}	problem	"stale version"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/articles/{id}/archive [post]

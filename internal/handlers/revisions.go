@@ -142,6 +142,7 @@ func (s *Server) getRevision(c echo.Context) error {
 //	@Failure		401			{object}	problem
 //	@Failure		403			{object}	problem
 //	@Failure		404			{object}	problem
+//	@Failure		409			{object}	problem	"the article is in the trash: restore it first"
 //	@Failure		412			{object}	problem	"stale version"
 //	@Failure		422			{object}	problem	"the revision's category or cover no longer exists"
 //	@Failure		428			{object}	problem	"If-Match missing (the detail names the current version)"

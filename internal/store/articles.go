@@ -160,6 +160,11 @@ func (s *Store) DeleteArticle(ctx context.Context, actor Actor, id int64, ifMatc
 		if a.TrashedAt != nil {
 			return Audit{}, models.Conflict("the article is in the trash already")
 		}
+		withTags := []models.Article{a} // the purge names its tags' pages
+		if err := attachTags(tx, withTags); err != nil {
+			return Audit{}, err
+		}
+		a = withTags[0]
 		now := tx.NowFunc().UTC()
 		err = updateVersioned(tx, &models.Article{}, "article", id, ifMatch, map[string]any{
 			"status": models.StatusDraft, "published_at": nil, "trashed_at": now, "trashed_by_id": actorID(actor),
