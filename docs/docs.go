@@ -68,6 +68,13 @@ const docTemplate = `{
                         "in": "query"
                     },
                     {
+                        "type": "boolean",
+                        "default": false,
+                        "description": "true: only the announcements in the trash (otherwise left out)",
+                        "name": "trashed",
+                        "in": "query"
+                    },
+                    {
                         "type": "integer",
                         "description": "page, from 1",
                         "name": "page",
@@ -257,11 +264,11 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Needs If-Match with the version read (428 without, 412 when stale).",
+                "description": "Moves the announcement to the trash: it becomes a draft at once (a published one disappears from every public read: detail, list, search, feeds, sitemap), leaves the editorial list (see ` + "`" + `trashed=true` + "`" + `) and keeps its attachments. Editors restore it (` + "`" + `POST /api/v1/admin/announcements/{id}/restore` + "`" + `) until the trash retention (TOASOAN_TRASH_RETENTION, 30 days by default) ends, when it is deleted for good. With ` + "`" + `permanent=true` + "`" + ` an admin deletes an announcement in the trash for good at once (409 when it is not in the trash). No webhook event fires (there is no announcement.unpublished). Needs If-Match with the version read (428 without, 412 when stale); trashing makes a new version.",
                 "tags": [
                     "announcements"
                 ],
-                "summary": "Delete an announcement",
+                "summary": "Move an announcement to the trash, or delete it for good",
                 "operationId": "deleteAnnouncement",
                 "parameters": [
                     {
@@ -270,6 +277,13 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "boolean",
+                        "default": false,
+                        "description": "true: delete an announcement in the trash for good (admins)",
+                        "name": "permanent",
+                        "in": "query"
                     },
                     {
                         "type": "string",
@@ -296,13 +310,19 @@ const docTemplate = `{
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "permanent=true and not an admin",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
                         "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "in the trash already, or (permanent=true) not in it",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -402,7 +422,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "slug taken",
+                        "description": "slug taken, or the announcement is in the trash (restore it first)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -421,6 +441,96 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/announcements/{id}/restore": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "It comes back as a draft, whatever it was before it was trashed: publish it again when it should be public. Needs If-Match with the version read (428 without, 412 when stale); restoring makes a new version. An announcement not in the trash is 409.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "announcements"
+                ],
+                "summary": "Restore an announcement from the trash",
+                "operationId": "restoreAnnouncement",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "announcement id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AdminAnnouncementResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "not in the trash",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2530,6 +2640,13 @@ const docTemplate = `{
                         "in": "query"
                     },
                     {
+                        "type": "boolean",
+                        "default": false,
+                        "description": "true: only the documents in the trash (otherwise left out)",
+                        "name": "trashed",
+                        "in": "query"
+                    },
+                    {
                         "type": "integer",
                         "description": "page, from 1",
                         "name": "page",
@@ -2719,11 +2836,11 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Needs If-Match with the version read (428 without, 412 when stale).",
+                "description": "Moves the document to the trash: it becomes a draft at once (a published one disappears from every public read: detail, list, search, feeds, sitemap), leaves the editorial list (see ` + "`" + `trashed=true` + "`" + `) and keeps its attachments. Editors restore it (` + "`" + `POST /api/v1/admin/documents/{id}/restore` + "`" + `) until the trash retention (TOASOAN_TRASH_RETENTION, 30 days by default) ends, when it is deleted for good. With ` + "`" + `permanent=true` + "`" + ` an admin deletes a document in the trash for good at once (409 when it is not in the trash). No webhook event fires (there is no document.unpublished). Needs If-Match with the version read (428 without, 412 when stale); trashing makes a new version.",
                 "tags": [
                     "documents"
                 ],
-                "summary": "Delete a document",
+                "summary": "Move a document to the trash, or delete it for good",
                 "operationId": "deleteDocument",
                 "parameters": [
                     {
@@ -2732,6 +2849,13 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "boolean",
+                        "default": false,
+                        "description": "true: delete a document in the trash for good (admins)",
+                        "name": "permanent",
+                        "in": "query"
                     },
                     {
                         "type": "string",
@@ -2758,13 +2882,19 @@ const docTemplate = `{
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "permanent=true and not an admin",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
                         "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "in the trash already, or (permanent=true) not in it",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2864,7 +2994,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "number already used by the issuer",
+                        "description": "number already used by the issuer, or the document is in the trash (restore it first)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2883,6 +3013,96 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/documents/{id}/restore": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "It comes back as a draft, whatever it was before it was trashed: publish it again when it should be public. Needs If-Match with the version read (428 without, 412 when stale); restoring makes a new version. A document not in the trash is 409.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "documents"
+                ],
+                "summary": "Restore a document from the trash",
+                "operationId": "restoreDocument",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "document id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AdminDocumentResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "not in the trash",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -6502,6 +6722,8 @@ const docTemplate = `{
                 "starts_at",
                 "status",
                 "title",
+                "trashed_at",
+                "trashed_by_id",
                 "updated_at",
                 "version"
             ],
@@ -6546,6 +6768,16 @@ const docTemplate = `{
                 },
                 "title": {
                     "type": "string"
+                },
+                "trashed_at": {
+                    "description": "When it was moved to the trash, and by whom (null when the account is gone); both null\noutside the trash.",
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
+                },
+                "trashed_by_id": {
+                    "type": "integer",
+                    "x-nullable": true
                 },
                 "updated_at": {
                     "type": "string",
@@ -6678,6 +6910,8 @@ const docTemplate = `{
                 "signer",
                 "status",
                 "title",
+                "trashed_at",
+                "trashed_by_id",
                 "type",
                 "updated_at",
                 "version"
@@ -6738,6 +6972,16 @@ const docTemplate = `{
                 },
                 "title": {
                     "type": "string"
+                },
+                "trashed_at": {
+                    "description": "When it was moved to the trash, and by whom (null when the account is gone); both null\noutside the trash.",
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
+                },
+                "trashed_by_id": {
+                    "type": "integer",
+                    "x-nullable": true
                 },
                 "type": {
                     "type": "string",

@@ -39,7 +39,7 @@ var Env = map[string]string{
 	"TOASOAN_CACHE_TTL":                "how long at most a public GET's response is reused by this process, a Go duration (default 5m, at most 1h; 0 turns the cache off). Writes purge what they change at once, on every process; this bounds only what a missed purge could leave",
 	"TOASOAN_CACHE_MAX_MB":             "memory the response cache may hold, in MiB (default 64); the least recently used responses go first",
 	"TOASOAN_VIEW_COUNT_REFRESH":       "how often the view_count readers see, and the most-read lists, catch up with the views counted, a Go duration (default 5m, at least 1s)",
-	"TOASOAN_TRASH_RETENTION":          "how long an article stays in the trash before it is deleted for good: days (30d, or 30) or a Go duration (720h), from 1h to 3650d (default 30d)",
+	"TOASOAN_TRASH_RETENTION":          "how long an article, announcement or document stays in the trash before it is deleted for good: days (30d, or 30) or a Go duration (720h), from 1h to 3650d (default 30d)",
 	"TOASOAN_SUBMISSIONS_PER_HOUR":     "reader submissions accepted per IP an hour (default 5; refused ones do not count)",
 	"TOASOAN_REQUEST_TIMEOUT":          "deadline of each request's database work, a Go duration (default 10s, at most 50s: below the 60s write timeout)",
 	"TOASOAN_WEBHOOKS_ALLOW_LOCAL":     "1 lets webhooks call localhost and 127.0.0.1 (development only; default 0: public hosts only)",
@@ -82,7 +82,7 @@ type Config struct {
 	// the client.
 	TrustedProxies []*net.IPNet
 	MaxImagePixels int64
-	// TrashRetention is how long an article stays in the trash before it is deleted for good.
+	// TrashRetention is how long an item stays in the trash before it is deleted for good.
 	TrashRetention time.Duration
 }
 

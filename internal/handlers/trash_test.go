@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -218,5 +219,71 @@ func TestEditorialArticleFilters(t *testing.T) {
 				fields: map[string]any{"data.0.id": c.ID, "data.1.id": a.ID, "data.2.id": b.ID}},
 			{name: "an unknown sort", method: "GET", path: "/api/v1/admin/articles?sort=views", as: "editor", want: 400, check: wantFields("sort")},
 		})
+	})
+}
+
+// A published announcement or document moved to the trash is gone from every public read at
+// once, through the response cache (detail, list and its total, search, sitemap), comes back as
+// a draft when restored, and the worker deletes it for good after the retention.
+func TestTrashedAnnouncementsAndDocuments(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		jump := ts.tickingClock()
+		ann := ts.create("/api/v1/admin/announcements", map[string]any{"title": "Thông báo tiếp công dân", "body": "<p>Lịch tiếp</p>", "status": "published"})
+		doc := ts.create("/api/v1/admin/documents", documentBody(map[string]any{"status": "published"}))
+		ts.withCache(time.Minute)
+		reads := []struct {
+			name, path string
+			shows      func(string) bool // nil: the path is the item's own, 404 once trashed
+		}{
+			{"announcement", "/api/v1/announcements/thong-bao-tiep-cong-dan", nil},
+			{"announcements", "/api/v1/announcements", showing("thong-bao-tiep-cong-dan")},
+			{"announcements total", "/api/v1/announcements", showing(`"total":1`)},
+			{"document", "/api/v1/documents/" + strconv.FormatInt(doc, 10), nil},
+			{"documents", "/api/v1/documents", showing("05/2024/QĐ-MTTW")},
+			{"documents total", "/api/v1/documents", showing(`"total":1`)},
+			{"search announcement", "/api/v1/search?q=tiếp+công+dân", showing("thong-bao-tiep-cong-dan")},
+			{"search document", "/api/v1/search?q=quy+chế+làm+việc", showing("05/2024/QĐ-MTTW")},
+			{"sitemap", "/sitemap.xml", showing("thong-bao-tiep-cong-dan")},
+		}
+		for _, r := range reads {
+			res := ts.do("GET", r.path, nil, "", nil)
+			if res.Code != 200 || (r.shows != nil && !r.shows(res.Body.String())) {
+				t.Fatalf("before the trash, %s: %d %s", r.name, res.Code, res.Body)
+			}
+		}
+		for _, path := range []string{"/api/v1/admin/announcements/" + strconv.FormatInt(ann, 10), "/api/v1/admin/documents/" + strconv.FormatInt(doc, 10)} {
+			if res := ts.do("DELETE", path, nil, "editor", ifMatch(1)); res.Code != 204 {
+				t.Fatalf("trash %s: %d %s", path, res.Code, res.Body)
+			}
+		}
+		for _, r := range reads {
+			res := ts.do("GET", r.path, nil, "", nil)
+			if r.shows == nil && res.Code != 404 {
+				t.Errorf("trashed, %s: %d, want 404; %s", r.name, res.Code, res.Body)
+			}
+			if r.shows != nil && (res.Code != 200 || r.shows(res.Body.String())) {
+				t.Errorf("trashed, %s still shows it: %d %s", r.name, res.Code, res.Body)
+			}
+		}
+		// Restored, the announcement is a draft: still not public.
+		res := ts.do("POST", "/api/v1/admin/announcements/"+strconv.FormatInt(ann, 10)+"/restore", nil, "editor", ifMatch(2))
+		if res.Code != 200 || !strings.Contains(res.Body.String(), `"status":"draft"`) {
+			t.Fatalf("restore: %d %s", res.Code, res.Body)
+		}
+		if res := ts.do("GET", "/api/v1/announcements/thong-bao-tiep-cong-dan", nil, "", nil); res.Code != 404 {
+			t.Errorf("a restored announcement is public before it is published again: %d", res.Code)
+		}
+		jump(30*24*time.Hour + time.Minute)
+		ts.emptyTrash(t.Context())
+		if res := ts.do("GET", "/api/v1/admin/documents/"+strconv.FormatInt(doc, 10), nil, "editor", nil); res.Code != 404 {
+			t.Errorf("the document after its retention: %d", res.Code)
+		}
+		if res := ts.do("GET", "/api/v1/admin/announcements/"+strconv.FormatInt(ann, 10), nil, "editor", nil); res.Code != 200 {
+			t.Errorf("the restored announcement after the retention: %d", res.Code)
+		}
+		if n := ts.auditCount("document.purge"); n != 1 {
+			t.Errorf("%d document.purge audit entries, want 1", n)
+		}
 	})
 }

@@ -24,6 +24,8 @@ type Announcement struct {
 	EndsAt      *time.Time
 	Status      string
 	Version     int
+	TrashedAt   *time.Time // in the trash since, by TrashedByID (a draft while there); nil: not in it
+	TrashedByID *int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	Attachments []Media `gorm:"-"` // filled by the store, in position order
