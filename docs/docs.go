@@ -68,6 +68,13 @@ const docTemplate = `{
                         "in": "query"
                     },
                     {
+                        "type": "boolean",
+                        "default": false,
+                        "description": "true: only the announcements in the trash (otherwise left out)",
+                        "name": "trashed",
+                        "in": "query"
+                    },
+                    {
                         "type": "integer",
                         "description": "page, from 1",
                         "name": "page",
@@ -257,11 +264,11 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Needs If-Match with the version read (428 without, 412 when stale).",
+                "description": "Moves the announcement to the trash: it becomes a draft at once (a published one disappears from every public read: detail, list, search, feeds, sitemap), leaves the editorial list (see ` + "`" + `trashed=true` + "`" + `) and keeps its attachments. Editors restore it (` + "`" + `POST /api/v1/admin/announcements/{id}/restore` + "`" + `) until the trash retention (TOASOAN_TRASH_RETENTION, 30 days by default) ends, when it is deleted for good. With ` + "`" + `permanent=true` + "`" + ` an admin deletes an announcement in the trash for good at once (409 when it is not in the trash). No webhook event fires (there is no announcement.unpublished). Needs If-Match with the version read (428 without, 412 when stale); trashing makes a new version.",
                 "tags": [
                     "announcements"
                 ],
-                "summary": "Delete an announcement",
+                "summary": "Move an announcement to the trash, or delete it for good",
                 "operationId": "deleteAnnouncement",
                 "parameters": [
                     {
@@ -270,6 +277,13 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "boolean",
+                        "default": false,
+                        "description": "true: delete an announcement in the trash for good (admins)",
+                        "name": "permanent",
+                        "in": "query"
                     },
                     {
                         "type": "string",
@@ -296,13 +310,19 @@ const docTemplate = `{
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "permanent=true and not an admin",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
                         "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "in the trash already, or (permanent=true) not in it",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -402,7 +422,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "slug taken",
+                        "description": "slug taken, or the announcement is in the trash (restore it first)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -434,6 +454,96 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/admin/announcements/{id}/restore": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "It comes back as a draft, whatever it was before it was trashed: publish it again when it should be public. Needs If-Match with the version read (428 without, 412 when stale); restoring makes a new version. An announcement not in the trash is 409.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "announcements"
+                ],
+                "summary": "Restore an announcement from the trash",
+                "operationId": "restoreAnnouncement",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "announcement id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AdminAnnouncementResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "not in the trash",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/admin/articles": {
             "get": {
                 "security": [
@@ -441,7 +551,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Most recently changed first. Authors see only their own articles. ` + "`" + `status=published` + "`" + ` includes scheduled articles whose time has come; ` + "`" + `status=scheduled` + "`" + ` only those still to come. ` + "`" + `q` + "`" + ` keeps articles containing every word (the last may be a word's start), ignoring case and diacritics, at most 200 characters.",
+                "description": "Most recently changed first by default (` + "`" + `sort` + "`" + `). Authors see only their own articles. ` + "`" + `status=published` + "`" + ` includes scheduled articles whose time has come; ` + "`" + `status=scheduled` + "`" + ` only those still to come. ` + "`" + `q` + "`" + ` keeps articles containing every word (the last may be a word's start), ignoring case and diacritics, at most 200 characters. ` + "`" + `category` + "`" + ` is a category's slug and includes its sub-categories, as on the public list; ` + "`" + `tag` + "`" + ` a tag's slug. Articles in the trash are left out unless ` + "`" + `trashed=true` + "`" + `, which lists only them (every article in the trash is a draft).",
                 "produces": [
                     "application/json"
                 ],
@@ -474,6 +584,38 @@ const docTemplate = `{
                         "type": "string",
                         "description": "words to find in title, summary and body",
                         "name": "q",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "category slug; includes its sub-categories",
+                        "name": "category",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "tag slug",
+                        "name": "tag",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "-updated_at",
+                            "-published_at",
+                            "-created_at",
+                            "title"
+                        ],
+                        "type": "string",
+                        "default": "-updated_at",
+                        "description": "order: most recently changed, published (never published last), created first, or by title",
+                        "name": "sort",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "default": false,
+                        "description": "true: only the articles in the trash",
+                        "name": "trashed",
                         "in": "query"
                     },
                     {
@@ -670,11 +812,11 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "With its revisions. Needs ` + "`" + `If-Match` + "`" + ` with the version read (428 without, 412 when stale). Authors may delete their own articles only while draft or pending.",
+                "description": "Moves the article to the trash: it goes back to draft at once (a published or scheduled article is unpublished, with ` + "`" + `article.unpublished` + "`" + ` and ` + "`" + `data.status` + "`" + ` ` + "`" + `trashed` + "`" + `), disappears from every public read (detail, lists, search, feeds, sitemap, related, old slugs, preview links) and from the editorial list (see ` + "`" + `trashed=true` + "`" + `), and keeps its revisions, tags and media links and its slug. Editors restore it (` + "`" + `POST /api/v1/admin/articles/{id}/restore` + "`" + `) until the trash retention (TOASOAN_TRASH_RETENTION, 30 days by default) ends, when it is deleted for good. With ` + "`" + `permanent=true` + "`" + ` an admin deletes an article in the trash for good at once (409 when it is not in the trash). Needs ` + "`" + `If-Match` + "`" + ` with the version read (428 without, 412 when stale); trashing makes a new version. Authors may trash their own articles only while draft or pending.",
                 "tags": [
                     "articles"
                 ],
-                "summary": "Delete an article",
+                "summary": "Move an article to the trash, or delete it for good",
                 "operationId": "deleteArticle",
                 "parameters": [
                     {
@@ -683,6 +825,13 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "boolean",
+                        "default": false,
+                        "description": "true: delete an article in the trash for good (admins)",
+                        "name": "permanent",
+                        "in": "query"
                     },
                     {
                         "type": "string",
@@ -709,13 +858,19 @@ const docTemplate = `{
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "permanent=true and not an admin, or an author's article no longer draft or pending",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
                         "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "in the trash already, or (permanent=true) not in it",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -815,7 +970,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "slug taken",
+                        "description": "slug taken, or the article is in the trash (restore it first)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -916,7 +1071,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "not published",
+                        "description": "not published, or in the trash (restore it first)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -937,7 +1092,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "A signed link that shows this one article as it is when read, to anyone who has it, until it expires (default 1 hour, at most 7 days). Unpublishing, archiving or deleting the article, or deactivating the link's maker, revokes it. The body is optional. The link (` + "`" + `url` + "`" + `) is TOASOAN_PREVIEW_URL with ` + "`" + `{token}` + "`" + ` replaced, so it opens the frontend's preview page, which reads the article from GET /api/v1/preview/articles/{token}; unset, it is that route itself, under TOASOAN_PUBLIC_URL.",
+                "description": "A signed link that shows this one article as it is when read, to anyone who has it, until it expires (default 1 hour, at most 7 days). Unpublishing, archiving or deleting the article (to the trash), or deactivating the link's maker, revokes it; an article in the trash gets no link (409). The body is optional. The link (` + "`" + `url` + "`" + `) is TOASOAN_PREVIEW_URL with ` + "`" + `{token}` + "`" + ` replaced, so it opens the frontend's preview page, which reads the article from GET /api/v1/preview/articles/{token}; unset, it is that route itself, under TOASOAN_PUBLIC_URL.",
                 "consumes": [
                     "application/json"
                 ],
@@ -993,6 +1148,12 @@ const docTemplate = `{
                     },
                     "404": {
                         "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "the article is in the trash",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1092,7 +1253,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "already published or archived",
+                        "description": "already published or archived, or in the trash (restore it first)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1111,6 +1272,96 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "publish_at not in the future, or unpublish_at not after the publication",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/articles/{id}/restore": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The article comes back as a draft, whatever it was before it was trashed (a published article is not published again: publish it again when it should be), with its revisions, tags, media links and slug, and is found by search again once published. Needs ` + "`" + `If-Match` + "`" + ` with the version read (428 without, 412 when stale); restoring makes a new version with its revision. Editors only. An article not in the trash is 409.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Restore an article from the trash",
+                "operationId": "restoreArticle",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EditorialArticleResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version, quoted"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "not in the trash",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1330,6 +1581,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "409": {
+                        "description": "the article is in the trash: restore it first",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "412": {
                         "description": "stale version",
                         "schema": {
@@ -1420,7 +1677,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "not a draft",
+                        "description": "not a draft, or in the trash (restore it first)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1503,7 +1760,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "not published",
+                        "description": "not published, or in the trash (restore it first)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2383,6 +2640,13 @@ const docTemplate = `{
                         "in": "query"
                     },
                     {
+                        "type": "boolean",
+                        "default": false,
+                        "description": "true: only the documents in the trash (otherwise left out)",
+                        "name": "trashed",
+                        "in": "query"
+                    },
+                    {
                         "type": "integer",
                         "description": "page, from 1",
                         "name": "page",
@@ -2572,11 +2836,11 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Needs If-Match with the version read (428 without, 412 when stale).",
+                "description": "Moves the document to the trash: it becomes a draft at once (a published one disappears from every public read: detail, list, search, feeds, sitemap), leaves the editorial list (see ` + "`" + `trashed=true` + "`" + `) and keeps its attachments. Editors restore it (` + "`" + `POST /api/v1/admin/documents/{id}/restore` + "`" + `) until the trash retention (TOASOAN_TRASH_RETENTION, 30 days by default) ends, when it is deleted for good. With ` + "`" + `permanent=true` + "`" + ` an admin deletes a document in the trash for good at once (409 when it is not in the trash). No webhook event fires (there is no document.unpublished). Needs If-Match with the version read (428 without, 412 when stale); trashing makes a new version.",
                 "tags": [
                     "documents"
                 ],
-                "summary": "Delete a document",
+                "summary": "Move a document to the trash, or delete it for good",
                 "operationId": "deleteDocument",
                 "parameters": [
                     {
@@ -2585,6 +2849,13 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "boolean",
+                        "default": false,
+                        "description": "true: delete a document in the trash for good (admins)",
+                        "name": "permanent",
+                        "in": "query"
                     },
                     {
                         "type": "string",
@@ -2611,13 +2882,19 @@ const docTemplate = `{
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "permanent=true and not an admin",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
                         "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "in the trash already, or (permanent=true) not in it",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2717,7 +2994,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "number already used by the issuer",
+                        "description": "number already used by the issuer, or the document is in the trash (restore it first)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2736,6 +3013,96 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/documents/{id}/restore": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "It comes back as a draft, whatever it was before it was trashed: publish it again when it should be public. Needs If-Match with the version read (428 without, 412 when stale); restoring makes a new version. A document not in the trash is 409.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "documents"
+                ],
+                "summary": "Restore a document from the trash",
+                "operationId": "restoreDocument",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "document id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AdminDocumentResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "not in the trash",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -4003,7 +4370,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Subscribes a URL to events. Without a secret one is generated and returned in this answer only: it is never shown again (secret_set says one is kept). active defaults to true.\nThe URL must be https and its host must resolve to public addresses only, which is checked again on every delivery (422 otherwise); http://localhost and 127.0.0.1 only when the server runs with TOASOAN_WEBHOOKS_ALLOW_LOCAL=1.\n\n**Deliveries.** Each event is POSTed to the URL as a WebhookPayload JSON body with the headers Content-Type: application/json, User-Agent: toasoan-webhooks, X-Toasoan-Event (the event), X-Toasoan-Delivery (the delivery id) and X-Toasoan-Signature: sha256=\u003chex of HMAC-SHA256(secret, body)\u003e, the body being the exact bytes received. Verify the signature with a constant-time comparison before trusting anything in the body.\nA 2xx answer within 10 seconds is delivered. Anything else (another status, a redirect, no answer) is retried after 30 s, 2 min, 10 min, 1 h and 6 h, then the delivery is failed; every attempt is logged at GET /api/v1/admin/webhooks/{id}/deliveries. Deliveries are at least once and may come out of order: delivery_id (signed, in the body) tells a repeat, occurred_at the order.\n\n**Events.** article.published: the article went live: published now, or, when scheduled, at its publish_at (never before: nothing about a scheduled article is sent until then); once per publication, whatever the number of toasoan processes. article.updated: a live article changed. article.unpublished: a live article left public view: unpublished, archived, deleted, or taken down at its unpublish_at (data.status draft, archived or deleted). announcement.published: an announcement became visible: published with its window open, or its starts_at came. announcement.unpublished: a visible announcement left public view: its window closed (data.status ended), set back to draft, or deleted. document.published: created or changed to published. submission.received: a reader's submission that is not spam; data holds its id and created_at only, nothing personal (fetch the rest with an editor's token). data.url is the item on the public API, under TOASOAN_PUBLIC_URL.",
+                "description": "Subscribes a URL to events. Without a secret one is generated and returned in this answer only: it is never shown again (secret_set says one is kept). active defaults to true.\nThe URL must be https and its host must resolve to public addresses only, which is checked again on every delivery (422 otherwise); http://localhost and 127.0.0.1 only when the server runs with TOASOAN_WEBHOOKS_ALLOW_LOCAL=1.\n\n**Deliveries.** Each event is POSTed to the URL as a WebhookPayload JSON body with the headers Content-Type: application/json, User-Agent: toasoan-webhooks, X-Toasoan-Event (the event), X-Toasoan-Delivery (the delivery id) and X-Toasoan-Signature: sha256=\u003chex of HMAC-SHA256(secret, body)\u003e, the body being the exact bytes received. Verify the signature with a constant-time comparison before trusting anything in the body.\nA 2xx answer within 10 seconds is delivered. Anything else (another status, a redirect, no answer) is retried after 30 s, 2 min, 10 min, 1 h and 6 h, then the delivery is failed; every attempt is logged at GET /api/v1/admin/webhooks/{id}/deliveries. Deliveries are at least once and may come out of order: delivery_id (signed, in the body) tells a repeat, occurred_at the order.\n\n**Events.** article.published: the article went live: published now, or, when scheduled, at its publish_at (never before: nothing about a scheduled article is sent until then); once per publication, whatever the number of toasoan processes. article.updated: a live article changed. article.unpublished: a live article left public view: unpublished, archived, moved to the trash, or taken down at its unpublish_at (data.status draft, archived or trashed). announcement.published: an announcement became visible: published with its window open, or its starts_at came. announcement.unpublished: a visible announcement left public view: its window closed (data.status ended), set back to draft, or moved to the trash (data.status trashed). document.published: created or changed to published. submission.received: a reader's submission that is not spam; data holds its id and created_at only, nothing personal (fetch the rest with an editor's token). data.url is the item on the public API, under TOASOAN_PUBLIC_URL.",
                 "consumes": [
                     "application/json"
                 ],
@@ -5568,7 +5935,7 @@ const docTemplate = `{
         },
         "/api/v1/preview/articles/{token}": {
             "get": {
-                "description": "Public: the token is the permission. Shows the article as it is now until the token expires; an invalid, expired or revoked token (the article unpublished, archived or deleted since, or the link's maker deactivated) is 404, as is an archived article. Never cached (` + "`" + `Cache-Control: no-store` + "`" + `). Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
+                "description": "Public: the token is the permission. Shows the article as it is now until the token expires; an invalid, expired or revoked token (the article unpublished, archived or deleted (to the trash) since, or the link's maker deactivated) is 404, as is an archived article. Never cached (` + "`" + `Cache-Control: no-store` + "`" + `). Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "application/json"
                 ],
@@ -6493,6 +6860,8 @@ const docTemplate = `{
                 "starts_at",
                 "status",
                 "title",
+                "trashed_at",
+                "trashed_by_id",
                 "updated_at",
                 "version"
             ],
@@ -6537,6 +6906,16 @@ const docTemplate = `{
                 },
                 "title": {
                     "type": "string"
+                },
+                "trashed_at": {
+                    "description": "When it was moved to the trash, and by whom (null when the account is gone); both null\noutside the trash.",
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
+                },
+                "trashed_by_id": {
+                    "type": "integer",
+                    "x-nullable": true
                 },
                 "updated_at": {
                     "type": "string",
@@ -6669,6 +7048,8 @@ const docTemplate = `{
                 "signer",
                 "status",
                 "title",
+                "trashed_at",
+                "trashed_by_id",
                 "type",
                 "updated_at",
                 "version"
@@ -6729,6 +7110,16 @@ const docTemplate = `{
                 },
                 "title": {
                     "type": "string"
+                },
+                "trashed_at": {
+                    "description": "When it was moved to the trash, and by whom (null when the account is gone); both null\noutside the trash.",
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
+                },
+                "trashed_by_id": {
+                    "type": "integer",
+                    "x-nullable": true
                 },
                 "type": {
                     "type": "string",
@@ -8168,6 +8559,8 @@ const docTemplate = `{
                 "summary",
                 "tags",
                 "title",
+                "trashed_at",
+                "trashed_by_id",
                 "unpublish_at",
                 "updated_at",
                 "version",
@@ -8255,6 +8648,16 @@ const docTemplate = `{
                     "type": "string",
                     "example": "Ký kết Quy chế phối hợp"
                 },
+                "trashed_at": {
+                    "description": "When the article was moved to the trash, and by whom (null when the account is gone, or\ntoasoan did); both null outside the trash.",
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
+                },
+                "trashed_by_id": {
+                    "type": "integer",
+                    "x-nullable": true
+                },
                 "unpublish_at": {
                     "description": "The scheduled take-down, if any: the article goes back to draft then.",
                     "type": "string",
@@ -8295,6 +8698,8 @@ const docTemplate = `{
                 "summary",
                 "tags",
                 "title",
+                "trashed_at",
+                "trashed_by_id",
                 "unpublish_at",
                 "updated_at",
                 "version",
@@ -8376,6 +8781,16 @@ const docTemplate = `{
                 "title": {
                     "type": "string",
                     "example": "Ký kết Quy chế phối hợp"
+                },
+                "trashed_at": {
+                    "description": "When the article was moved to the trash, and by whom (null when the account is gone, or\ntoasoan did); both null outside the trash.",
+                    "type": "string",
+                    "format": "date-time",
+                    "x-nullable": true
+                },
+                "trashed_by_id": {
+                    "type": "integer",
+                    "x-nullable": true
                 },
                 "unpublish_at": {
                     "description": "The scheduled take-down, if any: the article goes back to draft then.",
@@ -8858,7 +9273,9 @@ const docTemplate = `{
                         "submit",
                         "publish",
                         "unpublish",
-                        "archive"
+                        "archive",
+                        "trash",
+                        "untrash"
                     ]
                 },
                 "actor": {
@@ -8902,7 +9319,9 @@ const docTemplate = `{
                         "submit",
                         "publish",
                         "unpublish",
-                        "archive"
+                        "archive",
+                        "trash",
+                        "untrash"
                     ]
                 },
                 "actor": {
@@ -10151,7 +10570,7 @@ const docTemplate = `{
                         "scheduled",
                         "published",
                         "archived",
-                        "deleted",
+                        "trashed",
                         "ended"
                     ],
                     "example": "published"

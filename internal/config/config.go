@@ -44,6 +44,7 @@ var Env = map[string]string{
 	"TOASOAN_CACHE_TTL":                "how long at most a public GET's response is reused by this process, a Go duration (default 5m, at most 1h; 0 turns the cache off). Writes purge what they change at once, on every process; this bounds only what a missed purge could leave",
 	"TOASOAN_CACHE_MAX_MB":             "memory the response cache may hold, in MiB (default 64); the least recently used responses go first",
 	"TOASOAN_VIEW_COUNT_REFRESH":       "how often the view_count readers see, and the most-read lists, catch up with the views counted, a Go duration (default 5m, at least 1s)",
+	"TOASOAN_TRASH_RETENTION":          "how long an article, announcement or document stays in the trash before it is deleted for good: days (30d, or 30) or a Go duration (720h), from 1h to 3650d (default 30d)",
 	"TOASOAN_SUBMISSIONS_PER_HOUR":     "reader submissions accepted per IP an hour (default 5; refused ones do not count)",
 	"TOASOAN_REQUEST_TIMEOUT":          "deadline of each request's database work, a Go duration (default 10s, at most 50s: below the 60s write timeout)",
 	"TOASOAN_WEBHOOKS_ALLOW_LOCAL":     "1 lets webhooks call localhost and 127.0.0.1 (development only; default 0: public hosts only)",
@@ -91,6 +92,8 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	MaxImagePixels int64
 	SMTP           *SMTP // nil: mails are logged, not sent
+	// TrashRetention is how long an item stays in the trash before it is deleted for good.
+	TrashRetention time.Duration
 }
 
 // SMTP is where mails to readers go, from TOASOAN_SMTP_URL.
@@ -217,6 +220,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.CacheMaxBytes = int64(cacheMB) << 20
 	c.ViewCountRefresh = duration(get("TOASOAN_VIEW_COUNT_REFRESH", "5m"), "TOASOAN_VIEW_COUNT_REFRESH", time.Second, &errs)
+	c.TrashRetention = retention(get("TOASOAN_TRASH_RETENTION", "30d"), "TOASOAN_TRASH_RETENTION", &errs)
 	perHour, err := strconv.Atoi(get("TOASOAN_SUBMISSIONS_PER_HOUR", "5"))
 	if err != nil || perHour < 1 || perHour > 10000 {
 		errs = append(errs, fmt.Errorf("TOASOAN_SUBMISSIONS_PER_HOUR %q: want a whole number between 1 and 10000", getenv("TOASOAN_SUBMISSIONS_PER_HOUR")))
@@ -359,6 +363,25 @@ func duration(v, name string, min time.Duration, errs *[]error) time.Duration {
 	d, err := time.ParseDuration(v)
 	if err != nil || d < min {
 		*errs = append(*errs, fmt.Errorf("%s %q: want a duration of at least %s, such as 30s", name, v, min))
+	}
+	return d
+}
+
+// retention reads a time to keep something: days (30d, or 30) or a Go duration (720h), from
+// one hour to ten years.
+func retention(v, name string, errs *[]error) time.Duration {
+	const most = 3650 * 24 * time.Hour
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		days, derr := strconv.Atoi(strings.TrimSuffix(v, "d"))
+		err = derr
+		d = time.Duration(days) * 24 * time.Hour
+		if days > 3650 {
+			d = most + 1
+		}
+	}
+	if err != nil || d < time.Hour || d > most {
+		*errs = append(*errs, fmt.Errorf("%s %q: want days (30d) or a duration (720h), from 1h to 3650d", name, v))
 	}
 	return d
 }

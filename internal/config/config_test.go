@@ -25,7 +25,8 @@ func TestLoadDefaults(t *testing.T) {
 		t.Errorf("SQLitePath = %q", c.SQLitePath())
 	}
 	if c.MediaDir != "data/media" || c.RefreshTTL != 720*time.Hour || c.DatabaseWait != 30*time.Second || c.WebhooksAllowLocal ||
-		c.SubmissionsPerHour != 5 || c.RequestTimeout != 10*time.Second || c.DatabaseReplicaMaxLag != 5*time.Second {
+		c.SubmissionsPerHour != 5 || c.RequestTimeout != 10*time.Second || c.DatabaseReplicaMaxLag != 5*time.Second ||
+		c.TrashRetention != 30*24*time.Hour {
 		t.Errorf("defaults: %+v", c)
 	}
 }
@@ -90,6 +91,11 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"replica lag too small", "TOASOAN_DATABASE_REPLICA_MAX_LAG", "10ms", "TOASOAN_DATABASE_REPLICA_MAX_LAG"},
 		{"replicas without primary", "TOASOAN_DATABASE_REPLICA_URLS", "postgres://r1/db", "TOASOAN_DATABASE_REPLICA_URLS"},
 		{"admin password without email", "TOASOAN_ADMIN_PASSWORD", "long enough password", "TOASOAN_ADMIN_EMAIL"},
+		{"trash retention", "TOASOAN_TRASH_RETENTION", "a month", "TOASOAN_TRASH_RETENTION"},
+		{"trash retention in minutes", "TOASOAN_TRASH_RETENTION", "30m", "TOASOAN_TRASH_RETENTION"},
+		{"trash retention zero days", "TOASOAN_TRASH_RETENTION", "0d", "TOASOAN_TRASH_RETENTION"},
+		{"trash retention negative", "TOASOAN_TRASH_RETENTION", "-3d", "TOASOAN_TRASH_RETENTION"},
+		{"trash retention too long", "TOASOAN_TRASH_RETENTION", "4000d", "TOASOAN_TRASH_RETENTION"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,6 +145,15 @@ func TestLoadOrigins(t *testing.T) {
 	_, err := Load(env(map[string]string{"TOASOAN_BASE_URL": "mattran.org.vn"}))
 	if err == nil || !strings.Contains(err.Error(), "TOASOAN_BASE_URL") || strings.Contains(err.Error(), "TOASOAN_SITE_URL") {
 		t.Errorf("error = %v, want TOASOAN_BASE_URL alone", err)
+	}
+}
+
+func TestTrashRetention(t *testing.T) {
+	for value, want := range map[string]time.Duration{"7d": 7 * 24 * time.Hour, "90": 90 * 24 * time.Hour, "36h": 36 * time.Hour, "3650d": 3650 * 24 * time.Hour} {
+		c, err := Load(env(map[string]string{"TOASOAN_TRASH_RETENTION": value}))
+		if err != nil || c.TrashRetention != want {
+			t.Errorf("TOASOAN_TRASH_RETENTION=%s: %s, %v; want %s", value, c.TrashRetention, err, want)
+		}
 	}
 }
 

@@ -48,10 +48,14 @@ type announcementView struct {
 // adminAnnouncementView adds what editors need to the public form.
 type adminAnnouncementView struct {
 	announcementView
-	Status    string    `json:"status" enums:"draft,published"`
-	Version   int       `json:"version"`
-	CreatedAt time.Time `json:"created_at" format:"date-time"`
-	UpdatedAt time.Time `json:"updated_at" format:"date-time"`
+	Status  string `json:"status" enums:"draft,published"`
+	Version int    `json:"version"`
+	// When it was moved to the trash, and by whom (null when the account is gone); both null
+	// outside the trash.
+	TrashedAt   *time.Time `json:"trashed_at" extensions:"x-nullable" format:"date-time"`
+	TrashedByID *int64     `json:"trashed_by_id" extensions:"x-nullable"`
+	CreatedAt   time.Time  `json:"created_at" format:"date-time"`
+	UpdatedAt   time.Time  `json:"updated_at" format:"date-time"`
 } // @name AdminAnnouncement
 
 type announcementResponse struct {
@@ -143,6 +147,7 @@ func (s *Server) getActiveAnnouncement(c echo.Context) error {
 //	@Tags		announcements
 //	@Produce	json
 //	@Param		status		query		string	false	"only this status"	Enums(draft, published)
+//	@Param		trashed		query		bool	false	"true: only the announcements in the trash (otherwise left out)"	default(false)
 //	@Param		page		query		int		false	"page, from 1"
 //	@Param		per_page	query		int		false	"items per page (default 20, at most 100)"
 //	@Success	200			{object}	adminAnnouncementListResponse
@@ -152,13 +157,14 @@ func (s *Server) getActiveAnnouncement(c echo.Context) error {
 //	@Security	BearerAuth
 //	@Router		/api/v1/admin/announcements [get]
 func (s *Server) listAnnouncements(c echo.Context) error {
-	q := parseQuery(c, append(paginationParams, "status")...)
+	q := parseQuery(c, append(paginationParams, "status", "trashed")...)
 	page := q.Page()
 	status := q.OneOf("status", "", models.PublicationStatuses...)
+	trashed := ptrTrue(q.Bool("trashed"))
 	if err := q.Err(); err != nil {
 		return err
 	}
-	list, total, err := s.store.ListAnnouncements(c.Request().Context(), status, page)
+	list, total, err := s.store.ListAnnouncements(c.Request().Context(), status, trashed, page)
 	if err != nil {
 		return err
 	}
@@ -261,7 +267,7 @@ func (s *Server) getAnnouncement(c echo.Context) error {
 //	@Failure		401			{object}	problem
 //	@Failure		403			{object}	problem
 //	@Failure		404			{object}	problem
-//	@Failure		409			{object}	problem	"slug taken"
+//	@Failure		409			{object}	problem	"slug taken, or the announcement is in the trash (restore it first)"
 //	@Failure		412			{object}	problem	"stale version"
 //	@Failure		415			{object}	problem
 //	@Failure		422			{object}	problem
@@ -302,33 +308,64 @@ func (s *Server) updateAnnouncement(c echo.Context) error {
 // deleteAnnouncement godoc
 //
 //	@ID			deleteAnnouncement
-//	@Summary		Delete an announcement
-//	@Description	Needs If-Match with the version read (428 without, 412 when stale).
+//	@Summary		Move an announcement to the trash, or delete it for good
+//	@Description	Moves the announcement to the trash: it becomes a draft at once (a published one disappears from every public read: detail, list, search, feeds, sitemap), leaves the editorial list (see `trashed=true`) and keeps its attachments. Editors restore it (`POST /api/v1/admin/announcements/{id}/restore`) until the trash retention (TOASOAN_TRASH_RETENTION, 30 days by default) ends, when it is deleted for good. With `permanent=true` an admin deletes an announcement in the trash for good at once (409 when it is not in the trash). No webhook event fires (there is no announcement.unpublished). Needs If-Match with the version read (428 without, 412 when stale); trashing makes a new version.
 //	@Tags			announcements
 //	@Param			id			path	int		true	"announcement id"
+//	@Param			permanent	query	bool	false	"true: delete an announcement in the trash for good (admins)"	default(false)
 //	@Param			If-Match	header	string	true	"the version read, as its ETag gave it"
 //	@Success		204
 //	@Failure		400	{object}	problem
 //	@Failure		401	{object}	problem
-//	@Failure		403	{object}	problem
+//	@Failure		403	{object}	problem	"permanent=true and not an admin"
 //	@Failure		404	{object}	problem
+//	@Failure		409	{object}	problem	"in the trash already, or (permanent=true) not in it"
 //	@Failure		412	{object}	problem	"stale version"
 //	@Failure		428	{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/announcements/{id} [delete]
 func (s *Server) deleteAnnouncement(c echo.Context) error {
+	return s.deleteOrPurge(c, "announcement", s.store.DeleteAnnouncement, s.store.DeleteAnnouncementForGood)
+}
+
+// restoreAnnouncement godoc
+//
+//	@ID			restoreAnnouncement
+//	@Summary		Restore an announcement from the trash
+//	@Description	It comes back as a draft, whatever it was before it was trashed: publish it again when it should be public. Needs If-Match with the version read (428 without, 412 when stale); restoring makes a new version. An announcement not in the trash is 409.
+//	@Tags			announcements
+//	@Produce		json
+//	@Param			id			path		int		true	"announcement id"
+//	@Param			If-Match	header		string	true	"the version read, as its ETag gave it"
+//	@Success		200			{object}	adminAnnouncementResponse
+//	@Header			200			{string}	ETag	"the new version, for If-Match"
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Failure		404			{object}	problem
+//	@Failure		409			{object}	problem	"not in the trash"
+//	@Failure		412			{object}	problem	"stale version"
+//	@Failure		428			{object}	problem	"If-Match missing (the detail names the current version)"
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/announcements/{id}/restore [post]
+func (s *Server) restoreAnnouncement(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
+		return err
+	}
+	if err := parseQuery(c).Err(); err != nil {
 		return err
 	}
 	version, err := ifMatchVersion(c, s.versionOf("announcement", id))
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteAnnouncement(c.Request().Context(), actorOf(c), id, version); err != nil {
+	x, err := s.store.RestoreAnnouncement(c.Request().Context(), actorOf(c), id, version)
+	if err != nil {
 		return err
 	}
-	return c.NoContent(http.StatusNoContent)
+	setVersionETag(c, x.Version)
+	return c.JSON(http.StatusOK, adminAnnouncementResponse{Data: s.adminAnnouncementView(x)})
 }
 
 // mediaKeys notes the surrogate keys of shown attachments.
@@ -348,7 +385,7 @@ func (s *Server) announcementView(a models.Announcement) announcementView {
 
 func (s *Server) adminAnnouncementView(a models.Announcement) adminAnnouncementView {
 	return adminAnnouncementView{announcementView: s.announcementView(a), Status: a.Status, Version: a.Version,
-		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+		TrashedAt: a.TrashedAt, TrashedByID: a.TrashedByID, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 }
 
 // attachmentViews is the public {url, name, mime, size} of each file; [] when none.

@@ -147,11 +147,30 @@ func TestAnnouncementsAdmin(t *testing.T) {
 			{name: "delete without If-Match", method: "DELETE", path: one, as: "editor", want: 428,
 				fields: map[string]any{"detail": `this change needs an If-Match header with the version you read; the current version is 3: send If-Match: "3"`}},
 			{name: "delete a stale version", method: "DELETE", path: one, as: "editor", headers: ifMatch(`"2"`), want: 412},
-			{name: "delete", method: "DELETE", path: one, as: "editor", headers: ifMatch(`"3"`), want: 204},
+			{name: "not for good outside the trash", method: "DELETE", path: one + "?permanent=true", as: "admin", headers: ifMatch(`"3"`), want: 409},
+			{name: "delete: to the trash", method: "DELETE", path: one, as: "editor", headers: ifMatch(`"3"`), want: 204},
+			{name: "in the trash, a draft", method: "GET", path: one, as: "editor", want: 200,
+				fields: map[string]any{"data.status": "draft", "data.version": 4, "data.trashed_by_id": ts.ids["editor"], "data.attachments.0.id": photo}},
+			{name: "left out of the list", method: "GET", path: "/api/v1/admin/announcements", as: "editor", want: 200,
+				check: func(t *testing.T, res *httptest.ResponseRecorder) {
+					if strings.Contains(res.Body.String(), `"slug":"dai-hoi"`) {
+						t.Errorf("the trashed announcement is listed: %s", res.Body)
+					}
+				}},
+			{name: "the trash view lists it", method: "GET", path: "/api/v1/admin/announcements?trashed=true", as: "editor", want: 200,
+				fields: map[string]any{"meta.pagination.total": 1, "data.0.slug": "dai-hoi"}},
+			{name: "no PATCH in the trash", method: "PATCH", path: one, as: "editor", headers: ifMatch(`"4"`), body: map[string]any{"pinned": false}, want: 409},
+			{name: "in the trash already", method: "DELETE", path: one, as: "editor", headers: ifMatch(`"4"`), want: 409},
+			{name: "restored as a draft", method: "POST", path: one + "/restore", as: "editor", headers: ifMatch(`"4"`), want: 200,
+				fields: map[string]any{"data.status": "draft", "data.version": 5, "data.trashed_at": nil}},
+			{name: "not in the trash now", method: "POST", path: one + "/restore", as: "editor", headers: ifMatch(`"5"`), want: 409},
+			{name: "to the trash again", method: "DELETE", path: one, as: "editor", headers: ifMatch(`"5"`), want: 204},
+			{name: "an editor cannot delete for good", method: "DELETE", path: one + "?permanent=true", as: "editor", headers: ifMatch(`"6"`), want: 403},
+			{name: "an admin deletes it for good", method: "DELETE", path: one + "?permanent=true", as: "admin", headers: ifMatch(`"6"`), want: 204},
 			{name: "deleted", method: "GET", path: one, as: "editor", want: 404},
-			{name: "delete again", method: "DELETE", path: one, as: "editor", headers: ifMatch(`"3"`), want: 404},
+			{name: "delete again", method: "DELETE", path: one, as: "editor", headers: ifMatch(`"6"`), want: 404},
 		})
-		for action, want := range map[string]int64{"announcement.create": 4, "announcement.update": 2, "announcement.delete": 1} {
+		for action, want := range map[string]int64{"announcement.create": 4, "announcement.update": 2, "announcement.trash": 2, "announcement.untrash": 1, "announcement.purge": 1} {
 			if got := ts.auditCount(action); got != want {
 				t.Errorf("audit %s: %d entries, want %d", action, got, want)
 			}

@@ -52,6 +52,10 @@ type editorialArticleItem struct {
 	UnpublishAt *time.Time `json:"unpublish_at" extensions:"x-nullable" format:"date-time"`
 	ViewCount   int64      `json:"view_count"`
 	Version     int        `json:"version" example:"3"` // send it back in If-Match to change the article
+	// When the article was moved to the trash, and by whom (null when the account is gone, or
+	// toasoan did); both null outside the trash.
+	TrashedAt   *time.Time `json:"trashed_at" extensions:"x-nullable" format:"date-time"`
+	TrashedByID *int64     `json:"trashed_by_id" extensions:"x-nullable"`
 	CreatedAt   time.Time  `json:"created_at" format:"date-time"`
 	UpdatedAt   time.Time  `json:"updated_at" format:"date-time"`
 } // @name EditorialArticleItem
@@ -120,7 +124,7 @@ func (s *Server) toEditorialItem(a models.Article) editorialArticleItem {
 		Tags: toTagRefs(a.Tags), Cover: s.coverOf(a), CoverMediaID: a.CoverMediaID, CoverCaption: a.CoverCaption,
 		Author: toUserRef(a.Author), Byline: a.Byline, Featured: a.Featured,
 		PublishedAt: a.PublishedAt, UnpublishAt: a.UnpublishAt, ViewCount: a.ViewCount, Version: a.Version,
-		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		TrashedAt: a.TrashedAt, TrashedByID: a.TrashedByID, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }
 
@@ -158,12 +162,16 @@ func articleWriter(p auth.Principal) store.Access {
 //
 //	@ID			listArticles
 //	@Summary		List articles of every status
-//	@Description	Most recently changed first. Authors see only their own articles. `status=published` includes scheduled articles whose time has come; `status=scheduled` only those still to come. `q` keeps articles containing every word (the last may be a word's start), ignoring case and diacritics, at most 200 characters.
+//	@Description	Most recently changed first by default (`sort`). Authors see only their own articles. `status=published` includes scheduled articles whose time has come; `status=scheduled` only those still to come. `q` keeps articles containing every word (the last may be a word's start), ignoring case and diacritics, at most 200 characters. `category` is a category's slug and includes its sub-categories, as on the public list; `tag` a tag's slug. Articles in the trash are left out unless `trashed=true`, which lists only them (every article in the trash is a draft).
 //	@Tags			articles
 //	@Produce		json
 //	@Param			status		query		string	false	"status as of now"	Enums(draft, pending, scheduled, published, archived)
 //	@Param			author		query		int		false	"author's user id"
 //	@Param			q			query		string	false	"words to find in title, summary and body"
+//	@Param			category	query		string	false	"category slug; includes its sub-categories"
+//	@Param			tag			query		string	false	"tag slug"
+//	@Param			sort		query		string	false	"order: most recently changed, published (never published last), created first, or by title"	Enums(-updated_at, -published_at, -created_at, title)	default(-updated_at)
+//	@Param			trashed		query		bool	false	"true: only the articles in the trash"	default(false)
 //	@Param			page		query		int		false	"page, from 1"
 //	@Param			per_page	query		int		false	"items per page (default 20, at most 100)"
 //	@Success		200			{object}	editorialArticleListResponse
@@ -173,10 +181,11 @@ func articleWriter(p auth.Principal) store.Access {
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/articles [get]
 func (s *Server) listArticles(c echo.Context) error {
-	q := parseQuery(c, append(paginationParams, "status", "author", "q")...)
+	q := parseQuery(c, append(paginationParams, "status", "author", "q", "category", "tag", "sort", "trashed")...)
 	page := q.Page()
 	f := store.EditorialQuery{Now: s.now(), Status: q.OneOf("status", "", models.ArticleStatuses...),
-		AuthorID: q.ID("author"), Text: q.SearchText("q")}
+		AuthorID: q.ID("author"), Text: q.SearchText("q"), CategorySlug: q.String("category"), TagSlug: q.String("tag"),
+		Sort: q.OneOf("sort", "", store.EditorialSorts...), Trashed: ptrTrue(q.Bool("trashed"))}
 	if err := q.Err(); err != nil {
 		return err
 	}
@@ -282,7 +291,7 @@ func (s *Server) getArticle(c echo.Context) error {
 //	@Failure		401			{object}	problem
 //	@Failure		403			{object}	problem
 //	@Failure		404			{object}	problem
-//	@Failure		409			{object}	problem	"slug taken"
+//	@Failure		409			{object}	problem	"slug taken, or the article is in the trash (restore it first)"
 //	@Failure		412			{object}	problem	"stale version"
 //	@Failure		415			{object}	problem
 //	@Failure		422			{object}	problem
@@ -326,16 +335,18 @@ func (s *Server) updateArticle(c echo.Context) error {
 // deleteArticle godoc
 //
 //	@ID			deleteArticle
-//	@Summary		Delete an article
-//	@Description	With its revisions. Needs `If-Match` with the version read (428 without, 412 when stale). Authors may delete their own articles only while draft or pending.
+//	@Summary		Move an article to the trash, or delete it for good
+//	@Description	Moves the article to the trash: it goes back to draft at once (a published or scheduled article is unpublished, with `article.unpublished` and `data.status` `trashed`), disappears from every public read (detail, lists, search, feeds, sitemap, related, old slugs, preview links) and from the editorial list (see `trashed=true`), and keeps its revisions, tags and media links and its slug. Editors restore it (`POST /api/v1/admin/articles/{id}/restore`) until the trash retention (TOASOAN_TRASH_RETENTION, 30 days by default) ends, when it is deleted for good. With `permanent=true` an admin deletes an article in the trash for good at once (409 when it is not in the trash). Needs `If-Match` with the version read (428 without, 412 when stale); trashing makes a new version. Authors may trash their own articles only while draft or pending.
 //	@Tags			articles
 //	@Param			id			path	int		true	"article id"
+//	@Param			permanent	query	bool	false	"true: delete an article in the trash for good (admins)"	default(false)
 //	@Param			If-Match	header	string	true	"the version read, as its ETag gave it"
 //	@Success		204
 //	@Failure		400	{object}	problem
 //	@Failure		401	{object}	problem
-//	@Failure		403	{object}	problem
+//	@Failure		403	{object}	problem	"permanent=true and not an admin, or an author's article no longer draft or pending"
 //	@Failure		404	{object}	problem
+//	@Failure		409	{object}	problem	"in the trash already, or (permanent=true) not in it"
 //	@Failure		412	{object}	problem	"stale version"
 //	@Failure		428	{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
@@ -345,15 +356,72 @@ func (s *Server) deleteArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	q := parseQuery(c, "permanent")
+	permanent := ptrTrue(q.Bool("permanent"))
+	if err := q.Err(); err != nil {
+		return err
+	}
+	p := principalOf(c)
+	if permanent && !p.Is(models.RoleAdmin) {
+		return models.Forbidden("only admins delete articles for good")
+	}
 	version, err := ifMatchVersion(c, s.articleVersion(c, id))
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteArticle(c.Request().Context(), actorOf(c), id, version, articleWriter(principalOf(c))); err != nil {
+	ctx := c.Request().Context()
+	if permanent {
+		err = s.store.DeleteArticleForGood(ctx, actorOf(c), id, version, nil)
+	} else {
+		_, err = s.store.DeleteArticle(ctx, actorOf(c), id, version, articleWriter(p))
+	}
+	if err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }
+
+// restoreArticle godoc
+//
+//	@ID			restoreArticle
+//	@Summary		Restore an article from the trash
+//	@Description	The article comes back as a draft, whatever it was before it was trashed (a published article is not published again: publish it again when it should be), with its revisions, tags, media links and slug, and is found by search again once published. Needs `If-Match` with the version read (428 without, 412 when stale); restoring makes a new version with its revision. Editors only. An article not in the trash is 409.
+//	@Tags			articles
+//	@Produce		json
+//	@Param			id			path		int		true	"article id"
+//	@Param			If-Match	header		string	true	"the version read, as its ETag gave it"
+//	@Success		200			{object}	editorialArticleResponse
+//	@Header			200			{string}	ETag	"the new version, quoted"
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Failure		404			{object}	problem
+//	@Failure		409			{object}	problem	"not in the trash"
+//	@Failure		412			{object}	problem	"stale version"
+//	@Failure		428			{object}	problem	"If-Match missing (the detail names the current version)"
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/articles/{id}/restore [post]
+func (s *Server) restoreArticle(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := parseQuery(c).Err(); err != nil {
+		return err
+	}
+	version, err := ifMatchVersion(c, s.articleVersion(c, id))
+	if err != nil {
+		return err
+	}
+	a, err := s.store.RestoreArticle(c.Request().Context(), actorOf(c), id, version, nil)
+	if err != nil {
+		return err
+	}
+	return s.respondArticle(c, http.StatusOK, a)
+}
+
+// ptrTrue reports whether a parsed boolean parameter was sent as true.
+func ptrTrue(b *bool) bool { return b != nil && *b }
 
 // optionalIfMatch reads If-Match when sent; 0 when not.
 func optionalIfMatch(c echo.Context) (int, error) {
@@ -403,7 +471,7 @@ func (s *Server) transition(c echo.Context, action string, when store.Schedule) 
 //	@Failure		401			{object}	problem
 //	@Failure		403			{object}	problem
 //	@Failure		404			{object}	problem
-//	@Failure		409			{object}	problem	"not a draft"
+//	@Failure		409			{object}	problem	"not a draft, or in the trash (restore it first)"
 //	@Failure		412			{object}	problem	"stale version"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/articles/{id}/submit [post]
@@ -428,7 +496,7 @@ func (s *Server) submitArticle(c echo.Context) error {
 //	@Failure		401			{object}	problem
 //	@Failure		403			{object}	problem
 //	@Failure		404			{object}	problem
-//	@Failure		409			{object}	problem	"already published or archived"
+//	@Failure		409			{object}	problem	"already published or archived, or in the trash (restore it first)"
 //	@Failure		412			{object}	problem	"stale version"
 //	@Failure		415			{object}	problem
 //	@Failure		422			{object}	problem	"publish_at not in the future, or unpublish_at not after the publication"
@@ -457,7 +525,7 @@ func (s *Server) publishArticle(c echo.Context) error {
 //	@Failure		401			{object}	problem
 //	@Failure		403			{object}	problem
 //	@Failure		404			{object}	problem
-//	@Failure		409			{object}	problem	"not published"
+//	@Failure		409			{object}	problem	"not published, or in the trash (restore it first)"
 //	@Failure		412			{object}	problem	"stale version"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/articles/{id}/unpublish [post]
@@ -480,7 +548,7 @@ func (s *Server) unpublishArticle(c echo.Context) error {
 //	@Failure		401			{object}	problem
 //	@Failure		403			{object}	problem
 //	@Failure		404			{object}	problem
-//	@Failure		409			{object}	problem	"not published"
+//	@Failure		409			{object}	problem	"not published, or in the trash (restore it first)"
 //	@Failure		412			{object}	problem	"stale version"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/articles/{id}/archive [post]

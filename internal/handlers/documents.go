@@ -75,8 +75,12 @@ type adminDocumentView struct {
 	NumberParts numberPartsView `json:"number_parts"`
 	Status      string          `json:"status" enums:"draft,published"`
 	Version     int             `json:"version"`
-	CreatedAt   time.Time       `json:"created_at" format:"date-time"`
-	UpdatedAt   time.Time       `json:"updated_at" format:"date-time"`
+	// When it was moved to the trash, and by whom (null when the account is gone); both null
+	// outside the trash.
+	TrashedAt   *time.Time `json:"trashed_at" extensions:"x-nullable" format:"date-time"`
+	TrashedByID *int64     `json:"trashed_by_id" extensions:"x-nullable"`
+	CreatedAt   time.Time  `json:"created_at" format:"date-time"`
+	UpdatedAt   time.Time  `json:"updated_at" format:"date-time"`
 } // @name AdminDocument
 
 type adminDocumentResponse struct {
@@ -245,6 +249,7 @@ func (s *Server) getPublicDocument(c echo.Context) error {
 //	@Produce	json
 //	@Param		status		query		string	false	"only this status"	Enums(draft, published)
 //	@Param		q			query		string	false	"words of the number, title, issuer, signer or field (any case, with or without diacritics)"
+//	@Param		trashed		query		bool	false	"true: only the documents in the trash (otherwise left out)"	default(false)
 //	@Param		page		query		int		false	"page, from 1"
 //	@Param		per_page	query		int		false	"items per page (default 20, at most 100)"
 //	@Success	200			{object}	adminDocumentListResponse
@@ -254,11 +259,12 @@ func (s *Server) getPublicDocument(c echo.Context) error {
 //	@Security	BearerAuth
 //	@Router		/api/v1/admin/documents [get]
 func (s *Server) listDocuments(c echo.Context) error {
-	q := parseQuery(c, append(paginationParams, "status", "q")...)
+	q := parseQuery(c, append(paginationParams, "status", "q", "trashed")...)
 	page := q.Page()
 	f := store.DocumentFilter{
-		Status: q.OneOf("status", "", models.PublicationStatuses...),
-		Text:   q.SearchText("q"),
+		Status:  q.OneOf("status", "", models.PublicationStatuses...),
+		Trashed: ptrTrue(q.Bool("trashed")),
+		Text:    q.SearchText("q"),
 	}
 	if err := q.Err(); err != nil {
 		return err
@@ -370,7 +376,7 @@ func (s *Server) getDocument(c echo.Context) error {
 //	@Failure		401			{object}	problem
 //	@Failure		403			{object}	problem
 //	@Failure		404			{object}	problem
-//	@Failure		409			{object}	problem	"number already used by the issuer"
+//	@Failure		409			{object}	problem	"number already used by the issuer, or the document is in the trash (restore it first)"
 //	@Failure		412			{object}	problem	"stale version"
 //	@Failure		415			{object}	problem
 //	@Failure		422			{object}	problem
@@ -419,33 +425,64 @@ func (s *Server) updateDocument(c echo.Context) error {
 // deleteDocument godoc
 //
 //	@ID			deleteDocument
-//	@Summary		Delete a document
-//	@Description	Needs If-Match with the version read (428 without, 412 when stale).
+//	@Summary		Move a document to the trash, or delete it for good
+//	@Description	Moves the document to the trash: it becomes a draft at once (a published one disappears from every public read: detail, list, search, feeds, sitemap), leaves the editorial list (see `trashed=true`) and keeps its attachments. Editors restore it (`POST /api/v1/admin/documents/{id}/restore`) until the trash retention (TOASOAN_TRASH_RETENTION, 30 days by default) ends, when it is deleted for good. With `permanent=true` an admin deletes a document in the trash for good at once (409 when it is not in the trash). No webhook event fires (there is no document.unpublished). Needs If-Match with the version read (428 without, 412 when stale); trashing makes a new version.
 //	@Tags			documents
 //	@Param			id			path	int		true	"document id"
+//	@Param			permanent	query	bool	false	"true: delete a document in the trash for good (admins)"	default(false)
 //	@Param			If-Match	header	string	true	"the version read, as its ETag gave it"
 //	@Success		204
 //	@Failure		400	{object}	problem
 //	@Failure		401	{object}	problem
-//	@Failure		403	{object}	problem
+//	@Failure		403	{object}	problem	"permanent=true and not an admin"
 //	@Failure		404	{object}	problem
+//	@Failure		409	{object}	problem	"in the trash already, or (permanent=true) not in it"
 //	@Failure		412	{object}	problem	"stale version"
 //	@Failure		428	{object}	problem	"If-Match missing (the detail names the current version)"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/documents/{id} [delete]
 func (s *Server) deleteDocument(c echo.Context) error {
+	return s.deleteOrPurge(c, "document", s.store.DeleteDocument, s.store.DeleteDocumentForGood)
+}
+
+// restoreDocument godoc
+//
+//	@ID			restoreDocument
+//	@Summary		Restore a document from the trash
+//	@Description	It comes back as a draft, whatever it was before it was trashed: publish it again when it should be public. Needs If-Match with the version read (428 without, 412 when stale); restoring makes a new version. A document not in the trash is 409.
+//	@Tags			documents
+//	@Produce		json
+//	@Param			id			path		int		true	"document id"
+//	@Param			If-Match	header		string	true	"the version read, as its ETag gave it"
+//	@Success		200			{object}	adminDocumentResponse
+//	@Header			200			{string}	ETag	"the new version, for If-Match"
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem
+//	@Failure		404			{object}	problem
+//	@Failure		409			{object}	problem	"not in the trash"
+//	@Failure		412			{object}	problem	"stale version"
+//	@Failure		428			{object}	problem	"If-Match missing (the detail names the current version)"
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/documents/{id}/restore [post]
+func (s *Server) restoreDocument(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
+		return err
+	}
+	if err := parseQuery(c).Err(); err != nil {
 		return err
 	}
 	version, err := ifMatchVersion(c, s.versionOf("document", id))
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteDocument(c.Request().Context(), actorOf(c), id, version); err != nil {
+	x, err := s.store.RestoreDocument(c.Request().Context(), actorOf(c), id, version)
+	if err != nil {
 		return err
 	}
-	return c.NoContent(http.StatusNoContent)
+	setVersionETag(c, x.Version)
+	return c.JSON(http.StatusOK, adminDocumentResponse{Data: s.adminDocumentView(x)})
 }
 
 func (s *Server) documentItem(d models.Document) documentItem {
@@ -462,6 +499,7 @@ func (s *Server) adminDocumentView(d models.Document) adminDocumentView {
 		documentView: s.documentView(d),
 		NumberParts: numberPartsView{Sequence: d.NumberSequence, Year: d.NumberYear, TypeCode: d.NumberTypeCode,
 			IssuerCode: d.IssuerCode()},
-		Status: d.Status, Version: d.Version, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+		Status: d.Status, Version: d.Version, TrashedAt: d.TrashedAt, TrashedByID: d.TrashedByID,
+		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 	}
 }

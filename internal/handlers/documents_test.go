@@ -121,11 +121,22 @@ func TestDocumentsAdmin(t *testing.T) {
 			{name: "delete without If-Match", method: "DELETE", path: one, as: "editor", want: 428,
 				fields: map[string]any{"detail": `this change needs an If-Match header with the version you read; the current version is 3: send If-Match: "3"`}},
 			{name: "delete a stale version", method: "DELETE", path: one, as: "editor", headers: ifMatch(`"2"`), want: 412},
-			{name: "delete", method: "DELETE", path: one, as: "editor", headers: ifMatch(`"3"`), want: 204},
+			{name: "delete: to the trash", method: "DELETE", path: one, as: "editor", headers: ifMatch(`"3"`), want: 204},
+			{name: "in the trash, a draft", method: "GET", path: one, as: "editor", want: 200,
+				fields: map[string]any{"data.status": "draft", "data.version": 4, "data.trashed_by_id": ts.ids["editor"]}},
+			{name: "the trash view lists it", method: "GET", path: "/api/v1/admin/documents?trashed=true", as: "editor", want: 200,
+				fields: map[string]any{"meta.pagination.total": 1, "data.0.number": "12/NQ-MTTW"}},
+			{name: "no PATCH in the trash", method: "PATCH", path: one, as: "editor", headers: ifMatch(`"4"`), body: map[string]any{"signer": "Ai đó"}, want: 409},
+			{name: "restored as a draft", method: "POST", path: one + "/restore", as: "editor", headers: ifMatch(`"4"`), want: 200,
+				fields: map[string]any{"data.status": "draft", "data.version": 5, "data.trashed_at": nil}},
+			{name: "to the trash again", method: "DELETE", path: one, as: "editor", headers: ifMatch(`"5"`), want: 204},
+			{name: "a type of a document in the trash cannot be deleted", method: "DELETE", path: "/api/v1/admin/document-types/1", as: "editor", headers: ifMatch(`"1"`), want: 409},
+			{name: "an editor cannot delete for good", method: "DELETE", path: one + "?permanent=true", as: "editor", headers: ifMatch(`"6"`), want: 403},
+			{name: "an admin deletes it for good", method: "DELETE", path: one + "?permanent=true", as: "admin", headers: ifMatch(`"6"`), want: 204},
 			{name: "deleted", method: "GET", path: one, as: "editor", want: 404},
 			{name: "the type is free again", method: "DELETE", path: "/api/v1/admin/document-types/1", as: "editor", headers: ifMatch(`"1"`), want: 204},
 		})
-		for action, want := range map[string]int64{"document.create": 3, "document.update": 2, "document.delete": 1} {
+		for action, want := range map[string]int64{"document.create": 3, "document.update": 2, "document.trash": 2, "document.untrash": 1, "document.purge": 1} {
 			if got := ts.auditCount(action); got != want {
 				t.Errorf("audit %s: %d entries, want %d", action, got, want)
 			}

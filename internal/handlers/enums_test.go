@@ -82,8 +82,9 @@ func TestEnumsAreTheCodesLists(t *testing.T) {
 		"EditorialArticleItem.status":            models.ArticleStatuses,
 		"ArticlePreview.status":                  models.ArticleStatuses,
 		"ArticleSnapshot.status":                 models.ArticleStatuses,
-		"WebhookEventData.status":                append(slices.Clone(models.ArticleStatuses), "deleted", "ended"), // of an article, announcement or document; deleted, or an announcement's window ended
+		"WebhookEventData.status":                append(slices.Clone(models.ArticleStatuses), "trashed", "ended"), // of an article, announcement or document; moved to the trash, or an announcement's window ended
 		"get /api/v1/admin/articles status":      models.ArticleStatuses,
+		"get /api/v1/admin/articles sort":        store.EditorialSorts,
 		"Revision.action":                        models.RevisionActions,
 		"RevisionItem.action":                    models.RevisionActions,
 		"get /api/v1/articles sort":              articleSorts,

@@ -104,7 +104,7 @@ func (s *Server) previewClaimsOf(token string) (previewClaims, bool) {
 //
 //	@ID			createPreview
 //	@Summary		Make a preview link for an article
-//	@Description	A signed link that shows this one article as it is when read, to anyone who has it, until it expires (default 1 hour, at most 7 days). Unpublishing, archiving or deleting the article, or deactivating the link's maker, revokes it. The body is optional. The link (`url`) is TOASOAN_PREVIEW_URL with `{token}` replaced, so it opens the frontend's preview page, which reads the article from GET /api/v1/preview/articles/{token}; unset, it is that route itself, under TOASOAN_PUBLIC_URL.
+//	@Description	A signed link that shows this one article as it is when read, to anyone who has it, until it expires (default 1 hour, at most 7 days). Unpublishing, archiving or deleting the article (to the trash), or deactivating the link's maker, revokes it; an article in the trash gets no link (409). The body is optional. The link (`url`) is TOASOAN_PREVIEW_URL with `{token}` replaced, so it opens the frontend's preview page, which reads the article from GET /api/v1/preview/articles/{token}; unset, it is that route itself, under TOASOAN_PUBLIC_URL.
 //	@Tags			articles
 //	@Accept			json
 //	@Produce		json
@@ -115,6 +115,7 @@ func (s *Server) previewClaimsOf(token string) (previewClaims, bool) {
 //	@Failure		401		{object}	problem
 //	@Failure		403		{object}	problem
 //	@Failure		404		{object}	problem
+//	@Failure		409		{object}	problem	"the article is in the trash"
 //	@Failure		415		{object}	problem
 //	@Failure		422		{object}	problem
 //	@Security		BearerAuth
@@ -132,6 +133,9 @@ func (s *Server) createPreview(c echo.Context) error {
 	a, err := s.store.ArticleByID(c.Request().Context(), id, articleReader(p))
 	if err != nil {
 		return err
+	}
+	if a.TrashedAt != nil {
+		return models.Conflict("the article is in the trash: restore it first")
 	}
 	ttl := previewDefaultTTL
 	if req.ExpiresIn > 0 {
@@ -154,7 +158,7 @@ func (s *Server) createPreview(c echo.Context) error {
 //
 //	@ID			getArticlePreview
 //	@Summary		Read an article through its preview link
-//	@Description	Public: the token is the permission. Shows the article as it is now until the token expires; an invalid, expired or revoked token (the article unpublished, archived or deleted since, or the link's maker deactivated) is 404, as is an archived article. Never cached (`Cache-Control: no-store`). Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
+//	@Description	Public: the token is the permission. Shows the article as it is now until the token expires; an invalid, expired or revoked token (the article unpublished, archived or deleted (to the trash) since, or the link's maker deactivated) is 404, as is an archived article. Never cached (`Cache-Control: no-store`). Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
 //	@Tags			articles
 //	@Produce		json
 //	@Param			token	path		string	true	"preview token"
@@ -180,8 +184,8 @@ func (s *Server) previewArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if a.PreviewGeneration != claims.Generation || a.StatusAt(s.now()) == models.StatusArchived {
-		return models.NotFound("preview") // unpublished or archived since the link was made
+	if a.PreviewGeneration != claims.Generation || a.StatusAt(s.now()) == models.StatusArchived || a.TrashedAt != nil {
+		return models.NotFound("preview") // unpublished, archived or trashed since the link was made
 	}
 	maker, err := s.store.UserByID(ctx, claims.MadeBy)
 	if models.ErrorCode(err) == models.CodeNotFound || (err == nil && !maker.Active) {

@@ -13,7 +13,7 @@ import (
 // revisionItem is one stored version of an article: who made it, when and by which action.
 type revisionItem struct {
 	Number    int       `json:"number" example:"3"` // the article's version it recorded
-	Action    string    `json:"action" enums:"create,update,restore,submit,publish,unpublish,archive"`
+	Action    string    `json:"action" enums:"create,update,restore,submit,publish,unpublish,archive,trash,untrash"`
 	Actor     *userRef  `json:"actor" extensions:"x-nullable"` // null when the account is gone
 	CreatedAt time.Time `json:"created_at" format:"date-time"`
 } // @name RevisionItem
@@ -142,6 +142,7 @@ func (s *Server) getRevision(c echo.Context) error {
 //	@Failure		401			{object}	problem
 //	@Failure		403			{object}	problem
 //	@Failure		404			{object}	problem
+//	@Failure		409			{object}	problem	"the article is in the trash: restore it first"
 //	@Failure		412			{object}	problem	"stale version"
 //	@Failure		422			{object}	problem	"the revision's category or cover no longer exists"
 //	@Failure		428			{object}	problem	"If-Match missing (the detail names the current version)"

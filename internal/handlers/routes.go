@@ -94,6 +94,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, v1+"/admin/articles/:id/publish", s.publishArticle, editors)
 	s.handle(http.MethodPost, v1+"/admin/articles/:id/unpublish", s.unpublishArticle, editors)
 	s.handle(http.MethodPost, v1+"/admin/articles/:id/archive", s.archiveArticle, editors)
+	s.handle(http.MethodPost, v1+"/admin/articles/:id/restore", s.restoreArticle, editors)
 	s.handle(http.MethodGet, v1+"/admin/articles/:id/revisions", s.listRevisions, anyone)
 	s.handle(http.MethodGet, v1+"/admin/articles/:id/revisions/:n", s.getRevision, anyone)
 	s.handle(http.MethodPost, v1+"/admin/articles/:id/revisions/:n/restore", s.restoreRevision, anyone)
@@ -117,6 +118,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/admin/announcements/:id", s.getAnnouncement, editors)
 	s.handle(http.MethodPatch, v1+"/admin/announcements/:id", s.updateAnnouncement, editors)
 	s.handle(http.MethodDelete, v1+"/admin/announcements/:id", s.deleteAnnouncement, editors)
+	s.handle(http.MethodPost, v1+"/admin/announcements/:id/restore", s.restoreAnnouncement, editors)
 	s.handle(http.MethodGet, v1+"/admin/document-types", s.listDocumentTypes, editors)
 	s.handle(http.MethodPost, v1+"/admin/document-types", s.createDocumentType, editors)
 	s.handle(http.MethodGet, v1+"/admin/document-types/:id", s.getDocumentType, editors)
@@ -127,6 +129,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/admin/documents/:id", s.getDocument, editors)
 	s.handle(http.MethodPatch, v1+"/admin/documents/:id", s.updateDocument, editors)
 	s.handle(http.MethodDelete, v1+"/admin/documents/:id", s.deleteDocument, editors)
+	s.handle(http.MethodPost, v1+"/admin/documents/:id/restore", s.restoreDocument, editors)
 
 	// Editorial: media and reader submissions.
 	s.handle(http.MethodPost, v1+"/admin/media", s.uploadMedia, anyone)

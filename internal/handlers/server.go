@@ -243,6 +243,7 @@ func (s *Server) Workers() []func(ctx context.Context) {
 		s.mailer.Run,
 		func(ctx context.Context) { s.flushViewsEvery(ctx, viewFlushInterval) },
 		func(ctx context.Context) { s.refreshShownViewsEvery(ctx, s.viewRefresh) },
+		func(ctx context.Context) { s.emptyTrashEvery(ctx, trashSweepInterval) },
 		s.listenPurges,
 		s.store.WatchReplicas,
 	}

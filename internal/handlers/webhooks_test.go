@@ -454,7 +454,7 @@ func TestWebhookEventsOfEachKind(t *testing.T) {
 			t.Fatalf("delete: %d %s", res.Code, res.Body)
 		}
 		p = expect("deleting a published article", "article.unpublished")
-		if p[0]["data"].(map[string]any)["status"] != "deleted" {
+		if p[0]["data"].(map[string]any)["status"] != "trashed" {
 			t.Errorf("deleted article.unpublished: %v", p[0])
 		}
 

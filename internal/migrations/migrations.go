@@ -44,6 +44,8 @@ func all() []*gormigrate.Migration {
 		m0080SlugHistory,
 		m0081Schedule,
 		m0098MailOutbox,
+		m0100ArticleTrash,
+		m0101AttachedTrash,
 	}
 }
 

@@ -27,6 +27,8 @@ type Announcement struct {
 	// before it opens and after the scheduler saw it close (announcement.unpublished).
 	AnnouncedAt *time.Time
 	Version     int
+	TrashedAt   *time.Time // in the trash since, by TrashedByID (a draft while there); nil: not in it
+	TrashedByID *int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	Attachments []Media `gorm:"-"` // filled by the store, in position order

@@ -49,8 +49,12 @@ type Article struct {
 	// PreviewGeneration is signed into preview tokens; unpublish and archive move it on, which
 	// revokes every preview link made before.
 	PreviewGeneration int64 `gorm:"not null;default:0"`
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// TrashedAt is when the article was moved to the trash, by TrashedByID; nil: not in it.
+	// Trashing takes it back to draft, so no public read ever shows it.
+	TrashedAt   *time.Time
+	TrashedByID *int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // StatusAt is the status as readers see it at now: a scheduled article whose time has come is
@@ -75,10 +79,12 @@ const (
 	RevisionCreate  = "create"
 	RevisionUpdate  = "update"
 	RevisionRestore = "restore"
+	RevisionTrash   = "trash"   // moved to the trash
+	RevisionUntrash = "untrash" // restored from the trash, as a draft
 )
 
 // RevisionActions lists every action a revision records.
-var RevisionActions = []string{RevisionCreate, RevisionUpdate, RevisionRestore, ActionSubmit, ActionPublish, ActionUnpublish, ActionArchive}
+var RevisionActions = []string{RevisionCreate, RevisionUpdate, RevisionRestore, ActionSubmit, ActionPublish, ActionUnpublish, ActionArchive, RevisionTrash, RevisionUntrash}
 
 // allowedFrom lists, per action, the statuses (as of now) it may start from.
 var allowedFrom = map[string][]string{

@@ -48,6 +48,8 @@ type Document struct {
 	ExpiresOn        *Date
 	Status           string
 	Version          int
+	TrashedAt        *time.Time // in the trash since, by TrashedByID (a draft while there); nil: not in it
+	TrashedByID      *int64
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	Attachments      []Media `gorm:"-"` // filled by the store, in position order

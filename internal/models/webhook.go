@@ -12,7 +12,7 @@ const (
 	EventArticleUnpublished    = "article.unpublished"
 	EventAnnouncementPublished = "announcement.published"
 	// EventAnnouncementUnpublished fires when a public announcement leaves public view: its
-	// window closes, it is set back to draft, or it is deleted.
+	// window closes, it is set back to draft, or it is moved to the trash.
 	EventAnnouncementUnpublished = "announcement.unpublished"
 	EventDocumentPublished       = "document.published"
 	EventSubmissionReceived      = "submission.received"
@@ -68,7 +68,7 @@ type WebhookEventData struct {
 	Slug        string     `json:"slug,omitempty" example:"dai-hoi-dai-bieu-mat-tran"`
 	Number      string     `json:"number,omitempty" example:"12/NQ-MTTW"`
 	Title       string     `json:"title,omitempty" example:"Đại hội đại biểu Mặt trận"`
-	Status      string     `json:"status,omitempty" example:"published" enums:"draft,pending,scheduled,published,archived,deleted,ended"`
+	Status      string     `json:"status,omitempty" example:"published" enums:"draft,pending,scheduled,published,archived,trashed,ended"`
 	PublishedAt *time.Time `json:"published_at,omitempty" format:"date-time"`
 	StartsAt    *time.Time `json:"starts_at,omitempty" format:"date-time"`
 	EndsAt      *time.Time `json:"ends_at,omitempty" format:"date-time"`

@@ -328,7 +328,7 @@ func (s *seeder) document(i int, types []models.DocumentType) (store.DocumentInp
 // announcements tops the announcements up to want: every one published and started, the
 // first two pinned, the fourth over, and every other one ending in the weeks ahead.
 func (s *seeder) announcements(ctx context.Context, want int) (Count, error) {
-	_, total, err := s.st.ListAnnouncements(ctx, "", models.Page{Page: 1, PerPage: 1})
+	_, total, err := s.st.ListAnnouncements(ctx, "", false, models.Page{Page: 1, PerPage: 1})
 	if err != nil {
 		return Count{}, err
 	}

@@ -81,11 +81,11 @@ func (s *Store) AnnouncementByID(ctx context.Context, id int64) (models.Announce
 	return a, s.withAnnouncementMedia(ctx, []*models.Announcement{&a})
 }
 
-// ListAnnouncements returns a page of announcements in any state (or only of status), newest
-// first, and the total.
-func (s *Store) ListAnnouncements(ctx context.Context, status string, p models.Page) ([]models.Announcement, int64, error) {
+// ListAnnouncements returns a page of announcements in any state (or only of status), in the
+// trash or outside it, newest first, and the total.
+func (s *Store) ListAnnouncements(ctx context.Context, status string, trashed bool, p models.Page) ([]models.Announcement, int64, error) {
 	q := func() *gorm.DB {
-		q := s.db.WithContext(ctx).Model(&models.Announcement{})
+		q := s.db.WithContext(ctx).Model(&models.Announcement{}).Where(trashedFilter(trashed))
 		if status != "" {
 			q = q.Where("status = ?", status)
 		}
@@ -165,6 +165,9 @@ func (s *Store) UpdateAnnouncement(ctx context.Context, actor Actor, id int64, v
 		if err := s.lockAt(tx, &a, "announcement", id, version); err != nil {
 			return Audit{}, err
 		}
+		if a.TrashedAt != nil {
+			return Audit{}, models.Conflict("the announcement is in the trash: restore it first")
+		}
 		wasPublished := a.Status == models.PublicationPublished
 		setValue(&a.Title, p.Title, models.CleanText)
 		setValue(&a.Slug, p.Slug, nil)
@@ -217,23 +220,41 @@ func announcementAudit(action string, a models.Announcement) Audit {
 	return Audit{Action: action, TargetType: "announcement", TargetID: strconv.FormatInt(a.ID, 10), Detail: "status=" + a.Status}
 }
 
-// DeleteAnnouncement deletes an announcement at the version the client read, with its links.
-func (s *Store) DeleteAnnouncement(ctx context.Context, actor Actor, id int64, version int) error {
-	k := attachedKind{"announcement", KindAnnouncement, announcementOwner, surrogate.Announcements, surrogate.Announcement, s.announcementDeleted}
-	return s.deleteAttached(ctx, actor, &models.Announcement{}, k, id, version)
+// announcementKind is announcements for the steps they share with documents.
+var announcementKind = attachedKind{"announcement", KindAnnouncement, announcementOwner, surrogate.Announcements, surrogate.Announcement,
+	func(tx *gorm.DB, id int64) (SearchEntry, error) {
+		var a models.Announcement
+		err := tx.Take(&a, id).Error
+		return announcementSearchEntry(a), err
+	}, announcementTrashed}
+
+// announcementTrashed tells receivers that a visible announcement went to the trash (its row,
+// which the trash holds, is a draft now).
+func announcementTrashed(tx *gorm.DB, id int64) error {
+	var a models.Announcement
+	if err := tx.Take(&a, id).Error; err != nil {
+		return err
+	}
+	return announceAnnouncement(tx, &a)
 }
 
-// announcementDeleted tells receivers that a visible announcement was deleted. It holds the
-// row, so a scheduler cannot announce it meanwhile.
-func (s *Store) announcementDeleted(tx *gorm.DB, id int64) error {
-	var found []models.Announcement
-	if err := s.locking(tx).Where("id = ?", id).Limit(1).Find(&found).Error; err != nil || len(found) == 0 || found[0].AnnouncedAt == nil {
-		return err // a missing one is the delete's not_found
+// DeleteAnnouncement moves an announcement to the trash at the version the client read: it
+// becomes a draft, out of every public read, until restored or deleted for good.
+func (s *Store) DeleteAnnouncement(ctx context.Context, actor Actor, id int64, version int) error {
+	return s.trashAttached(ctx, actor, &models.Announcement{}, announcementKind, id, version)
+}
+
+// RestoreAnnouncement takes an announcement out of the trash, as a draft.
+func (s *Store) RestoreAnnouncement(ctx context.Context, actor Actor, id int64, version int) (models.Announcement, error) {
+	if err := s.restoreAttached(ctx, actor, &models.Announcement{}, announcementKind, id, version); err != nil {
+		return models.Announcement{}, err
 	}
-	a := found[0]
-	data := announcementEventData(a)
-	data.Status = "deleted"
-	return enqueueEvent(tx, models.EventAnnouncementUnpublished, data)
+	return s.AnnouncementByID(ctx, id)
+}
+
+// DeleteAnnouncementForGood deletes an announcement in the trash, with its links.
+func (s *Store) DeleteAnnouncementForGood(ctx context.Context, actor Actor, id int64, version int) error {
+	return s.deleteAttachedForGood(ctx, actor, &models.Announcement{}, announcementKind, id, version)
 }
 
 // withAnnouncementMedia fills the attachments of every announcement in one query.

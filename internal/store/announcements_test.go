@@ -54,10 +54,17 @@ func TestAnnouncementWritesRollBackWhole(t *testing.T) {
 					}
 					return id, err
 				}},
-			{name: "delete", state: state, grows: map[string]int64{"announcements": -1, "search_index": -1},
+			// Deleting moves it to the trash: its row and links stay, its search entry goes.
+			{name: "trash", state: state, grows: map[string]int64{"search_index": -1},
 				event: models.EventAnnouncementUnpublished,
-				audit: store.Audit{Action: "announcement.delete", TargetType: "announcement"},
+				audit: store.Audit{Action: "announcement.trash", TargetType: "announcement", Detail: "status=published"},
 				write: func() (int64, error) { return id, st.DeleteAnnouncement(ctx, editor, id, version) }},
+			{name: "untrash", state: state, grows: map[string]int64{"search_index": 1},
+				audit: store.Audit{Action: "announcement.untrash", TargetType: "announcement", Detail: "version=4"},
+				write: func() (int64, error) {
+					_, err := st.RestoreAnnouncement(ctx, editor, id, version+1)
+					return id, err
+				}},
 		})
 	})
 }
@@ -97,9 +104,16 @@ func TestDocumentWritesRollBackWhole(t *testing.T) {
 					}
 					return id, err
 				}},
-			{name: "delete", state: state, grows: map[string]int64{"documents": -1, "search_index": -1},
-				audit: store.Audit{Action: "document.delete", TargetType: "document"},
+			// Deleting moves it to the trash: its row stays, its search entry goes.
+			{name: "trash", state: state, grows: map[string]int64{"search_index": -1},
+				audit: store.Audit{Action: "document.trash", TargetType: "document", Detail: "status=published"},
 				write: func() (int64, error) { return id, st.DeleteDocument(ctx, editor, id, version) }},
+			{name: "untrash", state: state, grows: map[string]int64{"search_index": 1},
+				audit: store.Audit{Action: "document.untrash", TargetType: "document", Detail: "version=4"},
+				write: func() (int64, error) {
+					_, err := st.RestoreDocument(ctx, editor, id, version+1)
+					return id, err
+				}},
 		})
 	})
 }

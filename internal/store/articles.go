@@ -163,39 +163,134 @@ func (s *Store) RestoreRevision(ctx context.Context, actor Actor, id int64, numb
 	})
 }
 
-// DeleteArticle deletes an article at the version the client read, with its tags, revisions
-// and media links.
-func (s *Store) DeleteArticle(ctx context.Context, actor Actor, id int64, ifMatch int, access Access) error {
-	return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
-		// Held, so that no scheduler announces it between this read and the delete.
+// DeleteArticle moves an article to the trash at the version the client read: its row, tags,
+// revisions and media links stay, it goes back to draft (a published article is unpublished:
+// restored, it comes back as a draft) so no public read shows it, its preview links are revoked
+// and its search entry removed. Its slug stays its own while it is in the trash. Trashing is a
+// version with its revision, so an editor restores it with If-Match.
+func (s *Store) DeleteArticle(ctx context.Context, actor Actor, id int64, ifMatch int, access Access) (models.Article, error) {
+	var out models.Article
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		// Held, so that no scheduler announces it between this read and the trash.
 		a, err := readArticle(s.locking(tx), id, access)
 		if err != nil {
 			return Audit{}, err
 		}
-		if err := deleteVersioned(tx, &models.Article{}, "article", id, ifMatch); err != nil {
+		if a.TrashedAt != nil {
+			return Audit{}, models.Conflict("the article is in the trash already")
+		}
+		withTags := []models.Article{a} // the purge names its tags' pages
+		if err := attachTags(tx, withTags); err != nil {
 			return Audit{}, err
 		}
-		if articleAnnounced(a) || a.SlugLocked { // its links were public: never someone else's
-			if err := retireSlug(tx, articleSlugs, id, a.Slug); err != nil {
-				return Audit{}, err
-			}
+		a = withTags[0]
+		now := tx.NowFunc().UTC()
+		err = updateVersioned(tx, &models.Article{}, "article", id, ifMatch, map[string]any{
+			"status": models.StatusDraft, "published_at": nil, "unpublish_at": nil, "announced_at": nil, "trashed_at": now, "trashed_by_id": actorID(actor),
+			"preview_generation": gorm.Expr("preview_generation + 1"), "updated_at": now,
+		})
+		if err != nil {
+			return Audit{}, err
 		}
-		// Its tags and revisions go with it (foreign keys); the search entry and media links
-		// point at it by kind and id, which no foreign key can express.
+		if err := tx.Model(&articleTag{}).Where("article_id = ?", id).Update("public_at", nil).Error; err != nil {
+			return Audit{}, err
+		}
 		if err := unindexSearch(tx, KindArticle, id); err != nil {
 			return Audit{}, err
 		}
 		purgeArticleChange(tx, &a, nil)
 		if articleAnnounced(a) {
-			if err := enqueueEvent(tx, models.EventArticleUnpublished, articleEventData(a, "deleted")); err != nil {
+			if err := enqueueEvent(tx, models.EventArticleUnpublished, articleEventData(a, "trashed")); err != nil {
 				return Audit{}, err
 			}
 		}
-		if err := deleteMediaLinks(tx, "article", id); err != nil {
+		if out, err = loadArticle(tx, id); err != nil {
 			return Audit{}, err
 		}
-		return articleAudit("delete", id, ""), nil
+		if err := addRevision(tx, out, models.RevisionTrash, actor); err != nil {
+			return Audit{}, err
+		}
+		return articleAudit(models.RevisionTrash, id, "status="+a.Status), nil
 	})
+	return out, err
+}
+
+// RestoreArticle takes an article out of the trash at the version the client read, as a draft
+// (whatever it was before) with its search entry again.
+func (s *Store) RestoreArticle(ctx context.Context, actor Actor, id int64, ifMatch int, access Access) (models.Article, error) {
+	var out models.Article
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		a, err := readArticle(tx, id, access)
+		if err != nil {
+			return Audit{}, err
+		}
+		if a.TrashedAt == nil {
+			return Audit{}, models.Conflict("the article is not in the trash")
+		}
+		err = updateVersioned(tx, &models.Article{}, "article", id, ifMatch, map[string]any{
+			"trashed_at": nil, "trashed_by_id": nil, "updated_at": tx.NowFunc().UTC(),
+		})
+		if err != nil {
+			return Audit{}, err
+		}
+		if out, err = loadArticle(tx, id); err != nil {
+			return Audit{}, err
+		}
+		if err := indexSearch(tx, articleSearchEntry(out)); err != nil {
+			return Audit{}, err
+		}
+		if err := addRevision(tx, out, models.RevisionUntrash, actor); err != nil {
+			return Audit{}, err
+		}
+		return articleAudit(models.RevisionUntrash, id, "version="+strconv.Itoa(out.Version)), nil
+	})
+	return out, err
+}
+
+// DeleteArticleForGood deletes an article in the trash at the version the client read, with its
+// tags, revisions and media links. An article not in the trash is a conflict: it goes to the
+// trash first.
+func (s *Store) DeleteArticleForGood(ctx context.Context, actor Actor, id int64, ifMatch int, access Access) error {
+	return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		a, err := readArticle(tx, id, access)
+		if err != nil {
+			return Audit{}, err
+		}
+		if a.TrashedAt == nil {
+			return Audit{}, models.Conflict("only an article in the trash can be deleted for good: delete it (to the trash) first")
+		}
+		if err := destroyArticle(tx, a, ifMatch); err != nil {
+			return Audit{}, err
+		}
+		return articleAudit("purge", id, ""), nil
+	})
+}
+
+// destroyArticle deletes a trashed article's row at version. Its tags and revisions go with it
+// (foreign keys); its media links point at it by kind and id, which no foreign key can express.
+// A slug that was fixed (published once, or set by hand) was public, or may have been: it is
+// never given to another.
+func destroyArticle(tx *gorm.DB, a models.Article, version int) error {
+	if err := deleteVersioned(tx, &models.Article{}, "article", a.ID, version); err != nil {
+		return err
+	}
+	if a.SlugLocked {
+		if err := retireSlug(tx, articleSlugs, a.ID, a.Slug); err != nil {
+			return err
+		}
+	}
+	if err := unindexSearch(tx, KindArticle, a.ID); err != nil {
+		return err
+	}
+	return deleteMediaLinks(tx, "article", a.ID)
+}
+
+// actorID is the actor's user id for a column naming who did something; nil for toasoan itself.
+func actorID(actor Actor) *int64 {
+	if actor.UserID == 0 {
+		return nil
+	}
+	return &actor.UserID
 }
 
 // purgeArticle purges what shows a (published, or scheduled to be): its own key, every article
@@ -281,6 +376,9 @@ func (s *Store) changeArticle(ctx context.Context, actor Actor, id int64, ifMatc
 		a, err := readArticle(read, id, access)
 		if err != nil {
 			return Audit{}, err
+		}
+		if a.TrashedAt != nil {
+			return Audit{}, models.Conflict("the article is in the trash: restore it first")
 		}
 		if ifMatch != 0 && ifMatch != a.Version {
 			return Audit{}, models.VersionMismatch(a.Version)
@@ -677,12 +775,43 @@ type EditorialQuery struct {
 	AuthorID int64
 	OwnerID  int64 // authors see only their own articles
 	Text     string
+	// CategorySlug keeps the articles of the category and its sub-categories, as the public
+	// filter does; an unknown slug matches nothing.
+	CategorySlug string
+	TagSlug      string
+	Sort         string // one of EditorialSorts; "": -updated_at
+	Trashed      bool   // the trash instead of the articles outside it
 }
 
-// EditorialArticles returns a page of articles of every status, most recently changed first,
-// and the total; a constant number of queries whatever the page size.
+// EditorialSorts are the orders of the editorial list: a leading - is descending, and ties go
+// to the newest id.
+var EditorialSorts = []string{"-updated_at", "-published_at", "-created_at", "title"}
+
+// editorialOrder is the ORDER BY of an editorial sort: an article never published sorts last
+// by -published_at.
+func editorialOrder(sort string) string {
+	switch sort {
+	case "-published_at":
+		return "articles.published_at IS NULL, articles.published_at DESC, articles.id DESC"
+	case "-created_at":
+		return "articles.created_at DESC, articles.id DESC"
+	case "title":
+		return "articles.title, articles.id DESC"
+	default:
+		return "articles.updated_at DESC, articles.id DESC"
+	}
+}
+
+// EditorialArticles returns a page of articles of every status, in the trash or not (f.Trashed),
+// in the order f.Sort asks, and the total; a constant number of queries whatever the page size.
 func (s *Store) EditorialArticles(ctx context.Context, f EditorialQuery, p models.Page) ([]models.Article, int64, error) {
-	q := s.db.WithContext(ctx).Model(&models.Article{})
+	db := s.db.WithContext(ctx)
+	q := db.Model(&models.Article{})
+	if f.Trashed {
+		q = q.Where("articles.trashed_at IS NOT NULL")
+	} else {
+		q = q.Where("articles.trashed_at IS NULL")
+	}
 	now := f.Now.UTC()
 	switch f.Status {
 	case "":
@@ -702,12 +831,23 @@ func (s *Store) EditorialArticles(ctx context.Context, f EditorialQuery, p model
 	if f.Text != "" {
 		q = s.matchText(q, f.Text)
 	}
+	if f.CategorySlug != "" {
+		all, err := s.categories(ctx, false)
+		if err != nil {
+			return nil, 0, err
+		}
+		q = q.Where("articles.category_id IN ?", subtreeIDs(all.list, f.CategorySlug))
+	}
+	if f.TagSlug != "" {
+		q = q.Where("articles.id IN (?)", db.Table("article_tags").Select("article_tags.article_id").
+			Joins("JOIN tags ON tags.id = article_tags.tag_id").Where("tags.slug = ?", f.TagSlug))
+	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, err
 	}
 	var list []models.Article
-	err := withRelations(q).Omit("body").Order("articles.updated_at DESC, articles.id DESC").
+	err := withRelations(q).Omit("body").Order(editorialOrder(f.Sort)).
 		Limit(p.PerPage).Offset(p.Offset()).Find(&list).Error
 	if err != nil {
 		return nil, 0, err

@@ -109,6 +109,7 @@ func TestArticleWritesRollBackWithTheirAuditEntry(t *testing.T) {
 			event    string // the webhook event the write emits, if any
 			grows    map[string]int64
 			deletes  bool
+			trashed  bool // written in the trash (the write is its purge)
 			wantSelf func(t *testing.T, a models.Article)
 		}{
 			{name: "create", action: "create", detail: "ky-ket-quy-che-phoi-hop",
@@ -185,17 +186,47 @@ func TestArticleWritesRollBackWithTheirAuditEntry(t *testing.T) {
 						t.Errorf("restored title %q", a.Title)
 					}
 				}},
-			// It goes with its three revisions, its tag and its cover's link.
-			{name: "delete", from: models.StatusPublished, action: "delete", event: models.EventArticleUnpublished, deletes: true,
-				grows: map[string]int64{"articles": -1, "article_revisions": -3, "search_index": -1, "article_tags": -1, "media_links": -1},
+			// Deleting moves it to the trash, a draft: its row, revisions, tag and cover's link stay,
+			// its search entry goes.
+			{name: "trash", from: models.StatusPublished, action: models.RevisionTrash, detail: "status=" + models.StatusPublished,
+				event: models.EventArticleUnpublished, grows: map[string]int64{"article_revisions": 1, "search_index": -1},
 				write: func(a models.Article) (int64, error) {
-					return a.ID, st.DeleteArticle(ctx, editor, a.ID, a.Version, nil)
+					_, err := st.DeleteArticle(ctx, editor, a.ID, a.Version, nil)
+					return a.ID, err
+				}, wantSelf: func(t *testing.T, a models.Article) {
+					if a.Status != models.StatusDraft || a.PublishedAt != nil || a.TrashedAt == nil || !a.TrashedAt.Equal(clock.Now()) ||
+						a.TrashedByID == nil || *a.TrashedByID != editor.UserID {
+						t.Errorf("trashed: %s, published %v, trashed %v by %v", a.Status, a.PublishedAt, a.TrashedAt, a.TrashedByID)
+					}
+				}},
+			{name: "untrash", from: models.StatusPublished, trashed: true, action: models.RevisionUntrash, detail: "version=5",
+				grows: map[string]int64{"article_revisions": 1, "search_index": 1},
+				write: func(a models.Article) (int64, error) {
+					_, err := st.RestoreArticle(ctx, editor, a.ID, a.Version, nil)
+					return a.ID, err
+				}, wantSelf: func(t *testing.T, a models.Article) {
+					if a.Status != models.StatusDraft || a.TrashedAt != nil || a.TrashedByID != nil {
+						t.Errorf("restored: %s, trashed %v by %v", a.Status, a.TrashedAt, a.TrashedByID)
+					}
+				}},
+			// Deleted for good from the trash, it goes with its four revisions, its tag and its
+			// cover's link.
+			{name: "purge", from: models.StatusPublished, trashed: true, action: "purge", deletes: true,
+				grows: map[string]int64{"articles": -1, "article_revisions": -4, "article_tags": -1, "media_links": -1},
+				write: func(a models.Article) (int64, error) {
+					return a.ID, st.DeleteArticleForGood(ctx, editor, a.ID, a.Version, nil)
 				}},
 		}
 		for _, tc := range cases {
 			var a models.Article
 			if tc.from != "" {
 				a = article(t, tc.from)
+			}
+			if tc.trashed {
+				var err error
+				if a, err = st.DeleteArticle(ctx, editor, a.ID, a.Version, nil); err != nil {
+					t.Fatal(err)
+				}
 			}
 			testAuditedWrites(t, db, editor, articleTables, []auditedWrite{{
 				name: tc.name, event: tc.event, grows: tc.grows,
@@ -211,7 +242,11 @@ func TestArticleWritesRollBackWithTheirAuditEntry(t *testing.T) {
 						}
 						return
 					}
-					if len(after.article) != 1 || len(after.search) != 1 {
+					wantSearch := 1 // a trashed article has no search entry
+					if tc.action == models.RevisionTrash {
+						wantSearch = 0
+					}
+					if len(after.article) != 1 || len(after.search) != wantSearch {
 						t.Fatalf("row %v, search entry %v", after.article, after.search)
 					}
 					saved := after.article[0]
@@ -225,7 +260,7 @@ func TestArticleWritesRollBackWithTheirAuditEntry(t *testing.T) {
 					if rev.Action != tc.action || rev.ActorID == nil || *rev.ActorID != editor.UserID {
 						t.Errorf("revision by %v, action %s; want %s by %d", rev.ActorID, rev.Action, tc.action, editor.UserID)
 					}
-					if after.search[0]["title"] != saved.Title {
+					if len(after.search) == 1 && after.search[0]["title"] != saved.Title {
 						t.Errorf("search entry titled %v, article %q", after.search[0]["title"], saved.Title)
 					}
 					if tc.wantSelf != nil {

@@ -93,6 +93,9 @@ func (s *Store) UpdateDocument(ctx context.Context, actor Actor, id int64, versi
 		if err := s.lockAt(tx, &d, "document", id, version); err != nil {
 			return Audit{}, err
 		}
+		if d.TrashedAt != nil {
+			return Audit{}, models.Conflict("the document is in the trash: restore it first")
+		}
 		if err := tx.Take(&d.Type, d.TypeID).Error; err != nil {
 			return Audit{}, err
 		}
@@ -269,8 +272,9 @@ func (s *Store) DocumentByID(ctx context.Context, id int64) (models.Document, er
 
 // DocumentFilter selects documents; zero fields select everything.
 type DocumentFilter struct {
-	Status string // "" for any
-	Text   string // q: what search finds (search.Matches); a text without words finds nothing
+	Status  string // "" for any
+	Trashed bool   // the trash instead of the documents outside it
+	Text    string // q: what search finds (search.Matches); a text without words finds nothing
 	// Number matches the sequence, type code and issuer code of a number, and its year when it
 	// has one: 05/QĐ-MTTW finds 05/2024/QĐ-MTTW too.
 	Number  *docnumber.Parts
@@ -292,7 +296,7 @@ const (
 
 // documents is the query of the documents f selects, without the filter of facet.
 func (s *Store) documents(ctx context.Context, f DocumentFilter, facet string) *gorm.DB {
-	q := s.db.WithContext(ctx).Model(&models.Document{})
+	q := s.db.WithContext(ctx).Model(&models.Document{}).Where(trashedFilter(f.Trashed))
 	if f.Status != "" {
 		q = q.Where("documents.status = ?", f.Status)
 	}
@@ -423,9 +427,31 @@ func (s *Store) DocumentSitemap(ctx context.Context, limit int) ([]SitemapEntry,
 	return out, err
 }
 
-// DeleteDocument deletes a document at the version the client read, with its links.
+// documentKind is documents for the steps they share with announcements.
+var documentKind = attachedKind{"document", KindDocument, documentOwner, surrogate.Documents, surrogate.Document,
+	func(tx *gorm.DB, id int64) (SearchEntry, error) {
+		var d models.Document
+		err := tx.Joins("Type").Take(&d, "documents.id = ?", id).Error
+		return documentSearchEntry(d), err
+	}, nil}
+
+// DeleteDocument moves a document to the trash at the version the client read: it becomes a
+// draft, out of every public read, until restored or deleted for good.
 func (s *Store) DeleteDocument(ctx context.Context, actor Actor, id int64, version int) error {
-	return s.deleteAttached(ctx, actor, &models.Document{}, attachedKind{"document", KindDocument, documentOwner, surrogate.Documents, surrogate.Document, nil}, id, version)
+	return s.trashAttached(ctx, actor, &models.Document{}, documentKind, id, version)
+}
+
+// RestoreDocument takes a document out of the trash, as a draft.
+func (s *Store) RestoreDocument(ctx context.Context, actor Actor, id int64, version int) (models.Document, error) {
+	if err := s.restoreAttached(ctx, actor, &models.Document{}, documentKind, id, version); err != nil {
+		return models.Document{}, err
+	}
+	return s.DocumentByID(ctx, id)
+}
+
+// DeleteDocumentForGood deletes a document in the trash, with its links.
+func (s *Store) DeleteDocumentForGood(ctx context.Context, actor Actor, id int64, version int) error {
+	return s.deleteAttachedForGood(ctx, actor, &models.Document{}, documentKind, id, version)
 }
 
 // withDocumentMedia fills the attachments of every document in one query.

@@ -251,7 +251,11 @@ func announceAnnouncement(tx *gorm.DB, a *models.Announcement) error {
 		return err
 	}
 	data := announcementEventData(*a)
-	if event == models.EventAnnouncementUnpublished && a.Status == models.PublicationPublished {
+	switch {
+	case event != models.EventAnnouncementUnpublished:
+	case a.TrashedAt != nil:
+		data.Status = "trashed"
+	case a.Status == models.PublicationPublished:
 		data.Status = "ended" // its window closed (or was moved to the future)
 	}
 	return enqueueEvent(tx, event, data)
