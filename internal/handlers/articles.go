@@ -43,9 +43,11 @@ type editorialArticleItem struct {
 	Cover        *articleCover `json:"cover" extensions:"x-nullable"`
 	CoverMediaID *int64        `json:"cover_media_id" extensions:"x-nullable"`
 	CoverCaption string        `json:"cover_caption"`
-	Author       userRef       `json:"author"`
-	Byline       string        `json:"byline" example:"Minh Anh"`
-	Featured     bool          `json:"featured"`
+	Author       userRef       `json:"author"` // the primary author: authors[0], who owns the article
+	// Every author in order, the primary first (co-authors after).
+	Authors  []authorRef `json:"authors"`
+	Byline   string      `json:"byline" example:"Minh Anh"`
+	Featured bool        `json:"featured"`
 	// When the article was, or (scheduled) will be, published; null for drafts.
 	PublishedAt *time.Time `json:"published_at" extensions:"x-nullable" format:"date-time"`
 	ViewCount   int64      `json:"view_count"`
@@ -80,6 +82,8 @@ type createArticleRequest struct {
 	CoverCaption string   `json:"cover_caption,omitempty" validate:"max=500"`
 	Byline       string   `json:"byline,omitempty" validate:"max=200"`
 	Featured     bool     `json:"featured,omitempty"`
+	// The authors' user ids in order, the first the primary author (default: the caller alone). An author (role) must name themselves first.
+	AuthorIDs []int64 `json:"author_ids,omitempty" validate:"omitempty,max=10,dive,min=1" example:"7,9"`
 } // @name CreateArticleRequest
 
 type updateArticleRequest struct {
@@ -93,6 +97,8 @@ type updateArticleRequest struct {
 	CoverCaption *string                `json:"cover_caption,omitempty" validate:"omitnil,max=500"`
 	Byline       *string                `json:"byline,omitempty" validate:"omitnil,max=200"`
 	Featured     *bool                  `json:"featured,omitempty"`
+	// Replaces the authors: user ids in order, the first the primary author, who owns the article. An author (role) must name themselves first.
+	AuthorIDs *[]int64 `json:"author_ids,omitempty" validate:"omitnil,min=1,max=10,dive,min=1" example:"7,9"`
 } // @name UpdateArticleRequest
 
 type publishRequest struct {
@@ -112,7 +118,7 @@ func (s *Server) toEditorialItem(a models.Article) editorialArticleItem {
 		ID: a.ID, Slug: a.Slug, SlugLocked: a.SlugLocked, Title: a.Title, Summary: a.Summary, Status: a.StatusAt(s.now()),
 		CategoryID: a.CategoryID, Category: toCategoryRef(a.Category),
 		Tags: toTagRefs(a.Tags), Cover: s.coverOf(a), CoverMediaID: a.CoverMediaID, CoverCaption: a.CoverCaption,
-		Author: toUserRef(a.Author), Byline: a.Byline, Featured: a.Featured,
+		Author: toUserRef(a.Author), Authors: s.toAuthorRefs(a.Authors), Byline: a.Byline, Featured: a.Featured,
 		PublishedAt: a.PublishedAt, ViewCount: a.ViewCount, Version: a.Version,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
@@ -215,12 +221,14 @@ func (s *Server) createArticle(c echo.Context) error {
 	if req.Slug != "" {
 		errs.slug("slug", req.Slug)
 	}
+	errs.authorFirst(principalOf(c), req.AuthorIDs)
 	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
 	a, err := s.store.CreateArticle(c.Request().Context(), actorOf(c), store.ArticleInput{
 		Title: req.Title, Slug: req.Slug, Summary: req.Summary, Body: req.Body, CategoryID: req.CategoryID, Tags: req.Tags,
 		CoverMediaID: req.CoverMediaID, CoverCaption: req.CoverCaption, Byline: req.Byline, Featured: req.Featured,
+		AuthorIDs: req.AuthorIDs,
 	})
 	if err != nil {
 		return err
@@ -299,12 +307,16 @@ func (s *Server) updateArticle(c echo.Context) error {
 		errs.slug("slug", *req.Slug)
 	}
 	errs.positiveID("cover_media_id", req.CoverMediaID.Value)
+	if req.AuthorIDs != nil {
+		errs.authorFirst(principalOf(c), *req.AuthorIDs)
+	}
 	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
 	patch := store.ArticlePatch{
 		Title: req.Title, Slug: req.Slug, Summary: req.Summary, Body: req.Body, CategoryID: req.CategoryID, Tags: req.Tags,
 		Cover: req.CoverMediaID, CoverCaption: req.CoverCaption, Byline: req.Byline, Featured: req.Featured,
+		AuthorIDs: req.AuthorIDs,
 	}
 	a, err := s.store.UpdateArticle(c.Request().Context(), actorOf(c), id, patch, version, articleWriter(principalOf(c)))
 	if err != nil {

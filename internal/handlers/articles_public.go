@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"encoding/base64"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/search"
 	"github.com/toasoan/toasoan/internal/store"
 	"github.com/toasoan/toasoan/internal/surrogate"
 )
@@ -18,18 +20,20 @@ const relatedLimit = 5
 
 // publicArticle is an article in the public lists: API.md's item fields, no body.
 type publicArticle struct {
-	ID          int64         `json:"id"`
-	Slug        string        `json:"slug" example:"ky-ket-quy-che-phoi-hop"`
-	Title       string        `json:"title" example:"Ký kết Quy chế phối hợp"`
-	Summary     string        `json:"summary"`
-	Cover       *articleCover `json:"cover" extensions:"x-nullable"`
-	Category    categoryRef   `json:"category"`
-	Tags        []tagRef      `json:"tags"`
-	Author      userRef       `json:"author"`
-	Byline      string        `json:"byline"`
-	Featured    bool          `json:"featured"`
-	PublishedAt *time.Time    `json:"published_at" extensions:"x-nullable" format:"date-time"`
-	UpdatedAt   time.Time     `json:"updated_at" format:"date-time"`
+	ID       int64         `json:"id"`
+	Slug     string        `json:"slug" example:"ky-ket-quy-che-phoi-hop"`
+	Title    string        `json:"title" example:"Ký kết Quy chế phối hợp"`
+	Summary  string        `json:"summary"`
+	Cover    *articleCover `json:"cover" extensions:"x-nullable"`
+	Category categoryRef   `json:"category"`
+	Tags     []tagRef      `json:"tags"`
+	Author   userRef       `json:"author"` // the primary author: authors[0]
+	// Every author in order, the primary first (co-authors after).
+	Authors     []authorRef `json:"authors"`
+	Byline      string      `json:"byline"`
+	Featured    bool        `json:"featured"`
+	PublishedAt *time.Time  `json:"published_at" extensions:"x-nullable" format:"date-time"`
+	UpdatedAt   time.Time   `json:"updated_at" format:"date-time"`
 	// Views counted by the view beacon, as of the last refresh (every TOASOAN_VIEW_COUNT_REFRESH, 5 minutes by default): it moves in steps, not with each view, so bodies and ETags stay the same between refreshes.
 	ViewCount int64 `json:"view_count" example:"1250"`
 } // @name ArticleItem
@@ -54,16 +58,22 @@ func (s *Server) toPublicArticle(a models.Article) publicArticle {
 	return publicArticle{
 		ID: a.ID, Slug: a.Slug, Title: a.Title, Summary: a.Summary, Cover: s.coverOf(a),
 		Category: toCategoryRef(a.Category),
-		Tags:     toTagRefs(a.Tags), Author: toUserRef(a.Author),
+		Tags:     toTagRefs(a.Tags), Author: toUserRef(a.Author), Authors: s.toAuthorRefs(a.Authors),
 		Byline: a.Byline, Featured: a.Featured, PublishedAt: a.PublishedAt,
 		UpdatedAt: a.UpdatedAt, ViewCount: a.ShownViewCount,
 	}
 }
 
 // articleKeys notes the surrogate keys of a shown article: its own, and those of its category,
-// tags, author and cover, whose names and URLs it shows.
+// tags, authors (and their avatars) and cover, whose names and URLs it shows.
 func articleKeys(c echo.Context, a models.Article) {
 	addKeys(c, surrogate.Article(a.ID), surrogate.Category(a.CategoryID), surrogate.Author(a.AuthorID))
+	for _, u := range a.Authors {
+		addKeys(c, surrogate.Author(u.ID))
+		if u.AvatarMediaID != nil {
+			addKeys(c, surrogate.Media(*u.AvatarMediaID))
+		}
+	}
 	for _, t := range a.Tags {
 		addKeys(c, surrogate.Tag(t.ID))
 	}
@@ -104,6 +114,12 @@ func decodeCursor(cursor string) (*store.ArticleCursor, bool) {
 	return &store.ArticleCursor{PublishedAt: time.Unix(0, n).UTC(), ID: i}, true
 }
 
+// noAuthor is the author filter of a slug no author has: no user has this id, so it matches
+// nothing.
+const noAuthor = -1
+
+func notDigit(r rune) bool { return r < '0' || r > '9' }
+
 // articleSorts are the orders of the public article list, the default first.
 var articleSorts = []string{"-published_at", "-view_count"}
 
@@ -125,7 +141,7 @@ var viewPeriodNames = []string{"day", "week", "month"}
 //	@Param			category		query		string	false	"category slug; includes its sub-categories"
 //	@Param			tag				query		string	false	"tag slug"
 //	@Param			featured		query		bool	false	"only featured (true) or not featured (false) articles"
-//	@Param			author			query		int		false	"author's user id"
+//	@Param			author			query		string	false	"an author's slug, or their user id (digits): articles they wrote, as primary author or co-author; an unknown slug matches nothing"
 //	@Param			from			query		string	false	"published on or after this day (YYYY-MM-DD, Vietnam time)"	format(date)
 //	@Param			to				query		string	false	"published on or before this day (YYYY-MM-DD, Vietnam time)"	format(date)
 //	@Param			q				query		string	false	"words to find, ignoring case and diacritics (the last may be a word's start; at most 200 characters)"
@@ -147,7 +163,7 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 	page := q.Page()
 	f := store.PublicQuery{
 		Now: s.now(), CategorySlug: q.String("category"), TagSlug: q.String("tag"), Featured: q.Bool("featured"),
-		AuthorID: q.ID("author"), From: q.Date("from", models.NewsroomZone), To: q.Date("to", models.NewsroomZone),
+		From: q.Date("from", models.NewsroomZone), To: q.Date("to", models.NewsroomZone),
 		Text: q.SearchText("q"), ByViews: q.OneOf("sort", articleSorts[0], articleSorts...) == "-view_count",
 	}
 	if period := q.OneOf("period", "", viewPeriodNames...); period != "" {
@@ -174,8 +190,22 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 			q.fail("cursor", "cannot be combined with page")
 		}
 	}
+	switch author := q.String("author"); {
+	case author == "":
+	case !strings.ContainsFunc(author, notDigit):
+		f.AuthorID = q.ID("author")
+	case !search.IsSlug(author):
+		q.fail("author", "must be an author's slug or user id")
+	}
 	if err := q.Err(); err != nil {
 		return err
+	}
+	if author := q.String("author"); author != "" && strings.ContainsFunc(author, notDigit) {
+		id, err := s.store.AuthorFilter(c.Request().Context(), author)
+		if err != nil {
+			return err
+		}
+		f.AuthorID = cmp.Or(id, noAuthor)
 	}
 	list, err := s.store.PublicArticles(c.Request().Context(), f, page)
 	if err != nil {

@@ -19,17 +19,20 @@ var ArticleStatuses = []string{StatusDraft, StatusPending, StatusScheduled, Stat
 
 // Article is a news article. Body is sanitised HTML. Tags are loaded by the store, in the order the article lists them.
 type Article struct {
-	ID           int64  `gorm:"primaryKey"`
-	Slug         string `gorm:"size:100;not null;uniqueIndex"`
-	SlugLocked   bool   `gorm:"not null"` // set once published or set by hand: the slug no longer follows the title
-	Title        string `gorm:"size:300;not null"`
-	Summary      string
-	Body         string
-	Status       string `gorm:"size:20;not null"`
-	CategoryID   int64  `gorm:"not null"`
-	Category     Category
-	AuthorID     int64 `gorm:"not null"`
-	Author       User
+	ID         int64  `gorm:"primaryKey"`
+	Slug       string `gorm:"size:100;not null;uniqueIndex"`
+	SlugLocked bool   `gorm:"not null"` // set once published or set by hand: the slug no longer follows the title
+	Title      string `gorm:"size:300;not null"`
+	Summary    string
+	Body       string
+	Status     string `gorm:"size:20;not null"`
+	CategoryID int64  `gorm:"not null"`
+	Category   Category
+	AuthorID   int64 `gorm:"not null"`
+	Author     User
+	// Authors are every author in order, the first the primary one (AuthorID); loaded by the
+	// store from article_authors.
+	Authors      []User `gorm:"-"`
 	Byline       string `gorm:"size:200"`
 	Featured     bool   `gorm:"not null"`
 	CoverMediaID *int64
@@ -148,6 +151,8 @@ type ArticleSnapshot struct {
 	Featured     bool       `json:"featured"`
 	PublishedAt  *time.Time `json:"published_at" extensions:"x-nullable" format:"date-time"`
 	AuthorID     int64      `json:"author_id"`
+	// Every author in order, the primary first; absent in revisions stored before co-authors.
+	AuthorIDs []int64 `json:"author_ids,omitempty"`
 } // @name ArticleSnapshot
 
 // Snapshot is the article's state for a revision.
@@ -156,10 +161,14 @@ func (a Article) Snapshot() ArticleSnapshot {
 	for i, t := range a.Tags {
 		tags[i] = t.Name
 	}
+	var authors []int64
+	for _, u := range a.Authors {
+		authors = append(authors, u.ID)
+	}
 	return ArticleSnapshot{
 		Title: a.Title, Slug: a.Slug, Summary: a.Summary, Body: a.Body, Status: a.Status,
 		CategoryID: a.CategoryID, Tags: tags, CoverMediaID: a.CoverMediaID, CoverCaption: a.CoverCaption,
-		Byline: a.Byline, Featured: a.Featured, PublishedAt: a.PublishedAt, AuthorID: a.AuthorID,
+		Byline: a.Byline, Featured: a.Featured, PublishedAt: a.PublishedAt, AuthorID: a.AuthorID, AuthorIDs: authors,
 	}
 }
 

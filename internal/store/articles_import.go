@@ -112,6 +112,7 @@ func (s *Store) importArticles(tx *gorm.DB, actor Actor, list []ArticleImport) (
 		for _, t := range tags[i] {
 			a.Tags = append(a.Tags, bySlug[t.Slug])
 		}
+		a.Authors = []models.User{{ID: a.AuthorID}}
 		drafts[i] = *a
 		if err := a.Transition(models.ActionPublish, at, nil); err != nil {
 			return nil, err
@@ -127,11 +128,13 @@ func (s *Store) importArticles(tx *gorm.DB, actor Actor, list []ArticleImport) (
 
 	ids := make([]int64, len(articles))
 	var tagRows []articleTag
+	authorRows := make([]articleAuthor, len(articles))
 	revisions := make([]models.ArticleRevision, 0, 2*len(articles))
 	entries := make([]searchRow, len(articles))
 	events := make([]models.WebhookEvent, len(articles))
 	for i, a := range articles {
 		ids[i], drafts[i].ID = a.ID, a.ID
+		authorRows[i] = articleAuthor{ArticleID: a.ID, UserID: a.AuthorID}
 		for k, t := range a.Tags {
 			tagRows = append(tagRows, articleTag{ArticleID: a.ID, TagID: t.ID, Position: k, PublicAt: publicAt(a)})
 		}
@@ -154,6 +157,11 @@ func (s *Store) importArticles(tx *gorm.DB, actor Actor, list []ArticleImport) (
 			return nil, err
 		}
 		events[i].CreatedAt = *a.PublishedAt // when it was published, as the single path dates it
+	}
+	if len(authorRows) > 0 {
+		if err := tx.CreateInBatches(&authorRows, ImportBatchSize).Error; err != nil {
+			return nil, err
+		}
 	}
 	if len(tagRows) > 0 {
 		if err := tx.CreateInBatches(&tagRows, ImportBatchSize).Error; err != nil {

@@ -17,26 +17,6 @@ import (
 // login ignore case.
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
-// authorNames is every user's name by id, the author an article shows (never more: nothing
-// personal is public), kept in the memo (memo.go); a rename purges the author's key. fresh
-// reads the table again (the memo lacked a user created since).
-func (s *Store) authorNames(ctx context.Context, fresh bool) (map[int64]string, error) {
-	if fresh {
-		s.memo.forget(familyAuthors)
-	}
-	return memoized(ctx, s, familyAuthors, []string{familyAuthors}, s.Now(), false, func() (map[int64]string, error) {
-		var rows []models.User
-		if err := s.db.WithContext(ctx).Select("id", "name").Find(&rows).Error; err != nil {
-			return nil, err
-		}
-		out := make(map[int64]string, len(rows))
-		for _, u := range rows {
-			out[u.ID] = u.Name
-		}
-		return out, nil
-	})
-}
-
 // CountUsers counts every account.
 func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
@@ -49,11 +29,17 @@ type NewUser struct {
 	Email, Name, Role, PasswordHash string
 }
 
-// CreateUser inserts an active account; a taken email is a conflict.
+// CreateUser inserts an active account with its author profile's slug (from the name); a taken
+// email is a conflict.
 func (s *Store) CreateUser(ctx context.Context, actor Actor, in NewUser) (models.User, error) {
 	u := models.User{Email: NormalizeEmail(models.CleanText(in.Email)), Name: models.CleanText(in.Name), Role: in.Role,
 		Active: true, PasswordHash: in.PasswordHash}
 	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		slug, err := slugOfNewAuthor(tx, u.Name)
+		if err != nil {
+			return Audit{}, err
+		}
+		u.Slug = slug
 		if err := tx.Create(&u).Error; err != nil {
 			if isDuplicate(err) {
 				return Audit{}, models.Conflict("a user with email %s already exists", u.Email)
