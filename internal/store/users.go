@@ -34,20 +34,33 @@ type NewUser struct {
 func (s *Store) CreateUser(ctx context.Context, actor Actor, in NewUser) (models.User, error) {
 	u := models.User{Email: NormalizeEmail(models.CleanText(in.Email)), Name: models.CleanText(in.Name), Role: in.Role,
 		Active: true, PasswordHash: in.PasswordHash}
-	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
-		slug, err := slugOfNewAuthor(tx, u.Name)
-		if err != nil {
-			return Audit{}, err
-		}
-		u.Slug = slug
-		if err := tx.Create(&u).Error; err != nil {
-			if isDuplicate(err) {
-				return Audit{}, models.Conflict("a user with email %s already exists", u.Email)
+	taken := models.Conflict("a user with email %s already exists", u.Email)
+	// The email is checked before the insert, so that a duplicate the insert meets is the slug
+	// another user took meanwhile: the create runs again with the next free one.
+	err := retryGeneratedSlug(true, func() error {
+		return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+			var n int64
+			if err := tx.Model(&models.User{}).Where("email = ?", u.Email).Count(&n).Error; err != nil {
+				return Audit{}, err
 			}
-			return Audit{}, err
-		}
-		return Audit{Action: "user.create", TargetType: "user", TargetID: strconv.FormatInt(u.ID, 10), Detail: "role=" + u.Role}, nil
+			if n > 0 {
+				return Audit{}, taken
+			}
+			slug, err := slugOfNewAuthor(tx, u.Name)
+			if err != nil {
+				return Audit{}, err
+			}
+			u.ID, u.Slug = 0, slug
+			if err := tx.Create(&u).Error; err != nil {
+				return Audit{}, err
+			}
+			return Audit{Action: "user.create", TargetType: "user", TargetID: strconv.FormatInt(u.ID, 10), Detail: "role=" + u.Role}, nil
+		})
 	})
+	if models.ErrorCode(err) == models.CodeConflict {
+		// A duplicate still after the retries: the email, taken by a concurrent create.
+		err = taken
+	}
 	return u, err
 }
 
