@@ -7308,15 +7308,10 @@ const docTemplate = `{
             ],
             "properties": {
                 "author": {
-                    "description": "the primary author: authors[0]",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/UserRef"
-                        }
-                    ]
+                    "$ref": "#/definitions/UserRef"
                 },
                 "authors": {
-                    "description": "Every author in order, the primary first (co-authors after).",
+                    "description": "every author in order, the primary first",
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/AuthorRef"
@@ -7432,15 +7427,10 @@ const docTemplate = `{
             ],
             "properties": {
                 "author": {
-                    "description": "the primary author: authors[0]",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/UserRef"
-                        }
-                    ]
+                    "$ref": "#/definitions/UserRef"
                 },
                 "authors": {
-                    "description": "Every author in order, the primary first (co-authors after).",
+                    "description": "every author in order, the primary first",
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/AuthorRef"
@@ -7539,15 +7529,10 @@ const docTemplate = `{
             ],
             "properties": {
                 "author": {
-                    "description": "the primary author: authors[0]",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/UserRef"
-                        }
-                    ]
+                    "$ref": "#/definitions/UserRef"
                 },
                 "authors": {
-                    "description": "Every author in order, the primary first (co-authors after).",
+                    "description": "every author in order, the primary first",
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/AuthorRef"
@@ -8743,15 +8728,10 @@ const docTemplate = `{
             ],
             "properties": {
                 "author": {
-                    "description": "the primary author: authors[0], who owns the article",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/UserRef"
-                        }
-                    ]
+                    "$ref": "#/definitions/UserRef"
                 },
                 "authors": {
-                    "description": "Every author in order, the primary first (co-authors after).",
+                    "description": "every author in order, the primary first",
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/AuthorRef"
@@ -8876,15 +8856,10 @@ const docTemplate = `{
             ],
             "properties": {
                 "author": {
-                    "description": "the primary author: authors[0], who owns the article",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/UserRef"
-                        }
-                    ]
+                    "$ref": "#/definitions/UserRef"
                 },
                 "authors": {
-                    "description": "Every author in order, the primary first (co-authors after).",
+                    "description": "every author in order, the primary first",
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/AuthorRef"

@@ -43,11 +43,10 @@ type editorialArticleItem struct {
 	Cover        *articleCover `json:"cover" extensions:"x-nullable"`
 	CoverMediaID *int64        `json:"cover_media_id" extensions:"x-nullable"`
 	CoverCaption string        `json:"cover_caption"`
-	Author       userRef       `json:"author"` // the primary author: authors[0], who owns the article
-	// Every author in order, the primary first (co-authors after).
-	Authors  []authorRef `json:"authors"`
-	Byline   string      `json:"byline" example:"Minh Anh"`
-	Featured bool        `json:"featured"`
+	Author       userRef       `json:"author"`
+	Authors      []authorRef   `json:"authors"` // every author in order, the primary first
+	Byline       string        `json:"byline" example:"Minh Anh"`
+	Featured     bool          `json:"featured"`
 	// When the article was, or (scheduled) will be, published; null for drafts.
 	PublishedAt *time.Time `json:"published_at" extensions:"x-nullable" format:"date-time"`
 	ViewCount   int64      `json:"view_count"`

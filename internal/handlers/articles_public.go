@@ -20,20 +20,19 @@ const relatedLimit = 5
 
 // publicArticle is an article in the public lists: API.md's item fields, no body.
 type publicArticle struct {
-	ID       int64         `json:"id"`
-	Slug     string        `json:"slug" example:"ky-ket-quy-che-phoi-hop"`
-	Title    string        `json:"title" example:"Ký kết Quy chế phối hợp"`
-	Summary  string        `json:"summary"`
-	Cover    *articleCover `json:"cover" extensions:"x-nullable"`
-	Category categoryRef   `json:"category"`
-	Tags     []tagRef      `json:"tags"`
-	Author   userRef       `json:"author"` // the primary author: authors[0]
-	// Every author in order, the primary first (co-authors after).
-	Authors     []authorRef `json:"authors"`
-	Byline      string      `json:"byline"`
-	Featured    bool        `json:"featured"`
-	PublishedAt *time.Time  `json:"published_at" extensions:"x-nullable" format:"date-time"`
-	UpdatedAt   time.Time   `json:"updated_at" format:"date-time"`
+	ID          int64         `json:"id"`
+	Slug        string        `json:"slug" example:"ky-ket-quy-che-phoi-hop"`
+	Title       string        `json:"title" example:"Ký kết Quy chế phối hợp"`
+	Summary     string        `json:"summary"`
+	Cover       *articleCover `json:"cover" extensions:"x-nullable"`
+	Category    categoryRef   `json:"category"`
+	Tags        []tagRef      `json:"tags"`
+	Author      userRef       `json:"author"`
+	Authors     []authorRef   `json:"authors"` // every author in order, the primary first
+	Byline      string        `json:"byline"`
+	Featured    bool          `json:"featured"`
+	PublishedAt *time.Time    `json:"published_at" extensions:"x-nullable" format:"date-time"`
+	UpdatedAt   time.Time     `json:"updated_at" format:"date-time"`
 	// Views counted by the view beacon, as of the last refresh (every TOASOAN_VIEW_COUNT_REFRESH, 5 minutes by default): it moves in steps, not with each view, so bodies and ETags stay the same between refreshes.
 	ViewCount int64 `json:"view_count" example:"1250"`
 } // @name ArticleItem

@@ -19,20 +19,18 @@ var ArticleStatuses = []string{StatusDraft, StatusPending, StatusScheduled, Stat
 
 // Article is a news article. Body is sanitised HTML. Tags are loaded by the store, in the order the article lists them.
 type Article struct {
-	ID         int64  `gorm:"primaryKey"`
-	Slug       string `gorm:"size:100;not null;uniqueIndex"`
-	SlugLocked bool   `gorm:"not null"` // set once published or set by hand: the slug no longer follows the title
-	Title      string `gorm:"size:300;not null"`
-	Summary    string
-	Body       string
-	Status     string `gorm:"size:20;not null"`
-	CategoryID int64  `gorm:"not null"`
-	Category   Category
-	AuthorID   int64 `gorm:"not null"`
-	Author     User
-	// Authors are every author in order, the first the primary one (AuthorID); loaded by the
-	// store from article_authors.
-	Authors      []User `gorm:"-"`
+	ID           int64  `gorm:"primaryKey"`
+	Slug         string `gorm:"size:100;not null;uniqueIndex"`
+	SlugLocked   bool   `gorm:"not null"` // set once published or set by hand: the slug no longer follows the title
+	Title        string `gorm:"size:300;not null"`
+	Summary      string
+	Body         string
+	Status       string `gorm:"size:20;not null"`
+	CategoryID   int64  `gorm:"not null"`
+	Category     Category
+	AuthorID     int64 `gorm:"not null"`
+	Author       User
+	Authors      []User `gorm:"-"` // every author in order, the first the primary one (AuthorID), from article_authors
 	Byline       string `gorm:"size:200"`
 	Featured     bool   `gorm:"not null"`
 	CoverMediaID *int64

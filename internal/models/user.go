@@ -23,6 +23,9 @@ type User struct {
 	Active       bool   `gorm:"not null"`
 	PasswordHash string `json:"-" gorm:"size:255;not null"`
 	LastLoginAt  *time.Time
+	Version      int `gorm:"not null;default:1"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 	// The public author profile (migration 0090): Slug is unique, made from the name when the
 	// user is created and stable after; Title is the job shown beside the name ("Phóng viên").
 	Slug          string `gorm:"size:100;uniqueIndex;default:null"` // NULL for accounts made outside CreateUser (tests)
@@ -30,9 +33,6 @@ type User struct {
 	Bio           string `gorm:"not null;default:''"`
 	AvatarMediaID *int64
 	Avatar        *Media `gorm:"-"`
-	Version       int    `gorm:"not null;default:1"`
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
 }
 
 // Session is one login: refresh tokens rotate within it, and revoking it ends them all.
