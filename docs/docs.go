@@ -4308,6 +4308,177 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/admin/users/{id}/profile": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Editors and admins.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "authors"
+                ],
+                "summary": "Show a user's author profile",
+                "operationId": "getUserProfile",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "user id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AuthorProfileResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Editors and admins edit anyone's profile (authors only their own, at ` + "`" + `/api/v1/auth/me/profile` + "`" + `). Same fields and rules: needs ` + "`" + `If-Match` + "`" + ` with the account's version (428 without, 412 when stale).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "authors"
+                ],
+                "summary": "Change a user's author profile",
+                "operationId": "updateUserProfile",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "user id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "fields to change",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/UpdateProfileRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AuthorProfileResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/admin/webhooks": {
             "get": {
                 "security": [
@@ -5002,8 +5173,8 @@ const docTemplate = `{
                         "in": "query"
                     },
                     {
-                        "type": "integer",
-                        "description": "author's user id",
+                        "type": "string",
+                        "description": "an author's slug, or their user id (digits): articles they wrote, as primary author or co-author; an unknown slug matches nothing",
                         "name": "author",
                         "in": "query"
                     },
@@ -5398,6 +5569,136 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/auth/me/profile": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "authors"
+                ],
+                "summary": "Show your author profile",
+                "operationId": "getMyProfile",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AuthorProfileResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Every user edits their own profile: display name, title (\"Phóng viên\"), bio and avatar (an image of the media library). The slug never changes. Needs ` + "`" + `If-Match` + "`" + ` with the version read (the account's version: 428 without, 412 when stale); bumps it. The author's page and every article showing them are purged.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "authors"
+                ],
+                "summary": "Change your author profile",
+                "operationId": "updateMyProfile",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "fields to change",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/UpdateProfileRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AuthorProfileResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/auth/password": {
             "put": {
                 "security": [
@@ -5508,6 +5809,163 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/authors": {
+            "get": {
+                "description": "The public profiles of the authors with at least one published article (as primary author or co-author), as Ghost's Content API lists them: a new account shows nothing until its first article is published. Ordered by slug (the name without diacritics). Nothing of the account (email, role, activity) is shown. Their articles: ` + "`" + `GET /api/v1/articles?author={slug}` + "`" + `.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "authors"
+                ],
+                "summary": "Authors",
+                "operationId": "listAuthors",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "page, from 1",
+                        "name": "page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "items per page (default 20, at most 100)",
+                        "name": "per_page",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AuthorList"
+                        },
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified",
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/authors/{slug}": {
+            "get": {
+                "description": "An author with at least one published article; anyone else (unknown slug, or no published article yet) is 404. Their articles: ` + "`" + `GET /api/v1/articles?author={slug}` + "`" + `.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "authors"
+                ],
+                "summary": "An author's profile",
+                "operationId": "getPublicAuthor",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "author slug",
+                        "name": "slug",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AuthorResponse"
+                        },
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified",
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -7361,6 +7819,7 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "author",
+                "authors",
                 "body",
                 "byline",
                 "category",
@@ -7379,6 +7838,13 @@ const docTemplate = `{
             "properties": {
                 "author": {
                     "$ref": "#/definitions/UserRef"
+                },
+                "authors": {
+                    "description": "every author in order, the primary first",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/AuthorRef"
+                    }
                 },
                 "body": {
                     "description": "sanitised HTML",
@@ -7474,6 +7940,7 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "author",
+                "authors",
                 "byline",
                 "category",
                 "cover",
@@ -7490,6 +7957,13 @@ const docTemplate = `{
             "properties": {
                 "author": {
                     "$ref": "#/definitions/UserRef"
+                },
+                "authors": {
+                    "description": "every author in order, the primary first",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/AuthorRef"
+                    }
                 },
                 "byline": {
                     "type": "string"
@@ -7566,6 +8040,7 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "author",
+                "authors",
                 "body",
                 "byline",
                 "category",
@@ -7584,6 +8059,13 @@ const docTemplate = `{
             "properties": {
                 "author": {
                     "$ref": "#/definitions/UserRef"
+                },
+                "authors": {
+                    "description": "every author in order, the primary first",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/AuthorRef"
+                    }
                 },
                 "body": {
                     "type": "string"
@@ -7694,6 +8176,13 @@ const docTemplate = `{
             "properties": {
                 "author_id": {
                     "type": "integer"
+                },
+                "author_ids": {
+                    "description": "Every author in order, the primary first; absent in revisions stored before co-authors.",
+                    "type": "array",
+                    "items": {
+                        "type": "integer"
+                    }
                 },
                 "body": {
                     "type": "string"
@@ -7867,6 +8356,203 @@ const docTemplate = `{
                 }
             }
         },
+        "Author": {
+            "type": "object",
+            "required": [
+                "article_count",
+                "avatar",
+                "bio",
+                "id",
+                "name",
+                "slug",
+                "title"
+            ],
+            "properties": {
+                "article_count": {
+                    "description": "Published articles they wrote, as primary author or co-author.",
+                    "type": "integer",
+                    "example": 42
+                },
+                "avatar": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/AuthorImage"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "bio": {
+                    "type": "string",
+                    "example": "Phóng viên mảng xã hội, Ban Tuyên giáo."
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 7
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Nguyễn Văn An"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "nguyen-van-an"
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Phóng viên"
+                }
+            }
+        },
+        "AuthorImage": {
+            "type": "object",
+            "required": [
+                "height",
+                "url",
+                "width"
+            ],
+            "properties": {
+                "height": {
+                    "type": "integer",
+                    "example": 400
+                },
+                "url": {
+                    "type": "string",
+                    "example": "https://mattran.org.vn/media/2026/08/nguyen-van-an.jpg"
+                },
+                "width": {
+                    "type": "integer",
+                    "example": 400
+                }
+            }
+        },
+        "AuthorList": {
+            "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Author"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/ListMeta"
+                }
+            }
+        },
+        "AuthorProfile": {
+            "type": "object",
+            "required": [
+                "avatar",
+                "avatar_media_id",
+                "bio",
+                "id",
+                "name",
+                "slug",
+                "title",
+                "version"
+            ],
+            "properties": {
+                "avatar": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/AuthorImage"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "avatar_media_id": {
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "bio": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 7
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Nguyễn Văn An"
+                },
+                "slug": {
+                    "description": "made from the name when the user was created; never changes",
+                    "type": "string",
+                    "example": "nguyen-van-an"
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Phóng viên"
+                },
+                "version": {
+                    "description": "the account's version: send it back in If-Match",
+                    "type": "integer",
+                    "example": 3
+                }
+            }
+        },
+        "AuthorProfileResponse": {
+            "type": "object",
+            "required": [
+                "data"
+            ],
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/AuthorProfile"
+                }
+            }
+        },
+        "AuthorRef": {
+            "type": "object",
+            "required": [
+                "avatar",
+                "id",
+                "name",
+                "slug",
+                "title"
+            ],
+            "properties": {
+                "avatar": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/AuthorImage"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 7
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Nguyễn Văn An"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "nguyen-van-an"
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Phóng viên"
+                }
+            }
+        },
+        "AuthorResponse": {
+            "type": "object",
+            "required": [
+                "data"
+            ],
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/Author"
+                }
+            }
+        },
         "CategoryNode": {
             "type": "object",
             "required": [
@@ -8016,6 +8702,18 @@ const docTemplate = `{
                 "title"
             ],
             "properties": {
+                "author_ids": {
+                    "description": "The authors' user ids in order, the first the primary author (default: the caller alone). An author (role) must name themselves first.",
+                    "type": "array",
+                    "maxItems": 10,
+                    "items": {
+                        "type": "integer"
+                    },
+                    "example": [
+                        7,
+                        9
+                    ]
+                },
                 "body": {
                     "description": "HTML, sanitised on write",
                     "type": "string",
@@ -8542,6 +9240,7 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "author",
+                "authors",
                 "body",
                 "byline",
                 "category",
@@ -8569,6 +9268,13 @@ const docTemplate = `{
             "properties": {
                 "author": {
                     "$ref": "#/definitions/UserRef"
+                },
+                "authors": {
+                    "description": "every author in order, the primary first",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/AuthorRef"
+                    }
                 },
                 "body": {
                     "description": "sanitised HTML",
@@ -8682,6 +9388,7 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "author",
+                "authors",
                 "byline",
                 "category",
                 "category_id",
@@ -8708,6 +9415,13 @@ const docTemplate = `{
             "properties": {
                 "author": {
                     "$ref": "#/definitions/UserRef"
+                },
+                "authors": {
+                    "description": "every author in order, the primary first",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/AuthorRef"
+                    }
                 },
                 "byline": {
                     "type": "string",
@@ -9935,6 +10649,19 @@ const docTemplate = `{
         "UpdateArticleRequest": {
             "type": "object",
             "properties": {
+                "author_ids": {
+                    "description": "Replaces the authors: user ids in order, the first the primary author, who owns the article. An author (role) must name themselves first.",
+                    "type": "array",
+                    "maxItems": 10,
+                    "minItems": 1,
+                    "items": {
+                        "type": "integer"
+                    },
+                    "example": [
+                        7,
+                        9
+                    ]
+                },
                 "body": {
                     "type": "string",
                     "maxLength": 500000
@@ -10091,6 +10818,31 @@ const docTemplate = `{
                     "type": "integer",
                     "maximum": 10000,
                     "minimum": 0
+                }
+            }
+        },
+        "UpdateProfileRequest": {
+            "type": "object",
+            "properties": {
+                "avatar_media_id": {
+                    "description": "an image of the media library (422 otherwise); null removes it",
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "bio": {
+                    "type": "string",
+                    "maxLength": 2000
+                },
+                "name": {
+                    "description": "the display name (the account's name)",
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "Nguyễn Văn An"
+                },
+                "title": {
+                    "type": "string",
+                    "maxLength": 100,
+                    "example": "Phóng viên"
                 }
             }
         },
@@ -10701,6 +11453,10 @@ const docTemplate = `{
         {
             "description": "News articles (\"Tin mới\"): the public list and detail, and the newsroom's drafts, workflow, revisions and previews.",
             "name": "articles"
+        },
+        {
+            "description": "Authors' public profiles (\"Phóng viên\", \"Biên tập viên\"), and each user's own profile.",
+            "name": "authors"
         },
         {
             "description": "The sections of the site, as a tree.",

@@ -10,6 +10,8 @@
 //	@BasePath					/
 //	@tag.name					articles
 //	@tag.description			News articles ("Tin mới"): the public list and detail, and the newsroom's drafts, workflow, revisions and previews.
+//	@tag.name					authors
+//	@tag.description			Authors' public profiles ("Phóng viên", "Biên tập viên"), and each user's own profile.
 //	@tag.name					categories
 //	@tag.description			The sections of the site, as a tree.
 //	@tag.name					tags

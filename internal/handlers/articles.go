@@ -44,6 +44,7 @@ type editorialArticleItem struct {
 	CoverMediaID *int64        `json:"cover_media_id" extensions:"x-nullable"`
 	CoverCaption string        `json:"cover_caption"`
 	Author       userRef       `json:"author"`
+	Authors      []authorRef   `json:"authors"` // every author in order, the primary first
 	Byline       string        `json:"byline" example:"Minh Anh"`
 	Featured     bool          `json:"featured"`
 	// When the article was, or (scheduled) will be, published; null for drafts.
@@ -86,6 +87,8 @@ type createArticleRequest struct {
 	CoverCaption string   `json:"cover_caption,omitempty" validate:"max=500"`
 	Byline       string   `json:"byline,omitempty" validate:"max=200"`
 	Featured     bool     `json:"featured,omitempty"`
+	// The authors' user ids in order, the first the primary author (default: the caller alone). An author (role) must name themselves first.
+	AuthorIDs []int64 `json:"author_ids,omitempty" validate:"omitempty,max=10,dive,min=1" example:"7,9"`
 } // @name CreateArticleRequest
 
 type updateArticleRequest struct {
@@ -101,6 +104,8 @@ type updateArticleRequest struct {
 	Featured     *bool                  `json:"featured,omitempty"`
 	// Schedules the take-down (editors only): after now and after the publication; null cancels it.
 	UnpublishAt models.Nullable[time.Time] `json:"unpublish_at,omitempty" swaggertype:"string" format:"date-time" extensions:"x-nullable"`
+	// Replaces the authors: user ids in order, the first the primary author, who owns the article. An author (role) must name themselves first.
+	AuthorIDs *[]int64 `json:"author_ids,omitempty" validate:"omitnil,min=1,max=10,dive,min=1" example:"7,9"`
 } // @name UpdateArticleRequest
 
 type publishRequest struct {
@@ -122,7 +127,7 @@ func (s *Server) toEditorialItem(a models.Article) editorialArticleItem {
 		ID: a.ID, Slug: a.Slug, SlugLocked: a.SlugLocked, Title: a.Title, Summary: a.Summary, Status: a.StatusAt(s.now()),
 		CategoryID: a.CategoryID, Category: toCategoryRef(a.Category),
 		Tags: toTagRefs(a.Tags), Cover: s.coverOf(a), CoverMediaID: a.CoverMediaID, CoverCaption: a.CoverCaption,
-		Author: toUserRef(a.Author), Byline: a.Byline, Featured: a.Featured,
+		Author: toUserRef(a.Author), Authors: s.toAuthorRefs(a.Authors), Byline: a.Byline, Featured: a.Featured,
 		PublishedAt: a.PublishedAt, UnpublishAt: a.UnpublishAt, ViewCount: a.ViewCount, Version: a.Version,
 		TrashedAt: a.TrashedAt, TrashedByID: a.TrashedByID, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
@@ -230,12 +235,14 @@ func (s *Server) createArticle(c echo.Context) error {
 	if req.Slug != "" {
 		errs.slug("slug", req.Slug)
 	}
+	errs.authorFirst(principalOf(c), req.AuthorIDs)
 	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
 	a, err := s.store.CreateArticle(c.Request().Context(), actorOf(c), store.ArticleInput{
 		Title: req.Title, Slug: req.Slug, Summary: req.Summary, Body: req.Body, CategoryID: req.CategoryID, Tags: req.Tags,
 		CoverMediaID: req.CoverMediaID, CoverCaption: req.CoverCaption, Byline: req.Byline, Featured: req.Featured,
+		AuthorIDs: req.AuthorIDs,
 	})
 	if err != nil {
 		return err
@@ -314,6 +321,9 @@ func (s *Server) updateArticle(c echo.Context) error {
 		errs.slug("slug", *req.Slug)
 	}
 	errs.positiveID("cover_media_id", req.CoverMediaID.Value)
+	if req.AuthorIDs != nil {
+		errs.authorFirst(principalOf(c), *req.AuthorIDs)
+	}
 	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
@@ -324,6 +334,7 @@ func (s *Server) updateArticle(c echo.Context) error {
 		Title: req.Title, Slug: req.Slug, Summary: req.Summary, Body: req.Body, CategoryID: req.CategoryID, Tags: req.Tags,
 		Cover: req.CoverMediaID, CoverCaption: req.CoverCaption, Byline: req.Byline, Featured: req.Featured,
 		UnpublishAt: req.UnpublishAt,
+		AuthorIDs: req.AuthorIDs,
 	}
 	a, err := s.store.UpdateArticle(c.Request().Context(), actorOf(c), id, patch, version, articleWriter(principalOf(c)))
 	if err != nil {

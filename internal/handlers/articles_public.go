@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"encoding/base64"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/search"
 	"github.com/toasoan/toasoan/internal/store"
 	"github.com/toasoan/toasoan/internal/surrogate"
 )
@@ -26,6 +28,7 @@ type publicArticle struct {
 	Category    categoryRef   `json:"category"`
 	Tags        []tagRef      `json:"tags"`
 	Author      userRef       `json:"author"`
+	Authors     []authorRef   `json:"authors"` // every author in order, the primary first
 	Byline      string        `json:"byline"`
 	Featured    bool          `json:"featured"`
 	PublishedAt *time.Time    `json:"published_at" extensions:"x-nullable" format:"date-time"`
@@ -54,16 +57,22 @@ func (s *Server) toPublicArticle(a models.Article) publicArticle {
 	return publicArticle{
 		ID: a.ID, Slug: a.Slug, Title: a.Title, Summary: a.Summary, Cover: s.coverOf(a),
 		Category: toCategoryRef(a.Category),
-		Tags:     toTagRefs(a.Tags), Author: toUserRef(a.Author),
+		Tags:     toTagRefs(a.Tags), Author: toUserRef(a.Author), Authors: s.toAuthorRefs(a.Authors),
 		Byline: a.Byline, Featured: a.Featured, PublishedAt: a.PublishedAt,
 		UpdatedAt: a.UpdatedAt, ViewCount: a.ShownViewCount,
 	}
 }
 
 // articleKeys notes the surrogate keys of a shown article: its own, and those of its category,
-// tags, author and cover, whose names and URLs it shows.
+// tags, authors (and their avatars) and cover, whose names and URLs it shows.
 func articleKeys(c echo.Context, a models.Article) {
 	addKeys(c, surrogate.Article(a.ID), surrogate.Category(a.CategoryID), surrogate.Author(a.AuthorID))
+	for _, u := range a.Authors {
+		addKeys(c, surrogate.Author(u.ID))
+		if u.AvatarMediaID != nil {
+			addKeys(c, surrogate.Media(*u.AvatarMediaID))
+		}
+	}
 	for _, t := range a.Tags {
 		addKeys(c, surrogate.Tag(t.ID))
 	}
@@ -104,6 +113,12 @@ func decodeCursor(cursor string) (*store.ArticleCursor, bool) {
 	return &store.ArticleCursor{PublishedAt: time.Unix(0, n).UTC(), ID: i}, true
 }
 
+// noAuthor is the author filter of a slug no author has: no user has this id, so it matches
+// nothing.
+const noAuthor = -1
+
+func notDigit(r rune) bool { return r < '0' || r > '9' }
+
 // articleSorts are the orders of the public article list, the default first.
 var articleSorts = []string{"-published_at", "-view_count"}
 
@@ -125,7 +140,7 @@ var viewPeriodNames = []string{"day", "week", "month"}
 //	@Param			category		query		string	false	"category slug; includes its sub-categories"
 //	@Param			tag				query		string	false	"tag slug"
 //	@Param			featured		query		bool	false	"only featured (true) or not featured (false) articles"
-//	@Param			author			query		int		false	"author's user id"
+//	@Param			author			query		string	false	"an author's slug, or their user id (digits): articles they wrote, as primary author or co-author; an unknown slug matches nothing"
 //	@Param			from			query		string	false	"published on or after this day (YYYY-MM-DD, Vietnam time)"	format(date)
 //	@Param			to				query		string	false	"published on or before this day (YYYY-MM-DD, Vietnam time)"	format(date)
 //	@Param			q				query		string	false	"words to find, ignoring case and diacritics (the last may be a word's start; at most 200 characters)"
@@ -147,7 +162,7 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 	page := q.Page()
 	f := store.PublicQuery{
 		Now: s.now(), CategorySlug: q.String("category"), TagSlug: q.String("tag"), Featured: q.Bool("featured"),
-		AuthorID: q.ID("author"), From: q.Date("from", models.NewsroomZone), To: q.Date("to", models.NewsroomZone),
+		From: q.Date("from", models.NewsroomZone), To: q.Date("to", models.NewsroomZone),
 		Text: q.SearchText("q"), ByViews: q.OneOf("sort", articleSorts[0], articleSorts...) == "-view_count",
 	}
 	if period := q.OneOf("period", "", viewPeriodNames...); period != "" {
@@ -174,8 +189,22 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 			q.fail("cursor", "cannot be combined with page")
 		}
 	}
+	switch author := q.String("author"); {
+	case author == "":
+	case !strings.ContainsFunc(author, notDigit):
+		f.AuthorID = q.ID("author")
+	case !search.IsSlug(author):
+		q.fail("author", "must be an author's slug or user id")
+	}
 	if err := q.Err(); err != nil {
 		return err
+	}
+	if author := q.String("author"); author != "" && strings.ContainsFunc(author, notDigit) {
+		id, err := s.store.AuthorFilter(c.Request().Context(), author)
+		if err != nil {
+			return err
+		}
+		f.AuthorID = cmp.Or(id, noAuthor)
 	}
 	list, err := s.store.PublicArticles(c.Request().Context(), f, page)
 	if err != nil {

@@ -85,7 +85,7 @@ func TestPublicArticlesShowOnlyPublished(t *testing.T) {
 				check: func(t *testing.T, res *httptest.ResponseRecorder) {
 					wantPublicCaching(t, res)
 					item := decode[map[string]any](t, res)["data"].([]any)[0].(map[string]any)
-					want := []string{"author", "byline", "category", "cover", "featured", "id", "published_at", "slug", "summary", "tags", "title", "updated_at", "view_count"}
+					want := []string{"author", "authors", "byline", "category", "cover", "featured", "id", "published_at", "slug", "summary", "tags", "title", "updated_at", "view_count"}
 					var got []string
 					for k := range item {
 						got = append(got, k)
@@ -187,7 +187,7 @@ func TestPublicArticleFiltersAndErrors(t *testing.T) {
 			{name: "bad date", method: "GET", path: list("from=2024-13-45"), want: 400, fields: map[string]any{"errors.0.field": "from"}},
 			{name: "to before from", method: "GET", path: list("from=2024-05-02&to=2024-05-01"), want: 400, fields: map[string]any{"errors.0.field": "to"}},
 			{name: "bad featured", method: "GET", path: list("featured=maybe"), want: 400, fields: map[string]any{"errors.0.field": "featured"}},
-			{name: "bad author", method: "GET", path: list("author=abc"), want: 400, fields: map[string]any{"errors.0.field": "author"}},
+			{name: "bad author", method: "GET", path: list("author=Nguyen%20Van%20An"), want: 400, fields: map[string]any{"errors.0.field": "author"}},
 			{name: "unknown parameter", method: "GET", path: list("status=draft"), want: 400, fields: map[string]any{"errors.0.field": "status"}},
 			{name: "bad cursor", method: "GET", path: list("cursor=bm9wZQ"), want: 400, fields: map[string]any{"errors.0.field": "cursor"}},
 			{name: "cursor and page", method: "GET", path: list("cursor=" + validCursor + "&page=2"), want: 400,

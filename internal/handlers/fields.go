@@ -105,3 +105,11 @@ func (f *fieldErrors) password(field, value string) {
 		f.add(field, problem)
 	}
 }
+
+// authorFirst keeps an author (role) the primary author of what they write: a list of authors
+// they send must name them first, or they would lose the article to the first one named.
+func (f *fieldErrors) authorFirst(p auth.Principal, ids []int64) {
+	if p.Is(models.RoleAuthor) && len(ids) > 0 && ids[0] != p.UserID {
+		f.add("author_ids", "must name you first: an author stays the primary author of their articles")
+	}
+}

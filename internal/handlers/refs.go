@@ -38,3 +38,35 @@ type userRef struct {
 } // @name UserRef
 
 func toUserRef(u models.User) userRef { return userRef{ID: u.ID, Name: u.Name} }
+
+// authorImage is an author's avatar: an image of the media library.
+type authorImage struct {
+	URL    string `json:"url" example:"https://mattran.org.vn/media/2026/08/nguyen-van-an.jpg"`
+	Width  int    `json:"width" example:"400"`
+	Height int    `json:"height" example:"400"`
+} // @name AuthorImage
+
+// authorRef names one of an article's authors: their public profile's name, slug, title and
+// avatar (GET /api/v1/authors/{slug} has the rest), never anything of the account.
+type authorRef struct {
+	ID     int64        `json:"id" example:"7"`
+	Slug   string       `json:"slug" example:"nguyen-van-an"`
+	Name   string       `json:"name" example:"Nguyễn Văn An"`
+	Title  string       `json:"title" example:"Phóng viên"`
+	Avatar *authorImage `json:"avatar" extensions:"x-nullable"`
+} // @name AuthorRef
+
+func (s *Server) avatarOf(u models.User) *authorImage {
+	if u.Avatar == nil {
+		return nil
+	}
+	return &authorImage{URL: u.Avatar.URL(s.cfg.MediaURL), Width: u.Avatar.Width, Height: u.Avatar.Height}
+}
+
+func (s *Server) toAuthorRefs(users []models.User) []authorRef {
+	out := make([]authorRef, len(users))
+	for i, u := range users {
+		out[i] = authorRef{ID: u.ID, Slug: u.Slug, Name: u.Name, Title: u.Title, Avatar: s.avatarOf(u)}
+	}
+	return out
+}

@@ -40,6 +40,8 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/categories", cached(s.listCategories), public)
 	s.handle(http.MethodGet, v1+"/categories/:slug", cached(s.getCategory), public)
 	s.handle(http.MethodGet, v1+"/tags", cached(s.listTags), public)
+	s.handle(http.MethodGet, v1+"/authors", cached(s.listAuthors), public)
+	s.handle(http.MethodGet, v1+"/authors/:slug", cached(s.getPublicAuthor), public)
 	s.handle(http.MethodGet, v1+"/articles", cached(s.listPublicArticles), public)
 	s.handle(http.MethodGet, v1+"/articles/:slug", cached(s.getPublicArticle), public)
 	s.handle(http.MethodPost, v1+"/articles/:slug/views", s.recordView, public)
@@ -69,10 +71,14 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, v1+"/auth/logout", s.logout, public)
 	s.handle(http.MethodGet, v1+"/auth/me", s.me, anyone)
 	s.handle(http.MethodPut, v1+"/auth/password", s.changePassword, anyone)
+	s.handle(http.MethodGet, v1+"/auth/me/profile", s.getMyProfile, anyone)
+	s.handle(http.MethodPatch, v1+"/auth/me/profile", s.updateMyProfile, anyone)
 	s.handle(http.MethodGet, v1+"/admin/users", s.listUsers, admin)
 	s.handle(http.MethodPost, v1+"/admin/users", s.createUser, admin)
 	s.handle(http.MethodGet, v1+"/admin/users/:id", s.getUser, admin)
 	s.handle(http.MethodPatch, v1+"/admin/users/:id", s.updateUser, admin)
+	s.handle(http.MethodGet, v1+"/admin/users/:id/profile", s.getUserProfile, editors) // authors: their own at /auth/me/profile
+	s.handle(http.MethodPatch, v1+"/admin/users/:id/profile", s.updateUserProfile, editors)
 	s.handle(http.MethodGet, v1+"/admin/audit-log", s.listAudit, admin)
 
 	// Webhooks (admins).

@@ -110,6 +110,9 @@ func bindJSON(c echo.Context, dst any) error {
 	if err != nil {
 		return jsonError(err)
 	}
+	if string(bytes.TrimSpace(body)) == "null" { // decodes into nothing: not the object every request is
+		return models.BadRequest("malformed JSON: the body must be an object")
+	}
 	body, bad := checkBodyFields(body, reflect.TypeOf(dst))
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -132,7 +135,7 @@ var readOnlyFields = map[string]bool{
 	"author": true, "category": true, "cover": true, "attachments": true, "children": true, "related": true,
 	"number_parts": true, "tracking_code": true, "url": true, "mime": true, "size": true, "width": true,
 	"height": true, "variants": true, "secret_set": true, "assignee": true, "last_status_code": true,
-	"last_error": true,
+	"last_error": true, "authors": true, "avatar": true,
 }
 
 // Messages for values that do not parse, the same for every field of every request.

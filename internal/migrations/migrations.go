@@ -43,6 +43,7 @@ func all() []*gormigrate.Migration {
 		m0072ArticlesPublicCovering,
 		m0080SlugHistory,
 		m0081Schedule,
+		m0090AuthorProfiles,
 		m0098MailOutbox,
 		m0100ArticleTrash,
 		m0101AttachedTrash,

@@ -30,6 +30,7 @@ type Article struct {
 	Category     Category
 	AuthorID     int64 `gorm:"not null"`
 	Author       User
+	Authors      []User `gorm:"-"` // every author in order, the first the primary one (AuthorID), from article_authors
 	Byline       string `gorm:"size:200"`
 	Featured     bool   `gorm:"not null"`
 	CoverMediaID *int64
@@ -176,6 +177,8 @@ type ArticleSnapshot struct {
 	PublishedAt  *time.Time `json:"published_at" extensions:"x-nullable" format:"date-time"`
 	UnpublishAt  *time.Time `json:"unpublish_at" extensions:"x-nullable" format:"date-time"`
 	AuthorID     int64      `json:"author_id"`
+	// Every author in order, the primary first; absent in revisions stored before co-authors.
+	AuthorIDs []int64 `json:"author_ids,omitempty"`
 } // @name ArticleSnapshot
 
 // Snapshot is the article's state for a revision.
@@ -184,10 +187,14 @@ func (a Article) Snapshot() ArticleSnapshot {
 	for i, t := range a.Tags {
 		tags[i] = t.Name
 	}
+	var authors []int64
+	for _, u := range a.Authors {
+		authors = append(authors, u.ID)
+	}
 	return ArticleSnapshot{
 		Title: a.Title, Slug: a.Slug, Summary: a.Summary, Body: a.Body, Status: a.Status,
 		CategoryID: a.CategoryID, Tags: tags, CoverMediaID: a.CoverMediaID, CoverCaption: a.CoverCaption,
-		Byline: a.Byline, Featured: a.Featured, PublishedAt: a.PublishedAt, UnpublishAt: a.UnpublishAt, AuthorID: a.AuthorID,
+		Byline: a.Byline, Featured: a.Featured, PublishedAt: a.PublishedAt, UnpublishAt: a.UnpublishAt, AuthorID: a.AuthorID, AuthorIDs: authors,
 	}
 }
 

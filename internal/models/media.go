@@ -37,7 +37,11 @@ func AttachmentOf(m Media, mediaURL string) Attachment {
 const (
 	LinkCover      = "cover"
 	LinkAttachment = "attachment"
+	LinkAvatar     = "avatar" // a user's author photo (owner type OwnerUser)
 )
+
+// OwnerUser is the owner type of a user's avatar in media_links.
+const OwnerUser = "user"
 
 // MediaLink records that a piece of content uses a media item, so media still in use cannot be
 // deleted. Every content type writes its links in the same transaction as the content.

@@ -26,6 +26,13 @@ type User struct {
 	Version      int `gorm:"not null;default:1"`
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// The public author profile (migration 0090): Slug is unique, made from the name when the
+	// user is created and stable after; Title is the job shown beside the name ("Phóng viên").
+	Slug          string `gorm:"size:100;uniqueIndex;default:null"` // NULL for accounts made outside CreateUser (tests)
+	Title         string `gorm:"size:100;not null;default:''"`
+	Bio           string `gorm:"not null;default:''"`
+	AvatarMediaID *int64
+	Avatar        *Media `gorm:"-"`
 }
 
 // Session is one login: refresh tokens rotate within it, and revoking it ends them all.

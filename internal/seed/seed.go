@@ -107,15 +107,16 @@ type seeder struct {
 
 // seedAccount is an account that writes (authors) or publishes (the editor) seeded articles.
 // Its password is random and never shown: `api user reset-password` gives it one to log in with.
+// A new one gets its public author profile (title and bio) too.
 type seedAccount struct {
-	email, name, role string
+	email, name, role, title, bio string
 }
 
 var seedAccounts = []seedAccount{
-	{"phongvien1@toasoan.invalid", "Phóng viên 1", models.RoleAuthor},
-	{"phongvien2@toasoan.invalid", "Phóng viên 2", models.RoleAuthor},
-	{"phongvien3@toasoan.invalid", "Phóng viên 3", models.RoleAuthor},
-	{"bientap@toasoan.invalid", "Biên tập viên", models.RoleEditor},
+	{"phongvien1@toasoan.invalid", "Phóng viên 1", models.RoleAuthor, "Phóng viên", "Phóng viên mảng thời sự, công tác Mặt trận."},
+	{"phongvien2@toasoan.invalid", "Phóng viên 2", models.RoleAuthor, "Phóng viên", "Phóng viên mảng xã hội và an sinh."},
+	{"phongvien3@toasoan.invalid", "Phóng viên 3", models.RoleAuthor, "Cộng tác viên", "Cộng tác viên ảnh và phóng sự địa phương."},
+	{"bientap@toasoan.invalid", "Biên tập viên", models.RoleEditor, "Biên tập viên", "Biên tập viên, Ban Biên tập."},
 }
 
 // users finds or creates the seed accounts.
@@ -130,6 +131,7 @@ func (s *seeder) users(ctx context.Context, sum *Summary) error {
 			u, err = s.st.CreateUser(ctx, store.System, store.NewUser{Email: acc.email, Name: acc.name, Role: acc.role, PasswordHash: hash})
 			if err == nil {
 				sum.Users++
+				u, err = s.st.UpdateProfile(ctx, store.System, u.ID, u.Version, store.ProfilePatch{Title: &acc.title, Bio: &acc.bio})
 			}
 		}
 		if err != nil {
@@ -201,8 +203,13 @@ func (s *seeder) articles(ctx context.Context, want int) (Count, error) {
 			if err != nil {
 				return out, err
 			}
-			// Written by one of the reporters and published by the editor, both at its time.
-			batch = append(batch, store.ArticleImport{ArticleInput: in, AuthorID: s.authors[k%len(s.authors)], PublishedAt: publishAt})
+			// Written by one of the reporters (every fifth with a second one) and published by the
+			// editor, both at its time.
+			author := s.authors[k%len(s.authors)]
+			if k%5 == 4 && len(s.authors) > 1 {
+				in.AuthorIDs = []int64{author, s.authors[(k+1)%len(s.authors)]}
+			}
+			batch = append(batch, store.ArticleImport{ArticleInput: in, AuthorID: author, PublishedAt: publishAt})
 		}
 		if _, err := s.st.ImportArticles(ctx, editor, batch); err != nil {
 			return out, err

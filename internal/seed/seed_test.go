@@ -36,6 +36,7 @@ func TestRun(t *testing.T) {
 		t.Run("categories are the taxonomy's tree", func(t *testing.T) { checkTree(t, st) })
 		t.Run("articles are published, in the past, varied", func(t *testing.T) { checkArticles(t, st, now) })
 		t.Run("search finds an article by a folded query", func(t *testing.T) { checkSearch(t, st, now) })
+		t.Run("authors have profiles and some articles two authors", func(t *testing.T) { checkAuthors(t, st, now) })
 		t.Run("documents have valid numbers unique per issuer", func(t *testing.T) { checkDocuments(t, st, now) })
 		t.Run("announcements: pinned, ending later, one over", func(t *testing.T) { checkAnnouncements(t, st, now) })
 
@@ -276,5 +277,37 @@ func TestContent(t *testing.T) {
 	}
 	if got := fill.Replace("{day} và {day2}-{month}"); got != "30 và 31-8" {
 		t.Errorf("two days at the end of a month: %q", got)
+	}
+}
+
+func checkAuthors(t *testing.T, st *store.Store, now time.Time) {
+	ctx := context.Background()
+	authors, total, err := st.PublicAuthors(ctx, now, models.Page{Page: 1, PerPage: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != 3 { // the three reporters; the editor publishes but writes none
+		t.Fatalf("%d public authors, want 3: %+v", total, authors)
+	}
+	for _, a := range authors {
+		if a.Slug == "" || a.Title == "" || a.Bio == "" {
+			t.Errorf("author %d has no profile: %+v", a.ID, a)
+		}
+	}
+	list, err := st.PublicArticles(ctx, store.PublicQuery{Now: now}, models.Page{Page: 1, PerPage: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	two := 0
+	for _, a := range list.Articles {
+		if len(a.Authors) == 2 {
+			two++
+			if a.Authors[0].ID != a.AuthorID || a.Authors[1].ID == a.AuthorID {
+				t.Errorf("article %d: authors %+v, primary %d", a.ID, a.Authors, a.AuthorID)
+			}
+		}
+	}
+	if two != 6 {
+		t.Errorf("%d of 30 articles have two authors, want 6", two)
 	}
 }

@@ -40,6 +40,7 @@ type ArticleInput struct {
 	CoverCaption string
 	Byline       string
 	Featured     bool
+	AuthorIDs    []int64 // in order, the first the primary author; none: the actor alone
 }
 
 // patch is the input as a patch that sets every field, so a new article goes through the same
@@ -53,12 +54,18 @@ func (in ArticleInput) patch() ArticlePatch {
 	if in.Slug != "" {
 		p.Slug = &in.Slug
 	}
+	if len(in.AuthorIDs) > 0 {
+		p.AuthorIDs = &in.AuthorIDs
+	}
 	return p
 }
 
 // CreateArticle stores a new draft by the actor at version 1 with its first revision.
 func (s *Store) CreateArticle(ctx context.Context, actor Actor, in ArticleInput) (models.Article, error) {
 	var out models.Article
+	if len(in.AuthorIDs) == 0 {
+		in.AuthorIDs = []int64{actor.UserID}
+	}
 	err := retryGeneratedSlug(in.Slug == "", func() error {
 		return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
 			a := models.Article{Status: models.StatusDraft, AuthorID: actor.UserID, Version: 1}
@@ -91,6 +98,7 @@ type ArticlePatch struct {
 	CoverCaption *string
 	Byline       *string
 	Featured     *bool
+	AuthorIDs    *[]int64 // replaces the authors, in order; the first becomes the primary author
 	// UnpublishAt schedules the take-down (null: none); it must come after now and after the
 	// publication.
 	UnpublishAt models.Nullable[time.Time]
@@ -153,11 +161,15 @@ func (s *Store) RestoreRevision(ctx context.Context, actor Actor, id int64, numb
 		if err := json.Unmarshal([]byte(rev.Snapshot), &snap); err != nil {
 			return articleChange{}, fmt.Errorf("revision %d of article %d: %w", number, id, err)
 		}
-		change, err := s.applyPatch(tx, a, ArticlePatch{
+		patch := ArticlePatch{
 			Title: &snap.Title, Summary: &snap.Summary, Body: &snap.Body, CategoryID: &snap.CategoryID,
 			Tags: &snap.Tags, Cover: models.Nullable[int64]{Set: true, Value: snap.CoverMediaID}, CoverCaption: &snap.CoverCaption,
 			Byline: &snap.Byline, Featured: &snap.Featured,
-		})
+		}
+		if len(snap.AuthorIDs) > 0 { // revisions stored before co-authors leave the authors as they are
+			patch.AuthorIDs = &snap.AuthorIDs
+		}
+		change, err := s.applyPatch(tx, a, patch)
 		change.detail = "revision=" + strconv.Itoa(number)
 		return change, err
 	})
@@ -354,6 +366,7 @@ func readArticle(tx *gorm.DB, id int64, access Access) (models.Article, error) {
 type articleChange struct {
 	updates  map[string]any
 	tags     *[]models.Tag
+	authors  *[]int64
 	coverSet bool
 	cover    *int64
 	detail   string
@@ -410,6 +423,11 @@ func (s *Store) changeArticle(ctx context.Context, actor Actor, id int64, ifMatc
 func saveArticle(tx *gorm.DB, actor Actor, id int64, action string, before *models.Article, change articleChange) (models.Article, error) {
 	if change.tags != nil {
 		if err := setArticleTags(tx, id, *change.tags); err != nil {
+			return models.Article{}, err
+		}
+	}
+	if change.authors != nil {
+		if err := setArticleAuthors(tx, id, *change.authors); err != nil {
 			return models.Article{}, err
 		}
 	}
@@ -494,6 +512,15 @@ func (s *Store) applyPatch(tx *gorm.DB, a *models.Article, p ArticlePatch) (arti
 			return change, err
 		}
 		u["unpublish_at"] = a.UnpublishAt
+	}
+	if p.AuthorIDs != nil {
+		if err := checkAuthors(tx, *p.AuthorIDs); err != nil {
+			return change, err
+		}
+		ids := slices.Clone(*p.AuthorIDs)
+		a.AuthorID = ids[0]
+		u["author_id"] = a.AuthorID
+		change.authors = &ids
 	}
 	return change, nil
 }
@@ -610,8 +637,8 @@ func withRelations(db *gorm.DB) *gorm.DB {
 }
 
 // publicRelations reads what every public view of an article shows: its cover (one query for a
-// whole list, none when no article has one) and its tags (one query); the category and the
-// author's name come from the memo, so they cost no query at all.
+// whole list, none when no article has one) and which tags and users it has (one query); the
+// category, the tags and the authors' profiles come from the memo.
 func (s *Store) publicRelations(ctx context.Context, list []models.Article) error {
 	if err := s.attachCovers(ctx, list); err != nil {
 		return err
@@ -619,11 +646,12 @@ func (s *Store) publicRelations(ctx context.Context, list []models.Article) erro
 	if err := s.attachPublicTags(ctx, list); err != nil {
 		return err
 	}
-	return s.attachRefs(ctx, list)
+	return s.attachCategories(ctx, list)
 }
 
-// attachPublicTags fills the tags of a list of articles: which tags each carries, in order,
-// from article_tags in one query of two columns; the tags themselves from the memo.
+// attachPublicTags fills the tags and the authors of a list of articles: which tags each
+// carries and which users author it, in order, from article_tags and article_authors in one
+// query of a few columns; the tags and the authors' profiles themselves from the memo.
 func (s *Store) attachPublicTags(ctx context.Context, list []models.Article) error {
 	if len(list) == 0 {
 		return nil
@@ -634,28 +662,15 @@ func (s *Store) attachPublicTags(ctx context.Context, list []models.Article) err
 		ids[i], at[a.ID] = a.ID, i
 		list[i].Tags = nil
 	}
-	rows, err := s.db.WithContext(ctx).Model(&articleTag{}).Select("article_id, tag_id").
-		Where("article_id IN ?", ids).Order("article_id, position").Rows()
+	tagPairs, authorPairs, err := articleLinks(s.db.WithContext(ctx), ids)
 	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var pairs [][2]int64
-	for rows.Next() {
-		var p [2]int64
-		if err := rows.Scan(&p[0], &p[1]); err != nil {
-			return err
-		}
-		pairs = append(pairs, p)
-	}
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	tags, err := s.tagsByID(ctx, false)
 	if err != nil {
 		return err
 	}
-	for _, p := range pairs {
+	for _, p := range tagPairs {
 		t, ok := tags[p[1]]
 		if !ok { // created since the memo was read
 			if tags, err = s.tagsByID(ctx, true); err != nil {
@@ -666,7 +681,32 @@ func (s *Store) attachPublicTags(ctx context.Context, list []models.Article) err
 		i := at[p[0]]
 		list[i].Tags = append(list[i].Tags, t)
 	}
-	return nil
+	return s.fillPublicAuthors(ctx, list, at, authorPairs)
+}
+
+// articleLinks reads, in one query, the (article, tag) and (article, author) pairs of the
+// articles, each in its article's order.
+func articleLinks(db *gorm.DB, ids []int64) (tagPairs, authorPairs [][2]int64, err error) {
+	rows, err := db.Raw(`SELECT 0 AS kind, article_id, tag_id AS ref, position FROM article_tags WHERE article_id IN ?
+		UNION ALL SELECT 1 AS kind, article_id, user_id AS ref, position FROM article_authors WHERE article_id IN ?
+		ORDER BY kind, article_id, position`, ids, ids).Rows()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, position int
+		var p [2]int64
+		if err := rows.Scan(&kind, &p[0], &p[1], &position); err != nil {
+			return nil, nil, err
+		}
+		if kind == 0 {
+			tagPairs = append(tagPairs, p)
+		} else {
+			authorPairs = append(authorPairs, p)
+		}
+	}
+	return tagPairs, authorPairs, rows.Err()
 }
 
 // attachCovers fills the covers of a list of articles in one query, none when none has one.
@@ -696,15 +736,10 @@ func (s *Store) attachCovers(ctx context.Context, list []models.Article) error {
 	return nil
 }
 
-// attachRefs fills the category and the author (id and name) of each article from the memo;
-// a category or user the memo lacks (created a moment ago by another process) makes it read
-// the table again, once.
-func (s *Store) attachRefs(ctx context.Context, list []models.Article) error {
+// attachCategories fills the category of each article from the memo; a category the memo
+// lacks (created a moment ago by another process) makes it read the table again, once.
+func (s *Store) attachCategories(ctx context.Context, list []models.Article) error {
 	cats, err := s.categories(ctx, false)
-	if err != nil {
-		return err
-	}
-	names, err := s.authorNames(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -714,15 +749,9 @@ func (s *Store) attachRefs(ctx context.Context, list []models.Article) error {
 				return err
 			}
 		}
-		if _, ok := names[a.AuthorID]; !ok {
-			if names, err = s.authorNames(ctx, true); err != nil {
-				return err
-			}
-		}
 		if j, ok := cats.byID[a.CategoryID]; ok {
 			list[i].Category = cats.list[j]
 		}
-		list[i].Author = models.User{ID: a.AuthorID, Name: names[a.AuthorID]}
 	}
 	return nil
 }
@@ -750,7 +779,10 @@ func loadArticle(db *gorm.DB, id int64) (models.Article, error) {
 		return a, notFound(err, "article")
 	}
 	list := []models.Article{a}
-	err := attachTags(db, list)
+	if err := attachTags(db, list); err != nil {
+		return a, err
+	}
+	err := attachAuthors(db, list)
 	return list[0], err
 }
 
@@ -772,8 +804,8 @@ func (s *Store) ArticleByID(ctx context.Context, id int64, access Access) (model
 type EditorialQuery struct {
 	Now      time.Time
 	Status   string // as of Now: a scheduled article whose time has come counts as published
-	AuthorID int64
-	OwnerID  int64 // authors see only their own articles
+	AuthorID int64  // primary or co-author
+	OwnerID  int64  // authors see only their own articles (as primary author)
 	Text     string
 	// CategorySlug keeps the articles of the category and its sub-categories, as the public
 	// filter does; an unknown slug matches nothing.
@@ -823,7 +855,7 @@ func (s *Store) EditorialArticles(ctx context.Context, f EditorialQuery, p model
 		q = q.Where("articles.status = ?", f.Status)
 	}
 	if f.AuthorID != 0 {
-		q = q.Where("articles.author_id = ?", f.AuthorID)
+		q = q.Where("articles.id IN (?)", db.Model(&articleAuthor{}).Select("article_id").Where("user_id = ?", f.AuthorID))
 	}
 	if f.OwnerID != 0 {
 		q = q.Where("articles.author_id = ?", f.OwnerID)
@@ -852,7 +884,10 @@ func (s *Store) EditorialArticles(ctx context.Context, f EditorialQuery, p model
 	if err != nil {
 		return nil, 0, err
 	}
-	return list, total, attachTags(s.db.WithContext(ctx), list)
+	if err := attachTags(s.db.WithContext(ctx), list); err != nil {
+		return nil, 0, err
+	}
+	return list, total, attachAuthors(s.db.WithContext(ctx), list)
 }
 
 // ArticleCursor is a position in the public list, newest first: the last article seen.
@@ -867,7 +902,7 @@ type PublicQuery struct {
 	CategorySlug string // includes its sub-categories; an unknown slug matches nothing
 	TagSlug      string
 	Featured     *bool
-	AuthorID     int64
+	AuthorID     int64      // primary or co-author
 	From, To     *time.Time // published_at in [From, To)
 	Text         string
 	ByViews      bool // most viewed first (the shown counts), instead of newest first
@@ -906,8 +941,8 @@ func (s *Store) PublicArticles(ctx context.Context, f PublicQuery, p models.Page
 	if f.Featured != nil {
 		q = q.Where("articles.featured = ?", *f.Featured)
 	}
-	if f.AuthorID != 0 {
-		q = q.Where("articles.author_id = ?", f.AuthorID)
+	if f.AuthorID != 0 { // primary or co-author
+		q = q.Where("articles.id IN (?)", db.Model(&articleAuthor{}).Select("article_id").Where("user_id = ?", f.AuthorID))
 	}
 	if f.From != nil {
 		q = q.Where("articles.published_at >= ?", f.From.UTC())

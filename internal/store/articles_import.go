@@ -18,9 +18,9 @@ import (
 // fields, its author, and when it was written and published. Its slug is made from its title
 // and it has no cover: Slug and CoverMediaID must be left out.
 type ArticleImport struct {
-	ArticleInput
-	AuthorID    int64
-	PublishedAt time.Time // not after the store's clock
+	ArticleInput // its AuthorIDs, when set, are every author in order and the first replaces AuthorID
+	AuthorID     int64
+	PublishedAt  time.Time // not after the store's clock
 }
 
 // ImportBatchSize is the number of articles an ImportArticles call is meant for: one
@@ -112,6 +112,14 @@ func (s *Store) importArticles(tx *gorm.DB, actor Actor, list []ArticleImport) (
 		for _, t := range tags[i] {
 			a.Tags = append(a.Tags, bySlug[t.Slug])
 		}
+		authors := list[i].AuthorIDs
+		if len(authors) == 0 {
+			authors = []int64{a.AuthorID}
+		}
+		a.AuthorID = authors[0]
+		for _, id := range authors {
+			a.Authors = append(a.Authors, models.User{ID: id})
+		}
 		drafts[i] = *a
 		if err := a.Transition(models.ActionPublish, at, nil); err != nil {
 			return nil, err
@@ -128,11 +136,15 @@ func (s *Store) importArticles(tx *gorm.DB, actor Actor, list []ArticleImport) (
 
 	ids := make([]int64, len(articles))
 	var tagRows []articleTag
+	var authorRows []articleAuthor
 	revisions := make([]models.ArticleRevision, 0, 2*len(articles))
 	entries := make([]searchRow, len(articles))
 	events := make([]models.WebhookEvent, len(articles))
 	for i, a := range articles {
 		ids[i], drafts[i].ID = a.ID, a.ID
+		for k, u := range a.Authors {
+			authorRows = append(authorRows, articleAuthor{ArticleID: a.ID, UserID: u.ID, Position: k})
+		}
 		for k, t := range a.Tags {
 			tagRows = append(tagRows, articleTag{ArticleID: a.ID, TagID: t.ID, Position: k, PublicAt: publicAt(a)})
 		}
@@ -155,6 +167,14 @@ func (s *Store) importArticles(tx *gorm.DB, actor Actor, list []ArticleImport) (
 			return nil, err
 		}
 		events[i].CreatedAt = *a.PublishedAt // when it was published, as the single path dates it
+	}
+	if len(authorRows) > 0 {
+		if err := tx.CreateInBatches(&authorRows, ImportBatchSize).Error; err != nil {
+			if isForeignKey(err) {
+				return nil, models.InvalidField("author_ids", "every author must be a user")
+			}
+			return nil, err
+		}
 	}
 	if len(tagRows) > 0 {
 		if err := tx.CreateInBatches(&tagRows, ImportBatchSize).Error; err != nil {

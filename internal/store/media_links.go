@@ -49,7 +49,7 @@ func setMediaLinks(tx *gorm.DB, ownerType string, ownerID int64, role string, me
 		if !exists {
 			return models.InvalidField(field, fmt.Sprintf("media %d does not exist", id))
 		}
-		if role == models.LinkCover && !strings.HasPrefix(mime, "image/") {
+		if (role == models.LinkCover || role == models.LinkAvatar) && !strings.HasPrefix(mime, "image/") {
 			return models.InvalidField(field, fmt.Sprintf("media %d is %s, not an image", id, mime))
 		}
 		links = append(links, models.MediaLink{MediaID: id, OwnerType: ownerType, OwnerID: ownerID, Role: role, Position: i})

@@ -13,7 +13,7 @@ import (
 
 // The memo keeps in memory what many public reads need and few writes change, so that a public
 // request's queries do not grow with the archive: the small shared tables (categories, authors'
-// names) and the totals of public lists (a count over the archive per list page would be linear
+// profiles) and the totals of public lists (a count over the archive per list page would be linear
 // in it).
 //
 // A value is kept with the families of public content it depends on (surrogate's families:

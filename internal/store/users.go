@@ -17,26 +17,6 @@ import (
 // login ignore case.
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
-// authorNames is every user's name by id, the author an article shows (never more: nothing
-// personal is public), kept in the memo (memo.go); a rename purges the author's key. fresh
-// reads the table again (the memo lacked a user created since).
-func (s *Store) authorNames(ctx context.Context, fresh bool) (map[int64]string, error) {
-	if fresh {
-		s.memo.forget(familyAuthors)
-	}
-	return memoized(ctx, s, familyAuthors, []string{familyAuthors}, s.Now(), false, func() (map[int64]string, error) {
-		var rows []models.User
-		if err := s.db.WithContext(ctx).Select("id", "name").Find(&rows).Error; err != nil {
-			return nil, err
-		}
-		out := make(map[int64]string, len(rows))
-		for _, u := range rows {
-			out[u.ID] = u.Name
-		}
-		return out, nil
-	})
-}
-
 // CountUsers counts every account.
 func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
@@ -49,19 +29,38 @@ type NewUser struct {
 	Email, Name, Role, PasswordHash string
 }
 
-// CreateUser inserts an active account; a taken email is a conflict.
+// CreateUser inserts an active account with its author profile's slug (from the name); a taken
+// email is a conflict.
 func (s *Store) CreateUser(ctx context.Context, actor Actor, in NewUser) (models.User, error) {
 	u := models.User{Email: NormalizeEmail(models.CleanText(in.Email)), Name: models.CleanText(in.Name), Role: in.Role,
 		Active: true, PasswordHash: in.PasswordHash}
-	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
-		if err := tx.Create(&u).Error; err != nil {
-			if isDuplicate(err) {
-				return Audit{}, models.Conflict("a user with email %s already exists", u.Email)
+	taken := models.Conflict("a user with email %s already exists", u.Email)
+	// The email is checked before the insert, so that a duplicate the insert meets is the slug
+	// another user took meanwhile: the create runs again with the next free one.
+	err := retryGeneratedSlug(true, func() error {
+		return s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+			var n int64
+			if err := tx.Model(&models.User{}).Where("email = ?", u.Email).Count(&n).Error; err != nil {
+				return Audit{}, err
 			}
-			return Audit{}, err
-		}
-		return Audit{Action: "user.create", TargetType: "user", TargetID: strconv.FormatInt(u.ID, 10), Detail: "role=" + u.Role}, nil
+			if n > 0 {
+				return Audit{}, taken
+			}
+			slug, err := slugOfNewAuthor(tx, u.Name)
+			if err != nil {
+				return Audit{}, err
+			}
+			u.ID, u.Slug = 0, slug
+			if err := tx.Create(&u).Error; err != nil {
+				return Audit{}, err
+			}
+			return Audit{Action: "user.create", TargetType: "user", TargetID: strconv.FormatInt(u.ID, 10), Detail: "role=" + u.Role}, nil
+		})
 	})
+	if models.ErrorCode(err) == models.CodeConflict {
+		// A duplicate still after the retries: the email, taken by a concurrent create.
+		err = taken
+	}
 	return u, err
 }
 
