@@ -12,7 +12,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/toasoan/toasoan/internal/htmlsafe"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/search"
 	"github.com/toasoan/toasoan/internal/surrogate"
@@ -315,7 +314,7 @@ func saveArticle(tx *gorm.DB, actor Actor, id int64, action string, before *mode
 // published or given a slug by hand, its slug follows its title; after that only an explicit
 // slug changes it.
 func (s *Store) applyPatch(tx *gorm.DB, a *models.Article, p ArticlePatch) (articleChange, error) {
-	change, err := cleanPatch(a, p)
+	change, err := s.cleanPatch(a, p)
 	if err != nil {
 		return change, err
 	}
@@ -356,7 +355,7 @@ func (s *Store) applyPatch(tx *gorm.DB, a *models.Article, p ArticlePatch) (arti
 // cleanPatch applies what a patch says without the database: text is cleaned
 // (models.CleanText), the body sanitised, a title required. The slug, the category and the
 // tags, which depend on other rows, are left to the caller (applyPatch, ImportArticles).
-func cleanPatch(a *models.Article, p ArticlePatch) (articleChange, error) {
+func (s *Store) cleanPatch(a *models.Article, p ArticlePatch) (articleChange, error) {
 	u := map[string]any{}
 	change := articleChange{updates: u}
 	if p.Title != nil {
@@ -371,7 +370,7 @@ func cleanPatch(a *models.Article, p ArticlePatch) (articleChange, error) {
 		u["summary"] = a.Summary
 	}
 	if p.Body != nil {
-		a.Body = htmlsafe.Sanitize(*p.Body)
+		a.Body = s.bodies.Sanitize(*p.Body)
 		u["body"] = a.Body
 	}
 	if p.CoverCaption != nil {

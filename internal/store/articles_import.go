@@ -72,7 +72,7 @@ func (s *Store) importArticles(tx *gorm.DB, actor Actor, list []ArticleImport) (
 			return nil, models.InvalidField(importField(i, "published_at"), "must not be in the future")
 		}
 		a := models.Article{Status: models.StatusDraft, AuthorID: in.AuthorID, Version: 1}
-		if _, err := cleanPatch(&a, in.patch()); err != nil {
+		if _, err := s.cleanPatch(&a, in.patch()); err != nil {
 			return nil, inImport(i, err)
 		}
 		a.CategoryID = in.CategoryID
