@@ -4756,7 +4756,7 @@ const docTemplate = `{
         },
         "/api/v1/articles/{slug}": {
             "get": {
-                "description": "With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. A slug the article had before (once it was public, or fixed: published once or set by hand) answers 301 with ` + "`" + `Location` + "`" + ` to the current one and a body naming it, so frontends redirect readers and crawlers keep the page's ranking; such slugs are never given to another article. Reading it never counts a view (` + "`" + `POST /api/v1/articles/{slug}/views` + "`" + ` does, from the reader's browser), and ` + "`" + `view_count` + "`" + ` moves only at the refresh of the shown views (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), so the body and its ETag stay the same between edits and refreshes.",
+                "description": "With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. A slug the article had before (once it was public, or fixed: published once or set by hand) answers 301 with ` + "`" + `Location` + "`" + ` to the current one and a body naming it, so frontends redirect readers and crawlers keep the page's ranking; such slugs are never given to another article. Reading it never counts a view (` + "`" + `POST /api/v1/articles/{slug}/views` + "`" + ` does, from the reader's browser), and ` + "`" + `view_count` + "`" + ` moves only at the refresh of the shown views (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), so the body and its ETag stay the same between edits and refreshes. ` + "`" + `seo` + "`" + ` gives the page's head with the defaults applied (meta_title → title, meta_description → summary, og_image → cover, canonical_url → the article's page on the site); a ` + "`" + `noindex` + "`" + ` article is left out of the sitemap. ` + "`" + `category.path` + "`" + ` runs from the root category to the article's, for breadcrumbs. Bodies keep embeds of the allowed providers (TOASOAN_EMBED_PROVIDERS) as sandboxed, lazy iframes.",
                 "produces": [
                     "application/json"
                 ],
@@ -6209,7 +6209,7 @@ const docTemplate = `{
         },
         "/sitemap.xml": {
             "get": {
-                "description": "A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_BASE_URL, each with its lastmod: every category (` + "`" + `/categories/{slug}` + "`" + `), the announcements active now (` + "`" + `/announcements/{slug}` + "`" + `), the published documents (` + "`" + `/documents/{id}` + "`" + `) and the published articles (` + "`" + `/articles/{slug}` + "`" + `), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
+                "description": "A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_BASE_URL, each with its lastmod: every category (` + "`" + `/categories/{slug}` + "`" + `), the announcements active now (` + "`" + `/announcements/{slug}` + "`" + `), the published documents (` + "`" + `/documents/{id}` + "`" + `) and the published articles (` + "`" + `/articles/{slug}` + "`" + `) but those marked ` + "`" + `noindex` + "`" + `, newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "application/xml"
                 ],
@@ -6839,13 +6839,16 @@ const docTemplate = `{
                 "featured",
                 "id",
                 "published_at",
+                "reading_time",
                 "related",
+                "seo",
                 "slug",
                 "summary",
                 "tags",
                 "title",
                 "updated_at",
-                "view_count"
+                "view_count",
+                "word_count"
             ],
             "properties": {
                 "author": {
@@ -6880,11 +6883,23 @@ const docTemplate = `{
                     "format": "date-time",
                     "x-nullable": true
                 },
+                "reading_time": {
+                    "type": "integer",
+                    "example": 5
+                },
                 "related": {
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/ArticleItem"
                     }
+                },
+                "seo": {
+                    "description": "only on the article itself, not in lists",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ArticleSEO"
+                        }
+                    ]
                 },
                 "slug": {
                     "type": "string",
@@ -6911,6 +6926,11 @@ const docTemplate = `{
                     "description": "Views counted by the view beacon, as of the last refresh (every TOASOAN_VIEW_COUNT_REFRESH, 5 minutes by default): it moves in steps, not with each view, so bodies and ETags stay the same between refreshes.",
                     "type": "integer",
                     "example": 1250
+                },
+                "word_count": {
+                    "description": "Words of the body's text and the minutes they take to read: 200 words a minute, rounded up, at least 1 for a body with any word (0 for an empty body).",
+                    "type": "integer",
+                    "example": 840
                 }
             }
         },
@@ -6941,6 +6961,28 @@ const docTemplate = `{
                 }
             }
         },
+        "ArticleImage": {
+            "type": "object",
+            "required": [
+                "height",
+                "url",
+                "width"
+            ],
+            "properties": {
+                "height": {
+                    "type": "integer",
+                    "example": 630
+                },
+                "url": {
+                    "type": "string",
+                    "example": "https://mattran.org.vn/media/2026/08/ky-ket-og.jpg"
+                },
+                "width": {
+                    "type": "integer",
+                    "example": 1200
+                }
+            }
+        },
         "ArticleItem": {
             "type": "object",
             "required": [
@@ -6951,12 +6993,14 @@ const docTemplate = `{
                 "featured",
                 "id",
                 "published_at",
+                "reading_time",
                 "slug",
                 "summary",
                 "tags",
                 "title",
                 "updated_at",
-                "view_count"
+                "view_count",
+                "word_count"
             ],
             "properties": {
                 "author": {
@@ -6987,6 +7031,10 @@ const docTemplate = `{
                     "format": "date-time",
                     "x-nullable": true
                 },
+                "reading_time": {
+                    "type": "integer",
+                    "example": 5
+                },
                 "slug": {
                     "type": "string",
                     "example": "ky-ket-quy-che-phoi-hop"
@@ -7012,6 +7060,11 @@ const docTemplate = `{
                     "description": "Views counted by the view beacon, as of the last refresh (every TOASOAN_VIEW_COUNT_REFRESH, 5 minutes by default): it moves in steps, not with each view, so bodies and ETags stay the same between refreshes.",
                     "type": "integer",
                     "example": 1250
+                },
+                "word_count": {
+                    "description": "Words of the body's text and the minutes they take to read: 200 words a minute, rounded up, at least 1 for a body with any word (0 for an empty body).",
+                    "type": "integer",
+                    "example": 840
                 }
             }
         },
@@ -7044,13 +7097,15 @@ const docTemplate = `{
                 "featured",
                 "id",
                 "published_at",
+                "reading_time",
                 "slug",
                 "status",
                 "summary",
                 "tags",
                 "title",
                 "updated_at",
-                "view_count"
+                "view_count",
+                "word_count"
             ],
             "properties": {
                 "author": {
@@ -7083,6 +7138,10 @@ const docTemplate = `{
                     "type": "string",
                     "format": "date-time",
                     "x-nullable": true
+                },
+                "reading_time": {
+                    "type": "integer",
+                    "example": 5
                 },
                 "slug": {
                     "type": "string",
@@ -7119,6 +7178,11 @@ const docTemplate = `{
                     "description": "Views counted by the view beacon, as of the last refresh (every TOASOAN_VIEW_COUNT_REFRESH, 5 minutes by default): it moves in steps, not with each view, so bodies and ETags stay the same between refreshes.",
                     "type": "integer",
                     "example": 1250
+                },
+                "word_count": {
+                    "description": "Words of the body's text and the minutes they take to read: 200 words a minute, rounded up, at least 1 for a body with any word (0 for an empty body).",
+                    "type": "integer",
+                    "example": 840
                 }
             }
         },
@@ -7144,16 +7208,60 @@ const docTemplate = `{
                 }
             }
         },
+        "ArticleSEO": {
+            "type": "object",
+            "required": [
+                "canonical_url",
+                "description",
+                "image",
+                "noindex",
+                "title"
+            ],
+            "properties": {
+                "canonical_url": {
+                    "description": "canonical_url, or the article's page on the public site (TOASOAN_BASE_URL + /articles/{slug}).",
+                    "type": "string",
+                    "example": "https://mattran.org.vn/articles/ky-ket-quy-che-phoi-hop"
+                },
+                "description": {
+                    "description": "meta_description, or the summary.",
+                    "type": "string"
+                },
+                "image": {
+                    "description": "The Open Graph image (og:image, og:image:width, og:image:height): og_image, or the cover; null without either.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ArticleImage"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "noindex": {
+                    "description": "true: send ` + "`" + `\u003cmeta name=\"robots\" content=\"noindex\"\u003e` + "`" + `; the article is left out of the sitemap.",
+                    "type": "boolean"
+                },
+                "title": {
+                    "description": "meta_title, or the title.",
+                    "type": "string",
+                    "example": "Ký kết Quy chế phối hợp công tác năm 2026"
+                }
+            }
+        },
         "ArticleSnapshot": {
             "type": "object",
             "required": [
                 "author_id",
                 "body",
                 "byline",
+                "canonical_url",
                 "category_id",
                 "cover_caption",
                 "cover_media_id",
                 "featured",
+                "meta_description",
+                "meta_title",
+                "noindex",
+                "og_image_media_id",
                 "published_at",
                 "slug",
                 "status",
@@ -7171,6 +7279,9 @@ const docTemplate = `{
                 "byline": {
                     "type": "string"
                 },
+                "canonical_url": {
+                    "type": "string"
+                },
                 "category_id": {
                     "type": "integer"
                 },
@@ -7183,6 +7294,20 @@ const docTemplate = `{
                 },
                 "featured": {
                     "type": "boolean"
+                },
+                "meta_description": {
+                    "type": "string"
+                },
+                "meta_title": {
+                    "description": "SEO and sharing (empty in revisions made before they existed).",
+                    "type": "string"
+                },
+                "noindex": {
+                    "type": "boolean"
+                },
+                "og_image_media_id": {
+                    "type": "integer",
+                    "x-nullable": true
                 },
                 "published_at": {
                     "type": "string",
@@ -7490,6 +7615,12 @@ const docTemplate = `{
                     "type": "string",
                     "maxLength": 200
                 },
+                "canonical_url": {
+                    "description": "absolute http(s)",
+                    "type": "string",
+                    "maxLength": 2000,
+                    "example": "https://mattran.org.vn/articles/ky-ket-quy-che-phoi-hop"
+                },
                 "category_id": {
                     "type": "integer",
                     "minimum": 1,
@@ -7506,6 +7637,23 @@ const docTemplate = `{
                 },
                 "featured": {
                     "type": "boolean"
+                },
+                "meta_description": {
+                    "type": "string",
+                    "maxLength": 500
+                },
+                "meta_title": {
+                    "description": "SEO and sharing; empty means the default (see EditorialArticleItem).",
+                    "type": "string",
+                    "maxLength": 300
+                },
+                "noindex": {
+                    "type": "boolean"
+                },
+                "og_image_media_id": {
+                    "description": "an image of the media library (422 otherwise)",
+                    "type": "integer",
+                    "minimum": 1
                 },
                 "slug": {
                     "description": "made from the title when empty",
@@ -8008,6 +8156,7 @@ const docTemplate = `{
                 "author",
                 "body",
                 "byline",
+                "canonical_url",
                 "category",
                 "category_id",
                 "cover",
@@ -8016,7 +8165,13 @@ const docTemplate = `{
                 "created_at",
                 "featured",
                 "id",
+                "meta_description",
+                "meta_title",
+                "noindex",
+                "og_image",
+                "og_image_media_id",
                 "published_at",
+                "reading_time",
                 "slug",
                 "slug_locked",
                 "status",
@@ -8025,7 +8180,8 @@ const docTemplate = `{
                 "title",
                 "updated_at",
                 "version",
-                "view_count"
+                "view_count",
+                "word_count"
             ],
             "properties": {
                 "author": {
@@ -8040,6 +8196,10 @@ const docTemplate = `{
                     "type": "string",
                     "example": "Minh Anh"
                 },
+                "canonical_url": {
+                    "type": "string",
+                    "example": "https://mattran.org.vn/articles/ky-ket-quy-che-phoi-hop"
+                },
                 "category": {
                     "$ref": "#/definitions/CategoryRef"
                 },
@@ -8071,11 +8231,40 @@ const docTemplate = `{
                 "id": {
                     "type": "integer"
                 },
+                "meta_description": {
+                    "type": "string",
+                    "maxLength": 500
+                },
+                "meta_title": {
+                    "description": "SEO and sharing as stored: an empty value means the default the public ` + "`" + `seo` + "`" + ` block applies (meta_title → title, meta_description → summary, og_image → cover, canonical_url → the article's page on the site).",
+                    "type": "string",
+                    "maxLength": 300
+                },
+                "noindex": {
+                    "description": "Keep the article out of the sitemap and tell crawlers not to index it (seo.noindex).",
+                    "type": "boolean"
+                },
+                "og_image": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ArticleImage"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "og_image_media_id": {
+                    "type": "integer",
+                    "x-nullable": true
+                },
                 "published_at": {
                     "description": "When the article was, or (scheduled) will be, published; null for drafts.",
                     "type": "string",
                     "format": "date-time",
                     "x-nullable": true
+                },
+                "reading_time": {
+                    "type": "integer",
+                    "example": 5
                 },
                 "slug": {
                     "type": "string",
@@ -8120,6 +8309,11 @@ const docTemplate = `{
                 },
                 "view_count": {
                     "type": "integer"
+                },
+                "word_count": {
+                    "description": "Words of the body's text and the minutes they take to read (200 words a minute, rounded up; at least 1 for a body with any word, 0 for an empty one), counted at every write.",
+                    "type": "integer",
+                    "example": 840
                 }
             }
         },
@@ -8128,6 +8322,7 @@ const docTemplate = `{
             "required": [
                 "author",
                 "byline",
+                "canonical_url",
                 "category",
                 "category_id",
                 "cover",
@@ -8136,7 +8331,13 @@ const docTemplate = `{
                 "created_at",
                 "featured",
                 "id",
+                "meta_description",
+                "meta_title",
+                "noindex",
+                "og_image",
+                "og_image_media_id",
                 "published_at",
+                "reading_time",
                 "slug",
                 "slug_locked",
                 "status",
@@ -8145,7 +8346,8 @@ const docTemplate = `{
                 "title",
                 "updated_at",
                 "version",
-                "view_count"
+                "view_count",
+                "word_count"
             ],
             "properties": {
                 "author": {
@@ -8155,6 +8357,10 @@ const docTemplate = `{
                     "type": "string",
                     "example": "Minh Anh"
                 },
+                "canonical_url": {
+                    "type": "string",
+                    "example": "https://mattran.org.vn/articles/ky-ket-quy-che-phoi-hop"
+                },
                 "category": {
                     "$ref": "#/definitions/CategoryRef"
                 },
@@ -8186,11 +8392,40 @@ const docTemplate = `{
                 "id": {
                     "type": "integer"
                 },
+                "meta_description": {
+                    "type": "string",
+                    "maxLength": 500
+                },
+                "meta_title": {
+                    "description": "SEO and sharing as stored: an empty value means the default the public ` + "`" + `seo` + "`" + ` block applies (meta_title → title, meta_description → summary, og_image → cover, canonical_url → the article's page on the site).",
+                    "type": "string",
+                    "maxLength": 300
+                },
+                "noindex": {
+                    "description": "Keep the article out of the sitemap and tell crawlers not to index it (seo.noindex).",
+                    "type": "boolean"
+                },
+                "og_image": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ArticleImage"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "og_image_media_id": {
+                    "type": "integer",
+                    "x-nullable": true
+                },
                 "published_at": {
                     "description": "When the article was, or (scheduled) will be, published; null for drafts.",
                     "type": "string",
                     "format": "date-time",
                     "x-nullable": true
+                },
+                "reading_time": {
+                    "type": "integer",
+                    "example": 5
                 },
                 "slug": {
                     "type": "string",
@@ -8235,6 +8470,11 @@ const docTemplate = `{
                 },
                 "view_count": {
                     "type": "integer"
+                },
+                "word_count": {
+                    "description": "Words of the body's text and the minutes they take to read (200 words a minute, rounded up; at least 1 for a body with any word, 0 for an empty one), counted at every write.",
+                    "type": "integer",
+                    "example": 840
                 }
             }
         },
@@ -9359,6 +9599,11 @@ const docTemplate = `{
                     "type": "string",
                     "maxLength": 200
                 },
+                "canonical_url": {
+                    "description": "absolute http(s); \"\" for the default",
+                    "type": "string",
+                    "maxLength": 2000
+                },
                 "category_id": {
                     "type": "integer",
                     "minimum": 1
@@ -9374,6 +9619,22 @@ const docTemplate = `{
                 },
                 "featured": {
                     "type": "boolean"
+                },
+                "meta_description": {
+                    "type": "string",
+                    "maxLength": 500
+                },
+                "meta_title": {
+                    "type": "string",
+                    "maxLength": 300
+                },
+                "noindex": {
+                    "type": "boolean"
+                },
+                "og_image_media_id": {
+                    "description": "an image of the media library (422 otherwise); null for the default (the cover)",
+                    "type": "integer",
+                    "x-nullable": true
                 },
                 "slug": {
                     "description": "sets the slug for good",

@@ -85,7 +85,7 @@ func TestPublicArticlesShowOnlyPublished(t *testing.T) {
 				check: func(t *testing.T, res *httptest.ResponseRecorder) {
 					wantPublicCaching(t, res)
 					item := decode[map[string]any](t, res)["data"].([]any)[0].(map[string]any)
-					want := []string{"author", "byline", "category", "cover", "featured", "id", "published_at", "slug", "summary", "tags", "title", "updated_at", "view_count"}
+					want := []string{"author", "byline", "category", "cover", "featured", "id", "published_at", "reading_time", "slug", "summary", "tags", "title", "updated_at", "view_count", "word_count"}
 					var got []string
 					for k := range item {
 						got = append(got, k)

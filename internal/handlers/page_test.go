@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -33,5 +34,106 @@ func TestArticleEmbeds(t *testing.T) {
 		if strings.Contains(evil.Body, "iframe") {
 			t.Errorf("the write answered with the iframe: %q", evil.Body)
 		}
+	})
+}
+
+// TestArticleSEO: the SEO fields are stored as sent and validated, the public article gives
+// them with their defaults, revisions keep them, and a noindex article leaves the sitemap.
+func TestArticleSEO(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		cat := ts.createCategory("Tin mới", 0)
+		cover := ts.newMedia("bia.jpg")
+		og := ts.newMedia("chia-se.jpg")
+		pdf := ts.seedMedia("ke-hoach.pdf", "application/pdf")
+		plain := ts.published(map[string]any{"title": "Tin thường", "summary": "Tóm tắt", "category_id": cat, "cover_media_id": cover})
+		seo := ts.newArticle("editor", map[string]any{"title": "Tin chia sẻ", "category_id": cat, "cover_media_id": cover,
+			"meta_title": " Tiêu đề SEO ", "meta_description": "Mô tả SEO", "canonical_url": "https://baogoc.vn/tin-goc",
+			"og_image_media_id": og, "noindex": true})
+		ts.act(seo.ID, "publish", nil)
+		long := strings.Repeat("ạ", 301)
+		ts.run([]scenario{
+			{name: "the stored values in the editorial article", method: "GET", path: articlePath(seo.ID), as: "editor", want: 200,
+				fields: map[string]any{"data.meta_title": "Tiêu đề SEO", "data.meta_description": "Mô tả SEO",
+					"data.canonical_url": "https://baogoc.vn/tin-goc", "data.og_image_media_id": og, "data.noindex": true,
+					"data.og_image.url": "http://localhost:8080/media/chia-se.jpg", "data.og_image.width": 1200}},
+			{name: "empty when not set", method: "GET", path: articlePath(plain.ID), as: "editor", want: 200,
+				fields: map[string]any{"data.meta_title": "", "data.canonical_url": "", "data.og_image": nil, "data.og_image_media_id": nil, "data.noindex": false}},
+			{name: "the public seo block of set values", method: "GET", path: "/api/v1/articles/tin-chia-se", want: 200,
+				fields: map[string]any{"data.seo.title": "Tiêu đề SEO", "data.seo.description": "Mô tả SEO",
+					"data.seo.canonical_url": "https://baogoc.vn/tin-goc", "data.seo.image.url": "http://localhost:8080/media/chia-se.jpg",
+					"data.seo.image.height": 800, "data.seo.noindex": true}},
+			{name: "defaults: title, summary, the site's page, the cover", method: "GET", path: "/api/v1/articles/tin-thuong", want: 200,
+				fields: map[string]any{"data.seo.title": "Tin thường", "data.seo.description": "Tóm tắt",
+					"data.seo.canonical_url": "http://localhost:8080/articles/tin-thuong", "data.seo.image.url": "http://localhost:8080/media/bia.jpg",
+					"data.seo.noindex": false}},
+			{name: "lists leave seo out", method: "GET", path: "/api/v1/articles", want: 200,
+				check: func(t *testing.T, res *httptest.ResponseRecorder) {
+					if strings.Contains(res.Body.String(), `"seo"`) {
+						t.Errorf("a list item has seo: %s", res.Body)
+					}
+				}},
+			{name: "a noindex article is left out of the sitemap", method: "GET", path: "/sitemap.xml", want: 200,
+				check: func(t *testing.T, res *httptest.ResponseRecorder) {
+					if body := res.Body.String(); strings.Contains(body, "tin-chia-se") || !strings.Contains(body, "tin-thuong") {
+						t.Errorf("sitemap: %s", body)
+					}
+				}},
+			{name: "bad values are 422 naming each field", method: "POST", path: "/api/v1/admin/articles", as: "editor", want: 422,
+				body: map[string]any{"title": "Sai", "category_id": cat, "meta_title": long, "meta_description": strings.Repeat("a", 501), "og_image_media_id": 0},
+				check: wantFields("meta_title", "meta_description", "og_image_media_id")},
+			{name: "a canonical URL must be absolute http(s)", method: "POST", path: "/api/v1/admin/articles", as: "editor", want: 422,
+				body: map[string]any{"title": "Sai", "category_id": cat, "canonical_url": "/articles/x"}, check: wantFields("canonical_url")},
+			{name: "javascript is no canonical URL", method: "PATCH", path: articlePath(plain.ID), as: "editor", want: 422, headers: ifMatch(plain.Version),
+				body: map[string]any{"canonical_url": "javascript:alert(1)"}, check: wantFields("canonical_url")},
+			{name: "the image must exist", method: "PATCH", path: articlePath(plain.ID), as: "editor", want: 422, headers: ifMatch(plain.Version),
+				body: map[string]any{"og_image_media_id": 99999}, check: wantFields("og_image_media_id")},
+			{name: "and be an image", method: "PATCH", path: articlePath(plain.ID), as: "editor", want: 422, headers: ifMatch(plain.Version),
+				body: map[string]any{"og_image_media_id": pdf}, check: wantFields("og_image_media_id")},
+		})
+
+		// Revisions keep the SEO fields, and restoring brings them back.
+		cur := ts.do("GET", articlePath(seo.ID), nil, "editor", nil)
+		v := decode[editorialArticleResponse](t, cur).Data.Version
+		ts.run([]scenario{
+			{name: "a change of the SEO fields", method: "PATCH", path: articlePath(seo.ID), as: "editor", want: 200, headers: ifMatch(v),
+				body:   map[string]any{"meta_title": "", "og_image_media_id": nil, "noindex": false, "canonical_url": ""},
+				fields: map[string]any{"data.meta_title": "", "data.og_image": nil, "data.noindex": false}},
+			{name: "now the defaults", method: "GET", path: "/api/v1/articles/tin-chia-se", want: 200,
+				fields: map[string]any{"data.seo.title": "Tin chia sẻ", "data.seo.image.url": "http://localhost:8080/media/bia.jpg",
+					"data.seo.canonical_url": "http://localhost:8080/articles/tin-chia-se"}},
+			{name: "the first revision holds them", method: "GET", path: articlePath(seo.ID, "/revisions/1"), as: "editor", want: 200,
+				fields: map[string]any{"data.snapshot.meta_title": "Tiêu đề SEO", "data.snapshot.og_image_media_id": og, "data.snapshot.noindex": true}},
+			{name: "restoring it brings them back", method: "POST", path: articlePath(seo.ID, "/revisions/1/restore"), as: "editor", want: 200,
+				headers: ifMatch(v + 1),
+				fields:  map[string]any{"data.meta_title": "Tiêu đề SEO", "data.og_image_media_id": og, "data.noindex": true, "data.canonical_url": "https://baogoc.vn/tin-goc"}},
+		})
+	})
+}
+
+// TestArticleReadingTime: word_count and reading_time are counted from the body's text at
+// every write, and shown in every view.
+func TestArticleReadingTime(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		cat := ts.createCategory("Tin mới", 0)
+		words := strings.Repeat("<p>Mặt trận <b>Tổ quốc</b> Việt Nam</p>", 90) // 6 words × 90 = 540
+		a := ts.published(map[string]any{"title": "Bài dài", "category_id": cat, "body": words +
+			`<iframe src="https://www.youtube.com/embed/x">không đếm</iframe><script>nor this</script>`})
+		empty := ts.published(map[string]any{"title": "Không thân bài", "category_id": cat})
+		ts.run([]scenario{
+			{name: "editorial", method: "GET", path: articlePath(a.ID), as: "editor", want: 200,
+				fields: map[string]any{"data.word_count": 540, "data.reading_time": 3}},
+			{name: "public detail", method: "GET", path: "/api/v1/articles/bai-dai", want: 200,
+				fields: map[string]any{"data.word_count": 540, "data.reading_time": 3}},
+			{name: "an empty body takes no time", method: "GET", path: "/api/v1/articles/khong-than-bai", want: 200,
+				fields: map[string]any{"data.word_count": 0, "data.reading_time": 0}},
+			{name: "public list", method: "GET", path: "/api/v1/articles?per_page=1", want: 200,
+				fields: map[string]any{"data.0.slug": "khong-than-bai", "data.0.reading_time": 0}},
+			{name: "one word is a minute", method: "PATCH", path: articlePath(empty.ID), as: "editor", want: 200, headers: ifMatch(empty.Version),
+				body: map[string]any{"body": "<p>Một</p>"}, fields: map[string]any{"data.word_count": 1, "data.reading_time": 1}},
+			{name: "editorial list", method: "GET", path: "/api/v1/admin/articles?q=bai+dai", as: "editor", want: 200,
+				fields: map[string]any{"data.0.word_count": 540, "data.0.reading_time": 3}},
+		})
 	})
 }

@@ -42,6 +42,7 @@ func all() []*gormigrate.Migration {
 		m0071ArticleTagsPublic,
 		m0072ArticlesPublicCovering,
 		m0080SlugHistory,
+		m0085ArticlePage,
 	}
 }
 

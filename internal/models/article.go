@@ -36,8 +36,18 @@ type Article struct {
 	Cover        *Media `gorm:"foreignKey:CoverMediaID"`
 	CoverCaption string `gorm:"size:500"`
 	Tags         []Tag  `gorm:"-"`
-	PublishedAt  *time.Time
-	ViewCount    int64 `gorm:"not null;default:0"` // exact, as the view flush adds to it
+	// WordCount and ReadingTime (minutes) are counted from the body's text at every write.
+	WordCount   int `gorm:"not null;default:0"`
+	ReadingTime int `gorm:"not null;default:0"`
+	// SEO and sharing; empty means the default (see SEO).
+	MetaTitle       string
+	MetaDescription string
+	CanonicalURL    string `gorm:"column:canonical_url"`
+	OGImageMediaID  *int64 `gorm:"column:og_image_media_id"`
+	OGImage         *Media `gorm:"foreignKey:OGImageMediaID"`
+	Noindex         bool   `gorm:"not null;default:false"`
+	PublishedAt     *time.Time
+	ViewCount       int64 `gorm:"not null;default:0"` // exact, as the view flush adds to it
 	// ShownViewCount is what readers see: view_count as of the last refresh of shown views.
 	ShownViewCount int64 `gorm:"not null;default:0"`
 	Version        int   `gorm:"not null;default:1"`
@@ -47,6 +57,13 @@ type Article struct {
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 }
+
+// ReadingRate is the words a minute reading_time assumes.
+const ReadingRate = 200
+
+// ReadingMinutes is the reading time of a body of words: whole minutes, rounded up, at least
+// one for a body with any word.
+func ReadingMinutes(words int) int { return (words + ReadingRate - 1) / ReadingRate }
 
 // StatusAt is the status as readers see it at now: a scheduled article whose time has come is
 // published, though its row still says scheduled.
@@ -148,6 +165,12 @@ type ArticleSnapshot struct {
 	Featured     bool       `json:"featured"`
 	PublishedAt  *time.Time `json:"published_at" extensions:"x-nullable" format:"date-time"`
 	AuthorID     int64      `json:"author_id"`
+	// SEO and sharing (empty in revisions made before they existed).
+	MetaTitle       string `json:"meta_title"`
+	MetaDescription string `json:"meta_description"`
+	CanonicalURL    string `json:"canonical_url"`
+	OGImageMediaID  *int64 `json:"og_image_media_id" extensions:"x-nullable"`
+	Noindex         bool   `json:"noindex"`
 } // @name ArticleSnapshot
 
 // Snapshot is the article's state for a revision.
@@ -160,6 +183,8 @@ func (a Article) Snapshot() ArticleSnapshot {
 		Title: a.Title, Slug: a.Slug, Summary: a.Summary, Body: a.Body, Status: a.Status,
 		CategoryID: a.CategoryID, Tags: tags, CoverMediaID: a.CoverMediaID, CoverCaption: a.CoverCaption,
 		Byline: a.Byline, Featured: a.Featured, PublishedAt: a.PublishedAt, AuthorID: a.AuthorID,
+		MetaTitle: a.MetaTitle, MetaDescription: a.MetaDescription, CanonicalURL: a.CanonicalURL,
+		OGImageMediaID: a.OGImageMediaID, Noindex: a.Noindex,
 	}
 }
 

@@ -37,6 +37,7 @@ func AttachmentOf(m Media, baseURL string) Attachment {
 const (
 	LinkCover      = "cover"
 	LinkAttachment = "attachment"
+	LinkOGImage    = "og_image" // an article's Open Graph image
 )
 
 // MediaLink records that a piece of content uses a media item, so media still in use cannot be

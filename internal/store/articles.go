@@ -39,6 +39,16 @@ type ArticleInput struct {
 	CoverCaption string
 	Byline       string
 	Featured     bool
+	SEO          ArticleSEO
+}
+
+// ArticleSEO holds an article's SEO and sharing fields; empty means the default.
+type ArticleSEO struct {
+	MetaTitle       string
+	MetaDescription string
+	CanonicalURL    string // absolute http(s)
+	OGImageMediaID  *int64 // an image of the media library
+	Noindex         bool
 }
 
 // patch is the input as a patch that sets every field, so a new article goes through the same
@@ -48,6 +58,8 @@ func (in ArticleInput) patch() ArticlePatch {
 		Title: &in.Title, Summary: &in.Summary, Body: &in.Body, CategoryID: &in.CategoryID, Tags: &in.Tags,
 		Cover: models.Nullable[int64]{Set: true, Value: in.CoverMediaID}, CoverCaption: &in.CoverCaption,
 		Byline: &in.Byline, Featured: &in.Featured,
+		MetaTitle: &in.SEO.MetaTitle, MetaDescription: &in.SEO.MetaDescription, CanonicalURL: &in.SEO.CanonicalURL,
+		OGImage: models.Nullable[int64]{Set: true, Value: in.SEO.OGImageMediaID}, Noindex: &in.SEO.Noindex,
 	}
 	if in.Slug != "" {
 		p.Slug = &in.Slug
@@ -90,6 +102,12 @@ type ArticlePatch struct {
 	CoverCaption *string
 	Byline       *string
 	Featured     *bool
+	// SEO and sharing; OGImage set to null removes the image.
+	MetaTitle       *string
+	MetaDescription *string
+	CanonicalURL    *string
+	OGImage         models.Nullable[int64]
+	Noindex         *bool
 }
 
 // UpdateArticle applies a patch at the version the client read (ifMatch): a stale version is
@@ -138,6 +156,8 @@ func (s *Store) RestoreRevision(ctx context.Context, actor Actor, id int64, numb
 			Title: &snap.Title, Summary: &snap.Summary, Body: &snap.Body, CategoryID: &snap.CategoryID,
 			Tags: &snap.Tags, Cover: models.Nullable[int64]{Set: true, Value: snap.CoverMediaID}, CoverCaption: &snap.CoverCaption,
 			Byline: &snap.Byline, Featured: &snap.Featured,
+			MetaTitle: &snap.MetaTitle, MetaDescription: &snap.MetaDescription, CanonicalURL: &snap.CanonicalURL,
+			OGImage: models.Nullable[int64]{Set: true, Value: snap.OGImageMediaID}, Noindex: &snap.Noindex,
 		})
 		change.detail = "revision=" + strconv.Itoa(number)
 		return change, err
@@ -219,6 +239,8 @@ type articleChange struct {
 	tags     *[]models.Tag
 	coverSet bool
 	cover    *int64
+	ogSet    bool
+	og       *int64
 	detail   string
 }
 
@@ -275,6 +297,11 @@ func saveArticle(tx *gorm.DB, actor Actor, id int64, action string, before *mode
 	}
 	if change.coverSet {
 		if err := setMediaLinks(tx, "article", id, models.LinkCover, idList(change.cover), "cover_media_id"); err != nil {
+			return models.Article{}, err
+		}
+	}
+	if change.ogSet {
+		if err := setMediaLinks(tx, "article", id, models.LinkOGImage, idList(change.og), "og_image_media_id"); err != nil {
 			return models.Article{}, err
 		}
 	}
@@ -371,7 +398,33 @@ func (s *Store) cleanPatch(a *models.Article, p ArticlePatch) (articleChange, er
 	}
 	if p.Body != nil {
 		a.Body = s.bodies.Sanitize(*p.Body)
-		u["body"] = a.Body
+		a.WordCount = len(strings.Fields(search.StripHTML(a.Body)))
+		a.ReadingTime = models.ReadingMinutes(a.WordCount)
+		u["body"], u["word_count"], u["reading_time"] = a.Body, a.WordCount, a.ReadingTime
+	}
+	if p.MetaTitle != nil {
+		a.MetaTitle = models.CleanText(*p.MetaTitle)
+		u["meta_title"] = a.MetaTitle
+	}
+	if p.MetaDescription != nil {
+		a.MetaDescription = models.CleanText(*p.MetaDescription)
+		u["meta_description"] = a.MetaDescription
+	}
+	if p.CanonicalURL != nil {
+		a.CanonicalURL = strings.TrimSpace(*p.CanonicalURL)
+		if a.CanonicalURL != "" && !models.IsWebURL(a.CanonicalURL) {
+			return change, models.InvalidField("canonical_url", "must be an absolute http or https URL, such as https://mattran.org.vn/articles/ky-ket")
+		}
+		u["canonical_url"] = a.CanonicalURL
+	}
+	if p.Noindex != nil {
+		a.Noindex = *p.Noindex
+		u["noindex"] = a.Noindex
+	}
+	if p.OGImage.Set {
+		a.OGImageMediaID = p.OGImage.Value
+		u["og_image_media_id"] = a.OGImageMediaID
+		change.ogSet, change.og = true, a.OGImageMediaID
 	}
 	if p.CoverCaption != nil {
 		a.CoverCaption = models.CleanText(*p.CoverCaption)
@@ -460,7 +513,7 @@ func idList(id *int64) []int64 {
 func withRelations(db *gorm.DB) *gorm.DB {
 	return db.Preload("Category").
 		Preload("Author", func(db *gorm.DB) *gorm.DB { return db.Select("id", "name") }).
-		Preload("Cover")
+		Preload("Cover").Preload("OGImage")
 }
 
 // publicRelations reads what every public view of an article shows: its cover (one query for a
@@ -523,12 +576,16 @@ func (s *Store) attachPublicTags(ctx context.Context, list []models.Article) err
 	return nil
 }
 
-// attachCovers fills the covers of a list of articles in one query, none when none has one.
+// attachCovers fills the covers and Open Graph images of a list of articles in one query, none
+// when none has one.
 func (s *Store) attachCovers(ctx context.Context, list []models.Article) error {
 	var ids []int64
 	for _, a := range list {
 		if a.CoverMediaID != nil {
 			ids = append(ids, *a.CoverMediaID)
+		}
+		if a.OGImageMediaID != nil {
+			ids = append(ids, *a.OGImageMediaID)
 		}
 	}
 	if len(ids) == 0 {
@@ -545,6 +602,9 @@ func (s *Store) attachCovers(ctx context.Context, list []models.Article) error {
 	for i, a := range list {
 		if a.CoverMediaID != nil {
 			list[i].Cover = byID[*a.CoverMediaID]
+		}
+		if a.OGImageMediaID != nil {
+			list[i].OGImage = byID[*a.OGImageMediaID]
 		}
 	}
 	return nil
@@ -794,12 +854,13 @@ func (f PublicQuery) countKey() string {
 		day(f.From), day(f.To), f.Text, strconv.FormatBool(f.ByViews), f.ViewsSince}, "\x00")
 }
 
-// ArticleSitemap lists the articles publicly visible at now for the sitemap, newest first and
+// ArticleSitemap lists the articles publicly visible at now for the sitemap, but noindex ones, newest first and
 // at most limit: three columns, read along the public index.
 func (s *Store) ArticleSitemap(ctx context.Context, now time.Time, limit int) ([]SitemapEntry, error) {
 	var out []SitemapEntry
 	err := s.db.WithContext(ctx).Model(&models.Article{}).Select("articles.id, articles.slug, articles.updated_at").
-		Where(publiclyVisible, now.UTC()).Order("articles.published_at DESC, articles.id DESC").Limit(limit).Scan(&out).Error
+		Where(publiclyVisible, now.UTC()).Where("articles.noindex = ?", false).
+		Order("articles.published_at DESC, articles.id DESC").Limit(limit).Scan(&out).Error
 	return out, err
 }
 

@@ -68,6 +68,8 @@ func (s *Store) importArticles(tx *gorm.DB, actor Actor, list []ArticleImport) (
 			return nil, models.InvalidField(importField(i, "slug"), "an imported article's slug is made from its title")
 		case in.CoverMediaID != nil:
 			return nil, models.InvalidField(importField(i, "cover_media_id"), "an imported article has no cover")
+		case in.SEO.OGImageMediaID != nil:
+			return nil, models.InvalidField(importField(i, "og_image_media_id"), "an imported article has no Open Graph image")
 		case in.PublishedAt.After(now):
 			return nil, models.InvalidField(importField(i, "published_at"), "must not be in the future")
 		}
