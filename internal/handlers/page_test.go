@@ -80,7 +80,7 @@ func TestArticleSEO(t *testing.T) {
 					}
 				}},
 			{name: "bad values are 422 naming each field", method: "POST", path: "/api/v1/admin/articles", as: "editor", want: 422,
-				body: map[string]any{"title": "Sai", "category_id": cat, "meta_title": long, "meta_description": strings.Repeat("a", 501), "og_image_media_id": 0},
+				body:  map[string]any{"title": "Sai", "category_id": cat, "meta_title": long, "meta_description": strings.Repeat("a", 501), "og_image_media_id": 0},
 				check: wantFields("meta_title", "meta_description", "og_image_media_id")},
 			{name: "a canonical URL must be absolute http(s)", method: "POST", path: "/api/v1/admin/articles", as: "editor", want: 422,
 				body: map[string]any{"title": "Sai", "category_id": cat, "canonical_url": "/articles/x"}, check: wantFields("canonical_url")},
