@@ -5150,7 +5150,7 @@ const docTemplate = `{
         },
         "/api/v1/categories": {
             "get": {
-                "description": "Every category, roots first, each with its sub-categories in ` + "`" + `children` + "`" + `, ordered by position.",
+                "description": "Every category, roots first, each with its sub-categories in ` + "`" + `children` + "`" + `, ordered by position, its ` + "`" + `path` + "`" + ` from the root (breadcrumbs) and ` + "`" + `article_count` + "`" + `: the articles public now in it and its sub-categories, as ` + "`" + `GET /api/v1/articles?category=` + "`" + ` counts them.",
                 "produces": [
                     "application/json"
                 ],
@@ -5216,7 +5216,7 @@ const docTemplate = `{
         },
         "/api/v1/categories/{slug}": {
             "get": {
-                "description": "A slug the category had before answers 301 with ` + "`" + `Location` + "`" + ` to the current one and a body naming it.",
+                "description": "With its ` + "`" + `path` + "`" + ` from the root (breadcrumbs) and ` + "`" + `article_count` + "`" + ` (the articles public now in it and its sub-categories, as ` + "`" + `GET /api/v1/articles?category=` + "`" + ` counts them). A slug the category had before answers 301 with ` + "`" + `Location` + "`" + ` to the current one and a body naming it.",
                 "produces": [
                     "application/json"
                 ],
@@ -6862,7 +6862,7 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "category": {
-                    "$ref": "#/definitions/CategoryRef"
+                    "$ref": "#/definitions/ArticleCategory"
                 },
                 "cover": {
                     "allOf": [
@@ -6931,6 +6931,35 @@ const docTemplate = `{
                     "description": "Words of the body's text and the minutes they take to read: 200 words a minute, rounded up, at least 1 for a body with any word (0 for an empty body).",
                     "type": "integer",
                     "example": 840
+                }
+            }
+        },
+        "ArticleCategory": {
+            "type": "object",
+            "required": [
+                "id",
+                "name",
+                "path",
+                "slug"
+            ],
+            "properties": {
+                "id": {
+                    "type": "integer"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Mặt trận địa phương"
+                },
+                "path": {
+                    "description": "From the root category down to this one, itself last: the breadcrumbs.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CategoryRef"
+                    }
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "mat-tran-dia-phuong"
                 }
             }
         },
@@ -7010,7 +7039,7 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "category": {
-                    "$ref": "#/definitions/CategoryRef"
+                    "$ref": "#/definitions/ArticleCategory"
                 },
                 "cover": {
                     "allOf": [
@@ -7118,7 +7147,7 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "category": {
-                    "$ref": "#/definitions/CategoryRef"
+                    "$ref": "#/definitions/ArticleCategory"
                 },
                 "cover": {
                     "allOf": [
@@ -7460,15 +7489,22 @@ const docTemplate = `{
         "CategoryNode": {
             "type": "object",
             "required": [
+                "article_count",
                 "children",
                 "description",
                 "id",
                 "name",
                 "parent_id",
+                "path",
                 "position",
                 "slug"
             ],
             "properties": {
+                "article_count": {
+                    "description": "Articles public now in it and in its sub-categories (as the category filter of the article list counts them).",
+                    "type": "integer",
+                    "example": 42
+                },
                 "children": {
                     "type": "array",
                     "items": {
@@ -7490,6 +7526,13 @@ const docTemplate = `{
                     "type": "integer",
                     "x-nullable": true,
                     "example": 1
+                },
+                "path": {
+                    "description": "From the root category down to this one, itself last: the breadcrumbs.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CategoryRef"
+                    }
                 },
                 "position": {
                     "type": "integer"
@@ -8201,7 +8244,7 @@ const docTemplate = `{
                     "example": "https://mattran.org.vn/articles/ky-ket-quy-che-phoi-hop"
                 },
                 "category": {
-                    "$ref": "#/definitions/CategoryRef"
+                    "$ref": "#/definitions/ArticleCategory"
                 },
                 "category_id": {
                     "type": "integer"
@@ -8362,7 +8405,7 @@ const docTemplate = `{
                     "example": "https://mattran.org.vn/articles/ky-ket-quy-che-phoi-hop"
                 },
                 "category": {
-                    "$ref": "#/definitions/CategoryRef"
+                    "$ref": "#/definitions/ArticleCategory"
                 },
                 "category_id": {
                     "type": "integer"

@@ -43,16 +43,16 @@ type editorialArticleItem struct {
 	Title      string `json:"title" example:"Ký kết Quy chế phối hợp"`
 	Summary    string `json:"summary"`
 	// Status as of now: a scheduled article whose time has come is published.
-	Status       string        `json:"status" enums:"draft,pending,scheduled,published,archived"`
-	CategoryID   int64         `json:"category_id"`
-	Category     categoryRef   `json:"category"`
-	Tags         []tagRef      `json:"tags"`
-	Cover        *articleCover `json:"cover" extensions:"x-nullable"`
-	CoverMediaID *int64        `json:"cover_media_id" extensions:"x-nullable"`
-	CoverCaption string        `json:"cover_caption"`
-	Author       userRef       `json:"author"`
-	Byline       string        `json:"byline" example:"Minh Anh"`
-	Featured     bool          `json:"featured"`
+	Status       string          `json:"status" enums:"draft,pending,scheduled,published,archived"`
+	CategoryID   int64           `json:"category_id"`
+	Category     articleCategory `json:"category"`
+	Tags         []tagRef        `json:"tags"`
+	Cover        *articleCover   `json:"cover" extensions:"x-nullable"`
+	CoverMediaID *int64          `json:"cover_media_id" extensions:"x-nullable"`
+	CoverCaption string          `json:"cover_caption"`
+	Author       userRef         `json:"author"`
+	Byline       string          `json:"byline" example:"Minh Anh"`
+	Featured     bool            `json:"featured"`
 	// When the article was, or (scheduled) will be, published; null for drafts.
 	PublishedAt *time.Time `json:"published_at" extensions:"x-nullable" format:"date-time"`
 	ViewCount   int64      `json:"view_count"`
@@ -146,7 +146,7 @@ func (s *Server) imageOf(m *models.Media) *articleImage {
 func (s *Server) toEditorialItem(a models.Article) editorialArticleItem {
 	return editorialArticleItem{
 		ID: a.ID, Slug: a.Slug, SlugLocked: a.SlugLocked, Title: a.Title, Summary: a.Summary, Status: a.StatusAt(s.now()),
-		CategoryID: a.CategoryID, Category: toCategoryRef(a.Category),
+		CategoryID: a.CategoryID, Category: toArticleCategory(a.Category),
 		Tags: toTagRefs(a.Tags), Cover: s.coverOf(a), CoverMediaID: a.CoverMediaID, CoverCaption: a.CoverCaption,
 		Author: toUserRef(a.Author), Byline: a.Byline, Featured: a.Featured,
 		PublishedAt: a.PublishedAt, ViewCount: a.ViewCount, Version: a.Version,

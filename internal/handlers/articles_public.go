@@ -19,18 +19,18 @@ const relatedLimit = 5
 
 // publicArticle is an article in the public lists: API.md's item fields, no body.
 type publicArticle struct {
-	ID          int64         `json:"id"`
-	Slug        string        `json:"slug" example:"ky-ket-quy-che-phoi-hop"`
-	Title       string        `json:"title" example:"Ký kết Quy chế phối hợp"`
-	Summary     string        `json:"summary"`
-	Cover       *articleCover `json:"cover" extensions:"x-nullable"`
-	Category    categoryRef   `json:"category"`
-	Tags        []tagRef      `json:"tags"`
-	Author      userRef       `json:"author"`
-	Byline      string        `json:"byline"`
-	Featured    bool          `json:"featured"`
-	PublishedAt *time.Time    `json:"published_at" extensions:"x-nullable" format:"date-time"`
-	UpdatedAt   time.Time     `json:"updated_at" format:"date-time"`
+	ID          int64           `json:"id"`
+	Slug        string          `json:"slug" example:"ky-ket-quy-che-phoi-hop"`
+	Title       string          `json:"title" example:"Ký kết Quy chế phối hợp"`
+	Summary     string          `json:"summary"`
+	Cover       *articleCover   `json:"cover" extensions:"x-nullable"`
+	Category    articleCategory `json:"category"`
+	Tags        []tagRef        `json:"tags"`
+	Author      userRef         `json:"author"`
+	Byline      string          `json:"byline"`
+	Featured    bool            `json:"featured"`
+	PublishedAt *time.Time      `json:"published_at" extensions:"x-nullable" format:"date-time"`
+	UpdatedAt   time.Time       `json:"updated_at" format:"date-time"`
 	// Views counted by the view beacon, as of the last refresh (every TOASOAN_VIEW_COUNT_REFRESH, 5 minutes by default): it moves in steps, not with each view, so bodies and ETags stay the same between refreshes.
 	ViewCount int64 `json:"view_count" example:"1250"`
 	// Words of the body's text and the minutes they take to read: 200 words a minute, rounded up, at least 1 for a body with any word (0 for an empty body).
@@ -72,7 +72,7 @@ type publicArticleListResponse struct {
 func (s *Server) toPublicArticle(a models.Article) publicArticle {
 	return publicArticle{
 		ID: a.ID, Slug: a.Slug, Title: a.Title, Summary: a.Summary, Cover: s.coverOf(a),
-		Category: toCategoryRef(a.Category),
+		Category: toArticleCategory(a.Category),
 		Tags:     toTagRefs(a.Tags), Author: toUserRef(a.Author),
 		Byline: a.Byline, Featured: a.Featured, PublishedAt: a.PublishedAt,
 		UpdatedAt: a.UpdatedAt, ViewCount: a.ShownViewCount,

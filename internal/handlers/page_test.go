@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http/httptest"
 	"strings"
+	"time"
 	"testing"
 
 	"gorm.io/gorm"
@@ -134,6 +135,69 @@ func TestArticleReadingTime(t *testing.T) {
 				body: map[string]any{"body": "<p>Một</p>"}, fields: map[string]any{"data.word_count": 1, "data.reading_time": 1}},
 			{name: "editorial list", method: "GET", path: "/api/v1/admin/articles?q=bai+dai", as: "editor", want: 200,
 				fields: map[string]any{"data.0.word_count": 540, "data.0.reading_time": 3}},
+		})
+	})
+}
+
+// TestBreadcrumbsAndCategoryCounts: articles and categories carry the category's path from the
+// root; categories count the public articles of their sub-tree, which change on publish and
+// unpublish and when a scheduled article's time comes, with no write.
+func TestBreadcrumbsAndCategoryCounts(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		jump := ts.tickingClock()
+		news := ts.createCategory("Tin tức", 0)
+		home := ts.createCategory("Trong nước", news)
+		local := ts.createCategory("Địa phương", home)
+		ts.createCategory("Quốc tế", news)
+		leaf := ts.published(map[string]any{"title": "Tin địa phương", "category_id": local})
+		ts.published(map[string]any{"title": "Tin trong nước", "category_id": home})
+		draft := ts.newArticle("editor", map[string]any{"title": "Bản nháp", "category_id": local})
+		scheduled := ts.newArticle("editor", map[string]any{"title": "Hẹn giờ", "category_id": local})
+		ts.act(scheduled.ID, "publish", map[string]any{"publish_at": ts.now().Add(time.Hour)})
+		path := map[string]any{"path.0.slug": "tin-tuc", "path.1.slug": "trong-nuoc", "path.2.slug": "dia-phuong", "path.2.id": local, "path.2.name": "Địa phương"}
+		prefixed := func(prefix string, extra map[string]any) map[string]any {
+			out := map[string]any{}
+			for k, v := range path {
+				out[prefix+k] = v
+			}
+			for k, v := range extra {
+				out[k] = v
+			}
+			return out
+		}
+		ts.run([]scenario{
+			{name: "the public article's category path", method: "GET", path: "/api/v1/articles/tin-dia-phuong", want: 200,
+				fields: prefixed("data.category.", nil)},
+			{name: "in public list items", method: "GET", path: "/api/v1/articles?category=dia-phuong", want: 200,
+				fields: prefixed("data.0.category.", map[string]any{"meta.pagination.total": 1})},
+			{name: "in the editorial article", method: "GET", path: articlePath(leaf.ID), as: "editor", want: 200,
+				fields: prefixed("data.category.", nil)},
+			{name: "in the editorial list", method: "GET", path: "/api/v1/admin/articles?q=tin+dia+phuong", as: "editor", want: 200,
+				fields: prefixed("data.0.category.", nil)},
+			{name: "in a write's answer", method: "PATCH", path: articlePath(draft.ID), as: "editor", want: 200, headers: ifMatch(draft.Version),
+				body: map[string]any{"summary": "x"}, fields: prefixed("data.category.", nil)},
+			{name: "a root's path is itself", method: "GET", path: "/api/v1/categories/tin-tuc", want: 200,
+				fields: map[string]any{"data.path.0.slug": "tin-tuc", "data.path.0.id": news, "data.article_count": 2,
+					"data.children.0.article_count": 2, "data.children.0.path.1.slug": "trong-nuoc", "data.children.1.article_count": 0}},
+			{name: "a category page", method: "GET", path: "/api/v1/categories/dia-phuong", want: 200,
+				fields: prefixed("data.", map[string]any{"data.article_count": 1})},
+			{name: "the tree", method: "GET", path: "/api/v1/categories", want: 200,
+				fields: map[string]any{"data.0.article_count": 2, "data.0.children.0.children.0.article_count": 1,
+					"data.0.children.0.children.0.path.2.slug": "dia-phuong"}},
+		})
+
+		jump(2 * time.Hour) // the scheduled article comes out with no write
+		ts.run([]scenario{
+			{name: "counted at its time", method: "GET", path: "/api/v1/categories/dia-phuong", want: 200,
+				fields: map[string]any{"data.article_count": 2}},
+			{name: "and up the tree", method: "GET", path: "/api/v1/categories/tin-tuc", want: 200,
+				fields: map[string]any{"data.article_count": 3}},
+		})
+		ts.act(leaf.ID, "unpublish", nil)
+		ts.run([]scenario{
+			{name: "an unpublished article no longer counts", method: "GET", path: "/api/v1/categories", want: 200,
+				fields: map[string]any{"data.0.article_count": 2, "data.0.children.0.children.0.article_count": 1}},
 		})
 	})
 }

@@ -14,6 +14,9 @@ type Category struct {
 	Version     int `gorm:"not null;default:1"`
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// Path is the categories from the root down to this one, itself last: breadcrumbs. The
+	// store fills it where a view shows it (from the memo of every category, no query).
+	Path []Category `gorm:"-"`
 }
 
 // Tag is a keyword of articles, identified by its slug: names that fold to the same slug

@@ -86,7 +86,10 @@ func (s *Store) CreateArticle(ctx context.Context, actor Actor, in ArticleInput)
 			return articleAudit(models.RevisionCreate, out.ID, out.Slug), nil
 		})
 	})
-	return out, err
+	if err != nil {
+		return out, err
+	}
+	return s.withPath(ctx, out)
 }
 
 // ArticlePatch holds the fields of an article to change; nil (Cover: not Set) means unchanged,
@@ -282,7 +285,10 @@ func (s *Store) changeArticle(ctx context.Context, actor Actor, id int64, ifMatc
 		}
 		return articleAudit(action, id, change.detail), nil
 	})
-	return out, err
+	if err != nil {
+		return out, err
+	}
+	return s.withPath(ctx, out)
 }
 
 // saveArticle completes a write of the article's row: its tags and cover when they changed, its
@@ -635,6 +641,7 @@ func (s *Store) attachRefs(ctx context.Context, list []models.Article) error {
 		}
 		if j, ok := cats.byID[a.CategoryID]; ok {
 			list[i].Category = cats.list[j]
+			list[i].Category.Path = cats.path(a.CategoryID)
 		}
 		list[i].Author = models.User{ID: a.AuthorID, Name: names[a.AuthorID]}
 	}
@@ -679,7 +686,14 @@ func (s *Store) ArticleByID(ctx context.Context, id int64, access Access) (model
 			return models.Article{}, err
 		}
 	}
-	return a, nil
+	return s.withPath(ctx, a)
+}
+
+// withPath is the article with its category's path.
+func (s *Store) withPath(ctx context.Context, a models.Article) (models.Article, error) {
+	list := []models.Article{a}
+	err := s.attachPaths(ctx, list)
+	return list[0], err
 }
 
 // EditorialQuery filters the editorial list of articles.
@@ -724,7 +738,10 @@ func (s *Store) EditorialArticles(ctx context.Context, f EditorialQuery, p model
 	if err != nil {
 		return nil, 0, err
 	}
-	return list, total, attachTags(s.db.WithContext(ctx), list)
+	if err := attachTags(s.db.WithContext(ctx), list); err != nil {
+		return nil, 0, err
+	}
+	return list, total, s.attachPaths(ctx, list)
 }
 
 // ArticleCursor is a position in the public list, newest first: the last article seen.
