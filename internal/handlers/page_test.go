@@ -3,8 +3,8 @@ package handlers
 import (
 	"net/http/httptest"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
