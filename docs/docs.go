@@ -3534,7 +3534,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The slug follows the new name; a name whose slug another tag has is 409. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.",
+                "description": "The slug follows the new name; a name whose slug another tag has is 409. Fields left out stay as they are. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.",
                 "consumes": [
                     "application/json"
                 ],
@@ -3544,7 +3544,7 @@ const docTemplate = `{
                 "tags": [
                     "tags"
                 ],
-                "summary": "Rename a tag",
+                "summary": "Rename a tag or change its description",
                 "operationId": "updateTag",
                 "parameters": [
                     {
@@ -3562,12 +3562,12 @@ const docTemplate = `{
                         "required": true
                     },
                     {
-                        "description": "the new name",
+                        "description": "the new name or description",
                         "name": "body",
                         "in": "body",
                         "required": true,
                         "schema": {
-                            "$ref": "#/definitions/TagRequest"
+                            "$ref": "#/definitions/UpdateTagRequest"
                         }
                     }
                 ],
@@ -6014,6 +6014,85 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/tags/{slug}": {
+            "get": {
+                "description": "The tag with its description and the number of articles public now carrying it, as ` + "`" + `GET /api/v1/tags` + "`" + ` counts them; its articles are ` + "`" + `GET /api/v1/articles?tag={slug}` + "`" + `. A tag that no public article carries is 404, as it is not listed either.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "tags"
+                ],
+                "summary": "A tag's page",
+                "operationId": "getPublicTag",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "tag slug",
+                        "name": "slug",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/TagResponse"
+                        },
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified",
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/feeds/rss.xml": {
             "get": {
                 "description": "RSS 2.0 of the 50 newest published articles (scheduled ones from their time on), newest first. Each item has the title, the link to the article's page on the public site (TOASOAN_BASE_URL + ` + "`" + `/articles/{slug}` + "`" + `), a guid that never changes (` + "`" + `toasoan:article:{id}` + "`" + `, not a permalink), pubDate (RFC 1123, +0700), the summary as description, the category's name and the cover as enclosure. With ` + "`" + `category` + "`" + `, only the articles of that category and its sub-categories, in a channel named after it. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
@@ -6695,6 +6774,7 @@ const docTemplate = `{
             "required": [
                 "article_count",
                 "created_at",
+                "description",
                 "id",
                 "name",
                 "slug",
@@ -6707,6 +6787,10 @@ const docTemplate = `{
                 "created_at": {
                     "type": "string",
                     "format": "date-time"
+                },
+                "description": {
+                    "description": "shown on the tag's public page",
+                    "type": "string"
                 },
                 "id": {
                     "type": "integer"
@@ -9476,6 +9560,7 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "article_count",
+                "description",
                 "name",
                 "slug"
             ],
@@ -9483,6 +9568,10 @@ const docTemplate = `{
                 "article_count": {
                     "type": "integer",
                     "example": 12
+                },
+                "description": {
+                    "type": "string",
+                    "example": "Tin về đại hội Mặt trận các cấp, nhiệm kỳ 2024–2029"
                 },
                 "name": {
                     "type": "string",
@@ -9535,10 +9624,26 @@ const docTemplate = `{
                 "name"
             ],
             "properties": {
+                "description": {
+                    "description": "shown on the tag's public page",
+                    "type": "string",
+                    "maxLength": 2000
+                },
                 "name": {
                     "type": "string",
                     "maxLength": 100,
                     "example": "Đại hội"
+                }
+            }
+        },
+        "TagResponse": {
+            "type": "object",
+            "required": [
+                "data"
+            ],
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/Tag"
                 }
             }
         },
@@ -9839,6 +9944,21 @@ const docTemplate = `{
                         "spam"
                     ],
                     "example": "in_review"
+                }
+            }
+        },
+        "UpdateTagRequest": {
+            "type": "object",
+            "properties": {
+                "description": {
+                    "type": "string",
+                    "maxLength": 2000
+                },
+                "name": {
+                    "description": "the slug follows it",
+                    "type": "string",
+                    "maxLength": 100,
+                    "example": "Đại hội"
                 }
             }
         },

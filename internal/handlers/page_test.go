@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -198,6 +199,51 @@ func TestBreadcrumbsAndCategoryCounts(t *testing.T) {
 		ts.run([]scenario{
 			{name: "an unpublished article no longer counts", method: "GET", path: "/api/v1/categories", want: 200,
 				fields: map[string]any{"data.0.article_count": 2, "data.0.children.0.children.0.article_count": 1}},
+		})
+	})
+}
+
+// TestPublicTagPage: a tag's public page gives its description and public article count,
+// cached like the other public reads; the description is edited through /admin/tags with the
+// tag's version.
+func TestPublicTagPage(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		cat := ts.createCategory("Tin mới", 0)
+		res := ts.do("POST", "/api/v1/admin/tags", map[string]any{"name": "Đại hội", "description": "Tin đại hội"}, "editor", nil)
+		if res.Code != 201 {
+			t.Fatalf("create tag: %d %s", res.Code, res.Body)
+		}
+		tag := decode[adminTagResponse](t, res).Data
+		ts.published(map[string]any{"title": "Khai mạc", "category_id": cat, "tags": []string{"Đại hội"}})
+		ts.newArticle("editor", map[string]any{"title": "Bản nháp", "category_id": cat, "tags": []string{"Đại hội", "Bí mật"}})
+		ts.run([]scenario{
+			{name: "the tag page", method: "GET", path: "/api/v1/tags/dai-hoi", want: 200,
+				fields: map[string]any{"data.slug": "dai-hoi", "data.name": "Đại hội", "data.description": "Tin đại hội", "data.article_count": 1},
+				check:  wantPublicCaching},
+			{name: "the list gives the description too", method: "GET", path: "/api/v1/tags", want: 200,
+				fields: map[string]any{"data.0.slug": "dai-hoi", "data.0.description": "Tin đại hội", "data.0.article_count": 1}},
+			{name: "an unknown tag is 404", method: "GET", path: "/api/v1/tags/khong-co", want: 404},
+			{name: "a tag only a draft carries is 404", method: "GET", path: "/api/v1/tags/bi-mat", want: 404},
+			{name: "unknown query parameters are 400", method: "GET", path: "/api/v1/tags/dai-hoi?page=2", want: 400},
+			{name: "the description needs If-Match", method: "PATCH", path: "/api/v1/admin/tags/" + strconv.FormatInt(tag.ID, 10), as: "editor", want: 428,
+				body: map[string]any{"description": "Mới"}},
+			{name: "authors may not edit it", method: "PATCH", path: "/api/v1/admin/tags/" + strconv.FormatInt(tag.ID, 10), as: "author", want: 403,
+				headers: ifMatch(tag.Version), body: map[string]any{"description": "Mới"}},
+			{name: "too long", method: "PATCH", path: "/api/v1/admin/tags/" + strconv.FormatInt(tag.ID, 10), as: "editor", want: 422,
+				headers: ifMatch(tag.Version), body: map[string]any{"description": strings.Repeat("a", 2001)}, check: wantFields("description")},
+			{name: "the description alone changes", method: "PATCH", path: "/api/v1/admin/tags/" + strconv.FormatInt(tag.ID, 10), as: "editor", want: 200,
+				headers: ifMatch(tag.Version), body: map[string]any{"description": " Đại hội Mặt trận các cấp "},
+				fields: map[string]any{"data.name": "Đại hội", "data.description": "Đại hội Mặt trận các cấp", "data.version": tag.Version + 1}},
+			{name: "stale", method: "PATCH", path: "/api/v1/admin/tags/" + strconv.FormatInt(tag.ID, 10), as: "editor", want: 412,
+				headers: ifMatch(tag.Version), body: map[string]any{"description": "x"}},
+			{name: "the page shows it", method: "GET", path: "/api/v1/tags/dai-hoi", want: 200,
+				fields: map[string]any{"data.description": "Đại hội Mặt trận các cấp"}},
+		})
+		ts.published(map[string]any{"title": "Bế mạc", "category_id": cat, "tags": []string{"Đại hội"}})
+		ts.run([]scenario{
+			{name: "a published article counts at once", method: "GET", path: "/api/v1/tags/dai-hoi", want: 200,
+				fields: map[string]any{"data.article_count": 2}},
 		})
 	})
 }

@@ -40,6 +40,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/categories", cached(s.listCategories), public)
 	s.handle(http.MethodGet, v1+"/categories/:slug", cached(s.getCategory), public)
 	s.handle(http.MethodGet, v1+"/tags", cached(s.listTags), public)
+	s.handle(http.MethodGet, v1+"/tags/:slug", cached(s.getPublicTag), public)
 	s.handle(http.MethodGet, v1+"/articles", cached(s.listPublicArticles), public)
 	s.handle(http.MethodGet, v1+"/articles/:slug", cached(s.getPublicArticle), public)
 	s.handle(http.MethodPost, v1+"/articles/:slug/views", s.recordView, public)

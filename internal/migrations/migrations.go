@@ -43,6 +43,7 @@ func all() []*gormigrate.Migration {
 		m0072ArticlesPublicCovering,
 		m0080SlugHistory,
 		m0085ArticlePage,
+		m0086TagDescription,
 	}
 }
 
