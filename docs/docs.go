@@ -7211,6 +7211,7 @@ const docTemplate = `{
                 "id",
                 "published_at",
                 "reading_time",
+                "seo",
                 "slug",
                 "status",
                 "summary",
@@ -7255,6 +7256,14 @@ const docTemplate = `{
                 "reading_time": {
                     "type": "integer",
                     "example": 5
+                },
+                "seo": {
+                    "description": "as the published article will give it",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ArticleSEO"
+                        }
+                    ]
                 },
                 "slug": {
                     "type": "string",

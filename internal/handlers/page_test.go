@@ -94,6 +94,19 @@ func TestArticleSEO(t *testing.T) {
 				body: map[string]any{"og_image_media_id": pdf}, check: wantFields("og_image_media_id")},
 		})
 
+		// A preview shows the seo block as the published article will.
+		draft := ts.newArticle("editor", map[string]any{"title": "Bản nháp", "summary": "Sắp đăng", "category_id": cat})
+		res := ts.do("POST", articlePath(draft.ID, "/preview"), nil, "editor", nil)
+		if res.Code != 201 && res.Code != 200 {
+			t.Fatalf("preview: %d %s", res.Code, res.Body)
+		}
+		token := decode[previewLinkResponse](t, res).Data.Token
+		ts.run([]scenario{
+			{name: "the preview's seo block", method: "GET", path: "/api/v1/preview/articles/" + token, want: 200,
+				fields: map[string]any{"data.seo.title": "Bản nháp", "data.seo.description": "Sắp đăng", "data.seo.image": nil,
+					"data.category.path.0.slug": "tin-moi"}},
+		})
+
 		// Revisions keep the SEO fields, and restoring brings them back.
 		cur := ts.do("GET", articlePath(seo.ID), nil, "editor", nil)
 		v := decode[editorialArticleResponse](t, cur).Data.Version
