@@ -3901,7 +3901,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "The slug follows the new name; a name whose slug another tag has is 409. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.",
+                "description": "The slug follows the new name; a name whose slug another tag has is 409. Fields left out stay as they are. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.",
                 "consumes": [
                     "application/json"
                 ],
@@ -3911,7 +3911,7 @@ const docTemplate = `{
                 "tags": [
                     "tags"
                 ],
-                "summary": "Rename a tag",
+                "summary": "Rename a tag or change its description",
                 "operationId": "updateTag",
                 "parameters": [
                     {
@@ -3929,12 +3929,12 @@ const docTemplate = `{
                         "required": true
                     },
                     {
-                        "description": "the new name",
+                        "description": "the new name or description",
                         "name": "body",
                         "in": "body",
                         "required": true,
                         "schema": {
-                            "$ref": "#/definitions/TagRequest"
+                            "$ref": "#/definitions/UpdateTagRequest"
                         }
                     }
                 ],
@@ -5294,7 +5294,7 @@ const docTemplate = `{
         },
         "/api/v1/articles/{slug}": {
             "get": {
-                "description": "With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. A slug the article had before (once it was public, or fixed: published once or set by hand) answers 301 with ` + "`" + `Location` + "`" + ` to the current one and a body naming it, so frontends redirect readers and crawlers keep the page's ranking; such slugs are never given to another article. Reading it never counts a view (` + "`" + `POST /api/v1/articles/{slug}/views` + "`" + ` does, from the reader's browser), and ` + "`" + `view_count` + "`" + ` moves only at the refresh of the shown views (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), so the body and its ETag stay the same between edits and refreshes.",
+                "description": "With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. A slug the article had before (once it was public, or fixed: published once or set by hand) answers 301 with ` + "`" + `Location` + "`" + ` to the current one and a body naming it, so frontends redirect readers and crawlers keep the page's ranking; such slugs are never given to another article. Reading it never counts a view (` + "`" + `POST /api/v1/articles/{slug}/views` + "`" + ` does, from the reader's browser), and ` + "`" + `view_count` + "`" + ` moves only at the refresh of the shown views (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), so the body and its ETag stay the same between edits and refreshes. ` + "`" + `seo` + "`" + ` gives the page's head with the defaults applied (meta_title → title, meta_description → summary, og_image → cover, canonical_url → the article's page on the site); a ` + "`" + `noindex` + "`" + ` article is left out of the sitemap. ` + "`" + `category.path` + "`" + ` runs from the root category to the article's, for breadcrumbs. Bodies keep embeds of the allowed providers (TOASOAN_EMBED_PROVIDERS) as sandboxed, lazy iframes.",
                 "produces": [
                     "application/json"
                 ],
@@ -5975,7 +5975,7 @@ const docTemplate = `{
         },
         "/api/v1/categories": {
             "get": {
-                "description": "Every category, roots first, each with its sub-categories in ` + "`" + `children` + "`" + `, ordered by position.",
+                "description": "Every category, roots first, each with its sub-categories in ` + "`" + `children` + "`" + `, ordered by position, its ` + "`" + `path` + "`" + ` from the root (breadcrumbs) and ` + "`" + `article_count` + "`" + `: the articles public now in it and its sub-categories, as ` + "`" + `GET /api/v1/articles?category=` + "`" + ` counts them.",
                 "produces": [
                     "application/json"
                 ],
@@ -6041,7 +6041,7 @@ const docTemplate = `{
         },
         "/api/v1/categories/{slug}": {
             "get": {
-                "description": "A slug the category had before answers 301 with ` + "`" + `Location` + "`" + ` to the current one and a body naming it.",
+                "description": "With its ` + "`" + `path` + "`" + ` from the root (breadcrumbs) and ` + "`" + `article_count` + "`" + ` (the articles public now in it and its sub-categories, as ` + "`" + `GET /api/v1/articles?category=` + "`" + ` counts them). A slug the category had before answers 301 with ` + "`" + `Location` + "`" + ` to the current one and a body naming it.",
                 "produces": [
                     "application/json"
                 ],
@@ -6839,6 +6839,85 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/tags/{slug}": {
+            "get": {
+                "description": "The tag with its description and the number of articles public now carrying it, as ` + "`" + `GET /api/v1/tags` + "`" + ` counts them; its articles are ` + "`" + `GET /api/v1/articles?tag={slug}` + "`" + `. A tag that no public article carries is 404, as it is not listed either.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "tags"
+                ],
+                "summary": "A tag's page",
+                "operationId": "getPublicTag",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "tag slug",
+                        "name": "slug",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/TagResponse"
+                        },
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified",
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "of the body, for If-None-Match"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/feeds/announcements.xml": {
             "get": {
                 "description": "RSS 2.0 of the announcements readers see now (published, their window open), at most 50, in the order of GET /api/v1/announcements: pinned first, then the newest start. Each item has the title, the link to its page on the public site (TOASOAN_SITE_URL + ` + "`" + `/announcements/{slug}` + "`" + `), a guid that never changes (` + "`" + `toasoan:announcement:{id}` + "`" + `, not a permalink), pubDate (its start, RFC 1123, +0700), the sanitised body as description (HTML, escaped as XML) and as ` + "`" + `content:encoded` + "`" + ` (CDATA, followed by a list of links to its attachments), and its first attachment as enclosure (under TOASOAN_MEDIA_URL). The channel links the site's ` + "`" + `/announcements` + "`" + `, and itself (` + "`" + `atom:link` + "`" + ` rel=self) under TOASOAN_PUBLIC_URL. An announcement leaves the feed when its window closes. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored.",
@@ -7172,7 +7251,7 @@ const docTemplate = `{
         },
         "/sitemap.xml": {
             "get": {
-                "description": "A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_SITE_URL, each with its lastmod: every category (` + "`" + `/categories/{slug}` + "`" + `), the announcements active now (` + "`" + `/announcements/{slug}` + "`" + `), the published documents (` + "`" + `/documents/{id}` + "`" + `) and the published articles (` + "`" + `/articles/{slug}` + "`" + `), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
+                "description": "A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_SITE_URL, each with its lastmod: every category (` + "`" + `/categories/{slug}` + "`" + `), the announcements active now (` + "`" + `/announcements/{slug}` + "`" + `), the published documents (` + "`" + `/documents/{id}` + "`" + `) and the published articles (` + "`" + `/articles/{slug}` + "`" + `) but those marked ` + "`" + `noindex` + "`" + `, newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "application/xml"
                 ],
@@ -7682,6 +7761,7 @@ const docTemplate = `{
             "required": [
                 "article_count",
                 "created_at",
+                "description",
                 "id",
                 "name",
                 "slug",
@@ -7694,6 +7774,10 @@ const docTemplate = `{
                 "created_at": {
                     "type": "string",
                     "format": "date-time"
+                },
+                "description": {
+                    "description": "shown on the tag's public page",
+                    "type": "string"
                 },
                 "id": {
                     "type": "integer"
@@ -7827,13 +7911,16 @@ const docTemplate = `{
                 "featured",
                 "id",
                 "published_at",
+                "reading_time",
                 "related",
+                "seo",
                 "slug",
                 "summary",
                 "tags",
                 "title",
                 "updated_at",
-                "view_count"
+                "view_count",
+                "word_count"
             ],
             "properties": {
                 "author": {
@@ -7854,7 +7941,7 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "category": {
-                    "$ref": "#/definitions/CategoryRef"
+                    "$ref": "#/definitions/ArticleCategory"
                 },
                 "cover": {
                     "allOf": [
@@ -7875,11 +7962,23 @@ const docTemplate = `{
                     "format": "date-time",
                     "x-nullable": true
                 },
+                "reading_time": {
+                    "type": "integer",
+                    "example": 5
+                },
                 "related": {
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/ArticleItem"
                     }
+                },
+                "seo": {
+                    "description": "only on the article itself, not in lists",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ArticleSEO"
+                        }
+                    ]
                 },
                 "slug": {
                     "type": "string",
@@ -7906,6 +8005,40 @@ const docTemplate = `{
                     "description": "Views counted by the view beacon, as of the last refresh (every TOASOAN_VIEW_COUNT_REFRESH, 5 minutes by default): it moves in steps, not with each view, so bodies and ETags stay the same between refreshes.",
                     "type": "integer",
                     "example": 1250
+                },
+                "word_count": {
+                    "description": "Words of the body's text and the minutes they take to read: 200 words a minute, rounded up, at least 1 for a body with any word (0 for an empty body).",
+                    "type": "integer",
+                    "example": 840
+                }
+            }
+        },
+        "ArticleCategory": {
+            "type": "object",
+            "required": [
+                "id",
+                "name",
+                "path",
+                "slug"
+            ],
+            "properties": {
+                "id": {
+                    "type": "integer"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Mặt trận địa phương"
+                },
+                "path": {
+                    "description": "From the root category down to this one, itself last: the breadcrumbs.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CategoryRef"
+                    }
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "mat-tran-dia-phuong"
                 }
             }
         },
@@ -7936,6 +8069,28 @@ const docTemplate = `{
                 }
             }
         },
+        "ArticleImage": {
+            "type": "object",
+            "required": [
+                "height",
+                "url",
+                "width"
+            ],
+            "properties": {
+                "height": {
+                    "type": "integer",
+                    "example": 630
+                },
+                "url": {
+                    "type": "string",
+                    "example": "https://mattran.org.vn/media/2026/08/ky-ket-og.jpg"
+                },
+                "width": {
+                    "type": "integer",
+                    "example": 1200
+                }
+            }
+        },
         "ArticleItem": {
             "type": "object",
             "required": [
@@ -7947,12 +8102,14 @@ const docTemplate = `{
                 "featured",
                 "id",
                 "published_at",
+                "reading_time",
                 "slug",
                 "summary",
                 "tags",
                 "title",
                 "updated_at",
-                "view_count"
+                "view_count",
+                "word_count"
             ],
             "properties": {
                 "author": {
@@ -7969,7 +8126,7 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "category": {
-                    "$ref": "#/definitions/CategoryRef"
+                    "$ref": "#/definitions/ArticleCategory"
                 },
                 "cover": {
                     "allOf": [
@@ -7989,6 +8146,10 @@ const docTemplate = `{
                     "type": "string",
                     "format": "date-time",
                     "x-nullable": true
+                },
+                "reading_time": {
+                    "type": "integer",
+                    "example": 5
                 },
                 "slug": {
                     "type": "string",
@@ -8015,6 +8176,11 @@ const docTemplate = `{
                     "description": "Views counted by the view beacon, as of the last refresh (every TOASOAN_VIEW_COUNT_REFRESH, 5 minutes by default): it moves in steps, not with each view, so bodies and ETags stay the same between refreshes.",
                     "type": "integer",
                     "example": 1250
+                },
+                "word_count": {
+                    "description": "Words of the body's text and the minutes they take to read: 200 words a minute, rounded up, at least 1 for a body with any word (0 for an empty body).",
+                    "type": "integer",
+                    "example": 840
                 }
             }
         },
@@ -8048,13 +8214,16 @@ const docTemplate = `{
                 "featured",
                 "id",
                 "published_at",
+                "reading_time",
+                "seo",
                 "slug",
                 "status",
                 "summary",
                 "tags",
                 "title",
                 "updated_at",
-                "view_count"
+                "view_count",
+                "word_count"
             ],
             "properties": {
                 "author": {
@@ -8074,7 +8243,7 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "category": {
-                    "$ref": "#/definitions/CategoryRef"
+                    "$ref": "#/definitions/ArticleCategory"
                 },
                 "cover": {
                     "allOf": [
@@ -8094,6 +8263,18 @@ const docTemplate = `{
                     "type": "string",
                     "format": "date-time",
                     "x-nullable": true
+                },
+                "reading_time": {
+                    "type": "integer",
+                    "example": 5
+                },
+                "seo": {
+                    "description": "as the published article will give it",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ArticleSEO"
+                        }
+                    ]
                 },
                 "slug": {
                     "type": "string",
@@ -8130,6 +8311,11 @@ const docTemplate = `{
                     "description": "Views counted by the view beacon, as of the last refresh (every TOASOAN_VIEW_COUNT_REFRESH, 5 minutes by default): it moves in steps, not with each view, so bodies and ETags stay the same between refreshes.",
                     "type": "integer",
                     "example": 1250
+                },
+                "word_count": {
+                    "description": "Words of the body's text and the minutes they take to read: 200 words a minute, rounded up, at least 1 for a body with any word (0 for an empty body).",
+                    "type": "integer",
+                    "example": 840
                 }
             }
         },
@@ -8155,16 +8341,60 @@ const docTemplate = `{
                 }
             }
         },
+        "ArticleSEO": {
+            "type": "object",
+            "required": [
+                "canonical_url",
+                "description",
+                "image",
+                "noindex",
+                "title"
+            ],
+            "properties": {
+                "canonical_url": {
+                    "description": "canonical_url, or the article's page on the public site (TOASOAN_SITE_URL + /articles/{slug}).",
+                    "type": "string",
+                    "example": "https://mattran.org.vn/articles/ky-ket-quy-che-phoi-hop"
+                },
+                "description": {
+                    "description": "meta_description, or the summary.",
+                    "type": "string"
+                },
+                "image": {
+                    "description": "The Open Graph image (og:image, og:image:width, og:image:height): og_image, or the cover; null without either.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ArticleImage"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "noindex": {
+                    "description": "true: send ` + "`" + `\u003cmeta name=\"robots\" content=\"noindex\"\u003e` + "`" + `; the article is left out of the sitemap.",
+                    "type": "boolean"
+                },
+                "title": {
+                    "description": "meta_title, or the title.",
+                    "type": "string",
+                    "example": "Ký kết Quy chế phối hợp công tác năm 2026"
+                }
+            }
+        },
         "ArticleSnapshot": {
             "type": "object",
             "required": [
                 "author_id",
                 "body",
                 "byline",
+                "canonical_url",
                 "category_id",
                 "cover_caption",
                 "cover_media_id",
                 "featured",
+                "meta_description",
+                "meta_title",
+                "noindex",
+                "og_image_media_id",
                 "published_at",
                 "slug",
                 "status",
@@ -8190,6 +8420,9 @@ const docTemplate = `{
                 "byline": {
                     "type": "string"
                 },
+                "canonical_url": {
+                    "type": "string"
+                },
                 "category_id": {
                     "type": "integer"
                 },
@@ -8202,6 +8435,20 @@ const docTemplate = `{
                 },
                 "featured": {
                     "type": "boolean"
+                },
+                "meta_description": {
+                    "type": "string"
+                },
+                "meta_title": {
+                    "description": "SEO and sharing (empty in revisions made before they existed).",
+                    "type": "string"
+                },
+                "noindex": {
+                    "type": "boolean"
+                },
+                "og_image_media_id": {
+                    "type": "integer",
+                    "x-nullable": true
                 },
                 "published_at": {
                     "type": "string",
@@ -8556,15 +8803,22 @@ const docTemplate = `{
         "CategoryNode": {
             "type": "object",
             "required": [
+                "article_count",
                 "children",
                 "description",
                 "id",
                 "name",
                 "parent_id",
+                "path",
                 "position",
                 "slug"
             ],
             "properties": {
+                "article_count": {
+                    "description": "Articles public now in it and in its sub-categories (as the category filter of the article list counts them).",
+                    "type": "integer",
+                    "example": 42
+                },
                 "children": {
                     "type": "array",
                     "items": {
@@ -8586,6 +8840,13 @@ const docTemplate = `{
                     "type": "integer",
                     "x-nullable": true,
                     "example": 1
+                },
+                "path": {
+                    "description": "From the root category down to this one, itself last: the breadcrumbs.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CategoryRef"
+                    }
                 },
                 "position": {
                     "type": "integer"
@@ -8723,6 +8984,12 @@ const docTemplate = `{
                     "type": "string",
                     "maxLength": 200
                 },
+                "canonical_url": {
+                    "description": "absolute http(s)",
+                    "type": "string",
+                    "maxLength": 2000,
+                    "example": "https://mattran.org.vn/articles/ky-ket-quy-che-phoi-hop"
+                },
                 "category_id": {
                     "type": "integer",
                     "minimum": 1,
@@ -8739,6 +9006,23 @@ const docTemplate = `{
                 },
                 "featured": {
                     "type": "boolean"
+                },
+                "meta_description": {
+                    "type": "string",
+                    "maxLength": 500
+                },
+                "meta_title": {
+                    "description": "SEO and sharing; empty means the default (see EditorialArticleItem).",
+                    "type": "string",
+                    "maxLength": 300
+                },
+                "noindex": {
+                    "type": "boolean"
+                },
+                "og_image_media_id": {
+                    "description": "an image of the media library (422 otherwise)",
+                    "type": "integer",
+                    "minimum": 1
                 },
                 "slug": {
                     "description": "made from the title when empty",
@@ -9243,6 +9527,7 @@ const docTemplate = `{
                 "authors",
                 "body",
                 "byline",
+                "canonical_url",
                 "category",
                 "category_id",
                 "cover",
@@ -9251,7 +9536,13 @@ const docTemplate = `{
                 "created_at",
                 "featured",
                 "id",
+                "meta_description",
+                "meta_title",
+                "noindex",
+                "og_image",
+                "og_image_media_id",
                 "published_at",
+                "reading_time",
                 "slug",
                 "slug_locked",
                 "status",
@@ -9263,7 +9554,8 @@ const docTemplate = `{
                 "unpublish_at",
                 "updated_at",
                 "version",
-                "view_count"
+                "view_count",
+                "word_count"
             ],
             "properties": {
                 "author": {
@@ -9285,8 +9577,12 @@ const docTemplate = `{
                     "type": "string",
                     "example": "Minh Anh"
                 },
+                "canonical_url": {
+                    "type": "string",
+                    "example": "https://mattran.org.vn/articles/ky-ket-quy-che-phoi-hop"
+                },
                 "category": {
-                    "$ref": "#/definitions/CategoryRef"
+                    "$ref": "#/definitions/ArticleCategory"
                 },
                 "category_id": {
                     "type": "integer"
@@ -9316,11 +9612,40 @@ const docTemplate = `{
                 "id": {
                     "type": "integer"
                 },
+                "meta_description": {
+                    "type": "string",
+                    "maxLength": 500
+                },
+                "meta_title": {
+                    "description": "SEO and sharing as stored: an empty value means the default the public ` + "`" + `seo` + "`" + ` block applies (meta_title → title, meta_description → summary, og_image → cover, canonical_url → the article's page on the site).",
+                    "type": "string",
+                    "maxLength": 300
+                },
+                "noindex": {
+                    "description": "Keep the article out of the sitemap and tell crawlers not to index it (seo.noindex).",
+                    "type": "boolean"
+                },
+                "og_image": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ArticleImage"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "og_image_media_id": {
+                    "type": "integer",
+                    "x-nullable": true
+                },
                 "published_at": {
                     "description": "When the article was, or (scheduled) will be, published; null for drafts.",
                     "type": "string",
                     "format": "date-time",
                     "x-nullable": true
+                },
+                "reading_time": {
+                    "type": "integer",
+                    "example": 5
                 },
                 "slug": {
                     "type": "string",
@@ -9381,6 +9706,11 @@ const docTemplate = `{
                 },
                 "view_count": {
                     "type": "integer"
+                },
+                "word_count": {
+                    "description": "Words of the body's text and the minutes they take to read (200 words a minute, rounded up; at least 1 for a body with any word, 0 for an empty one), counted at every write.",
+                    "type": "integer",
+                    "example": 840
                 }
             }
         },
@@ -9390,6 +9720,7 @@ const docTemplate = `{
                 "author",
                 "authors",
                 "byline",
+                "canonical_url",
                 "category",
                 "category_id",
                 "cover",
@@ -9398,7 +9729,13 @@ const docTemplate = `{
                 "created_at",
                 "featured",
                 "id",
+                "meta_description",
+                "meta_title",
+                "noindex",
+                "og_image",
+                "og_image_media_id",
                 "published_at",
+                "reading_time",
                 "slug",
                 "slug_locked",
                 "status",
@@ -9410,7 +9747,8 @@ const docTemplate = `{
                 "unpublish_at",
                 "updated_at",
                 "version",
-                "view_count"
+                "view_count",
+                "word_count"
             ],
             "properties": {
                 "author": {
@@ -9427,8 +9765,12 @@ const docTemplate = `{
                     "type": "string",
                     "example": "Minh Anh"
                 },
+                "canonical_url": {
+                    "type": "string",
+                    "example": "https://mattran.org.vn/articles/ky-ket-quy-che-phoi-hop"
+                },
                 "category": {
-                    "$ref": "#/definitions/CategoryRef"
+                    "$ref": "#/definitions/ArticleCategory"
                 },
                 "category_id": {
                     "type": "integer"
@@ -9458,11 +9800,40 @@ const docTemplate = `{
                 "id": {
                     "type": "integer"
                 },
+                "meta_description": {
+                    "type": "string",
+                    "maxLength": 500
+                },
+                "meta_title": {
+                    "description": "SEO and sharing as stored: an empty value means the default the public ` + "`" + `seo` + "`" + ` block applies (meta_title → title, meta_description → summary, og_image → cover, canonical_url → the article's page on the site).",
+                    "type": "string",
+                    "maxLength": 300
+                },
+                "noindex": {
+                    "description": "Keep the article out of the sitemap and tell crawlers not to index it (seo.noindex).",
+                    "type": "boolean"
+                },
+                "og_image": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ArticleImage"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "og_image_media_id": {
+                    "type": "integer",
+                    "x-nullable": true
+                },
                 "published_at": {
                     "description": "When the article was, or (scheduled) will be, published; null for drafts.",
                     "type": "string",
                     "format": "date-time",
                     "x-nullable": true
+                },
+                "reading_time": {
+                    "type": "integer",
+                    "example": 5
                 },
                 "slug": {
                     "type": "string",
@@ -9523,6 +9894,11 @@ const docTemplate = `{
                 },
                 "view_count": {
                     "type": "integer"
+                },
+                "word_count": {
+                    "description": "Words of the body's text and the minutes they take to read (200 words a minute, rounded up; at least 1 for a body with any word, 0 for an empty one), counted at every write.",
+                    "type": "integer",
+                    "example": 840
                 }
             }
         },
@@ -10491,6 +10867,7 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "article_count",
+                "description",
                 "name",
                 "slug"
             ],
@@ -10498,6 +10875,10 @@ const docTemplate = `{
                 "article_count": {
                     "type": "integer",
                     "example": 12
+                },
+                "description": {
+                    "type": "string",
+                    "example": "Tin về đại hội Mặt trận các cấp, nhiệm kỳ 2024–2029"
                 },
                 "name": {
                     "type": "string",
@@ -10550,10 +10931,26 @@ const docTemplate = `{
                 "name"
             ],
             "properties": {
+                "description": {
+                    "description": "shown on the tag's public page",
+                    "type": "string",
+                    "maxLength": 2000
+                },
                 "name": {
                     "type": "string",
                     "maxLength": 100,
                     "example": "Đại hội"
+                }
+            }
+        },
+        "TagResponse": {
+            "type": "object",
+            "required": [
+                "data"
+            ],
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/Tag"
                 }
             }
         },
@@ -10670,6 +11067,11 @@ const docTemplate = `{
                     "type": "string",
                     "maxLength": 200
                 },
+                "canonical_url": {
+                    "description": "absolute http(s); \"\" for the default",
+                    "type": "string",
+                    "maxLength": 2000
+                },
                 "category_id": {
                     "type": "integer",
                     "minimum": 1
@@ -10685,6 +11087,22 @@ const docTemplate = `{
                 },
                 "featured": {
                     "type": "boolean"
+                },
+                "meta_description": {
+                    "type": "string",
+                    "maxLength": 500
+                },
+                "meta_title": {
+                    "type": "string",
+                    "maxLength": 300
+                },
+                "noindex": {
+                    "type": "boolean"
+                },
+                "og_image_media_id": {
+                    "description": "an image of the media library (422 otherwise); null for the default (the cover)",
+                    "type": "integer",
+                    "x-nullable": true
                 },
                 "slug": {
                     "description": "sets the slug for good",
@@ -10877,6 +11295,21 @@ const docTemplate = `{
                         "spam"
                     ],
                     "example": "in_review"
+                }
+            }
+        },
+        "UpdateTagRequest": {
+            "type": "object",
+            "properties": {
+                "description": {
+                    "type": "string",
+                    "maxLength": 2000
+                },
+                "name": {
+                    "description": "the slug follows it",
+                    "type": "string",
+                    "maxLength": 100,
+                    "example": "Đại hội"
                 }
             }
         },

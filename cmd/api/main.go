@@ -130,6 +130,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	st := store.New(db, time.Now)
+	st.UseEmbedProviders(cfg.EmbedProviders)
 	defer closeDB(st, log)
 
 	if err := migrations.Run(ctx, db); err != nil {

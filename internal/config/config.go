@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/toasoan/toasoan/internal/htmlsafe"
 )
 
 // Env lists every environment variable toasoan reads, with its meaning. The deployment tests
@@ -49,6 +51,7 @@ var Env = map[string]string{
 	"TOASOAN_REQUEST_TIMEOUT":          "deadline of each request's database work, a Go duration (default 10s, at most 50s: below the 60s write timeout)",
 	"TOASOAN_WEBHOOKS_ALLOW_LOCAL":     "1 lets webhooks call localhost and 127.0.0.1 (development only; default 0: public hosts only)",
 	"TOASOAN_TRUSTED_PROXIES":          "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (default 127.0.0.0/8,::1/128)",
+	"TOASOAN_EMBED_PROVIDERS":          "comma-separated host/path prefixes whose iframes article and announcement bodies keep, sandboxed (default www.youtube.com/embed/,www.youtube-nocookie.com/embed/,www.facebook.com/plugins/video.php,www.google.com/maps/embed); https only, any other iframe is stripped",
 	"TOASOAN_MAX_IMAGE_PIXELS":         "largest accepted image in pixels, width × height (default 40000000)",
 	"TOASOAN_SMTP_URL":                 "SMTP server of the mails to readers (a submission's reply): smtp://user:pass@host:587?from=toasoan@example.vn (STARTTLS when offered), smtps://… for implicit TLS (default port 465); unset: each mail is logged (address masked, no body) and marked sent",
 }
@@ -94,6 +97,8 @@ type Config struct {
 	SMTP           *SMTP // nil: mails are logged, not sent
 	// TrashRetention is how long an item stays in the trash before it is deleted for good.
 	TrashRetention time.Duration
+	// EmbedProviders are the host/path prefixes whose iframes bodies keep (htmlsafe.New).
+	EmbedProviders []string
 }
 
 // SMTP is where mails to readers go, from TOASOAN_SMTP_URL.
@@ -254,6 +259,13 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("TOASOAN_SMTP_URL: %w", err))
 		}
 		c.SMTP = smtp
+	}
+	c.EmbedProviders = splitList(get("TOASOAN_EMBED_PROVIDERS", strings.Join(htmlsafe.DefaultEmbedProviders, ",")))
+	for _, p := range c.EmbedProviders {
+		host, _, _ := strings.Cut(p, "/")
+		if strings.Contains(p, "://") || host == "" || strings.ContainsAny(p, " \t@") || strings.Contains(host, ":") {
+			errs = append(errs, fmt.Errorf("TOASOAN_EMBED_PROVIDERS: %q is not a host and path prefix such as www.youtube.com/embed/", p))
+		}
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("TOASOAN_LOG_FORMAT %q: want json or text", c.LogFormat))

@@ -4,9 +4,12 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/toasoan/toasoan/internal/htmlsafe"
 )
 
 func env(kv map[string]string) func(string) string {
@@ -184,6 +187,23 @@ func TestTrustedProxiesAndImagePixels(t *testing.T) {
 	for _, want := range []string{`"10.0.0.1" is not a CIDR`, `"proxy.local" is not a CIDR`, "TOASOAN_MAX_IMAGE_PIXELS"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not say %s", err, want)
+		}
+	}
+}
+
+func TestEmbedProviders(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || !slices.Equal(c.EmbedProviders, htmlsafe.DefaultEmbedProviders) {
+		t.Errorf("default: %v %v", c.EmbedProviders, err)
+	}
+	c, err = Load(env(map[string]string{"TOASOAN_EMBED_PROVIDERS": "player.vimeo.com/video/, www.youtube.com/embed/"}))
+	if err != nil || !slices.Equal(c.EmbedProviders, []string{"player.vimeo.com/video/", "www.youtube.com/embed/"}) {
+		t.Errorf("set: %v %v", c.EmbedProviders, err)
+	}
+	_, err = Load(env(map[string]string{"TOASOAN_EMBED_PROVIDERS": "https://player.vimeo.com/video/,/embed/,evil.example:8443/x,a@b/c"}))
+	for _, want := range []string{`"https://player.vimeo.com/video/"`, `"/embed/"`, `"evil.example:8443/x"`, `"a@b/c"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not name %s", err, want)
 		}
 	}
 }

@@ -28,6 +28,13 @@ type articleCover struct {
 	Height  int    `json:"height" example:"800"`
 } // @name ArticleCover
 
+// articleImage is a media image an article shows besides its cover (its Open Graph image).
+type articleImage struct {
+	URL    string `json:"url" example:"https://mattran.org.vn/media/2026/08/ky-ket-og.jpg"`
+	Width  int    `json:"width" example:"1200"`
+	Height int    `json:"height" example:"630"`
+} // @name ArticleImage
+
 // editorialArticleItem is an article in the editorial list: everything but the body.
 type editorialArticleItem struct {
 	ID         int64  `json:"id"`
@@ -36,23 +43,34 @@ type editorialArticleItem struct {
 	Title      string `json:"title" example:"Ký kết Quy chế phối hợp"`
 	Summary    string `json:"summary"`
 	// Status as of now: a scheduled article whose time has come is published.
-	Status       string        `json:"status" enums:"draft,pending,scheduled,published,archived"`
-	CategoryID   int64         `json:"category_id"`
-	Category     categoryRef   `json:"category"`
-	Tags         []tagRef      `json:"tags"`
-	Cover        *articleCover `json:"cover" extensions:"x-nullable"`
-	CoverMediaID *int64        `json:"cover_media_id" extensions:"x-nullable"`
-	CoverCaption string        `json:"cover_caption"`
-	Author       userRef       `json:"author"`
-	Authors      []authorRef   `json:"authors"` // every author in order, the primary first
-	Byline       string        `json:"byline" example:"Minh Anh"`
-	Featured     bool          `json:"featured"`
+	Status       string          `json:"status" enums:"draft,pending,scheduled,published,archived"`
+	CategoryID   int64           `json:"category_id"`
+	Category     articleCategory `json:"category"`
+	Tags         []tagRef        `json:"tags"`
+	Cover        *articleCover   `json:"cover" extensions:"x-nullable"`
+	CoverMediaID *int64          `json:"cover_media_id" extensions:"x-nullable"`
+	CoverCaption string          `json:"cover_caption"`
+	Author       userRef         `json:"author"`
+	Authors      []authorRef     `json:"authors"` // every author in order, the primary first
+	Byline       string          `json:"byline" example:"Minh Anh"`
+	Featured     bool            `json:"featured"`
 	// When the article was, or (scheduled) will be, published; null for drafts.
 	PublishedAt *time.Time `json:"published_at" extensions:"x-nullable" format:"date-time"`
 	// The scheduled take-down, if any: the article goes back to draft then.
 	UnpublishAt *time.Time `json:"unpublish_at" extensions:"x-nullable" format:"date-time"`
 	ViewCount   int64      `json:"view_count"`
-	Version     int        `json:"version" example:"3"` // send it back in If-Match to change the article
+	// Words of the body's text and the minutes they take to read (200 words a minute, rounded up; at least 1 for a body with any word, 0 for an empty one), counted at every write.
+	WordCount   int `json:"word_count" example:"840"`
+	ReadingTime int `json:"reading_time" example:"5"`
+	// SEO and sharing as stored: an empty value means the default the public `seo` block applies (meta_title → title, meta_description → summary, og_image → cover, canonical_url → the article's page on the site).
+	MetaTitle       string        `json:"meta_title" maxLength:"300"`
+	MetaDescription string        `json:"meta_description" maxLength:"500"`
+	CanonicalURL    string        `json:"canonical_url" example:"https://mattran.org.vn/articles/ky-ket-quy-che-phoi-hop"`
+	OGImageMediaID  *int64        `json:"og_image_media_id" extensions:"x-nullable"`
+	OGImage         *articleImage `json:"og_image" extensions:"x-nullable"`
+	// Keep the article out of the sitemap and tell crawlers not to index it (seo.noindex).
+	Noindex bool `json:"noindex"`
+	Version int  `json:"version" example:"3"` // send it back in If-Match to change the article
 	// When the article was moved to the trash, and by whom (null when the account is gone, or
 	// toasoan did); both null outside the trash.
 	TrashedAt   *time.Time `json:"trashed_at" extensions:"x-nullable" format:"date-time"`
@@ -89,19 +107,30 @@ type createArticleRequest struct {
 	Featured     bool     `json:"featured,omitempty"`
 	// The authors' user ids in order, the first the primary author (default: the caller alone). An author (role) must name themselves first.
 	AuthorIDs []int64 `json:"author_ids,omitempty" validate:"omitempty,max=10,dive,min=1" example:"7,9"`
+	// SEO and sharing; empty means the default (see EditorialArticleItem).
+	MetaTitle       string `json:"meta_title,omitempty" validate:"max=300"`
+	MetaDescription string `json:"meta_description,omitempty" validate:"max=500"`
+	CanonicalURL    string `json:"canonical_url,omitempty" validate:"max=2000" example:"https://mattran.org.vn/articles/ky-ket-quy-che-phoi-hop"` // absolute http(s)
+	OGImageMediaID  *int64 `json:"og_image_media_id,omitempty" validate:"omitnil,min=1"`                                                          // an image of the media library (422 otherwise)
+	Noindex         bool   `json:"noindex,omitempty"`
 } // @name CreateArticleRequest
 
 type updateArticleRequest struct {
-	Title        *string                `json:"title,omitempty" validate:"omitnil,notblank,max=300"`
-	Slug         *string                `json:"slug,omitempty" maxLength:"100"` // sets the slug for good
-	Summary      *string                `json:"summary,omitempty" validate:"omitnil,max=2000"`
-	Body         *string                `json:"body,omitempty" validate:"omitnil,max=500000"`
-	CategoryID   *int64                 `json:"category_id,omitempty" validate:"omitnil,min=1"`
-	Tags         *[]string              `json:"tags,omitempty" validate:"omitnil,max=20,dive,notblank,max=100"`         // replaces the list
-	CoverMediaID models.Nullable[int64] `json:"cover_media_id,omitempty" swaggertype:"integer" extensions:"x-nullable"` // an image of the media library (422 otherwise); null removes the cover
-	CoverCaption *string                `json:"cover_caption,omitempty" validate:"omitnil,max=500"`
-	Byline       *string                `json:"byline,omitempty" validate:"omitnil,max=200"`
-	Featured     *bool                  `json:"featured,omitempty"`
+	Title           *string                `json:"title,omitempty" validate:"omitnil,notblank,max=300"`
+	Slug            *string                `json:"slug,omitempty" maxLength:"100"` // sets the slug for good
+	Summary         *string                `json:"summary,omitempty" validate:"omitnil,max=2000"`
+	Body            *string                `json:"body,omitempty" validate:"omitnil,max=500000"`
+	CategoryID      *int64                 `json:"category_id,omitempty" validate:"omitnil,min=1"`
+	Tags            *[]string              `json:"tags,omitempty" validate:"omitnil,max=20,dive,notblank,max=100"`         // replaces the list
+	CoverMediaID    models.Nullable[int64] `json:"cover_media_id,omitempty" swaggertype:"integer" extensions:"x-nullable"` // an image of the media library (422 otherwise); null removes the cover
+	CoverCaption    *string                `json:"cover_caption,omitempty" validate:"omitnil,max=500"`
+	Byline          *string                `json:"byline,omitempty" validate:"omitnil,max=200"`
+	Featured        *bool                  `json:"featured,omitempty"`
+	MetaTitle       *string                `json:"meta_title,omitempty" validate:"omitnil,max=300"`
+	MetaDescription *string                `json:"meta_description,omitempty" validate:"omitnil,max=500"`
+	CanonicalURL    *string                `json:"canonical_url,omitempty" validate:"omitnil,max=2000"`                       // absolute http(s); "" for the default
+	OGImageMediaID  models.Nullable[int64] `json:"og_image_media_id,omitempty" swaggertype:"integer" extensions:"x-nullable"` // an image of the media library (422 otherwise); null for the default (the cover)
+	Noindex         *bool                  `json:"noindex,omitempty"`
 	// Schedules the take-down (editors only): after now and after the publication; null cancels it.
 	UnpublishAt models.Nullable[time.Time] `json:"unpublish_at,omitempty" swaggertype:"string" format:"date-time" extensions:"x-nullable"`
 	// Replaces the authors: user ids in order, the first the primary author, who owns the article. An author (role) must name themselves first.
@@ -122,13 +151,23 @@ func (s *Server) coverOf(a models.Article) *articleCover {
 	return &articleCover{URL: a.Cover.URL(s.cfg.MediaURL), Caption: a.CoverCaption, Width: a.Cover.Width, Height: a.Cover.Height}
 }
 
+func (s *Server) imageOf(m *models.Media) *articleImage {
+	if m == nil {
+		return nil
+	}
+	return &articleImage{URL: m.URL(s.cfg.MediaURL), Width: m.Width, Height: m.Height}
+}
+
 func (s *Server) toEditorialItem(a models.Article) editorialArticleItem {
 	return editorialArticleItem{
 		ID: a.ID, Slug: a.Slug, SlugLocked: a.SlugLocked, Title: a.Title, Summary: a.Summary, Status: a.StatusAt(s.now()),
-		CategoryID: a.CategoryID, Category: toCategoryRef(a.Category),
+		CategoryID: a.CategoryID, Category: toArticleCategory(a.Category),
 		Tags: toTagRefs(a.Tags), Cover: s.coverOf(a), CoverMediaID: a.CoverMediaID, CoverCaption: a.CoverCaption,
 		Author: toUserRef(a.Author), Authors: s.toAuthorRefs(a.Authors), Byline: a.Byline, Featured: a.Featured,
 		PublishedAt: a.PublishedAt, UnpublishAt: a.UnpublishAt, ViewCount: a.ViewCount, Version: a.Version,
+		WordCount: a.WordCount, ReadingTime: a.ReadingTime,
+		MetaTitle: a.MetaTitle, MetaDescription: a.MetaDescription, CanonicalURL: a.CanonicalURL,
+		OGImageMediaID: a.OGImageMediaID, OGImage: s.imageOf(a.OGImage), Noindex: a.Noindex,
 		TrashedAt: a.TrashedAt, TrashedByID: a.TrashedByID, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }
@@ -243,6 +282,8 @@ func (s *Server) createArticle(c echo.Context) error {
 		Title: req.Title, Slug: req.Slug, Summary: req.Summary, Body: req.Body, CategoryID: req.CategoryID, Tags: req.Tags,
 		CoverMediaID: req.CoverMediaID, CoverCaption: req.CoverCaption, Byline: req.Byline, Featured: req.Featured,
 		AuthorIDs: req.AuthorIDs,
+		SEO: store.ArticleSEO{MetaTitle: req.MetaTitle, MetaDescription: req.MetaDescription, CanonicalURL: req.CanonicalURL,
+			OGImageMediaID: req.OGImageMediaID, Noindex: req.Noindex},
 	})
 	if err != nil {
 		return err
@@ -324,6 +365,7 @@ func (s *Server) updateArticle(c echo.Context) error {
 	if req.AuthorIDs != nil {
 		errs.authorFirst(principalOf(c), *req.AuthorIDs)
 	}
+	errs.positiveID("og_image_media_id", req.OGImageMediaID.Value)
 	if err := errs.merge(bindErr); err != nil {
 		return err
 	}
@@ -334,7 +376,9 @@ func (s *Server) updateArticle(c echo.Context) error {
 		Title: req.Title, Slug: req.Slug, Summary: req.Summary, Body: req.Body, CategoryID: req.CategoryID, Tags: req.Tags,
 		Cover: req.CoverMediaID, CoverCaption: req.CoverCaption, Byline: req.Byline, Featured: req.Featured,
 		UnpublishAt: req.UnpublishAt,
-		AuthorIDs: req.AuthorIDs,
+		AuthorIDs:   req.AuthorIDs,
+		MetaTitle:   req.MetaTitle, MetaDescription: req.MetaDescription, CanonicalURL: req.CanonicalURL,
+		OGImage: req.OGImageMediaID, Noindex: req.Noindex,
 	}
 	a, err := s.store.UpdateArticle(c.Request().Context(), actorOf(c), id, patch, version, articleWriter(principalOf(c)))
 	if err != nil {

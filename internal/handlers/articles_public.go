@@ -20,27 +20,45 @@ const relatedLimit = 5
 
 // publicArticle is an article in the public lists: API.md's item fields, no body.
 type publicArticle struct {
-	ID          int64         `json:"id"`
-	Slug        string        `json:"slug" example:"ky-ket-quy-che-phoi-hop"`
-	Title       string        `json:"title" example:"Ký kết Quy chế phối hợp"`
-	Summary     string        `json:"summary"`
-	Cover       *articleCover `json:"cover" extensions:"x-nullable"`
-	Category    categoryRef   `json:"category"`
-	Tags        []tagRef      `json:"tags"`
-	Author      userRef       `json:"author"`
-	Authors     []authorRef   `json:"authors"` // every author in order, the primary first
-	Byline      string        `json:"byline"`
-	Featured    bool          `json:"featured"`
-	PublishedAt *time.Time    `json:"published_at" extensions:"x-nullable" format:"date-time"`
-	UpdatedAt   time.Time     `json:"updated_at" format:"date-time"`
+	ID          int64           `json:"id"`
+	Slug        string          `json:"slug" example:"ky-ket-quy-che-phoi-hop"`
+	Title       string          `json:"title" example:"Ký kết Quy chế phối hợp"`
+	Summary     string          `json:"summary"`
+	Cover       *articleCover   `json:"cover" extensions:"x-nullable"`
+	Category    articleCategory `json:"category"`
+	Tags        []tagRef        `json:"tags"`
+	Author      userRef         `json:"author"`
+	Authors     []authorRef     `json:"authors"` // every author in order, the primary first
+	Byline      string          `json:"byline"`
+	Featured    bool            `json:"featured"`
+	PublishedAt *time.Time      `json:"published_at" extensions:"x-nullable" format:"date-time"`
+	UpdatedAt   time.Time       `json:"updated_at" format:"date-time"`
 	// Views counted by the view beacon, as of the last refresh (every TOASOAN_VIEW_COUNT_REFRESH, 5 minutes by default): it moves in steps, not with each view, so bodies and ETags stay the same between refreshes.
 	ViewCount int64 `json:"view_count" example:"1250"`
+	// Words of the body's text and the minutes they take to read: 200 words a minute, rounded up, at least 1 for a body with any word (0 for an empty body).
+	WordCount   int `json:"word_count" example:"840"`
+	ReadingTime int `json:"reading_time" example:"5"`
 } // @name ArticleItem
+
+// articleSEO is what an article page puts in its head: every value with its default applied.
+type articleSEO struct {
+	// meta_title, or the title.
+	Title string `json:"title" example:"Ký kết Quy chế phối hợp công tác năm 2026"`
+	// meta_description, or the summary.
+	Description string `json:"description"`
+	// canonical_url, or the article's page on the public site (TOASOAN_SITE_URL + /articles/{slug}).
+	CanonicalURL string `json:"canonical_url" example:"https://mattran.org.vn/articles/ky-ket-quy-che-phoi-hop"`
+	// The Open Graph image (og:image, og:image:width, og:image:height): og_image, or the cover; null without either.
+	Image *articleImage `json:"image" extensions:"x-nullable"`
+	// true: send `<meta name="robots" content="noindex">`; the article is left out of the sitemap.
+	Noindex bool `json:"noindex"`
+} // @name ArticleSEO
 
 // publicArticleDetail is a published article with its body and related articles.
 type publicArticleDetail struct {
 	publicArticle
 	Body    string          `json:"body"` // sanitised HTML
+	SEO     articleSEO      `json:"seo"`  // only on the article itself, not in lists
 	Related []publicArticle `json:"related"`
 } // @name Article
 
@@ -56,11 +74,22 @@ type publicArticleListResponse struct {
 func (s *Server) toPublicArticle(a models.Article) publicArticle {
 	return publicArticle{
 		ID: a.ID, Slug: a.Slug, Title: a.Title, Summary: a.Summary, Cover: s.coverOf(a),
-		Category: toCategoryRef(a.Category),
+		Category: toArticleCategory(a.Category),
 		Tags:     toTagRefs(a.Tags), Author: toUserRef(a.Author), Authors: s.toAuthorRefs(a.Authors),
 		Byline: a.Byline, Featured: a.Featured, PublishedAt: a.PublishedAt,
 		UpdatedAt: a.UpdatedAt, ViewCount: a.ShownViewCount,
+		WordCount: a.WordCount, ReadingTime: a.ReadingTime,
 	}
+}
+
+// seoOf applies the defaults to an article's SEO fields.
+func (s *Server) seoOf(a models.Article) articleSEO {
+	out := articleSEO{Title: cmp.Or(a.MetaTitle, a.Title), Description: cmp.Or(a.MetaDescription, a.Summary),
+		CanonicalURL: cmp.Or(a.CanonicalURL, s.articleURL(a.Slug)), Image: s.imageOf(a.OGImage), Noindex: a.Noindex}
+	if out.Image == nil {
+		out.Image = s.imageOf(a.Cover)
+	}
+	return out
 }
 
 // articleKeys notes the surrogate keys of a shown article: its own, and those of its category,
@@ -78,6 +107,9 @@ func articleKeys(c echo.Context, a models.Article) {
 	}
 	if a.CoverMediaID != nil {
 		addKeys(c, surrogate.Media(*a.CoverMediaID))
+	}
+	if a.OGImageMediaID != nil {
+		addKeys(c, surrogate.Media(*a.OGImageMediaID))
 	}
 }
 
@@ -230,7 +262,7 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 //
 //	@ID			getPublicArticle
 //	@Summary		A published article
-//	@Description	With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. A slug the article had before (once it was public, or fixed: published once or set by hand) answers 301 with `Location` to the current one and a body naming it, so frontends redirect readers and crawlers keep the page's ranking; such slugs are never given to another article. Reading it never counts a view (`POST /api/v1/articles/{slug}/views` does, from the reader's browser), and `view_count` moves only at the refresh of the shown views (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), so the body and its ETag stay the same between edits and refreshes.
+//	@Description	With its body and up to 5 related published articles (same category or a shared tag, newest first). Drafts, pending, future scheduled and archived articles are 404. A slug the article had before (once it was public, or fixed: published once or set by hand) answers 301 with `Location` to the current one and a body naming it, so frontends redirect readers and crawlers keep the page's ranking; such slugs are never given to another article. Reading it never counts a view (`POST /api/v1/articles/{slug}/views` does, from the reader's browser), and `view_count` moves only at the refresh of the shown views (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), so the body and its ETag stay the same between edits and refreshes. `seo` gives the page's head with the defaults applied (meta_title → title, meta_description → summary, og_image → cover, canonical_url → the article's page on the site); a `noindex` article is left out of the sitemap. `category.path` runs from the root category to the article's, for breadcrumbs. Bodies keep embeds of the allowed providers (TOASOAN_EMBED_PROVIDERS) as sandboxed, lazy iframes.
 //	@Tags			articles
 //	@Produce		json
 //	@Param			slug			path		string	true	"article slug"
@@ -271,6 +303,6 @@ func (s *Server) getPublicArticle(c echo.Context) error {
 		articleKeys(c, r)
 	}
 	return publicJSON(c, publicArticleResponse{Data: publicArticleDetail{
-		publicArticle: s.toPublicArticle(a), Body: a.Body, Related: s.toPublicArticles(related),
+		publicArticle: s.toPublicArticle(a), Body: a.Body, SEO: s.seoOf(a), Related: s.toPublicArticles(related),
 	}})
 }

@@ -85,7 +85,7 @@ func TestPublicArticlesShowOnlyPublished(t *testing.T) {
 				check: func(t *testing.T, res *httptest.ResponseRecorder) {
 					wantPublicCaching(t, res)
 					item := decode[map[string]any](t, res)["data"].([]any)[0].(map[string]any)
-					want := []string{"author", "authors", "byline", "category", "cover", "featured", "id", "published_at", "slug", "summary", "tags", "title", "updated_at", "view_count"}
+					want := []string{"author", "authors", "byline", "category", "cover", "featured", "id", "published_at", "reading_time", "slug", "summary", "tags", "title", "updated_at", "view_count", "word_count"}
 					var got []string
 					for k := range item {
 						got = append(got, k)
@@ -477,6 +477,10 @@ func TestPublicReadsRunFewQueries(t *testing.T) {
 			{"/api/v1/articles?per_page=20&sort=-view_count", 3},
 			{"/api/v1/articles?per_page=50&sort=-view_count&period=week", 3},
 			{"/api/v1/articles/" + slug, 6},
+			// Categories and their public counts, and a tag's page, come from the memo.
+			{"/api/v1/categories", 0},
+			{"/api/v1/categories/tin-tuc", 0},
+			{"/api/v1/tags/mot", 0},
 		}
 		measure := func() map[string]int {
 			t.Helper()

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -13,13 +14,17 @@ import (
 
 // categoryNode is a category of the public tree, with its sub-categories.
 type categoryNode struct {
-	ID          int64          `json:"id" example:"3"`
-	Slug        string         `json:"slug" example:"mat-tran-dia-phuong"`
-	Name        string         `json:"name" example:"Mặt trận địa phương"`
-	Description string         `json:"description"`
-	ParentID    *int64         `json:"parent_id" example:"1" extensions:"x-nullable"`
-	Position    int            `json:"position"`
-	Children    []categoryNode `json:"children"`
+	ID          int64  `json:"id" example:"3"`
+	Slug        string `json:"slug" example:"mat-tran-dia-phuong"`
+	Name        string `json:"name" example:"Mặt trận địa phương"`
+	Description string `json:"description"`
+	ParentID    *int64 `json:"parent_id" example:"1" extensions:"x-nullable"`
+	Position    int    `json:"position"`
+	// From the root category down to this one, itself last: the breadcrumbs.
+	Path []categoryRef `json:"path"`
+	// Articles public now in it and in its sub-categories (as the category filter of the article list counts them).
+	ArticleCount int64          `json:"article_count" example:"42"`
+	Children     []categoryNode `json:"children"`
 } // @name CategoryNode
 
 type categoryTreeResponse struct {
@@ -68,8 +73,9 @@ type updateCategoryRequest struct {
 	Position    *int                   `json:"position,omitempty" validate:"omitnil,gte=0,lte=1000000"`
 } // @name UpdateCategoryRequest
 
-// categoryTree arranges categories (in display order) into trees under their roots.
-func categoryTree(all []models.Category) []categoryNode {
+// categoryTree arranges categories (in display order) into trees under their roots, each with
+// its path and the public articles in its sub-tree (counts: those directly in each category).
+func categoryTree(all []models.Category, counts map[int64]int64) []categoryNode {
 	children := map[int64][]models.Category{}
 	var roots []models.Category
 	known := make(map[int64]bool, len(all))
@@ -83,16 +89,21 @@ func categoryTree(all []models.Category) []categoryNode {
 			children[*c.ParentID] = append(children[*c.ParentID], c)
 		}
 	}
-	var build func(list []models.Category) []categoryNode
-	build = func(list []models.Category) []categoryNode {
+	var build func(list []models.Category, parent []categoryRef) []categoryNode
+	build = func(list []models.Category, parent []categoryRef) []categoryNode {
 		out := make([]categoryNode, 0, len(list))
 		for _, c := range list {
-			out = append(out, categoryNode{ID: c.ID, Slug: c.Slug, Name: c.Name, Description: c.Description,
-				ParentID: c.ParentID, Position: c.Position, Children: build(children[c.ID])})
+			path := append(slices.Clip(parent), toCategoryRef(c))
+			n := categoryNode{ID: c.ID, Slug: c.Slug, Name: c.Name, Description: c.Description,
+				ParentID: c.ParentID, Position: c.Position, Path: path, ArticleCount: counts[c.ID], Children: build(children[c.ID], path)}
+			for _, child := range n.Children {
+				n.ArticleCount += child.ArticleCount
+			}
+			out = append(out, n)
 		}
 		return out
 	}
-	return build(roots)
+	return build(roots, nil)
 }
 
 // findNode finds the node of a slug in a tree.
@@ -112,7 +123,7 @@ func findNode(tree []categoryNode, slug string) (categoryNode, bool) {
 //
 //	@ID			listCategories
 //	@Summary		The category tree
-//	@Description	Every category, roots first, each with its sub-categories in `children`, ordered by position.
+//	@Description	Every category, roots first, each with its sub-categories in `children`, ordered by position, its `path` from the root (breadcrumbs) and `article_count`: the articles public now in it and its sub-categories, as `GET /api/v1/articles?category=` counts them.
 //	@Tags			categories
 //	@Produce		json
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
@@ -127,12 +138,11 @@ func (s *Server) listCategories(c echo.Context) error {
 	if err := parseQuery(c).Err(); err != nil {
 		return err
 	}
-	all, err := s.store.Categories(c.Request().Context())
+	tree, err := s.publicCategoryTree(c)
 	if err != nil {
 		return err
 	}
-	addKeys(c, surrogate.Categories)
-	return publicJSON(c, categoryTreeResponse{Data: categoryTree(all)})
+	return publicJSON(c, categoryTreeResponse{Data: tree})
 }
 
 // getCategory godoc
@@ -143,7 +153,7 @@ func (s *Server) listCategories(c echo.Context) error {
 //	@Produce	json
 //	@Param		slug			path		string	true	"category slug"
 //	@Param		If-None-Match	header		string	false	"ETag of a cached copy"
-//	@Description	A slug the category had before answers 301 with `Location` to the current one and a body naming it.
+//	@Description	With its `path` from the root (breadcrumbs) and `article_count` (the articles public now in it and its sub-categories, as `GET /api/v1/articles?category=` counts them). A slug the category had before answers 301 with `Location` to the current one and a body naming it.
 //	@Success	200				{object}	categoryNodeResponse
 //	@Success	301				{object}	movedResponse	"a slug the category had before: Location is its current path"
 //	@Success	304				"not modified"
@@ -158,11 +168,11 @@ func (s *Server) getCategory(c echo.Context) error {
 	if err := parseQuery(c).Err(); err != nil {
 		return err
 	}
-	all, err := s.store.Categories(c.Request().Context())
+	tree, err := s.publicCategoryTree(c)
 	if err != nil {
 		return err
 	}
-	node, ok := findNode(categoryTree(all), c.Param("slug"))
+	node, ok := findNode(tree, c.Param("slug"))
 	if !ok {
 		m, err := s.store.CategoryMoved(c.Request().Context(), c.Param("slug"))
 		if err != nil {
@@ -170,8 +180,23 @@ func (s *Server) getCategory(c echo.Context) error {
 		}
 		return movedPermanently(c, movedCategory(m), surrogate.Categories)
 	}
-	addKeys(c, surrogate.Categories)
 	return publicJSON(c, categoryNodeResponse{Data: node})
+}
+
+// publicCategoryTree is the category tree with public article counts, both from the store's
+// memo; the response shows the categories and counts the articles (keys of both).
+func (s *Server) publicCategoryTree(c echo.Context) ([]categoryNode, error) {
+	ctx := c.Request().Context()
+	all, err := s.store.Categories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := s.store.PublicCategoryCounts(ctx, s.now())
+	if err != nil {
+		return nil, err
+	}
+	addKeys(c, surrogate.Categories, surrogate.Articles)
+	return categoryTree(all, counts), nil
 }
 
 func toAdminCategory(c store.CategoryCount) adminCategory {

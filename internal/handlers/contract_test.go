@@ -159,7 +159,7 @@ func (r *recordingTB) Fatalf(format string, args ...any) { r.Errorf(format, args
 
 // The contract check fails on each kind of mismatch, and passes the exchange the document describes.
 func TestContractCheckCatchesEveryMismatch(t *testing.T) {
-	const node = `"id":3,"slug":"mat-tran","name":"Mặt trận","description":"","parent_id":null,"position":1,"children":[]`
+	const node = `"id":3,"slug":"mat-tran","name":"Mặt trận","description":"","parent_id":null,"position":1,"path":[{"id":3,"slug":"mat-tran","name":"Mặt trận"}],"article_count":0,"children":[]`
 	cases := []struct {
 		name, method, path, body string
 		status                   int

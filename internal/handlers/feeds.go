@@ -385,7 +385,7 @@ func (s *Server) categoryBySlug(ctx context.Context, slug string) (models.Catego
 //
 //	@ID			getSitemap
 //	@Summary		Sitemap of the public site
-//	@Description	A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_SITE_URL, each with its lastmod: every category (`/categories/{slug}`), the announcements active now (`/announcements/{slug}`), the published documents (`/documents/{id}`) and the published articles (`/articles/{slug}`), newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
+//	@Description	A sitemaps.org 0.9 sitemap of the pages of the public site under TOASOAN_SITE_URL, each with its lastmod: every category (`/categories/{slug}`), the announcements active now (`/announcements/{slug}`), the published documents (`/documents/{id}`) and the published articles (`/articles/{slug}`) but those marked `noindex`, newest first. One file holds at most 50,000 URLs and no sitemap index is made: past that, the oldest articles are left out. Served at the site's root, not under /api/v1. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
 //	@Tags			feeds
 //	@Produce		application/xml
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy"

@@ -54,8 +54,9 @@ type previewLinkResponse struct {
 // articlePreview is an article of any status as its preview link shows it.
 type articlePreview struct {
 	publicArticle
-	Body   string `json:"body"`
-	Status string `json:"status" enums:"draft,pending,scheduled,published,archived"`
+	Body   string     `json:"body"`
+	SEO    articleSEO `json:"seo"` // as the published article will give it
+	Status string     `json:"status" enums:"draft,pending,scheduled,published,archived"`
 } // @name ArticlePreview
 
 type articlePreviewResponse struct {
@@ -195,6 +196,6 @@ func (s *Server) previewArticle(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, articlePreviewResponse{Data: articlePreview{
-		publicArticle: s.toPublicArticle(a), Body: a.Body, Status: a.StatusAt(s.now()),
+		publicArticle: s.toPublicArticle(a), Body: a.Body, SEO: s.seoOf(a), Status: a.StatusAt(s.now()),
 	}})
 }

@@ -122,7 +122,7 @@ func (s *Server) lookupRedirect(c echo.Context) error {
 		return err
 	}
 	addKeys(c, surrogate.Categories)
-	if _, ok := findNode(categoryTree(all), slug); ok {
+	if _, ok := findNode(categoryTree(all, nil), slug); ok {
 		return answer(http.StatusOK, movedCategory(store.Moved{Slug: slug}))
 	}
 	m, err := s.store.CategoryMoved(ctx, slug)

@@ -16,6 +16,27 @@ func toCategoryRef(c models.Category) categoryRef {
 	return categoryRef{ID: c.ID, Slug: c.Slug, Name: c.Name}
 }
 
+// articleCategory is an article's category with its path, for breadcrumbs.
+type articleCategory struct {
+	ID   int64  `json:"id"`
+	Slug string `json:"slug" example:"mat-tran-dia-phuong"`
+	Name string `json:"name" example:"Mặt trận địa phương"`
+	// From the root category down to this one, itself last: the breadcrumbs.
+	Path []categoryRef `json:"path"`
+} // @name ArticleCategory
+
+func toArticleCategory(c models.Category) articleCategory {
+	return articleCategory{ID: c.ID, Slug: c.Slug, Name: c.Name, Path: toCategoryRefs(c.Path)}
+}
+
+func toCategoryRefs(list []models.Category) []categoryRef {
+	out := make([]categoryRef, len(list))
+	for i, c := range list {
+		out[i] = toCategoryRef(c)
+	}
+	return out
+}
+
 // tagRef names a tag: one of an article's.
 type tagRef struct {
 	Slug string `json:"slug" example:"dai-hoi"`

@@ -42,6 +42,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/tags", cached(s.listTags), public)
 	s.handle(http.MethodGet, v1+"/authors", cached(s.listAuthors), public)
 	s.handle(http.MethodGet, v1+"/authors/:slug", cached(s.getPublicAuthor), public)
+	s.handle(http.MethodGet, v1+"/tags/:slug", cached(s.getPublicTag), public)
 	s.handle(http.MethodGet, v1+"/articles", cached(s.listPublicArticles), public)
 	s.handle(http.MethodGet, v1+"/articles/:slug", cached(s.getPublicArticle), public)
 	s.handle(http.MethodPost, v1+"/articles/:slug/views", s.recordView, public)

@@ -15,8 +15,17 @@ import (
 type publicTag struct {
 	Slug         string `json:"slug" example:"dai-hoi"`
 	Name         string `json:"name" example:"Đại hội"`
+	Description  string `json:"description" example:"Tin về đại hội Mặt trận các cấp, nhiệm kỳ 2024–2029"`
 	ArticleCount int64  `json:"article_count" example:"12"`
 } // @name Tag
+
+type publicTagResponse struct {
+	Data publicTag `json:"data"`
+} // @name TagResponse
+
+func toPublicTag(t store.TagCount) publicTag {
+	return publicTag{Slug: t.Slug, Name: t.Name, Description: t.Description, ArticleCount: t.ArticleCount}
+}
 
 type publicTagListResponse struct {
 	Data []publicTag `json:"data"`
@@ -28,6 +37,7 @@ type adminTag struct {
 	ID           int64     `json:"id"`
 	Slug         string    `json:"slug" example:"dai-hoi"`
 	Name         string    `json:"name" example:"Đại hội"`
+	Description  string    `json:"description"` // shown on the tag's public page
 	ArticleCount int64     `json:"article_count"`
 	Version      int       `json:"version" example:"1"`
 	CreatedAt    time.Time `json:"created_at" format:"date-time"`
@@ -44,11 +54,18 @@ type adminTagListResponse struct {
 
 // tagRequest names a tag; its slug is made from the name.
 type tagRequest struct {
-	Name string `json:"name" validate:"notblank,max=100" example:"Đại hội"`
+	Name        string `json:"name" validate:"notblank,max=100" example:"Đại hội"`
+	Description string `json:"description,omitempty" validate:"max=2000"` // shown on the tag's public page
 } // @name TagRequest
 
+// updateTagRequest changes a tag: what it leaves out stays as it is.
+type updateTagRequest struct {
+	Name        *string `json:"name,omitempty" validate:"omitnil,notblank,max=100" example:"Đại hội"` // the slug follows it
+	Description *string `json:"description,omitempty" validate:"omitnil,max=2000"`
+} // @name UpdateTagRequest
+
 func toAdminTag(t store.TagCount) adminTag {
-	return adminTag{ID: t.ID, Slug: t.Slug, Name: t.Name, ArticleCount: t.ArticleCount, Version: t.Version,
+	return adminTag{ID: t.ID, Slug: t.Slug, Name: t.Name, Description: t.Description, ArticleCount: t.ArticleCount, Version: t.Version,
 		CreatedAt: t.CreatedAt}
 }
 
@@ -87,10 +104,39 @@ func (s *Server) listTags(c echo.Context) error {
 	}
 	out := make([]publicTag, len(tags))
 	for i, t := range tags {
-		out[i] = publicTag{Slug: t.Slug, Name: t.Name, ArticleCount: t.ArticleCount}
+		out[i] = toPublicTag(t)
 	}
 	addKeys(c, surrogate.Tags)
 	return publicJSON(c, publicTagListResponse{Data: out, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
+}
+
+// getPublicTag godoc
+//
+//	@ID			getPublicTag
+//	@Summary		A tag's page
+//	@Description	The tag with its description and the number of articles public now carrying it, as `GET /api/v1/tags` counts them; its articles are `GET /api/v1/articles?tag={slug}`. A tag that no public article carries is 404, as it is not listed either.
+//	@Tags			tags
+//	@Produce		json
+//	@Param			slug			path		string	true	"tag slug"
+//	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
+//	@Success		200				{object}	publicTagResponse
+//	@Success		304				"not modified"
+//	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
+//	@Header			200,304	{string}	Surrogate-Key	"what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+//	@Header			200,304	{string}	Cache-Tag	"the same keys separated by commas (Cloudflare)"
+//	@Failure		400				{object}	problem
+//	@Failure		404				{object}	problem
+//	@Router			/api/v1/tags/{slug} [get]
+func (s *Server) getPublicTag(c echo.Context) error {
+	if err := parseQuery(c).Err(); err != nil {
+		return err
+	}
+	t, err := s.store.PublicTag(c.Request().Context(), c.Param("slug"), s.now())
+	if err != nil {
+		return err
+	}
+	addKeys(c, surrogate.Tag(t.ID), surrogate.Articles)
+	return publicJSON(c, publicTagResponse{Data: toPublicTag(t)})
 }
 
 // listAdminTags godoc
@@ -181,7 +227,7 @@ func (s *Server) createTag(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	t, err := s.store.CreateTag(c.Request().Context(), actorOf(c), req.Name)
+	t, err := s.store.CreateTag(c.Request().Context(), actorOf(c), req.Name, req.Description)
 	if err != nil {
 		return err
 	}
@@ -191,14 +237,14 @@ func (s *Server) createTag(c echo.Context) error {
 // updateTag godoc
 //
 //	@ID			updateTag
-//	@Summary		Rename a tag
-//	@Description	The slug follows the new name; a name whose slug another tag has is 409. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.
+//	@Summary		Rename a tag or change its description
+//	@Description	The slug follows the new name; a name whose slug another tag has is 409. Fields left out stay as they are. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.
 //	@Tags			tags
 //	@Accept			json
 //	@Produce		json
 //	@Param			id			path		int			true	"tag id"
 //	@Param			If-Match	header		string		true	"the version read, as its ETag gave it"
-//	@Param			body		body		tagRequest	true	"the new name"
+//	@Param			body		body		updateTagRequest	true	"the new name or description"
 //	@Success		200			{object}	adminTagResponse
 //	@Header			200			{string}	ETag	"the new version"
 //	@Failure		400			{object}	problem
@@ -221,11 +267,11 @@ func (s *Server) updateTag(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req tagRequest
+	var req updateTagRequest
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	t, err := s.store.RenameTag(c.Request().Context(), actorOf(c), id, version, req.Name)
+	t, err := s.store.UpdateTag(c.Request().Context(), actorOf(c), id, version, store.TagPatch{Name: req.Name, Description: req.Description})
 	if err != nil {
 		return err
 	}

@@ -9,21 +9,40 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 )
 
-// Sanitize returns html reduced to the elements and attributes a news body
-// needs. Everything else is removed: scripts and styles with their content,
-// embedded frames and objects, SVG/MathML, forms, event handlers, style and
-// class attributes, and any URL that is not http(s), mailto, tel or relative.
-// Links get rel="nofollow"; links to other hosts also open in a new tab and
-// therefore get rel="noopener".
-//
-// It is safe for concurrent use.
+// Sanitize is Default.Sanitize: the body sanitiser with the default embed
+// providers.
 func Sanitize(html string) string {
-	return policy.Sanitize(html)
+	return Default.Sanitize(html)
 }
 
-// policy is built once: bluemonday policies are safe for concurrent use only
-// after construction, and building one per call would dominate the cost.
-var policy = newPolicy()
+// Default is the sanitiser with DefaultEmbedProviders.
+var Default = New(DefaultEmbedProviders)
+
+// Sanitizer reduces rich-text HTML to what a news body needs. It is built
+// once (bluemonday policies are safe for concurrent use only after
+// construction, and building one per call would dominate the cost) and is
+// safe for concurrent use.
+type Sanitizer struct {
+	policy    *bluemonday.Policy
+	providers []provider
+}
+
+// New returns a sanitiser that keeps iframes whose https URL starts with one
+// of providers ("www.youtube.com/embed/": a host and a path prefix).
+func New(providers []string) *Sanitizer {
+	return &Sanitizer{policy: newPolicy(), providers: parseProviders(providers)}
+}
+
+// Sanitize returns html reduced to the elements and attributes a news body
+// needs. Everything else is removed: scripts and styles with their content,
+// frames and objects (but embeds of the allowed providers, see finishEmbeds),
+// SVG/MathML, forms, event handlers, style and class attributes, and any URL
+// that is not http(s), mailto, tel or relative. Links get rel="nofollow";
+// links to other hosts also open in a new tab and therefore get
+// rel="noopener".
+func (s *Sanitizer) Sanitize(html string) string {
+	return s.finishEmbeds(s.policy.Sanitize(emptyFrames(html)))
+}
 
 var (
 	// A relative URL has no scheme: no ':' before the first '/', '?' or '#'.
@@ -73,7 +92,13 @@ func newPolicy() *bluemonday.Policy {
 
 	p.AllowAttrs("colspan", "rowspan").Matching(cellSpan).OnElements("th", "td")
 
-	// bluemonday already drops script, style, iframe, object, noscript and
+	// Iframes pass with an https src only; finishEmbeds keeps those of the
+	// allowed providers and rewrites them whole.
+	p.AllowAttrs("src").Matching(webURL).OnElements("iframe")
+	p.AllowAttrs("width", "height").Matching(pixelSize).OnElements("iframe")
+	p.AllowAttrs("title").OnElements("iframe")
+
+	// bluemonday already drops script, style, object, noscript and
 	// title together with their content. textarea, xmp and plaintext hold raw
 	// text that the tokenizer does not parse, so keeping it would show
 	// escaped tag soup to readers; template content is never displayed.

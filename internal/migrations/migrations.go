@@ -43,6 +43,8 @@ func all() []*gormigrate.Migration {
 		m0072ArticlesPublicCovering,
 		m0080SlugHistory,
 		m0081Schedule,
+		m0085ArticlePage,
+		m0086TagDescription,
 		m0090AuthorProfiles,
 		m0098MailOutbox,
 		m0100ArticleTrash,

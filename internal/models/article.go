@@ -37,7 +37,17 @@ type Article struct {
 	Cover        *Media `gorm:"foreignKey:CoverMediaID"`
 	CoverCaption string `gorm:"size:500"`
 	Tags         []Tag  `gorm:"-"`
-	PublishedAt  *time.Time
+	// WordCount and ReadingTime (minutes) are counted from the body's text at every write.
+	WordCount   int `gorm:"not null;default:0"`
+	ReadingTime int `gorm:"not null;default:0"`
+	// SEO and sharing; empty means the default (see SEO).
+	MetaTitle       string
+	MetaDescription string
+	CanonicalURL    string `gorm:"column:canonical_url"`
+	OGImageMediaID  *int64 `gorm:"column:og_image_media_id"`
+	OGImage         *Media `gorm:"foreignKey:OGImageMediaID"`
+	Noindex         bool   `gorm:"not null;default:false"`
+	PublishedAt     *time.Time
 	// UnpublishAt is a scheduled take-down: the scheduler unpublishes the article then.
 	UnpublishAt *time.Time
 	// AnnouncedAt is when article.published went out for the current publication: nil until
@@ -57,6 +67,13 @@ type Article struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
+
+// ReadingRate is the words a minute reading_time assumes.
+const ReadingRate = 200
+
+// ReadingMinutes is the reading time of a body of words: whole minutes, rounded up, at least
+// one for a body with any word.
+func ReadingMinutes(words int) int { return (words + ReadingRate - 1) / ReadingRate }
 
 // StatusAt is the status as readers see it at now: a scheduled article whose time has come is
 // published, though its row still says scheduled.
@@ -179,6 +196,12 @@ type ArticleSnapshot struct {
 	AuthorID     int64      `json:"author_id"`
 	// Every author in order, the primary first; absent in revisions stored before co-authors.
 	AuthorIDs []int64 `json:"author_ids,omitempty"`
+	// SEO and sharing (empty in revisions made before they existed).
+	MetaTitle       string `json:"meta_title"`
+	MetaDescription string `json:"meta_description"`
+	CanonicalURL    string `json:"canonical_url"`
+	OGImageMediaID  *int64 `json:"og_image_media_id" extensions:"x-nullable"`
+	Noindex         bool   `json:"noindex"`
 } // @name ArticleSnapshot
 
 // Snapshot is the article's state for a revision.
@@ -195,6 +218,8 @@ func (a Article) Snapshot() ArticleSnapshot {
 		Title: a.Title, Slug: a.Slug, Summary: a.Summary, Body: a.Body, Status: a.Status,
 		CategoryID: a.CategoryID, Tags: tags, CoverMediaID: a.CoverMediaID, CoverCaption: a.CoverCaption,
 		Byline: a.Byline, Featured: a.Featured, PublishedAt: a.PublishedAt, UnpublishAt: a.UnpublishAt, AuthorID: a.AuthorID, AuthorIDs: authors,
+		MetaTitle: a.MetaTitle, MetaDescription: a.MetaDescription, CanonicalURL: a.CanonicalURL,
+		OGImageMediaID: a.OGImageMediaID, Noindex: a.Noindex,
 	}
 }
 

@@ -37,7 +37,8 @@ func AttachmentOf(m Media, mediaURL string) Attachment {
 const (
 	LinkCover      = "cover"
 	LinkAttachment = "attachment"
-	LinkAvatar     = "avatar" // a user's author photo (owner type OwnerUser)
+	LinkAvatar     = "avatar"   // a user's author photo (owner type OwnerUser)
+	LinkOGImage    = "og_image" // an article's Open Graph image
 )
 
 // OwnerUser is the owner type of a user's avatar in media_links.

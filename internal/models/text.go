@@ -1,6 +1,7 @@
 package models
 
 import (
+	"net/url"
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
@@ -11,4 +12,10 @@ import (
 func CleanText(s string) string {
 	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 	return norm.NFC.String(strings.TrimSpace(s))
+}
+
+// IsWebURL says whether s is an absolute http or https URL with a host.
+func IsWebURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !strings.ContainsAny(s, " \t\r\n")
 }

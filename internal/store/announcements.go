@@ -8,7 +8,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/toasoan/toasoan/internal/htmlsafe"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/search"
 	"github.com/toasoan/toasoan/internal/surrogate"
@@ -34,7 +33,7 @@ type AnnouncementInput struct {
 // taken is a conflict.
 func (s *Store) CreateAnnouncement(ctx context.Context, actor Actor, in AnnouncementInput) (models.Announcement, error) {
 	a := models.Announcement{
-		Title: models.CleanText(in.Title), Body: htmlsafe.Sanitize(in.Body), Pinned: in.Pinned,
+		Title: models.CleanText(in.Title), Body: s.bodies.Sanitize(in.Body), Pinned: in.Pinned,
 		Status: cmp.Or(in.Status, models.PublicationDraft), EndsAt: utcOrNil(in.EndsAt), Version: 1,
 	}
 	generated := in.Slug == ""
@@ -171,7 +170,7 @@ func (s *Store) UpdateAnnouncement(ctx context.Context, actor Actor, id int64, v
 		wasPublished := a.Status == models.PublicationPublished
 		setValue(&a.Title, p.Title, models.CleanText)
 		setValue(&a.Slug, p.Slug, nil)
-		setValue(&a.Body, p.Body, htmlsafe.Sanitize)
+		setValue(&a.Body, p.Body, s.bodies.Sanitize)
 		setValue(&a.Pinned, p.Pinned, nil)
 		setValue(&a.StartsAt, p.StartsAt, time.Time.UTC)
 		setNullable(&a.EndsAt, p.EndsAt, time.Time.UTC)

@@ -12,7 +12,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/toasoan/toasoan/internal/htmlsafe"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/search"
 	"github.com/toasoan/toasoan/internal/surrogate"
@@ -41,6 +40,16 @@ type ArticleInput struct {
 	Byline       string
 	Featured     bool
 	AuthorIDs    []int64 // in order, the first the primary author; none: the actor alone
+	SEO          ArticleSEO
+}
+
+// ArticleSEO holds an article's SEO and sharing fields; empty means the default.
+type ArticleSEO struct {
+	MetaTitle       string
+	MetaDescription string
+	CanonicalURL    string // absolute http(s)
+	OGImageMediaID  *int64 // an image of the media library
+	Noindex         bool
 }
 
 // patch is the input as a patch that sets every field, so a new article goes through the same
@@ -50,6 +59,8 @@ func (in ArticleInput) patch() ArticlePatch {
 		Title: &in.Title, Summary: &in.Summary, Body: &in.Body, CategoryID: &in.CategoryID, Tags: &in.Tags,
 		Cover: models.Nullable[int64]{Set: true, Value: in.CoverMediaID}, CoverCaption: &in.CoverCaption,
 		Byline: &in.Byline, Featured: &in.Featured,
+		MetaTitle: &in.SEO.MetaTitle, MetaDescription: &in.SEO.MetaDescription, CanonicalURL: &in.SEO.CanonicalURL,
+		OGImage: models.Nullable[int64]{Set: true, Value: in.SEO.OGImageMediaID}, Noindex: &in.SEO.Noindex,
 	}
 	if in.Slug != "" {
 		p.Slug = &in.Slug
@@ -82,7 +93,10 @@ func (s *Store) CreateArticle(ctx context.Context, actor Actor, in ArticleInput)
 			return articleAudit(models.RevisionCreate, out.ID, out.Slug), nil
 		})
 	})
-	return out, err
+	if err != nil {
+		return out, err
+	}
+	return s.withPath(ctx, out)
 }
 
 // ArticlePatch holds the fields of an article to change; nil (Cover: not Set) means unchanged,
@@ -102,6 +116,12 @@ type ArticlePatch struct {
 	// UnpublishAt schedules the take-down (null: none); it must come after now and after the
 	// publication.
 	UnpublishAt models.Nullable[time.Time]
+	// SEO and sharing; OGImage set to null removes the image.
+	MetaTitle       *string
+	MetaDescription *string
+	CanonicalURL    *string
+	OGImage         models.Nullable[int64]
+	Noindex         *bool
 }
 
 // UpdateArticle applies a patch at the version the client read (ifMatch): a stale version is
@@ -165,6 +185,8 @@ func (s *Store) RestoreRevision(ctx context.Context, actor Actor, id int64, numb
 			Title: &snap.Title, Summary: &snap.Summary, Body: &snap.Body, CategoryID: &snap.CategoryID,
 			Tags: &snap.Tags, Cover: models.Nullable[int64]{Set: true, Value: snap.CoverMediaID}, CoverCaption: &snap.CoverCaption,
 			Byline: &snap.Byline, Featured: &snap.Featured,
+			MetaTitle: &snap.MetaTitle, MetaDescription: &snap.MetaDescription, CanonicalURL: &snap.CanonicalURL,
+			OGImage: models.Nullable[int64]{Set: true, Value: snap.OGImageMediaID}, Noindex: &snap.Noindex,
 		}
 		if len(snap.AuthorIDs) > 0 { // revisions stored before co-authors leave the authors as they are
 			patch.AuthorIDs = &snap.AuthorIDs
@@ -369,6 +391,8 @@ type articleChange struct {
 	authors  *[]int64
 	coverSet bool
 	cover    *int64
+	ogSet    bool
+	og       *int64
 	detail   string
 }
 
@@ -413,7 +437,10 @@ func (s *Store) changeArticle(ctx context.Context, actor Actor, id int64, ifMatc
 		}
 		return articleAudit(action, id, change.detail), nil
 	})
-	return out, err
+	if err != nil {
+		return out, err
+	}
+	return s.withPath(ctx, out)
 }
 
 // saveArticle completes a write of the article's row: its tags and cover when they changed, its
@@ -433,6 +460,11 @@ func saveArticle(tx *gorm.DB, actor Actor, id int64, action string, before *mode
 	}
 	if change.coverSet {
 		if err := setMediaLinks(tx, "article", id, models.LinkCover, idList(change.cover), "cover_media_id"); err != nil {
+			return models.Article{}, err
+		}
+	}
+	if change.ogSet {
+		if err := setMediaLinks(tx, "article", id, models.LinkOGImage, idList(change.og), "og_image_media_id"); err != nil {
 			return models.Article{}, err
 		}
 	}
@@ -467,7 +499,7 @@ func saveArticle(tx *gorm.DB, actor Actor, id int64, action string, before *mode
 // published or given a slug by hand, its slug follows its title; after that only an explicit
 // slug changes it.
 func (s *Store) applyPatch(tx *gorm.DB, a *models.Article, p ArticlePatch) (articleChange, error) {
-	change, err := cleanPatch(a, p)
+	change, err := s.cleanPatch(a, p)
 	if err != nil {
 		return change, err
 	}
@@ -528,7 +560,7 @@ func (s *Store) applyPatch(tx *gorm.DB, a *models.Article, p ArticlePatch) (arti
 // cleanPatch applies what a patch says without the database: text is cleaned
 // (models.CleanText), the body sanitised, a title required. The slug, the category and the
 // tags, which depend on other rows, are left to the caller (applyPatch, ImportArticles).
-func cleanPatch(a *models.Article, p ArticlePatch) (articleChange, error) {
+func (s *Store) cleanPatch(a *models.Article, p ArticlePatch) (articleChange, error) {
 	u := map[string]any{}
 	change := articleChange{updates: u}
 	if p.Title != nil {
@@ -543,8 +575,34 @@ func cleanPatch(a *models.Article, p ArticlePatch) (articleChange, error) {
 		u["summary"] = a.Summary
 	}
 	if p.Body != nil {
-		a.Body = htmlsafe.Sanitize(*p.Body)
-		u["body"] = a.Body
+		a.Body = s.bodies.Sanitize(*p.Body)
+		a.WordCount = len(strings.Fields(search.StripHTML(a.Body)))
+		a.ReadingTime = models.ReadingMinutes(a.WordCount)
+		u["body"], u["word_count"], u["reading_time"] = a.Body, a.WordCount, a.ReadingTime
+	}
+	if p.MetaTitle != nil {
+		a.MetaTitle = models.CleanText(*p.MetaTitle)
+		u["meta_title"] = a.MetaTitle
+	}
+	if p.MetaDescription != nil {
+		a.MetaDescription = models.CleanText(*p.MetaDescription)
+		u["meta_description"] = a.MetaDescription
+	}
+	if p.CanonicalURL != nil {
+		a.CanonicalURL = strings.TrimSpace(*p.CanonicalURL)
+		if a.CanonicalURL != "" && !models.IsWebURL(a.CanonicalURL) {
+			return change, models.InvalidField("canonical_url", "must be an absolute http or https URL, such as https://mattran.org.vn/articles/ky-ket")
+		}
+		u["canonical_url"] = a.CanonicalURL
+	}
+	if p.Noindex != nil {
+		a.Noindex = *p.Noindex
+		u["noindex"] = a.Noindex
+	}
+	if p.OGImage.Set {
+		a.OGImageMediaID = p.OGImage.Value
+		u["og_image_media_id"] = a.OGImageMediaID
+		change.ogSet, change.og = true, a.OGImageMediaID
 	}
 	if p.CoverCaption != nil {
 		a.CoverCaption = models.CleanText(*p.CoverCaption)
@@ -633,7 +691,7 @@ func idList(id *int64) []int64 {
 func withRelations(db *gorm.DB) *gorm.DB {
 	return db.Preload("Category").
 		Preload("Author", func(db *gorm.DB) *gorm.DB { return db.Select("id", "name") }).
-		Preload("Cover")
+		Preload("Cover").Preload("OGImage")
 }
 
 // publicRelations reads what every public view of an article shows: its cover (one query for a
@@ -709,12 +767,16 @@ func articleLinks(db *gorm.DB, ids []int64) (tagPairs, authorPairs [][2]int64, e
 	return tagPairs, authorPairs, rows.Err()
 }
 
-// attachCovers fills the covers of a list of articles in one query, none when none has one.
+// attachCovers fills the covers and Open Graph images of a list of articles in one query, none
+// when none has one.
 func (s *Store) attachCovers(ctx context.Context, list []models.Article) error {
 	var ids []int64
 	for _, a := range list {
 		if a.CoverMediaID != nil {
 			ids = append(ids, *a.CoverMediaID)
+		}
+		if a.OGImageMediaID != nil {
+			ids = append(ids, *a.OGImageMediaID)
 		}
 	}
 	if len(ids) == 0 {
@@ -731,6 +793,9 @@ func (s *Store) attachCovers(ctx context.Context, list []models.Article) error {
 	for i, a := range list {
 		if a.CoverMediaID != nil {
 			list[i].Cover = byID[*a.CoverMediaID]
+		}
+		if a.OGImageMediaID != nil {
+			list[i].OGImage = byID[*a.OGImageMediaID]
 		}
 	}
 	return nil
@@ -751,6 +816,7 @@ func (s *Store) attachCategories(ctx context.Context, list []models.Article) err
 		}
 		if j, ok := cats.byID[a.CategoryID]; ok {
 			list[i].Category = cats.list[j]
+			list[i].Category.Path = cats.path(a.CategoryID)
 		}
 	}
 	return nil
@@ -797,7 +863,14 @@ func (s *Store) ArticleByID(ctx context.Context, id int64, access Access) (model
 			return models.Article{}, err
 		}
 	}
-	return a, nil
+	return s.withPath(ctx, a)
+}
+
+// withPath is the article with its category's path.
+func (s *Store) withPath(ctx context.Context, a models.Article) (models.Article, error) {
+	list := []models.Article{a}
+	err := s.attachPaths(ctx, list)
+	return list[0], err
 }
 
 // EditorialQuery filters the editorial list of articles.
@@ -887,7 +960,10 @@ func (s *Store) EditorialArticles(ctx context.Context, f EditorialQuery, p model
 	if err := attachTags(s.db.WithContext(ctx), list); err != nil {
 		return nil, 0, err
 	}
-	return list, total, attachAuthors(s.db.WithContext(ctx), list)
+	if err := attachAuthors(s.db.WithContext(ctx), list); err != nil {
+		return nil, 0, err
+	}
+	return list, total, s.attachPaths(ctx, list)
 }
 
 // ArticleCursor is a position in the public list, newest first: the last article seen.
@@ -1017,12 +1093,13 @@ func (f PublicQuery) countKey() string {
 		day(f.From), day(f.To), f.Text, strconv.FormatBool(f.ByViews), f.ViewsSince}, "\x00")
 }
 
-// ArticleSitemap lists the articles publicly visible at now for the sitemap, newest first and
+// ArticleSitemap lists the articles publicly visible at now for the sitemap, but noindex ones, newest first and
 // at most limit: three columns, read along the public index.
 func (s *Store) ArticleSitemap(ctx context.Context, now time.Time, limit int) ([]SitemapEntry, error) {
 	var out []SitemapEntry
 	err := s.db.WithContext(ctx).Model(&models.Article{}).Select("articles.id, articles.slug, articles.updated_at").
-		Where(publiclyVisible, now.UTC()).Order("articles.published_at DESC, articles.id DESC").Limit(limit).Scan(&out).Error
+		Where(publiclyVisible, now.UTC()).Where("articles.noindex = ?", false).
+		Order("articles.published_at DESC, articles.id DESC").Limit(limit).Scan(&out).Error
 	return out, err
 }
 

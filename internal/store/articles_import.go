@@ -68,11 +68,13 @@ func (s *Store) importArticles(tx *gorm.DB, actor Actor, list []ArticleImport) (
 			return nil, models.InvalidField(importField(i, "slug"), "an imported article's slug is made from its title")
 		case in.CoverMediaID != nil:
 			return nil, models.InvalidField(importField(i, "cover_media_id"), "an imported article has no cover")
+		case in.SEO.OGImageMediaID != nil:
+			return nil, models.InvalidField(importField(i, "og_image_media_id"), "an imported article has no Open Graph image")
 		case in.PublishedAt.After(now):
 			return nil, models.InvalidField(importField(i, "published_at"), "must not be in the future")
 		}
 		a := models.Article{Status: models.StatusDraft, AuthorID: in.AuthorID, Version: 1}
-		if _, err := cleanPatch(&a, in.patch()); err != nil {
+		if _, err := s.cleanPatch(&a, in.patch()); err != nil {
 			return nil, inImport(i, err)
 		}
 		a.CategoryID = in.CategoryID

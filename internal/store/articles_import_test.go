@@ -151,6 +151,9 @@ func TestImportArticlesFollowsTheRulesOfSingleWrites(t *testing.T) {
 			if a.Body != htmlsafe.Sanitize(body) || a.Body == body || a.Summary != "Tóm tắt" || a.Byline != "Minh Anh" {
 				t.Errorf("article %d: body %q, summary %q, byline %q", i, a.Body, a.Summary, a.Byline)
 			}
+			if a.WordCount != 3 || a.ReadingTime != 1 { // "Nội dung chính": the script is no text
+				t.Errorf("article %d: %d words, %d minutes; want 3 and 1", i, a.WordCount, a.ReadingTime)
+			}
 			found, err := batched.st.PublicArticle(ctx, a.Slug, batched.st.Now())
 			if err != nil || found.ID != id {
 				t.Errorf("public article %s: %d, %v", a.Slug, found.ID, err)

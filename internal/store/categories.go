@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -23,6 +24,61 @@ func (s *Store) Categories(ctx context.Context) ([]models.Category, error) {
 type categorySet struct {
 	list []models.Category
 	byID map[int64]int // index in list
+}
+
+// path is the categories from the root down to id, itself last (models.Category.Path); empty
+// for an unknown id. A loop in parent_id (which the writes refuse) cannot make it endless.
+func (all categorySet) path(id int64) []models.Category {
+	var out []models.Category
+	for i, ok := all.byID[id]; ok && len(out) <= len(all.list); i, ok = all.byID[id] {
+		c := all.list[i]
+		c.Path = nil
+		out = append(out, c)
+		if c.ParentID == nil {
+			break
+		}
+		id = *c.ParentID
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// attachPaths fills the path of each article's category from the memo; a category the memo
+// lacks (created a moment ago by another process) makes it read the table again, once.
+func (s *Store) attachPaths(ctx context.Context, list []models.Article) error {
+	all, err := s.categories(ctx, false)
+	if err != nil {
+		return err
+	}
+	for i, a := range list {
+		if _, ok := all.byID[a.CategoryID]; !ok {
+			if all, err = s.categories(ctx, true); err != nil {
+				return err
+			}
+		}
+		list[i].Category.Path = all.path(a.CategoryID)
+	}
+	return nil
+}
+
+// PublicCategoryCounts counts the publicly visible articles directly in each category at now,
+// kept in the memo (dropped when an article or category is written, and at the next scheduled
+// change), so a category page costs no count per request.
+func (s *Store) PublicCategoryCounts(ctx context.Context, now time.Time) (map[int64]int64, error) {
+	return memoized(ctx, s, "public-category-counts", []string{surrogate.Articles, surrogate.Categories}, now, true,
+		func() (map[int64]int64, error) {
+			var rows []struct {
+				CategoryID int64
+				N          int64
+			}
+			err := s.db.WithContext(ctx).Model(&models.Article{}).Select("articles.category_id, COUNT(*) AS n").
+				Where(publiclyVisible, now.UTC()).Group("articles.category_id").Scan(&rows).Error
+			out := make(map[int64]int64, len(rows))
+			for _, r := range rows {
+				out[r.CategoryID] = r.N
+			}
+			return out, err
+		})
 }
 
 // categories reads every category from the memo, or from the table when fresh is set (the

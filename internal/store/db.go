@@ -23,6 +23,8 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/toasoan/toasoan/internal/htmlsafe"
 )
 
 // Dialect names as GORM reports them.
@@ -209,11 +211,12 @@ func configurePool(db *gorm.DB) {
 // the store writes (created_at, updated_at, revoked_at, …) comes from it.
 type Store struct {
 	db          *gorm.DB
-	purges      *purges       // see OnPurge
-	memo        *memo         // small tables and totals of public lists (memo.go)
-	webhookWake chan struct{} // see WebhookWake
-	mailWake    chan struct{} // see MailWake
-	replicas    *replicaSet   // see UseReplicas; nil: every query goes to the primary
+	purges      *purges             // see OnPurge
+	memo        *memo               // small tables and totals of public lists (memo.go)
+	webhookWake chan struct{}       // see WebhookWake
+	mailWake    chan struct{}       // see MailWake
+	replicas    *replicaSet         // see UseReplicas; nil: every query goes to the primary
+	bodies      *htmlsafe.Sanitizer // sanitises article and announcement bodies; see UseEmbedProviders
 	// trackingURL is the link a reader's mail gives to their submission's tracking page; see
 	// SetTrackingURL.
 	trackingURL func(code string) string
@@ -227,7 +230,7 @@ func New(db *gorm.DB, now func() time.Time) *Store {
 	p := newPurges()
 	p.subs = append(p.subs, m.purged) // first: what a subscriber refills after a purge must not come from a stale memo
 	return &Store{db: db, purges: p, memo: m, webhookWake: make(chan struct{}, 1), mailWake: make(chan struct{}, 1),
-		trackingURL: defaultTrackingURL}
+		trackingURL: defaultTrackingURL, bodies: htmlsafe.Default}
 }
 
 // At is the store with its clock stopped at t, on the same database: for writes dated in the
@@ -236,8 +239,13 @@ func (s *Store) At(t time.Time) *Store {
 	at := t.UTC()
 	db := s.db.Session(&gorm.Session{NewDB: true, NowFunc: func() time.Time { return at }})
 	return &Store{db: db, purges: s.purges, memo: s.memo, webhookWake: s.webhookWake, mailWake: s.mailWake,
-		replicas: s.replicas, trackingURL: s.trackingURL}
+		replicas: s.replicas, trackingURL: s.trackingURL, bodies: s.bodies}
 }
+
+// UseEmbedProviders sets the iframes bodies keep from now on (htmlsafe.New): the hosts and path
+// prefixes of TOASOAN_EMBED_PROVIDERS. Call it before serving; bodies already stored keep what
+// they were sanitised with.
+func (s *Store) UseEmbedProviders(providers []string) { s.bodies = htmlsafe.New(providers) }
 
 // Now is the store's clock, the one the whole server runs on (in UTC); inside a
 // transaction it is tx.NowFunc().

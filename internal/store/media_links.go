@@ -12,7 +12,7 @@ import (
 )
 
 // setMediaLinks replaces the media an owner uses in one role, in the caller's transaction. Every
-// id must name an existing media item, and a cover an image; otherwise the named field is invalid.
+// id must name an existing media item, and a cover or Open Graph image an image; otherwise the named field is invalid.
 func setMediaLinks(tx *gorm.DB, ownerType string, ownerID int64, role string, mediaIDs []int64, field string) error {
 	if err := tx.Where("owner_type = ? AND owner_id = ? AND role = ?", ownerType, ownerID, role).
 		Delete(&models.MediaLink{}).Error; err != nil {
@@ -49,7 +49,7 @@ func setMediaLinks(tx *gorm.DB, ownerType string, ownerID int64, role string, me
 		if !exists {
 			return models.InvalidField(field, fmt.Sprintf("media %d does not exist", id))
 		}
-		if (role == models.LinkCover || role == models.LinkAvatar) && !strings.HasPrefix(mime, "image/") {
+		if (role == models.LinkCover || role == models.LinkAvatar || role == models.LinkOGImage) && !strings.HasPrefix(mime, "image/") {
 			return models.InvalidField(field, fmt.Sprintf("media %d is %s, not an image", id, mime))
 		}
 		links = append(links, models.MediaLink{MediaID: id, OwnerType: ownerType, OwnerID: ownerID, Role: role, Position: i})

@@ -44,13 +44,32 @@ func (s *Store) PublicTags(ctx context.Context, now time.Time, p models.Page) ([
 			return out, err
 		}
 		err := visibleTags().Joins("JOIN tags ON tags.id = article_tags.tag_id").
-			Select("tags.id, tags.slug, tags.name, tags.created_at, COUNT(*) AS article_count").
-			Group("tags.id, tags.slug, tags.name, tags.created_at").
+			Select("tags.id, tags.slug, tags.name, tags.description, tags.created_at, COUNT(*) AS article_count").
+			Group("tags.id, tags.slug, tags.name, tags.description, tags.created_at").
 			Order("article_count DESC, tags.slug").Limit(p.PerPage).Offset(p.Offset()).
 			Scan(&out.list).Error
 		return out, err
 	})
 	return slices.Clone(v.list), v.total, err
+}
+
+// PublicTag finds a tag by slug with the number of publicly visible articles carrying it,
+// counted as PublicTags counts (along article_tags' public index) and kept in the memo until a
+// write of articles or tags or the next scheduled change. A tag no public article carries is
+// not found, as it is not listed: its name may be a draft's news.
+func (s *Store) PublicTag(ctx context.Context, slug string, now time.Time) (TagCount, error) {
+	return memoized(ctx, s, "public-tag:"+slug, []string{surrogate.Articles, surrogate.Tags}, now, true, func() (TagCount, error) {
+		var out TagCount
+		if err := s.db.WithContext(ctx).Where("slug = ?", slug).Take(&out.Tag).Error; err != nil {
+			return out, notFound(err, "tag")
+		}
+		err := s.db.WithContext(ctx).Table("article_tags").Where("tag_id = ? AND public_at <= ?", out.ID, now.UTC()).
+			Count(&out.ArticleCount).Error
+		if err == nil && out.ArticleCount == 0 {
+			err = models.NotFound("tag")
+		}
+		return out, err
+	})
 }
 
 // tagsByID is every tag by id, kept in the memo (memo.go) until a write of tags; fresh reads the
@@ -115,14 +134,14 @@ func tagWithCount(db *gorm.DB, id int64) (TagCount, error) {
 
 // CreateTag inserts a tag at version 1; its slug comes from the (cleaned) name, and a name
 // whose slug is taken is a conflict (it is the same tag).
-func (s *Store) CreateTag(ctx context.Context, actor Actor, name string) (models.Tag, error) {
+func (s *Store) CreateTag(ctx context.Context, actor Actor, name, description string) (models.Tag, error) {
 	var t models.Tag
 	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
 		name, slug, err := tagName(name)
 		if err != nil {
 			return Audit{}, err
 		}
-		t = models.Tag{Name: name, Slug: slug, Version: 1}
+		t = models.Tag{Name: name, Slug: slug, Description: models.CleanText(description), Version: 1}
 		if err := tx.Create(&t).Error; err != nil {
 			if isDuplicate(err) {
 				return Audit{}, models.Conflict("the tag %s already exists", slug)
@@ -135,33 +154,52 @@ func (s *Store) CreateTag(ctx context.Context, actor Actor, name string) (models
 	return t, err
 }
 
-// RenameTag changes the name, and so the slug, of a tag still at version, and bumps the
-// version; a name that folds to another tag's slug is a conflict.
+// RenameTag changes the name, and so the slug, of a tag still at version (UpdateTag).
 func (s *Store) RenameTag(ctx context.Context, actor Actor, id int64, version int, name string) (TagCount, error) {
+	return s.UpdateTag(ctx, actor, id, version, TagPatch{Name: &name})
+}
+
+// TagPatch holds the fields of a tag to change; nil means unchanged.
+type TagPatch struct {
+	Name        *string // the slug follows it
+	Description *string
+}
+
+// UpdateTag changes a tag still at version, and bumps the version; a name that folds to
+// another tag's slug is a conflict.
+func (s *Store) UpdateTag(ctx context.Context, actor Actor, id int64, version int, p TagPatch) (TagCount, error) {
 	var out TagCount
 	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
 		if err := s.lockAt(tx, &models.Tag{}, "tag", id, version); err != nil {
 			return Audit{}, err
 		}
-		name, slug, err := tagName(name)
-		if err != nil {
+		updates := map[string]any{}
+		if p.Name != nil {
+			name, slug, err := tagName(*p.Name)
+			if err != nil {
+				return Audit{}, err
+			}
+			taken, err := slugTaken(tx, "tags", slug, id)
+			if err != nil {
+				return Audit{}, err
+			}
+			if taken {
+				return Audit{}, models.Conflict("another tag is already called %s", slug)
+			}
+			updates["name"], updates["slug"] = name, slug
+		}
+		if p.Description != nil {
+			updates["description"] = models.CleanText(*p.Description)
+		}
+		if err := updateVersioned(tx, &models.Tag{}, "tag", id, version, updates); err != nil {
 			return Audit{}, err
 		}
-		taken, err := slugTaken(tx, "tags", slug, id)
-		if err != nil {
-			return Audit{}, err
-		}
-		if taken {
-			return Audit{}, models.Conflict("another tag is already called %s", slug)
-		}
-		if err := updateVersioned(tx, &models.Tag{}, "tag", id, version, map[string]any{"name": name, "slug": slug}); err != nil {
-			return Audit{}, err
-		}
+		var err error
 		if out, err = tagWithCount(tx, id); err != nil {
 			return Audit{}, err
 		}
 		purge(tx, surrogate.Tags, surrogate.Tag(id))
-		return tagAudit("tag.update", id, slug), nil
+		return tagAudit("tag.update", id, out.Slug), nil
 	})
 	return out, err
 }

@@ -19,11 +19,11 @@ func TestTagWritesRollBack(t *testing.T) {
 		ctx := context.Background()
 		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
 		actor := newActor(t, db, models.RoleEditor)
-		hoi, err := st.CreateTag(ctx, store.System, "Đại hội")
+		hoi, err := st.CreateTag(ctx, store.System, "Đại hội", "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		cu, err := st.CreateTag(ctx, store.System, "Bầu cử")
+		cu, err := st.CreateTag(ctx, store.System, "Bầu cử", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +49,7 @@ func TestTagWritesRollBack(t *testing.T) {
 			{name: "create", grows: map[string]int64{"tags": 1},
 				audit: store.Audit{Action: "tag.create", TargetType: "tag", Detail: "mat-tran"},
 				write: func() (_ int64, err error) {
-					created, err = st.CreateTag(ctx, actor, " Mặt trận ")
+					created, err = st.CreateTag(ctx, actor, " Mặt trận ", "")
 					return created.ID, err
 				},
 				state: func(t *testing.T) any { return rows(t, db.Table("tags").Where("slug = ?", "mat-tran")) },
@@ -87,17 +87,17 @@ func TestTagVersions(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
 		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
-		tag, err := st.CreateTag(ctx, store.System, "Đại hội")
+		tag, err := st.CreateTag(ctx, store.System, "Đại hội", "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.CreateTag(ctx, store.System, "ĐẠI HỘI"); models.ErrorCode(err) != models.CodeConflict {
+		if _, err := st.CreateTag(ctx, store.System, "ĐẠI HỘI", ""); models.ErrorCode(err) != models.CodeConflict {
 			t.Fatalf("a name of the same slug: %v", err)
 		}
-		if _, err := st.CreateTag(ctx, store.System, "!!!"); models.ErrorCode(err) != models.CodeValidation {
+		if _, err := st.CreateTag(ctx, store.System, "!!!", ""); models.ErrorCode(err) != models.CodeValidation {
 			t.Fatalf("a name without letters: %v", err)
 		}
-		if _, err := st.CreateTag(ctx, store.System, "Bầu cử"); err != nil {
+		if _, err := st.CreateTag(ctx, store.System, "Bầu cử", ""); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.RenameTag(ctx, store.System, tag.ID, 1, "Bầu cử"); models.ErrorCode(err) != models.CodeConflict {
