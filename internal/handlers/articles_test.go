@@ -271,7 +271,7 @@ func TestArticleWorkflow(t *testing.T) {
 
 func TestArticleDeletion(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
-		ts := newTestServer(t, db).withUsers()
+		ts := newTestServerAt(t, db, func() time.Time { return testNow }).withUsers() // trashed_at is the clock's
 		cat := ts.createCategory("Tin mới", 0)
 		a := ts.newArticle("author", map[string]any{"title": "Sẽ xóa", "category_id": cat, "tags": []string{"Tạm"},
 			"cover_media_id": ts.newMedia("tam.jpg")})
@@ -287,7 +287,7 @@ func TestArticleDeletion(t *testing.T) {
 			{name: "the author trashes a draft", method: "DELETE", path: articlePath(a.ID), as: "author", want: 204, headers: ifMatch(1)},
 			{name: "in the trash already", method: "DELETE", path: articlePath(a.ID), as: "author", want: 409, headers: ifMatch(2)},
 			{name: "an editor still reads it", method: "GET", path: articlePath(a.ID), as: "editor", want: 200,
-				fields: map[string]any{"data.version": 2, "data.status": "draft", "data.trashed_by_id": ts.ids["author"], "data.trashed_at": "2026-08-23T14:00:00+07:00"}},
+				fields: map[string]any{"data.version": 2, "data.status": "draft", "data.trashed_by_id": ts.ids["author"], "data.trashed_at": testNow.In(models.NewsroomZone).Format(time.RFC3339)}},
 			{name: "its revisions stay", method: "GET", path: articlePath(a.ID, "/revisions"), as: "editor", want: 200,
 				fields: map[string]any{"meta.pagination.total": 2, "data.0.action": "trash"}},
 			{name: "a category with an article in the trash cannot go", method: "DELETE", path: fmt.Sprintf("/api/v1/admin/categories/%d", cat), as: "editor", headers: ifMatch(1), want: 409},
