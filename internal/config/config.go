@@ -27,7 +27,7 @@ var Env = map[string]string{
 	"TOASOAN_ADMIN_EMAIL":              "email of the first admin, created when no user exists",
 	"TOASOAN_ADMIN_PASSWORD":           "password of the first admin (unset: generated and printed once)",
 	"TOASOAN_CORS_ORIGINS":             "comma-separated origins allowed by CORS (unset: no cross-origin access)",
-	"TOASOAN_SITE_URL":                 "the public site's URL, for links to its pages: in feeds, the sitemap and webhook payloads (default TOASOAN_BASE_URL)",
+	"TOASOAN_SITE_URL":                 "the public site's URL, for links to its pages: in feeds, the sitemap and webhook payloads' data.page_url (default TOASOAN_BASE_URL)",
 	"TOASOAN_PUBLIC_URL":               "this API's public URL, for its own links: feeds' atom:self, webhook payloads' data.url, the media and preview defaults (default TOASOAN_BASE_URL)",
 	"TOASOAN_MEDIA_URL":                "where media files are read from, a CDN or bucket URL: a file's URL is it + / + its key (default TOASOAN_PUBLIC_URL + /media)",
 	"TOASOAN_PREVIEW_URL":              "the frontend's preview page, with {token} in it, such as https://tin.example.vn/preview/{token} (default TOASOAN_PUBLIC_URL + /api/v1/preview/articles/{token})",

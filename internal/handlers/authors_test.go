@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"gorm.io/gorm"
@@ -138,6 +139,39 @@ func TestAuthors(t *testing.T) {
 		restored := decode[editorialArticleResponse](t, res).Data
 		if len(restored.Authors) != 2 || restored.Authors[0].ID != author || restored.Authors[1].ID != author2 {
 			t.Errorf("restored authors %+v, want author then author2", restored.Authors)
+		}
+	})
+}
+
+// An unknown author slug, which anyone may send, costs one indexed read of that slug: it never
+// reads every user again (the profiles stay in the memo).
+func TestUnknownAuthorSlugReadsOneRow(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		cat := ts.createCategory("Tin mới", 0)
+		ts.published(map[string]any{"title": "Tin đã đăng", "category_id": cat})
+		ts.do("GET", "/api/v1/articles", nil, "", nil) // the profiles are in the memo now
+		var mu sync.Mutex
+		var statements []string
+		_ = db.Callback().Query().After("gorm:query").Register("test:users", func(d *gorm.DB) {
+			if !d.DryRun && d.Statement.Table == "users" {
+				mu.Lock()
+				statements = append(statements, d.Statement.SQL.String())
+				mu.Unlock()
+			}
+		})
+		t.Cleanup(func() { _ = db.Callback().Query().Remove("test:users") })
+		for _, p := range []string{"/api/v1/authors/khong-ai-co", "/api/v1/articles?author=khong-ai-co", "/api/v1/authors/khong-ai-co"} {
+			if res := ts.do("GET", p, nil, "", nil); res.Code != 404 && res.Code != 200 {
+				t.Fatalf("GET %s: %d %s", p, res.Code, res.Body)
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, sql := range statements {
+			if !strings.Contains(sql, "slug = ") {
+				t.Errorf("an unknown slug read the users table: %s", sql)
+			}
 		}
 	})
 }

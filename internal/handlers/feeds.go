@@ -44,28 +44,20 @@ const (
 	sitemapMaxURLs = 50_000
 )
 
-// The pages of the public site that the feed and the sitemap link to. API.md gives the
-// frontend no URL scheme, so these are the one place that decides it.
+// The pages of the public site that the feeds and the sitemap link to (surrogate.*Page decides
+// their paths).
 
-func (s *Server) articleURL(slug string) string {
-	return s.cfg.SiteURL + "/articles/" + url.PathEscape(slug)
-}
+func (s *Server) articleURL(slug string) string { return s.cfg.SiteURL + surrogate.ArticlePage(slug) }
 
-func (s *Server) categoryURL(slug string) string {
-	return s.cfg.SiteURL + "/categories/" + url.PathEscape(slug)
-}
+func (s *Server) categoryURL(slug string) string { return s.cfg.SiteURL + surrogate.CategoryPage(slug) }
 
-func (s *Server) tagURL(slug string) string {
-	return s.cfg.SiteURL + "/tags/" + url.PathEscape(slug)
-}
+func (s *Server) tagURL(slug string) string { return s.cfg.SiteURL + surrogate.TagPage(slug) }
 
 func (s *Server) announcementURL(slug string) string {
-	return s.cfg.SiteURL + "/announcements/" + url.PathEscape(slug)
+	return s.cfg.SiteURL + surrogate.AnnouncementPage(slug)
 }
 
-func (s *Server) documentURL(id int64) string {
-	return s.cfg.SiteURL + "/documents/" + strconv.FormatInt(id, 10)
-}
+func (s *Server) documentURL(id int64) string { return s.cfg.SiteURL + surrogate.DocumentPage(id) }
 
 // rssFeed is an RSS 2.0 document with one channel. encoding/xml writes prefixed names as they
 // are given, so the prefixes' namespaces are declared here by hand.
@@ -193,10 +185,11 @@ func (s *Server) rssFeed(c echo.Context) error {
 		channel.Description = cmp.Or(category.Description, category.Name)
 		channel.Self.Href += "?category=" + url.QueryEscape(categorySlug)
 	case tagSlug != "":
-		tag, err := s.store.TagBySlug(ctx, tagSlug)
+		found, err := s.store.PublicTag(ctx, tagSlug, s.now())
 		if err != nil {
 			return err
 		}
+		tag := found.Tag
 		channel.Title, channel.Link, channel.Description = tag.Name, s.tagURL(tag.Slug), tag.Name
 		channel.Self.Href += "?tag=" + url.QueryEscape(tagSlug)
 		addKeys(c, surrogate.Tags, surrogate.Tag(tag.ID))

@@ -522,3 +522,19 @@ func BenchmarkFeeds(b *testing.B) {
 		}
 	})
 }
+
+// A tag only drafts (or scheduled articles not yet live) carry is no one's business: its feed is
+// 404, as for a tag that does not exist, and shows nothing of its name.
+func TestTagFeedOfAnUnpublishedTagIsNotFound(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		cat := ts.createCategory("Tin mới", 0)
+		ts.newArticle("editor", map[string]any{"title": "Bản nháp", "category_id": cat, "tags": []string{"Bí mật Đảng"}})
+		for _, p := range []string{"/feeds/rss.xml?tag=bi-mat-dang", "/feeds/rss.xml?tag=khong-co"} {
+			res := ts.do("GET", p, nil, "", nil)
+			if res.Code != 404 || strings.Contains(res.Body.String(), "Bí mật") {
+				t.Errorf("GET %s: %d %s", p, res.Code, res.Body)
+			}
+		}
+	})
+}

@@ -98,8 +98,12 @@ func TestOrigins(t *testing.T) {
 				if len(got) != 1 {
 					t.Fatalf("%d deliveries, want 1", len(got))
 				}
-				if url, _ := lookup(payloadOf(t, got[0], "a-secret-of-the-receiver"), "data.url"); url != tc.api+"/api/v1/articles/"+a.Slug {
+				payload := payloadOf(t, got[0], "a-secret-of-the-receiver")
+				if url, _ := lookup(payload, "data.url"); url != tc.api+"/api/v1/articles/"+a.Slug {
 					t.Errorf("data.url %v, want the article on the API", url)
+				}
+				if url, _ := lookup(payload, "data.page_url"); url != tc.site+"/articles/"+a.Slug {
+					t.Errorf("data.page_url %v, want the article's page on the site", url)
 				}
 			})
 		}

@@ -144,7 +144,7 @@ func NewServer(d Deps) (*Server, error) {
 		recentViews: newRecentViews(),
 		viewRefresh: cmp.Or(d.Config.ViewCountRefresh, 5*time.Minute), // config's default, for servers built without Load
 		dispatcher: webhooks.New(d.Store, webhooks.Options{
-			PublicURL: d.Config.PublicURL, AllowLocal: d.Config.WebhooksAllowLocal, Now: now, Logger: d.Logger,
+			PublicURL: d.Config.PublicURL, SiteURL: d.Config.SiteURL, AllowLocal: d.Config.WebhooksAllowLocal, Now: now, Logger: d.Logger,
 		}),
 	}
 	if s.mailer, err = mail.New(d.Store, mail.Options{SMTP: d.Config.SMTP, TLSConfig: d.SMTPTLS, Now: now, Logger: d.Logger, Registerer: d.Registry}); err != nil {

@@ -98,7 +98,7 @@ func webhookViewOf(w models.Webhook) webhookView {
 }
 
 func (s *Server) webhookDeliveryView(d models.WebhookDelivery) (webhookDeliveryView, error) {
-	payload, err := webhooks.Payload(s.cfg.PublicURL, d.ID, d.Event)
+	payload, err := webhooks.Payload(webhooks.Origins{Public: s.cfg.PublicURL, Site: s.cfg.SiteURL}, d.ID, d.Event)
 	if err != nil {
 		return webhookDeliveryView{}, err
 	}
@@ -204,7 +204,7 @@ func (s *Server) listWebhooks(c echo.Context) error {
 //	@Description	**Deliveries.** Each event is POSTed to the URL as a WebhookPayload JSON body with the headers Content-Type: application/json, User-Agent: toasoan-webhooks, X-Toasoan-Event (the event), X-Toasoan-Delivery (the delivery id) and X-Toasoan-Signature: sha256=<hex of HMAC-SHA256(secret, body)>, the body being the exact bytes received. Verify the signature with a constant-time comparison before trusting anything in the body.
 //	@Description	A 2xx answer within 10 seconds is delivered. Anything else (another status, a redirect, no answer) is retried after 30 s, 2 min, 10 min, 1 h and 6 h, then the delivery is failed; every attempt is logged at GET /api/v1/admin/webhooks/{id}/deliveries. Deliveries are at least once and may come out of order: delivery_id (signed, in the body) tells a repeat, occurred_at the order.
 //	@Description
-//	@Description	**Events.** article.published: the article went live: published now, or, when scheduled, at its publish_at (never before: nothing about a scheduled article is sent until then); once per publication, whatever the number of toasoan processes. article.updated: a live article changed. article.unpublished: a live article left public view: unpublished, archived, moved to the trash, or taken down at its unpublish_at (data.status draft, archived or trashed). announcement.published: an announcement became visible: published with its window open, or its starts_at came. announcement.unpublished: a visible announcement left public view: its window closed (data.status ended), set back to draft, or moved to the trash (data.status trashed). document.published: created or changed to published. submission.received: a reader's submission that is not spam; data holds its id and created_at only, nothing personal (fetch the rest with an editor's token). data.url is the item on the public API, under TOASOAN_PUBLIC_URL.
+//	@Description	**Events.** article.published: the article went live: published now, or, when scheduled, at its publish_at (never before: nothing about a scheduled article is sent until then); once per publication, whatever the number of toasoan processes. article.updated: a live article changed. article.unpublished: a live article left public view: unpublished, archived, moved to the trash, or taken down at its unpublish_at (data.status draft, archived or trashed). announcement.published: an announcement became visible: published with its window open, or its starts_at came. announcement.unpublished: a visible announcement left public view: its window closed (data.status ended), set back to draft, or moved to the trash (data.status trashed). document.published: created or changed to published. submission.received: a reader's submission that is not spam; data holds its id and created_at only, nothing personal (fetch the rest with an editor's token). data.url is the item on the public API, under TOASOAN_PUBLIC_URL; data.page_url its page on the public site, under TOASOAN_SITE_URL.
 //	@Tags			webhooks
 //	@Accept			json
 //	@Produce		json

@@ -424,7 +424,7 @@ func TestWebhookEventsOfEachKind(t *testing.T) {
 		}
 		ts.act(a.ID, "unpublish", nil)
 		p = expect("unpublishing", "article.unpublished")
-		if data := p[0]["data"].(map[string]any); data["status"] != "draft" || data["url"] != ts.cfg.PublicURL+"/api/v1/articles/bai-viet" {
+		if data := p[0]["data"].(map[string]any); data["status"] != "draft" || data["url"] != ts.cfg.PublicURL+"/api/v1/articles/bai-viet" || data["page_url"] != ts.cfg.SiteURL+"/articles/bai-viet" {
 			t.Errorf("article.unpublished: %v", p[0])
 		}
 		// Scheduling sends nothing: the scheduler announces the article when it goes live.

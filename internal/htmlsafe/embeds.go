@@ -46,8 +46,21 @@ func (s *Sanitizer) allows(src string) bool {
 	if err != nil || u.Scheme != "https" || u.User != nil || u.Port() != "" {
 		return false
 	}
+	esc := strings.ToLower(u.EscapedPath())
+	if strings.Contains(esc, "%2e") || strings.Contains(esc, "%2f") || strings.Contains(esc, "%5c") {
+		return false
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
 	for _, p := range s.providers {
-		if strings.EqualFold(u.Hostname(), p.host) && strings.HasPrefix(u.EscapedPath(), p.path) {
+		rest, ok := strings.CutPrefix(u.EscapedPath(), p.path)
+		if ok && !strings.HasSuffix(p.path, "/") && rest != "" && rest[0] != '/' {
+			ok = false
+		}
+		if strings.EqualFold(u.Hostname(), p.host) && ok {
 			return true
 		}
 	}

@@ -30,6 +30,12 @@ func TestSanitizeEmbeds(t *testing.T) {
 		{"another host", `<iframe src="https://evil.example/embed/a">text</iframe><p>x</p>`, `<p>x</p>`},
 		{"a host that only starts like youtube", `<iframe src="https://www.youtube.com.evil.example/embed/a"></iframe>`, ``},
 		{"userinfo", `<iframe src="https://www.youtube.com@evil.example/embed/a"></iframe>`, ``},
+		// A browser resolves dot segments before it loads: the path must stay under the prefix.
+		{"dot segments out of the prefix", `<iframe src="https://www.google.com/maps/embed/../../url?q=https://evil.example/"></iframe>`, ``},
+		{"encoded dot segments", `<iframe src="https://www.google.com/maps/embed/%2e%2e/%2E%2E/url?q=x"></iframe>`, ``},
+		{"an encoded slash", `<iframe src="https://www.youtube.com/embed/a%2f..%2f..%2flogin"></iframe>`, ``},
+		{"a prefix without a segment boundary", `<iframe src="https://www.google.com/maps/embedx?pb=1"></iframe>`, ``},
+		{"a file prefix followed by more name", `<iframe src="https://www.facebook.com/plugins/video.php.evil"></iframe>`, ``},
 		{"another path of an allowed host", `<iframe src="https://www.youtube.com/watch?v=a"></iframe>`, ``},
 		{"javascript", `<iframe src="javascript:alert(1)"></iframe>`, ``},
 		{"no src", `<iframe srcdoc="<p>x</p>"></iframe><p>y</p>`, `<p>y</p>`},

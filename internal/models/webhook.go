@@ -75,6 +75,9 @@ type WebhookEventData struct {
 	IssuedOn    string     `json:"issued_on,omitempty" format:"date" example:"2026-08-20"`
 	CreatedAt   *time.Time `json:"created_at,omitempty" format:"date-time"`
 	URL         string     `json:"url,omitempty" example:"https://mattran.org.vn/api/v1/articles/dai-hoi-dai-bieu-mat-tran"`
+	// PageURL is the item's page on the public site (TOASOAN_SITE_URL), beside URL, the item on
+	// the public API (TOASOAN_PUBLIC_URL).
+	PageURL string `json:"page_url,omitempty" example:"https://mattran.org.vn/articles/dai-hoi-dai-bieu-mat-tran"`
 	// Purge is what the change made stale, for a CDN in front of the public API: absent when it
 	// changed nothing public.
 	Purge *WebhookPurge `json:"purge,omitempty"`

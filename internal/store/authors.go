@@ -293,20 +293,27 @@ func (s *Store) PublicAuthorBySlug(ctx context.Context, slug string, now time.Ti
 	return PublicAuthor{User: profiles[id], ArticleCount: counts[id]}, nil
 }
 
-// authorIDBySlug is the user whose profile has the slug (not found: none).
+// authorIDBySlug is the user whose profile has the slug (not found: none): from the memo's
+// profiles, or, for a slug they lack (a user created since, by another process), one indexed
+// read of that slug, so an unknown slug costs one small query and never refills the memo.
 func (s *Store) authorIDBySlug(ctx context.Context, slug string) (int64, error) {
-	for fresh := range 2 {
-		profiles, err := s.authorProfiles(ctx, fresh == 1)
-		if err != nil {
-			return 0, err
-		}
-		for id, u := range profiles {
-			if u.Slug == slug {
-				return id, nil
-			}
+	profiles, err := s.authorProfiles(ctx, false)
+	if err != nil {
+		return 0, err
+	}
+	for id, u := range profiles {
+		if u.Slug == slug {
+			return id, nil
 		}
 	}
-	return 0, models.NotFound("author")
+	var ids []int64
+	if err := s.db.WithContext(ctx).Model(&models.User{}).Where("slug = ?", slug).Limit(1).Pluck("id", &ids).Error; err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		return 0, models.NotFound("author")
+	}
+	return ids[0], nil
 }
 
 // AuthorFilter is the user id an ?author= value names: digits are an id, anything else a slug

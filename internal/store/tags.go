@@ -112,13 +112,6 @@ func (s *Store) Tags(ctx context.Context, prefix string, p models.Page) ([]TagCo
 	return out, total, err
 }
 
-// TagBySlug finds a tag by its slug, for the public: its id, slug and name.
-func (s *Store) TagBySlug(ctx context.Context, slug string) (models.Tag, error) {
-	var t models.Tag
-	err := s.db.WithContext(ctx).Where("slug = ?", slug).Take(&t).Error
-	return t, notFound(err, "tag")
-}
-
 // TagByID finds a tag with its article count.
 func (s *Store) TagByID(ctx context.Context, id int64) (TagCount, error) {
 	return tagWithCount(s.db.WithContext(ctx), id)

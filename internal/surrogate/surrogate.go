@@ -11,6 +11,7 @@
 package surrogate
 
 import (
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,6 +68,15 @@ func AnnouncementPath(slug string) string { return apiPrefix + "/announcements/"
 
 // DocumentPath is the public path of a document.
 func DocumentPath(id int64) string { return apiPrefix + "/documents/" + strconv.FormatInt(id, 10) }
+
+// The pages of the public site, under TOASOAN_SITE_URL, that feeds, the sitemap and webhook
+// payloads link to. API.md gives the frontend no URL scheme, so these are the one place that
+// decides it: change them here if the frontend's routes differ.
+func ArticlePage(slug string) string      { return "/articles/" + url.PathEscape(slug) }
+func CategoryPage(slug string) string     { return "/categories/" + url.PathEscape(slug) }
+func TagPage(slug string) string          { return "/tags/" + url.PathEscape(slug) }
+func AnnouncementPage(slug string) string { return "/announcements/" + url.PathEscape(slug) }
+func DocumentPage(id int64) string        { return "/documents/" + strconv.FormatInt(id, 10) }
 
 // The lists, feeds and sitemap of each kind.
 var (

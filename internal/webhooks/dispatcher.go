@@ -25,6 +25,7 @@ import (
 	"github.com/toasoan/toasoan/internal/loop"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/store"
+	"github.com/toasoan/toasoan/internal/surrogate"
 )
 
 // Backoff is how long a failed delivery waits before each retry: six attempts in all, over
@@ -50,6 +51,7 @@ const (
 // Options configure a Dispatcher.
 type Options struct {
 	PublicURL  string           // TOASOAN_PUBLIC_URL: the items' URLs on the public API in the payloads
+	SiteURL    string           // TOASOAN_SITE_URL: the items' pages on the public site in the payloads
 	AllowLocal bool             // TOASOAN_WEBHOOKS_ALLOW_LOCAL: localhost may be called
 	Now        func() time.Time // nil: time.Now
 	Logger     *slog.Logger     // nil: discard
@@ -57,11 +59,11 @@ type Options struct {
 
 // Dispatcher fans events out into deliveries and sends them.
 type Dispatcher struct {
-	store     *store.Store
-	client    *http.Client
-	publicURL string
-	now       func() time.Time
-	log       *slog.Logger
+	store   *store.Store
+	client  *http.Client
+	origins Origins
+	now     func() time.Time
+	log     *slog.Logger
 }
 
 // New makes a dispatcher; Run drives it, or call Step.
@@ -72,7 +74,7 @@ func New(st *store.Store, o Options) *Dispatcher {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{store: st, client: newClient(o.AllowLocal), publicURL: o.PublicURL, now: o.Now, log: o.Logger}
+	return &Dispatcher{store: st, client: newClient(o.AllowLocal), origins: Origins{Public: o.PublicURL, Site: o.SiteURL}, now: o.Now, log: o.Logger}
 }
 
 // newClient is the HTTP client of deliveries: connections only to allowed addresses, never
@@ -170,7 +172,7 @@ func (d *Dispatcher) deliver(ctx context.Context, c store.ClaimedDelivery) {
 
 // send POSTs the delivery's payload, signed, and returns the answer's status code.
 func (d *Dispatcher) send(ctx context.Context, c store.ClaimedDelivery) (int, error) {
-	payload, err := Payload(d.publicURL, c.ID, c.Event)
+	payload, err := Payload(d.origins, c.ID, c.Event)
 	if err != nil {
 		return 0, err
 	}
@@ -209,14 +211,20 @@ func Sign(secret string, body []byte) string {
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-// Payload is the body of a delivery of an event: its data with the item's public URL (under
-// publicURL), times as the API shows them (models.ShownTime).
-func Payload(publicURL string, deliveryID int64, e models.WebhookEvent) (models.WebhookPayload, error) {
+// Origins are where the links of payloads point: the public API (TOASOAN_PUBLIC_URL) and the
+// public site (TOASOAN_SITE_URL).
+type Origins struct{ Public, Site string }
+
+// Payload is the body of a delivery of an event: its data with the item's public API URL and
+// its page on the site, times as the API shows them (models.ShownTime).
+func Payload(o Origins, deliveryID int64, e models.WebhookEvent) (models.WebhookPayload, error) {
 	var data models.WebhookEventData
 	if err := json.Unmarshal([]byte(e.Data), &data); err != nil {
 		return models.WebhookPayload{}, fmt.Errorf("event %d: %w", e.ID, err)
 	}
-	data.URL = apiURL(publicURL, e.Type, data)
+	if api, page := itemPaths(e.Type, data); api != "" {
+		data.URL, data.PageURL = o.Public+api, o.Site+page
+	}
 	for _, t := range []*time.Time{data.PublishedAt, data.StartsAt, data.EndsAt, data.CreatedAt} {
 		if t != nil {
 			*t = models.ShownTime(*t)
@@ -227,17 +235,18 @@ func Payload(publicURL string, deliveryID int64, e models.WebhookEvent) (models.
 	}, nil
 }
 
-// apiURL is where the public API shows the item of an event; "" for items it does not show.
-func apiURL(publicURL, eventType string, data models.WebhookEventData) string {
+// itemPaths are the paths of an event's item on the public API and on the site; "" for events
+// of items the public does not see.
+func itemPaths(eventType string, data models.WebhookEventData) (api, page string) {
 	switch {
 	case strings.HasPrefix(eventType, "article."):
-		return publicURL + "/api/v1/articles/" + url.PathEscape(data.Slug)
-	case eventType == models.EventAnnouncementPublished:
-		return publicURL + "/api/v1/announcements/" + url.PathEscape(data.Slug)
-	case eventType == models.EventDocumentPublished:
-		return publicURL + "/api/v1/documents/" + strconv.FormatInt(data.ID, 10)
+		return "/api/v1/articles/" + url.PathEscape(data.Slug), surrogate.ArticlePage(data.Slug)
+	case strings.HasPrefix(eventType, "announcement."):
+		return "/api/v1/announcements/" + url.PathEscape(data.Slug), surrogate.AnnouncementPage(data.Slug)
+	case strings.HasPrefix(eventType, "document."):
+		return "/api/v1/documents/" + strconv.FormatInt(data.ID, 10), surrogate.DocumentPage(data.ID)
 	}
-	return ""
+	return "", ""
 }
 
 // shorten cuts an error to what an attempt keeps, on a character boundary.

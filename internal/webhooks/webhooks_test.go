@@ -135,23 +135,24 @@ func TestPayload(t *testing.T) {
 	event := func(eventType, data string) models.WebhookEvent {
 		return models.WebhookEvent{ID: 9, Type: eventType, Data: data, CreatedAt: at}
 	}
-	const base = "https://mattran.org.vn"
+	const base, site = "https://api.mattran.org.vn", "https://mattran.org.vn"
 	cases := []struct {
-		event   models.WebhookEvent
-		wantURL string
+		event             models.WebhookEvent
+		wantURL, wantPage string
 	}{
-		{event(models.EventArticleUpdated, `{"id":1,"slug":"dai-hoi","published_at":"2026-08-23T07:00:00Z"}`), base + "/api/v1/articles/dai-hoi"},
-		{event(models.EventAnnouncementPublished, `{"id":2,"slug":"thong-bao"}`), base + "/api/v1/announcements/thong-bao"},
-		{event(models.EventDocumentPublished, `{"id":3,"number":"12/NQ-MTTW"}`), base + "/api/v1/documents/3"},
-		{event(models.EventSubmissionReceived, `{"id":4}`), ""},
-		{event(models.EventPing, `{"id":5}`), ""},
+		{event(models.EventArticleUpdated, `{"id":1,"slug":"dai-hoi","published_at":"2026-08-23T07:00:00Z"}`), base + "/api/v1/articles/dai-hoi", site + "/articles/dai-hoi"},
+		{event(models.EventAnnouncementPublished, `{"id":2,"slug":"thong-bao"}`), base + "/api/v1/announcements/thong-bao", site + "/announcements/thong-bao"},
+		{event(models.EventAnnouncementUnpublished, `{"id":2,"slug":"thong-bao"}`), base + "/api/v1/announcements/thong-bao", site + "/announcements/thong-bao"},
+		{event(models.EventDocumentPublished, `{"id":3,"number":"12/NQ-MTTW"}`), base + "/api/v1/documents/3", site + "/documents/3"},
+		{event(models.EventSubmissionReceived, `{"id":4}`), "", ""},
+		{event(models.EventPing, `{"id":5}`), "", ""},
 	}
 	for _, c := range cases {
-		p, err := Payload(base, 77, c.event)
+		p, err := Payload(Origins{Public: base, Site: site}, 77, c.event)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.Data.URL != c.wantURL || p.Event != c.event.Type || p.EventID != 9 || p.DeliveryID != 77 ||
+		if p.Data.URL != c.wantURL || p.Data.PageURL != c.wantPage || p.Event != c.event.Type || p.EventID != 9 || p.DeliveryID != 77 ||
 			p.OccurredAt.Format(time.RFC3339) != "2026-08-23T14:00:00+07:00" {
 			t.Errorf("Payload of %s = %+v", c.event.Type, p)
 		}
