@@ -132,7 +132,7 @@ func sparseFields(doc *openapi3.T) {
 			}
 			mt.Schema = openapi3.NewSchemaRef("", &openapi3.Schema{
 				Description: "without `fields` " + name + "; with `fields` " + name + "Sparse, whose items carry only the fields asked for",
-				AnyOf: openapi3.SchemaRefs{openapi3.NewSchemaRef(schemaPrefix+name, nil), openapi3.NewSchemaRef(schemaPrefix+name+"Sparse", nil)},
+				AnyOf:       openapi3.SchemaRefs{openapi3.NewSchemaRef(schemaPrefix+name, nil), openapi3.NewSchemaRef(schemaPrefix+name+"Sparse", nil)},
 			})
 		}
 	}
