@@ -178,7 +178,7 @@ var viewPeriodNames = []string{"day", "week", "month"}
 //
 //	@ID			listPublicArticles
 //	@Summary		Published articles
-//	@Description	Only published articles (and scheduled ones whose time has come). Newest first by default; `sort=-view_count` gives the most read of all time, and with `period` the most read ("Đọc nhiều") of the last day, week or month: only articles read in it, most views in it first (ties newest first). A period counts whole newsroom days (Vietnam time), today so far included: `day` is today and yesterday, `week` today and the 7 days before, `month` today and the 30 days before. Both orders use the views as of the last refresh (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), the same `view_count` the items show. Pages come two ways: `page` and `per_page` with a total, or, for "Xem thêm" infinite scroll, `cursor` from the previous page's `meta.pagination.next_cursor`: no total is computed, and articles published meanwhile never make an article repeat or go missing. `next_cursor` is given on newest-first lists while more articles follow. A bad value of any parameter is 400 naming it. For apps: `ids=12,40,41` reads a batch of articles by id (at most 100): the public ones among them, in the order asked (a repeated id once), with every other article (missing, draft, pending, archived, trashed, scheduled and not yet live) simply left out, so the batch may hold fewer items than ids; `meta.pagination` counts what was found. A batch is not a filtered or paged list: `ids` with any other parameter but `fields` is 400 naming `ids`. `fields=id,slug,title,cover,published_at` (on lists, batches and the article) answers only those top-level fields of each item (ArticleListSparse / ArticleResponseSparse); a name that is not a field is 400 naming `fields`. The same fields in any order give the same body and ETag.
+//	@Description	Only published articles (and scheduled ones whose time has come). Newest first by default; `sort=-view_count` gives the most read of all time, and with `period` the most read ("Đọc nhiều") of the last day, week or month: only articles read in it, most views in it first (ties newest first). A period counts whole newsroom days (Vietnam time), today so far included: `day` is today and yesterday, `week` today and the 7 days before, `month` today and the 30 days before. Both orders use the views as of the last refresh (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), the same `view_count` the items show. Pages come two ways: `page` and `per_page` with a total, or, for "Xem thêm" infinite scroll, `cursor` from the previous page's `meta.pagination.next_cursor`: no total is computed, and articles published meanwhile never make an article repeat or go missing. `next_cursor` is given on newest-first lists while more articles follow. A bad value of any parameter is 400 naming it. For apps: `ids=12,40,41` reads a batch of articles by id (at most 100): the public ones among them, in the order asked (a repeated id once), with every other article (missing, draft, pending, archived, trashed, scheduled and not yet live) simply left out, so the batch may hold fewer items than ids; `meta.pagination` counts what was found. A batch is not a filtered or paged list: `ids` with any other parameter but `fields` is 400 naming `ids`. `fields=id,slug,title,cover,published_at` (on lists, batches and the article) answers only those top-level fields of each item, as `application/vnd.toasoan.sparse+json` (ArticleListSparse / ArticleResponseSparse: JSON like the full answer, its items' properties optional); a name that is not a field is 400 naming `fields`. The same fields in any order give the same body and ETag.
 //	@Tags			articles
 //	@Produce		json
 //	@Param			category		query		string	false	"category slug; includes its sub-categories"
@@ -194,7 +194,7 @@ var viewPeriodNames = []string{"day", "week", "month"}
 //	@Param			per_page		query		int		false	"items per page (default 20, at most 100)"
 //	@Param			cursor			query		string	false	"next_cursor of the previous page"
 //	@Param			ids				query		string	false	"a batch by id: at most 100 article ids separated by commas (e.g. 12,40,41), not with any other parameter but fields; answers the public ones among them in the order asked, the others (missing, unpublished, scheduled not yet live) simply absent"
-//	@Param			fields			query		string	false	"only these top-level fields of each item, separated by commas (e.g. id,slug,title,cover,published_at); an unknown name is 400"
+//	@Param			fields			query		string	false	"only these top-level fields of each item, separated by commas (e.g. id,slug,title,cover,published_at), answered as application/vnd.toasoan.sparse+json; an unknown name is 400"
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
 //	@Success		200				{object}	publicArticleListResponse
 //	@Success		304				"not modified"
@@ -310,7 +310,7 @@ func (s *Server) publicArticleList(c echo.Context, list []models.Article, meta l
 	if err != nil {
 		return err
 	}
-	return publicJSON(c, sparseArticleListResponse{Data: data, Meta: meta})
+	return publicJSONAs(c, sparseMediaType, sparseArticleListResponse{Data: data, Meta: meta})
 }
 
 // getPublicArticle godoc
@@ -321,7 +321,7 @@ func (s *Server) publicArticleList(c echo.Context, list []models.Article, meta l
 //	@Tags			articles
 //	@Produce		json
 //	@Param			slug			path		string	true	"article slug"
-//	@Param			fields			query		string	false	"only these top-level fields of the article, separated by commas (e.g. id,slug,title,body); an unknown name is 400. Related articles are read only when related is asked for"
+//	@Param			fields			query		string	false	"only these top-level fields of the article, separated by commas (e.g. id,slug,title,body), answered as application/vnd.toasoan.sparse+json; an unknown name is 400. Related articles are read only when related is asked for"
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
 //	@Success		200				{object}	publicArticleResponse
 //	@Success		301				{object}	movedResponse	"a slug the article had before: Location is its current path"
@@ -372,5 +372,5 @@ func (s *Server) getPublicArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return publicJSON(c, sparseArticleResponse{Data: data})
+	return publicJSONAs(c, sparseMediaType, sparseArticleResponse{Data: data})
 }

@@ -14,6 +14,11 @@ import (
 	"github.com/toasoan/toasoan/internal/store"
 )
 
+// sparseMediaType is the type of an answer with fields= (internal/openapi.SparseMediaType): JSON
+// like the full answer, but its schema requires none of the items' properties. The full answer
+// keeps application/json and its schema, so typed clients keep their types.
+const sparseMediaType = "application/vnd.toasoan.sparse+json"
+
 // jsonNames are the top-level JSON field names of a struct type, embedded structs' included,
 // in the order they are written.
 func jsonNames(t reflect.Type) []string {

@@ -19,10 +19,19 @@ func keysOf(v any) []string {
 	return slices.Sorted(maps.Keys(v.(map[string]any)))
 }
 
+// wantSparse checks that an answer with fields= is sent as the sparse media type.
+func wantSparse(t *testing.T, res *httptest.ResponseRecorder) {
+	t.Helper()
+	if ct := res.Header().Get("Content-Type"); ct != sparseMediaType {
+		t.Errorf("Content-Type %q, want %q", ct, sparseMediaType)
+	}
+}
+
 // wantItemKeys checks that every item of a list answer carries exactly the keys.
 func wantItemKeys(keys ...string) func(t *testing.T, res *httptest.ResponseRecorder) {
 	return func(t *testing.T, res *httptest.ResponseRecorder) {
 		t.Helper()
+		wantSparse(t, res)
 		body := decode[map[string]any](t, res)
 		if !slices.Equal(keysOf(body), []string{"data", "meta"}) {
 			t.Errorf("top level %v, want data and meta", keysOf(body))
@@ -72,6 +81,9 @@ func TestPublicArticlesByID(t *testing.T) {
 					"meta.pagination.total": 2, "meta.pagination.page": 1, "meta.pagination.next": nil},
 				check: func(t *testing.T, res *httptest.ResponseRecorder) {
 					wantPublicCaching(t, res)
+					if ct := res.Header().Get("Content-Type"); ct != "application/json" {
+						t.Errorf("Content-Type %q without fields", ct)
+					}
 					if n := len(decode[publicArticleListResponse](t, res).Data); n != 2 {
 						t.Errorf("%d items, want 2", n)
 					}
@@ -151,6 +163,7 @@ func TestSparseFields(t *testing.T) {
 				fields: map[string]any{"data.id": a.ID, "data.body": "<p>Thân bài</p>", "data.seo.title": "Tin có ảnh"},
 				check: func(t *testing.T, res *httptest.ResponseRecorder) {
 					wantPublicCaching(t, res)
+					wantSparse(t, res)
 					if got := keysOf(decode[map[string]any](t, res)["data"]); !slices.Equal(got, []string{"body", "id", "seo"}) {
 						t.Errorf("fields %v", got)
 					}

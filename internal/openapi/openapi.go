@@ -98,11 +98,15 @@ func FromSwagger2(swagger2 []byte) (*openapi3.T, error) {
 // schemaPrefix starts the reference of a component schema.
 const schemaPrefix = "#/components/schemas/"
 
+// SparseMediaType is the media type of an answer with fields= (only the fields asked for).
+const SparseMediaType = "application/vnd.toasoan.sparse+json"
+
 // sparseFields documents fields=: an operation with a `fields` query parameter answers only
-// the top-level fields of its items asked for, which Swagger 2.0 cannot say. Its 200 JSON
-// schema, a reference to a schema X whose `data` is an item or a list of items, becomes anyOf
-// X (without fields) and XSparse (with fields), a copy of X whose item schema (ItemSparse)
-// requires none of its own properties; what is inside them stays as X has it.
+// the top-level fields of its items asked for, which Swagger 2.0 cannot say. Such an answer is
+// SparseMediaType, so the application/json answer keeps its schema X (every field required)
+// and clients generated from the document keep their types; the 200's SparseMediaType is XSparse,
+// a copy of X whose item schema (ItemSparse) requires none of its own properties; what is
+// inside them stays as X has it.
 func sparseFields(doc *openapi3.T) {
 	schemas := doc.Components.Schemas
 	for _, item := range doc.Paths.Map() {
@@ -127,13 +131,10 @@ func sparseFields(doc *openapi3.T) {
 				wrapper := *full.Value
 				wrapper.Properties = maps.Clone(full.Value.Properties)
 				wrapper.Properties["data"] = sparseItem(schemas, full.Value.Properties["data"])
-				wrapper.Description = name + " with `fields`: only the fields asked for."
+				wrapper.Description = name + " with `fields` (sent as " + SparseMediaType + "): only the fields asked for."
 				schemas[name+"Sparse"] = openapi3.NewSchemaRef("", &wrapper)
 			}
-			mt.Schema = openapi3.NewSchemaRef("", &openapi3.Schema{
-				Description: "without `fields` " + name + "; with `fields` " + name + "Sparse, whose items carry only the fields asked for",
-				AnyOf:       openapi3.SchemaRefs{openapi3.NewSchemaRef(schemaPrefix+name, nil), openapi3.NewSchemaRef(schemaPrefix+name+"Sparse", nil)},
-			})
+			res.Value.Content[SparseMediaType] = openapi3.NewMediaType().WithSchemaRef(openapi3.NewSchemaRef(schemaPrefix+name+"Sparse", nil))
 		}
 	}
 }
