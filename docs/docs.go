@@ -5144,7 +5144,7 @@ const docTemplate = `{
         },
         "/api/v1/articles": {
             "get": {
-                "description": "Only published articles (and scheduled ones whose time has come). Newest first by default; ` + "`" + `sort=-view_count` + "`" + ` gives the most read of all time, and with ` + "`" + `period` + "`" + ` the most read (\"Đọc nhiều\") of the last day, week or month: only articles read in it, most views in it first (ties newest first). A period counts whole newsroom days (Vietnam time), today so far included: ` + "`" + `day` + "`" + ` is today and yesterday, ` + "`" + `week` + "`" + ` today and the 7 days before, ` + "`" + `month` + "`" + ` today and the 30 days before. Both orders use the views as of the last refresh (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), the same ` + "`" + `view_count` + "`" + ` the items show. Pages come two ways: ` + "`" + `page` + "`" + ` and ` + "`" + `per_page` + "`" + ` with a total, or, for \"Xem thêm\" infinite scroll, ` + "`" + `cursor` + "`" + ` from the previous page's ` + "`" + `meta.pagination.next_cursor` + "`" + `: no total is computed, and articles published meanwhile never make an article repeat or go missing. ` + "`" + `next_cursor` + "`" + ` is given on newest-first lists while more articles follow. A bad value of any parameter is 400 naming it.",
+                "description": "Only published articles (and scheduled ones whose time has come). Newest first by default; ` + "`" + `sort=-view_count` + "`" + ` gives the most read of all time, and with ` + "`" + `period` + "`" + ` the most read (\"Đọc nhiều\") of the last day, week or month: only articles read in it, most views in it first (ties newest first). A period counts whole newsroom days (Vietnam time), today so far included: ` + "`" + `day` + "`" + ` is today and yesterday, ` + "`" + `week` + "`" + ` today and the 7 days before, ` + "`" + `month` + "`" + ` today and the 30 days before. Both orders use the views as of the last refresh (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), the same ` + "`" + `view_count` + "`" + ` the items show. Pages come two ways: ` + "`" + `page` + "`" + ` and ` + "`" + `per_page` + "`" + ` with a total, or, for \"Xem thêm\" infinite scroll, ` + "`" + `cursor` + "`" + ` from the previous page's ` + "`" + `meta.pagination.next_cursor` + "`" + `: no total is computed, and articles published meanwhile never make an article repeat or go missing. ` + "`" + `next_cursor` + "`" + ` is given on newest-first lists while more articles follow. A bad value of any parameter is 400 naming it. For apps: ` + "`" + `ids=12,40,41` + "`" + ` reads a batch of articles by id (at most 100): the public ones among them, in the order asked (a repeated id once), with every other article (missing, draft, pending, archived, trashed, scheduled and not yet live) simply left out, so the batch may hold fewer items than ids; ` + "`" + `meta.pagination` + "`" + ` counts what was found. A batch is not a filtered or paged list: ` + "`" + `ids` + "`" + ` with any other parameter but ` + "`" + `fields` + "`" + ` is 400 naming ` + "`" + `ids` + "`" + `. ` + "`" + `fields=id,slug,title,cover,published_at` + "`" + ` (on lists, batches and the article) answers only those top-level fields of each item, as ` + "`" + `application/vnd.toasoan.sparse+json` + "`" + ` (ArticleListSparse / ArticleResponseSparse: JSON like the full answer, its items' properties optional); a name that is not a field is 400 naming ` + "`" + `fields` + "`" + `. The same fields in any order give the same body and ETag.",
                 "produces": [
                     "application/json"
                 ],
@@ -5240,6 +5240,18 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
+                        "description": "a batch by id: at most 100 article ids separated by commas (e.g. 12,40,41), not with any other parameter but fields; answers the public ones among them in the order asked, the others (missing, unpublished, scheduled not yet live) simply absent",
+                        "name": "ids",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "only these top-level fields of each item, separated by commas (e.g. id,slug,title,cover,published_at), answered as application/vnd.toasoan.sparse+json; an unknown name is 400",
+                        "name": "fields",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
                         "description": "ETag of a cached copy",
                         "name": "If-None-Match",
                         "in": "header"
@@ -5310,6 +5322,12 @@ const docTemplate = `{
                         "name": "slug",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "only these top-level fields of the article, separated by commas (e.g. id,slug,title,body), answered as application/vnd.toasoan.sparse+json; an unknown name is 400. Related articles are read only when related is asked for",
+                        "name": "fields",
+                        "in": "query"
                     },
                     {
                         "type": "string",

@@ -3,6 +3,7 @@ package handlers
 import (
 	"cmp"
 	"encoding/base64"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -70,6 +71,17 @@ type publicArticleListResponse struct {
 	Data []publicArticle `json:"data"`
 	Meta listMeta        `json:"meta"`
 } // @name ArticleList
+
+// sparseArticleListResponse and sparseArticleResponse are ArticleList and ArticleResponse with
+// fields=: only the fields asked for (the document's ArticleListSparse and ArticleResponseSparse).
+type sparseArticleListResponse struct {
+	Data any      `json:"data"`
+	Meta listMeta `json:"meta"`
+}
+
+type sparseArticleResponse struct {
+	Data any `json:"data"`
+}
 
 func (s *Server) toPublicArticle(a models.Article) publicArticle {
 	return publicArticle{
@@ -166,7 +178,7 @@ var viewPeriodNames = []string{"day", "week", "month"}
 //
 //	@ID			listPublicArticles
 //	@Summary		Published articles
-//	@Description	Only published articles (and scheduled ones whose time has come). Newest first by default; `sort=-view_count` gives the most read of all time, and with `period` the most read ("Đọc nhiều") of the last day, week or month: only articles read in it, most views in it first (ties newest first). A period counts whole newsroom days (Vietnam time), today so far included: `day` is today and yesterday, `week` today and the 7 days before, `month` today and the 30 days before. Both orders use the views as of the last refresh (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), the same `view_count` the items show. Pages come two ways: `page` and `per_page` with a total, or, for "Xem thêm" infinite scroll, `cursor` from the previous page's `meta.pagination.next_cursor`: no total is computed, and articles published meanwhile never make an article repeat or go missing. `next_cursor` is given on newest-first lists while more articles follow. A bad value of any parameter is 400 naming it.
+//	@Description	Only published articles (and scheduled ones whose time has come). Newest first by default; `sort=-view_count` gives the most read of all time, and with `period` the most read ("Đọc nhiều") of the last day, week or month: only articles read in it, most views in it first (ties newest first). A period counts whole newsroom days (Vietnam time), today so far included: `day` is today and yesterday, `week` today and the 7 days before, `month` today and the 30 days before. Both orders use the views as of the last refresh (every 5 minutes by default, TOASOAN_VIEW_COUNT_REFRESH), the same `view_count` the items show. Pages come two ways: `page` and `per_page` with a total, or, for "Xem thêm" infinite scroll, `cursor` from the previous page's `meta.pagination.next_cursor`: no total is computed, and articles published meanwhile never make an article repeat or go missing. `next_cursor` is given on newest-first lists while more articles follow. A bad value of any parameter is 400 naming it. For apps: `ids=12,40,41` reads a batch of articles by id (at most 100): the public ones among them, in the order asked (a repeated id once), with every other article (missing, draft, pending, archived, trashed, scheduled and not yet live) simply left out, so the batch may hold fewer items than ids; `meta.pagination` counts what was found. A batch is not a filtered or paged list: `ids` with any other parameter but `fields` is 400 naming `ids`. `fields=id,slug,title,cover,published_at` (on lists, batches and the article) answers only those top-level fields of each item, as `application/vnd.toasoan.sparse+json` (ArticleListSparse / ArticleResponseSparse: JSON like the full answer, its items' properties optional); a name that is not a field is 400 naming `fields`. The same fields in any order give the same body and ETag.
 //	@Tags			articles
 //	@Produce		json
 //	@Param			category		query		string	false	"category slug; includes its sub-categories"
@@ -181,6 +193,8 @@ var viewPeriodNames = []string{"day", "week", "month"}
 //	@Param			page			query		int		false	"page, from 1 (not with cursor)"
 //	@Param			per_page		query		int		false	"items per page (default 20, at most 100)"
 //	@Param			cursor			query		string	false	"next_cursor of the previous page"
+//	@Param			ids				query		string	false	"a batch by id: at most 100 article ids separated by commas (e.g. 12,40,41), not with any other parameter but fields; answers the public ones among them in the order asked, the others (missing, unpublished, scheduled not yet live) simply absent"
+//	@Param			fields			query		string	false	"only these top-level fields of each item, separated by commas (e.g. id,slug,title,cover,published_at), answered as application/vnd.toasoan.sparse+json; an unknown name is 400"
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
 //	@Success		200				{object}	publicArticleListResponse
 //	@Success		304				"not modified"
@@ -190,7 +204,11 @@ var viewPeriodNames = []string{"day", "week", "month"}
 //	@Failure		400				{object}	problem
 //	@Router			/api/v1/articles [get]
 func (s *Server) listPublicArticles(c echo.Context) error {
-	q := parseQuery(c, append(paginationParams, "category", "tag", "featured", "author", "from", "to", "q", "sort", "period", "cursor")...)
+	q := parseQuery(c, append(paginationParams, "category", "tag", "featured", "author", "from", "to", "q", "sort", "period", "cursor", "ids", "fields")...)
+	fields := q.Fields(articleItemFields)
+	if _, batch := q.values["ids"]; batch {
+		return s.publicArticleBatch(c, q, fields)
+	}
 	page := q.Page()
 	f := store.PublicQuery{
 		Now: s.now(), CategorySlug: q.String("category"), TagSlug: q.String("tag"), Featured: q.Bool("featured"),
@@ -255,7 +273,44 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 	for _, a := range list.Articles {
 		articleKeys(c, a)
 	}
-	return publicJSON(c, publicArticleListResponse{Data: s.toPublicArticles(list.Articles), Meta: listMeta{Pagination: pagination}})
+	return s.publicArticleList(c, list.Articles, listMeta{Pagination: pagination}, fields)
+}
+
+// publicArticleBatch answers ids=: the public articles among those named, in their order.
+func (s *Server) publicArticleBatch(c echo.Context, q *queryParams, fields []string) error {
+	ids := q.IDs("ids", store.MaxArticleIDs)
+	for _, name := range batchConflicts {
+		if _, given := q.values[name]; given {
+			q.fail("ids", "cannot be combined with "+name+": a batch lists the articles named, in the order named")
+		}
+	}
+	if err := q.Err(); err != nil {
+		return err
+	}
+	list, err := s.store.PublicArticlesByID(c.Request().Context(), ids, s.now())
+	if err != nil {
+		return err
+	}
+	// An article that becomes public purges the lists' key, so a cached batch that left it out
+	// is dropped.
+	addKeys(c, surrogate.Articles, surrogate.Categories, surrogate.Tags)
+	for _, a := range list {
+		articleKeys(c, a)
+	}
+	return s.publicArticleList(c, list, batchMeta(len(list)), fields)
+}
+
+// publicArticleList answers a page of public articles, with only the fields asked for, if any.
+func (s *Server) publicArticleList(c echo.Context, list []models.Article, meta listMeta, fields []string) error {
+	items := s.toPublicArticles(list)
+	if fields == nil {
+		return publicJSON(c, publicArticleListResponse{Data: items, Meta: meta})
+	}
+	data, err := sparseList(items, fields)
+	if err != nil {
+		return err
+	}
+	return publicJSONAs(c, sparseMediaType, sparseArticleListResponse{Data: data, Meta: meta})
 }
 
 // getPublicArticle godoc
@@ -266,6 +321,7 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 //	@Tags			articles
 //	@Produce		json
 //	@Param			slug			path		string	true	"article slug"
+//	@Param			fields			query		string	false	"only these top-level fields of the article, separated by commas (e.g. id,slug,title,body), answered as application/vnd.toasoan.sparse+json; an unknown name is 400. Related articles are read only when related is asked for"
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
 //	@Success		200				{object}	publicArticleResponse
 //	@Success		301				{object}	movedResponse	"a slug the article had before: Location is its current path"
@@ -278,7 +334,9 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 //	@Failure		404				{object}	problem
 //	@Router			/api/v1/articles/{slug} [get]
 func (s *Server) getPublicArticle(c echo.Context) error {
-	if err := parseQuery(c).Err(); err != nil {
+	q := parseQuery(c, "fields")
+	fields := q.Fields(articleFields)
+	if err := q.Err(); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
@@ -294,15 +352,25 @@ func (s *Server) getPublicArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	related, err := s.store.RelatedArticles(ctx, a, now, relatedLimit)
-	if err != nil {
-		return err
+	var related []models.Article
+	if fields == nil || slices.Contains(fields, "related") {
+		if related, err = s.store.RelatedArticles(ctx, a, now, relatedLimit); err != nil {
+			return err
+		}
 	}
 	articleKeys(c, a)
 	for _, r := range related {
 		articleKeys(c, r)
 	}
-	return publicJSON(c, publicArticleResponse{Data: publicArticleDetail{
+	detail := publicArticleDetail{
 		publicArticle: s.toPublicArticle(a), Body: a.Body, SEO: s.seoOf(a), Related: s.toPublicArticles(related),
-	}})
+	}
+	if fields == nil {
+		return publicJSON(c, publicArticleResponse{Data: detail})
+	}
+	data, err := sparse(detail, fields)
+	if err != nil {
+		return err
+	}
+	return publicJSONAs(c, sparseMediaType, sparseArticleResponse{Data: data})
 }

@@ -29,6 +29,11 @@ func noStore(c echo.Context) {
 
 // publicJSON answers a public GET with v as JSON (see publicBody).
 func publicJSON(c echo.Context, v any) error {
+	return publicJSONAs(c, echo.MIMEApplicationJSON, v)
+}
+
+// publicJSONAs is publicJSON with another JSON media type.
+func publicJSONAs(c echo.Context, contentType string, v any) error {
 	// Bodies hold HTML: left unescaped (< not \u003c) they are smaller and still valid JSON.
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -36,7 +41,7 @@ func publicJSON(c echo.Context, v any) error {
 	if err := enc.Encode(models.WithShownTimes(v)); err != nil {
 		return err
 	}
-	return publicBody(c, echo.MIMEApplicationJSON, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	return publicBody(c, contentType, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 }
 
 // publicBody answers a public GET with an encoded body: its hash is the strong ETag, and a

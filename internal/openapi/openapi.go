@@ -24,6 +24,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -87,10 +88,77 @@ func FromSwagger2(swagger2 []byte) (*openapi3.T, error) {
 			}
 		}
 	}
+	sparseFields(doc)
 	if err := Validate(doc); err != nil {
 		return nil, err
 	}
 	return doc, nil
+}
+
+// schemaPrefix starts the reference of a component schema.
+const schemaPrefix = "#/components/schemas/"
+
+// SparseMediaType is the media type of an answer with fields= (only the fields asked for).
+const SparseMediaType = "application/vnd.toasoan.sparse+json"
+
+// sparseFields documents fields=: an operation with a `fields` query parameter answers only
+// the top-level fields of its items asked for, which Swagger 2.0 cannot say. Such an answer is
+// SparseMediaType, so the application/json answer keeps its schema X (every field required)
+// and clients generated from the document keep their types; the 200's SparseMediaType is XSparse,
+// a copy of X whose item schema (ItemSparse) requires none of its own properties; what is
+// inside them stays as X has it.
+func sparseFields(doc *openapi3.T) {
+	schemas := doc.Components.Schemas
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.Parameters.GetByInAndName("query", "fields") == nil || op.Responses == nil {
+				continue
+			}
+			res := op.Responses.Status(http.StatusOK)
+			if res == nil || res.Value == nil {
+				continue
+			}
+			mt := res.Value.Content.Get("application/json")
+			if mt == nil || mt.Schema == nil || !strings.HasPrefix(mt.Schema.Ref, schemaPrefix) {
+				continue
+			}
+			name := strings.TrimPrefix(mt.Schema.Ref, schemaPrefix)
+			full := schemas[name]
+			if full == nil || full.Value == nil || full.Value.Properties["data"] == nil {
+				continue
+			}
+			if schemas[name+"Sparse"] == nil {
+				wrapper := *full.Value
+				wrapper.Properties = maps.Clone(full.Value.Properties)
+				wrapper.Properties["data"] = sparseItem(schemas, full.Value.Properties["data"])
+				wrapper.Description = name + " with `fields` (sent as " + SparseMediaType + "): only the fields asked for."
+				schemas[name+"Sparse"] = openapi3.NewSchemaRef("", &wrapper)
+			}
+			res.Value.Content[SparseMediaType] = openapi3.NewMediaType().WithSchemaRef(openapi3.NewSchemaRef(schemaPrefix+name+"Sparse", nil))
+		}
+	}
+}
+
+// sparseItem is the sparse copy of an item schema (or of a list of them): none of its
+// properties required.
+func sparseItem(schemas openapi3.Schemas, ref *openapi3.SchemaRef) *openapi3.SchemaRef {
+	if ref.Ref == "" && ref.Value != nil && ref.Value.Items != nil {
+		list := *ref.Value
+		list.Items = sparseItem(schemas, list.Items)
+		return openapi3.NewSchemaRef("", &list)
+	}
+	name := strings.TrimPrefix(ref.Ref, schemaPrefix)
+	full := schemas[name]
+	if full == nil || full.Value == nil {
+		return ref
+	}
+	if schemas[name+"Sparse"] == nil {
+		item := *full.Value
+		item.Required = nil
+		item.Description = name + " with `fields`: only the top-level fields asked for, each as in " + name + "."
+		schemas[name+"Sparse"] = openapi3.NewSchemaRef("", &item)
+	}
+	return openapi3.NewSchemaRef(schemaPrefix+name+"Sparse", nil)
 }
 
 // Validate checks doc as an OpenAPI 3 document, its examples included.

@@ -179,3 +179,39 @@ func keys[V any](m map[string]V) []string {
 	}
 	return out
 }
+
+// An operation with a fields parameter also answers SparseMediaType, whose schema is a copy of
+// its own with the items' properties optional; application/json keeps the full schema.
+func TestSparseFields(t *testing.T) {
+	doc, err := FromSwagger2([]byte(`{
+  "swagger": "2.0", "info": {"title": "t", "version": "1"}, "basePath": "/",
+  "paths": {"/things": {"get": {"operationId": "listThings", "produces": ["application/json"],
+    "parameters": [{"name": "fields", "in": "query", "type": "string"}],
+    "responses": {"200": {"description": "OK", "schema": {"$ref": "#/definitions/ThingList"}}}}}},
+  "definitions": {
+    "ThingList": {"type": "object", "required": ["data", "meta"], "properties": {
+      "data": {"type": "array", "items": {"$ref": "#/definitions/Thing"}}, "meta": {"type": "object"}}},
+    "Thing": {"type": "object", "required": ["id", "name"], "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
+    "Problem": {"type": "object", "properties": {"title": {"type": "string"}}}
+  }}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := doc.Paths.Find("/things").Get.Responses.Status(200).Value.Content
+	if ref := content.Get("application/json").Schema.Ref; ref != "#/components/schemas/ThingList" {
+		t.Errorf("application/json is %s", ref)
+	}
+	if ref := content.Get(SparseMediaType).Schema.Ref; ref != "#/components/schemas/ThingListSparse" {
+		t.Fatalf("%s is %s", SparseMediaType, ref)
+	}
+	list := doc.Components.Schemas["ThingListSparse"].Value
+	if len(list.Required) != 2 || list.Properties["data"].Value.Items.Ref != "#/components/schemas/ThingSparse" {
+		t.Errorf("ThingListSparse: required %v, items %s", list.Required, list.Properties["data"].Value.Items.Ref)
+	}
+	if item := doc.Components.Schemas["ThingSparse"].Value; len(item.Required) != 0 || len(item.Properties) != 2 {
+		t.Errorf("ThingSparse: required %v, properties %d", item.Required, len(item.Properties))
+	}
+	if len(doc.Components.Schemas["Thing"].Value.Required) != 2 {
+		t.Error("Thing lost its required properties")
+	}
+}
