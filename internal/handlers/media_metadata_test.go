@@ -144,3 +144,30 @@ func wantWarnings(n int) func(t *testing.T, res *httptest.ResponseRecorder) {
 		}
 	}
 }
+
+// An announcement's attachments show their alt text, and an edit shows on the cached page.
+func TestMediaMetadataOnAttachments(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newTestServer(t, db).withUsers()
+		clock := testdb.NewClock(testdb.Epoch)
+		ts.setClock(clock.Now)
+		photo := ts.uploadFile("anh.jpg", jpegImage(t, 16, 9))
+		ts.create("/api/v1/admin/announcements", map[string]any{"title": "Thông báo có ảnh", "body": "<p>Nội dung</p>",
+			"status": "published", "attachment_ids": []int64{photo.ID}})
+		ts.withCache(time.Hour)
+		page := "/api/v1/announcements/thong-bao-co-anh"
+		ts.run([]scenario{
+			{name: "no alt yet", method: "GET", path: page, want: 200, fields: map[string]any{"data.attachments.0.alt": ""}},
+			{name: "nor in the list", method: "GET", path: "/api/v1/announcements", want: 200, fields: map[string]any{"data.0.attachments.0.alt": ""}},
+		})
+		res := ts.do("PATCH", "/api/v1/admin/media/"+strconv.FormatInt(photo.ID, 10), map[string]any{"alt": "Ảnh minh hoạ"}, "editor",
+			map[string]string{"If-Match": versionETag(1)})
+		if res.Code != 200 {
+			t.Fatalf("PATCH media: %d %s", res.Code, res.Body)
+		}
+		ts.run([]scenario{
+			{name: "the cached page shows the edit", method: "GET", path: page, want: 200, fields: map[string]any{"data.attachments.0.alt": "Ảnh minh hoạ"}},
+			{name: "so does the cached list", method: "GET", path: "/api/v1/announcements", want: 200, fields: map[string]any{"data.0.attachments.0.alt": "Ảnh minh hoạ"}},
+		})
+	})
+}
