@@ -280,7 +280,11 @@ func (s *Server) updateMedia(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatchVersion(c, s.versionOf("media", id))
+	// The version is read through the library, so a submission's attachment is 404 here too.
+	version, err := ifMatchVersion(c, func(ctx context.Context) (int, error) {
+		m, err := s.store.MediaByID(ctx, id)
+		return m.Version, err
+	})
 	if err != nil {
 		return err
 	}

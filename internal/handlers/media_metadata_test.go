@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/testdb"
 )
 
@@ -19,6 +20,11 @@ func TestMediaMetadata(t *testing.T) {
 			t.Fatalf("new upload: %+v", own)
 		}
 		path := "/api/v1/admin/media/" + strconv.FormatInt(own.ID, 10)
+		private := ts.seedMedia("cccd-mat-truoc.jpg", "image/jpeg") // a reader's attachment to a submission
+		if err := db.Create(&models.MediaLink{MediaID: private, OwnerType: models.OwnerSubmission, OwnerID: 1, Role: models.LinkAttachment}).Error; err != nil {
+			t.Fatal(err)
+		}
+		privatePath := "/api/v1/admin/media/" + strconv.FormatInt(private, 10)
 		v := func(n int) map[string]string { return map[string]string{"If-Match": versionETag(n)} }
 		long := func(n int) string {
 			b := make([]byte, n)
@@ -56,6 +62,8 @@ func TestMediaMetadata(t *testing.T) {
 				fields: map[string]any{"data.0.alt": "Toàn cảnh hội nghị", "data.0.credit": "Ảnh: Minh Anh", "data.0.version": 3}},
 			{name: "unknown media", method: "PATCH", path: "/api/v1/admin/media/999999", body: map[string]any{"alt": "x"}, as: "editor", headers: v(1), want: 404},
 			{name: "unknown media without If-Match", method: "PATCH", path: "/api/v1/admin/media/999999", body: map[string]any{"alt": "x"}, as: "editor", want: 404},
+			{name: "a submission's attachment is not in the library", method: "PATCH", path: privatePath, body: map[string]any{"alt": "x"}, as: "editor", headers: v(1), want: 404},
+			{name: "nor is its version told", method: "PATCH", path: privatePath, body: map[string]any{"alt": "x"}, as: "editor", want: 404},
 			{name: "audited", method: "GET", path: "/api/v1/admin/audit-log?action=media.update", as: "admin", want: 200,
 				fields: map[string]any{"data.0.target_id": strconv.FormatInt(own.ID, 10)}},
 		})
