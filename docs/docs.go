@@ -3215,6 +3215,12 @@ const docTemplate = `{
                         "description": "Created",
                         "schema": {
                             "$ref": "#/definitions/MediaResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -3285,6 +3291,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/MediaResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
                         }
                     },
                     "400": {
@@ -3358,6 +3370,112 @@ const docTemplate = `{
                     },
                     "409": {
                         "description": "still in use",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Fields left out stay as they are; ` + "`" + `focal_point: null` + "`" + ` clears the focal point. Limits: alt 300 characters, caption 1000, credit 200; the focal point's x and y are fractions 0..1 of the width and height (422 naming ` + "`" + `focal_point.x` + "`" + ` or ` + "`" + `focal_point.y` + "`" + `). Editors and admins may edit any library item; an author only the media they uploaded (403 otherwise). A reader submission's attachment is not in the library (404). Needs If-Match with the version read (428 without, 412 when stale); bumps the version. Every public response that shows the image (article covers and Open Graph images, announcement and document attachments, author avatars) is purged, so the new alt text shows at once.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "media"
+                ],
+                "summary": "Change a media item's alt text, caption, credit or focal point",
+                "operationId": "updateMedia",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "media id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "the metadata to change",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/UpdateMediaRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/MediaResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "an author editing media someone else uploaded",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -8063,15 +8181,36 @@ const docTemplate = `{
         "ArticleCover": {
             "type": "object",
             "required": [
+                "alt",
                 "caption",
+                "credit",
+                "focal_point",
                 "height",
                 "url",
                 "width"
             ],
             "properties": {
+                "alt": {
+                    "description": "The media item's metadata (PATCH /api/v1/admin/media/{id}): empty alt means none yet.",
+                    "type": "string",
+                    "example": "Ban Thường trực ký kết Quy chế phối hợp"
+                },
                 "caption": {
                     "type": "string",
                     "example": "Ban Thường trực ký kết Quy chế phối hợp"
+                },
+                "credit": {
+                    "type": "string",
+                    "example": "Ảnh: Minh Anh"
+                },
+                "focal_point": {
+                    "description": "null: not set (crop around the centre)",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/FocalPoint"
+                        }
+                    ],
+                    "x-nullable": true
                 },
                 "height": {
                     "type": "integer",
@@ -8090,11 +8229,17 @@ const docTemplate = `{
         "ArticleImage": {
             "type": "object",
             "required": [
+                "alt",
                 "height",
                 "url",
                 "width"
             ],
             "properties": {
+                "alt": {
+                    "description": "the media item's alt text; empty when it has none",
+                    "type": "string",
+                    "example": "Ban Thường trực ký kết Quy chế phối hợp"
+                },
                 "height": {
                     "type": "integer",
                     "example": 630
@@ -8505,9 +8650,39 @@ const docTemplate = `{
                 }
             }
         },
+        "ArticleWarning": {
+            "type": "object",
+            "required": [
+                "code",
+                "field",
+                "message"
+            ],
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "enum": [
+                        "missing_alt"
+                    ],
+                    "example": "missing_alt"
+                },
+                "field": {
+                    "type": "string",
+                    "enum": [
+                        "cover_media_id",
+                        "og_image_media_id"
+                    ],
+                    "example": "cover_media_id"
+                },
+                "message": {
+                    "type": "string",
+                    "example": "the cover image has no alt text: add it in the media library"
+                }
+            }
+        },
         "Attachment": {
             "type": "object",
             "required": [
+                "alt",
                 "id",
                 "mime",
                 "name",
@@ -8515,6 +8690,11 @@ const docTemplate = `{
                 "url"
             ],
             "properties": {
+                "alt": {
+                    "description": "the image's text alternative; empty for a PDF or an image without one",
+                    "type": "string",
+                    "example": "Toàn cảnh hội nghị"
+                },
                 "id": {
                     "type": "integer"
                 },
@@ -8671,11 +8851,17 @@ const docTemplate = `{
         "AuthorImage": {
             "type": "object",
             "required": [
+                "alt",
                 "height",
                 "url",
                 "width"
             ],
             "properties": {
+                "alt": {
+                    "description": "the media item's alt text; empty when it has none",
+                    "type": "string",
+                    "example": "Chân dung nhà báo Nguyễn Văn An"
+                },
                 "height": {
                     "type": "integer",
                     "example": 400
@@ -9573,6 +9759,7 @@ const docTemplate = `{
                 "updated_at",
                 "version",
                 "view_count",
+                "warnings",
                 "word_count"
             ],
             "properties": {
@@ -9725,6 +9912,13 @@ const docTemplate = `{
                 "view_count": {
                     "type": "integer"
                 },
+                "warnings": {
+                    "description": "What editors should fix before (or after) publishing, such as a cover without alt text; [] when nothing.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ArticleWarning"
+                    }
+                },
                 "word_count": {
                     "description": "Words of the body's text and the minutes they take to read (200 words a minute, rounded up; at least 1 for a body with any word, 0 for an empty one), counted at every write.",
                     "type": "integer",
@@ -9766,6 +9960,7 @@ const docTemplate = `{
                 "updated_at",
                 "version",
                 "view_count",
+                "warnings",
                 "word_count"
             ],
             "properties": {
@@ -9913,6 +10108,13 @@ const docTemplate = `{
                 "view_count": {
                     "type": "integer"
                 },
+                "warnings": {
+                    "description": "What editors should fix before (or after) publishing, such as a cover without alt text; [] when nothing.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ArticleWarning"
+                    }
+                },
                 "word_count": {
                     "description": "Words of the body's text and the minutes they take to read (200 words a minute, rounded up; at least 1 for a body with any word, 0 for an empty one), counted at every write.",
                     "type": "integer",
@@ -9981,6 +10183,50 @@ const docTemplate = `{
                 }
             }
         },
+        "FocalPoint": {
+            "type": "object",
+            "required": [
+                "x",
+                "y"
+            ],
+            "properties": {
+                "x": {
+                    "type": "number",
+                    "maximum": 1,
+                    "minimum": 0,
+                    "example": 0.5
+                },
+                "y": {
+                    "type": "number",
+                    "maximum": 1,
+                    "minimum": 0,
+                    "example": 0.35
+                }
+            }
+        },
+        "FocalPointPatch": {
+            "type": "object",
+            "required": [
+                "x",
+                "y"
+            ],
+            "properties": {
+                "x": {
+                    "description": "from the left edge",
+                    "type": "number",
+                    "maximum": 1,
+                    "minimum": 0,
+                    "example": 0.5
+                },
+                "y": {
+                    "description": "from the top edge",
+                    "type": "number",
+                    "maximum": 1,
+                    "minimum": 0,
+                    "example": 0.35
+                }
+            }
+        },
         "ListMeta": {
             "type": "object",
             "required": [
@@ -10014,19 +10260,50 @@ const docTemplate = `{
         "MediaItem": {
             "type": "object",
             "required": [
+                "alt",
+                "caption",
                 "created_at",
+                "credit",
+                "focal_point",
                 "height",
                 "id",
                 "mime",
                 "name",
                 "size",
+                "uploaded_by",
                 "url",
+                "version",
                 "width"
             ],
             "properties": {
+                "alt": {
+                    "description": "Editable metadata (PATCH /admin/media/{id}), shown wherever the image appears.",
+                    "type": "string",
+                    "maxLength": 300,
+                    "example": "Toàn cảnh hội nghị"
+                },
+                "caption": {
+                    "type": "string",
+                    "maxLength": 1000,
+                    "example": "Hội nghị đại biểu toàn quốc"
+                },
                 "created_at": {
                     "type": "string",
                     "format": "date-time"
+                },
+                "credit": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "Ảnh: Minh Anh"
+                },
+                "focal_point": {
+                    "description": "null: not set (crop around the centre)",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/FocalPoint"
+                        }
+                    ],
+                    "x-nullable": true
                 },
                 "height": {
                     "type": "integer",
@@ -10056,9 +10333,19 @@ const docTemplate = `{
                     "type": "integer",
                     "example": 183204
                 },
+                "uploaded_by": {
+                    "description": "the uploader's user id; null when the account is gone",
+                    "type": "integer",
+                    "x-nullable": true
+                },
                 "url": {
                     "type": "string",
                     "example": "https://mattran.org.vn/media/2026/11/k3v7q2m4x5a6b7c8d9e2f3g4h5.jpg"
+                },
+                "version": {
+                    "description": "send it back in If-Match to change the metadata",
+                    "type": "integer",
+                    "example": 1
                 },
                 "width": {
                     "description": "null for PDF",
@@ -11254,6 +11541,35 @@ const docTemplate = `{
                     "type": "integer",
                     "maximum": 10000,
                     "minimum": 0
+                }
+            }
+        },
+        "UpdateMediaRequest": {
+            "type": "object",
+            "properties": {
+                "alt": {
+                    "description": "the text alternative screen readers and search engines use",
+                    "type": "string",
+                    "maxLength": 300,
+                    "example": "Toàn cảnh hội nghị"
+                },
+                "caption": {
+                    "type": "string",
+                    "maxLength": 1000
+                },
+                "credit": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "Ảnh: Minh Anh"
+                },
+                "focal_point": {
+                    "description": "Where a crop should stay centred, as fractions 0..1 of the width and height; null clears it.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/FocalPointPatch"
+                        }
+                    ],
+                    "x-nullable": true
                 }
             }
         },

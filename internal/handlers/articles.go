@@ -26,6 +26,10 @@ type articleCover struct {
 	Caption string `json:"caption" example:"Ban Thường trực ký kết Quy chế phối hợp"`
 	Width   int    `json:"width" example:"1200"`
 	Height  int    `json:"height" example:"800"`
+	// The media item's metadata (PATCH /api/v1/admin/media/{id}): empty alt means none yet.
+	Alt        string             `json:"alt" example:"Ban Thường trực ký kết Quy chế phối hợp"`
+	Credit     string             `json:"credit" example:"Ảnh: Minh Anh"`
+	FocalPoint *models.FocalPoint `json:"focal_point" extensions:"x-nullable"` // null: not set (crop around the centre)
 } // @name ArticleCover
 
 // articleImage is a media image an article shows besides its cover (its Open Graph image).
@@ -33,6 +37,7 @@ type articleImage struct {
 	URL    string `json:"url" example:"https://mattran.org.vn/media/2026/08/ky-ket-og.jpg"`
 	Width  int    `json:"width" example:"1200"`
 	Height int    `json:"height" example:"630"`
+	Alt    string `json:"alt" example:"Ban Thường trực ký kết Quy chế phối hợp"` // the media item's alt text; empty when it has none
 } // @name ArticleImage
 
 // editorialArticleItem is an article in the editorial list: everything but the body.
@@ -70,7 +75,9 @@ type editorialArticleItem struct {
 	OGImage         *articleImage `json:"og_image" extensions:"x-nullable"`
 	// Keep the article out of the sitemap and tell crawlers not to index it (seo.noindex).
 	Noindex bool `json:"noindex"`
-	Version int  `json:"version" example:"3"` // send it back in If-Match to change the article
+	// What editors should fix before (or after) publishing, such as a cover without alt text; [] when nothing.
+	Warnings []articleWarning `json:"warnings"`
+	Version  int              `json:"version" example:"3"` // send it back in If-Match to change the article
 	// When the article was moved to the trash, and by whom (null when the account is gone, or
 	// toasoan did); both null outside the trash.
 	TrashedAt   *time.Time `json:"trashed_at" extensions:"x-nullable" format:"date-time"`
@@ -144,18 +151,50 @@ type publishRequest struct {
 	UnpublishAt *time.Time `json:"unpublish_at,omitempty" example:"2026-09-23T00:00:00+07:00" format:"date-time"`
 } // @name PublishRequest
 
+// articleWarning is something an editor should fix in an article: field names the request field
+// it concerns, code what is wrong (missing_alt: the image chosen there has no alt text; set it
+// with PATCH /api/v1/admin/media/{id}).
+type articleWarning struct {
+	Field   string `json:"field" enums:"cover_media_id,og_image_media_id" example:"cover_media_id"`
+	Code    string `json:"code" enums:"missing_alt" example:"missing_alt"`
+	Message string `json:"message" example:"the cover image has no alt text: add it in the media library"`
+} // @name ArticleWarning
+
+// The fields and codes of article warnings.
+var (
+	articleWarningFields = []string{"cover_media_id", "og_image_media_id"}
+	articleWarningCodes  = []string{warningMissingAlt}
+)
+
+const warningMissingAlt = "missing_alt"
+
+// warningsOf flags the article's images that have no alt text.
+func warningsOf(a models.Article) []articleWarning {
+	out := []articleWarning{}
+	if a.Cover != nil && strings.TrimSpace(a.Cover.Alt) == "" {
+		out = append(out, articleWarning{Field: "cover_media_id", Code: warningMissingAlt,
+			Message: "the cover image has no alt text: add it in the media library"})
+	}
+	if a.OGImage != nil && strings.TrimSpace(a.OGImage.Alt) == "" {
+		out = append(out, articleWarning{Field: "og_image_media_id", Code: warningMissingAlt,
+			Message: "the Open Graph image has no alt text: add it in the media library"})
+	}
+	return out
+}
+
 func (s *Server) coverOf(a models.Article) *articleCover {
 	if a.Cover == nil {
 		return nil
 	}
-	return &articleCover{URL: a.Cover.URL(s.cfg.MediaURL), Caption: a.CoverCaption, Width: a.Cover.Width, Height: a.Cover.Height}
+	return &articleCover{URL: a.Cover.URL(s.cfg.MediaURL), Caption: a.CoverCaption, Width: a.Cover.Width, Height: a.Cover.Height,
+		Alt: a.Cover.Alt, Credit: a.Cover.Credit, FocalPoint: a.Cover.Focal()}
 }
 
 func (s *Server) imageOf(m *models.Media) *articleImage {
 	if m == nil {
 		return nil
 	}
-	return &articleImage{URL: m.URL(s.cfg.MediaURL), Width: m.Width, Height: m.Height}
+	return &articleImage{URL: m.URL(s.cfg.MediaURL), Width: m.Width, Height: m.Height, Alt: m.Alt}
 }
 
 func (s *Server) toEditorialItem(a models.Article) editorialArticleItem {
@@ -167,7 +206,7 @@ func (s *Server) toEditorialItem(a models.Article) editorialArticleItem {
 		PublishedAt: a.PublishedAt, UnpublishAt: a.UnpublishAt, ViewCount: a.ViewCount, Version: a.Version,
 		WordCount: a.WordCount, ReadingTime: a.ReadingTime,
 		MetaTitle: a.MetaTitle, MetaDescription: a.MetaDescription, CanonicalURL: a.CanonicalURL,
-		OGImageMediaID: a.OGImageMediaID, OGImage: s.imageOf(a.OGImage), Noindex: a.Noindex,
+		OGImageMediaID: a.OGImageMediaID, OGImage: s.imageOf(a.OGImage), Noindex: a.Noindex, Warnings: warningsOf(a),
 		TrashedAt: a.TrashedAt, TrashedByID: a.TrashedByID, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }

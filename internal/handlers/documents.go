@@ -197,10 +197,11 @@ func (s *Server) listPublicDocuments(c echo.Context) error {
 		return err
 	}
 	items := make([]documentItem, len(list))
+	addKeys(c, surrogate.Documents, surrogate.DocumentTypes)
 	for i, d := range list {
 		items[i] = s.documentItem(d)
+		mediaKeys(c, d.Attachments)
 	}
-	addKeys(c, surrogate.Documents, surrogate.DocumentTypes)
 	return publicJSON(c, documentListResponse{Data: items,
 		Meta: documentListMeta{Pagination: models.NewPagination(page, total), Facets: facets}})
 }

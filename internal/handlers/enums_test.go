@@ -125,6 +125,8 @@ func TestEnumsAreTheCodesLists(t *testing.T) {
 		"get /api/v1/admin/media type": mediaKinds,
 		"MediaItem.mime":               mimeTypes,
 		"Attachment.mime":              mimeTypes,
+		"ArticleWarning.field":         articleWarningFields,
+		"ArticleWarning.code":          articleWarningCodes,
 	}
 	// Enums of a single literal of the code, with no list to compare with.
 	literals := []string{"TokenPair.token_type", "Status.status"}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"maps"
@@ -26,14 +27,21 @@ const mediaCacheControl = "public, max-age=31536000, immutable"
 
 // mediaItem is a library item as the editorial API shows it.
 type mediaItem struct {
-	ID        int64     `json:"id" example:"42"`
-	URL       string    `json:"url" example:"https://mattran.org.vn/media/2026/11/k3v7q2m4x5a6b7c8d9e2f3g4h5.jpg"`
-	Name      string    `json:"name" example:"hoi-nghi.jpg"`
-	Mime      string    `json:"mime" example:"image/jpeg" enums:"application/pdf,image/gif,image/jpeg,image/png,image/webp"`
-	Size      int64     `json:"size" example:"183204"`
-	Width     *int      `json:"width" example:"1600" extensions:"x-nullable"` // null for PDF
-	Height    *int      `json:"height" example:"900" extensions:"x-nullable"`
-	CreatedAt time.Time `json:"created_at" format:"date-time"`
+	ID     int64  `json:"id" example:"42"`
+	URL    string `json:"url" example:"https://mattran.org.vn/media/2026/11/k3v7q2m4x5a6b7c8d9e2f3g4h5.jpg"`
+	Name   string `json:"name" example:"hoi-nghi.jpg"`
+	Mime   string `json:"mime" example:"image/jpeg" enums:"application/pdf,image/gif,image/jpeg,image/png,image/webp"`
+	Size   int64  `json:"size" example:"183204"`
+	Width  *int   `json:"width" example:"1600" extensions:"x-nullable"` // null for PDF
+	Height *int   `json:"height" example:"900" extensions:"x-nullable"`
+	// Editable metadata (PATCH /admin/media/{id}), shown wherever the image appears.
+	Alt        string             `json:"alt" example:"Toàn cảnh hội nghị" maxLength:"300"` // empty: no text alternative yet
+	Caption    string             `json:"caption" example:"Hội nghị đại biểu toàn quốc" maxLength:"1000"`
+	Credit     string             `json:"credit" example:"Ảnh: Minh Anh" maxLength:"200"`
+	FocalPoint *models.FocalPoint `json:"focal_point" extensions:"x-nullable"` // null: not set (crop around the centre)
+	UploadedBy *int64             `json:"uploaded_by" extensions:"x-nullable"` // the uploader's user id; null when the account is gone
+	Version    int                `json:"version" example:"1"`                 // send it back in If-Match to change the metadata
+	CreatedAt  time.Time          `json:"created_at" format:"date-time"`
 } // @name MediaItem
 
 type mediaResponse struct {
@@ -46,7 +54,9 @@ type mediaListResponse struct {
 } // @name MediaList
 
 func (s *Server) mediaItemOf(m models.Media) mediaItem {
-	item := mediaItem{ID: m.ID, URL: m.URL(s.cfg.MediaURL), Name: m.Name, Mime: m.Mime, Size: m.Size, CreatedAt: m.CreatedAt}
+	item := mediaItem{ID: m.ID, URL: m.URL(s.cfg.MediaURL), Name: m.Name, Mime: m.Mime, Size: m.Size,
+		Alt: m.Alt, Caption: m.Caption, Credit: m.Credit, FocalPoint: m.Focal(), UploadedBy: m.UploadedBy, Version: m.Version,
+		CreatedAt: m.CreatedAt}
 	if m.Width > 0 && m.Height > 0 {
 		item.Width, item.Height = &m.Width, &m.Height
 	}
@@ -63,6 +73,7 @@ func (s *Server) mediaItemOf(m models.Media) mediaItem {
 //	@Produce		json
 //	@Param			file	formData	file	true	"the file"
 //	@Success		201		{object}	mediaResponse
+//	@Header			201		{string}	ETag	"the version, for If-Match"
 //	@Failure		400		{object}	problem	"malformed multipart body"
 //	@Failure		401		{object}	problem
 //	@Failure		403		{object}	problem
@@ -106,6 +117,7 @@ func (s *Server) recordUpload(c echo.Context, f media.File, name string) error {
 		s.removeFiles(c, f.Key)
 		return err
 	}
+	setVersionETag(c, m.Version)
 	return c.JSON(http.StatusCreated, mediaResponse{Data: s.mediaItemOf(m)})
 }
 
@@ -162,6 +174,7 @@ func (s *Server) listMedia(c echo.Context) error {
 //	@Produce	json
 //	@Param		id	path		int	true	"media id"
 //	@Success	200	{object}	mediaResponse
+//	@Header		200	{string}	ETag	"the version, for If-Match"
 //	@Failure	400	{object}	problem
 //	@Failure	401	{object}	problem
 //	@Failure	403	{object}	problem
@@ -180,6 +193,114 @@ func (s *Server) getMedia(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	setVersionETag(c, m.Version)
+	return c.JSON(http.StatusOK, mediaResponse{Data: s.mediaItemOf(m)})
+}
+
+// updateMediaRequest changes a media item's metadata: what it leaves out stays as it is.
+type updateMediaRequest struct {
+	Alt     *string `json:"alt,omitempty" validate:"omitnil,max=300" example:"Toàn cảnh hội nghị"` // the text alternative screen readers and search engines use
+	Caption *string `json:"caption,omitempty" validate:"omitnil,max=1000"`
+	Credit  *string `json:"credit,omitempty" validate:"omitnil,max=200" example:"Ảnh: Minh Anh"`
+	// Where a crop should stay centred, as fractions 0..1 of the width and height; null clears it.
+	FocalPoint focalPointPatch `json:"focal_point,omitempty" extensions:"x-nullable"`
+} // @name UpdateMediaRequest
+
+// focalPointPatch is a PATCH's focal_point: left out (unchanged), null (cleared) or {x, y}.
+type focalPointPatch struct {
+	X   *float64 `json:"x" example:"0.5" minimum:"0" maximum:"1"`  // from the left edge
+	Y   *float64 `json:"y" example:"0.35" minimum:"0" maximum:"1"` // from the top edge
+	set bool
+} // @name FocalPointPatch
+
+// UnmarshalJSON is called for null too, so set is true whenever the field is present.
+func (f *focalPointPatch) UnmarshalJSON(b []byte) error {
+	f.set = true
+	if string(b) == "null" {
+		f.X, f.Y = nil, nil
+		return nil
+	}
+	var v struct {
+		X *float64 `json:"x"`
+		Y *float64 `json:"y"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	f.X, f.Y = v.X, v.Y
+	return nil
+}
+
+// nullable checks the focal point's fractions and gives it as the store takes it.
+func (f focalPointPatch) nullable(errs *fieldErrors) models.Nullable[models.FocalPoint] {
+	if !f.set {
+		return models.Nullable[models.FocalPoint]{}
+	}
+	if f.X == nil && f.Y == nil {
+		return models.Null[models.FocalPoint]()
+	}
+	fraction := func(field string, v *float64) float64 {
+		switch {
+		case v == nil:
+			errs.add(field, "is required")
+			return 0
+		case *v < 0 || *v > 1:
+			errs.add(field, "must be between 0 and 1")
+		}
+		return *v
+	}
+	return models.Value(models.FocalPoint{X: fraction("focal_point.x", f.X), Y: fraction("focal_point.y", f.Y)})
+}
+
+// updateMedia godoc
+//
+//	@ID			updateMedia
+//	@Summary		Change a media item's alt text, caption, credit or focal point
+//	@Description	Fields left out stay as they are; `focal_point: null` clears the focal point. Limits: alt 300 characters, caption 1000, credit 200; the focal point's x and y are fractions 0..1 of the width and height (422 naming `focal_point.x` or `focal_point.y`). Editors and admins may edit any library item; an author only the media they uploaded (403 otherwise). A reader submission's attachment is not in the library (404). Needs If-Match with the version read (428 without, 412 when stale); bumps the version. Every public response that shows the image (article covers and Open Graph images, announcement and document attachments, author avatars) is purged, so the new alt text shows at once.
+//	@Tags			media
+//	@Accept			json
+//	@Produce		json
+//	@Param			id			path		int					true	"media id"
+//	@Param			If-Match	header		string				true	"the version read, as its ETag gave it"
+//	@Param			body		body		updateMediaRequest	true	"the metadata to change"
+//	@Success		200			{object}	mediaResponse
+//	@Header			200			{string}	ETag	"the new version"
+//	@Failure		400			{object}	problem
+//	@Failure		401			{object}	problem
+//	@Failure		403			{object}	problem	"an author editing media someone else uploaded"
+//	@Failure		404			{object}	problem
+//	@Failure		412			{object}	problem	"stale version"
+//	@Failure		415			{object}	problem
+//	@Failure		422			{object}	problem
+//	@Failure		428			{object}	problem	"If-Match missing (the detail names the current version)"
+//	@Security		BearerAuth
+//	@Router			/api/v1/admin/media/{id} [patch]
+func (s *Server) updateMedia(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	// The version is read through the library, so a submission's attachment is 404 here too.
+	version, err := ifMatchVersion(c, func(ctx context.Context) (int, error) {
+		m, err := s.store.MediaByID(ctx, id)
+		return m.Version, err
+	})
+	if err != nil {
+		return err
+	}
+	var req updateMediaRequest
+	bindErr := bindJSON(c, &req)
+	var errs fieldErrors
+	focal := req.FocalPoint.nullable(&errs)
+	if err := errs.merge(bindErr); err != nil {
+		return err
+	}
+	m, err := s.store.UpdateMedia(c.Request().Context(), actorOf(c), id, version,
+		store.MediaPatch{Alt: req.Alt, Caption: req.Caption, Credit: req.Credit, Focal: focal})
+	if err != nil {
+		return err
+	}
+	setVersionETag(c, m.Version)
 	return c.JSON(http.StatusOK, mediaResponse{Data: s.mediaItemOf(m)})
 }
 

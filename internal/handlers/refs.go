@@ -65,6 +65,7 @@ type authorImage struct {
 	URL    string `json:"url" example:"https://mattran.org.vn/media/2026/08/nguyen-van-an.jpg"`
 	Width  int    `json:"width" example:"400"`
 	Height int    `json:"height" example:"400"`
+	Alt    string `json:"alt" example:"Chân dung nhà báo Nguyễn Văn An"` // the media item's alt text; empty when it has none
 } // @name AuthorImage
 
 // authorRef names one of an article's authors: their public profile's name, slug, title and
@@ -81,7 +82,7 @@ func (s *Server) avatarOf(u models.User) *authorImage {
 	if u.Avatar == nil {
 		return nil
 	}
-	return &authorImage{URL: u.Avatar.URL(s.cfg.MediaURL), Width: u.Avatar.Width, Height: u.Avatar.Height}
+	return &authorImage{URL: u.Avatar.URL(s.cfg.MediaURL), Width: u.Avatar.Width, Height: u.Avatar.Height, Alt: u.Avatar.Alt}
 }
 
 func (s *Server) toAuthorRefs(users []models.User) []authorRef {

@@ -142,6 +142,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, v1+"/admin/media", s.uploadMedia, anyone)
 	s.handle(http.MethodGet, v1+"/admin/media", s.listMedia, anyone)
 	s.handle(http.MethodGet, v1+"/admin/media/:id", s.getMedia, anyone)
+	s.handle(http.MethodPatch, v1+"/admin/media/:id", s.updateMedia, anyone)
 	s.handle(http.MethodDelete, v1+"/admin/media/:id", s.deleteMedia, editors)
 	s.handle(http.MethodGet, v1+"/admin/submissions", s.listSubmissions, editors)
 	s.handle(http.MethodGet, v1+"/admin/submissions/:id", s.getSubmission, editors)

@@ -49,6 +49,7 @@ func all() []*gormigrate.Migration {
 		m0098MailOutbox,
 		m0100ArticleTrash,
 		m0101AttachedTrash,
+		m0112MediaMetadata,
 	}
 }
 

@@ -13,7 +13,30 @@ type Media struct {
 	Height     int
 	Checksum   string `gorm:"size:64"`
 	UploadedBy *int64
-	CreatedAt  time.Time
+	// Editable metadata, shown wherever the image appears. The focal point is the fractions
+	// (0..1) of the width and height a crop keeps in view; both nil when not set.
+	Alt       string `gorm:"size:300;not null;default:''"`
+	Caption   string `gorm:"size:1000;not null;default:''"`
+	Credit    string `gorm:"size:200;not null;default:''"`
+	FocalX    *float64
+	FocalY    *float64
+	Version   int `gorm:"not null;default:1"`
+	CreatedAt time.Time
+}
+
+// FocalPoint is where a crop of an image should stay centred: fractions 0..1 of its width (x,
+// from the left) and height (y, from the top).
+type FocalPoint struct {
+	X float64 `json:"x" example:"0.5" minimum:"0" maximum:"1"`
+	Y float64 `json:"y" example:"0.35" minimum:"0" maximum:"1"`
+} // @name FocalPoint
+
+// Focal is the image's focal point, nil when not set.
+func (m Media) Focal() *FocalPoint {
+	if m.FocalX == nil || m.FocalY == nil {
+		return nil
+	}
+	return &FocalPoint{X: *m.FocalX, Y: *m.FocalY}
 }
 
 // URL is where the file is served, under the public base URL.
@@ -26,11 +49,12 @@ type Attachment struct {
 	Name string `json:"name"`
 	Mime string `json:"mime" enums:"application/pdf,image/gif,image/jpeg,image/png,image/webp"`
 	Size int64  `json:"size"`
+	Alt  string `json:"alt" example:"Toàn cảnh hội nghị"` // the image's text alternative; empty for a PDF or an image without one
 } // @name Attachment
 
 // AttachmentOf is the public view of a media item.
 func AttachmentOf(m Media, mediaURL string) Attachment {
-	return Attachment{ID: m.ID, URL: m.URL(mediaURL), Name: m.Name, Mime: m.Mime, Size: m.Size}
+	return Attachment{ID: m.ID, URL: m.URL(mediaURL), Name: m.Name, Mime: m.Mime, Size: m.Size, Alt: m.Alt}
 }
 
 // Kinds of owners and uses of media, as recorded in media_links.

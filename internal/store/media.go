@@ -30,7 +30,7 @@ type MediaInput struct {
 // CreateMedia records a stored file in the library, uploaded by the actor.
 func (s *Store) CreateMedia(ctx context.Context, actor Actor, in MediaInput) (models.Media, error) {
 	m := models.Media{Key: in.Key, Name: models.CleanText(in.Name), Mime: in.Mime, Size: in.Size,
-		Width: in.Width, Height: in.Height, Checksum: in.Checksum}
+		Width: in.Width, Height: in.Height, Checksum: in.Checksum, Version: 1}
 	if actor.UserID != 0 {
 		m.UploadedBy = &actor.UserID
 	}
@@ -110,6 +110,57 @@ func (s *Store) DeleteMedia(ctx context.Context, actor Actor, id int64) (models.
 		}
 		purge(tx, surrogate.Media(id))
 		return mediaAudit("delete", id, "mime="+m.Mime), nil
+	})
+	return m, err
+}
+
+// MediaPatch holds the metadata of a media item to change; nil (Focal: not Set) means unchanged,
+// and a Focal set to null clears the focal point.
+type MediaPatch struct {
+	Alt, Caption, Credit *string
+	Focal                models.Nullable[models.FocalPoint]
+}
+
+// UpdateMedia changes a library item's metadata at the version the client read. Editors and
+// admins may edit any item; an author only what they uploaded. Every public response showing
+// the image (a cover, an Open Graph image, an attachment, an avatar) carries its key and is
+// purged.
+func (s *Store) UpdateMedia(ctx context.Context, actor Actor, id int64, version int, p MediaPatch) (models.Media, error) {
+	var m models.Media
+	err := s.write(ctx, actor, func(tx *gorm.DB) (Audit, error) {
+		if err := s.locking(inLibrary(tx.Model(&models.Media{}))).Where("media.id = ?", id).Take(&m).Error; err != nil {
+			return Audit{}, notFound(err, "media")
+		}
+		if actor.Role == models.RoleAuthor && (m.UploadedBy == nil || *m.UploadedBy != actor.UserID) {
+			return Audit{}, models.Forbidden("an author may edit only the media they uploaded")
+		}
+		if m.Version != version {
+			return Audit{}, models.VersionMismatch(m.Version)
+		}
+		updates := map[string]any{}
+		if p.Alt != nil {
+			updates["alt"] = models.CleanText(*p.Alt)
+		}
+		if p.Caption != nil {
+			updates["caption"] = models.CleanText(*p.Caption)
+		}
+		if p.Credit != nil {
+			updates["credit"] = models.CleanText(*p.Credit)
+		}
+		if p.Focal.Set {
+			updates["focal_x"], updates["focal_y"] = nil, nil
+			if f := p.Focal.Value; f != nil {
+				updates["focal_x"], updates["focal_y"] = f.X, f.Y
+			}
+		}
+		if err := updateVersioned(tx, &models.Media{}, "media", id, version, updates); err != nil {
+			return Audit{}, err
+		}
+		if err := tx.Take(&m, id).Error; err != nil {
+			return Audit{}, err
+		}
+		purge(tx, surrogate.Media(id))
+		return mediaAudit("update", id, fmt.Sprintf("version=%d", m.Version)), nil
 	})
 	return m, err
 }
