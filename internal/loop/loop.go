@@ -26,3 +26,20 @@ func Every(ctx context.Context, interval time.Duration, wake <-chan struct{}, fn
 		fn()
 	}
 }
+
+// Drain is Every for a worker whose step says whether work may be left (a full batch): each
+// call steps until nothing is left or ctx is done. Steps run on a context that ctx's end does
+// not cancel, so the step under way finishes and records what it did; failed reports a step's
+// error, and the next call tries again.
+func Drain(ctx context.Context, interval time.Duration, wake <-chan struct{},
+	step func(ctx context.Context) (more bool, err error), failed func(err error)) {
+	work := context.WithoutCancel(ctx)
+	Every(ctx, interval, wake, func() {
+		for more := true; more && ctx.Err() == nil; {
+			var err error
+			if more, err = step(work); err != nil {
+				failed(err)
+			}
+		}
+	})
+}

@@ -117,14 +117,8 @@ func New(st *store.Store, o Options) (*Worker, error) {
 // a mail, until ctx is done. The step under way then is finished, on a context of its own, so
 // its outcomes are recorded.
 func (w *Worker) Run(ctx context.Context) {
-	work := context.WithoutCancel(ctx)
-	loop.Every(ctx, pollInterval, w.store.MailWake(), func() {
-		for more := true; more && ctx.Err() == nil; {
-			var err error
-			if more, err = w.Step(work); err != nil {
-				w.log.Error("mail: step failed", "error", err.Error())
-			}
-		}
+	loop.Drain(ctx, pollInterval, w.store.MailWake(), w.Step, func(err error) {
+		w.log.Error("mail: step failed", "error", err.Error())
 	})
 }
 

@@ -782,13 +782,9 @@ func (s *Store) attachCovers(ctx context.Context, list []models.Article) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	var media []models.Media
-	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&media).Error; err != nil {
+	byID, err := mediaByID(s.db.WithContext(ctx), ids)
+	if err != nil {
 		return err
-	}
-	byID := make(map[int64]*models.Media, len(media))
-	for i := range media {
-		byID[media[i].ID] = &media[i]
 	}
 	for i, a := range list {
 		if a.CoverMediaID != nil {

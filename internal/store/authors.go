@@ -77,13 +77,9 @@ func attachAvatars(db *gorm.DB, users []models.User) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	var media []models.Media
-	if err := db.Where("id IN ?", ids).Find(&media).Error; err != nil {
+	byID, err := mediaByID(db, ids)
+	if err != nil {
 		return err
-	}
-	byID := make(map[int64]*models.Media, len(media))
-	for i := range media {
-		byID[media[i].ID] = &media[i]
 	}
 	for i, u := range users {
 		if u.AvatarMediaID != nil {

@@ -27,6 +27,22 @@ type MediaInput struct {
 	Checksum      string
 }
 
+// mediaByID reads the media of ids in one query, keyed by id (none for no ids).
+func mediaByID(db *gorm.DB, ids []int64) (map[int64]*models.Media, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var media []models.Media
+	if err := db.Where("id IN ?", ids).Find(&media).Error; err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*models.Media, len(media))
+	for i := range media {
+		byID[media[i].ID] = &media[i]
+	}
+	return byID, nil
+}
+
 // CreateMedia records a stored file in the library, uploaded by the actor.
 func (s *Store) CreateMedia(ctx context.Context, actor Actor, in MediaInput) (models.Media, error) {
 	m := models.Media{Key: in.Key, Name: models.CleanText(in.Name), Mime: in.Mime, Size: in.Size,

@@ -100,14 +100,8 @@ func newClient(allowLocal bool) *http.Client {
 // may have enqueued events, until ctx is done. The step under way then is finished, on a
 // context of its own, so its attempts are recorded; the caller bounds how long it waits.
 func (d *Dispatcher) Run(ctx context.Context) {
-	work := context.WithoutCancel(ctx)
-	loop.Every(ctx, pollInterval, d.store.WebhookWake(), func() {
-		for more := true; more && ctx.Err() == nil; {
-			var err error
-			if more, err = d.Step(work); err != nil {
-				d.log.Error("webhooks: dispatch step failed", "error", err.Error())
-			}
-		}
+	loop.Drain(ctx, pollInterval, d.store.WebhookWake(), d.Step, func(err error) {
+		d.log.Error("webhooks: dispatch step failed", "error", err.Error())
 	})
 }
 
