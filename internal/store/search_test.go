@@ -157,6 +157,25 @@ func TestSearchSameOnBothDatabases(t *testing.T) {
 	}
 }
 
+// PostgreSQL's parser reads the start of "96e9gwcdjtm9" as a number and splits the word: one
+// tracking code in 300 is such a word, and its submission must still be found by it.
+func TestSearchWordsThatStartLikeNumbers(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
+		if err := st.Reindex(context.Background(), publicEntry(store.KindArticle, 1, "Mã hồ sơ", "đã nhận 96E9GWCDJTM9 hôm nay", t0)); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{"96e9gwcdjtm9", "96e9g", "96e", "da nhan 96e9gwcdjtm9", "96e9gwcdjtm9 hom"} {
+			if got := find(t, st, q); !slices.Equal(got, []string{"article:1"}) {
+				t.Errorf("%q: got %v, want [article:1]", q, got)
+			}
+		}
+		if got := find(t, st, "96e9gwcdjtm8"); len(got) != 0 {
+			t.Errorf("another code: got %v, want nothing", got)
+		}
+	})
+}
+
 func TestSearchRankingVisibilityAndUpdates(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
