@@ -5138,6 +5138,13 @@ const docTemplate = `{
                         "description": "items per page (default 20, at most 100)",
                         "name": "per_page",
                         "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "date-time",
+                        "description": "only announcements edited, or whose window opened, at or after this instant (RFC 3339); GET /api/v1/sync also tells of removals",
+                        "name": "updated_since",
+                        "in": "query"
                     }
                 ],
                 "responses": {
@@ -5308,6 +5315,13 @@ const docTemplate = `{
                         "format": "date",
                         "description": "published on or before this day (YYYY-MM-DD, Vietnam time)",
                         "name": "to",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "format": "date-time",
+                        "description": "only articles edited or gone live at or after this instant (RFC 3339): for apps polling for changes; GET /api/v1/sync also tells of removals",
+                        "name": "updated_since",
                         "in": "query"
                     },
                     {
@@ -6395,6 +6409,13 @@ const docTemplate = `{
                         "in": "query"
                     },
                     {
+                        "type": "string",
+                        "format": "date-time",
+                        "description": "only documents changed at or after this instant (RFC 3339); GET /api/v1/sync also tells of removals",
+                        "name": "updated_since",
+                        "in": "query"
+                    },
+                    {
                         "type": "integer",
                         "description": "page, from 1",
                         "name": "page",
@@ -6890,6 +6911,62 @@ const docTemplate = `{
                     },
                     "404": {
                         "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/sync": {
+            "get": {
+                "description": "Every change of public articles, announcements, documents, categories and tags after ` + "`" + `since` + "`" + `, in the order they were made: ` + "`" + `upsert` + "`" + ` with the item in the form of its public list, or ` + "`" + `delete` + "`" + ` (a tombstone ` + "`" + `{type, id, slug, deleted_at}` + "`" + `) for an item that left public view: unpublished, archived, moved to the trash or deleted, taken down on its ` + "`" + `unpublish_at` + "`" + `, an announcement whose window closed, a tag no public article carries any more. A scheduled item enters at its ` + "`" + `publish_at` + "`" + ` (or an announcement at its ` + "`" + `starts_at` + "`" + `), never before: nothing about it is in the feed until then. Each item appears once per page at most, in its state now; an app applies the changes in order, then calls again with ` + "`" + `meta.next` + "`" + ` (at once while ` + "`" + `meta.more` + "`" + `, later otherwise). Without ` + "`" + `since` + "`" + ` the sync starts from nothing: every public item, and only the tombstones of items that leave public view during it.\nTokens are positions in one sequence that every process of the site shares (the primary database's, in commit order): a page never skips a change made by a write that commits later, nor repeats one. Tombstones are kept TOASOAN_SYNC_RETENTION (90 days by default); a token older than the oldest kept, or of another database (restored, re-created), is 410 with code ` + "`" + `resync_required` + "`" + `: the app drops its copy and syncs from the start. Items embedded in others (an article's category, tags and authors) are as of the article's last change; apply category and tag upserts by id. An article's ` + "`" + `view_count` + "`" + ` moves with its other changes, not with every refresh of the shown counts. Never cached: it reads the primary.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "sync"
+                ],
+                "summary": "Changes of public content since a token, for apps that keep a copy",
+                "operationId": "syncFeed",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "meta.next of the previous call; absent or empty: start from nothing",
+                        "name": "since",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 500,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 100,
+                        "description": "most changes in the page",
+                        "name": "limit",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SyncResponse"
+                        },
+                        "headers": {
+                            "Cache-Control": {
+                                "type": "string",
+                                "description": "no-store"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "since is not a token of this feed, or limit is out of range",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "410": {
+                        "description": "the token is too old or of another database (code resync_required): sync again without since",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -10549,7 +10626,8 @@ const docTemplate = `{
                         "payload_too_large",
                         "unsupported_media_type",
                         "internal",
-                        "unavailable"
+                        "unavailable",
+                        "resync_required"
                     ]
                 },
                 "detail": {
@@ -11165,6 +11243,159 @@ const docTemplate = `{
                 "version": {
                     "type": "integer",
                     "example": 3
+                }
+            }
+        },
+        "SyncCategory": {
+            "type": "object",
+            "required": [
+                "article_count",
+                "description",
+                "id",
+                "name",
+                "parent_id",
+                "path",
+                "position",
+                "slug"
+            ],
+            "properties": {
+                "article_count": {
+                    "description": "Articles public now in it and its sub-categories.",
+                    "type": "integer",
+                    "example": 42
+                },
+                "description": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 3
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Mặt trận địa phương"
+                },
+                "parent_id": {
+                    "type": "integer",
+                    "x-nullable": true,
+                    "example": 1
+                },
+                "path": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CategoryRef"
+                    }
+                },
+                "position": {
+                    "type": "integer"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "mat-tran-dia-phuong"
+                }
+            }
+        },
+        "SyncChange": {
+            "type": "object",
+            "required": [
+                "changed_at",
+                "id",
+                "op",
+                "slug",
+                "type"
+            ],
+            "properties": {
+                "announcement": {
+                    "$ref": "#/definitions/Announcement"
+                },
+                "article": {
+                    "description": "The upsert's item, one of these by type, in the form of its public list.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ArticleItem"
+                        }
+                    ]
+                },
+                "category": {
+                    "$ref": "#/definitions/SyncCategory"
+                },
+                "changed_at": {
+                    "description": "When the item took this state.",
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "deleted_at": {
+                    "description": "A tombstone's: when the item left public view (unpublished, archived, moved to the trash or deleted, taken down on schedule, its window closed, its last public article gone for a tag). Absent for an upsert.",
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "document": {
+                    "$ref": "#/definitions/DocumentItem"
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 12
+                },
+                "op": {
+                    "type": "string",
+                    "enum": [
+                        "upsert",
+                        "delete"
+                    ]
+                },
+                "slug": {
+                    "description": "The item's slug (for a tombstone, the last it had in public), so an app drops its page; empty for documents, which are addressed by id.",
+                    "type": "string",
+                    "example": "ky-ket-quy-che-phoi-hop"
+                },
+                "tag": {
+                    "$ref": "#/definitions/Tag"
+                },
+                "type": {
+                    "type": "string",
+                    "enum": [
+                        "article",
+                        "announcement",
+                        "document",
+                        "category",
+                        "tag"
+                    ]
+                }
+            }
+        },
+        "SyncMeta": {
+            "type": "object",
+            "required": [
+                "more",
+                "next"
+            ],
+            "properties": {
+                "more": {
+                    "description": "More changes wait: call again with next at once. False: the app is up to date; call again later with next.",
+                    "type": "boolean"
+                },
+                "next": {
+                    "description": "The token of the next call's since: past every change of this page.",
+                    "type": "string",
+                    "example": "MS40ZjFhMmIzYzRkNWU2ZjcwLjEyMzQuMA"
+                }
+            }
+        },
+        "SyncResponse": {
+            "type": "object",
+            "required": [
+                "data",
+                "meta"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SyncChange"
+                    }
+                },
+                "meta": {
+                    "$ref": "#/definitions/SyncMeta"
                 }
             }
         },
@@ -12253,6 +12484,10 @@ const docTemplate = `{
         {
             "description": "Vietnamese search across articles, announcements and documents.",
             "name": "search"
+        },
+        {
+            "description": "For apps that keep a copy of public content: every change since a token, with tombstones.",
+            "name": "sync"
         },
         {
             "description": "RSS and the sitemap.",

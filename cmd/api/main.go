@@ -24,6 +24,8 @@
 //	@tag.description			Readers' messages to the editorial board ("Gửi ban biên tập") and the board's replies.
 //	@tag.name					search
 //	@tag.description			Vietnamese search across articles, announcements and documents.
+//	@tag.name					sync
+//	@tag.description			For apps that keep a copy of public content: every change since a token, with tombstones.
 //	@tag.name					feeds
 //	@tag.description			RSS and the sitemap.
 //	@tag.name					media

@@ -46,6 +46,7 @@ var Env = map[string]string{
 	"TOASOAN_CACHE_TTL":                "how long at most a public GET's response is reused by this process, a Go duration (default 5m, at most 1h; 0 turns the cache off). Writes purge what they change at once, on every process; this bounds only what a missed purge could leave",
 	"TOASOAN_CACHE_MAX_MB":             "memory the response cache may hold, in MiB (default 64); the least recently used responses go first",
 	"TOASOAN_VIEW_COUNT_REFRESH":       "how often the view_count readers see, and the most-read lists, catch up with the views counted, a Go duration (default 5m, at least 1s)",
+	"TOASOAN_SYNC_RETENTION":           "how long the sync feed (GET /api/v1/sync) keeps tombstones, so an app's token stays good: days (90d, or 90) or a Go duration, from 1h to 3650d (default 90d); an older token is 410 resync_required",
 	"TOASOAN_TRASH_RETENTION":          "how long an article, announcement or document stays in the trash before it is deleted for good: days (30d, or 30) or a Go duration (720h), from 1h to 3650d (default 30d)",
 	"TOASOAN_SUBMISSIONS_PER_HOUR":     "reader submissions accepted per IP an hour (default 5; refused ones do not count)",
 	"TOASOAN_REQUEST_TIMEOUT":          "deadline of each request's database work, a Go duration (default 10s, at most 50s: below the 60s write timeout)",
@@ -97,6 +98,8 @@ type Config struct {
 	SMTP           *SMTP // nil: mails are logged, not sent
 	// TrashRetention is how long an item stays in the trash before it is deleted for good.
 	TrashRetention time.Duration
+	// SyncRetention is how long the sync feed keeps tombstones: an app's token stays good at least that long.
+	SyncRetention time.Duration
 	// EmbedProviders are the host/path prefixes whose iframes bodies keep (htmlsafe.New).
 	EmbedProviders []string
 }
@@ -226,6 +229,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.CacheMaxBytes = int64(cacheMB) << 20
 	c.ViewCountRefresh = duration(get("TOASOAN_VIEW_COUNT_REFRESH", "5m"), "TOASOAN_VIEW_COUNT_REFRESH", time.Second, &errs)
 	c.TrashRetention = retention(get("TOASOAN_TRASH_RETENTION", "30d"), "TOASOAN_TRASH_RETENTION", &errs)
+	c.SyncRetention = retention(get("TOASOAN_SYNC_RETENTION", "90d"), "TOASOAN_SYNC_RETENTION", &errs)
 	perHour, err := strconv.Atoi(get("TOASOAN_SUBMISSIONS_PER_HOUR", "5"))
 	if err != nil || perHour < 1 || perHour > 10000 {
 		errs = append(errs, fmt.Errorf("TOASOAN_SUBMISSIONS_PER_HOUR %q: want a whole number between 1 and 10000", getenv("TOASOAN_SUBMISSIONS_PER_HOUR")))

@@ -99,6 +99,7 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"trash retention zero days", "TOASOAN_TRASH_RETENTION", "0d", "TOASOAN_TRASH_RETENTION"},
 		{"trash retention negative", "TOASOAN_TRASH_RETENTION", "-3d", "TOASOAN_TRASH_RETENTION"},
 		{"trash retention too long", "TOASOAN_TRASH_RETENTION", "4000d", "TOASOAN_TRASH_RETENTION"},
+		{"sync retention", "TOASOAN_SYNC_RETENTION", "three months", "TOASOAN_SYNC_RETENTION"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -85,6 +85,7 @@ type adminAnnouncementListResponse struct {
 //	@Produce		json
 //	@Param			page		query		int	false	"page, from 1"
 //	@Param			per_page	query		int	false	"items per page (default 20, at most 100)"
+//	@Param			updated_since	query		string	false	"only announcements edited, or whose window opened, at or after this instant (RFC 3339); GET /api/v1/sync also tells of removals"	format(date-time)
 //	@Success		200			{object}	announcementListResponse
 //	@Success		304			"not modified (If-None-Match)"
 //	@Header			200,304	{string}	ETag	"of the body, for If-None-Match"
@@ -93,12 +94,13 @@ type adminAnnouncementListResponse struct {
 //	@Failure		400			{object}	problem
 //	@Router			/api/v1/announcements [get]
 func (s *Server) listActiveAnnouncements(c echo.Context) error {
-	q := parseQuery(c, paginationParams...)
+	q := parseQuery(c, append(paginationParams, "updated_since")...)
 	page := q.Page()
+	updatedSince := q.Time("updated_since")
 	if err := q.Err(); err != nil {
 		return err
 	}
-	list, total, err := s.store.ActiveAnnouncements(c.Request().Context(), s.now(), page)
+	list, total, err := s.store.ActiveAnnouncements(c.Request().Context(), s.now(), updatedSince, page)
 	if err != nil {
 		return err
 	}

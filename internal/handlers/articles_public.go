@@ -187,6 +187,7 @@ var viewPeriodNames = []string{"day", "week", "month"}
 //	@Param			author			query		string	false	"an author's slug, or their user id (digits): articles they wrote, as primary author or co-author; an unknown slug matches nothing"
 //	@Param			from			query		string	false	"published on or after this day (YYYY-MM-DD, Vietnam time)"	format(date)
 //	@Param			to				query		string	false	"published on or before this day (YYYY-MM-DD, Vietnam time)"	format(date)
+//	@Param			updated_since	query		string	false	"only articles edited or gone live at or after this instant (RFC 3339): for apps polling for changes; GET /api/v1/sync also tells of removals"	format(date-time)
 //	@Param			q				query		string	false	"words to find, ignoring case and diacritics (the last may be a word's start; at most 200 characters)"
 //	@Param			sort			query		string	false	"order"	Enums(-published_at, -view_count)	default(-published_at)
 //	@Param			period			query		string	false	"with sort=-view_count: rank by the views of the last day, week or month"	Enums(day, week, month)
@@ -204,7 +205,7 @@ var viewPeriodNames = []string{"day", "week", "month"}
 //	@Failure		400				{object}	problem
 //	@Router			/api/v1/articles [get]
 func (s *Server) listPublicArticles(c echo.Context) error {
-	q := parseQuery(c, append(paginationParams, "category", "tag", "featured", "author", "from", "to", "q", "sort", "period", "cursor", "ids", "fields")...)
+	q := parseQuery(c, append(paginationParams, "category", "tag", "featured", "author", "from", "to", "q", "sort", "period", "cursor", "ids", "fields", "updated_since")...)
 	fields := q.Fields(articleItemFields)
 	if _, batch := q.values["ids"]; batch {
 		return s.publicArticleBatch(c, q, fields)
@@ -214,6 +215,7 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 		Now: s.now(), CategorySlug: q.String("category"), TagSlug: q.String("tag"), Featured: q.Bool("featured"),
 		From: q.Date("from", models.NewsroomZone), To: q.Date("to", models.NewsroomZone),
 		Text: q.SearchText("q"), ByViews: q.OneOf("sort", articleSorts[0], articleSorts...) == "-view_count",
+		UpdatedSince: q.Time("updated_since"),
 	}
 	if period := q.OneOf("period", "", viewPeriodNames...); period != "" {
 		if !f.ByViews {

@@ -135,6 +135,7 @@ func (f *fieldErrors) number(field, value string) docnumber.Parts {
 //	@Param			year		query		int		false	"year of issued_on"
 //	@Param			from		query		string	false	"issued on or after (YYYY-MM-DD)"	format(date)
 //	@Param			to			query		string	false	"issued on or before (YYYY-MM-DD)"	format(date)
+//	@Param			updated_since	query		string	false	"only documents changed at or after this instant (RFC 3339); GET /api/v1/sync also tells of removals"	format(date-time)
 //	@Param			page		query		int		false	"page, from 1"
 //	@Param			per_page	query		int		false	"items per page (default 20, at most 100)"
 //	@Success		200			{object}	documentListResponse
@@ -145,14 +146,15 @@ func (f *fieldErrors) number(field, value string) docnumber.Parts {
 //	@Failure		400			{object}	problem
 //	@Router			/api/v1/documents [get]
 func (s *Server) listPublicDocuments(c echo.Context) error {
-	q := parseQuery(c, append(paginationParams, "q", "number", "type", "issuer", "field", "year", "from", "to")...)
+	q := parseQuery(c, append(paginationParams, "q", "number", "type", "issuer", "field", "year", "from", "to", "updated_since")...)
 	page := q.Page()
 	f := store.DocumentFilter{
-		Status: models.PublicationPublished,
-		Text:   q.SearchText("q"),
-		Issuer: models.CleanText(q.String("issuer")),
-		Field:  models.CleanText(q.String("field")),
-		Year:   q.Int("year", 0, docnumber.MinYear, docnumber.MaxYear),
+		Status:       models.PublicationPublished,
+		UpdatedSince: q.Time("updated_since"),
+		Text:         q.SearchText("q"),
+		Issuer:       models.CleanText(q.String("issuer")),
+		Field:        models.CleanText(q.String("field")),
+		Year:         q.Int("year", 0, docnumber.MinYear, docnumber.MaxYear),
 	}
 	if v := q.String("number"); v != "" {
 		if n, err := docnumber.Parse(v); err != nil {

@@ -127,6 +127,8 @@ func TestEnumsAreTheCodesLists(t *testing.T) {
 		"Attachment.mime":              mimeTypes,
 		"ArticleWarning.field":         articleWarningFields,
 		"ArticleWarning.code":          articleWarningCodes,
+		"SyncChange.op":                syncOps,
+		"SyncChange.type":              store.SyncKinds,
 	}
 	// Enums of a single literal of the code, with no list to compare with.
 	literals := []string{"TokenPair.token_type", "Status.status"}

@@ -21,7 +21,7 @@ type problem struct {
 	Title     string              `json:"title"`
 	Status    int                 `json:"status"`
 	Detail    string              `json:"detail,omitempty"`
-	Code      string              `json:"code" enums:"bad_request,validation_failed,not_found,method_not_allowed,unauthorized,forbidden,conflict,version_mismatch,precondition_required,rate_limited,busy,payload_too_large,unsupported_media_type,internal,unavailable"`
+	Code      string              `json:"code" enums:"bad_request,validation_failed,not_found,method_not_allowed,unauthorized,forbidden,conflict,version_mismatch,precondition_required,rate_limited,busy,payload_too_large,unsupported_media_type,internal,unavailable,resync_required"`
 	RequestID string              `json:"request_id,omitempty"`
 	Errors    []models.FieldError `json:"errors,omitempty"`
 } // @name Problem
@@ -42,6 +42,7 @@ var statusOfCode = map[string]int{
 	models.CodeUnsupportedMediaType: http.StatusUnsupportedMediaType,
 	models.CodeInternal:             http.StatusInternalServerError,
 	models.CodeUnavailable:          http.StatusServiceUnavailable,
+	models.CodeResyncRequired:       http.StatusGone,
 }
 
 // unavailableRetryAfter is what a 503 asks the client to wait: a stalled or restarting database

@@ -290,7 +290,7 @@ func (s *Server) announcementsFeed(c echo.Context) error {
 	if err := parseReaderQuery(c).Err(); err != nil {
 		return err
 	}
-	list, _, err := s.store.ActiveAnnouncements(c.Request().Context(), s.now(), models.Page{Page: 1, PerPage: rssItems})
+	list, _, err := s.store.ActiveAnnouncements(c.Request().Context(), s.now(), nil, models.Page{Page: 1, PerPage: rssItems})
 	if err != nil {
 		return err
 	}

@@ -123,6 +123,22 @@ func (q *queryParams) Date(name string, loc *time.Location) *time.Time {
 	return &d
 }
 
+// Time parses an RFC 3339 date-time (2026-12-01T08:00:00Z, 2026-12-01T15:00:00+07:00); nil
+// when absent.
+func (q *queryParams) Time(name string) *time.Time {
+	v := q.String(name)
+	if v == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		q.fail(name, "must be a date-time in RFC 3339, such as 2026-12-01T08:00:00Z")
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
 // OneOf returns the value when it is one of options, def when absent.
 func (q *queryParams) OneOf(name, def string, options ...string) string {
 	v := q.String(name)

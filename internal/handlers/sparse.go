@@ -134,7 +134,7 @@ func sparseList[T any](list []T, fields []string) (any, error) {
 
 // batchConflicts are the parameters of the public list that ids cannot be combined with: a
 // batch is the articles named, in the order named, not a filtered, sorted or paged list.
-var batchConflicts = []string{"page", "per_page", "cursor", "category", "tag", "featured", "author", "from", "to", "q", "sort", "period"}
+var batchConflicts = []string{"page", "per_page", "cursor", "category", "tag", "featured", "author", "from", "to", "q", "sort", "period", "updated_since"}
 
 // batchMeta is the meta of a batch: one page holding every article found.
 func batchMeta(found int) listMeta {

@@ -25,13 +25,14 @@ const (
 	CodeUnsupportedMediaType = "unsupported_media_type"
 	CodeInternal             = "internal"
 	CodeUnavailable          = "unavailable"
+	CodeResyncRequired       = "resync_required" // a sync token too old to serve: sync again from the start
 )
 
 // ErrorCodes lists every code a problem document may carry.
 var ErrorCodes = []string{
 	CodeBadRequest, CodeValidation, CodeNotFound, CodeMethodNotAllowed, CodeUnauthorized, CodeForbidden,
 	CodeConflict, CodeVersionMismatch, CodePreconditionRequired, CodeRateLimited, CodeBusy,
-	CodePayloadTooLarge, CodeUnsupportedMediaType, CodeInternal, CodeUnavailable,
+	CodePayloadTooLarge, CodeUnsupportedMediaType, CodeInternal, CodeUnavailable, CodeResyncRequired,
 }
 
 // FieldError names one bad field (or query parameter) and why it is bad.
@@ -63,6 +64,11 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return ""
+}
+
+// ResyncRequired says a sync token can no longer be served: the client syncs again from nothing.
+func ResyncRequired(message string) *Error {
+	return &Error{Code: CodeResyncRequired, Message: message}
 }
 
 // NotFound says the named thing does not exist, or that the caller may not see it.

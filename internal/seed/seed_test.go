@@ -216,7 +216,7 @@ func checkDocuments(t *testing.T, st *store.Store, now time.Time) {
 
 func checkAnnouncements(t *testing.T, st *store.Store, now time.Time) {
 	ctx := context.Background()
-	active, n, err := st.ActiveAnnouncements(ctx, now, models.Page{Page: 1, PerPage: 10})
+	active, n, err := st.ActiveAnnouncements(ctx, now, nil, models.Page{Page: 1, PerPage: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,9 +94,16 @@ func (s *Store) ListAnnouncements(ctx context.Context, status string, trashed bo
 }
 
 // ActiveAnnouncements returns a page of the announcements the public sees at now: published,
-// started and not ended; pinned first, then the newest start, and the total.
-func (s *Store) ActiveAnnouncements(ctx context.Context, now time.Time, p models.Page) ([]models.Announcement, int64, error) {
-	q := func() *gorm.DB { return s.activeAnnouncements(ctx, now) }
+// started and not ended (and with updatedSince, edited or started at or after it); pinned first,
+// then the newest start, and the total.
+func (s *Store) ActiveAnnouncements(ctx context.Context, now time.Time, updatedSince *time.Time, p models.Page) ([]models.Announcement, int64, error) {
+	q := func() *gorm.DB {
+		q := s.activeAnnouncements(ctx, now)
+		if updatedSince != nil { // edited, or its window opened, at or after it
+			q = q.Where("(updated_at >= ? OR starts_at >= ?)", updatedSince.UTC(), updatedSince.UTC())
+		}
+		return q
+	}
 	return s.announcementPage(ctx, q, "pinned DESC, starts_at DESC, id DESC", p)
 }
 

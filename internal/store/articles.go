@@ -369,7 +369,8 @@ func articleAudit(action string, id int64, detail string) Audit {
 	return Audit{Action: "article." + action, TargetType: "article", TargetID: strconv.FormatInt(id, 10), Detail: detail}
 }
 
-// readArticle reads the article a write is about and lets access refuse it.
+// readArticle reads the article a write is about, with its tags (the write purges what showed
+// it, its tags' pages and counts too), and lets access refuse it.
 func readArticle(tx *gorm.DB, id int64, access Access) (models.Article, error) {
 	var a models.Article
 	if err := tx.Take(&a, id).Error; err != nil {
@@ -380,7 +381,11 @@ func readArticle(tx *gorm.DB, id int64, access Access) (models.Article, error) {
 			return a, err
 		}
 	}
-	return a, nil
+	list := []models.Article{a}
+	if err := attachTags(tx.Session(&gorm.Session{NewDB: true}), list); err != nil {
+		return a, err
+	}
+	return list[0], nil
 }
 
 // articleChange is what one write does to an article: the columns to update, when set its new
@@ -982,6 +987,9 @@ type PublicQuery struct {
 	// day, YYYY-MM-DD) to today instead of all time, and lists only articles read in them.
 	ViewsSince string
 	After      *ArticleCursor // keyset pagination (newest first only): no total, no offset
+	// UpdatedSince keeps the articles edited or gone live at or after it (updated_at or
+	// published_at), for apps that poll for changes (the sync feed also tells of removals).
+	UpdatedSince *time.Time
 }
 
 // PublicList is a page of the public list. Total is nil with a cursor; More says whether
@@ -1024,6 +1032,9 @@ func (s *Store) PublicArticles(ctx context.Context, f PublicQuery, p models.Page
 	}
 	if f.Text != "" {
 		q = s.matchText(q, f.Text)
+	}
+	if f.UpdatedSince != nil {
+		q = q.Where("(articles.updated_at >= ? OR articles.published_at >= ?)", f.UpdatedSince.UTC(), f.UpdatedSince.UTC())
 	}
 	if f.ByViews && f.ViewsSince != "" {
 		recent := db.Table("article_views_daily").Select("article_id, SUM(shown_views) AS views").
@@ -1086,7 +1097,7 @@ func (f PublicQuery) countKey() string {
 		featured = strconv.FormatBool(*f.Featured)
 	}
 	return strings.Join([]string{f.CategorySlug, f.TagSlug, featured, strconv.FormatInt(f.AuthorID, 10),
-		day(f.From), day(f.To), f.Text, strconv.FormatBool(f.ByViews), f.ViewsSince}, "\x00")
+		day(f.From), day(f.To), f.Text, strconv.FormatBool(f.ByViews), f.ViewsSince, day(f.UpdatedSince)}, "\x00")
 }
 
 // ArticleSitemap lists the articles publicly visible at now for the sitemap, but noindex ones, newest first and

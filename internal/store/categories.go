@@ -167,6 +167,7 @@ func (s *Store) CreateCategory(ctx context.Context, actor Actor, in CategoryInpu
 				return Audit{}, err
 			}
 			purge(tx, surrogate.Categories)
+			touchSync(tx, KindCategory, c.ID) // nothing showed it yet, but apps get it
 			return categoryAudit("category.create", c.ID, c.Slug), nil
 		})
 	})

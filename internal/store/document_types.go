@@ -102,6 +102,7 @@ func (s *Store) UpdateDocumentType(ctx context.Context, actor Actor, id int64, v
 				if err := indexSearch(tx, documentSearchEntry(d)); err != nil {
 					return Audit{}, err
 				}
+				touchSync(tx, KindDocument, d.ID) // its public form names the type
 			}
 		}
 		purge(tx, surrogate.DocumentTypes) // and every document, which names its type

@@ -284,6 +284,8 @@ type DocumentFilter struct {
 	Year    int          // of issued_on
 	From    *models.Date // issued on or after
 	To      *models.Date // issued on or before
+	// UpdatedSince keeps the documents changed at or after it.
+	UpdatedSince *time.Time
 }
 
 // The facets of a search; documents leaves out the filter of the one it counts.
@@ -337,6 +339,9 @@ func (s *Store) documents(ctx context.Context, f DocumentFilter, facet string) *
 	}
 	if f.To != nil {
 		q = q.Where("documents.issued_on <= ?", *f.To)
+	}
+	if f.UpdatedSince != nil {
+		q = q.Where("documents.updated_at >= ?", f.UpdatedSince.UTC())
 	}
 	return q
 }

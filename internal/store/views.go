@@ -54,6 +54,7 @@ func (s *Store) AddViews(ctx context.Context, views map[int64]int64) error {
 func (s *Store) RefreshShownViews(ctx context.Context) error {
 	oldest := NewsroomDay(s.Now().AddDate(0, 0, -(ViewDaysKept - 1)))
 	return s.write(ctx, System, func(tx *gorm.DB) (Audit, error) {
+		noSync(tx) // apps get an article's view count with its next change, not every few minutes
 		var moved []int64
 		err := tx.Raw(`UPDATE articles SET shown_view_count = view_count WHERE shown_view_count <> view_count RETURNING id`).
 			Scan(&moved).Error

@@ -36,6 +36,11 @@ func (s *Store) write(ctx context.Context, actor Actor, fn func(tx *gorm.DB) (Au
 		if err != nil {
 			return err
 		}
+		if !st.noSync {
+			if err := s.recordSync(tx, st.purge.Keys(), st.synced); err != nil {
+				return err
+			}
+		}
 		if err := s.notifyPurge(tx, st.purge.Keys()); err != nil {
 			return err
 		}
@@ -73,6 +78,8 @@ type writeState struct {
 	enqueued bool
 	mailed   bool
 	purge    surrogate.Set
+	noSync   bool      // what it purges is no change apps sync (noSync)
+	synced   []syncRef // items it changed besides those its purge keys name (touchSync)
 }
 
 type writeStateKey struct{}

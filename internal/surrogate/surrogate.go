@@ -34,6 +34,20 @@ const All = "all"
 
 func item(kind string, id int64) string { return kind + "-" + strconv.FormatInt(id, 10) }
 
+// ItemOf reads an item's key back: its kind and id ("article-12": "article", 12); ok is false
+// for a family's key.
+func ItemOf(key string) (kind string, id int64, ok bool) {
+	i := strings.LastIndexByte(key, '-')
+	if i <= 0 {
+		return "", 0, false
+	}
+	id, err := strconv.ParseInt(key[i+1:], 10, 64)
+	if err != nil || id <= 0 {
+		return "", 0, false
+	}
+	return key[:i], id, true
+}
+
 // Article is the key of everything that shows article id (its page, a related box, a list).
 func Article(id int64) string { return item("article", id) }
 
