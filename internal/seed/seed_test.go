@@ -8,8 +8,10 @@ import (
 	"image"
 	"image/jpeg"
 	"io"
+	"io/fs"
 	"log/slog"
 	"maps"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -500,4 +502,79 @@ func TestRunNeedsStorage(t *testing.T) {
 	if _, err := Run(context.Background(), st, small, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "media storage") {
 		t.Errorf("seeding without storage: %v", err)
 	}
+}
+
+// A document whose number was taken by hand meanwhile is skipped, and the PDF stored for it
+// removed again: from the library and from storage.
+func TestRunSkipsATakenNumberWithoutLeavingItsPDF(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
+		log := slog.New(slog.DiscardHandler)
+		opts, _, _ := withFiles(t, Options{Documents: 2})
+		dir := t.TempDir()
+		files, err := media.OpenDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer files.Close()
+		opts.Files = files
+		if _, err := Run(ctx, st, opts, log); err != nil {
+			t.Fatal(err)
+		}
+		// By hand, as the third document, the one the seed's next run starts with (index 3).
+		c, err := loadContent()
+		if err != nil {
+			t.Fatal(err)
+		}
+		types, err := st.DocumentTypes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var usable []models.DocumentType
+		for _, dt := range types {
+			if docnumber.TypeNameForCode(dt.Code) != "" {
+				usable = append(usable, dt)
+			}
+		}
+		s := seeder{st: st, content: c, now: st.Now()}
+		next, err := s.document(3, usable)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.CreateDocument(ctx, store.System, next); err != nil {
+			t.Fatal(err)
+		}
+
+		opts.Documents = 4
+		sum, err := Run(ctx, st, opts, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Index 3's number is taken: the fourth document is index 4's.
+		if sum.Documents != (Count{1, 4}) || sum.Files != 1 {
+			t.Fatalf("summary %+v, want one document and its PDF added", sum)
+		}
+		var pdfs []models.Media
+		if err := db.Where("mime = ?", "application/pdf").Find(&pdfs).Error; err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, m := range pdfs {
+			keys = append(keys, m.Key)
+			stored(t, files, m.Key)
+		}
+		if len(pdfs) != 3 {
+			t.Errorf("%d PDFs in the library, want the three seeded documents' (%v)", len(pdfs), keys)
+		}
+		var onDisk int
+		if err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				onDisk++
+			}
+			return err
+		}); err != nil || onDisk != 3 {
+			t.Errorf("%d files in storage (%v), want the three PDFs", onDisk, err)
+		}
+	})
 }
