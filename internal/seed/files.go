@@ -18,7 +18,7 @@ import (
 // media.Save under the configured limits, then recorded with its metadata, and AfterImage
 // run for an image. A file whose content the library holds already (an earlier run stored
 // it) is that item, and nothing is stored twice. added says whether the item is new.
-func (s *seeder) save(ctx context.Context, actor store.Actor, p picture) (m models.Media, added bool, err error) {
+func (s *seeder) save(ctx context.Context, actor store.Actor, p generated) (m models.Media, added bool, err error) {
 	sum := sha256.Sum256(p.data)
 	m, err = s.st.MediaByChecksum(ctx, hex.EncodeToString(sum[:]))
 	if models.ErrorCode(err) != models.CodeNotFound {

@@ -16,7 +16,7 @@ import (
 // type and subject as the heading), saying it is a sample. The text is in DejaVu Sans,
 // embedded (subset) so every reader shows the Vietnamese letters. The same document gives the
 // same bytes: the PDF's dates are the issue date.
-func documentPDF(in store.DocumentInput) (picture, error) {
+func documentPDF(in store.DocumentInput) (generated, error) {
 	issued := in.IssuedOn.Time()
 	number := in.Number.Canonical()
 	pdf := fpdf.New("P", "mm", "A4", "")
@@ -90,9 +90,9 @@ func documentPDF(in store.DocumentInput) (picture, error) {
 
 	var buf bytes.Buffer
 	if err := pdf.Output(&buf); err != nil {
-		return picture{}, fmt.Errorf("document %s: pdf: %w", number, err)
+		return generated{}, fmt.Errorf("document %s: pdf: %w", number, err)
 	}
-	return picture{
+	return generated{
 		data:    buf.Bytes(),
 		name:    search.Slugify(number) + ".pdf",
 		caption: in.Title,

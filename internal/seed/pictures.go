@@ -67,8 +67,8 @@ var compositions = []composition{
 	{"các dải chéo và đốm sáng", drawStripes},
 }
 
-// picture is a generated file and how the library describes it.
-type picture struct {
+// generated is a file the seed made (a cover or a PDF) and how the library describes it.
+type generated struct {
 	data                 []byte
 	name                 string // the file name shown in the library
 	alt, caption, credit string
@@ -96,7 +96,7 @@ func newPainter() (*painter, error) {
 
 // cover is the n-th picture of the pool, made for the articles of category: the same bytes
 // whenever it is drawn.
-func (pt *painter) cover(n int, category string) (picture, error) {
+func (pt *painter) cover(n int, category string) (generated, error) {
 	rng := itemRand(streamPictures, n)
 	pal, comp := palettes[n%len(palettes)], compositions[n%len(compositions)]
 	c := newCanvas(coverWidth, coverHeight)
@@ -104,16 +104,16 @@ func (pt *painter) cover(n int, category string) (picture, error) {
 	comp.draw(c, pal, rng)
 	c.shade(coverHeight-300, color.RGBA{0, 0, 0, 255}, 0.7)
 	if err := pt.text(c, "ẢNH MINH HỌA", pt.regular, 30, 80, coverHeight-150, pal.accent); err != nil {
-		return picture{}, err
+		return generated{}, err
 	}
 	if err := pt.text(c, category, pt.bold, 84, 80, coverHeight-70, color.RGBA{255, 255, 255, 255}); err != nil {
-		return picture{}, err
+		return generated{}, err
 	}
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, c.img, &jpeg.Options{Quality: coverQuality}); err != nil {
-		return picture{}, err
+		return generated{}, err
 	}
-	return picture{
+	return generated{
 		data:    buf.Bytes(),
 		name:    fmt.Sprintf("anh-minh-hoa-%s-%d.jpg", search.Slugify(category), n%picturesPerTopic+1),
 		alt:     fmt.Sprintf("Ảnh minh họa tông %s: %s, dòng chữ “%s” ở góc dưới", pal.name, comp.name, category),
