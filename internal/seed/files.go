@@ -29,7 +29,7 @@ func (s *seeder) save(ctx context.Context, actor store.Actor, p generated) (m mo
 		return m, false, fmt.Errorf("%s: %w", p.name, err)
 	}
 	m, err = s.st.CreateMedia(ctx, actor, store.MediaInput{Key: f.Key, Name: p.name, Mime: f.Mime, Size: f.Size,
-		Width: f.Width, Height: f.Height, Checksum: f.Checksum, Alt: p.alt, Caption: p.caption, Credit: p.credit})
+		Width: f.Width, Height: f.Height, Checksum: f.Checksum, Alt: p.alt, Caption: p.caption, Credit: p.credit, Focal: p.focal})
 	if err != nil {
 		return m, false, errors.Join(err, s.opts.Files.Delete(context.WithoutCancel(ctx), f.Key))
 	}

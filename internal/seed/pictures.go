@@ -15,6 +15,7 @@ import (
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 
+	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/search"
 )
 
@@ -52,10 +53,12 @@ var palettes = []palette{
 	{"xám bạc", rgb(0x444f5a), rgb(0xc9d1d9), rgb(0xf2c14e), rgb(0x1f262e)},
 }
 
-// composition is a way of drawing shapes over the sky, and what the alt text calls it.
+// composition is a way of drawing shapes over the sky, and what the alt text calls it. draw
+// returns the picture's focal point, where its eye falls (the sun, the rings' centre), or nil
+// when nothing stands out.
 type composition struct {
 	name string
-	draw func(c *canvas, p palette, rng *rand.Rand)
+	draw func(c *canvas, p palette, rng *rand.Rand) *models.FocalPoint
 }
 
 // With 8 palettes and 5 compositions (coprime), pictures 0 to 39 are each a different pair.
@@ -72,6 +75,7 @@ type generated struct {
 	data                 []byte
 	name                 string // the file name shown in the library
 	alt, caption, credit string
+	focal                *models.FocalPoint
 }
 
 // coverCredit is the credit of every generated cover.
@@ -101,7 +105,7 @@ func (pt *painter) cover(n int, category string) (generated, error) {
 	pal, comp := palettes[n%len(palettes)], compositions[n%len(compositions)]
 	c := newCanvas(coverWidth, coverHeight)
 	c.sky(pal.top, pal.bottom)
-	comp.draw(c, pal, rng)
+	focal := comp.draw(c, pal, rng)
 	c.shade(coverHeight-300, color.RGBA{0, 0, 0, 255}, 0.7)
 	if err := pt.text(c, "ẢNH MINH HỌA", pt.regular, 30, 80, coverHeight-150, pal.accent); err != nil {
 		return generated{}, err
@@ -119,6 +123,7 @@ func (pt *painter) cover(n int, category string) (generated, error) {
 		alt:     fmt.Sprintf("Ảnh minh họa tông %s: %s, dòng chữ “%s” ở góc dưới", pal.name, comp.name, category),
 		caption: "Ảnh minh họa chuyên mục " + category,
 		credit:  coverCredit,
+		focal:   focal,
 	}, nil
 }
 
@@ -233,7 +238,12 @@ func (c *canvas) shade(y0 int, col color.RGBA, alpha float64) {
 // between is a random number in [lo, hi).
 func between(rng *rand.Rand, lo, hi float64) float64 { return lo + rng.Float64()*(hi-lo) }
 
-func drawHills(c *canvas, p palette, rng *rand.Rand) {
+// focalAt is the focal point of the pixel x, y, in fractions of the picture, to two decimals.
+func (c *canvas) focalAt(x, y float64) *models.FocalPoint {
+	return &models.FocalPoint{X: math.Round(100*x/float64(c.w)) / 100, Y: math.Round(100*y/float64(c.h)) / 100}
+}
+
+func drawHills(c *canvas, p palette, rng *rand.Rand) *models.FocalPoint {
 	w, h := float64(c.w), float64(c.h)
 	sx, sy, r := between(rng, 0.2, 0.8)*w, between(rng, 0.18, 0.35)*h, between(rng, 80, 130)
 	c.disc(sx, sy, r*1.8, p.accent, 0.18)
@@ -244,11 +254,13 @@ func drawHills(c *canvas, p palette, rng *rand.Rand) {
 		col := mix(p.bottom, p.ink, 0.45+0.25*float64(k))
 		c.below(func(x float64) float64 { return base + amp*math.Sin(x*freq+phase) + amp/3*math.Sin(x*freq*3.1+phase) }, col, 1)
 	}
+	return c.focalAt(sx, sy)
 }
 
-func drawWaves(c *canvas, p palette, rng *rand.Rand) {
+func drawWaves(c *canvas, p palette, rng *rand.Rand) *models.FocalPoint {
 	w, h := float64(c.w), float64(c.h)
-	c.disc(between(rng, 0.15, 0.85)*w, between(rng, 0.15, 0.3)*h, between(rng, 50, 90), p.accent, 0.85)
+	sx, sy := between(rng, 0.15, 0.85)*w, between(rng, 0.15, 0.3)*h
+	c.disc(sx, sy, between(rng, 50, 90), p.accent, 0.85)
 	for k := range 6 {
 		base, amp := h*(0.42+0.09*float64(k)), between(rng, 10, 28)
 		freq, phase := between(rng, 4, 9)*math.Pi/w, between(rng, 0, 2*math.Pi)
@@ -256,9 +268,10 @@ func drawWaves(c *canvas, p palette, rng *rand.Rand) {
 		c.below(func(x float64) float64 { return base + amp*math.Sin(x*freq+phase) }, col, 0.9)
 		c.below(func(x float64) float64 { return base + 4 + amp*math.Sin(x*freq+phase) }, p.accent, 0.12) // the light on a crest
 	}
+	return c.focalAt(sx, sy)
 }
 
-func drawSkyline(c *canvas, p palette, rng *rand.Rand) {
+func drawSkyline(c *canvas, p palette, rng *rand.Rand) *models.FocalPoint {
 	w, h := float64(c.w), float64(c.h)
 	c.disc(between(rng, 0.1, 0.9)*w, between(rng, 0.12, 0.25)*h, between(rng, 40, 70), p.accent, 0.9)
 	for row, shade := range []float64{0.35, 0.75} { // the far row, paler, then the near one
@@ -278,9 +291,10 @@ func drawSkyline(c *canvas, p palette, rng *rand.Rand) {
 			x += bw
 		}
 	}
+	return nil // a street: no one place to keep in a crop
 }
 
-func drawRings(c *canvas, p palette, rng *rand.Rand) {
+func drawRings(c *canvas, p palette, rng *rand.Rand) *models.FocalPoint {
 	w, h := float64(c.w), float64(c.h)
 	cx, cy := between(rng, 0.25, 0.75)*w, between(rng, 0.3, 0.6)*h
 	var radii [9]float64 // of the discs from the largest, each laid over the ones before
@@ -304,9 +318,10 @@ func drawRings(c *canvas, p palette, rng *rand.Rand) {
 		}
 	}
 	c.disc(cx, cy, 40, p.accent, 0.9)
+	return c.focalAt(cx, cy)
 }
 
-func drawStripes(c *canvas, p palette, rng *rand.Rand) {
+func drawStripes(c *canvas, p palette, rng *rand.Rand) *models.FocalPoint {
 	slope, band := between(rng, 0.4, 1.2), between(rng, 70, 140)
 	for y := range c.h {
 		for x := range c.w {
@@ -318,4 +333,5 @@ func drawStripes(c *canvas, p palette, rng *rand.Rand) {
 	for range 12 {
 		c.disc(between(rng, 0, float64(c.w)), between(rng, 0, float64(c.h)*0.75), between(rng, 20, 110), p.accent, between(rng, 0.15, 0.45))
 	}
+	return nil // a pattern all over
 }

@@ -414,6 +414,11 @@ func checkCovers(t *testing.T, st *store.Store, files media.Storage, now time.Ti
 		for _, c := range compositions {
 			compositionsSeen[c.name] = compositionsSeen[c.name] || strings.Contains(m.Alt, c.name)
 		}
+		// The sun or the rings' centre is the focal point; a street or a pattern has none.
+		focal, pattern := m.Focal(), strings.Contains(m.Alt, "dãy nhà phố") || strings.Contains(m.Alt, "các dải chéo")
+		if pattern != (focal == nil) || focal != nil && (focal.X <= 0 || focal.X >= 1 || focal.Y <= 0 || focal.Y >= 1) {
+			t.Errorf("media %d (%s): focal point %+v", m.ID, m.Alt, focal)
+		}
 		data := stored(t, files, m.Key)
 		img, err := jpeg.Decode(bytes.NewReader(data))
 		if err != nil || img.Bounds() != image.Rect(0, 0, 1600, 900) || m.Mime != "image/jpeg" || m.Width != 1600 || m.Height != 900 {

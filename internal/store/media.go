@@ -27,6 +27,7 @@ type MediaInput struct {
 	Width, Height        int
 	Checksum             string
 	Alt, Caption, Credit string
+	Focal                *models.FocalPoint // nil: none
 }
 
 // mediaByID reads the media of ids in one query, keyed by id (none for no ids).
@@ -50,6 +51,9 @@ func (s *Store) CreateMedia(ctx context.Context, actor Actor, in MediaInput) (mo
 	m := models.Media{Key: in.Key, Name: models.CleanText(in.Name), Mime: in.Mime, Size: in.Size,
 		Width: in.Width, Height: in.Height, Checksum: in.Checksum, Version: 1,
 		Alt: models.CleanText(in.Alt), Caption: models.CleanText(in.Caption), Credit: models.CleanText(in.Credit)}
+	if in.Focal != nil {
+		m.FocalX, m.FocalY = &in.Focal.X, &in.Focal.Y
+	}
 	if actor.UserID != 0 {
 		m.UploadedBy = &actor.UserID
 	}
