@@ -81,7 +81,7 @@ type generated struct {
 // coverCredit is the credit of every generated cover.
 const coverCredit = "Đồ họa: Ban Biên tập"
 
-// painter draws covers; it holds the parsed fonts.
+// painter draws covers; it holds the parsed fonts, which covers may be drawn with at once.
 type painter struct {
 	bold, regular *opentype.Font
 }

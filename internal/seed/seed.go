@@ -223,8 +223,11 @@ func (s *seeder) articles(ctx context.Context, want int) (Count, error) {
 	batch := make([]store.ArticleImport, 0, store.ImportBatchSize)
 	for i := int(total); i < want; i += len(batch) {
 		batch = batch[:0]
+		if err := s.storeCovers(ctx, i, min(want, i+store.ImportBatchSize)); err != nil {
+			return out, fmt.Errorf("covers: %w", err)
+		}
 		for k := i; k < want && len(batch) < store.ImportBatchSize; k++ {
-			in, publishAt, err := s.article(ctx, k)
+			in, publishAt, err := s.article(k)
 			if err != nil {
 				return out, err
 			}
@@ -248,18 +251,18 @@ func (s *seeder) articles(ctx context.Context, want int) (Count, error) {
 	return out, nil
 }
 
-// article is the i-th seeded article and its publication time. Its cover is one of its
-// topic's pictures, in turn.
-func (s *seeder) article(ctx context.Context, i int) (store.ArticleInput, time.Time, error) {
-	t := i % len(s.Topics)
-	topic := s.Topics[t]
+// article is the i-th seeded article and its publication time. Its cover (coverOf) must be
+// stored already (storeCovers).
+func (s *seeder) article(i int) (store.ArticleInput, time.Time, error) {
+	topic := s.Topics[i%len(s.Topics)]
 	categoryID, ok := s.categoryIDs[topic.Category]
 	if !ok {
 		return store.ArticleInput{}, time.Time{}, fmt.Errorf("topic %q is not a category of the taxonomy", topic.Category)
 	}
-	cover, err := s.cover(ctx, t*picturesPerTopic+i/len(s.Topics)%picturesPerTopic, topic.Category)
-	if err != nil {
-		return store.ArticleInput{}, time.Time{}, fmt.Errorf("cover: %w", err)
+	n, _ := s.coverOf(i)
+	cover, ok := s.covers[n]
+	if !ok {
+		return store.ArticleInput{}, time.Time{}, fmt.Errorf("article %d: picture %d is not stored", i, n)
 	}
 	rng := itemRand(streamArticles, i)
 	at := newsTime(rng, s.now)
