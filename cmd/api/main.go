@@ -98,7 +98,8 @@ commands:
   user reset-password ... set a new password and revoke the account's sessions
   seed [--articles N] [--documents N] [--announcements N]
                           fill the database with demo content up to these numbers
-                          (defaults 200, 60, 8); running it again adds nothing
+                          (defaults 200, 60, 8): articles with covers and documents
+                          with PDFs, in the media storage; running it again adds nothing
 `
 
 // run is the whole program; main only calls it, so tests can drive it with their own context,

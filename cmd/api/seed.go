@@ -10,11 +10,13 @@ import (
 	"time"
 
 	"github.com/toasoan/toasoan/internal/config"
+	"github.com/toasoan/toasoan/internal/media"
 	"github.com/toasoan/toasoan/internal/seed"
 	"github.com/toasoan/toasoan/internal/store"
 )
 
-// seedCommand fills the database with demo content (internal/seed). Like serving, it creates
+// seedCommand fills the database with demo content (internal/seed), its covers and PDFs in the
+// server's media storage. Like serving, it creates
 // the first admin when there is no user yet: otherwise the seed accounts would be the only
 // users, and the server would never create one.
 func seedCommand(ctx context.Context, cfg config.Config, args []string, st *store.Store, stdout, stderr io.Writer, log *slog.Logger) error {
@@ -33,6 +35,12 @@ func seedCommand(ctx context.Context, cfg config.Config, args []string, st *stor
 	if opts.Articles < 0 || opts.Documents < 0 || opts.Announcements < 0 {
 		return errors.New("seed: counts must not be negative")
 	}
+	files, err := media.Open(ctx, cfg.MediaBucketURL, cfg.MediaDir) // where the server keeps uploads
+	if err != nil {
+		return err
+	}
+	defer files.Close()
+	opts.Files, opts.MaxUploadBytes, opts.MaxImagePixels = files, cfg.MaxUploadBytes, cfg.MaxImagePixels
 	admin, err := bootstrapAdmin(ctx, cfg, st, log)
 	if err != nil {
 		return fmt.Errorf("first admin: %w", err)

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -29,7 +31,7 @@ func TestSeedCommand(t *testing.T) {
 		}
 		for _, want := range []string{
 			"First admin created: admin@localhost", // as serving would: the seed accounts must not stand in for it
-			"articles 6 added (6 in all), documents 3 added (3), announcements 4 added (4), categories 20 added, users 4 added\n",
+			"articles 6 added (6 in all), documents 3 added (3), announcements 4 added (4), categories 20 added, users 4 added, files 9 added\n",
 		} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("output %q lacks %q", out.String(), want)
@@ -43,9 +45,21 @@ func TestSeedCommand(t *testing.T) {
 		if err := run(ctx, args, envOf(env), &out, io.Discard); err != nil {
 			t.Fatalf("second run: %v", err)
 		}
-		if !strings.Contains(out.String(), "articles 0 added (6 in all), documents 0 added (3), announcements 0 added (4), categories 0 added, users 0 added") ||
+		if !strings.Contains(out.String(), "articles 0 added (6 in all), documents 0 added (3), announcements 0 added (4), categories 0 added, users 0 added, files 0 added") ||
 			strings.Contains(out.String(), "First admin") {
 			t.Errorf("second run printed %q", out.String())
+		}
+
+		// The six covers and three PDFs are in the media directory, as uploads are.
+		var stored []string
+		err := filepath.WalkDir(filepath.Join(dir, "media"), func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				stored = append(stored, filepath.Ext(path))
+			}
+			return err
+		})
+		if slices.Sort(stored); err != nil || strings.Join(stored, " ") != ".jpg .jpg .jpg .jpg .jpg .jpg .pdf .pdf .pdf" {
+			t.Errorf("media directory holds %v (%v), want 6 covers and 3 PDFs", stored, err)
 		}
 
 		db, err := store.Open(ctx, opts)

@@ -2,7 +2,8 @@
 // the category tree of the sample portal, published articles, documents and announcements
 // spread over the last two years. Everything is written through the store, as the API
 // writes it, so bodies are sanitised, slugs unique, revisions kept and the search index
-// complete.
+// complete. Articles have covers and documents a PDF, files the seed generates (pictures.go,
+// pdf.go) and stores as uploads are stored.
 package seed
 
 import (
@@ -14,17 +15,28 @@ import (
 
 	"github.com/toasoan/toasoan/internal/auth"
 	"github.com/toasoan/toasoan/internal/docnumber"
+	"github.com/toasoan/toasoan/internal/media"
 	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/search"
 	"github.com/toasoan/toasoan/internal/store"
 )
 
 // Options says how many items of each kind the database should hold: seeding tops each kind
-// up to its number and never removes anything, so running it again changes nothing.
+// up to its number and never removes anything, so running it again changes nothing. It also
+// says where the generated files go.
 type Options struct {
 	Articles      int
 	Documents     int
 	Announcements int
+
+	// Files is the media storage (the server's: TOASOAN_MEDIA_DIR or the bucket), and
+	// MaxUploadBytes and MaxImagePixels the upload limits the files are checked against.
+	Files                          media.Storage
+	MaxUploadBytes, MaxImagePixels int64
+	// AfterImage, when set, runs for each image the seed adds to the library, once it is
+	// there: where its variants are made. A failure stops the seed; the image stays, and a
+	// later run reuses it without running AfterImage again.
+	AfterImage func(context.Context, models.Media) error
 }
 
 // Defaults are the numbers of `api seed` without flags: a site that looks lived in.
@@ -40,15 +52,16 @@ type Count struct {
 type Summary struct {
 	Users         int // seed accounts added
 	Categories    int // categories added
+	Files         int // covers and PDFs added to the media library
 	Articles      Count
 	Documents     Count
 	Announcements Count
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("articles %d added (%d in all), documents %d added (%d), announcements %d added (%d), categories %d added, users %d added",
+	return fmt.Sprintf("articles %d added (%d in all), documents %d added (%d), announcements %d added (%d), categories %d added, users %d added, files %d added",
 		s.Articles.Added, s.Articles.Total, s.Documents.Added, s.Documents.Total,
-		s.Announcements.Added, s.Announcements.Total, s.Categories, s.Users)
+		s.Announcements.Added, s.Announcements.Total, s.Categories, s.Users, s.Files)
 }
 
 // Random streams, one per kind of item (see itemRand).
@@ -56,6 +69,7 @@ const (
 	streamArticles uint64 = iota + 1
 	streamDocuments
 	streamAnnouncements
+	streamPictures
 )
 
 // progressEvery is how often a long run logs how far it got.
@@ -65,11 +79,14 @@ const progressEvery = 5000
 // at a past time; their authors are three seed reporters, published by a seed editor.
 func Run(ctx context.Context, st *store.Store, opts Options, log *slog.Logger) (Summary, error) {
 	var sum Summary
+	if opts.Files == nil {
+		return sum, errors.New("seed: no media storage for the covers and PDFs")
+	}
 	c, err := loadContent()
 	if err != nil {
 		return sum, err
 	}
-	s := seeder{st: st, content: c, now: st.Now(), log: log}
+	s := seeder{st: st, content: c, now: st.Now(), log: log, opts: opts, covers: map[int]int64{}}
 	if err := s.users(ctx, &sum); err != nil {
 		return sum, fmt.Errorf("seed users: %w", err)
 	}
@@ -92,17 +109,23 @@ func Run(ctx context.Context, st *store.Store, opts Options, log *slog.Logger) (
 			return sum, fmt.Errorf("vacuum after seeding: %w", err)
 		}
 	}
+	sum.Files = s.added
 	return sum, nil
 }
 
 type seeder struct {
 	st *store.Store
 	content
-	now         time.Time
-	log         *slog.Logger
-	authors     []int64
-	editor      int64
-	categoryIDs map[string]int64 // by name
+	now          time.Time
+	log          *slog.Logger
+	opts         Options
+	authors      []int64
+	editor       int64
+	photographer store.Actor      // who uploads the covers
+	categoryIDs  map[string]int64 // by name
+	painter      *painter         // made when the first cover is drawn
+	covers       map[int]int64    // the pool's pictures stored or found in this run: media ids by number
+	added        int              // files added to the library
 }
 
 // seedAccount is an account that writes (authors) or publishes (the editor) seeded articles.
@@ -143,6 +166,8 @@ func (s *seeder) users(ctx context.Context, sum *Summary) error {
 			s.authors = append(s.authors, u.ID)
 		}
 	}
+	// The covers are the photo reporter's: an author may edit the metadata of what they uploaded.
+	s.photographer = store.Actor{UserID: s.authors[len(s.authors)-1], Role: models.RoleAuthor}
 	return nil
 }
 
@@ -198,6 +223,9 @@ func (s *seeder) articles(ctx context.Context, want int) (Count, error) {
 	batch := make([]store.ArticleImport, 0, store.ImportBatchSize)
 	for i := int(total); i < want; i += len(batch) {
 		batch = batch[:0]
+		if err := s.storeCovers(ctx, i, min(want, i+store.ImportBatchSize)); err != nil {
+			return out, fmt.Errorf("covers: %w", err)
+		}
 		for k := i; k < want && len(batch) < store.ImportBatchSize; k++ {
 			in, publishAt, err := s.article(k)
 			if err != nil {
@@ -223,12 +251,18 @@ func (s *seeder) articles(ctx context.Context, want int) (Count, error) {
 	return out, nil
 }
 
-// article is the i-th seeded article and its publication time.
+// article is the i-th seeded article and its publication time. Its cover (coverOf) must be
+// stored already (storeCovers).
 func (s *seeder) article(i int) (store.ArticleInput, time.Time, error) {
 	topic := s.Topics[i%len(s.Topics)]
 	categoryID, ok := s.categoryIDs[topic.Category]
 	if !ok {
 		return store.ArticleInput{}, time.Time{}, fmt.Errorf("topic %q is not a category of the taxonomy", topic.Category)
+	}
+	n, _ := s.coverOf(i)
+	cover, ok := s.covers[n]
+	if !ok {
+		return store.ArticleInput{}, time.Time{}, fmt.Errorf("article %d: picture %d is not stored", i, n)
 	}
 	rng := itemRand(streamArticles, i)
 	at := newsTime(rng, s.now)
@@ -245,20 +279,24 @@ func (s *seeder) article(i int) (store.ArticleInput, time.Time, error) {
 	if rng.IntN(4) > 0 {
 		byline = pick(rng, s.Bylines)
 	}
+	title := fill.Replace(pick(rng, topic.Titles))
 	return store.ArticleInput{
-		Title:      fill.Replace(pick(rng, topic.Titles)),
-		Summary:    "(Mặt trận) - " + partOfDay(at) + ", " + fill.Replace(topic.Lead),
-		Body:       s.body(rng),
-		CategoryID: categoryID,
-		Tags:       tags,
-		Byline:     byline,
-		Featured:   i%10 == 0,
+		Title:        title,
+		Summary:      "(Mặt trận) - " + partOfDay(at) + ", " + fill.Replace(topic.Lead),
+		Body:         s.body(rng),
+		CategoryID:   categoryID,
+		Tags:         tags,
+		CoverMediaID: &cover,
+		CoverCaption: "Ảnh minh họa: " + title,
+		Byline:       byline,
+		Featured:     i%10 == 0,
 	}, at, nil
 }
 
 // documents tops the documents up to want, adding published ones. The i-th document is the issuers' turn
 // i: each issuer numbers its documents 1, 2, 3, … (công văn from 3001), so numbers are unique
-// per issuer; an index whose number was taken by hand meanwhile is skipped.
+// per issuer; an index whose number was taken by hand meanwhile is skipped, and its PDF
+// removed again. Each document has its own PDF (documentPDF).
 func (s *seeder) documents(ctx context.Context, want int) (Count, error) {
 	_, total, err := s.st.ListDocuments(ctx, store.DocumentFilter{}, models.Page{Page: 1, PerPage: 1})
 	if err != nil {
@@ -285,8 +323,22 @@ func (s *seeder) documents(ctx context.Context, want int) (Count, error) {
 		if err != nil {
 			return out, err
 		}
+		p, err := documentPDF(in)
+		if err != nil {
+			return out, err
+		}
+		pdf, added, err := s.save(ctx, store.System, p)
+		if err != nil {
+			return out, err
+		}
+		in.AttachmentIDs = []int64{pdf.ID}
 		_, err = s.st.CreateDocument(ctx, store.System, in)
 		if models.ErrorCode(err) == models.CodeConflict {
+			if added {
+				if err := s.forget(ctx, store.System, pdf); err != nil {
+					return out, err
+				}
+			}
 			continue
 		}
 		if err != nil {

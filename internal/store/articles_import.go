@@ -16,7 +16,8 @@ import (
 
 // ArticleImport is an article of an archive that ImportArticles writes as published: its
 // fields, its author, and when it was written and published. Its slug is made from its title
-// and it has no cover: Slug and CoverMediaID must be left out.
+// and it has no Open Graph image: Slug and SEO.OGImageMediaID must be left out. Its cover, when
+// set, is an image of the library, linked as CreateArticle links it.
 type ArticleImport struct {
 	ArticleInput // its AuthorIDs, when set, are every author in order and the first replaces AuthorID
 	AuthorID     int64
@@ -31,8 +32,8 @@ const ImportBatchSize = 500
 // INSERT per table. Each article ends as CreateArticle by its author followed by the publish
 // action of the actor at its PublishedAt would leave it, by the same rules: text cleaned and
 // body sanitised (cleanPatch), the slug made from the title and numbered as if the articles
-// were written one by one in the list's order (uniqueSlugs), the category checked, the tags
-// found or created, the search entry, the revisions create (by the author) and publish (by
+// were written one by one in the list's order (uniqueSlugs), the category and the cover checked,
+// the tags found or created, the cover linked, the search entry, the revisions create (by the author) and publish (by
 // the actor), and the article.published event. The audit log gets one entry for the batch,
 // article.import by the actor with the count and the first and last id, instead of two per
 // article. All of it commits or none of it does. It returns the ids in the list's order.
@@ -66,8 +67,6 @@ func (s *Store) importArticles(tx *gorm.DB, actor Actor, list []ArticleImport) (
 		switch {
 		case in.Slug != "":
 			return nil, models.InvalidField(importField(i, "slug"), "an imported article's slug is made from its title")
-		case in.CoverMediaID != nil:
-			return nil, models.InvalidField(importField(i, "cover_media_id"), "an imported article has no cover")
 		case in.SEO.OGImageMediaID != nil:
 			return nil, models.InvalidField(importField(i, "og_image_media_id"), "an imported article has no Open Graph image")
 		case in.PublishedAt.After(now):
@@ -93,6 +92,9 @@ func (s *Store) importArticles(tx *gorm.DB, actor Actor, list []ArticleImport) (
 		if err := s.checkCategory(tx, id); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkImportCovers(tx, list); err != nil {
+		return nil, err
 	}
 	slugs, err := uniqueSlugs(tx, articleSlugs.table, bases, 0)
 	if err != nil {
@@ -139,6 +141,7 @@ func (s *Store) importArticles(tx *gorm.DB, actor Actor, list []ArticleImport) (
 	ids := make([]int64, len(articles))
 	var tagRows []articleTag
 	var authorRows []articleAuthor
+	var coverRows []models.MediaLink
 	revisions := make([]models.ArticleRevision, 0, 2*len(articles))
 	entries := make([]searchRow, len(articles))
 	events := make([]models.WebhookEvent, len(articles))
@@ -146,6 +149,9 @@ func (s *Store) importArticles(tx *gorm.DB, actor Actor, list []ArticleImport) (
 		ids[i], drafts[i].ID = a.ID, a.ID
 		for k, u := range a.Authors {
 			authorRows = append(authorRows, articleAuthor{ArticleID: a.ID, UserID: u.ID, Position: k})
+		}
+		if a.CoverMediaID != nil {
+			coverRows = append(coverRows, models.MediaLink{MediaID: *a.CoverMediaID, OwnerType: "article", OwnerID: a.ID, Role: models.LinkCover})
 		}
 		for k, t := range a.Tags {
 			tagRows = append(tagRows, articleTag{ArticleID: a.ID, TagID: t.ID, Position: k, PublicAt: publicAt(a)})
@@ -178,6 +184,11 @@ func (s *Store) importArticles(tx *gorm.DB, actor Actor, list []ArticleImport) (
 			return nil, err
 		}
 	}
+	if len(coverRows) > 0 {
+		if err := tx.CreateInBatches(&coverRows, ImportBatchSize).Error; err != nil {
+			return nil, err
+		}
+	}
 	if len(tagRows) > 0 {
 		if err := tx.CreateInBatches(&tagRows, ImportBatchSize).Error; err != nil {
 			return nil, err
@@ -194,6 +205,32 @@ func (s *Store) importArticles(tx *gorm.DB, actor Actor, list []ArticleImport) (
 	}
 	markEnqueued(tx)
 	return ids, nil
+}
+
+// checkImportCovers checks the covers of an import in one query, as setMediaLinks checks one
+// article's: each an image of the library, locked against deletion until the links are written.
+func checkImportCovers(tx *gorm.DB, list []ArticleImport) error {
+	var ids []int64
+	for _, in := range list {
+		if in.CoverMediaID != nil && !slices.Contains(ids, *in.CoverMediaID) {
+			ids = append(ids, *in.CoverMediaID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	mimes, err := usableMedia(tx, "article", ids)
+	if err != nil {
+		return err
+	}
+	for i, in := range list {
+		if in.CoverMediaID != nil {
+			if err := checkLinkable(mimes, *in.CoverMediaID, models.LinkCover, importField(i, "cover_media_id")); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // importField names a field of the i-th article of an import.

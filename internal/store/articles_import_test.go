@@ -18,14 +18,17 @@ import (
 	"github.com/toasoan/toasoan/internal/testdb"
 )
 
-// importDB is a database with an editor, an author, a category and one article, written through
-// the single path, whose title and tag the imports below collide with.
+// importDB is a database with an editor, an author, a category, two images and a PDF of the
+// library, and one article, written through the single path, whose title and tag the imports
+// below collide with.
 type importDB struct {
 	db       *gorm.DB
 	st       *store.Store
 	editor   store.Actor
 	author   store.Actor
 	category int64
+	images   [2]int64
+	pdf      int64
 }
 
 func newImportDB(t *testing.T, dialect string) importDB {
@@ -38,6 +41,12 @@ func newImportDB(t *testing.T, dialect string) importDB {
 		t.Fatal(err)
 	}
 	d.category = category.ID
+	d.images = [2]int64{testImage(t, db, "2026/08/mot.jpg").ID, testImage(t, db, "2026/08/hai.jpg").ID}
+	pdf := models.Media{Key: "2026/08/van-ban.pdf", Name: "van-ban.pdf", Mime: "application/pdf", Size: 900, Checksum: "p"}
+	if err := db.Create(&pdf).Error; err != nil {
+		t.Fatal(err)
+	}
+	d.pdf = pdf.ID
 	_, err := d.st.CreateArticle(context.Background(), d.author, store.ArticleInput{
 		Title: "Ký kết Quy chế phối hợp", Body: "<p>Đã có</p>", CategoryID: category.ID, Tags: []string{"Mặt trận"}})
 	if err != nil {
@@ -76,6 +85,7 @@ func contentRows(t *testing.T, db *gorm.DB) map[string][]string {
 			FROM search_index ORDER BY kind, item_id`,
 		"article_tags":   `SELECT at.article_id, t.slug, t.name, at.position FROM article_tags at JOIN tags t ON t.id = at.tag_id ORDER BY at.article_id, at.position`,
 		"webhook_events": `SELECT id, type, data, fanned_out, created_at FROM webhook_events ORDER BY id`,
+		"media_links":    `SELECT media_id, owner_type, owner_id, role, position FROM media_links ORDER BY owner_type, owner_id, role, position`,
 	}
 	out := map[string][]string{}
 	for table, q := range queries {
@@ -115,12 +125,16 @@ func TestImportArticlesFollowsTheRulesOfSingleWrites(t *testing.T) {
 				CategoryID: single.category, Tags: tags, Byline: " Minh Anh", Featured: len(tags) > 1},
 				AuthorID: single.author.UserID, PublishedAt: published}
 		}
+		withCover := func(in store.ArticleImport, cover int64, caption string) store.ArticleImport {
+			in.CoverMediaID, in.CoverCaption = &cover, caption
+			return in
+		}
 		list := []store.ArticleImport{
-			item("Ký kết quy chế phối hợp", "Mặt trận", "Đại hội", "đại hội"), // the existing article's slug and tag
-			item("  Ký kết Quy chế phối hợp  "),                               // and again, inside the batch
-			item("Ký kết Quy chế phối hợp 2", "Đại hội"),                      // its own slug is the first one's
+			withCover(item("Ký kết quy chế phối hợp", "Mặt trận", "Đại hội", "đại hội"), single.images[0], " Lễ ký kết "), // the existing article's slug and tag
+			item("  Ký kết Quy chế phối hợp  "),                                           // and again, inside the batch
+			withCover(item("Ký kết Quy chế phối hợp 2", "Đại hội"), single.images[1], ""), // its own slug is the first one's
 			item("!!!"), // no Latin letters: the fallback slug
-			item("Bầu cử", "Bầu cử"),
+			withCover(item("Bầu cử", "Bầu cử"), single.images[0], "Cử tri"), // a cover another article has too
 		}
 		single.writeOneByOne(t, list)
 		ids, err := batched.st.ImportArticles(ctx, batched.editor, list)
@@ -158,6 +172,9 @@ func TestImportArticlesFollowsTheRulesOfSingleWrites(t *testing.T) {
 			if err != nil || found.ID != id {
 				t.Errorf("public article %s: %d, %v", a.Slug, found.ID, err)
 			}
+			if want := list[i].CoverMediaID; (want == nil) != (found.Cover == nil) || want != nil && found.Cover.ID != *want {
+				t.Errorf("public article %s: cover %+v, want media %v", a.Slug, found.Cover, want)
+			}
 		}
 		hits, _, err := batched.st.Search(ctx, store.SearchQuery{Terms: search.Terms("noi dung chinh"), Kinds: []string{store.KindArticle},
 			Public: true, Now: batched.st.Now(), Limit: 10})
@@ -186,7 +203,7 @@ func TestImportArticlesWritesAllOrNothing(t *testing.T) {
 	testdb.EachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		d := newImportDB(t, dialect)
-		tables := []string{"articles", "article_revisions", "search_index", "article_tags", "tags", "webhook_events", "audit_log"}
+		tables := []string{"articles", "article_revisions", "search_index", "article_tags", "tags", "webhook_events", "audit_log", "media_links"}
 		before := counts(t, d.db, tables...)
 		item := func(title string) store.ArticleImport {
 			return store.ArticleImport{ArticleInput: store.ArticleInput{Title: title, Body: "<p>x</p>", CategoryID: d.category,
@@ -198,6 +215,11 @@ func TestImportArticlesWritesAllOrNothing(t *testing.T) {
 		missingCategory.CategoryID = d.category + 1000
 		missingAuthor := item("Không tác giả")
 		missingAuthor.AuthorID = d.author.UserID + 1000
+		cover := func(id int64) store.ArticleImport {
+			in := item("Có ảnh bìa")
+			in.CoverMediaID = &id
+			return in
+		}
 
 		cases := []struct {
 			name  string
@@ -211,6 +233,8 @@ func TestImportArticlesWritesAllOrNothing(t *testing.T) {
 			{"published in the future", future, models.CodeValidation, "articles[2].published_at"},
 			{"a category that does not exist", missingCategory, models.CodeValidation, "category_id"},
 			{"an author who does not exist", missingAuthor, models.CodeValidation, "author_id"},
+			{"a cover that does not exist", cover(d.pdf + 1000), models.CodeValidation, "articles[2].cover_media_id"},
+			{"a PDF for a cover", cover(d.pdf), models.CodeValidation, "articles[2].cover_media_id"},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {

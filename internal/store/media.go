@@ -17,14 +17,17 @@ func inLibrary(q *gorm.DB) *gorm.DB {
 	return q.Where("NOT EXISTS (SELECT 1 FROM media_links l WHERE l.media_id = media.id AND l.owner_type = ?)", models.OwnerSubmission)
 }
 
-// MediaInput is a file already in storage, to record in the library.
+// MediaInput is a file already in storage, to record in the library, with its metadata when
+// known at once (an upload has none yet; MediaPatch edits it later).
 type MediaInput struct {
-	Key           string
-	Name          string
-	Mime          string
-	Size          int64
-	Width, Height int
-	Checksum      string
+	Key                  string
+	Name                 string
+	Mime                 string
+	Size                 int64
+	Width, Height        int
+	Checksum             string
+	Alt, Caption, Credit string
+	Focal                *models.FocalPoint // nil: none
 }
 
 // mediaByID reads the media of ids in one query, keyed by id (none for no ids).
@@ -46,7 +49,11 @@ func mediaByID(db *gorm.DB, ids []int64) (map[int64]*models.Media, error) {
 // CreateMedia records a stored file in the library, uploaded by the actor.
 func (s *Store) CreateMedia(ctx context.Context, actor Actor, in MediaInput) (models.Media, error) {
 	m := models.Media{Key: in.Key, Name: models.CleanText(in.Name), Mime: in.Mime, Size: in.Size,
-		Width: in.Width, Height: in.Height, Checksum: in.Checksum, Version: 1}
+		Width: in.Width, Height: in.Height, Checksum: in.Checksum, Version: 1,
+		Alt: models.CleanText(in.Alt), Caption: models.CleanText(in.Caption), Credit: models.CleanText(in.Credit)}
+	if in.Focal != nil {
+		m.FocalX, m.FocalY = &in.Focal.X, &in.Focal.Y
+	}
 	if actor.UserID != 0 {
 		m.UploadedBy = &actor.UserID
 	}
@@ -75,6 +82,15 @@ func (s *Store) MediaByID(ctx context.Context, id int64) (models.Media, error) {
 func (s *Store) MediaByKey(ctx context.Context, key string) (models.Media, error) {
 	var m models.Media
 	err := s.db.WithContext(ctx).Where("key = ?", key).Take(&m).Error
+	return m, notFound(err, "media")
+}
+
+// MediaByChecksum finds the oldest library item whose content has the checksum (hex SHA-256):
+// a file stored already, for a writer that would otherwise store it twice.
+func (s *Store) MediaByChecksum(ctx context.Context, checksum string) (models.Media, error) {
+	var m models.Media
+	err := inLibrary(s.db.WithContext(ctx).Model(&models.Media{})).Where("media.checksum = ?", checksum).
+		Order("media.id").Take(&m).Error
 	return m, notFound(err, "media")
 }
 

@@ -25,7 +25,24 @@ func setMediaLinks(tx *gorm.DB, ownerType string, ownerID int64, role string, me
 	// id of one is answered as if it did not exist. FOR SHARE (on PostgreSQL) keeps a media item
 	// from being deleted between this check and the new link: the foreign key would refuse the
 	// link too, but could not say which id.
-	usable := tx.Model(&models.Media{}).Where("id IN ?", mediaIDs)
+	mimes, err := usableMedia(tx, ownerType, mediaIDs)
+	if err != nil {
+		return err
+	}
+	links := make([]models.MediaLink, 0, len(mediaIDs))
+	for i, id := range mediaIDs {
+		if err := checkLinkable(mimes, id, role, field); err != nil {
+			return err
+		}
+		links = append(links, models.MediaLink{MediaID: id, OwnerType: ownerType, OwnerID: ownerID, Role: role, Position: i})
+	}
+	return tx.Create(&links).Error
+}
+
+// usableMedia reads the types of the media of ids that an owner of ownerType may use, keyed by
+// id: an id missing from it names no media item, or one it may not use.
+func usableMedia(tx *gorm.DB, ownerType string, ids []int64) (map[int64]string, error) {
+	usable := tx.Model(&models.Media{}).Where("id IN ?", ids)
 	if ownerType != models.OwnerSubmission {
 		usable = usable.Where("NOT EXISTS (SELECT 1 FROM media_links l WHERE l.media_id = media.id AND l.owner_type = ?)", models.OwnerSubmission)
 	}
@@ -37,24 +54,26 @@ func setMediaLinks(tx *gorm.DB, ownerType string, ownerID int64, role string, me
 		Mime string
 	}
 	if err := usable.Select("id", "mime").Find(&found).Error; err != nil {
-		return err
+		return nil, err
 	}
 	mimes := make(map[int64]string, len(found))
 	for _, m := range found {
 		mimes[m.ID] = m.Mime
 	}
-	links := make([]models.MediaLink, 0, len(mediaIDs))
-	for i, id := range mediaIDs {
-		mime, exists := mimes[id]
-		if !exists {
-			return models.InvalidField(field, fmt.Sprintf("media %d does not exist", id))
-		}
-		if (role == models.LinkCover || role == models.LinkAvatar || role == models.LinkOGImage) && !strings.HasPrefix(mime, "image/") {
-			return models.InvalidField(field, fmt.Sprintf("media %d is %s, not an image", id, mime))
-		}
-		links = append(links, models.MediaLink{MediaID: id, OwnerType: ownerType, OwnerID: ownerID, Role: role, Position: i})
+	return mimes, nil
+}
+
+// checkLinkable says whether the media id, of the types usableMedia read, may be linked in the
+// role: it exists, and a cover, avatar or Open Graph image is an image. field names the input.
+func checkLinkable(mimes map[int64]string, id int64, role, field string) error {
+	mime, exists := mimes[id]
+	if !exists {
+		return models.InvalidField(field, fmt.Sprintf("media %d does not exist", id))
 	}
-	return tx.Create(&links).Error
+	if (role == models.LinkCover || role == models.LinkAvatar || role == models.LinkOGImage) && !strings.HasPrefix(mime, "image/") {
+		return models.InvalidField(field, fmt.Sprintf("media %d is %s, not an image", id, mime))
+	}
+	return nil
 }
 
 // deleteMediaLinks forgets every media use of an owner (when the owner is deleted): by hand, as
