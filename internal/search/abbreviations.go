@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -65,26 +66,49 @@ func ParseAbbreviations(text string) ([]Abbreviation, error) {
 // "hdnd" for HĐND. Two abbreviations with the same key and long form are the same entry.
 func AbbreviationKey(short string) string { return strings.ReplaceAll(Fold(short), " ", "") }
 
-// Check returns what is wrong with an entry ("" when nothing): the short form is one word as
-// written (letters and digits, with dots, hyphens or & between them), the long form two or more
-// words, and the two differ.
+// Check returns what is wrong with an entry ("" when nothing): CheckShort, CheckLong, and the
+// long form must not be the abbreviation itself.
 func (a Abbreviation) Check() string {
-	switch {
-	case a.Short == "" || strings.ContainsFunc(a.Short, func(r rune) bool { return r == ' ' || r == '\t' }):
-		return "the abbreviation must be one word, without spaces (TP.HCM, KT-XH, UBND)"
-	case utf8.RuneCountInString(a.Short) > MaxAbbreviationLen:
-		return fmt.Sprintf("the abbreviation must be at most %d characters", MaxAbbreviationLen)
-	case AbbreviationKey(a.Short) == "":
-		return "the abbreviation must contain letters or digits"
-	case utf8.RuneCountInString(a.Long) > MaxLongFormLen:
-		return fmt.Sprintf("the long form must be at most %d characters", MaxLongFormLen)
+	if p := CheckShort(a.Short); p != "" {
+		return p
 	}
-	words := strings.Count(Fold(a.Long), " ") + 1
+	if p := CheckLong(a.Long); p != "" {
+		return p
+	}
+	if Fold(a.Long) == Fold(a.Short) {
+		return "the long form must differ from the abbreviation"
+	}
+	return ""
+}
+
+// CheckShort returns what is wrong with an abbreviation ("" when nothing): one word as written
+// (letters and digits, with dots, hyphens or & between them: TP.HCM, KT-XH, UBND), at most
+// MaxAbbreviationLen characters.
+func CheckShort(short string) string {
 	switch {
-	case Fold(a.Long) == "" || words < 2:
-		return "the long form must be at least two words"
+	case short == "" || strings.ContainsFunc(short, unicode.IsSpace):
+		return "must be one word, without spaces (TP.HCM, KT-XH, UBND)"
+	case utf8.RuneCountInString(short) > MaxAbbreviationLen:
+		return fmt.Sprintf("must be at most %d characters", MaxAbbreviationLen)
+	case AbbreviationKey(short) == "":
+		return "must contain letters or digits"
+	}
+	return ""
+}
+
+// CheckLong returns what is wrong with a long form ("" when nothing): two to MaxLongFormWords
+// words, at most MaxLongFormLen characters.
+func CheckLong(long string) string {
+	if utf8.RuneCountInString(long) > MaxLongFormLen {
+		return fmt.Sprintf("must be at most %d characters", MaxLongFormLen)
+	}
+	folded := Fold(long)
+	words := strings.Count(folded, " ") + 1
+	switch {
+	case folded == "" || words < 2:
+		return "must be at least two words"
 	case words > MaxLongFormWords:
-		return fmt.Sprintf("the long form must be at most %d words", MaxLongFormWords)
+		return fmt.Sprintf("must be at most %d words", MaxLongFormWords)
 	}
 	return ""
 }

@@ -669,16 +669,6 @@ func articleSearchEntry(a models.Article) SearchEntry {
 	return e
 }
 
-// matchText is the q filter: the articles that search finds for the query (search.Matches);
-// a query with no words matches nothing.
-func (s *Store) matchText(q *gorm.DB, text string) *gorm.DB {
-	terms := search.Terms(text)
-	if len(terms) == 0 {
-		return q.Where("1 = 0")
-	}
-	return q.Where("articles.id IN (?)", s.SearchMatchIDs(KindArticle, terms))
-}
-
 func idList(id *int64) []int64 {
 	if id == nil {
 		return nil
@@ -930,7 +920,7 @@ func (s *Store) EditorialArticles(ctx context.Context, f EditorialQuery, p model
 		q = q.Where("articles.author_id = ?", f.OwnerID)
 	}
 	if f.Text != "" {
-		q = s.matchText(q, f.Text)
+		q = s.matchSearch(ctx, q, "articles.id", KindArticle, f.Text)
 	}
 	if f.CategorySlug != "" {
 		all, err := s.categories(ctx, false)
@@ -1023,7 +1013,7 @@ func (s *Store) PublicArticles(ctx context.Context, f PublicQuery, p models.Page
 		q = q.Where("articles.published_at < ?", f.To.UTC())
 	}
 	if f.Text != "" {
-		q = s.matchText(q, f.Text)
+		q = s.matchSearch(ctx, q, "articles.id", KindArticle, f.Text)
 	}
 	if f.ByViews && f.ViewsSince != "" {
 		recent := db.Table("article_views_daily").Select("article_id, SUM(shown_views) AS views").
@@ -1036,7 +1026,7 @@ func (s *Store) PublicArticles(ctx context.Context, f PublicQuery, p models.Page
 		q = q.Where("(articles.published_at, articles.id) < (?, ?)", f.After.PublishedAt.UTC(), f.After.ID)
 		limit++ // one more tells whether a next page exists
 	} else {
-		total, err := memoized(ctx, s, "articles:"+f.countKey(), []string{surrogate.Articles, surrogate.Categories, surrogate.Tags}, f.Now, true,
+		total, err := memoized(ctx, s, "articles:"+f.countKey(), []string{surrogate.Articles, surrogate.Categories, surrogate.Tags, surrogate.Abbreviations}, f.Now, true,
 			func() (int64, error) {
 				var n int64
 				return n, q.Session(&gorm.Session{}).Count(&n).Error

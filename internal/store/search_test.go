@@ -28,8 +28,12 @@ func find(t *testing.T, st *store.Store, q string, kinds ...string) []string {
 	if len(kinds) == 0 {
 		kinds = []string{store.KindArticle, store.KindDocument, store.KindAnnouncement}
 	}
+	query, err := st.ParseSearch(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
 	hits, total, err := st.Search(context.Background(), store.SearchQuery{
-		Terms: search.Terms(q), Kinds: kinds, Public: true, Now: t0.Add(24 * time.Hour), Limit: 100,
+		Query: query, Kinds: kinds, Public: true, Now: t0.Add(24 * time.Hour), Limit: 100,
 	})
 	if err != nil {
 		t.Fatalf("search %q: %v", q, err)
@@ -143,7 +147,7 @@ func TestSearchSameOnBothDatabases(t *testing.T) {
 	seedSample(t, postgres)
 	found := 0
 	for _, q := range sampleQueries {
-		if len(search.Terms(q)) == 0 {
+		if search.ParseQuery(q, nil).Empty() {
 			continue
 		}
 		a, b := find(t, sqlite, q), find(t, postgres, q)
