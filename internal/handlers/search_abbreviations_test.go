@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/search"
 	"github.com/toasoan/toasoan/internal/store"
+	"github.com/toasoan/toasoan/internal/surrogate"
 	"github.com/toasoan/toasoan/internal/testdb"
 )
 
@@ -131,7 +133,12 @@ func TestSearchPhrasesAndAbbreviations(t *testing.T) {
 			found(`"ubnd"`),
 			found("bqp"),
 			{name: "snippets mark the long form", method: "GET", path: "/api/v1/search?q=ubnd", want: 200,
-				fields: map[string]any{"data.0.snippet": "Chủ tịch <mark>Ủy ban nhân dân</mark> tỉnh chủ trì buổi tiếp."}},
+				fields: map[string]any{"data.0.snippet": "Chủ tịch <mark>Ủy ban nhân dân</mark> tỉnh chủ trì buổi tiếp."},
+				check: func(t *testing.T, res *httptest.ResponseRecorder) {
+					if keys := strings.Fields(res.Header().Get("Surrogate-Key")); !slices.Contains(keys, surrogate.Abbreviations) {
+						t.Errorf("Surrogate-Key %v without %s", keys, surrogate.Abbreviations)
+					}
+				}},
 			{name: "a new abbreviation", method: "POST", path: "/api/v1/admin/search/abbreviations", as: "admin",
 				body: map[string]any{"abbreviation": "BQP", "long_form": "Bộ Quốc phòng"}, want: 201},
 			found("bqp", 6), // at once, though the answer without it was cached
