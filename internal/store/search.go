@@ -108,8 +108,8 @@ const MaxSearchResults = 1000
 
 // Search returns the items matching the query (search.Query.MatchesFolded over the title and
 // the body: whole words, the last also as a word's start, phrases adjacent within one field,
-// abbreviations in any of their forms), ranked: items whose title matches first, then the rest, each tier newer
-// before older. Each tier is read in index order with a LIMIT and counted up to
+// abbreviations in any of their forms), ranked: items whose title matches first, then the
+// rest, each tier newer before older. Each tier is read in index order with a LIMIT and counted up to
 // MaxSearchResults, so a common word costs little more than a rare one. The meaning is
 // identical on both databases.
 func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int64, error) {
