@@ -3483,6 +3483,376 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/admin/search/abbreviations": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The managed list, by abbreviation: outside quotes, a query's abbreviation finds its long forms and a long form its abbreviations (GET /api/v1/search). Seeded with the dictionary shipped with toasoan; an edit takes effect at the next search, with nothing to re-index.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "search"
+                ],
+                "summary": "Abbreviations search expands",
+                "operationId": "listSearchAbbreviations",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SearchAbbreviationList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The abbreviation is one word as written (letters and digits, with dots, hyphens or \u0026 between: TP.HCM, KT-XH, GD\u0026ĐT), found with or without its dots and hyphens; the long form two to 12 words. An abbreviation may have several long forms, and a long form several abbreviations; the same pair again (ignoring case, diacritics, dots and hyphens) is 409. Version 1, sent as the ETag.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "search"
+                ],
+                "summary": "Add an abbreviation",
+                "operationId": "createSearchAbbreviation",
+                "parameters": [
+                    {
+                        "description": "the abbreviation",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/CreateSearchAbbreviationRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/SearchAbbreviationResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "the abbreviation already stands for this long form",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/admin/search/abbreviations/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "search"
+                ],
+                "summary": "Show an abbreviation",
+                "operationId": "getSearchAbbreviation",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "abbreviation id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SearchAbbreviationResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the version, for If-Match"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Takes effect at the next search. Needs If-Match with the version read (428 without, 412 when stale).",
+                "tags": [
+                    "search"
+                ],
+                "summary": "Delete an abbreviation",
+                "operationId": "deleteSearchAbbreviation",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "abbreviation id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Takes effect at the next search. Needs If-Match with the version read (428 without, 412 when stale); bumps the version.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "search"
+                ],
+                "summary": "Change an abbreviation",
+                "operationId": "updateSearchAbbreviation",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "abbreviation id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "the version read, as its ETag gave it",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "fields to change",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/UpdateSearchAbbreviationRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SearchAbbreviationResponse"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "the new version"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "the abbreviation already stands for this long form",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "stale version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing (the detail names the current version)",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/admin/submissions": {
             "get": {
                 "security": [
@@ -6671,7 +7041,7 @@ const docTemplate = `{
         },
         "/api/v1/search": {
             "get": {
-                "description": "Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): \"bao ve an ninh\" finds \"Bảo vệ an ninh\". Every word must be a word of the item; the last may also be the start of one, so results come while a reader types. Items whose title holds every word come first, then newer before older. Snippets mark hits with \u003cmark\u003e; all other text is HTML-escaped.",
+                "description": "Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): \"bao ve an ninh\" finds \"Bảo vệ an ninh\". Every word must be a word of the item; the last may also be the start of one, so results come while a reader types. Words in double quotes (straight or curly: \"…\", “…”) are a phrase: adjacent, in that order, within the title or within the body; quotes and words mix (` + "`" + `\"an ninh\" to quoc` + "`" + `). Outside quotes, an abbreviation of the managed list (GET /api/v1/admin/search/abbreviations) and its long form find each other: ubnd finds \"Ủy ban nhân dân\", tp.hcm, tphcm and hcm find \"Thành phố Hồ Chí Minh\", \"Mặt trận Tổ quốc\" finds MTTQ; inside quotes words are taken as written. Items whose title matches come first, then newer before older. Snippets mark hits with \u003cmark\u003e; all other text is HTML-escaped.",
                 "produces": [
                     "application/json"
                 ],
@@ -6683,7 +7053,7 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
-                        "description": "what to look for (at most 200 characters)",
+                        "description": "what to look for (at most 200 characters, at most 16 words): words, ",
                         "name": "q",
                         "in": "query",
                         "required": true
@@ -9464,6 +9834,27 @@ const docTemplate = `{
                 }
             }
         },
+        "CreateSearchAbbreviationRequest": {
+            "type": "object",
+            "required": [
+                "abbreviation",
+                "long_form"
+            ],
+            "properties": {
+                "abbreviation": {
+                    "description": "one word as written: TP.HCM, KT-XH",
+                    "type": "string",
+                    "maxLength": 20,
+                    "example": "UBND"
+                },
+                "long_form": {
+                    "description": "two to 12 words",
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "Ủy ban nhân dân"
+                }
+            }
+        },
         "CreateUserRequest": {
             "type": "object",
             "required": [
@@ -10846,6 +11237,57 @@ const docTemplate = `{
                 }
             }
         },
+        "SearchAbbreviation": {
+            "type": "object",
+            "required": [
+                "abbreviation",
+                "id",
+                "long_form",
+                "version"
+            ],
+            "properties": {
+                "abbreviation": {
+                    "type": "string",
+                    "example": "TP.HCM"
+                },
+                "id": {
+                    "type": "integer"
+                },
+                "long_form": {
+                    "type": "string",
+                    "example": "Thành phố Hồ Chí Minh"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "SearchAbbreviationList": {
+            "type": "object",
+            "required": [
+                "data"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SearchAbbreviation"
+                    }
+                }
+            }
+        },
+        "SearchAbbreviationResponse": {
+            "type": "object",
+            "required": [
+                "data"
+            ],
+            "properties": {
+                "data": {
+                    "$ref": "#/definitions/SearchAbbreviation"
+                }
+            }
+        },
         "SearchResult": {
             "type": "object",
             "required": [
@@ -11826,6 +12268,21 @@ const docTemplate = `{
                     "type": "string",
                     "maxLength": 100,
                     "example": "Phóng viên"
+                }
+            }
+        },
+        "UpdateSearchAbbreviationRequest": {
+            "type": "object",
+            "properties": {
+                "abbreviation": {
+                    "type": "string",
+                    "maxLength": 20,
+                    "example": "UBND"
+                },
+                "long_form": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "example": "Ủy ban nhân dân"
                 }
             }
         },

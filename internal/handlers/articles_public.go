@@ -272,6 +272,9 @@ func (s *Server) listPublicArticles(c echo.Context) error {
 		pagination.NextCursor = encodeCursor(list.Articles[len(list.Articles)-1])
 	}
 	addKeys(c, surrogate.Articles, surrogate.Categories, surrogate.Tags)
+	if f.Text != "" { // what q finds changes with the abbreviations
+		addKeys(c, surrogate.Abbreviations)
+	}
 	for _, a := range list.Articles {
 		articleKeys(c, a)
 	}

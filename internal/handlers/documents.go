@@ -200,6 +200,9 @@ func (s *Server) listPublicDocuments(c echo.Context) error {
 	}
 	items := make([]documentItem, len(list))
 	addKeys(c, surrogate.Documents, surrogate.DocumentTypes)
+	if f.Text != "" { // what q finds changes with the abbreviations
+		addKeys(c, surrogate.Abbreviations)
+	}
 	for i, d := range list {
 		items[i] = s.documentItem(d)
 		mediaKeys(c, d.Attachments)

@@ -82,6 +82,11 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/admin/users/:id/profile", s.getUserProfile, editors) // authors: their own at /auth/me/profile
 	s.handle(http.MethodPatch, v1+"/admin/users/:id/profile", s.updateUserProfile, editors)
 	s.handle(http.MethodGet, v1+"/admin/audit-log", s.listAudit, admin)
+	s.handle(http.MethodGet, v1+"/admin/search/abbreviations", s.listSearchAbbreviations, admin)
+	s.handle(http.MethodPost, v1+"/admin/search/abbreviations", s.createSearchAbbreviation, admin)
+	s.handle(http.MethodGet, v1+"/admin/search/abbreviations/:id", s.getSearchAbbreviation, admin)
+	s.handle(http.MethodPatch, v1+"/admin/search/abbreviations/:id", s.updateSearchAbbreviation, admin)
+	s.handle(http.MethodDelete, v1+"/admin/search/abbreviations/:id", s.deleteSearchAbbreviation, admin)
 
 	// Webhooks (admins).
 	s.handle(http.MethodGet, v1+"/admin/webhooks", s.listWebhooks, admin)

@@ -44,10 +44,10 @@ var searchKindKeys = map[string][]string{
 //
 //	@ID			search
 //	@Summary		Search published content
-//	@Description	Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): "bao ve an ninh" finds "Bảo vệ an ninh". Every word must be a word of the item; the last may also be the start of one, so results come while a reader types. Items whose title holds every word come first, then newer before older. Snippets mark hits with <mark>; all other text is HTML-escaped.
+//	@Description	Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): "bao ve an ninh" finds "Bảo vệ an ninh". Every word must be a word of the item; the last may also be the start of one, so results come while a reader types. Words in double quotes (straight or curly: "…", “…”) are a phrase: adjacent, in that order, within the title or within the body; quotes and words mix (`"an ninh" to quoc`). Outside quotes, an abbreviation of the managed list (GET /api/v1/admin/search/abbreviations) and its long form find each other: ubnd finds "Ủy ban nhân dân", tp.hcm, tphcm and hcm find "Thành phố Hồ Chí Minh", "Mặt trận Tổ quốc" finds MTTQ; inside quotes words are taken as written. Items whose title matches come first, then newer before older. Snippets mark hits with <mark>; all other text is HTML-escaped.
 //	@Tags			search
 //	@Produce		json
-//	@Param			q			query		string	true	"what to look for (at most 200 characters)"
+//	@Param			q			query		string	true	"what to look for (at most 200 characters, at most 16 words): words, "quoted phrases", abbreviations"
 //	@Param			type		query		[]string	false	"comma-separated kinds (default all)"	collectionFormat(csv)	Enums(article, document, announcement)
 //	@Param			page		query		int		false	"page, from 1"
 //	@Param			per_page	query		int		false	"items per page (default 20, at most 100)"
@@ -60,7 +60,7 @@ var searchKindKeys = map[string][]string{
 //	@Router			/api/v1/search [get]
 func (s *Server) searchAll(c echo.Context) error {
 	q := parseQuery(c, append(paginationParams, "q", "type")...)
-	terms := searchTerms(q)
+	text := searchText(q)
 	page := q.Page()
 	kinds := publicSearchKinds
 	if raw := q.String("type"); raw != "" {
@@ -77,8 +77,12 @@ func (s *Server) searchAll(c echo.Context) error {
 	if err := q.Err(); err != nil {
 		return err
 	}
+	query, err := s.store.ParseSearch(c.Request().Context(), text)
+	if err != nil {
+		return err
+	}
 	hits, total, err := s.store.Search(c.Request().Context(), store.SearchQuery{
-		Terms: terms, Kinds: kinds, Public: true, Now: s.now(), Offset: page.Offset(), Limit: page.PerPage,
+		Query: query, Kinds: kinds, Public: true, Now: s.now(), Offset: page.Offset(), Limit: page.PerPage,
 	})
 	if err != nil {
 		return err
@@ -86,7 +90,7 @@ func (s *Server) searchAll(c echo.Context) error {
 	for _, k := range kinds {
 		addKeys(c, searchKindKeys[k]...)
 	}
-	query := q.String("q")
+	addKeys(c, surrogate.Abbreviations)
 	out := make([]searchResult, len(hits))
 	for i, h := range hits {
 		r := searchResult{Type: h.Kind, ID: h.ItemID, Title: h.Title, PublishedAt: h.SortTime}
@@ -95,27 +99,26 @@ func (s *Server) searchAll(c echo.Context) error {
 			r.Slug = &slug
 		}
 		// The excerpt shows the hits of the body; when only the title matched, the title itself.
-		r.Snippet = search.Snippet(h.Body, query, search.DefaultSnippetWidth)
+		r.Snippet = query.Snippet(h.Body, search.DefaultSnippetWidth)
 		if !strings.Contains(r.Snippet, "<mark>") {
-			r.Snippet = search.Snippet(h.Title, query, search.DefaultSnippetWidth)
+			r.Snippet = query.Snippet(h.Title, search.DefaultSnippetWidth)
 		}
 		out[i] = r
 	}
 	return publicJSON(c, searchResponse{Data: out, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
 }
 
-// searchTerms reads the required q parameter of GET /search: it must hold at least one word.
-func searchTerms(q *queryParams) []string {
+// searchText reads the required q parameter of GET /search: it must hold at least one word.
+func searchText(q *queryParams) string {
 	if q.String("q") == "" {
 		q.fail("q", "is required")
-		return nil
+		return ""
 	}
 	raw := q.SearchText("q")
-	terms := search.Terms(raw)
-	if raw != "" && len(terms) == 0 {
+	if raw != "" && search.ParseQuery(raw, nil).Empty() {
 		q.fail("q", "must contain at least one letter or digit")
 	}
-	return terms
+	return raw
 }
 
 // SearchText reads a search parameter, the same everywhere q is taken: at most maxQueryLength

@@ -48,7 +48,7 @@ func TestSearchBackfill(t *testing.T) {
 		}
 		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
 		find := func(q string) int64 {
-			_, total, err := st.Search(ctx, store.SearchQuery{Terms: search.Terms(q), Kinds: []string{store.KindArticle, store.KindAnnouncement, store.KindDocument},
+			_, total, err := st.Search(ctx, store.SearchQuery{Query: search.ParseQuery(q, nil), Kinds: []string{store.KindArticle, store.KindAnnouncement, store.KindDocument},
 				Public: true, Now: now.Add(time.Hour), Limit: 10})
 			if err != nil {
 				t.Fatal(err)

@@ -3,9 +3,8 @@
 // predicate, URL slugs, highlighted snippets and HTML-to-text extraction.
 //
 // Folding is the contract between indexing and querying: an article body is
-// stored folded (Fold(StripHTML(body))) and a query matches it when every
-// term of Terms(query) is a prefix of a word of the folded text (Matches).
-// Any database-side search must agree with Matches.
+// stored folded (Fold(StripHTML(body))) and a query (ParseQuery) matches it as
+// Query.MatchesFolded says. Any database-side search must agree with it.
 package search
 
 import (
@@ -318,10 +317,11 @@ outer:
 	return terms
 }
 
-// Matches reports whether text is a hit for query: every term of
-// Terms(query) is a word of Fold(text), except the last, which may also be
-// the start of a word, so a query matches while it is being typed
-// ("nguoi ngh" finds "người nghèo"). A query without terms matches nothing.
+// Matches reports whether text is a hit for query (ParseQuery with the shipped dictionary,
+// ShippedDictionary): every word of the query is a word of Fold(text), except the last, which
+// may also be the start of a word, so a query matches while it is being typed ("nguoi ngh"
+// finds "người nghèo"); words in quotes are adjacent and in order; an abbreviation and its long
+// form find each other. A query without words matches nothing.
 //
 // Whole words for all but the last term keep an indexed search precise and
 // fast: a one-letter prefix in the middle of a query would otherwise match
@@ -330,26 +330,7 @@ outer:
 // last, and (' ' || folded) LIKE '% ' || term || '%' for the last (with LIKE
 // wildcards escaped), all ANDed.
 func Matches(query, text string) bool {
-	terms := Terms(query)
-	if len(terms) == 0 {
-		return false
-	}
-	return MatchesFolded(terms, Fold(text))
-}
-
-// MatchesFolded is Matches for terms from Terms and a text already folded
-// with Fold, for callers that keep the folded text (e.g. in the index).
-func MatchesFolded(terms []string, folded string) bool {
-	if len(terms) == 0 {
-		return false
-	}
-	last := len(terms) - 1
-	for i, t := range terms {
-		if i < last && !hasWord(folded, t) || i == last && !hasWordPrefix(folded, t) {
-			return false
-		}
-	}
-	return true
+	return ParseQuery(query, ShippedDictionary()).MatchesFolded(Fold(text))
 }
 
 // hasWord reports whether term occurs in folded as a whole word.

@@ -140,3 +140,34 @@ func FuzzSlugify(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseQuery: any text parses without panicking into at most MaxTerms words typed, and a
+// text that says the query's words as typed (quotes dropped) is always a hit: quotes only make
+// the words adjacent, and abbreviations only add forms.
+func FuzzParseQuery(f *testing.F) {
+	for _, s := range []string{`"bao ve an ninh"`, `“an ninh” to quoc`, `"bao ve an`, "tp.hcm ubnd", `"" " "`, "mặt trận tổ quốc",
+		`"ubnd" kt-xh`, "a\xff\"b", strings.Repeat("lo ", 30)} {
+		f.Add(s)
+	}
+	dict := ShippedDictionary()
+	f.Fuzz(func(t *testing.T, s string) {
+		q := ParseQuery(s, dict)
+		typed := 0
+		for _, g := range q.Groups {
+			if len(g) == 0 || len(g[0].Words) == 0 {
+				t.Fatalf("ParseQuery(%q) = %s: an empty group or alternative", s, q)
+			}
+			typed += len(g[0].Words)
+		}
+		if typed > MaxTerms {
+			t.Fatalf("ParseQuery(%q) read %d words", s, typed)
+		}
+		if q.Empty() != ParseQuery(s, nil).Empty() {
+			t.Fatalf("ParseQuery(%q): the dictionary changed whether it has words", s)
+		}
+		text := quoteMarks.Replace(s)
+		if len(Terms(strings.ReplaceAll(text, `"`, " "))) < MaxTerms && !q.Empty() && !q.MatchesFolded(Fold(strings.ReplaceAll(text, `"`, " "))) {
+			t.Fatalf("ParseQuery(%q) = %s does not match the query's own words", s, q)
+		}
+	})
+}

@@ -100,18 +100,18 @@ func spanEnd(text string, i int) int {
 	return i
 }
 
-// longestTermAt returns the length of the longest term found at folded[f:], or 0. As in search
-// itself, a term must be the whole word there, except the last term of the query, which may
-// also be the start of the word (the reader may still be typing it).
-func longestTermAt(folded []byte, f int, terms []string) int {
+// longestTermAt returns the length of the longest highlight found at folded[f:], or 0. As in
+// search itself, a highlight must be the whole word (or words) there, except one that may be a
+// start: the query's last word (the reader may still be typing it).
+func longestTermAt(folded []byte, f int, terms []highlight) int {
 	best := 0
 	rest := folded[f:]
-	for i, t := range terms {
-		if len(t) <= best || len(t) > len(rest) || string(rest[:len(t)]) != t {
+	for _, t := range terms {
+		if len(t.text) <= best || len(t.text) > len(rest) || string(rest[:len(t.text)]) != t.text {
 			continue
 		}
-		if i == len(terms)-1 || endsWord(rest[len(t):]) {
-			best = len(t)
+		if t.prefix || endsWord(rest[len(t.text):]) {
+			best = len(t.text)
 		}
 	}
 	return best
@@ -126,7 +126,7 @@ func endsWord(after []byte) bool {
 
 // Snippet returns an HTML excerpt of about width runes (DefaultSnippetWidth
 // if width <= 0) of the plain text text around the first place where a term
-// of Terms(query) starts a word, matching on folded text (so "hoa" finds
+// of the query (ParseQuery, without abbreviations) starts a word, matching on folded text (so "hoa" finds
 // "Hòa") but cutting from the original, accented text. Every word-start
 // occurrence of a term inside the excerpt is wrapped in <mark>…</mark>
 // (the matched prefix of the word, with its diacritics). Everything else is
@@ -135,6 +135,13 @@ func endsWord(after []byte) bool {
 // escaped start of the text is returned. Invalid UTF-8 is replaced by
 // U+FFFD; Snippet never panics.
 func Snippet(text, query string, width int) string {
+	return ParseQuery(query, nil).Snippet(text, width)
+}
+
+// Snippet is the excerpt of text around the first hit of the query, as the function Snippet
+// makes it: every word of the query, every phrase as a whole and every form an abbreviation
+// expanded into is marked.
+func (q Query) Snippet(text string, width int) string {
 	if width <= 0 {
 		width = DefaultSnippetWidth
 	}
@@ -144,7 +151,7 @@ func Snippet(text, query string, width int) string {
 	if !utf8.ValidString(text) {
 		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
-	terms := Terms(query)
+	terms := q.highlights()
 	var m foldMap
 	hit, hitLen := -1, 0
 	if len(terms) > 0 {

@@ -235,7 +235,7 @@ func checkSearch(t *testing.T, st *store.Store, now time.Time) {
 	}
 	folded := search.Fold(target.Title) // "dai hoi dai bieu ... tinh gia lai ..."
 	hits, _, err := st.Search(context.Background(), store.SearchQuery{
-		Terms: search.Terms(folded), Kinds: []string{store.KindArticle}, Public: true, Now: now, Limit: 50,
+		Query: search.ParseQuery(folded, nil), Kinds: []string{store.KindArticle}, Public: true, Now: now, Limit: 50,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -674,16 +674,6 @@ func articleSearchEntry(a models.Article) SearchEntry {
 	return e
 }
 
-// matchText is the q filter: the articles that search finds for the query (search.Matches);
-// a query with no words matches nothing.
-func (s *Store) matchText(q *gorm.DB, text string) *gorm.DB {
-	terms := search.Terms(text)
-	if len(terms) == 0 {
-		return q.Where("1 = 0")
-	}
-	return q.Where("articles.id IN (?)", s.SearchMatchIDs(KindArticle, terms))
-}
-
 func idList(id *int64) []int64 {
 	if id == nil {
 		return nil
@@ -935,7 +925,7 @@ func (s *Store) EditorialArticles(ctx context.Context, f EditorialQuery, p model
 		q = q.Where("articles.author_id = ?", f.OwnerID)
 	}
 	if f.Text != "" {
-		q = s.matchText(q, f.Text)
+		q = s.matchSearch(ctx, q, "articles.id", KindArticle, f.Text)
 	}
 	if f.CategorySlug != "" {
 		all, err := s.categories(ctx, false)
@@ -1031,7 +1021,7 @@ func (s *Store) PublicArticles(ctx context.Context, f PublicQuery, p models.Page
 		q = q.Where("articles.published_at < ?", f.To.UTC())
 	}
 	if f.Text != "" {
-		q = s.matchText(q, f.Text)
+		q = s.matchSearch(ctx, q, "articles.id", KindArticle, f.Text)
 	}
 	if f.UpdatedSince != nil {
 		q = q.Where("(articles.updated_at >= ? OR articles.published_at >= ?)", f.UpdatedSince.UTC(), f.UpdatedSince.UTC())
@@ -1047,7 +1037,7 @@ func (s *Store) PublicArticles(ctx context.Context, f PublicQuery, p models.Page
 		q = q.Where("(articles.published_at, articles.id) < (?, ?)", f.After.PublishedAt.UTC(), f.After.ID)
 		limit++ // one more tells whether a next page exists
 	} else {
-		total, err := memoized(ctx, s, "articles:"+f.countKey(), []string{surrogate.Articles, surrogate.Categories, surrogate.Tags}, f.Now, true,
+		total, err := memoized(ctx, s, "articles:"+f.countKey(), []string{surrogate.Articles, surrogate.Categories, surrogate.Tags, surrogate.Abbreviations}, f.Now, true,
 			func() (int64, error) {
 				var n int64
 				return n, q.Session(&gorm.Session{}).Count(&n).Error

@@ -176,7 +176,7 @@ func TestImportArticlesFollowsTheRulesOfSingleWrites(t *testing.T) {
 				t.Errorf("public article %s: cover %+v, want media %v", a.Slug, found.Cover, want)
 			}
 		}
-		hits, _, err := batched.st.Search(ctx, store.SearchQuery{Terms: search.Terms("noi dung chinh"), Kinds: []string{store.KindArticle},
+		hits, _, err := batched.st.Search(ctx, store.SearchQuery{Query: search.ParseQuery("noi dung chinh", nil), Kinds: []string{store.KindArticle},
 			Public: true, Now: batched.st.Now(), Limit: 10})
 		if err != nil || len(hits) != len(list) {
 			t.Errorf("public search found %d of the %d imported articles (%v)", len(hits), len(list), err)

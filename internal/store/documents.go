@@ -303,11 +303,7 @@ func (s *Store) documents(ctx context.Context, f DocumentFilter, facet string) *
 		q = q.Where("documents.status = ?", f.Status)
 	}
 	if f.Text != "" {
-		terms := search.Terms(f.Text)
-		if len(terms) == 0 {
-			return q.Where("1 = 0")
-		}
-		q = q.Where("documents.id IN (?)", s.SearchMatchIDs(KindDocument, terms))
+		q = s.matchSearch(ctx, q, "documents.id", KindDocument, f.Text)
 	}
 	if n := f.Number; n != nil {
 		q = q.Where("documents.number_sequence = ? AND documents.number_type_code = ? AND documents.number_issuer_code = ?",
@@ -360,7 +356,7 @@ func memoizedDocuments[T any](ctx context.Context, s *Store, what string, f Docu
 	if err != nil || f.Status != models.PublicationPublished {
 		return compute()
 	}
-	return memoized(ctx, s, what+":"+string(key), []string{surrogate.Documents, surrogate.DocumentTypes}, s.Now(), false, compute)
+	return memoized(ctx, s, what+":"+string(key), []string{surrogate.Documents, surrogate.DocumentTypes, surrogate.Abbreviations}, s.Now(), false, compute)
 }
 
 func (s *Store) documentFacets(ctx context.Context, f DocumentFilter) (models.DocumentFacets, error) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toasoan/toasoan/internal/search"
 	"github.com/toasoan/toasoan/internal/store"
 	"github.com/toasoan/toasoan/internal/testdb"
 )
@@ -33,14 +34,14 @@ func TestPublicSearchKeepsCustomPlansAfterBulkImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := store.New(db, func() time.Time { return now })
-	for _, terms := range [][]string{{"hiem"}, {"mat", "tran"}} {
+	for _, terms := range []string{"hiem", "mat tran"} {
 		for i := 0; i < 8; i++ {
-			hits, _, err := st.Search(ctx, store.SearchQuery{Terms: terms, Kinds: []string{"article"}, Public: true, Now: now, Limit: 20})
+			hits, _, err := st.Search(ctx, store.SearchQuery{Query: search.ParseQuery(terms, nil), Kinds: []string{"article"}, Public: true, Now: now, Limit: 20})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(hits) == 0 {
-				t.Fatalf("search %v found nothing", terms)
+				t.Fatalf("search %q found nothing", terms)
 			}
 		}
 	}

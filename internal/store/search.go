@@ -82,9 +82,9 @@ func unindexSearch(tx *gorm.DB, kind string, itemID int64) error {
 
 // SearchQuery is a validated search request.
 type SearchQuery struct {
-	Terms  []string // from search.Terms: folded, distinct, at least one
-	Kinds  []string // which kinds; empty: none
-	Public bool     // only items visible to the public at Now
+	Query  search.Query // from ParseSearch (or search.ParseQuery): at least one group
+	Kinds  []string     // which kinds; empty: none
+	Public bool         // only items visible to the public at Now
 	Now    time.Time
 	Offset int
 	Limit  int
@@ -106,9 +106,10 @@ type SearchHit struct {
 // stops counting here and asks for a more precise query instead.
 const MaxSearchResults = 1000
 
-// Search returns the items matching the terms (search.Matches: whole words, the last also as
-// a word's start), ranked: items whose title matches first, then the rest, each tier newer
-// before older. Each tier is read in index order with a LIMIT and counted up to
+// Search returns the items matching the query (search.Query.MatchesFolded over the title and
+// the body: whole words, the last also as a word's start, phrases adjacent within one field,
+// abbreviations in any of their forms), ranked: items whose title matches first, then the
+// rest, each tier newer before older. Each tier is read in index order with a LIMIT and counted up to
 // MaxSearchResults, so a common word costs little more than a rare one. The meaning is
 // identical on both databases.
 func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int64, error) {
@@ -164,13 +165,13 @@ func (s *Store) searchTiers(ctx context.Context, q SearchQuery) (title, rest sea
 	db := s.db.WithContext(ctx)
 	if s.Dialect() == Postgres {
 		// PostgreSQL's planner chooses between the GIN index and the recency index itself.
-		tsq := tsquery(q.Terms)
+		tsq, titleTsq := tsquery(q.Query, true), tsquery(q.Query, false)
 		title = func(bool) *gorm.DB {
-			return visible(db.Table("search_index si")).Where("si.title_tsv @@ to_tsquery('simple', ?)", tsq)
+			return visible(db.Table("search_index si")).Where("si.title_tsv @@ to_tsquery('simple', ?)", titleTsq)
 		}
 		rest = func(bool) *gorm.DB {
 			return visible(db.Table("search_index si")).
-				Where("si.tsv @@ to_tsquery('simple', ?) AND NOT si.title_tsv @@ to_tsquery('simple', ?)", tsq, tsq)
+				Where("si.tsv @@ to_tsquery('simple', ?) AND NOT si.title_tsv @@ to_tsquery('simple', ?)", tsq, titleTsq)
 		}
 		return title, rest
 	}
@@ -188,7 +189,7 @@ func (s *Store) searchTiers(ctx context.Context, q SearchQuery) (title, rest sea
 				Where("search_fts MATCH ?", match)
 		}
 	}
-	expr := ftsQuery(q.Terms)
+	expr := ftsQuery(q.Query)
 	return tier("title_folded : (" + expr + ")"), tier("(" + expr + ") NOT (title_folded : (" + expr + "))")
 }
 
@@ -218,53 +219,121 @@ func searchPage(q *gorm.DB, inTitle bool, offset, limit int) ([]SearchHit, error
 	return hits, err
 }
 
-// SearchMatchIDs is a subquery of the ids of items of one kind matching the terms, for the q
+// SearchMatchIDs is a subquery of the ids of items of one kind matching the query, for the q
 // filter of lists: WHERE id IN (?).
-func (s *Store) SearchMatchIDs(kind string, terms []string) *gorm.DB {
+func (s *Store) SearchMatchIDs(kind string, q search.Query) *gorm.DB {
 	if s.Dialect() == Postgres {
-		return s.db.Raw("SELECT item_id FROM search_index WHERE kind = ? AND tsv @@ to_tsquery('simple', ?)", kind, tsquery(terms))
+		return s.db.Raw("SELECT item_id FROM search_index WHERE kind = ? AND tsv @@ to_tsquery('simple', ?)", kind, tsquery(q, true))
 	}
 	return s.db.Raw("SELECT item_id FROM search_index WHERE kind = ? AND id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)",
-		kind, ftsQuery(terms))
+		kind, ftsQuery(q))
 }
 
-// tsquery is PostgreSQL's form of the terms: whole words, the last also as a prefix. Each is
-// quoted, so no character of the user's text is query syntax.
-func tsquery(terms []string) string {
-	var parts []string
-	for i, t := range terms {
-		pieces := []string{t}
-		if m := sciFloatHead.FindStringSubmatch(t); m != nil {
-			pieces = m[1:]
-		}
-		for j, p := range pieces {
-			q := "'" + strings.ReplaceAll(strings.ReplaceAll(p, `\`, `\\`), "'", "''") + "'"
-			if i == len(terms)-1 && j == len(pieces)-1 {
-				q += ":*"
-			}
-			parts = append(parts, q)
-		}
+// matchSearch narrows q (of items of kind, whose id is column) to those that search finds for
+// text; a text without words matches nothing. Failing to read the abbreviations fails q.
+func (s *Store) matchSearch(ctx context.Context, q *gorm.DB, column, kind, text string) *gorm.DB {
+	query, err := s.ParseSearch(ctx, text)
+	if err != nil {
+		_ = q.AddError(err)
+		return q
 	}
-	return strings.Join(parts, " & ")
+	if query.Empty() {
+		return q.Where("1 = 0")
+	}
+	return q.Where(column+" IN (?)", s.SearchMatchIDs(kind, query))
+}
+
+// tsquery is PostgreSQL's form of the query: groups ANDed, alternatives ORed, words ANDed,
+// phrases with <->, a start with :*. Each word is quoted, so no character of the user's text is
+// query syntax. Over tsv (weighted), which weighs the title's words A and the body's C, a
+// phrase is looked for in the title or in the body, so it never spans the two; title_tsv holds
+// the title alone.
+func tsquery(q search.Query, weighted bool) string {
+	groups := make([]string, len(q.Groups))
+	for i, g := range q.Groups {
+		alts := make([]string, len(g))
+		for j, a := range g {
+			switch {
+			case !a.Phrase:
+				words := make([]string, len(a.Words))
+				for k, w := range a.Words {
+					words[k] = tsWord(w, a.Prefix && k == len(a.Words)-1, "")
+				}
+				alts[j] = strings.Join(words, " & ")
+			case weighted:
+				alts[j] = "(" + tsPhrase(a, "A") + ") | (" + tsPhrase(a, "C") + ")"
+			default:
+				alts[j] = tsPhrase(a, "")
+			}
+		}
+		groups[i] = "(" + strings.Join(alts, ") | (") + ")"
+	}
+	return strings.Join(groups, " & ")
+}
+
+func tsPhrase(a search.Alt, weight string) string {
+	words := make([]string, len(a.Words))
+	for k, w := range a.Words {
+		words[k] = tsWord(w, a.Prefix && k == len(a.Words)-1, weight)
+	}
+	return strings.Join(words, " <-> ")
+}
+
+// tsWord is one folded word, quoted, as a prefix if asked, of the weight given ("": any). A
+// word the parser splits in two (sciFloatHead) is its two pieces, adjacent.
+func tsWord(w string, prefix bool, weight string) string {
+	pieces := []string{w}
+	if m := sciFloatHead.FindStringSubmatch(w); m != nil {
+		pieces = m[1:]
+	}
+	for j, p := range pieces {
+		q := "'" + strings.ReplaceAll(strings.ReplaceAll(p, `\`, `\\`), "'", "''") + "'"
+		switch {
+		case prefix && j == len(pieces)-1:
+			q += ":*" + weight
+		case weight != "":
+			q += ":" + weight
+		}
+		pieces[j] = q
+	}
+	return strings.Join(pieces, " <-> ")
 }
 
 // sciFloatHead is a folded word that PostgreSQL's parser splits in two: its start reads as a
 // number in scientific notation ("96e9" of the tracking code "96e9gwcdjtm9"). A quoted term that
-// splits becomes a phrase, which the stripped tsvectors never match, so such a term is queried
-// as its two pieces. Folded text holds only letters, digits and spaces, and this is the only
-// word the parser splits in such text (checked against ts_parse on 22,000 random words).
+// splits becomes a phrase, which the stripped tsvectors of m0040 never matched; the two pieces
+// are queried as explicit adjacent words. Folded text holds only letters, digits and spaces, and
+// this is the only word the parser splits in such text (checked against ts_parse on 22,000
+// random words).
 var sciFloatHead = regexp.MustCompile(`^([0-9]+e[0-9]+)([^0-9].*)$`)
 
-// ftsQuery is the same for SQLite's FTS5.
-func ftsQuery(terms []string) string {
-	parts := make([]string, len(terms))
-	for i, t := range terms {
-		parts[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
-		if i == len(terms)-1 {
-			parts[i] += "*"
+// ftsQuery is the same for SQLite's FTS5, whose phrases ("a b") are within one column.
+func ftsQuery(q search.Query) string {
+	groups := make([]string, len(q.Groups))
+	for i, g := range q.Groups {
+		alts := make([]string, len(g))
+		for j, a := range g {
+			if a.Phrase {
+				alts[j] = ftsString(strings.Join(a.Words, " "), a.Prefix)
+				continue
+			}
+			words := make([]string, len(a.Words))
+			for k, w := range a.Words {
+				words[k] = ftsString(w, a.Prefix && k == len(a.Words)-1)
+			}
+			alts[j] = strings.Join(words, " AND ")
 		}
+		groups[i] = "(" + strings.Join(alts, ") OR (") + ")"
 	}
-	return strings.Join(parts, " AND ")
+	return strings.Join(groups, " AND ")
+}
+
+func ftsString(s string, prefix bool) string {
+	s = `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	if prefix {
+		s += "*"
+	}
+	return s
 }
 
 // Reindex writes an item's search entry on its own, outside any other write (for re-indexing

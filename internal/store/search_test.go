@@ -28,8 +28,12 @@ func find(t *testing.T, st *store.Store, q string, kinds ...string) []string {
 	if len(kinds) == 0 {
 		kinds = []string{store.KindArticle, store.KindDocument, store.KindAnnouncement}
 	}
+	query, err := st.ParseSearch(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
 	hits, total, err := st.Search(context.Background(), store.SearchQuery{
-		Terms: search.Terms(q), Kinds: kinds, Public: true, Now: t0.Add(24 * time.Hour), Limit: 100,
+		Query: query, Kinds: kinds, Public: true, Now: t0.Add(24 * time.Hour), Limit: 100,
 	})
 	if err != nil {
 		t.Fatalf("search %q: %v", q, err)
@@ -133,6 +137,8 @@ var sampleQueries = []string{
 	"bao ve an ninh", "Bảo vệ AN NINH", "dai hoi", "Đỗ", "do van chien", "thanh hoa", "Thanh Hóa", "THANH HOÁ",
 	"quy vi nguoi ngheo", "17", "ky ket quy che", "mat tran to quoc", "an", "hiep phuoc nha be", "2026",
 	`"an ninh" OR *`, "an:* & !ninh", "NEAR(an ninh)", "an' OR '1'='1", `\" ; DROP TABLE search_index; --`,
+	`"bao ve an ninh"`, `"an ninh" to quoc`, `“to quoc”`, `"ky ket quy`, `"thanh pho" cong an`, "mttq", "MTTQ viet nam", "tp.hcm",
+	"ubnd", "mat tran to quoc", "uy ban mttq", `"mttq"`,
 }
 
 // The two databases return the same items in the same order for the same data.
@@ -143,7 +149,7 @@ func TestSearchSameOnBothDatabases(t *testing.T) {
 	seedSample(t, postgres)
 	found := 0
 	for _, q := range sampleQueries {
-		if len(search.Terms(q)) == 0 {
+		if search.ParseQuery(q, nil).Empty() {
 			continue
 		}
 		a, b := find(t, sqlite, q), find(t, postgres, q)
@@ -217,6 +223,32 @@ func TestSearchRankingVisibilityAndUpdates(t *testing.T) {
 		}
 		if got := find(t, st, "bao ve", store.KindAnnouncement); len(got) != 0 {
 			t.Fatalf("kind filter or expiry ignored: %v", got)
+		}
+	})
+}
+
+// A phrase is looked for within the title or within the body, never across the two; words may
+// be in either. Positions past an edit are the new text's.
+func TestSearchPhrasesStayInOneField(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
+		ctx := context.Background()
+		if err := st.Reindex(ctx, publicEntry(store.KindArticle, 1, "Bản tin an ninh", "Tổ quốc bình yên", t0)); err != nil {
+			t.Fatal(err)
+		}
+		for q, want := range map[string]bool{
+			`"ban tin an ninh"`: true, `"to quoc binh"`: true, `"an ninh to quoc"`: false, `an ninh to quoc`: true,
+			`"an ninh" "to quoc"`: true, `"tin an`: true, `"binh yen" ban`: true, `"yen ban"`: false,
+		} {
+			if got := len(find(t, st, q)) == 1; got != want {
+				t.Errorf("%s: found %v, want %v", q, got, want)
+			}
+		}
+		if err := st.Reindex(ctx, publicEntry(store.KindArticle, 1, "Bản tin", "an ninh Tổ quốc", t0)); err != nil {
+			t.Fatal(err)
+		}
+		if got := find(t, st, `"an ninh to quoc"`); len(got) != 1 {
+			t.Errorf("after an edit: %v", got)
 		}
 	})
 }

@@ -11,7 +11,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/toasoan/toasoan/internal/models"
-	"github.com/toasoan/toasoan/internal/search"
 )
 
 // NewSubmission is what a reader sends; Spam files it silently (webhooks do not hear of it).
@@ -116,11 +115,7 @@ func (s *Store) ListSubmissions(ctx context.Context, f SubmissionFilter, p model
 		q = q.Where("assignee_id = ?", f.AssigneeID)
 	}
 	if f.Query != "" {
-		terms := search.Terms(f.Query)
-		if len(terms) == 0 {
-			return []models.Submission{}, 0, nil
-		}
-		q = q.Where("id IN (?)", s.SearchMatchIDs(KindSubmission, terms))
+		q = s.matchSearch(ctx, q, "id", KindSubmission, f.Query)
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {

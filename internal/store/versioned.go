@@ -72,7 +72,7 @@ func deleteVersioned(tx *gorm.DB, model any, what string, id int64, version int)
 // read with the caller's access), by the name errors give them.
 var versionedTables = map[string]string{
 	"announcement": "announcements", "category": "categories", "document": "documents",
-	"document type": "document_types", "submission": "submissions", "tag": "tags", "user": "users",
+	"document type": "document_types", "search abbreviation": "search_abbreviations", "submission": "submissions", "tag": "tags", "user": "users",
 	"webhook": "webhooks",
 }
 

@@ -26,6 +26,7 @@ const (
 	Categories    = "categories"     // the category tree and category pages
 	Tags          = "tags"           // the tag list
 	DocumentTypes = "document-types" // the document types, and everything that names one
+	Abbreviations = "abbreviations"  // the abbreviations search expands: every search result
 )
 
 // All is the key of everything: a process purges it when it may have missed a purge (its
