@@ -6650,7 +6650,7 @@ const docTemplate = `{
         },
         "/api/v1/search": {
             "get": {
-                "description": "Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): \"bao ve an ninh\" finds \"Bảo vệ an ninh\". Every word must be a word of the item; the last may also be the start of one, so results come while a reader types. Items whose title holds every word come first, then newer before older. Snippets mark hits with \u003cmark\u003e; all other text is HTML-escaped.",
+                "description": "Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): \"bao ve an ninh\" finds \"Bảo vệ an ninh\". Every word must be a word of the item; the last may also be the start of one, so results come while a reader types. Items whose title holds every word come first, then newer before older. A search with fewer than 3 results offers meta.did_you_mean, the query with each word no item holds replaced by the closest indexed word (at most one edit up to five letters, two from six); when it found nothing, the results are those of that query, with meta.approximate true. Snippets mark hits with \u003cmark\u003e; all other text is HTML-escaped.",
                 "produces": [
                     "application/json"
                 ],
@@ -10768,6 +10768,26 @@ const docTemplate = `{
                 }
             }
         },
+        "SearchMeta": {
+            "type": "object",
+            "required": [
+                "pagination"
+            ],
+            "properties": {
+                "approximate": {
+                    "description": "true when the results are those of did_you_mean, the query itself having found nothing\n(absent otherwise)",
+                    "type": "boolean"
+                },
+                "did_you_mean": {
+                    "description": "the query with each word no item holds replaced by the closest indexed word (folded: lower\ncase, no diacritics), when the search found fewer than 3 results and a correction finds some\n(absent otherwise)",
+                    "type": "string",
+                    "example": "an ninh"
+                },
+                "pagination": {
+                    "$ref": "#/definitions/Pagination"
+                }
+            }
+        },
         "SearchResult": {
             "type": "object",
             "required": [
@@ -10823,7 +10843,7 @@ const docTemplate = `{
                     }
                 },
                 "meta": {
-                    "$ref": "#/definitions/ListMeta"
+                    "$ref": "#/definitions/SearchMeta"
                 }
             }
         },

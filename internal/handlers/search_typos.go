@@ -1,0 +1,72 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/toasoan/toasoan/internal/loop"
+	"github.com/toasoan/toasoan/internal/models"
+	"github.com/toasoan/toasoan/internal/store"
+)
+
+// searchMeta is the meta of GET /search: the pagination, and the corrected query when the
+// search found little.
+type searchMeta struct {
+	Pagination models.Pagination `json:"pagination"`
+	// the query with each word no item holds replaced by the closest indexed word (folded: lower
+	// case, no diacritics), when the search found fewer than 3 results and a correction finds some
+	// (absent otherwise)
+	DidYouMean *string `json:"did_you_mean,omitempty" example:"an ninh"`
+	// true when the results are those of did_you_mean, the query itself having found nothing
+	// (absent otherwise)
+	Approximate bool `json:"approximate,omitempty"`
+} // @name SearchMeta
+
+// didYouMean completes a search that found fewer than store.DidYouMeanBelow results: its meta
+// offers the corrected query, and when it found nothing the results are the corrected
+// query's, marked approximate (a correction that finds nothing either is not offered).
+func (s *Server) didYouMean(c echo.Context, sq store.SearchQuery, hits []store.SearchHit, total int64) (searchMeta, []store.SearchHit, int64, error) {
+	var meta searchMeta
+	if total >= store.DidYouMeanBelow {
+		return meta, hits, total, nil
+	}
+	ctx := c.Request().Context()
+	corrected, changed, err := s.store.DidYouMean(ctx, sq)
+	if err != nil || !changed {
+		return meta, hits, total, err
+	}
+	query := strings.Join(corrected, " ")
+	meta.DidYouMean = &query
+	if total > 0 {
+		return meta, hits, total, nil
+	}
+	sq.Terms = corrected
+	hits, total, err = s.store.Search(ctx, sq)
+	if total == 0 { // each word is held by some item, but none holds them all
+		return searchMeta{}, hits, total, err
+	}
+	meta.Approximate = true
+	return meta, hits, total, err
+}
+
+// rebuildVocabularyEvery rebuilds the vocabulary "did you mean" corrects to at once and then
+// every interval, until ctx is done.
+func (s *Server) rebuildVocabularyEvery(ctx context.Context, interval time.Duration) {
+	s.rebuildVocabulary(ctx)
+	loop.Every(ctx, interval, nil, func() { s.rebuildVocabulary(ctx) })
+}
+
+// rebuildVocabulary rebuilds the vocabulary from the items public on the server's clock.
+func (s *Server) rebuildVocabulary(ctx context.Context) {
+	runCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	n, err := s.store.RebuildSearchVocabulary(runCtx, s.now())
+	if err != nil {
+		s.log.Error("search vocabulary not rebuilt", "error", err.Error())
+		return
+	}
+	s.log.Info("search vocabulary rebuilt", "words", n)
+}
