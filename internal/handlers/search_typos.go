@@ -26,30 +26,24 @@ type searchMeta struct {
 } // @name SearchMeta
 
 // didYouMean completes a search that found fewer than store.DidYouMeanBelow results: its meta
-// offers the corrected query, and when it found nothing the results are the corrected
-// query's, marked approximate (a correction that finds nothing either is not offered).
+// offers the corrected query when that finds results, and when the search found nothing the
+// results are the corrected query's, marked approximate.
 func (s *Server) didYouMean(c echo.Context, sq store.SearchQuery, hits []store.SearchHit, total int64) (searchMeta, []store.SearchHit, int64, error) {
 	var meta searchMeta
 	if total >= store.DidYouMeanBelow {
 		return meta, hits, total, nil
 	}
-	ctx := c.Request().Context()
-	corrected, changed, err := s.store.DidYouMean(ctx, sq)
-	if err != nil || !changed {
+	corrected, ok, err := s.store.DidYouMean(c.Request().Context(), sq)
+	if err != nil || !ok {
 		return meta, hits, total, err
 	}
-	query := strings.Join(corrected, " ")
+	query := strings.Join(corrected.Terms, " ")
 	meta.DidYouMean = &query
 	if total > 0 {
 		return meta, hits, total, nil
 	}
-	sq.Terms = corrected
-	hits, total, err = s.store.Search(ctx, sq)
-	if total == 0 { // each word is held by some item, but none holds them all
-		return searchMeta{}, hits, total, err
-	}
 	meta.Approximate = true
-	return meta, hits, total, err
+	return meta, corrected.Hits, corrected.Total, nil
 }
 
 // rebuildVocabularyEvery rebuilds the vocabulary "did you mean" corrects to at once and then

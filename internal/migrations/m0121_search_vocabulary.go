@@ -11,7 +11,8 @@ import (
 // candidates for a typo are words of the same first or last letter (head, tail) and about its
 // length, and on PostgreSQL also the words most similar by trigrams, through pg_trgm's index:
 // production must allow pg_trgm (CREATE EXTENSION needs a role that may create it, or the
-// extension made beforehand by one).
+// extension made beforehand by one). Words compare as bytes (COLLATE "C" on PostgreSQL, SQLite's
+// binary collation), so the words starting with a prefix are a range of the primary key.
 var m0121SearchVocabulary = &gormigrate.Migration{
 	ID: "0121_search_vocabulary",
 	Migrate: func(tx *gorm.DB) error {
@@ -19,7 +20,7 @@ var m0121SearchVocabulary = &gormigrate.Migration{
 			return execAll(tx,
 				`CREATE EXTENSION IF NOT EXISTS pg_trgm`,
 				`CREATE TABLE search_vocabulary (
-					word VARCHAR(40) PRIMARY KEY,
+					word VARCHAR(40) COLLATE "C" PRIMARY KEY,
 					head VARCHAR(4) NOT NULL,
 					tail VARCHAR(4) NOT NULL,
 					length INTEGER NOT NULL,

@@ -13,15 +13,18 @@ import (
 )
 
 // "Did you mean": a search that finds fewer than DidYouMeanBelow results is offered the query
-// with each word no visible item holds replaced by the closest word of the vocabulary, the
-// folded words of the items the public can see (search_vocabulary). The vocabulary only
-// proposes candidates: every word offered is checked, when asked, against the search index
-// with the public's visibility at that moment, so a word that only a draft, a scheduled or a
-// withdrawn item holds is never offered, however old the vocabulary is.
+// with each word that no visible item holds replaced by the closest word of the vocabulary,
+// the folded words of the items the public could see at its last rebuild (search_vocabulary).
+// A word of the vocabulary, or one the index holds for an item visible now (new since the
+// rebuild), is never corrected. The vocabulary only proposes: a correction is offered only
+// when its own search, with the query's visibility at that moment, finds results, so a word
+// that only a draft, a scheduled or a withdrawn item holds is never offered, however stale the
+// vocabulary, and neither is a correction that finds nothing.
 //
 // Closest is fewest edits (Damerau–Levenshtein: insertions, deletions, substitutions and
 // transpositions of adjacent letters), at most maxEdits of the word's length; among equals the
-// word of the typo's length, then the one more items hold, then the first in byte order.
+// word that drops a doubled letter of the typo, then one of the typo's length, then the one
+// more items hold, then the first in byte order.
 // Candidates are, on both engines, the words of the same length ±2 sharing the first or the
 // last letter; PostgreSQL adds the words most similar by trigrams (pg_trgm's index), which
 // finds typos in both of those letters too. Both rank them the same way in Go, so they agree
@@ -46,8 +49,6 @@ const (
 	// vocabularyPrefixCandidates bounds the words of the same first or last letter proposed for
 	// one typo (most used first).
 	vocabularyPrefixCandidates = 2000
-	// correctionChecks bounds how many ranked candidates of a word are checked for visibility.
-	correctionChecks = 5
 )
 
 type vocabularyRow struct {
@@ -150,41 +151,69 @@ func visibleEntries(db *gorm.DB, kinds []string, now time.Time) *gorm.DB {
 		Where("si.public_until IS NULL OR si.public_until > ?", now)
 }
 
-// DidYouMean returns q's terms with each that no item visible to q holds (the last, as in
-// Search, also as a word's start) replaced by the closest word of the vocabulary that one does
-// hold, and whether any was replaced. Terms of one or two letters, and those with digits, are
-// kept as they are.
-func (s *Store) DidYouMean(ctx context.Context, q SearchQuery) ([]string, bool, error) {
-	out := slices.Clone(q.Terms)
+// Correction is a corrected query and its results.
+type Correction struct {
+	Terms []string
+	Hits  []SearchHit
+	Total int64
+}
+
+// DidYouMean corrects q's terms that no item visible to q holds (the last, as in Search, also
+// as a word's start) to the closest words of the vocabulary, and searches the correction with
+// q's visibility, kinds and page. ok is false when no term needed or had a correction, or the
+// correction finds nothing. Terms of one or two letters, and those with digits, are kept.
+func (s *Store) DidYouMean(ctx context.Context, q SearchQuery) (c Correction, ok bool, err error) {
+	terms := slices.Clone(q.Terms)
 	changed := false
 	for i, term := range q.Terms {
 		if maxEdits(term) == 0 {
 			continue
 		}
-		known, err := s.holdsWord(ctx, q, term, i == len(q.Terms)-1)
+		prefix := i == len(q.Terms)-1
+		known, err := s.inVocabulary(ctx, term, prefix)
+		if err == nil && !known {
+			known, err = s.holdsWord(ctx, q, term, prefix)
+		}
 		if err != nil {
-			return nil, false, err
+			return c, false, err
 		}
 		if known {
 			continue
 		}
 		candidates, err := s.vocabularyCandidates(ctx, term)
 		if err != nil {
-			return nil, false, err
+			return c, false, err
 		}
-		ranked := rankCorrections(term, candidates)
-		for _, c := range ranked[:min(correctionChecks, len(ranked))] {
-			ok, err := s.holdsWord(ctx, q, c.Word, false)
-			if err != nil {
-				return nil, false, err
-			}
-			if ok {
-				out[i], changed = c.Word, true
-				break
-			}
+		if ranked := rankCorrections(term, candidates); len(ranked) > 0 {
+			terms[i], changed = ranked[0].Word, true
 		}
 	}
-	return out, changed, nil
+	if !changed {
+		return c, false, nil
+	}
+	q.Terms = slices.Compact(terms) // "ninh nimh" is "ninh" once corrected
+	hits, total, err := s.Search(ctx, q)
+	if err != nil || total == 0 {
+		return c, false, err
+	}
+	return Correction{Terms: q.Terms, Hits: hits, Total: total}, true, nil
+}
+
+// inVocabulary says whether the vocabulary has term as a word (or, with prefix, a word
+// starting with it). Folded words hold no LIKE or GLOB syntax.
+func (s *Store) inVocabulary(ctx context.Context, term string, prefix bool) (bool, error) {
+	db := s.db.WithContext(ctx).Table("search_vocabulary").Select("1").Limit(1)
+	switch {
+	case !prefix:
+		db = db.Where("word = ?", term)
+	case s.Dialect() == Postgres:
+		db = db.Where("word LIKE ?", term+"%") // the column's collation is C: a range of its key
+	default:
+		db = db.Where("word GLOB ?", term+"*")
+	}
+	var found []int
+	err := db.Scan(&found).Error
+	return len(found) > 0, err
 }
 
 // maxEdits is how many edits a correction of term may make: none for one or two letters or a
@@ -201,8 +230,9 @@ func maxEdits(term string) int {
 	}
 }
 
-// rankCorrections keeps the candidates within maxEdits of term, closest first, then those of
-// its length, then the word more items hold, then byte order.
+// rankCorrections keeps the candidates within maxEdits of term, closest first, then one that
+// drops a doubled letter, then those of its length, then the word more items hold, then byte
+// order.
 func rankCorrections(term string, candidates []vocabularyRow) []vocabularyRow {
 	type ranked struct {
 		vocabularyRow
@@ -219,7 +249,8 @@ func rankCorrections(term string, candidates []vocabularyRow) []vocabularyRow {
 		}
 	}
 	slices.SortFunc(rs, func(a, b ranked) int {
-		return cmp.Or(cmp.Compare(a.edits, b.edits), cmp.Compare(lengthGap(term, a.Word), lengthGap(term, b.Word)),
+		return cmp.Or(cmp.Compare(a.edits, b.edits), cmp.Compare(slipRank(term, a.Word), slipRank(term, b.Word)),
+			cmp.Compare(lengthGap(term, a.Word), lengthGap(term, b.Word)),
 			cmp.Compare(b.DocCount, a.DocCount), strings.Compare(a.Word, b.Word))
 	})
 	out := make([]vocabularyRow, len(rs))
@@ -227,6 +258,17 @@ func rankCorrections(term string, candidates []vocabularyRow) []vocabularyRow {
 		out[i] = r.vocabularyRow
 	}
 	return out
+}
+
+// slipRank is 0 when word is term with one of its doubled letters once ("dann" is rather "dan"
+// than "dang"), 1 otherwise.
+func slipRank(term, word string) int {
+	for i := 1; i < len(term); i++ {
+		if term[i] == term[i-1] && term[:i]+term[i+1:] == word {
+			return 0
+		}
+	}
+	return 1
 }
 
 // lengthGap is how many letters a and b differ in length: among corrections as close, one of the
@@ -304,8 +346,11 @@ func (s *Store) holdsWord(ctx context.Context, q SearchQuery, term string, prefi
 		if prefix {
 			word += ":*"
 		}
-		err = visibleTo(db.Table("search_index si"), q).Select("1").
-			Where("si.tsv @@ to_tsquery('simple', ?)", word).Limit(1).Scan(&found).Error
+		// The word is not in the vocabulary, so rare: OFFSET 0 keeps the planner on the GIN
+		// index, where LIMIT 1 would have it scan the table for a first match that is not there.
+		matches := db.Table("search_index si").Select("si.kind, si.public, si.public_from, si.public_until").
+			Where("si.tsv @@ to_tsquery('simple', ?)", word).Offset(0)
+		err = visibleTo(db.Table("(?) si", matches), q).Select("1").Limit(1).Scan(&found).Error
 	} else {
 		match := `"` + strings.ReplaceAll(term, `"`, `""`) + `"`
 		if prefix {

@@ -75,31 +75,38 @@ func TestDidYouMean(t *testing.T) {
 			{"plimzu", ""}, // expired
 			{"wexlon", ""}, // a submission
 			{"an ninh 2024", ""},
+			{"phong trao toan dann", "phong trao toan dan"}, // a doubled letter
+			{"ninh nimh", "ninh"},                           // corrected to a word already there
 		} {
-			q := store.SearchQuery{Terms: search.Terms(tc.query), Kinds: kinds, Public: true, Now: now}
+			q := store.SearchQuery{Terms: search.Terms(tc.query), Kinds: kinds, Public: true, Now: now, Limit: 10}
 			got, changed, err := st.DidYouMean(ctx, q)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if tc.want == "" {
 				if changed {
-					t.Errorf("%q corrected to %q, want no correction", tc.query, strings.Join(got, " "))
+					t.Errorf("%q corrected to %q, want no correction", tc.query, strings.Join(got.Terms, " "))
 				}
 				continue
 			}
-			if !changed || strings.Join(got, " ") != tc.want {
-				t.Errorf("%q: %q (changed %v), want %q", tc.query, strings.Join(got, " "), changed, tc.want)
+			if !changed || strings.Join(got.Terms, " ") != tc.want || got.Total == 0 || len(got.Hits) != int(got.Total) {
+				t.Errorf("%q: %q (changed %v, %d results), want %q", tc.query, strings.Join(got.Terms, " "), changed, got.Total, tc.want)
 			}
 		}
 
 		// Seen by the kinds asked for: the document's words are no corrections of an article search.
-		q := store.SearchQuery{Terms: search.Terms("hoi nghi tong kat"), Kinds: []string{store.KindArticle}, Public: true, Now: now}
-		got, _, err := st.DidYouMean(ctx, q)
-		if err != nil {
+		q := store.SearchQuery{Terms: search.Terms("hoi nghi tong kat"), Kinds: []string{store.KindArticle}, Public: true, Now: now, Limit: 10}
+		if got, changed, err := st.DidYouMean(ctx, q); err != nil || changed {
+			t.Errorf("an article search corrected to %v (%v)", got.Terms, err)
+		}
+		// A word of the vocabulary that no visible item holds any more is no correction.
+		if err := st.Reindex(ctx, store.SearchEntry{Kind: store.KindArticle, ItemID: 2, Title: "An ninh trật tự ở cơ sở",
+			Body: "Xã Bình An, Việt Nam", SortTime: t0}); err != nil {
 			t.Fatal(err)
 		}
-		if got[0] == "hoi" || got[3] == "ket" {
-			t.Errorf("an article search corrected to a document's words: %v", got)
+		q = store.SearchQuery{Terms: search.Terms("trst tu"), Kinds: kinds, Public: true, Now: now, Limit: 10}
+		if got, changed, err := st.DidYouMean(ctx, q); err != nil || changed {
+			t.Errorf("corrected to the words of an unpublished article: %v (%v)", got.Terms, err)
 		}
 	})
 }
