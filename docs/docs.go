@@ -6742,6 +6742,73 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/search/suggest": {
+            "get": {
+                "description": "Up to 8 completions of what a reader is typing, folded as search folds (case, diacritics, đ → d): \"quoc h\" finds \"Quốc hội …\". First at most 3 tags whose name starts with it and that a published article carries (by slug), then the newest published articles whose title starts with it. A q ending in a space or punctuation completes only titles whose word ends there. Drafts, scheduled and trashed articles never appear.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "search"
+                ],
+                "summary": "Complete a prefix (search-as-you-type)",
+                "operationId": "searchSuggest",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "what the reader has typed so far (1 to 100 characters, at least one letter or digit)",
+                        "name": "q",
+                        "in": "query",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SuggestionList"
+                        },
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong validator of the body"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified: the If-None-Match ETag is current",
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong validator of the body"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/submissions": {
             "post": {
                 "description": "Send the fields as multipart/form-data, with up to 3 parts named ` + "`" + `files` + "`" + ` (JPEG, PNG, WebP, GIF or PDF, sniffed from the content; each at most 10 MiB, or TOASOAN_MAX_UPLOAD_MB if lower), or as a JSON object with the same fields and no files: ` + "`" + `{\"name\", \"email\", \"phone\", \"subject\", \"content\", \"website\"}` + "`" + `.\nAnswers with the tracking code the submitter keeps to follow the reply. TOASOAN_SUBMISSIONS_PER_HOUR accepted submissions per IP an hour (default 5), then 429 with Retry-After; a refused one (400, 413, 415, 422) does not count. Never cached.\nAn attachment of a type not allowed is 415 naming it (files[i]); with other bad fields in the same request, one 422 lists them all, the attachment included. A form field it does not know is a bad field, as in JSON.\n` + "`" + `website` + "`" + ` is a honeypot: hide it in the form; when filled in, the submission is answered as usual but filed as spam.",
@@ -11185,6 +11252,51 @@ const docTemplate = `{
                 "version": {
                     "type": "integer",
                     "example": 3
+                }
+            }
+        },
+        "Suggestion": {
+            "type": "object",
+            "required": [
+                "id",
+                "slug",
+                "title",
+                "type"
+            ],
+            "properties": {
+                "id": {
+                    "type": "integer"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "quoc-hoi-thong-qua-luat-dat-dai"
+                },
+                "title": {
+                    "description": "the article's title, or the tag's name",
+                    "type": "string",
+                    "example": "Quốc hội thông qua Luật Đất đai"
+                },
+                "type": {
+                    "type": "string",
+                    "enum": [
+                        "article",
+                        "tag"
+                    ],
+                    "example": "article"
+                }
+            }
+        },
+        "SuggestionList": {
+            "type": "object",
+            "required": [
+                "data"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Suggestion"
+                    }
                 }
             }
         },

@@ -51,6 +51,7 @@ func all() []*gormigrate.Migration {
 		m0101AttachedTrash,
 		m0112MediaMetadata,
 		m0121SearchVocabulary,
+		m0122SearchSuggest,
 	}
 }
 
