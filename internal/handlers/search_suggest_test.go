@@ -87,5 +87,15 @@ func TestSearchSuggest(t *testing.T) {
 		if again.Code != 304 || again.Body.Len() != 0 {
 			t.Errorf("If-None-Match: %d with %d bytes", again.Code, again.Body.Len())
 		}
+
+		// Cached, and purged by a publication.
+		ts.withCache(time.Hour)
+		if res := ts.do("GET", path("quoc hoi m"), nil, "", nil); !strings.Contains(res.Body.String(), `"data":[]`) {
+			t.Fatalf("before: %s", res.Body)
+		}
+		fresh := ts.published(map[string]any{"title": "Quốc hội mở phiên chất vấn", "category_id": cat})
+		if res := ts.do("GET", path("quoc hoi m"), nil, "", nil); !strings.Contains(res.Body.String(), fresh.Slug) {
+			t.Errorf("a cached suggestion outlived a publication: %s", res.Body)
+		}
 	})
 }
