@@ -70,6 +70,8 @@ func TestSearchSuggest(t *testing.T) {
 				fields: map[string]any{"data.0.title": "Quốc tế Lao động 1/5"}, check: count(1)},
 			{name: "a tag only a draft carries, no article", method: "GET", path: path("quoc p"), want: 200, check: count(0)},
 			{name: "a word's start", method: "GET", path: path("tin"), want: 200, check: count(3)},
+			{name: "one letter, newest first", method: "GET", path: path("T"), want: 200,
+				fields: map[string]any{"data.0.title": "Tín dụng chính sách", "data.2.title": "Tin vắn buổi sáng"}, check: count(3)},
 			{name: "a finished word, within a title", method: "GET", path: path("tin "), want: 200,
 				fields: map[string]any{"data.0.title": "Tín dụng chính sách", "data.1.title": "Tin vắn buổi sáng"}, check: count(2)},
 			{name: "a finished word, ending the title", method: "GET", path: path("Tin vắn buổi sáng,"), want: 200,
