@@ -7041,7 +7041,7 @@ const docTemplate = `{
         },
         "/api/v1/search": {
             "get": {
-                "description": "Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): \"bao ve an ninh\" finds \"Bảo vệ an ninh\". Every word must be a word of the item; the last may also be the start of one, so results come while a reader types. Words in double quotes (straight or curly: \"…\", “…”) are a phrase: adjacent, in that order, within the title or within the body; quotes and words mix (` + "`" + `\"an ninh\" to quoc` + "`" + `). Outside quotes, an abbreviation of the managed list (GET /api/v1/admin/search/abbreviations) and its long form find each other: ubnd finds \"Ủy ban nhân dân\", tp.hcm, tphcm and hcm find \"Thành phố Hồ Chí Minh\", \"Mặt trận Tổ quốc\" finds MTTQ; inside quotes words are taken as written. Items whose title matches come first, then newer before older. Snippets mark hits with \u003cmark\u003e; all other text is HTML-escaped.",
+                "description": "Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): \"bao ve an ninh\" finds \"Bảo vệ an ninh\". Every word must be a word of the item; the last may also be the start of one, so results come while a reader types. Words in double quotes (straight or curly: \"…\", “…”) are a phrase: adjacent, in that order, within the title or within the body; quotes and words mix (` + "`" + `\"an ninh\" to quoc` + "`" + `). Outside quotes, an abbreviation of the managed list (GET /api/v1/admin/search/abbreviations) and its long form find each other: ubnd finds \"Ủy ban nhân dân\", tp.hcm, tphcm and hcm find \"Thành phố Hồ Chí Minh\", \"Mặt trận Tổ quốc\" finds MTTQ; inside quotes words are taken as written. Items whose title matches come first, then newer before older. A search with fewer than 3 results offers meta.did_you_mean, the query with each word no item holds replaced by the closest indexed word (at most one edit up to five letters, two from six); when it found nothing, the results are those of that query, with meta.approximate true. Snippets mark hits with \u003cmark\u003e; all other text is HTML-escaped.",
                 "produces": [
                     "application/json"
                 ],
@@ -7091,6 +7091,73 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/SearchResultList"
+                        },
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong validator of the body"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified: the If-None-Match ETag is current",
+                        "headers": {
+                            "Cache-Tag": {
+                                "type": "string",
+                                "description": "the same keys separated by commas (Cloudflare)"
+                            },
+                            "ETag": {
+                                "type": "string",
+                                "description": "strong validator of the body"
+                            },
+                            "Surrogate-Key": {
+                                "type": "string",
+                                "description": "what it shows, as surrogate keys separated by spaces: a CDN purges them on change"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/search/suggest": {
+            "get": {
+                "description": "Up to 8 completions of what a reader is typing, folded as search folds (case, diacritics, đ → d): \"quoc h\" finds \"Quốc hội …\". First at most 3 tags whose name starts with it and that a published article carries (by slug), then the newest published articles whose title starts with it. A q ending in a space or punctuation completes only titles whose word ends there. Drafts, scheduled and trashed articles never appear.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "search"
+                ],
+                "summary": "Complete a prefix (search-as-you-type)",
+                "operationId": "searchSuggest",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "what the reader has typed so far (1 to 100 characters, at least one letter or digit)",
+                        "name": "q",
+                        "in": "query",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SuggestionList"
                         },
                         "headers": {
                             "Cache-Tag": {
@@ -11288,6 +11355,26 @@ const docTemplate = `{
                 }
             }
         },
+        "SearchMeta": {
+            "type": "object",
+            "required": [
+                "pagination"
+            ],
+            "properties": {
+                "approximate": {
+                    "description": "true when the results are those of did_you_mean, the query itself having found nothing\n(absent otherwise)",
+                    "type": "boolean"
+                },
+                "did_you_mean": {
+                    "description": "the query with each word no item holds replaced by the closest indexed word (folded: lower\ncase, no diacritics), when the search found fewer than 3 results and a correction finds some\n(absent otherwise)",
+                    "type": "string",
+                    "example": "an ninh"
+                },
+                "pagination": {
+                    "$ref": "#/definitions/Pagination"
+                }
+            }
+        },
         "SearchResult": {
             "type": "object",
             "required": [
@@ -11343,7 +11430,7 @@ const docTemplate = `{
                     }
                 },
                 "meta": {
-                    "$ref": "#/definitions/ListMeta"
+                    "$ref": "#/definitions/SearchMeta"
                 }
             }
         },
@@ -11685,6 +11772,51 @@ const docTemplate = `{
                 "version": {
                     "type": "integer",
                     "example": 3
+                }
+            }
+        },
+        "Suggestion": {
+            "type": "object",
+            "required": [
+                "id",
+                "slug",
+                "title",
+                "type"
+            ],
+            "properties": {
+                "id": {
+                    "type": "integer"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "quoc-hoi-thong-qua-luat-dat-dai"
+                },
+                "title": {
+                    "description": "the article's title, or the tag's name",
+                    "type": "string",
+                    "example": "Quốc hội thông qua Luật Đất đai"
+                },
+                "type": {
+                    "type": "string",
+                    "enum": [
+                        "article",
+                        "tag"
+                    ],
+                    "example": "article"
+                }
+            }
+        },
+        "SuggestionList": {
+            "type": "object",
+            "required": [
+                "data"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Suggestion"
+                    }
                 }
             }
         },

@@ -121,6 +121,7 @@ func TestEnumsAreTheCodesLists(t *testing.T) {
 		"Moved.type":                   redirectKinds,
 		"Redirect.type":                redirectKinds,
 		"SearchResult.type":            publicSearchKinds,
+		"Suggestion.type":              suggestionKinds,
 		"get /api/v1/search type[]":    publicSearchKinds,
 		"get /api/v1/admin/media type": mediaKinds,
 		"MediaItem.mime":               mimeTypes,

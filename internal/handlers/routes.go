@@ -52,6 +52,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/documents", cached(s.listPublicDocuments), public)
 	s.handle(http.MethodGet, v1+"/documents/:id", cached(s.getPublicDocument), public)
 	s.handle(http.MethodGet, v1+"/search", cached(s.searchAll), public)
+	s.handle(http.MethodGet, v1+"/search/suggest", cached(s.searchSuggest), public)
 	s.handle(http.MethodGet, v1+"/redirects", cached(s.lookupRedirect), public)
 	s.handle(http.MethodGet, v1+"/sync", s.syncFeed, public) // never cached, from the primary
 	s.handle(http.MethodGet, v1+"/preview/articles/:token", s.previewArticle, public)

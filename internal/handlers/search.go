@@ -28,7 +28,7 @@ type searchResult struct {
 
 type searchResponse struct {
 	Data []searchResult `json:"data"`
-	Meta listMeta       `json:"meta"`
+	Meta searchMeta     `json:"meta"`
 } // @name SearchResultList
 
 var publicSearchKinds = []string{store.KindArticle, store.KindDocument, store.KindAnnouncement}
@@ -44,7 +44,7 @@ var searchKindKeys = map[string][]string{
 //
 //	@ID			search
 //	@Summary		Search published content
-//	@Description	Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): "bao ve an ninh" finds "Bảo vệ an ninh". Every word must be a word of the item; the last may also be the start of one, so results come while a reader types. Words in double quotes (straight or curly: "…", “…”) are a phrase: adjacent, in that order, within the title or within the body; quotes and words mix (`"an ninh" to quoc`). Outside quotes, an abbreviation of the managed list (GET /api/v1/admin/search/abbreviations) and its long form find each other: ubnd finds "Ủy ban nhân dân", tp.hcm, tphcm and hcm find "Thành phố Hồ Chí Minh", "Mặt trận Tổ quốc" finds MTTQ; inside quotes words are taken as written. Items whose title matches come first, then newer before older. Snippets mark hits with <mark>; all other text is HTML-escaped.
+//	@Description	Vietnamese search that ignores case and diacritics both ways (đ/Đ → d): "bao ve an ninh" finds "Bảo vệ an ninh". Every word must be a word of the item; the last may also be the start of one, so results come while a reader types. Words in double quotes (straight or curly: "…", “…”) are a phrase: adjacent, in that order, within the title or within the body; quotes and words mix (`"an ninh" to quoc`). Outside quotes, an abbreviation of the managed list (GET /api/v1/admin/search/abbreviations) and its long form find each other: ubnd finds "Ủy ban nhân dân", tp.hcm, tphcm and hcm find "Thành phố Hồ Chí Minh", "Mặt trận Tổ quốc" finds MTTQ; inside quotes words are taken as written. Items whose title matches come first, then newer before older. A search with fewer than 3 results offers meta.did_you_mean, the query with each word no item holds replaced by the closest indexed word (at most one edit up to five letters, two from six); when it found nothing, the results are those of that query, with meta.approximate true. Snippets mark hits with <mark>; all other text is HTML-escaped.
 //	@Tags			search
 //	@Produce		json
 //	@Param			q			query		string	true	"what to look for (at most 200 characters, at most 16 words): words, "quoted phrases", abbreviations"
@@ -81,9 +81,12 @@ func (s *Server) searchAll(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	hits, total, err := s.store.Search(c.Request().Context(), store.SearchQuery{
-		Query: query, Kinds: kinds, Public: true, Now: s.now(), Offset: page.Offset(), Limit: page.PerPage,
-	})
+	sq := store.SearchQuery{Query: query, Kinds: kinds, Public: true, Now: s.now(), Offset: page.Offset(), Limit: page.PerPage}
+	hits, total, err := s.store.Search(c.Request().Context(), sq)
+	if err != nil {
+		return err
+	}
+	meta, hits, total, query, err := s.didYouMean(c, sq, hits, total)
 	if err != nil {
 		return err
 	}
@@ -105,7 +108,8 @@ func (s *Server) searchAll(c echo.Context) error {
 		}
 		out[i] = r
 	}
-	return publicJSON(c, searchResponse{Data: out, Meta: listMeta{Pagination: models.NewPagination(page, total)}})
+	meta.Pagination = models.NewPagination(page, total)
+	return publicJSON(c, searchResponse{Data: out, Meta: meta})
 }
 
 // searchText reads the required q parameter of GET /search: it must hold at least one word.

@@ -245,6 +245,7 @@ func (s *Server) Workers() []func(ctx context.Context) {
 		func(ctx context.Context) { s.refreshShownViewsEvery(ctx, s.viewRefresh) },
 		func(ctx context.Context) { s.emptyTrashEvery(ctx, trashSweepInterval) },
 		func(ctx context.Context) { s.pruneSyncEvery(ctx, trashSweepInterval) },
+		func(ctx context.Context) { s.rebuildVocabularyEvery(ctx, store.VocabularyRebuildInterval) },
 		s.listenPurges,
 		s.store.WatchReplicas,
 	}

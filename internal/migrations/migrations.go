@@ -52,6 +52,8 @@ func all() []*gormigrate.Migration {
 		m0112MediaMetadata,
 		m0117SearchAbbreviations,
 		m0118SearchPositions,
+		m0121SearchVocabulary,
+		m0122SearchSuggest,
 		m0125Sync,
 	}
 }
