@@ -159,15 +159,15 @@ func TestMakeJPEG(t *testing.T) {
 		t.Errorf("stored %v", storedFiles(t, dir))
 	}
 
-	data, ok := strings.CutPrefix(v.Placeholder, "data:image/jpeg;base64,")
-	if !ok || len(v.Placeholder) > 1500 {
+	data, ok := strings.CutPrefix(v.Placeholder, "data:image/webp;base64,")
+	if !ok || len(v.Placeholder) > 400 {
 		t.Fatalf("placeholder %q", v.Placeholder)
 	}
 	raw, err := base64.StdEncoding.DecodeString(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	small, err := jpeg.Decode(bytes.NewReader(raw))
+	small, _, err := image.Decode(bytes.NewReader(raw))
 	if err != nil || small.Bounds().Dx() != 16 || small.Bounds().Dy() != 9 {
 		t.Errorf("placeholder decodes to %v, %v", small, err)
 	}

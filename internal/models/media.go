@@ -24,7 +24,7 @@ type Media struct {
 	// Variants are the image's resized copies, made once (at upload, or by `api media
 	// variants`) and stored beside it; nil until they are made (always nil for a PDF).
 	Variants []MediaVariant `gorm:"serializer:json"`
-	// Placeholder is a data: URI of a tiny blurred-up stand-in of the image ("" without variants).
+	// Placeholder is a data: URI of a tiny stand-in of the image, to blur up ("" without variants).
 	Placeholder string `gorm:"not null;default:''"`
 	CreatedAt   time.Time
 }
@@ -97,8 +97,8 @@ type Attachment struct {
 	Alt  string `json:"alt" example:"Toàn cảnh hội nghị"` // the image's text alternative; empty for a PDF or an image without one
 	// An image's resized copies, by width then type, for srcset; [] for a PDF.
 	Variants []ImageVariant `json:"variants"`
-	// A data: URI of a tiny (16 px wide) JPEG of the image, to show blurred while it loads; "" for a PDF.
-	Placeholder string `json:"placeholder" example:"data:image/jpeg;base64,/9j/2wCEAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/..."`
+	// A data: URI of a 16 px wide WebP of the image (about 150 bytes), to show blurred while it loads; "" for a PDF.
+	Placeholder string `json:"placeholder" example:"data:image/webp;base64,UklGRl4AAABXRUJQVlA4IFIAAABQAQCdASoQAAkAAsBMJbAABYwAAP7d3f47/+8b/+UJv9jb//yef++Kv6JLstfI39OXvteQ30N1Howp+0Srb62OsfiTv+6bYl7fuq//2c9boAAA"`
 } // @name Attachment
 
 // AttachmentOf is the public view of a media item.
