@@ -442,3 +442,15 @@ func TestEnsure(t *testing.T) {
 		}
 	}
 }
+
+// The API's enum of variant types (models.VariantMimes) is what Make can produce.
+func TestVariantMimes(t *testing.T) {
+	var made []string
+	for _, mime := range variantMime {
+		made = append(made, mime)
+	}
+	slices.Sort(made)
+	if !slices.Equal(made, models.VariantMimes) {
+		t.Errorf("variants are made as %v; models.VariantMimes says %v", made, models.VariantMimes)
+	}
+}
