@@ -490,5 +490,15 @@ func TestSubmissionAttachmentsAreNotCachedPublicly(t *testing.T) {
 		if res.Code != 200 || res.Header().Get("Cache-Control") != "private, no-store" || res.Header().Get("X-Robots-Tag") != "noindex" {
 			t.Fatalf("reader's attachment: %d %v", res.Code, res.Header())
 		}
+		// Its variants are as private as it is.
+		for _, v := range private.Variants {
+			res := ts.do("GET", ts.path(v.URL), nil, "", nil)
+			if res.Code != 200 || res.Header().Get("Cache-Control") != "private, no-store" || res.Header().Get("X-Robots-Tag") != "noindex" {
+				t.Errorf("the attachment's variant %s: %d %v", v.URL, res.Code, res.Header())
+			}
+		}
+		if len(private.Variants) != 2 {
+			t.Errorf("variants %v", private.Variants)
+		}
 	})
 }

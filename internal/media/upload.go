@@ -10,16 +10,16 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	_ "image/gif" // decoders for image.DecodeConfig
-	_ "image/jpeg"
-	_ "image/png"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
 	"io"
 	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	_ "golang.org/x/image/webp"
+	xwebp "golang.org/x/image/webp"
 )
 
 // Allowed maps each accepted type, as sniffed from the content, to the extension of its key.
@@ -117,7 +117,7 @@ func Save(ctx context.Context, st Storage, r io.Reader, limit, maxPixels int64, 
 	if strings.HasPrefix(mimeType, "image/") {
 		// Reading the header back from storage works whatever its length (JPEG metadata can
 		// put the frame header far in) without buffering the upload.
-		f.Width, f.Height, err = dimensions(ctx, st, f.Key)
+		f.Width, f.Height, err = dimensions(ctx, st, f.Key, mimeType)
 		if err == nil && int64(f.Width)*int64(f.Height) > maxPixels {
 			err = &TooManyPixelsError{Width: f.Width, Height: f.Height, Max: maxPixels}
 		}
@@ -129,13 +129,30 @@ func Save(ctx context.Context, st Storage, r io.Reader, limit, maxPixels int64, 
 	return f, nil
 }
 
-func dimensions(ctx context.Context, st Storage, key string) (width, height int, err error) {
+// decoders are the pure-Go decoders of each image type, chosen by the sniffed type rather than
+// by image.Decode's registry: github.com/gen2brain/webp (the WebP encoder) registers a decoder
+// too, which would read a whole file into WebAssembly memory just for its header.
+var decoders = map[string]struct {
+	config func(io.Reader) (image.Config, error)
+	decode func(io.Reader) (image.Image, error) // a GIF's first frame
+}{
+	"image/jpeg": {jpeg.DecodeConfig, jpeg.Decode},
+	"image/png":  {png.DecodeConfig, png.Decode},
+	"image/gif":  {gif.DecodeConfig, gif.Decode},
+	"image/webp": {xwebp.DecodeConfig, xwebp.Decode},
+}
+
+func dimensions(ctx context.Context, st Storage, key, mimeType string) (width, height int, err error) {
+	dec, ok := decoders[mimeType]
+	if !ok {
+		return 0, 0, &UnsupportedError{Detected: mimeType}
+	}
 	rc, err := st.Open(ctx, key)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer rc.Close()
-	cfg, _, err := image.DecodeConfig(rc)
+	cfg, err := dec.config(rc)
 	if err != nil || cfg.Width < 1 || cfg.Height < 1 {
 		return 0, 0, &UnsupportedError{Detected: "a damaged image"}
 	}

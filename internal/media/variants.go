@@ -114,14 +114,14 @@ func (im *Imager) Make(ctx context.Context, st Storage, m models.Media) (Variant
 	}
 	defer func() { <-im.slots }()
 
-	src, err := im.decode(ctx, st, m.Key)
+	src, err := im.decode(ctx, st, m.Key, m.Mime)
 	if err != nil {
 		return Variants{}, err
 	}
 	var out Variants
-	ok = false
+	done := false
 	defer func() {
-		if !ok {
+		if !done {
 			for _, key := range out.Keys() {
 				_ = st.Delete(context.WithoutCancel(ctx), key)
 			}
@@ -134,7 +134,7 @@ func (im *Imager) Make(ctx context.Context, st Storage, m models.Media) (Variant
 	scaled := make([]image.Image, len(widths))
 	from := src
 	for i := len(widths) - 1; i >= 0; i-- {
-		scaled[i] = resize(from, widths[i])
+		scaled[i] = resize(from, widths[i], heightAt(b, widths[i]))
 		from = scaled[i]
 	}
 	for i, w := range widths {
@@ -145,16 +145,16 @@ func (im *Imager) Make(ctx context.Context, st Storage, m models.Media) (Variant
 		for _, format := range formats {
 			v, err := putVariant(ctx, st, VariantKey(m.Key, w, format), format, scaled[i])
 			if err != nil {
-				return out, err
+				return Variants{}, err
 			}
 			out.List = append(out.List, v)
 		}
 	}
 	out.Placeholder, err = placeholder(scaled[0])
 	if err != nil {
-		return out, err
+		return Variants{}, err
 	}
-	ok = true
+	done = true
 	return out, nil
 }
 
@@ -165,8 +165,8 @@ var variantMime = map[string]string{"jpg": "image/jpeg", "png": "image/png", "we
 
 // decode reads the image at key: its header first, refused above the pixel limit, then the
 // whole of it.
-func (im *Imager) decode(ctx context.Context, st Storage, key string) (image.Image, error) {
-	w, h, err := dimensions(ctx, st, key)
+func (im *Imager) decode(ctx context.Context, st Storage, key, mimeType string) (image.Image, error) {
+	w, h, err := dimensions(ctx, st, key, mimeType)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func (im *Imager) decode(ctx context.Context, st Storage, key string) (image.Ima
 		return nil, err
 	}
 	defer rc.Close()
-	src, _, err := image.Decode(rc) // a GIF's first frame
+	src, err := decoders[mimeType].decode(rc)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -191,17 +191,21 @@ func (im *Imager) decode(ctx context.Context, st Storage, key string) (image.Ima
 	return src, nil
 }
 
-// resize scales src to width w, keeping its aspect ratio (at least 1 pixel high). It halves
-// while src is at least twice as wide (bilinear at exactly half averages each 2×2 block: a box
-// filter, without aliasing), then scales bilinearly by less than 2. Unlike CatmullRom, whose
-// scaler holds 32 bytes per pixel of w × src's height (205 MB for a 6000×4000 photo to 1600
-// wide), this needs no more than the images themselves.
-func resize(src image.Image, w int) image.Image {
+// heightAt is the height of an image of bounds b scaled to width w: in proportion, rounded, at
+// least 1 pixel.
+func heightAt(b image.Rectangle, w int) int {
+	return max(1, int((int64(b.Dy())*int64(w)+int64(b.Dx())/2)/int64(b.Dx())))
+}
+
+// resize scales src to w×h. It halves while src is at least twice as wide (bilinear at exactly
+// half averages each 2×2 block: a box filter, without aliasing), then scales bilinearly by less
+// than 2. Unlike CatmullRom, whose scaler holds 32 bytes per pixel of w × src's height (205 MB
+// for a 6000×4000 photo to 1600 wide), this needs no more than the images themselves.
+func resize(src image.Image, w, h int) image.Image {
 	b := src.Bounds()
-	if b.Dx() == w {
+	if b.Dx() == w && b.Dy() == h {
 		return src
 	}
-	h := max(1, int((int64(b.Dy())*int64(w)+int64(b.Dx())/2)/int64(b.Dx())))
 	for b.Dx() >= 2*w {
 		src = scale(src, b.Dx()/2, max(1, b.Dy()/2, h))
 		b = src.Bounds()
@@ -244,7 +248,8 @@ func putVariant(ctx context.Context, st Storage, key, format string, img image.I
 // JPEG's fixed tables alone take 600.
 func placeholder(img image.Image) (string, error) {
 	var buf bytes.Buffer
-	if err := webp.Encode(&buf, resize(img, min(PlaceholderWidth, img.Bounds().Dx())), webp.Options{Quality: placeholderQuality}); err != nil {
+	w := min(PlaceholderWidth, img.Bounds().Dx())
+	if err := webp.Encode(&buf, resize(img, w, heightAt(img.Bounds(), w)), webp.Options{Quality: placeholderQuality}); err != nil {
 		return "", err
 	}
 	return "data:image/webp;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()), nil
