@@ -95,7 +95,8 @@ func (im *Imager) Widths(w int) []int {
 // Make stores the variants of the image m (its key and mime are what it reads) in st and
 // returns them: at each of Widths, a WebP and a copy in the original's format (JPEG or PNG; a
 // GIF's is a PNG of its first frame, a WebP's the WebP alone), keyed after the original
-// (VariantKey), and the placeholder. A file that is not an image has none (zero Variants). It
+// (VariantKey), and the placeholder, all upright (a JPEG's EXIF orientation applied, as
+// browsers apply it to the original). A file that is not an image has none (zero Variants). It
 // waits for a decode slot as long as ctx lets it. The header is read first: more pixels than
 // the limit is TooManyPixelsError, without decoding; a file that does not decode is
 // DecodeError. On any failure nothing it stored is left behind.
@@ -114,7 +115,7 @@ func (im *Imager) Make(ctx context.Context, st Storage, m models.Media) (Variant
 	}
 	defer func() { <-im.slots }()
 
-	src, err := im.decode(ctx, st, m.Key, m.Mime)
+	src, o, err := im.decode(ctx, st, m.Key, m.Mime)
 	if err != nil {
 		return Variants{}, err
 	}
@@ -127,15 +128,27 @@ func (im *Imager) Make(ctx context.Context, st Storage, m models.Media) (Variant
 			}
 		}
 	}()
-	b := src.Bounds()
-	widths := im.Widths(b.Dx())
+	// Widths are of the image as shown; it is resized as stored, and each variant turned upright
+	// once small (turning the full-size image would take as much memory again).
+	shown := src.Bounds()
+	if o.swaps() {
+		shown = image.Rect(0, 0, shown.Dy(), shown.Dx())
+	}
+	widths := im.Widths(shown.Dx())
 	// From the widest down, each resized from the one before: only the first pass reads the
 	// full-size image, which is garbage once it is done, while the variants encode.
 	scaled := make([]image.Image, len(widths))
 	from := src
 	for i := len(widths) - 1; i >= 0; i-- {
-		scaled[i] = resize(from, widths[i], heightAt(b, widths[i]))
+		w, h := widths[i], heightAt(shown, widths[i])
+		if o.swaps() {
+			w, h = h, w
+		}
+		scaled[i] = resize(from, w, h)
 		from = scaled[i]
+	}
+	for i := range scaled {
+		scaled[i] = orient(scaled[i], o)
 	}
 	for i, w := range widths {
 		formats := []string{ext, "webp"}
@@ -164,31 +177,31 @@ var variantExt = map[string]string{"image/jpeg": "jpg", "image/png": "png", "ima
 var variantMime = map[string]string{"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 // decode reads the image at key: its header first, refused above the pixel limit, then the
-// whole of it.
-func (im *Imager) decode(ctx context.Context, st Storage, key, mimeType string) (image.Image, error) {
-	w, h, err := dimensions(ctx, st, key, mimeType)
+// whole of it, as stored, with the orientation it is shown in.
+func (im *Imager) decode(ctx context.Context, st Storage, key, mimeType string) (image.Image, Orientation, error) {
+	w, h, o, err := dimensions(ctx, st, key, mimeType)
 	if err != nil {
-		return nil, err
+		return nil, 1, err
 	}
 	if int64(w)*int64(h) > im.maxPixels {
-		return nil, &TooManyPixelsError{Width: w, Height: h, Max: im.maxPixels}
+		return nil, 1, &TooManyPixelsError{Width: w, Height: h, Max: im.maxPixels}
 	}
 	rc, err := st.Open(ctx, key)
 	if err != nil {
-		return nil, err
+		return nil, 1, err
 	}
 	defer rc.Close()
 	src, err := decoders[mimeType].decode(rc)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, 1, ctx.Err()
 		}
-		return nil, &DecodeError{Err: err}
+		return nil, 1, &DecodeError{Err: err}
 	}
 	if b := src.Bounds(); b.Dx() != w || b.Dy() != h {
-		return nil, &DecodeError{Err: fmt.Errorf("decoded %d×%d, the header says %d×%d", b.Dx(), b.Dy(), w, h)}
+		return nil, 1, &DecodeError{Err: fmt.Errorf("decoded %d×%d, the header says %d×%d", b.Dx(), b.Dy(), w, h)}
 	}
-	return src, nil
+	return src, o, nil
 }
 
 // heightAt is the height of an image of bounds b scaled to width w: in proportion, rounded, at
