@@ -3189,7 +3189,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Multipart form with one part ` + "`" + `file` + "`" + `. The type is sniffed from the content, never taken from the name or the part's Content-Type: JPEG, PNG, WebP, GIF or PDF, anything else is 415. Larger than TOASOAN_MAX_UPLOAD_MB (default 20 MiB) is 413. Images get their width and height; one whose header declares more than TOASOAN_MAX_IMAGE_PIXELS pixels (default 40 million) is 422. The stored name keeps the client's base name with the extension of the sniffed type (evil.html holding a PNG is evil.png).",
+                "description": "Multipart form with one part ` + "`" + `file` + "`" + `. The type is sniffed from the content, never taken from the name or the part's Content-Type: JPEG, PNG, WebP, GIF or PDF, anything else is 415. Larger than TOASOAN_MAX_UPLOAD_MB (default 20 MiB) is 413. Images get their width and height, as shown (a JPEG's EXIF orientation applied); one whose header declares more than TOASOAN_MAX_IMAGE_PIXELS pixels (default 40 million) is 422. Each image gets ` + "`" + `variants` + "`" + `, made before the answer: at each of TOASOAN_IMAGE_WIDTHS (default 320, 640, 1024, 1600) up to its own width (never upscaled; an image narrower than all of them gets one at its own width), a WebP and a copy in its own format (JPEG, PNG; a GIF's are a PNG and a WebP of its first frame; a WebP's a WebP alone), ordered by width then type, upright, served like the original under its own URL; and ` + "`" + `placeholder` + "`" + `, a data: URI of a 16 px wide WebP. At most TOASOAN_IMAGE_WORKERS images are decoded at a time in the server: an upload waits its turn within its deadline (503 past it). An image whose header is readable but whose picture cannot be decoded (damaged, cut off) is 422 naming ` + "`" + `file` + "`" + `, and nothing is stored. The stored name keeps the client's base name with the extension of the sniffed type (evil.html holding a PNG is evil.png).",
                 "consumes": [
                     "multipart/form-data"
                 ],
@@ -3254,7 +3254,13 @@ const docTemplate = `{
                         }
                     },
                     "422": {
-                        "description": "no file part, an empty file, or an image of more pixels than TOASOAN_MAX_IMAGE_PIXELS",
+                        "description": "no file part, an empty file, an image of more pixels than TOASOAN_MAX_IMAGE_PIXELS, or a damaged image",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "the deadline passed while the upload waited to be processed",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -3331,7 +3337,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Refused with 409 while any article, announcement, document or submission uses it.",
+                "description": "Refused with 409 while any article, announcement, document or submission uses it. The file's variants are deleted with it.",
                 "tags": [
                     "media"
                 ],
@@ -7806,7 +7812,7 @@ const docTemplate = `{
         },
         "/media/{year}/{month}/{file}": {
             "get": {
-                "description": "Served with its stored type, ` + "`" + `X-Content-Type-Options: nosniff` + "`" + ` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
+                "description": "Served with its stored type, ` + "`" + `X-Content-Type-Options: nosniff` + "`" + ` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served. An image's variants (the ` + "`" + `variants` + "`" + ` of every image object, keyed after it: ` + "`" + `{file}` + "`" + ` with ` + "`" + `-{width}w.webp` + "`" + `, ` + "`" + `.jpg` + "`" + ` or ` + "`" + `.png` + "`" + ` for its extension) are served the same way, with their own type and checksum, and kept private with a private original. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.",
                 "produces": [
                     "image/jpeg",
                     "image/png",
@@ -8700,7 +8706,9 @@ const docTemplate = `{
                 "credit",
                 "focal_point",
                 "height",
+                "placeholder",
                 "url",
+                "variants",
                 "width"
             ],
             "properties": {
@@ -8730,9 +8738,21 @@ const docTemplate = `{
                     "type": "integer",
                     "example": 800
                 },
+                "placeholder": {
+                    "description": "A data: URI of a 16 px wide WebP of the image (about 150 bytes), to show blurred while it loads; \"\" when it has no variants yet.",
+                    "type": "string",
+                    "example": "data:image/webp;base64,UklGRl4AAABXRUJQVlA4IFIAAABQAQCdASoQAAkAAsBMJbAABYwAAP7d3f47/+8b/+UJv9jb//yef++Kv6JLstfI39OXvteQ30N1Howp+0Srb62OsfiTv+6bYl7fuq//2c9boAAA"
+                },
                 "url": {
                     "type": "string",
                     "example": "https://mattran.org.vn/media/2026/08/ky-ket.jpg"
+                },
+                "variants": {
+                    "description": "The image's resized copies, by width then type, for srcset; see ImageVariant.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ImageVariant"
+                    }
                 },
                 "width": {
                     "type": "integer",
@@ -8745,7 +8765,9 @@ const docTemplate = `{
             "required": [
                 "alt",
                 "height",
+                "placeholder",
                 "url",
+                "variants",
                 "width"
             ],
             "properties": {
@@ -8758,9 +8780,21 @@ const docTemplate = `{
                     "type": "integer",
                     "example": 630
                 },
+                "placeholder": {
+                    "description": "A data: URI of a 16 px wide WebP of the image (about 150 bytes), to show blurred while it loads; \"\" when it has no variants yet.",
+                    "type": "string",
+                    "example": "data:image/webp;base64,UklGRl4AAABXRUJQVlA4IFIAAABQAQCdASoQAAkAAsBMJbAABYwAAP7d3f47/+8b/+UJv9jb//yef++Kv6JLstfI39OXvteQ30N1Howp+0Srb62OsfiTv+6bYl7fuq//2c9boAAA"
+                },
                 "url": {
                     "type": "string",
                     "example": "https://mattran.org.vn/media/2026/08/ky-ket-og.jpg"
+                },
+                "variants": {
+                    "description": "The image's resized copies, by width then type, for srcset; see ImageVariant.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ImageVariant"
+                    }
                 },
                 "width": {
                     "type": "integer",
@@ -9200,8 +9234,10 @@ const docTemplate = `{
                 "id",
                 "mime",
                 "name",
+                "placeholder",
                 "size",
-                "url"
+                "url",
+                "variants"
             ],
             "properties": {
                 "alt": {
@@ -9225,11 +9261,23 @@ const docTemplate = `{
                 "name": {
                     "type": "string"
                 },
+                "placeholder": {
+                    "description": "A data: URI of a 16 px wide WebP of the image (about 150 bytes), to show blurred while it loads; \"\" for a PDF.",
+                    "type": "string",
+                    "example": "data:image/webp;base64,UklGRl4AAABXRUJQVlA4IFIAAABQAQCdASoQAAkAAsBMJbAABYwAAP7d3f47/+8b/+UJv9jb//yef++Kv6JLstfI39OXvteQ30N1Howp+0Srb62OsfiTv+6bYl7fuq//2c9boAAA"
+                },
                 "size": {
                     "type": "integer"
                 },
                 "url": {
                     "type": "string"
+                },
+                "variants": {
+                    "description": "An image's resized copies, by width then type, for srcset; [] for a PDF.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ImageVariant"
+                    }
                 }
             }
         },
@@ -9367,7 +9415,9 @@ const docTemplate = `{
             "required": [
                 "alt",
                 "height",
+                "placeholder",
                 "url",
+                "variants",
                 "width"
             ],
             "properties": {
@@ -9380,9 +9430,21 @@ const docTemplate = `{
                     "type": "integer",
                     "example": 400
                 },
+                "placeholder": {
+                    "description": "A data: URI of a 16 px wide WebP of the image (about 150 bytes), to show blurred while it loads; \"\" when it has no variants yet.",
+                    "type": "string",
+                    "example": "data:image/webp;base64,UklGRl4AAABXRUJQVlA4IFIAAABQAQCdASoQAAkAAsBMJbAABYwAAP7d3f47/+8b/+UJv9jb//yef++Kv6JLstfI39OXvteQ30N1Howp+0Srb62OsfiTv+6bYl7fuq//2c9boAAA"
+                },
                 "url": {
                     "type": "string",
                     "example": "https://mattran.org.vn/media/2026/08/nguyen-van-an.jpg"
+                },
+                "variants": {
+                    "description": "The image's resized copies, by width then type, for srcset; see ImageVariant.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ImageVariant"
+                    }
                 },
                 "width": {
                     "type": "integer",
@@ -10762,6 +10824,38 @@ const docTemplate = `{
                 }
             }
         },
+        "ImageVariant": {
+            "type": "object",
+            "required": [
+                "height",
+                "mime",
+                "url",
+                "width"
+            ],
+            "properties": {
+                "height": {
+                    "type": "integer",
+                    "example": 360
+                },
+                "mime": {
+                    "type": "string",
+                    "enum": [
+                        "image/jpeg",
+                        "image/png",
+                        "image/webp"
+                    ],
+                    "example": "image/webp"
+                },
+                "url": {
+                    "type": "string",
+                    "example": "https://mattran.org.vn/media/2026/08/k3v7q2m4x5a6b7c8d9e2f3g4h5-640w.webp"
+                },
+                "width": {
+                    "type": "integer",
+                    "example": 640
+                }
+            }
+        },
         "ListMeta": {
             "type": "object",
             "required": [
@@ -10804,9 +10898,11 @@ const docTemplate = `{
                 "id",
                 "mime",
                 "name",
+                "placeholder",
                 "size",
                 "uploaded_by",
                 "url",
+                "variants",
                 "version",
                 "width"
             ],
@@ -10864,6 +10960,11 @@ const docTemplate = `{
                     "type": "string",
                     "example": "hoi-nghi.jpg"
                 },
+                "placeholder": {
+                    "description": "A data: URI of a 16 px wide WebP of the image (about 150 bytes), to show blurred while it loads; \"\" for a PDF.",
+                    "type": "string",
+                    "example": "data:image/webp;base64,UklGRl4AAABXRUJQVlA4IFIAAABQAQCdASoQAAkAAsBMJbAABYwAAP7d3f47/+8b/+UJv9jb//yef++Kv6JLstfI39OXvteQ30N1Howp+0Srb62OsfiTv+6bYl7fuq//2c9boAAA"
+                },
                 "size": {
                     "type": "integer",
                     "example": 183204
@@ -10876,6 +10977,13 @@ const docTemplate = `{
                 "url": {
                     "type": "string",
                     "example": "https://mattran.org.vn/media/2026/11/k3v7q2m4x5a6b7c8d9e2f3g4h5.jpg"
+                },
+                "variants": {
+                    "description": "An image's resized copies (TOASOAN_IMAGE_WIDTHS, never wider than it), by width then type, for srcset; [] for a PDF.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ImageVariant"
+                    }
                 },
                 "version": {
                     "description": "send it back in If-Match to change the metadata",

@@ -100,6 +100,8 @@ commands:
                           fill the database with demo content up to these numbers
                           (defaults 200, 60, 8): articles with covers and documents
                           with PDFs, in the media storage; running it again adds nothing
+  media variants          make the missing variants (resized WebP and JPEG/PNG copies)
+                          of every stored image; running it again makes none
 `
 
 // run is the whole program; main only calls it, so tests can drive it with their own context,
@@ -116,7 +118,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cmd = args[0]
 	}
 	switch cmd {
-	case "", "serve", "migrate", "user", "seed":
+	case "", "serve", "migrate", "user", "seed", "media":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -147,6 +149,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return userCommand(ctx, args[1:], st, stdout, stderr)
 	case "seed":
 		return seedCommand(ctx, cfg, args[1:], st, stdout, stderr, log)
+	case "media":
+		return mediaCommand(ctx, cfg, args[1:], st, stdout, stderr, log)
 	}
 	if cfg.JWTSecret, err = jwtSecret(cfg, log); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/toasoan/toasoan/internal/config"
 	"github.com/toasoan/toasoan/internal/media"
+	"github.com/toasoan/toasoan/internal/models"
 	"github.com/toasoan/toasoan/internal/seed"
 	"github.com/toasoan/toasoan/internal/store"
 )
@@ -41,6 +42,12 @@ func seedCommand(ctx context.Context, cfg config.Config, args []string, st *stor
 	}
 	defer files.Close()
 	opts.Files, opts.MaxUploadBytes, opts.MaxImagePixels = files, cfg.MaxUploadBytes, cfg.MaxImagePixels
+	// Seeded covers get their variants as an upload does, so frontends design srcset against them.
+	imager := media.NewImager(cfg.ImageWidths, cfg.ImageWorkers, cfg.MaxImagePixels)
+	opts.AfterImage = func(ctx context.Context, m models.Media) error {
+		_, err := imager.Ensure(ctx, files, st, m)
+		return err
+	}
 	admin, err := bootstrapAdmin(ctx, cfg, st, log)
 	if err != nil {
 		return fmt.Errorf("first admin: %w", err)

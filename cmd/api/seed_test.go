@@ -5,8 +5,8 @@ import (
 	"context"
 	"io"
 	"io/fs"
+	"maps"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -50,16 +50,17 @@ func TestSeedCommand(t *testing.T) {
 			t.Errorf("second run printed %q", out.String())
 		}
 
-		// The six covers and three PDFs are in the media directory, as uploads are.
-		var stored []string
+		// The six covers, each with its variants (320, 640, 1024 and 1600 wide, as JPEG and
+		// WebP), and three PDFs are in the media directory, as uploads are.
+		stored := map[string]int{}
 		err := filepath.WalkDir(filepath.Join(dir, "media"), func(path string, d fs.DirEntry, err error) error {
 			if err == nil && !d.IsDir() {
-				stored = append(stored, filepath.Ext(path))
+				stored[filepath.Ext(path)]++
 			}
 			return err
 		})
-		if slices.Sort(stored); err != nil || strings.Join(stored, " ") != ".jpg .jpg .jpg .jpg .jpg .jpg .pdf .pdf .pdf" {
-			t.Errorf("media directory holds %v (%v), want 6 covers and 3 PDFs", stored, err)
+		if want := map[string]int{".jpg": 6 + 6*4, ".webp": 6 * 4, ".pdf": 3}; err != nil || !maps.Equal(stored, want) {
+			t.Errorf("media directory holds %v (%v), want %v: 6 covers with 8 variants each and 3 PDFs", stored, err, want)
 		}
 
 		db, err := store.Open(ctx, opts)

@@ -9,11 +9,13 @@ import (
 	"net/mail"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/toasoan/toasoan/internal/htmlsafe"
+	"github.com/toasoan/toasoan/internal/media"
 )
 
 // Env lists every environment variable toasoan reads, with its meaning. The deployment tests
@@ -54,6 +56,8 @@ var Env = map[string]string{
 	"TOASOAN_TRUSTED_PROXIES":          "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (default 127.0.0.0/8,::1/128)",
 	"TOASOAN_EMBED_PROVIDERS":          "comma-separated host/path prefixes whose iframes article and announcement bodies keep, sandboxed (default www.youtube.com/embed/,www.youtube-nocookie.com/embed/,www.facebook.com/plugins/video.php,www.google.com/maps/embed); https only, any other iframe is stripped",
 	"TOASOAN_MAX_IMAGE_PIXELS":         "largest accepted image in pixels, width × height (default 40000000)",
+	"TOASOAN_IMAGE_WIDTHS":             "comma-separated widths in pixels (16 to 8192) each uploaded image gets variants at, in WebP and its own format, never wider than the image (default 320,640,1024,1600)",
+	"TOASOAN_IMAGE_WORKERS":            "how many images the process decodes at a time to make variants, 1 to 64 (default 1); each takes memory in proportion to its pixels, see docs/media.md, and uploads beyond it wait their turn",
 	"TOASOAN_SMTP_URL":                 "SMTP server of the mails to readers (a submission's reply): smtp://user:pass@host:587?from=toasoan@example.vn (STARTTLS when offered), smtps://… for implicit TLS (default port 465); unset: each mail is logged (address masked, no body) and marked sent",
 }
 
@@ -95,7 +99,11 @@ type Config struct {
 	// the client.
 	TrustedProxies []*net.IPNet
 	MaxImagePixels int64
-	SMTP           *SMTP // nil: mails are logged, not sent
+	// ImageWidths are the widths (ascending) images get variants at; ImageWorkers how many
+	// images the process decodes at a time, which bounds the memory of making them.
+	ImageWidths  []int
+	ImageWorkers int
+	SMTP         *SMTP // nil: mails are logged, not sent
 	// TrashRetention is how long an item stays in the trash before it is deleted for good.
 	TrashRetention time.Duration
 	// SyncRetention is how long the sync feed keeps tombstones: an app's token stays good at least that long.
@@ -257,6 +265,12 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("TOASOAN_MAX_IMAGE_PIXELS %q: want a whole number of pixels, such as 40000000", getenv("TOASOAN_MAX_IMAGE_PIXELS")))
 	}
 	c.MaxImagePixels = pixels
+	c.ImageWidths = imageWidths(get("TOASOAN_IMAGE_WIDTHS", joinInts(media.DefaultWidths)), &errs)
+	workers, err := strconv.Atoi(get("TOASOAN_IMAGE_WORKERS", strconv.Itoa(DefaultImageWorkers)))
+	if err != nil || workers < 1 || workers > 64 {
+		errs = append(errs, fmt.Errorf("TOASOAN_IMAGE_WORKERS %q: want a whole number between 1 and 64", getenv("TOASOAN_IMAGE_WORKERS")))
+	}
+	c.ImageWorkers = workers
 	if v := get("TOASOAN_SMTP_URL", ""); v != "" {
 		smtp, err := parseSMTPURL(v)
 		if err != nil {
@@ -414,6 +428,36 @@ func checkPostgresURL(raw string) error {
 		return errors.New("no host")
 	}
 	return nil
+}
+
+// DefaultImageWorkers is how many images are decoded at a time unless TOASOAN_IMAGE_WORKERS
+// says otherwise (docs/media.md has the memory each takes).
+const DefaultImageWorkers = 1
+
+// imageWidths parses TOASOAN_IMAGE_WIDTHS: widths in pixels, 16 to 8192, sorted and deduplicated.
+func imageWidths(v string, errs *[]error) []int {
+	var out []int
+	for _, s := range splitList(v) {
+		w, err := strconv.Atoi(s)
+		if err != nil || w < 16 || w > 8192 {
+			*errs = append(*errs, fmt.Errorf("TOASOAN_IMAGE_WIDTHS: %q is not a width in pixels between 16 and 8192", s))
+			continue
+		}
+		out = append(out, w)
+	}
+	if len(out) == 0 {
+		*errs = append(*errs, errors.New("TOASOAN_IMAGE_WIDTHS: want at least one width, such as 320,640,1024,1600"))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
 }
 
 func splitList(v string) []string {

@@ -180,9 +180,24 @@ func TestTrustedProxiesAndImagePixels(t *testing.T) {
 	if strings.Join(got, ",") != "127.0.0.0/8,::1/128" || c.MaxImagePixels != 40_000_000 {
 		t.Errorf("defaults: proxies %v, max pixels %d", got, c.MaxImagePixels)
 	}
-	c, err = Load(env(map[string]string{"TOASOAN_TRUSTED_PROXIES": "10.42.0.0/16, fd00::/8", "TOASOAN_MAX_IMAGE_PIXELS": "1000"}))
+	if !slices.Equal(c.ImageWidths, []int{320, 640, 1024, 1600}) || c.ImageWorkers != 1 {
+		t.Errorf("defaults: image widths %v, workers %d", c.ImageWidths, c.ImageWorkers)
+	}
+	c, err = Load(env(map[string]string{"TOASOAN_TRUSTED_PROXIES": "10.42.0.0/16, fd00::/8", "TOASOAN_MAX_IMAGE_PIXELS": "1000",
+		"TOASOAN_IMAGE_WIDTHS": "800, 400,800", "TOASOAN_IMAGE_WORKERS": "3"}))
 	if err != nil || len(c.TrustedProxies) != 2 || c.TrustedProxies[1].String() != "fd00::/8" || c.MaxImagePixels != 1000 {
 		t.Errorf("set: %v %v %d", err, c.TrustedProxies, c.MaxImagePixels)
+	}
+	if !slices.Equal(c.ImageWidths, []int{400, 800}) || c.ImageWorkers != 3 {
+		t.Errorf("set: image widths %v, workers %d", c.ImageWidths, c.ImageWorkers)
+	}
+	for env2, value := range map[string]string{"TOASOAN_IMAGE_WIDTHS": "320,abc", "TOASOAN_IMAGE_WORKERS": "0"} {
+		if _, err := Load(env(map[string]string{env2: value})); err == nil || !strings.Contains(err.Error(), env2) {
+			t.Errorf("%s=%s: err = %v", env2, value, err)
+		}
+	}
+	if _, err := Load(env(map[string]string{"TOASOAN_IMAGE_WIDTHS": "8"})); err == nil || !strings.Contains(err.Error(), "TOASOAN_IMAGE_WIDTHS") {
+		t.Errorf("a width of 8: err = %v", err)
 	}
 	_, err = Load(env(map[string]string{"TOASOAN_TRUSTED_PROXIES": "10.42.0.0/16,10.0.0.1,proxy.local", "TOASOAN_MAX_IMAGE_PIXELS": "-5"}))
 	for _, want := range []string{`"10.0.0.1" is not a CIDR`, `"proxy.local" is not a CIDR`, "TOASOAN_MAX_IMAGE_PIXELS"} {

@@ -30,6 +30,10 @@ type articleCover struct {
 	Alt        string             `json:"alt" example:"Ban Thường trực ký kết Quy chế phối hợp"`
 	Credit     string             `json:"credit" example:"Ảnh: Minh Anh"`
 	FocalPoint *models.FocalPoint `json:"focal_point" extensions:"x-nullable"` // null: not set (crop around the centre)
+	// The image's resized copies, by width then type, for srcset; see ImageVariant.
+	Variants []models.ImageVariant `json:"variants"`
+	// A data: URI of a 16 px wide WebP of the image (about 150 bytes), to show blurred while it loads; "" when it has no variants yet.
+	Placeholder string `json:"placeholder" example:"data:image/webp;base64,UklGRl4AAABXRUJQVlA4IFIAAABQAQCdASoQAAkAAsBMJbAABYwAAP7d3f47/+8b/+UJv9jb//yef++Kv6JLstfI39OXvteQ30N1Howp+0Srb62OsfiTv+6bYl7fuq//2c9boAAA"`
 } // @name ArticleCover
 
 // articleImage is a media image an article shows besides its cover (its Open Graph image).
@@ -38,6 +42,10 @@ type articleImage struct {
 	Width  int    `json:"width" example:"1200"`
 	Height int    `json:"height" example:"630"`
 	Alt    string `json:"alt" example:"Ban Thường trực ký kết Quy chế phối hợp"` // the media item's alt text; empty when it has none
+	// The image's resized copies, by width then type, for srcset; see ImageVariant.
+	Variants []models.ImageVariant `json:"variants"`
+	// A data: URI of a 16 px wide WebP of the image (about 150 bytes), to show blurred while it loads; "" when it has no variants yet.
+	Placeholder string `json:"placeholder" example:"data:image/webp;base64,UklGRl4AAABXRUJQVlA4IFIAAABQAQCdASoQAAkAAsBMJbAABYwAAP7d3f47/+8b/+UJv9jb//yef++Kv6JLstfI39OXvteQ30N1Howp+0Srb62OsfiTv+6bYl7fuq//2c9boAAA"`
 } // @name ArticleImage
 
 // editorialArticleItem is an article in the editorial list: everything but the body.
@@ -187,14 +195,16 @@ func (s *Server) coverOf(a models.Article) *articleCover {
 		return nil
 	}
 	return &articleCover{URL: a.Cover.URL(s.cfg.MediaURL), Caption: a.CoverCaption, Width: a.Cover.Width, Height: a.Cover.Height,
-		Alt: a.Cover.Alt, Credit: a.Cover.Credit, FocalPoint: a.Cover.Focal()}
+		Alt: a.Cover.Alt, Credit: a.Cover.Credit, FocalPoint: a.Cover.Focal(),
+		Variants: models.VariantsOf(*a.Cover, s.cfg.MediaURL), Placeholder: a.Cover.Placeholder}
 }
 
 func (s *Server) imageOf(m *models.Media) *articleImage {
 	if m == nil {
 		return nil
 	}
-	return &articleImage{URL: m.URL(s.cfg.MediaURL), Width: m.Width, Height: m.Height, Alt: m.Alt}
+	return &articleImage{URL: m.URL(s.cfg.MediaURL), Width: m.Width, Height: m.Height, Alt: m.Alt,
+		Variants: models.VariantsOf(*m, s.cfg.MediaURL), Placeholder: m.Placeholder}
 }
 
 func (s *Server) toEditorialItem(a models.Article) editorialArticleItem {

@@ -126,6 +126,7 @@ func TestEnumsAreTheCodesLists(t *testing.T) {
 		"get /api/v1/admin/media type": mediaKinds,
 		"MediaItem.mime":               mimeTypes,
 		"Attachment.mime":              mimeTypes,
+		"ImageVariant.mime":            models.VariantMimes,
 		"ArticleWarning.field":         articleWarningFields,
 		"ArticleWarning.code":          articleWarningCodes,
 		"SyncChange.op":                syncOps,

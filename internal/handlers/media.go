@@ -39,9 +39,13 @@ type mediaItem struct {
 	Caption    string             `json:"caption" example:"Hội nghị đại biểu toàn quốc" maxLength:"1000"`
 	Credit     string             `json:"credit" example:"Ảnh: Minh Anh" maxLength:"200"`
 	FocalPoint *models.FocalPoint `json:"focal_point" extensions:"x-nullable"` // null: not set (crop around the centre)
-	UploadedBy *int64             `json:"uploaded_by" extensions:"x-nullable"` // the uploader's user id; null when the account is gone
-	Version    int                `json:"version" example:"1"`                 // send it back in If-Match to change the metadata
-	CreatedAt  time.Time          `json:"created_at" format:"date-time"`
+	// An image's resized copies (TOASOAN_IMAGE_WIDTHS, never wider than it), by width then type, for srcset; [] for a PDF.
+	Variants []models.ImageVariant `json:"variants"`
+	// A data: URI of a 16 px wide WebP of the image (about 150 bytes), to show blurred while it loads; "" for a PDF.
+	Placeholder string    `json:"placeholder" example:"data:image/webp;base64,UklGRl4AAABXRUJQVlA4IFIAAABQAQCdASoQAAkAAsBMJbAABYwAAP7d3f47/+8b/+UJv9jb//yef++Kv6JLstfI39OXvteQ30N1Howp+0Srb62OsfiTv+6bYl7fuq//2c9boAAA"`
+	UploadedBy  *int64    `json:"uploaded_by" extensions:"x-nullable"` // the uploader's user id; null when the account is gone
+	Version     int       `json:"version" example:"1"`                 // send it back in If-Match to change the metadata
+	CreatedAt   time.Time `json:"created_at" format:"date-time"`
 } // @name MediaItem
 
 type mediaResponse struct {
@@ -56,7 +60,7 @@ type mediaListResponse struct {
 func (s *Server) mediaItemOf(m models.Media) mediaItem {
 	item := mediaItem{ID: m.ID, URL: m.URL(s.cfg.MediaURL), Name: m.Name, Mime: m.Mime, Size: m.Size,
 		Alt: m.Alt, Caption: m.Caption, Credit: m.Credit, FocalPoint: m.Focal(), UploadedBy: m.UploadedBy, Version: m.Version,
-		CreatedAt: m.CreatedAt}
+		Variants: models.VariantsOf(m, s.cfg.MediaURL), Placeholder: m.Placeholder, CreatedAt: m.CreatedAt}
 	if m.Width > 0 && m.Height > 0 {
 		item.Width, item.Height = &m.Width, &m.Height
 	}
@@ -67,7 +71,7 @@ func (s *Server) mediaItemOf(m models.Media) mediaItem {
 //
 //	@ID			uploadMedia
 //	@Summary		Upload a file to the media library
-//	@Description	Multipart form with one part `file`. The type is sniffed from the content, never taken from the name or the part's Content-Type: JPEG, PNG, WebP, GIF or PDF, anything else is 415. Larger than TOASOAN_MAX_UPLOAD_MB (default 20 MiB) is 413. Images get their width and height; one whose header declares more than TOASOAN_MAX_IMAGE_PIXELS pixels (default 40 million) is 422. The stored name keeps the client's base name with the extension of the sniffed type (evil.html holding a PNG is evil.png).
+//	@Description	Multipart form with one part `file`. The type is sniffed from the content, never taken from the name or the part's Content-Type: JPEG, PNG, WebP, GIF or PDF, anything else is 415. Larger than TOASOAN_MAX_UPLOAD_MB (default 20 MiB) is 413. Images get their width and height, as shown (a JPEG's EXIF orientation applied); one whose header declares more than TOASOAN_MAX_IMAGE_PIXELS pixels (default 40 million) is 422. Each image gets `variants`, made before the answer: at each of TOASOAN_IMAGE_WIDTHS (default 320, 640, 1024, 1600) up to its own width (never upscaled; an image narrower than all of them gets one at its own width), a WebP and a copy in its own format (JPEG, PNG; a GIF's are a PNG and a WebP of its first frame; a WebP's a WebP alone), ordered by width then type, upright, served like the original under its own URL; and `placeholder`, a data: URI of a 16 px wide WebP. At most TOASOAN_IMAGE_WORKERS images are decoded at a time in the server: an upload waits its turn within its deadline (503 past it). An image whose header is readable but whose picture cannot be decoded (damaged, cut off) is 422 naming `file`, and nothing is stored. The stored name keeps the client's base name with the extension of the sniffed type (evil.html holding a PNG is evil.png).
 //	@Tags			media
 //	@Accept			multipart/form-data
 //	@Produce		json
@@ -79,7 +83,8 @@ func (s *Server) mediaItemOf(m models.Media) mediaItem {
 //	@Failure		403		{object}	problem
 //	@Failure		413		{object}	problem	"over the upload limit"
 //	@Failure		415		{object}	problem	"not multipart, or a file type that is not allowed"
-//	@Failure		422		{object}	problem	"no file part, an empty file, or an image of more pixels than TOASOAN_MAX_IMAGE_PIXELS"
+//	@Failure		422		{object}	problem	"no file part, an empty file, an image of more pixels than TOASOAN_MAX_IMAGE_PIXELS, or a damaged image"
+//	@Failure		503		{object}	problem	"the deadline passed while the upload waited to be processed"
 //	@Security		BearerAuth
 //	@Router			/api/v1/admin/media [post]
 func (s *Server) uploadMedia(c echo.Context) error {
@@ -88,7 +93,6 @@ func (s *Server) uploadMedia(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -101,7 +105,7 @@ func (s *Server) uploadMedia(c echo.Context) error {
 			continue // other parts are read past
 		}
 		// The first file is the upload; anything after it is left unread.
-		f, err := media.Save(ctx, s.media, part, limit, s.cfg.MaxImagePixels, s.now())
+		f, err := s.saveUpload(c, part, limit)
 		if err != nil {
 			return uploadError(err, "file", limit)
 		}
@@ -109,12 +113,13 @@ func (s *Server) uploadMedia(c echo.Context) error {
 	}
 }
 
-// recordUpload records a stored file in the library; when that fails, the file is removed again.
-func (s *Server) recordUpload(c echo.Context, f media.File, name string) error {
+// recordUpload records a stored file in the library; when that fails, the file and its variants
+// are removed again.
+func (s *Server) recordUpload(c echo.Context, f storedUpload, name string) error {
 	m, err := s.store.CreateMedia(c.Request().Context(), actorOf(c), store.MediaInput{Key: f.Key, Name: name, Mime: f.Mime,
-		Size: f.Size, Width: f.Width, Height: f.Height, Checksum: f.Checksum})
+		Size: f.Size, Width: f.Width, Height: f.Height, Checksum: f.Checksum, Variants: f.Variants.List, Placeholder: f.Variants.Placeholder})
 	if err != nil {
-		s.removeFiles(c, f.Key)
+		s.removeFiles(c, f.keys()...)
 		return err
 	}
 	setVersionETag(c, m.Version)
@@ -308,7 +313,7 @@ func (s *Server) updateMedia(c echo.Context) error {
 //
 //	@ID			deleteMedia
 //	@Summary		Delete a media item and its file
-//	@Description	Refused with 409 while any article, announcement, document or submission uses it.
+//	@Description	Refused with 409 while any article, announcement, document or submission uses it. The file's variants are deleted with it.
 //	@Tags			media
 //	@Param			id	path	int	true	"media id"
 //	@Success		204
@@ -328,15 +333,21 @@ func (s *Server) deleteMedia(c echo.Context) error {
 		return err
 	}
 	// The row is gone first: a file without a row is harmless, a row without its file is not.
-	s.removeFiles(c, m.Key)
+	s.removeFiles(c, m.FileKeys()...)
 	return c.NoContent(http.StatusNoContent)
+}
+
+// servedFile is what serveMedia tells of the file it serves: a media item's or a variant's.
+type servedFile struct {
+	mime, checksum, name string
+	size                 int64
 }
 
 // serveMedia godoc
 //
 //	@ID			getMediaFile
 //	@Summary		Download a stored file
-//	@Description	Served with its stored type, `X-Content-Type-Options: nosniff` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
+//	@Description	Served with its stored type, `X-Content-Type-Options: nosniff` and a year of immutable caching; the ETag is the content's SHA-256, so If-None-Match gets 304. Only keys the server made are served. An image's variants (the `variants` of every image object, keyed after it: `{file}` with `-{width}w.webp`, `.jpg` or `.png` for its extension) are served the same way, with their own type and checksum, and kept private with a private original. Query parameters it does not know (utm_source, fbclid, zarsrc) are ignored, so shared links keep working.
 //	@Tags			media
 //	@Produce		image/jpeg,image/png,image/webp,image/gif,application/pdf
 //	@Param			year	path		string	true	"the year of the upload, e.g. 2026"
@@ -354,6 +365,12 @@ func (s *Server) serveMedia(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	m, err := s.store.MediaByKey(ctx, key)
+	file := servedFile{mime: m.Mime, size: m.Size, checksum: m.Checksum, name: m.Name}
+	if originals := media.OriginalKeys(key); models.ErrorCode(err) == models.CodeNotFound && originals != nil {
+		var v models.MediaVariant
+		m, v, err = s.store.MediaOfVariant(ctx, key, originals)
+		file = servedFile{mime: v.Mime, size: v.Size, checksum: v.Checksum, name: media.VariantName(m.Name, v)}
+	}
 	if err != nil {
 		return err
 	}
@@ -362,7 +379,7 @@ func (s *Server) serveMedia(c echo.Context) error {
 		return err
 	}
 	h := c.Response().Header()
-	etag := `"` + m.Checksum + `"`
+	etag := `"` + file.checksum + `"`
 	h.Set(headerETag, etag)
 	h.Set(echo.HeaderCacheControl, mediaCacheControl)
 	if private {
@@ -386,9 +403,9 @@ func (s *Server) serveMedia(c echo.Context) error {
 		return err
 	}
 	defer rc.Close()
-	h.Set(echo.HeaderContentType, m.Mime)
-	h.Set(echo.HeaderContentLength, strconv.FormatInt(m.Size, 10))
-	disposition := mime.FormatMediaType("inline", map[string]string{"filename": m.Name})
+	h.Set(echo.HeaderContentType, file.mime)
+	h.Set(echo.HeaderContentLength, strconv.FormatInt(file.size, 10))
+	disposition := mime.FormatMediaType("inline", map[string]string{"filename": file.name})
 	if disposition == "" {
 		disposition = "inline"
 	}

@@ -18,6 +18,7 @@ import (
 	"net/textproto"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -126,6 +127,34 @@ func (ts *testServer) storedFiles() []string {
 	return out
 }
 
+// filesOfRows lists the files the media rows refer to, originals and variants, as storedFiles
+// lists them: what storage should hold, no more.
+func (ts *testServer) filesOfRows() []string {
+	ts.t.Helper()
+	var rows []models.Media
+	if err := ts.db.Find(&rows).Error; err != nil {
+		ts.t.Fatal(err)
+	}
+	var out []string
+	for _, m := range rows {
+		for _, key := range m.FileKeys() {
+			out = append(out, filepath.Join(ts.cfg.MediaDir, filepath.FromSlash(key)))
+		}
+	}
+	return out
+}
+
+// storageMatchesRows fails the test unless storage holds exactly the files of the media rows.
+func (ts *testServer) storageMatchesRows(why string) {
+	ts.t.Helper()
+	stored, want := ts.storedFiles(), ts.filesOfRows()
+	slices.Sort(stored)
+	slices.Sort(want)
+	if !slices.Equal(stored, want) {
+		ts.t.Errorf("%s: stored files %v, want the rows' %v", why, stored, want)
+	}
+}
+
 // uploadFile uploads through the API and returns the new item.
 func (ts *testServer) uploadFile(name string, content []byte) mediaItem {
 	ts.t.Helper()
@@ -214,9 +243,10 @@ func TestMediaUpload(t *testing.T) {
 
 		var stored int64
 		ts.db.Model(&models.Media{}).Count(&stored)
-		if files := ts.storedFiles(); int64(len(files)) != stored || stored != 7 {
-			t.Errorf("%d rows and files %v, want 7 of each: a refused upload must leave nothing behind", stored, files)
+		if stored != 7 {
+			t.Errorf("%d rows, want 7", stored)
 		}
+		ts.storageMatchesRows("a refused upload must leave nothing behind")
 		var audits int64
 		ts.db.Model(&models.AuditEntry{}).Where("action = ?", "media.create").Count(&audits)
 		if audits != 7 {
@@ -260,9 +290,12 @@ func TestMediaUploadLimit(t *testing.T) {
 					}
 				}}})
 		}
-		if files := ts.storedFiles(); len(files) != 1 {
-			t.Errorf("stored files %v, want only the one at the limit", files)
+		var rows int64
+		ts.db.Model(&models.Media{}).Count(&rows)
+		if rows != 1 {
+			t.Errorf("%d rows, want only the one at the limit", rows)
 		}
+		ts.storageMatchesRows("uploads over the limit")
 	})
 }
 
@@ -407,9 +440,10 @@ func TestMediaLibrary(t *testing.T) {
 			{name: "no longer served", method: "GET", path: ts.path(img.URL), want: 404},
 			{name: "delete again", method: "DELETE", path: itemPath(img), as: "admin", want: 404},
 		})
-		if files := ts.storedFiles(); len(files) != 2 {
-			t.Errorf("stored files %v, want the deleted one removed", files)
+		if len(ts.storedFiles()) != 1+1+2 { // the PDF, the cover and its variants at 2 px (PNG, WebP)
+			t.Errorf("stored files %v, want the deleted one and its variants removed", ts.storedFiles())
 		}
+		ts.storageMatchesRows("after the delete")
 		var audits int64
 		ts.db.Model(&models.AuditEntry{}).Where("action = ? AND target_id = ?", "media.delete", itoa(img.ID)).Count(&audits)
 		if audits != 1 {
@@ -455,6 +489,16 @@ func TestSubmissionAttachmentsAreNotCachedPublicly(t *testing.T) {
 		res := ts.do("GET", ts.path(private.URL), nil, "", nil)
 		if res.Code != 200 || res.Header().Get("Cache-Control") != "private, no-store" || res.Header().Get("X-Robots-Tag") != "noindex" {
 			t.Fatalf("reader's attachment: %d %v", res.Code, res.Header())
+		}
+		// Its variants are as private as it is.
+		for _, v := range private.Variants {
+			res := ts.do("GET", ts.path(v.URL), nil, "", nil)
+			if res.Code != 200 || res.Header().Get("Cache-Control") != "private, no-store" || res.Header().Get("X-Robots-Tag") != "noindex" {
+				t.Errorf("the attachment's variant %s: %d %v", v.URL, res.Code, res.Header())
+			}
+		}
+		if len(private.Variants) != 2 {
+			t.Errorf("variants %v", private.Variants)
 		}
 	})
 }

@@ -66,6 +66,10 @@ type authorImage struct {
 	Width  int    `json:"width" example:"400"`
 	Height int    `json:"height" example:"400"`
 	Alt    string `json:"alt" example:"Chân dung nhà báo Nguyễn Văn An"` // the media item's alt text; empty when it has none
+	// The image's resized copies, by width then type, for srcset; see ImageVariant.
+	Variants []models.ImageVariant `json:"variants"`
+	// A data: URI of a 16 px wide WebP of the image (about 150 bytes), to show blurred while it loads; "" when it has no variants yet.
+	Placeholder string `json:"placeholder" example:"data:image/webp;base64,UklGRl4AAABXRUJQVlA4IFIAAABQAQCdASoQAAkAAsBMJbAABYwAAP7d3f47/+8b/+UJv9jb//yef++Kv6JLstfI39OXvteQ30N1Howp+0Srb62OsfiTv+6bYl7fuq//2c9boAAA"`
 } // @name AuthorImage
 
 // authorRef names one of an article's authors: their public profile's name, slug, title and
@@ -82,7 +86,8 @@ func (s *Server) avatarOf(u models.User) *authorImage {
 	if u.Avatar == nil {
 		return nil
 	}
-	return &authorImage{URL: u.Avatar.URL(s.cfg.MediaURL), Width: u.Avatar.Width, Height: u.Avatar.Height, Alt: u.Avatar.Alt}
+	return &authorImage{URL: u.Avatar.URL(s.cfg.MediaURL), Width: u.Avatar.Width, Height: u.Avatar.Height, Alt: u.Avatar.Alt,
+		Variants: models.VariantsOf(*u.Avatar, s.cfg.MediaURL), Placeholder: u.Avatar.Placeholder}
 }
 
 func (s *Server) toAuthorRefs(users []models.User) []authorRef {

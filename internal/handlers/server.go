@@ -43,6 +43,9 @@ type Deps struct {
 	// Redis, when set, holds the rate-limit counters so every replica shares them.
 	Redis *redis.Client
 	Media media.Storage // nil: a directory at Config.MediaDir
+	// Images makes the variants of uploaded images; nil: one of Config's widths and workers.
+	// The process should have one, so that its decode slots bound the whole process.
+	Images *media.Imager
 	// SMTPTLS verifies the certificate of TOASOAN_SMTP_URL's server; nil: the system's roots.
 	// Tests pass the roots of their own server.
 	SMTPTLS *tls.Config
@@ -72,6 +75,7 @@ type Server struct {
 	frameAncestors string
 
 	media              media.Storage
+	images             *media.Imager
 	submissionThrottle ratelimit.Counter // reader submissions per IP
 	submissionLimit    int               // submissions allowed per IP within the throttle's window
 
@@ -115,6 +119,9 @@ func NewServer(d Deps) (*Server, error) {
 			return nil, err
 		}
 	}
+	if d.Images == nil {
+		d.Images = media.NewImager(d.Config.ImageWidths, d.Config.ImageWorkers, d.Config.MaxImagePixels)
+	}
 	m, err := newMetrics(d.Registry)
 	if err != nil {
 		return nil, err
@@ -139,6 +146,7 @@ func NewServer(d Deps) (*Server, error) {
 		failedLoginDelay: d.LoginDelay,
 		redis:            d.Redis,
 		media:            d.Media,
+		images:           d.Images,
 
 		views:       newViewCounter(d.Store.AddViews),
 		recentViews: newRecentViews(),

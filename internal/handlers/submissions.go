@@ -91,7 +91,7 @@ func withFields(err error, fields []models.FieldError) error {
 
 // submissionFile is an attachment already in storage, waiting for its submission.
 type submissionFile struct {
-	media.File
+	storedUpload
 	Name string
 }
 
@@ -141,7 +141,7 @@ func (s *Server) createSubmission(c echo.Context) error {
 				s.log.Warn("release a submission reservation", "request_id", requestIDOf(c), "error", err.Error())
 			}
 			for _, f := range files {
-				s.removeFiles(c, f.Key)
+				s.removeFiles(c, f.keys()...)
 			}
 		}
 	}()
@@ -162,7 +162,8 @@ func (s *Server) createSubmission(c echo.Context) error {
 		Subject: req.Subject, Content: req.Content, Spam: req.Website != ""}
 	attachments := make([]models.Media, len(files))
 	for i, f := range files {
-		attachments[i] = models.Media{Key: f.Key, Name: f.Name, Mime: f.Mime, Size: f.Size, Width: f.Width, Height: f.Height, Checksum: f.Checksum}
+		attachments[i] = models.Media{Key: f.Key, Name: f.Name, Mime: f.Mime, Size: f.Size, Width: f.Width, Height: f.Height, Checksum: f.Checksum,
+			Variants: f.Variants.List, Placeholder: f.Variants.Placeholder}
 	}
 	sub, err := s.store.CreateSubmission(ctx, actorOf(c), in, attachments)
 	if err != nil {
@@ -219,7 +220,7 @@ func (s *Server) readSubmissionForm(c echo.Context) (submissionRequest, []submis
 			continue
 		}
 		field := fmt.Sprintf("files[%d]", seen)
-		f, err := media.Save(c.Request().Context(), s.media, part, perFile, s.cfg.MaxImagePixels, s.now())
+		f, err := s.saveUpload(c, part, perFile)
 		var bad *media.UnsupportedError
 		switch {
 		case errors.Is(err, media.ErrEmpty):
@@ -229,7 +230,7 @@ func (s *Server) readSubmissionForm(c echo.Context) (submissionRequest, []submis
 		case err != nil:
 			return req, files, uploadError(err, field, perFile)
 		default:
-			files = append(files, submissionFile{File: f, Name: media.SafeName(part.FileName(), media.Allowed[f.Mime], fmt.Sprintf("file-%d", seen+1))})
+			files = append(files, submissionFile{storedUpload: f, Name: media.SafeName(part.FileName(), media.Allowed[f.Mime], fmt.Sprintf("file-%d", seen+1))})
 		}
 		seen++
 	}

@@ -173,8 +173,9 @@ func TestSubmissionIntake(t *testing.T) {
 		if len(files) != 2 || files[0].Name != "ảnh hiện trường.png" || files[0].Mime != "image/png" || files[0].Width != 3 || files[1].Mime != "application/pdf" {
 			t.Fatalf("attachments = %+v", files)
 		}
-		if stored := ts.storedFiles(); len(stored) != 2 {
-			t.Errorf("stored files %v, want only the two accepted attachments", stored)
+		ts.storageMatchesRows("only the accepted attachments (and the image's variants)")
+		if len(files[0].Variants) != 2 || files[0].Placeholder == "" || files[1].Variants != nil {
+			t.Errorf("attachments' variants %+v, %+v", files[0].Variants, files[1].Variants)
 		}
 		var audits []models.AuditEntry
 		ts.db.Where("action = ?", "submission.create").Find(&audits)

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -55,14 +56,43 @@ func mebibytes(n int64) string {
 	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }
 
+// storedUpload is an uploaded file in storage, with the variants made of it when it is an image.
+type storedUpload struct {
+	media.File
+	Variants media.Variants
+}
+
+// keys are the storage keys of the file and its variants.
+func (u storedUpload) keys() []string { return append([]string{u.Key}, u.Variants.Keys()...) }
+
+// saveUpload streams one uploaded file into storage (media.Save) and makes an image's variants
+// (waiting, within the request's deadline, for a decode slot). An image that cannot be decoded
+// is refused like any bad upload (uploadError: 422), and nothing of it stays in storage.
+func (s *Server) saveUpload(c echo.Context, r io.Reader, limit int64) (storedUpload, error) {
+	ctx := c.Request().Context()
+	f, err := media.Save(ctx, s.media, r, limit, s.cfg.MaxImagePixels, s.now())
+	if err != nil {
+		return storedUpload{}, err
+	}
+	v, err := s.images.Make(ctx, s.media, models.Media{Key: f.Key, Mime: f.Mime})
+	if err != nil {
+		s.removeFiles(c, f.Key)
+		return storedUpload{}, err
+	}
+	return storedUpload{File: f, Variants: v}, nil
+}
+
 // uploadError maps what went wrong with one uploaded file (the form field) to the client's
-// error: over the size limit 413, a type not allowed 415, a broken body 400. Storage and other
-// failures stay internal.
+// error: over the size limit 413, a type not allowed 415, a broken body 400, too many pixels or
+// a damaged image 422. Storage and other failures stay internal.
 func uploadError(err error, field string, fileLimit int64) error {
 	var unsupported *media.UnsupportedError
 	var readErr *media.ReadError
 	var tooManyPixels *media.TooManyPixelsError
+	var undecodable *media.DecodeError
 	switch {
+	case errors.As(err, &undecodable):
+		return models.InvalidField(field, "is a damaged image: its header is readable but the picture cannot be decoded")
 	case errors.As(err, &tooManyPixels):
 		return models.InvalidField(field, fmt.Sprintf("is an image of %d×%d pixels; at most %d pixels (TOASOAN_MAX_IMAGE_PIXELS) are accepted",
 			tooManyPixels.Width, tooManyPixels.Height, tooManyPixels.Max))

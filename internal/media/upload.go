@@ -1,6 +1,7 @@
 package media
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -10,16 +11,16 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	_ "image/gif" // decoders for image.DecodeConfig
-	_ "image/jpeg"
-	_ "image/png"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
 	"io"
 	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	_ "golang.org/x/image/webp"
+	xwebp "golang.org/x/image/webp"
 )
 
 // Allowed maps each accepted type, as sniffed from the content, to the extension of its key.
@@ -80,8 +81,9 @@ func (e *UnsupportedError) Error() string {
 // Save checks r by its content and streams it into st under a new random key, never holding
 // more than a small buffer in memory. The type comes from the first bytes (never from a file
 // name); more than limit bytes is ErrTooLarge, and nothing is stored then. Images must have a
-// readable header, which gives their dimensions, and at most maxPixels pixels by that header
-// (TooManyPixelsError; the image is never decoded here).
+// readable header, which gives their dimensions (as shown: a JPEG's EXIF orientation turning a
+// quarter swaps them), and at most maxPixels pixels by that header (TooManyPixelsError; the
+// image is never decoded here).
 func Save(ctx context.Context, st Storage, r io.Reader, limit, maxPixels int64, now time.Time) (File, error) {
 	head := make([]byte, 512) // all http.DetectContentType looks at
 	n, err := io.ReadFull(r, head)
@@ -117,7 +119,11 @@ func Save(ctx context.Context, st Storage, r io.Reader, limit, maxPixels int64, 
 	if strings.HasPrefix(mimeType, "image/") {
 		// Reading the header back from storage works whatever its length (JPEG metadata can
 		// put the frame header far in) without buffering the upload.
-		f.Width, f.Height, err = dimensions(ctx, st, f.Key)
+		var o Orientation
+		f.Width, f.Height, o, err = dimensions(ctx, st, f.Key, mimeType)
+		if o.swaps() { // as it is shown: a phone's portrait photo is portrait
+			f.Width, f.Height = f.Height, f.Width
+		}
 		if err == nil && int64(f.Width)*int64(f.Height) > maxPixels {
 			err = &TooManyPixelsError{Width: f.Width, Height: f.Height, Max: maxPixels}
 		}
@@ -129,17 +135,42 @@ func Save(ctx context.Context, st Storage, r io.Reader, limit, maxPixels int64, 
 	return f, nil
 }
 
-func dimensions(ctx context.Context, st Storage, key string) (width, height int, err error) {
+// decoders are the pure-Go decoders of each image type, chosen by the sniffed type rather than
+// by image.Decode's registry: github.com/gen2brain/webp (the WebP encoder) registers a decoder
+// too, which would read a whole file into WebAssembly memory just for its header.
+var decoders = map[string]struct {
+	config func(io.Reader) (image.Config, error)
+	decode func(io.Reader) (image.Image, error) // a GIF's first frame
+}{
+	"image/jpeg": {jpeg.DecodeConfig, jpeg.Decode},
+	"image/png":  {png.DecodeConfig, png.Decode},
+	"image/gif":  {gif.DecodeConfig, gif.Decode},
+	"image/webp": {xwebp.DecodeConfig, xwebp.Decode},
+}
+
+// dimensions reads an image's header: its stored width and height, and for a JPEG its EXIF
+// orientation (1 for other types).
+func dimensions(ctx context.Context, st Storage, key, mimeType string) (width, height int, o Orientation, err error) {
+	dec, ok := decoders[mimeType]
+	if !ok {
+		return 0, 0, 1, &UnsupportedError{Detected: mimeType}
+	}
 	rc, err := st.Open(ctx, key)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 1, err
 	}
 	defer rc.Close()
-	cfg, _, err := image.DecodeConfig(rc)
-	if err != nil || cfg.Width < 1 || cfg.Height < 1 {
-		return 0, 0, &UnsupportedError{Detected: "a damaged image"}
+	r := bufio.NewReaderSize(rc, maxMetadata)
+	o = 1
+	if mimeType == "image/jpeg" {
+		head, _ := r.Peek(maxMetadata) // a shorter file gives what it has
+		o = jpegOrientation(head)
 	}
-	return cfg.Width, cfg.Height, nil
+	cfg, err := dec.config(r)
+	if err != nil || cfg.Width < 1 || cfg.Height < 1 {
+		return 0, 0, 1, &UnsupportedError{Detected: "a damaged image"}
+	}
+	return cfg.Width, cfg.Height, o, nil
 }
 
 // newKey is a fresh, unguessable key: year/month/<26 random base32 characters>.<ext>. Nothing of

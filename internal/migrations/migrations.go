@@ -50,6 +50,7 @@ func all() []*gormigrate.Migration {
 		m0100ArticleTrash,
 		m0101AttachedTrash,
 		m0112MediaMetadata,
+		m0113MediaVariants,
 		m0117SearchAbbreviations,
 		m0118SearchPositions,
 		m0121SearchVocabulary,

@@ -28,6 +28,9 @@ type MediaInput struct {
 	Checksum             string
 	Alt, Caption, Credit string
 	Focal                *models.FocalPoint // nil: none
+	// An image's variants, already in storage (media.Imager.Make), and its placeholder.
+	Variants    []models.MediaVariant
+	Placeholder string
 }
 
 // mediaByID reads the media of ids in one query, keyed by id (none for no ids).
@@ -49,7 +52,7 @@ func mediaByID(db *gorm.DB, ids []int64) (map[int64]*models.Media, error) {
 // CreateMedia records a stored file in the library, uploaded by the actor.
 func (s *Store) CreateMedia(ctx context.Context, actor Actor, in MediaInput) (models.Media, error) {
 	m := models.Media{Key: in.Key, Name: models.CleanText(in.Name), Mime: in.Mime, Size: in.Size,
-		Width: in.Width, Height: in.Height, Checksum: in.Checksum, Version: 1,
+		Width: in.Width, Height: in.Height, Checksum: in.Checksum, Version: 1, Variants: in.Variants, Placeholder: in.Placeholder,
 		Alt: models.CleanText(in.Alt), Caption: models.CleanText(in.Caption), Credit: models.CleanText(in.Credit)}
 	if in.Focal != nil {
 		m.FocalX, m.FocalY = &in.Focal.X, &in.Focal.Y
@@ -92,6 +95,56 @@ func (s *Store) MediaByChecksum(ctx context.Context, checksum string) (models.Me
 	err := inLibrary(s.db.WithContext(ctx).Model(&models.Media{})).Where("media.checksum = ?", checksum).
 		Order("media.id").Take(&m).Error
 	return m, notFound(err, "media")
+}
+
+// MediaOfVariant finds the stored image one of whose variants is key, among the items keyed
+// originals (media.OriginalKeys: the keys its image may have), and that variant.
+func (s *Store) MediaOfVariant(ctx context.Context, key string, originals []string) (models.Media, models.MediaVariant, error) {
+	var found []models.Media
+	if err := s.db.WithContext(ctx).Where("key IN ?", originals).Find(&found).Error; err != nil {
+		return models.Media{}, models.MediaVariant{}, err
+	}
+	for _, m := range found {
+		for _, v := range m.Variants {
+			if v.Key == key {
+				return m, v, nil
+			}
+		}
+	}
+	return models.Media{}, models.MediaVariant{}, models.NotFound("media")
+}
+
+// SetMediaVariants records the variants made (and stored) for a media item that has none yet:
+// false when it already has them, not_found when it is gone. Every response showing the image
+// is purged, so its variants show at once.
+func (s *Store) SetMediaVariants(ctx context.Context, id int64, variants []models.MediaVariant, placeholder string) (bool, error) {
+	recorded := false
+	err := s.write(ctx, System, func(tx *gorm.DB) (Audit, error) {
+		var m models.Media
+		if err := s.locking(tx).Take(&m, id).Error; err != nil {
+			return Audit{}, notFound(err, "media")
+		}
+		if m.Variants != nil {
+			return Audit{}, nil
+		}
+		m.Variants, m.Placeholder = variants, placeholder
+		if err := tx.Model(&m).Select("variants", "placeholder").Updates(&m).Error; err != nil {
+			return Audit{}, err
+		}
+		recorded = true
+		purge(tx, surrogate.Media(id))
+		return mediaAudit("variants", id, fmt.Sprintf("variants=%d", len(variants))), nil
+	})
+	return recorded, err
+}
+
+// ImagesWithoutVariants returns up to limit images (library items and attachments alike) whose
+// variants were never made, after the id afterID, in id order: the backfill's next batch.
+func (s *Store) ImagesWithoutVariants(ctx context.Context, afterID int64, limit int) ([]models.Media, error) {
+	var out []models.Media
+	err := s.db.WithContext(ctx).Where("mime LIKE ? AND variants IS NULL AND id > ?", "image/%", afterID).
+		Order("id").Limit(limit).Find(&out).Error
+	return out, err
 }
 
 // MediaIsPrivate reports whether a media item is a reader's attachment to a submission rather
