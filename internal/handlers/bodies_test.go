@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"gorm.io/gorm"
@@ -43,6 +44,15 @@ func TestBodyFields(t *testing.T) {
 				fields: map[string]any{"data.id": a.ID, "data.version": 2, "data.status": "draft", "data.summary": "Tóm tắt"}},
 			{name: "what was read can be sent back", method: "PATCH", path: fmt.Sprintf("/api/v1/admin/categories/%d", cat), as: "editor",
 				headers: ifMatch(1), body: category, want: 200, fields: map[string]any{"data.name": "Tin mới nhất"}},
+			{name: "null where the field takes none, each named", method: "PATCH", path: articlePath(a.ID), as: "author", headers: ifMatch(2), want: 422,
+				body: map[string]any{"author_ids": nil, "title": nil, "summary": "Tóm tắt mới"}, check: func(t *testing.T, res *httptest.ResponseRecorder) {
+					wantFields("author_ids", "title")(t, res)
+					if msg := decode[problem](t, res).Errors[0].Message; !strings.Contains(msg, "must not be null") {
+						t.Errorf("message %q", msg)
+					}
+				}},
+			{name: "null where it means something", method: "PATCH", path: fmt.Sprintf("/api/v1/admin/categories/%d", cat), as: "editor",
+				headers: ifMatch(2), body: map[string]any{"parent_id": nil}, want: 200, fields: map[string]any{"data.parent_id": nil}},
 			{name: "a time that does not parse, with the other bad fields", method: "POST", path: "/api/v1/admin/announcements", as: "editor",
 				want: 422, body: map[string]any{"title": "", "body": "x", "starts_at": "ngày mai", "ends_at": "2026-13-01"},
 				check: func(t *testing.T, res *httptest.ResponseRecorder) {

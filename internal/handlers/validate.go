@@ -178,7 +178,7 @@ func checkObject(obj map[string]json.RawMessage, t reflect.Type, path string) fi
 	if t.Kind() != reflect.Struct || reflect.PointerTo(t).Implements(unmarshalerType) {
 		return nil
 	}
-	fields := jsonFields(t)
+	fields, nullable := jsonFields(t), nullableFields(t)
 	var bad fieldErrors
 	for _, key := range slices.Sorted(maps.Keys(obj)) {
 		name := joinField(path, key)
@@ -192,6 +192,12 @@ func checkObject(obj map[string]json.RawMessage, t reflect.Type, path string) fi
 		}
 		raw := obj[key]
 		if string(raw) == "null" {
+			// null only where the field says what it means (x-nullable in the document: "no
+			// end", "remove the cover"); elsewhere it would silently read as "left out".
+			if !nullable[key] {
+				bad.add(name, "must not be null: leave it out to keep its value")
+				delete(obj, key)
+			}
 			continue
 		}
 		switch valueType(ft) {
@@ -262,6 +268,30 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 			continue
 		}
 		out[cmp.Or(name, f.Name)] = f.Type
+	}
+	return out
+}
+
+// nullableFields are the json names of a struct's fields (embedded structs flattened) that take
+// null: those tagged x-nullable, as the OpenAPI document shows them.
+func nullableFields(t reflect.Type) map[string]bool {
+	out := map[string]bool{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				maps.Copy(out, nullableFields(ft))
+				continue
+			}
+		}
+		if strings.Contains(f.Tag.Get("extensions"), "x-nullable") {
+			out[cmp.Or(name, f.Name)] = true
+		}
 	}
 	return out
 }
