@@ -190,7 +190,7 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, stdout io.Wr
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	here := localURL(ln.Addr().String())
+	here := config.LocalURL(ln.Addr().String())
 	admin, err := bootstrapAdmin(ctx, cfg, st, log)
 	if err != nil {
 		_ = ln.Close()

@@ -52,7 +52,7 @@ func seedCommand(ctx context.Context, cfg config.Config, args []string, st *stor
 	if err != nil {
 		return fmt.Errorf("first admin: %w", err)
 	}
-	printFirstAdmin(stdout, localURL(cfg.Addr), admin) // where `api` will serve it
+	printFirstAdmin(stdout, config.LocalURL(cfg.Addr), admin) // where `api` will serve it
 	start := time.Now()
 	sum, err := seed.Run(ctx, st, opts, log)
 	if err != nil {

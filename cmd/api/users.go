@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,19 +124,6 @@ func printWelcome(w io.Writer, apiURL string, admin firstAdmin) {
 
 // shellQuote puts s in single quotes for a POSIX shell.
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
-// localURL is the URL a user on this machine reaches the listener at: localhost when it listens
-// on every address.
-func localURL(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return "http://" + addr
-	}
-	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		host = "localhost"
-	}
-	return "http://" + net.JoinHostPort(host, port)
-}
 
 const userUsage = `usage:
   api user create --email EMAIL --name NAME [--role admin|editor|author] [--password PASSWORD]

@@ -29,7 +29,7 @@ func TestBootstrapAdmin(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			printWelcome(&out, localURL("[::]:8080"), admin)
+			printWelcome(&out, config.LocalURL("[::]:8080"), admin)
 			for _, want := range []string{
 				"toasoan is serving at http://localhost:8080\n",
 				"API docs (Swagger UI): http://localhost:8080/swagger/index.html\n",

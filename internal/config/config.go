@@ -33,7 +33,7 @@ var Env = map[string]string{
 	"TOASOAN_PUBLIC_URL":               "this API's public URL, for its own links: feeds' atom:self, webhook payloads' data.url, the media and preview defaults (default TOASOAN_BASE_URL)",
 	"TOASOAN_MEDIA_URL":                "where media files are read from, a CDN or bucket URL: a file's URL is it + / + its key (default TOASOAN_PUBLIC_URL + /media)",
 	"TOASOAN_PREVIEW_URL":              "the frontend's preview page, with {token} in it, such as https://tin.example.vn/preview/{token} (default TOASOAN_PUBLIC_URL + /api/v1/preview/articles/{token})",
-	"TOASOAN_BASE_URL":                 "the older single URL, still accepted: it stands for TOASOAN_SITE_URL and TOASOAN_PUBLIC_URL where they are unset (default http://localhost:8080)",
+	"TOASOAN_BASE_URL":                 "the older single URL, still accepted: it stands for TOASOAN_SITE_URL and TOASOAN_PUBLIC_URL where they are unset (default this process on TOASOAN_ADDR's port: http://localhost:8080)",
 	"TOASOAN_MEDIA_DIR":                "directory for uploaded media (default <data dir>/media)",
 	"TOASOAN_MEDIA_BUCKET_URL":         "S3-compatible bucket URL for media when running several replicas",
 	"TOASOAN_MAX_UPLOAD_MB":            "largest accepted upload in MiB (default 20)",
@@ -339,8 +339,22 @@ func parseSMTPURL(raw string) (*SMTP, error) {
 // PreviewToken is the placeholder of TOASOAN_PREVIEW_URL that a preview link's token replaces.
 const PreviewToken = "{token}"
 
-// DefaultBaseURL is the origin of everything when no URL is configured: this process, locally.
+// DefaultBaseURL is the origin of everything when no URL is configured and the address is the
+// default one: this process, locally.
 const DefaultBaseURL = "http://localhost:8080"
+
+// LocalURL is where a process listening on addr is reached from the same machine: localhost
+// for an address on every interface (":8080", "[::]:8080"), the host itself otherwise.
+func LocalURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
 
 // loadOrigins reads the three origins and the preview template. TOASOAN_BASE_URL, the one URL
 // of older configurations, stands for the site and this API where they are unset, so that a
@@ -357,7 +371,11 @@ func (c *Config) loadOrigins(get func(name, def string) string, errs *[]error) {
 		}
 		return v
 	}
-	base := origin("TOASOAN_BASE_URL", DefaultBaseURL)
+	def := DefaultBaseURL
+	if _, _, err := net.SplitHostPort(c.Addr); err == nil {
+		def = LocalURL(c.Addr) // this process, on the port it listens on
+	}
+	base := origin("TOASOAN_BASE_URL", def)
 	c.SiteURL = origin("TOASOAN_SITE_URL", base)
 	c.PublicURL = origin("TOASOAN_PUBLIC_URL", base)
 	c.MediaURL = origin("TOASOAN_MEDIA_URL", c.PublicURL+"/media")

@@ -121,6 +121,10 @@ func TestLoadOrigins(t *testing.T) {
 	}{
 		{"nothing set: this process, locally", nil,
 			"http://localhost:8080", "http://localhost:8080", "http://localhost:8080/media", "http://localhost:8080/api/v1/preview/articles/T"},
+		{"another port, nothing else set: this process on it", map[string]string{"TOASOAN_ADDR": ":9090"},
+			"http://localhost:9090", "http://localhost:9090", "http://localhost:9090/media", "http://localhost:9090/api/v1/preview/articles/T"},
+		{"one interface", map[string]string{"TOASOAN_ADDR": "127.0.0.1:18080"},
+			"http://127.0.0.1:18080", "http://127.0.0.1:18080", "http://127.0.0.1:18080/media", "http://127.0.0.1:18080/api/v1/preview/articles/T"},
 		{"only the base URL: everything as before", map[string]string{"TOASOAN_BASE_URL": "https://mattran.org.vn/"},
 			"https://mattran.org.vn", "https://mattran.org.vn", "https://mattran.org.vn/media", "https://mattran.org.vn/api/v1/preview/articles/T"},
 		{"all three and the preview page", map[string]string{
