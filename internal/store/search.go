@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,60 +100,109 @@ type SearchHit struct {
 	Title    string
 	Body     string
 	SortTime time.Time
-	InTitle  bool
 }
 
-// MaxSearchResults caps how many matches a search counts and pages through. Counting every
-// match of a common word costs as much as reading them all; like the big search APIs, toasoan
-// stops counting here and asks for a more precise query instead.
+// MaxSearchResults caps how many matches a search counts, ranks and pages through. Counting
+// and scoring every match of a common word costs as much as reading them all; like the big
+// search APIs, toasoan stops here and asks for a more precise query instead.
 const MaxSearchResults = 1000
+
+// RecencyHalfLife is the age at which an item's relevance counts half (see Search).
+const RecencyHalfLife = 30 * 24 * time.Hour
 
 // Search returns the items matching the query (search.Query.MatchesFolded over the title and
 // the body: whole words, the last also as a word's start, phrases adjacent within one field,
-// abbreviations in any of their forms), ranked: items whose title matches first, then the
-// rest, each tier newer before older. Each tier is read in index order with a LIMIT and counted up to
-// MaxSearchResults, so a common word costs little more than a rare one. The meaning is
-// identical on both databases.
+// abbreviations in any of their forms), ranked by relevance blended with recency:
+//
+//	score = relevance × 1 / (1 + age / RecencyHalfLife)
+//
+// where relevance is PostgreSQL's ts_rank_cd over the title's words (weight A, 1.0) and the
+// body's (C, 0.2), length-normalised (ts_rank_cd's normalisation 1), or SQLite's FTS5 bm25
+// (negated) with the title weighing 5 and the body 1, and age is how long before q.Now the item
+// was published (never negative). Items whose folded title is exactly the query as typed
+// (search.Query.Typed) come first, however old; equal scores go newer first, then by kind and
+// newer id. The candidates are bounded: the MaxSearchResults newest matches, with the exact
+// titles among them whatever their age; the total counts them. The matches are identical on both
+// databases; the engines' relevance differs, so orders among non-exact hits may too.
 func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int64, error) {
-	titleTier, restTier := s.searchTiers(ctx, q)
-	titleCount, err := cappedCount(titleTier(false), MaxSearchResults)
+	cands, err := s.searchCandidates(ctx, q)
 	if err != nil {
 		return nil, 0, err
 	}
-	restLimit := MaxSearchResults - titleCount
-	restCount, err := cappedCount(restTier(false), restLimit)
-	if err != nil {
+	// The exact titles are kept first, then the newest matches, up to the cap.
+	slices.SortFunc(cands, func(a, b searchCandidate) int {
+		return cmp.Or(compareTrueFirst(a.Exact, b.Exact), compareNewest(a, b))
+	})
+	cands = cands[:min(len(cands), MaxSearchResults)]
+	for i := range cands {
+		cands[i].score = blendScore(cands[i].Relevance, q.Now.Sub(cands[i].SortTime))
+	}
+	slices.SortFunc(cands, func(a, b searchCandidate) int {
+		return cmp.Or(compareTrueFirst(a.Exact, b.Exact), cmp.Compare(b.score, a.score), compareNewest(a, b))
+	})
+	total := len(cands)
+	page := cands[min(q.Offset, total):min(q.Offset+q.Limit, total)]
+	if len(page) == 0 {
+		return []SearchHit{}, int64(total), nil
+	}
+	ids := make([]int64, len(page))
+	for i, c := range page {
+		ids[i] = c.ID
+	}
+	var rows []searchRow
+	if err := s.db.WithContext(ctx).Select("id, kind, item_id, slug, title, body, sort_time").Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, 0, err
 	}
-	total := titleCount + restCount
-	end := min(q.Offset+q.Limit, total)
-	hits := []SearchHit{}
-	if q.Offset < titleCount {
-		page, err := searchPage(titleTier(titleCount == MaxSearchResults), true, q.Offset, min(end, titleCount)-q.Offset)
-		if err != nil {
-			return nil, 0, err
-		}
-		hits = append(hits, page...)
+	byID := make(map[int64]searchRow, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r
 	}
-	if end > titleCount {
-		from := max(q.Offset-titleCount, 0)
-		page, err := searchPage(restTier(restCount == restLimit), false, from, end-titleCount-from)
-		if err != nil {
-			return nil, 0, err
+	hits := make([]SearchHit, 0, len(page))
+	for _, c := range page {
+		if r, ok := byID[c.ID]; ok { // an entry removed since the candidates were read is left out
+			hits = append(hits, SearchHit{Kind: r.Kind, ItemID: r.ItemID, Slug: r.Slug, Title: r.Title, Body: r.Body, SortTime: r.SortTime})
 		}
-		hits = append(hits, page...)
 	}
 	return hits, int64(total), nil
 }
 
-// searchTier builds the query of one rank tier. dense says the tier has at least
-// MaxSearchResults matches: reading the newest rows in index order then finds a page sooner
-// than sorting every match.
-type searchTier func(dense bool) *gorm.DB
+// blendScore is Search's score of an item of the given relevance and age.
+func blendScore(relevance float64, age time.Duration) float64 {
+	return relevance / (1 + float64(max(age, 0))/float64(RecencyHalfLife))
+}
 
-// searchTiers are the visible items of the query's kinds whose title matches, and those that
-// match only in the body.
-func (s *Store) searchTiers(ctx context.Context, q SearchQuery) (title, rest searchTier) {
+func compareTrueFirst(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return -1
+	}
+	return 1
+}
+
+// compareNewest is the recency index's order: newer first, then kind, then newer id.
+func compareNewest(a, b searchCandidate) int {
+	return cmp.Or(b.SortTime.Compare(a.SortTime), cmp.Compare(a.Kind, b.Kind), cmp.Compare(b.ItemID, a.ItemID))
+}
+
+// searchCandidate is a match to rank: its entry, whether its title is exactly the query, and
+// its engine's relevance (higher is better).
+type searchCandidate struct {
+	ID        int64
+	Kind      string
+	ItemID    int64
+	SortTime  time.Time
+	Exact     bool
+	Relevance float64
+	score     float64
+}
+
+// searchCandidates reads the visible matches of the query's kinds that Search ranks: the
+// MaxSearchResults newest, and those whose title is exactly the query, with their relevance,
+// in one statement. The newest are read in index order with a LIMIT, so a common word costs
+// little more than a rare one, and only the candidates are scored.
+func (s *Store) searchCandidates(ctx context.Context, q SearchQuery) ([]searchCandidate, error) {
 	visible := func(db *gorm.DB) *gorm.DB {
 		db = db.Where("si.kind IN ?", q.Kinds)
 		if q.Public {
@@ -163,60 +214,63 @@ func (s *Store) searchTiers(ctx context.Context, q SearchQuery) (title, rest sea
 		return db
 	}
 	db := s.db.WithContext(ctx)
+	typed := q.Query.Typed()
+	var cands []searchCandidate
 	if s.Dialect() == Postgres {
-		// PostgreSQL's planner chooses between the GIN index and the recency index itself.
-		tsq, titleTsq := tsquery(q.Query, true), tsquery(q.Query, false)
-		title = func(bool) *gorm.DB {
-			return visible(db.Table("search_index si")).Where("si.title_tsv @@ to_tsquery('simple', ?)", titleTsq)
-		}
-		rest = func(bool) *gorm.DB {
-			return visible(db.Table("search_index si")).
-				Where("si.tsv @@ to_tsquery('simple', ?) AND NOT si.title_tsv @@ to_tsquery('simple', ?)", tsq, titleTsq)
-		}
-		return title, rest
+		// PostgreSQL's planner chooses between the GIN index and the recency index itself. An
+		// exact title matches the query within the title (title_tsv), which few items do.
+		tsq := tsquery(q.Query, true)
+		newest := visible(db.Table("search_index si")).Select("si.id").
+			Where("si.tsv @@ to_tsquery('simple', ?)", tsq).
+			Order("si.sort_time DESC, si.kind, si.item_id DESC").Limit(MaxSearchResults)
+		exact := visible(db.Table("search_index si")).Select("si.id").
+			Where("si.title_folded = ? AND si.title_tsv @@ to_tsquery('simple', ?)", typed, tsquery(q.Query, false)).
+			Limit(MaxSearchResults)
+		err := db.Table("search_index si").
+			Select("si.id, si.kind, si.item_id, si.sort_time, si.title_folded = ? AS exact, "+
+				"ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', si.tsv, to_tsquery('simple', ?), 1) AS relevance", typed, tsq).
+			Where("si.id IN (SELECT id FROM (?) n UNION SELECT id FROM (?) e)", newest, exact).
+			Scan(&cands).Error
+		return cands, err
 	}
-	// SQLite's planner needs telling. FTS5 yields matches lazily, so counting up to a cap is cheap
-	// when the FTS table drives the join (CROSS JOIN keeps that order). A page of a dense tier is
-	// read newest first from the recency index, checking each row against the matches (found
-	// once), so it stops after a page instead of sorting every match.
-	tier := func(match string) searchTier {
-		return func(dense bool) *gorm.DB {
-			if dense {
-				return visible(db.Table("search_index si INDEXED BY search_index_recent")).
-					Where("si.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)", match)
-			}
-			return visible(db.Table("search_fts CROSS JOIN search_index si ON si.id = search_fts.rowid")).
-				Where("search_fts MATCH ?", match)
-		}
-	}
+	// SQLite's planner needs telling. FTS5 yields matches lazily, so counting up to the cap is
+	// cheap when the FTS table drives the join (CROSS JOIN keeps that order). When the query has
+	// at least that many matches, the newest are read from the recency index, checking each row
+	// against the matches (found once), so it stops at the cap instead of sorting every match.
 	expr := ftsQuery(q.Query)
-	return tier("title_folded : (" + expr + ")"), tier("(" + expr + ") NOT (title_folded : (" + expr + "))")
+	fromMatches := func() *gorm.DB {
+		return visible(db.Table("search_fts CROSS JOIN search_index si ON si.id = search_fts.rowid")).Where("search_fts MATCH ?", expr)
+	}
+	n, err := cappedCount(fromMatches(), MaxSearchResults)
+	if err != nil {
+		return nil, err
+	}
+	newest := fromMatches()
+	if n == MaxSearchResults {
+		newest = visible(db.Table("search_index si INDEXED BY search_index_recent")).
+			Where("si.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)", expr)
+	}
+	newest = newest.Select("si.id").Order("si.sort_time DESC, si.kind, si.item_id DESC").Limit(MaxSearchResults)
+	exact := visible(db.Table("search_index si INDEXED BY search_index_title_exact")).Select("si.id").
+		Where("si.title_folded = ? AND si.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)", typed, "title_folded : ("+expr+")").
+		Limit(MaxSearchResults)
+	// bm25 is scored in one pass over the matches, for the candidates only: "+" keeps the rowid
+	// test from becoming a constraint FTS5 would be asked once per candidate (restarting the
+	// query, and bm25's statistics, each time).
+	err = db.Table("search_fts CROSS JOIN search_index si ON si.id = search_fts.rowid").
+		Select("si.id, si.kind, si.item_id, si.sort_time, si.title_folded = ? AS exact, -bm25(search_fts, 5.0, 1.0) AS relevance", typed).
+		Where("search_fts MATCH ?", expr).
+		Where("+search_fts.rowid IN (SELECT id FROM (?) n UNION SELECT id FROM (?) e)", newest, exact).
+		Scan(&cands).Error
+	return cands, err
 }
 
 // cappedCount counts the rows of q, stopping at limit.
 func cappedCount(q *gorm.DB, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, nil
-	}
 	var n int
 	err := q.Session(&gorm.Session{}).Raw("SELECT COUNT(*) FROM (?) capped",
 		q.Session(&gorm.Session{}).Select("1").Limit(limit)).Scan(&n).Error
 	return n, err
-}
-
-func searchPage(q *gorm.DB, inTitle bool, offset, limit int) ([]SearchHit, error) {
-	if limit <= 0 {
-		return nil, nil
-	}
-	var hits []SearchHit
-	err := q.Session(&gorm.Session{}).
-		Select("si.kind, si.item_id, si.slug, si.title, si.body, si.sort_time").
-		Order("si.sort_time DESC, si.kind, si.item_id DESC").
-		Offset(offset).Limit(limit).Scan(&hits).Error
-	for i := range hits {
-		hits[i].InTitle = inTitle
-	}
-	return hits, err
 }
 
 // SearchMatchIDs is a subquery of the ids of items of one kind matching the query, for the q
