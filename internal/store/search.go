@@ -102,73 +102,108 @@ type SearchHit struct {
 	SortTime time.Time
 }
 
-// MaxSearchResults caps how many matches a search counts, ranks and pages through. Counting
-// and scoring every match of a common word costs as much as reading them all; like the big
-// search APIs, toasoan stops here and asks for a more precise query instead.
+// MaxSearchResults caps how many matches a search counts and pages through. Counting every
+// match of a common word costs as much as reading them all; like the big search APIs, toasoan
+// stops counting here and asks for a more precise query instead.
 const MaxSearchResults = 1000
 
-// RecencyHalfLife is the age at which an item's relevance counts half (see Search).
+// RankedSearchResults is how many of the newest matches Search scores for relevance (with the
+// exact titles among the matches, whatever their age). Scoring reads each candidate's text, so
+// it is bounded: past them, results go on newest first.
+const RankedSearchResults = 200
+
+// RecencyHalfLife is the age at which the recency boost of Search's score has halved.
 const RecencyHalfLife = 30 * 24 * time.Hour
 
 // Search returns the items matching the query (search.Query.MatchesFolded over the title and
 // the body: whole words, the last also as a word's start, phrases adjacent within one field,
-// abbreviations in any of their forms), ranked by relevance blended with recency:
+// abbreviations in any of their forms), ranked. The RankedSearchResults newest matches, and
+// those whose folded title is exactly the query as typed (search.Query.Typed), come first, by
 //
-//	score = relevance × 1 / (1 + age / RecencyHalfLife)
+//	score = (relevance / top relevance + title) × (1 + 1 / (1 + age / RecencyHalfLife)) / 2
 //
-// where relevance is PostgreSQL's ts_rank_cd over the title's words (weight A, 1.0) and the
-// body's (C, 0.2), length-normalised (ts_rank_cd's normalisation 1), or SQLite's FTS5 bm25
-// (negated) with the title weighing 5 and the body 1, and age is how long before q.Now the item
-// was published (never negative). Items whose folded title is exactly the query as typed
-// (search.Query.Typed) come first, however old; equal scores go newer first, then by kind and
-// newer id. The candidates are bounded: the MaxSearchResults newest matches, with the exact
-// titles among them whatever their age; the total counts them. The matches are identical on both
-// databases; the engines' relevance differs, so orders among non-exact hits may too.
+// where relevance is the engine's: PostgreSQL's ts_rank_cd over the title's words (weight A,
+// 1.0) and the body's (C, 0.2), length-normalised (normalisation 1), or SQLite's FTS5 bm25,
+// negated, the title weighing 5 and the body 1; top is the highest among the candidates; title
+// is 1 when the title alone matches the query, else 0; age is how long before q.Now the item was
+// published (never negative). So relevance counts fully today, ¾ at 30 days, towards ½ when old.
+// Exact titles come first of all, however old; equal scores go newer first, then by kind and
+// newer id. The other matches follow, newest first; the total counts up to MaxSearchResults.
+// The matches are identical on both databases; the engines' relevance differs, so the order of
+// the ranked ones may too.
 func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int64, error) {
-	cands, err := s.searchCandidates(ctx, q)
+	m := s.searchMatches(ctx, q)
+	count, err := cappedCount(m.all(), MaxSearchResults)
 	if err != nil {
 		return nil, 0, err
 	}
-	// The exact titles are kept first, then the newest matches, up to the cap.
-	slices.SortFunc(cands, func(a, b searchCandidate) int {
-		return cmp.Or(compareTrueFirst(a.Exact, b.Exact), compareNewest(a, b))
-	})
-	cands = cands[:min(len(cands), MaxSearchResults)]
-	for i := range cands {
-		cands[i].score = blendScore(cands[i].Relevance, q.Now.Sub(cands[i].SortTime))
-	}
-	slices.SortFunc(cands, func(a, b searchCandidate) int {
-		return cmp.Or(compareTrueFirst(a.Exact, b.Exact), cmp.Compare(b.score, a.score), compareNewest(a, b))
-	})
-	total := len(cands)
-	page := cands[min(q.Offset, total):min(q.Offset+q.Limit, total)]
-	if len(page) == 0 {
-		return []SearchHit{}, int64(total), nil
-	}
-	ids := make([]int64, len(page))
-	for i, c := range page {
-		ids[i] = c.ID
-	}
-	var rows []searchRow
-	if err := s.db.WithContext(ctx).Select("id, kind, item_id, slug, title, body, sort_time").Where("id IN ?", ids).Find(&rows).Error; err != nil {
-		return nil, 0, err
-	}
-	byID := make(map[int64]searchRow, len(rows))
-	for _, r := range rows {
-		byID[r.ID] = r
-	}
-	hits := make([]SearchHit, 0, len(page))
-	for _, c := range page {
-		if r, ok := byID[c.ID]; ok { // an entry removed since the candidates were read is left out
-			hits = append(hits, SearchHit{Kind: r.Kind, ItemID: r.ItemID, Slug: r.Slug, Title: r.Title, Body: r.Body, SortTime: r.SortTime})
+	dense := count == MaxSearchResults
+	var ranked []searchCandidate
+	if count > 0 {
+		if ranked, err = m.candidates(dense); err != nil {
+			return nil, 0, err
 		}
+	}
+	// The tail is the matches that were not candidates, newest first: the non-exact ones past
+	// those among the newest candidates.
+	tailSkip := 0
+	for _, c := range ranked {
+		if c.Newest && !c.Exact {
+			tailSkip++
+		}
+	}
+	rankCandidates(ranked, q.Now)
+	total := max(count, len(ranked))
+	end := min(q.Offset+q.Limit, total)
+	hits := []SearchHit{}
+	if q.Offset < len(ranked) {
+		page, err := s.searchHitsOf(ctx, ranked[q.Offset:min(end, len(ranked))])
+		if err != nil {
+			return nil, 0, err
+		}
+		hits = append(hits, page...)
+	}
+	if end > len(ranked) {
+		from := max(q.Offset-len(ranked), 0)
+		var page []SearchHit
+		err := m.ordered(dense).Where("si.title_folded <> ?", q.Query.Typed()).
+			Select("si.kind, si.item_id, si.slug, si.title, si.body, si.sort_time").
+			Order("si.sort_time DESC, si.kind, si.item_id DESC").
+			Offset(tailSkip + from).Limit(end - len(ranked) - from).Scan(&page).Error
+		if err != nil {
+			return nil, 0, err
+		}
+		hits = append(hits, page...)
 	}
 	return hits, int64(total), nil
 }
 
-// blendScore is Search's score of an item of the given relevance and age.
-func blendScore(relevance float64, age time.Duration) float64 {
-	return relevance / (1 + float64(max(age, 0))/float64(RecencyHalfLife))
+// rankCandidates sorts the candidates by Search's order.
+func rankCandidates(cands []searchCandidate, now time.Time) {
+	top := 0.0
+	for _, c := range cands {
+		top = max(top, c.Relevance)
+	}
+	for i, c := range cands {
+		cands[i].score = blendScore(c.Relevance, top, c.InTitle, now.Sub(c.SortTime))
+	}
+	slices.SortFunc(cands, func(a, b searchCandidate) int {
+		return cmp.Or(compareTrueFirst(a.Exact, b.Exact), cmp.Compare(b.score, a.score),
+			b.SortTime.Compare(a.SortTime), cmp.Compare(a.Kind, b.Kind), cmp.Compare(b.ItemID, a.ItemID))
+	})
+}
+
+// blendScore is Search's score of an item of the given relevance (of the candidates', top the
+// highest), whose title matches the query or not, and of the given age.
+func blendScore(relevance, top float64, inTitle bool, age time.Duration) float64 {
+	score := 0.0
+	if top > 0 {
+		score = relevance / top
+	}
+	if inTitle {
+		score++
+	}
+	return score * (1 + 1/(1+float64(max(age, 0))/float64(RecencyHalfLife))) / 2
 }
 
 func compareTrueFirst(a, b bool) int {
@@ -181,28 +216,55 @@ func compareTrueFirst(a, b bool) int {
 	return 1
 }
 
-// compareNewest is the recency index's order: newer first, then kind, then newer id.
-func compareNewest(a, b searchCandidate) int {
-	return cmp.Or(b.SortTime.Compare(a.SortTime), cmp.Compare(a.Kind, b.Kind), cmp.Compare(b.ItemID, a.ItemID))
+// searchHitsOf reads the entries of candidates, in their order.
+func (s *Store) searchHitsOf(ctx context.Context, cands []searchCandidate) ([]SearchHit, error) {
+	ids := make([]int64, len(cands))
+	for i, c := range cands {
+		ids[i] = c.ID
+	}
+	var rows []searchRow
+	if err := s.db.WithContext(ctx).Select("id, kind, item_id, slug, title, body, sort_time").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]searchRow, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	hits := make([]SearchHit, 0, len(cands))
+	for _, c := range cands {
+		if r, ok := byID[c.ID]; ok { // an entry removed since the candidates were read is left out
+			hits = append(hits, SearchHit{Kind: r.Kind, ItemID: r.ItemID, Slug: r.Slug, Title: r.Title, Body: r.Body, SortTime: r.SortTime})
+		}
+	}
+	return hits, nil
 }
 
-// searchCandidate is a match to rank: its entry, whether its title is exactly the query, and
-// its engine's relevance (higher is better).
+// searchCandidate is a match to rank: its entry, whether it is among the newest matches,
+// whether its title is exactly the query or matches it, and its engine's relevance (higher is
+// better).
 type searchCandidate struct {
 	ID        int64
 	Kind      string
 	ItemID    int64
 	SortTime  time.Time
+	Newest    bool
 	Exact     bool
+	InTitle   bool
 	Relevance float64
 	score     float64
 }
 
-// searchCandidates reads the visible matches of the query's kinds that Search ranks: the
-// MaxSearchResults newest, and those whose title is exactly the query, with their relevance,
-// in one statement. The newest are read in index order with a LIMIT, so a common word costs
-// little more than a rare one, and only the candidates are scored.
-func (s *Store) searchCandidates(ctx context.Context, q SearchQuery) ([]searchCandidate, error) {
+// searchMatchSet builds the queries of one search's visible matches (table alias si).
+type searchMatchSet struct {
+	all        func() *gorm.DB           // to count: the matches in whatever order is cheapest
+	ordered    func(dense bool) *gorm.DB // to read in recency order; dense: at least MaxSearchResults matches
+	candidates func(dense bool) ([]searchCandidate, error)
+}
+
+// searchMatches are the queries of the visible matches of q's kinds. The candidates are read,
+// with their relevance, in one statement: the newest in index order with a LIMIT, so a common
+// word costs little more than a rare one, and only they are scored.
+func (s *Store) searchMatches(ctx context.Context, q SearchQuery) searchMatchSet {
 	visible := func(db *gorm.DB) *gorm.DB {
 		db = db.Where("si.kind IN ?", q.Kinds)
 		if q.Public {
@@ -215,54 +277,65 @@ func (s *Store) searchCandidates(ctx context.Context, q SearchQuery) ([]searchCa
 	}
 	db := s.db.WithContext(ctx)
 	typed := q.Query.Typed()
-	var cands []searchCandidate
+	newestOf := func(db *gorm.DB) *gorm.DB {
+		return db.Select("si.id").Order("si.sort_time DESC, si.kind, si.item_id DESC").Limit(RankedSearchResults)
+	}
 	if s.Dialect() == Postgres {
 		// PostgreSQL's planner chooses between the GIN index and the recency index itself. An
 		// exact title matches the query within the title (title_tsv), which few items do.
-		tsq := tsquery(q.Query, true)
-		newest := visible(db.Table("search_index si")).Select("si.id").
-			Where("si.tsv @@ to_tsquery('simple', ?)", tsq).
-			Order("si.sort_time DESC, si.kind, si.item_id DESC").Limit(MaxSearchResults)
-		exact := visible(db.Table("search_index si")).Select("si.id").
-			Where("si.title_folded = ? AND si.title_tsv @@ to_tsquery('simple', ?)", typed, tsquery(q.Query, false)).
-			Limit(MaxSearchResults)
-		err := db.Table("search_index si").
-			Select("si.id, si.kind, si.item_id, si.sort_time, si.title_folded = ? AS exact, "+
-				"ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', si.tsv, to_tsquery('simple', ?), 1) AS relevance", typed, tsq).
-			Where("si.id IN (SELECT id FROM (?) n UNION SELECT id FROM (?) e)", newest, exact).
-			Scan(&cands).Error
-		return cands, err
+		tsq, titleTsq := tsquery(q.Query, true), tsquery(q.Query, false)
+		all := func() *gorm.DB {
+			return visible(db.Table("search_index si")).Where("si.tsv @@ to_tsquery('simple', ?)", tsq)
+		}
+		return searchMatchSet{all: all, ordered: func(bool) *gorm.DB { return all() }, candidates: func(bool) ([]searchCandidate, error) {
+			exact := visible(db.Table("search_index si")).Select("si.id").
+				Where("si.title_folded = ? AND si.title_tsv @@ to_tsquery('simple', ?)", typed, titleTsq).
+				Limit(RankedSearchResults)
+			var cands []searchCandidate
+			err := db.Raw(`WITH recent AS (?)
+				SELECT si.id, si.kind, si.item_id, si.sort_time, si.id IN (SELECT id FROM recent) AS newest,
+					si.title_folded = ? AS exact, si.title_tsv @@ to_tsquery('simple', ?) AS in_title,
+					ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', si.tsv, to_tsquery('simple', ?), 1) AS relevance
+				FROM search_index si
+				WHERE si.id IN (SELECT id FROM recent UNION SELECT id FROM (?) e)`,
+				newestOf(all()), typed, titleTsq, tsq, exact).Scan(&cands).Error
+			return cands, err
+		}}
 	}
 	// SQLite's planner needs telling. FTS5 yields matches lazily, so counting up to the cap is
 	// cheap when the FTS table drives the join (CROSS JOIN keeps that order). When the query has
-	// at least that many matches, the newest are read from the recency index, checking each row
-	// against the matches (found once), so it stops at the cap instead of sorting every match.
+	// at least that many matches (dense), they are read newest first from the recency index,
+	// checking each row against the matches (found once), so a page stops early instead of
+	// sorting every match.
 	expr := ftsQuery(q.Query)
-	fromMatches := func() *gorm.DB {
+	titleExpr := "title_folded : (" + expr + ")"
+	all := func() *gorm.DB {
 		return visible(db.Table("search_fts CROSS JOIN search_index si ON si.id = search_fts.rowid")).Where("search_fts MATCH ?", expr)
 	}
-	n, err := cappedCount(fromMatches(), MaxSearchResults)
-	if err != nil {
-		return nil, err
-	}
-	newest := fromMatches()
-	if n == MaxSearchResults {
-		newest = visible(db.Table("search_index si INDEXED BY search_index_recent")).
+	ordered := func(dense bool) *gorm.DB {
+		if !dense {
+			return all()
+		}
+		return visible(db.Table("search_index si INDEXED BY search_index_recent")).
 			Where("si.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)", expr)
 	}
-	newest = newest.Select("si.id").Order("si.sort_time DESC, si.kind, si.item_id DESC").Limit(MaxSearchResults)
-	exact := visible(db.Table("search_index si INDEXED BY search_index_title_exact")).Select("si.id").
-		Where("si.title_folded = ? AND si.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)", typed, "title_folded : ("+expr+")").
-		Limit(MaxSearchResults)
-	// bm25 is scored in one pass over the matches, for the candidates only: "+" keeps the rowid
-	// test from becoming a constraint FTS5 would be asked once per candidate (restarting the
-	// query, and bm25's statistics, each time).
-	err = db.Table("search_fts CROSS JOIN search_index si ON si.id = search_fts.rowid").
-		Select("si.id, si.kind, si.item_id, si.sort_time, si.title_folded = ? AS exact, -bm25(search_fts, 5.0, 1.0) AS relevance", typed).
-		Where("search_fts MATCH ?", expr).
-		Where("+search_fts.rowid IN (SELECT id FROM (?) n UNION SELECT id FROM (?) e)", newest, exact).
-		Scan(&cands).Error
-	return cands, err
+	return searchMatchSet{all: all, ordered: ordered, candidates: func(dense bool) ([]searchCandidate, error) {
+		exact := visible(db.Table("search_index si INDEXED BY search_index_title_exact")).Select("si.id").
+			Where("si.title_folded = ? AND si.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)", typed, titleExpr).
+			Limit(RankedSearchResults)
+		// bm25 is scored in one pass over the matches, for the candidates only: "+" keeps the
+		// rowid test from becoming a constraint FTS5 would be asked once per candidate
+		// (restarting the query, and bm25's statistics, each time).
+		var cands []searchCandidate
+		err := db.Raw(`WITH recent AS (?)
+			SELECT si.id, si.kind, si.item_id, si.sort_time, si.id IN (SELECT id FROM recent) AS newest,
+				si.title_folded = ? AS exact, si.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?) AS in_title,
+				-bm25(search_fts, 5.0, 1.0) AS relevance
+			FROM search_fts CROSS JOIN search_index si ON si.id = search_fts.rowid
+			WHERE search_fts MATCH ? AND +search_fts.rowid IN (SELECT id FROM recent UNION SELECT id FROM (?) e)`,
+			newestOf(ordered(dense)), typed, titleExpr, expr, exact).Scan(&cands).Error
+		return cands, err
+	}}
 }
 
 // cappedCount counts the rows of q, stopping at limit.
