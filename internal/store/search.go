@@ -140,8 +140,16 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int64, 
 	dense := count == MaxSearchResults
 	var ranked []searchCandidate
 	if count > 0 {
-		if ranked, err = m.candidates(dense); err != nil {
+		exact, err := m.exactTitles()
+		if err != nil {
 			return nil, 0, err
+		}
+		if ranked, err = m.candidates(dense, exact); err != nil {
+			return nil, 0, err
+		}
+		for i, c := range ranked {
+			ranked[i].Exact = slices.Contains(exact, c.ID)
+			ranked[i].InTitle = q.Query.MatchesFolded(c.TitleFolded)
 		}
 	}
 	// The tail is the matches that were not candidates, newest first: the non-exact ones past
@@ -239,26 +247,29 @@ func (s *Store) searchHitsOf(ctx context.Context, cands []searchCandidate) ([]Se
 	return hits, nil
 }
 
-// searchCandidate is a match to rank: its entry, whether it is among the newest matches,
-// whether its title is exactly the query or matches it, and its engine's relevance (higher is
-// better).
+// searchCandidate is a match to rank: its entry, whether it is among the newest matches, its
+// engine's relevance (higher is better), and whether its title is exactly the query or matches
+// it (search.Query.MatchesFolded: the definition both engines implement, so neither scans its
+// index again to tell).
 type searchCandidate struct {
-	ID        int64
-	Kind      string
-	ItemID    int64
-	SortTime  time.Time
-	Newest    bool
-	Exact     bool
-	InTitle   bool
-	Relevance float64
-	score     float64
+	ID          int64
+	Kind        string
+	ItemID      int64
+	SortTime    time.Time
+	TitleFolded string
+	Newest      bool
+	Relevance   float64
+	Exact       bool `gorm:"-"`
+	InTitle     bool `gorm:"-"`
+	score       float64
 }
 
 // searchMatchSet builds the queries of one search's visible matches (table alias si).
 type searchMatchSet struct {
-	all        func() *gorm.DB           // to count: the matches in whatever order is cheapest
-	ordered    func(dense bool) *gorm.DB // to read in recency order; dense: at least MaxSearchResults matches
-	candidates func(dense bool) ([]searchCandidate, error)
+	all         func() *gorm.DB           // to count: the matches in whatever order is cheapest
+	ordered     func(dense bool) *gorm.DB // to read in recency order; dense: at least MaxSearchResults matches
+	exactTitles func() ([]int64, error)   // the matches whose folded title is the query as typed
+	candidates  func(dense bool, exact []int64) ([]searchCandidate, error)
 }
 
 // searchMatches are the queries of the visible matches of q's kinds. The candidates are read,
@@ -276,31 +287,40 @@ func (s *Store) searchMatches(ctx context.Context, q SearchQuery) searchMatchSet
 		return db
 	}
 	db := s.db.WithContext(ctx)
-	typed := q.Query.Typed()
 	newestOf := func(db *gorm.DB) *gorm.DB {
 		return db.Select("si.id").Order("si.sort_time DESC, si.kind, si.item_id DESC").Limit(RankedSearchResults)
 	}
+	// A title that is the query as typed matches it unless an alternative of the query needs the
+	// body, so the few visible entries of that title (an index look-up, migration 0126) are
+	// checked in Go.
+	exactTitles := func() ([]int64, error) {
+		var rows []searchRow
+		err := visible(db.Table("search_index si")).Select("si.id, si.title_folded, si.body_folded").
+			Where("si.title_folded = ?", q.Query.Typed()).Limit(RankedSearchResults).Scan(&rows).Error
+		var ids []int64
+		for _, r := range rows {
+			if q.Query.MatchesFolded(r.TitleFolded, r.BodyFolded) {
+				ids = append(ids, r.ID)
+			}
+		}
+		return ids, err
+	}
 	if s.Dialect() == Postgres {
-		// PostgreSQL's planner chooses between the GIN index and the recency index itself. An
-		// exact title matches the query within the title (title_tsv), which few items do.
-		tsq, titleTsq := tsquery(q.Query, true), tsquery(q.Query, false)
+		// PostgreSQL's planner chooses between the GIN index and the recency index itself.
+		tsq := tsquery(q.Query, true)
 		all := func() *gorm.DB {
 			return visible(db.Table("search_index si")).Where("si.tsv @@ to_tsquery('simple', ?)", tsq)
 		}
-		return searchMatchSet{all: all, ordered: func(bool) *gorm.DB { return all() }, candidates: func(bool) ([]searchCandidate, error) {
-			exact := visible(db.Table("search_index si")).Select("si.id").
-				Where("si.title_folded = ? AND si.title_tsv @@ to_tsquery('simple', ?)", typed, titleTsq).
-				Limit(RankedSearchResults)
-			var cands []searchCandidate
-			err := db.Raw(`WITH recent AS (?)
-				SELECT si.id, si.kind, si.item_id, si.sort_time, si.id IN (SELECT id FROM recent) AS newest,
-					si.title_folded = ? AS exact, si.title_tsv @@ to_tsquery('simple', ?) AS in_title,
-					ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', si.tsv, to_tsquery('simple', ?), 1) AS relevance
-				FROM search_index si
-				WHERE si.id IN (SELECT id FROM recent UNION SELECT id FROM (?) e)`,
-				newestOf(all()), typed, titleTsq, tsq, exact).Scan(&cands).Error
-			return cands, err
-		}}
+		return searchMatchSet{all: all, ordered: func(bool) *gorm.DB { return all() }, exactTitles: exactTitles,
+			candidates: func(_ bool, exact []int64) ([]searchCandidate, error) {
+				var cands []searchCandidate
+				err := db.Raw(`WITH recent AS (?)
+					SELECT si.id, si.kind, si.item_id, si.sort_time, si.title_folded, si.id IN (SELECT id FROM recent) AS newest,
+						ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', si.tsv, to_tsquery('simple', ?), 1) AS relevance
+					FROM search_index si
+					WHERE si.id IN (SELECT id FROM recent UNION SELECT id FROM search_index WHERE id IN ?)`, newestOf(all()), tsq, orNone(exact)).Scan(&cands).Error
+				return cands, err
+			}}
 	}
 	// SQLite's planner needs telling. FTS5 yields matches lazily, so counting up to the cap is
 	// cheap when the FTS table drives the join (CROSS JOIN keeps that order). When the query has
@@ -308,7 +328,6 @@ func (s *Store) searchMatches(ctx context.Context, q SearchQuery) searchMatchSet
 	// checking each row against the matches (found once), so a page stops early instead of
 	// sorting every match.
 	expr := ftsQuery(q.Query)
-	titleExpr := "title_folded : (" + expr + ")"
 	all := func() *gorm.DB {
 		return visible(db.Table("search_fts CROSS JOIN search_index si ON si.id = search_fts.rowid")).Where("search_fts MATCH ?", expr)
 	}
@@ -319,23 +338,27 @@ func (s *Store) searchMatches(ctx context.Context, q SearchQuery) searchMatchSet
 		return visible(db.Table("search_index si INDEXED BY search_index_recent")).
 			Where("si.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)", expr)
 	}
-	return searchMatchSet{all: all, ordered: ordered, candidates: func(dense bool) ([]searchCandidate, error) {
-		exact := visible(db.Table("search_index si INDEXED BY search_index_title_exact")).Select("si.id").
-			Where("si.title_folded = ? AND si.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)", typed, titleExpr).
-			Limit(RankedSearchResults)
+	return searchMatchSet{all: all, ordered: ordered, exactTitles: exactTitles, candidates: func(dense bool, exact []int64) ([]searchCandidate, error) {
 		// bm25 is scored in one pass over the matches, for the candidates only: "+" keeps the
 		// rowid test from becoming a constraint FTS5 would be asked once per candidate
 		// (restarting the query, and bm25's statistics, each time).
 		var cands []searchCandidate
 		err := db.Raw(`WITH recent AS (?)
-			SELECT si.id, si.kind, si.item_id, si.sort_time, si.id IN (SELECT id FROM recent) AS newest,
-				si.title_folded = ? AS exact, si.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?) AS in_title,
+			SELECT si.id, si.kind, si.item_id, si.sort_time, si.title_folded, si.id IN (SELECT id FROM recent) AS newest,
 				-bm25(search_fts, 5.0, 1.0) AS relevance
 			FROM search_fts CROSS JOIN search_index si ON si.id = search_fts.rowid
-			WHERE search_fts MATCH ? AND +search_fts.rowid IN (SELECT id FROM recent UNION SELECT id FROM (?) e)`,
-			newestOf(ordered(dense)), typed, titleExpr, expr, exact).Scan(&cands).Error
+			WHERE search_fts MATCH ? AND +search_fts.rowid IN (SELECT id FROM recent UNION SELECT id FROM search_index WHERE id IN ?)`,
+			newestOf(ordered(dense)), expr, orNone(exact)).Scan(&cands).Error
 		return cands, err
 	}}
+}
+
+// orNone is ids for an IN list, which may not be empty: an id no entry has if there are none.
+func orNone(ids []int64) []int64 {
+	if len(ids) == 0 {
+		return []int64{0}
+	}
+	return ids
 }
 
 // cappedCount counts the rows of q, stopping at limit.
