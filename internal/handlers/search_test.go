@@ -24,7 +24,8 @@ func TestSearchEndpoint(t *testing.T) {
 		entries := []store.SearchEntry{
 			{Kind: store.KindArticle, ItemID: 1, Slug: "ky-ket-quy-che", Title: "Ký kết Quy chế phối hợp bảo vệ an ninh Tổ quốc",
 				Body: "Chiều ngày 23/8, hai bên ký kết <Quy chế> phối hợp về phong trào toàn dân bảo vệ an ninh Tổ quốc.", Public: true, SortTime: now.Add(-time.Hour)},
-			{Kind: store.KindDocument, ItemID: 2, Title: "Hướng dẫn bảo vệ an ninh cơ sở", Public: true, SortTime: now.Add(-2 * time.Hour)},
+			// A year old: its short title scores higher than the article's, recency puts it second.
+			{Kind: store.KindDocument, ItemID: 2, Title: "Hướng dẫn bảo vệ an ninh cơ sở", Public: true, SortTime: now.AddDate(-1, 0, 0)},
 			{Kind: store.KindAnnouncement, ItemID: 3, Slug: "thong-bao", Title: "Thông báo lịch tiếp công dân", Body: "bảo vệ an ninh", Public: true, SortTime: now},
 			{Kind: store.KindArticle, ItemID: 4, Slug: "nhap", Title: "Bảo vệ an ninh (bản nháp)", Public: false, SortTime: now},
 		}

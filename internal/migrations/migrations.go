@@ -56,6 +56,7 @@ func all() []*gormigrate.Migration {
 		m0121SearchVocabulary,
 		m0122SearchSuggest,
 		m0125Sync,
+		m0126SearchExactTitle,
 	}
 }
 

@@ -99,6 +99,17 @@ func (q *Query) addWord(w string) {
 // Empty reports whether the query has no words: it matches nothing.
 func (q Query) Empty() bool { return len(q.Groups) == 0 }
 
+// Typed is the query's words as the reader typed them, folded, in order, one space apart (of
+// an abbreviation, the form typed; of a phrase, its words): what the folded title of an item
+// whose title is exactly the query is.
+func (q Query) Typed() string {
+	words := make([]string, 0, len(q.Groups))
+	for _, g := range q.Groups {
+		words = append(words, g[0].Words...)
+	}
+	return strings.Join(words, " ")
+}
+
 // String is the query in a canonical text form, for logs and tests: groups separated by " AND ",
 // alternatives by " OR ", phrases quoted, a start marked with *.
 func (q Query) String() string {

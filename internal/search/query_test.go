@@ -100,6 +100,26 @@ func TestMatchesPhrasesAndAbbreviations(t *testing.T) {
 	}
 }
 
+// Typed is what the folded title of an item named exactly as the query is.
+func TestQueryTyped(t *testing.T) {
+	dict := NewAbbreviations([]Abbreviation{{"MTTQ", "Mặt trận Tổ quốc"}, {"TP.HCM", "Thành phố Hồ Chí Minh"}})
+	for in, want := range map[string]string{
+		"Bảo vệ  AN NINH":                "bao ve an ninh",
+		`"Bảo vệ an ninh" Tổ quốc`:       "bao ve an ninh to quoc",
+		"MTTQ TP.HCM":                    "mttq tp hcm",
+		"Mặt trận Tổ quốc":               "mat tran to quoc",
+		"an ninh an":                     "an ninh",
+		`Vĩnh Long: "Quỹ Vì người nghèo`: "vinh long quy vi nguoi ngheo",
+	} {
+		if got := ParseQuery(in, dict).Typed(); got != want {
+			t.Errorf("ParseQuery(%q).Typed() = %q, want %q", in, got, want)
+		}
+		if title := Fold(in); title == want && !ParseQuery(in, dict).MatchesFolded(title) {
+			t.Errorf("%q does not match a title that is exactly it", in)
+		}
+	}
+}
+
 func TestShippedAbbreviations(t *testing.T) {
 	list := ShippedAbbreviations()
 	seen := map[string]bool{}

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,7 +100,6 @@ type SearchHit struct {
 	Title    string
 	Body     string
 	SortTime time.Time
-	InTitle  bool
 }
 
 // MaxSearchResults caps how many matches a search counts and pages through. Counting every
@@ -106,36 +107,77 @@ type SearchHit struct {
 // stops counting here and asks for a more precise query instead.
 const MaxSearchResults = 1000
 
+// RankedSearchResults is how many of the newest matches Search scores for relevance (with the
+// exact titles among the matches, whatever their age). Scoring reads each candidate's text, so
+// it is bounded: past them, results go on newest first.
+const RankedSearchResults = 200
+
+// RecencyHalfLife is the age at which the recency boost of Search's score has halved.
+const RecencyHalfLife = 30 * 24 * time.Hour
+
 // Search returns the items matching the query (search.Query.MatchesFolded over the title and
 // the body: whole words, the last also as a word's start, phrases adjacent within one field,
-// abbreviations in any of their forms), ranked: items whose title matches first, then the
-// rest, each tier newer before older. Each tier is read in index order with a LIMIT and counted up to
-// MaxSearchResults, so a common word costs little more than a rare one. The meaning is
-// identical on both databases.
+// abbreviations in any of their forms), ranked. The RankedSearchResults newest matches, and
+// those whose folded title is exactly the query as typed (search.Query.Typed), come first, by
+//
+//	score = (relevance / top relevance + title) × (1 + 1 / (1 + age / RecencyHalfLife)) / 2
+//
+// where relevance is the engine's: PostgreSQL's ts_rank_cd over the title's words (weight A,
+// 1.0) and the body's (C, 0.2), length-normalised (normalisation 1), or SQLite's FTS5 bm25,
+// negated, the title weighing 5 and the body 1; top is the highest among the candidates; title
+// is 1 when the title alone matches the query, else 0; age is how long before q.Now the item was
+// published (never negative). So relevance counts fully today, ¾ at 30 days, towards ½ when old.
+// Exact titles come first of all, however old; equal scores go newer first, then by kind and
+// newer id. The other matches follow, newest first; the total counts up to MaxSearchResults.
+// The matches are identical on both databases; the engines' relevance differs, so the order of
+// the ranked ones may too.
 func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int64, error) {
-	titleTier, restTier := s.searchTiers(ctx, q)
-	titleCount, err := cappedCount(titleTier(false), MaxSearchResults)
+	m := s.searchMatches(ctx, q)
+	count, err := cappedCount(m.all(), MaxSearchResults)
 	if err != nil {
 		return nil, 0, err
 	}
-	restLimit := MaxSearchResults - titleCount
-	restCount, err := cappedCount(restTier(false), restLimit)
-	if err != nil {
-		return nil, 0, err
+	dense := count == MaxSearchResults
+	var ranked []searchCandidate
+	if count > 0 {
+		exact, err := m.exactTitles()
+		if err != nil {
+			return nil, 0, err
+		}
+		if ranked, err = m.candidates(dense, exact); err != nil {
+			return nil, 0, err
+		}
+		for i, c := range ranked {
+			ranked[i].Exact = slices.Contains(exact, c.ID)
+			ranked[i].InTitle = q.Query.MatchesFolded(c.TitleFolded)
+		}
 	}
-	total := titleCount + restCount
+	// The tail is the matches that were not candidates, newest first: the non-exact ones past
+	// those among the newest candidates.
+	tailSkip := 0
+	for _, c := range ranked {
+		if c.Newest && !c.Exact {
+			tailSkip++
+		}
+	}
+	rankCandidates(ranked, q.Now)
+	total := max(count, len(ranked))
 	end := min(q.Offset+q.Limit, total)
 	hits := []SearchHit{}
-	if q.Offset < titleCount {
-		page, err := searchPage(titleTier(titleCount == MaxSearchResults), true, q.Offset, min(end, titleCount)-q.Offset)
+	if q.Offset < len(ranked) {
+		page, err := s.searchHitsOf(ctx, ranked[q.Offset:min(end, len(ranked))])
 		if err != nil {
 			return nil, 0, err
 		}
 		hits = append(hits, page...)
 	}
-	if end > titleCount {
-		from := max(q.Offset-titleCount, 0)
-		page, err := searchPage(restTier(restCount == restLimit), false, from, end-titleCount-from)
+	if end > len(ranked) {
+		from := max(q.Offset-len(ranked), 0)
+		var page []SearchHit
+		err := m.ordered(dense).Where("si.title_folded <> ?", q.Query.Typed()).
+			Select("si.kind, si.item_id, si.slug, si.title, si.body, si.sort_time").
+			Order("si.sort_time DESC, si.kind, si.item_id DESC").
+			Offset(tailSkip + from).Limit(end - len(ranked) - from).Scan(&page).Error
 		if err != nil {
 			return nil, 0, err
 		}
@@ -144,14 +186,96 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int64, 
 	return hits, int64(total), nil
 }
 
-// searchTier builds the query of one rank tier. dense says the tier has at least
-// MaxSearchResults matches: reading the newest rows in index order then finds a page sooner
-// than sorting every match.
-type searchTier func(dense bool) *gorm.DB
+// rankCandidates sorts the candidates by Search's order.
+func rankCandidates(cands []searchCandidate, now time.Time) {
+	top := 0.0
+	for _, c := range cands {
+		top = max(top, c.Relevance)
+	}
+	for i, c := range cands {
+		cands[i].score = blendScore(c.Relevance, top, c.InTitle, now.Sub(c.SortTime))
+	}
+	slices.SortFunc(cands, func(a, b searchCandidate) int {
+		return cmp.Or(compareTrueFirst(a.Exact, b.Exact), cmp.Compare(b.score, a.score),
+			b.SortTime.Compare(a.SortTime), cmp.Compare(a.Kind, b.Kind), cmp.Compare(b.ItemID, a.ItemID))
+	})
+}
 
-// searchTiers are the visible items of the query's kinds whose title matches, and those that
-// match only in the body.
-func (s *Store) searchTiers(ctx context.Context, q SearchQuery) (title, rest searchTier) {
+// blendScore is Search's score of an item of the given relevance (of the candidates', top the
+// highest), whose title matches the query or not, and of the given age.
+func blendScore(relevance, top float64, inTitle bool, age time.Duration) float64 {
+	score := 0.0
+	if top > 0 {
+		score = relevance / top
+	}
+	if inTitle {
+		score++
+	}
+	return score * (1 + 1/(1+float64(max(age, 0))/float64(RecencyHalfLife))) / 2
+}
+
+func compareTrueFirst(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return -1
+	}
+	return 1
+}
+
+// searchHitsOf reads the entries of candidates, in their order.
+func (s *Store) searchHitsOf(ctx context.Context, cands []searchCandidate) ([]SearchHit, error) {
+	ids := make([]int64, len(cands))
+	for i, c := range cands {
+		ids[i] = c.ID
+	}
+	var rows []searchRow
+	if err := s.db.WithContext(ctx).Select("id, kind, item_id, slug, title, body, sort_time").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]searchRow, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	hits := make([]SearchHit, 0, len(cands))
+	for _, c := range cands {
+		if r, ok := byID[c.ID]; ok { // an entry removed since the candidates were read is left out
+			hits = append(hits, SearchHit{Kind: r.Kind, ItemID: r.ItemID, Slug: r.Slug, Title: r.Title, Body: r.Body, SortTime: r.SortTime})
+		}
+	}
+	return hits, nil
+}
+
+// searchCandidate is a match to rank: its entry, whether it is among the newest matches, its
+// engine's relevance (higher is better), and whether its title is exactly the query or matches
+// it (search.Query.MatchesFolded: the definition both engines implement, so neither scans its
+// index again to tell).
+type searchCandidate struct {
+	ID          int64
+	Kind        string
+	ItemID      int64
+	SortTime    time.Time
+	TitleFolded string
+	Newest      bool
+	Relevance   float64
+	Exact       bool `gorm:"-"`
+	InTitle     bool `gorm:"-"`
+	score       float64
+}
+
+// searchMatchSet builds the queries of one search's visible matches (table alias si).
+type searchMatchSet struct {
+	all         func() *gorm.DB           // to count: the matches in whatever order is cheapest
+	ordered     func(dense bool) *gorm.DB // to read in recency order; dense: at least MaxSearchResults matches
+	exactTitles func() ([]int64, error)   // the matches whose folded title is the query as typed
+	candidates  func(dense bool, exact []int64) ([]searchCandidate, error)
+}
+
+// searchMatches are the queries of the visible matches of q's kinds. The candidates are read,
+// with their relevance, in one statement: the newest in index order with a LIMIT, so a common
+// word costs little more than a rare one, and only they are scored.
+func (s *Store) searchMatches(ctx context.Context, q SearchQuery) searchMatchSet {
 	visible := func(db *gorm.DB) *gorm.DB {
 		db = db.Where("si.kind IN ?", q.Kinds)
 		if q.Public {
@@ -163,60 +287,86 @@ func (s *Store) searchTiers(ctx context.Context, q SearchQuery) (title, rest sea
 		return db
 	}
 	db := s.db.WithContext(ctx)
+	newestOf := func(db *gorm.DB) *gorm.DB {
+		return db.Select("si.id").Order("si.sort_time DESC, si.kind, si.item_id DESC").Limit(RankedSearchResults)
+	}
+	// A title that is the query as typed matches it unless an alternative of the query needs the
+	// body, so the few visible entries of that title (an index look-up, migration 0126) are
+	// checked in Go.
+	exactTitles := func() ([]int64, error) {
+		var rows []searchRow
+		err := visible(db.Table("search_index si")).Select("si.id, si.title_folded, si.body_folded").
+			Where("si.title_folded = ?", q.Query.Typed()).Limit(RankedSearchResults).Scan(&rows).Error
+		var ids []int64
+		for _, r := range rows {
+			if q.Query.MatchesFolded(r.TitleFolded, r.BodyFolded) {
+				ids = append(ids, r.ID)
+			}
+		}
+		return ids, err
+	}
 	if s.Dialect() == Postgres {
 		// PostgreSQL's planner chooses between the GIN index and the recency index itself.
-		tsq, titleTsq := tsquery(q.Query, true), tsquery(q.Query, false)
-		title = func(bool) *gorm.DB {
-			return visible(db.Table("search_index si")).Where("si.title_tsv @@ to_tsquery('simple', ?)", titleTsq)
+		tsq := tsquery(q.Query, true)
+		all := func() *gorm.DB {
+			return visible(db.Table("search_index si")).Where("si.tsv @@ to_tsquery('simple', ?)", tsq)
 		}
-		rest = func(bool) *gorm.DB {
-			return visible(db.Table("search_index si")).
-				Where("si.tsv @@ to_tsquery('simple', ?) AND NOT si.title_tsv @@ to_tsquery('simple', ?)", tsq, titleTsq)
-		}
-		return title, rest
+		return searchMatchSet{all: all, ordered: func(bool) *gorm.DB { return all() }, exactTitles: exactTitles,
+			candidates: func(_ bool, exact []int64) ([]searchCandidate, error) {
+				var cands []searchCandidate
+				err := db.Raw(`WITH recent AS (?)
+					SELECT si.id, si.kind, si.item_id, si.sort_time, si.title_folded, si.id IN (SELECT id FROM recent) AS newest,
+						ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', si.tsv, to_tsquery('simple', ?), 1) AS relevance
+					FROM search_index si
+					WHERE si.id IN (SELECT id FROM recent UNION SELECT id FROM search_index WHERE id IN ?)`, newestOf(all()), tsq, orNone(exact)).Scan(&cands).Error
+				return cands, err
+			}}
 	}
-	// SQLite's planner needs telling. FTS5 yields matches lazily, so counting up to a cap is cheap
-	// when the FTS table drives the join (CROSS JOIN keeps that order). A page of a dense tier is
-	// read newest first from the recency index, checking each row against the matches (found
-	// once), so it stops after a page instead of sorting every match.
-	tier := func(match string) searchTier {
-		return func(dense bool) *gorm.DB {
-			if dense {
-				return visible(db.Table("search_index si INDEXED BY search_index_recent")).
-					Where("si.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)", match)
-			}
-			return visible(db.Table("search_fts CROSS JOIN search_index si ON si.id = search_fts.rowid")).
-				Where("search_fts MATCH ?", match)
-		}
-	}
+	// SQLite's planner needs telling. FTS5 yields matches lazily, so counting up to the cap is
+	// cheap when the FTS table drives the join (CROSS JOIN keeps that order). When the query has
+	// at least that many matches (dense), they are read newest first from the recency index,
+	// checking each row against the matches (found once), so a page stops early instead of
+	// sorting every match.
 	expr := ftsQuery(q.Query)
-	return tier("title_folded : (" + expr + ")"), tier("(" + expr + ") NOT (title_folded : (" + expr + "))")
+	all := func() *gorm.DB {
+		return visible(db.Table("search_fts CROSS JOIN search_index si ON si.id = search_fts.rowid")).Where("search_fts MATCH ?", expr)
+	}
+	ordered := func(dense bool) *gorm.DB {
+		if !dense {
+			return all()
+		}
+		return visible(db.Table("search_index si INDEXED BY search_index_recent")).
+			Where("si.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)", expr)
+	}
+	return searchMatchSet{all: all, ordered: ordered, exactTitles: exactTitles, candidates: func(dense bool, exact []int64) ([]searchCandidate, error) {
+		// bm25 is scored in one pass over the matches, for the candidates only: "+" keeps the
+		// rowid test from becoming a constraint FTS5 would be asked once per candidate
+		// (restarting the query, and bm25's statistics, each time).
+		var cands []searchCandidate
+		err := db.Raw(`WITH recent AS (?)
+			SELECT si.id, si.kind, si.item_id, si.sort_time, si.title_folded, si.id IN (SELECT id FROM recent) AS newest,
+				-bm25(search_fts, 5.0, 1.0) AS relevance
+			FROM search_fts CROSS JOIN search_index si ON si.id = search_fts.rowid
+			WHERE search_fts MATCH ? AND +search_fts.rowid IN (SELECT id FROM recent UNION SELECT id FROM search_index WHERE id IN ?)`,
+			newestOf(ordered(dense)), expr, orNone(exact)).Scan(&cands).Error
+		return cands, err
+	}}
+}
+
+// orNone is ids for an IN list, which may not be empty: an id no entry has if there are none.
+func orNone(ids []int64) []int64 {
+	if len(ids) == 0 {
+		return []int64{0}
+	}
+	return ids
 }
 
 // cappedCount counts the rows of q, stopping at limit.
 func cappedCount(q *gorm.DB, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, nil
-	}
 	var n int
 	err := q.Session(&gorm.Session{}).Raw("SELECT COUNT(*) FROM (?) capped",
 		q.Session(&gorm.Session{}).Select("1").Limit(limit)).Scan(&n).Error
 	return n, err
-}
-
-func searchPage(q *gorm.DB, inTitle bool, offset, limit int) ([]SearchHit, error) {
-	if limit <= 0 {
-		return nil, nil
-	}
-	var hits []SearchHit
-	err := q.Session(&gorm.Session{}).
-		Select("si.kind, si.item_id, si.slug, si.title, si.body, si.sort_time").
-		Order("si.sort_time DESC, si.kind, si.item_id DESC").
-		Offset(offset).Limit(limit).Scan(&hits).Error
-	for i := range hits {
-		hits[i].InTitle = inTitle
-	}
-	return hits, err
 }
 
 // SearchMatchIDs is a subquery of the ids of items of one kind matching the query, for the q

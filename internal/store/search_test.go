@@ -141,26 +141,52 @@ var sampleQueries = []string{
 	"ubnd", "mat tran to quoc", "uy ban mttq", `"mttq"`,
 }
 
-// The two databases return the same items in the same order for the same data.
+// The two databases return the same items for the same data, and both put the items whose title
+// is exactly the query first. Their relevance scores differ (ts_rank_cd and bm25), so the orders
+// below the exact titles may too: TestSearchJudgements checks each engine's order.
 func TestSearchSameOnBothDatabases(t *testing.T) {
 	sqlite := store.New(testdb.New(t, store.SQLite), testdb.NewClock(testdb.Epoch).Now)
 	postgres := store.New(testdb.New(t, store.Postgres), testdb.NewClock(testdb.Epoch).Now)
 	seedSample(t, sqlite)
 	seedSample(t, postgres)
-	found := 0
-	for _, q := range sampleQueries {
+	found, exact := 0, 0
+	for _, q := range append(sampleQueries, sampleTitles...) {
 		if search.ParseQuery(q, nil).Empty() {
 			continue
 		}
 		a, b := find(t, sqlite, q), find(t, postgres, q)
-		if !slices.Equal(a, b) {
+		if !slices.Equal(sortedItems(a), sortedItems(b)) {
 			t.Errorf("%q:\n sqlite   %v\n postgres %v", q, a, b)
 		}
+		wantExact := sampleExactTitles(q)
+		for name, got := range map[string][]string{"sqlite": a, "postgres": b} {
+			if n := len(wantExact); len(got) < n || !slices.Equal(sortedItems(got[:n]), wantExact) {
+				t.Errorf("%q on %s: %v, want the exact titles %v first", q, name, got, wantExact)
+			}
+		}
 		found += len(a)
+		exact += len(wantExact)
 	}
-	if found == 0 {
-		t.Fatal("no query found anything: the comparison proves nothing")
+	if found == 0 || exact == 0 {
+		t.Fatalf("%d hits, %d exact titles: the comparison proves nothing", found, exact)
 	}
+}
+
+func sortedItems(items []string) []string {
+	return slices.Sorted(slices.Values(items))
+}
+
+// sampleExactTitles are the visible items of seedSample whose title is exactly q (folded).
+func sampleExactTitles(q string) []string {
+	var out []string
+	typed := search.ParseQuery(q, nil).Typed()
+	for i := 0; i < 60; i++ {
+		if i%11 == 5 || i%13 == 7 || search.Fold(sampleTitles[i%len(sampleTitles)]) != typed {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s:%d", []string{store.KindArticle, store.KindDocument, store.KindAnnouncement}[i%3], i+1))
+	}
+	return sortedItems(out)
 }
 
 // PostgreSQL's parser reads the start of "96e9gwcdjtm9" as a number and splits the word: one
@@ -192,11 +218,15 @@ func TestSearchRankingVisibilityAndUpdates(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		must(publicEntry(store.KindArticle, 1, "Tin vắn", "Phong trào bảo vệ an ninh Tổ quốc", t0))        // body only, newest
-		must(publicEntry(store.KindArticle, 2, "Bảo vệ an ninh Tổ quốc", "", t0.Add(-2*time.Hour)))        // title, older
-		must(publicEntry(store.KindArticle, 3, "Toàn dân bảo vệ an ninh", "nội dung", t0.Add(-time.Hour))) // title, newer
-		must(publicEntry(store.KindArticle, 4, "An ninh trật tự", "bảo vệ", t0.Add(time.Hour)))            // terms split: body tier
-		draft := publicEntry(store.KindArticle, 5, "Bảo vệ an ninh (bản nháp)", "", t0)                    // not public
+		day := 24 * time.Hour
+		must(publicEntry(store.KindArticle, 1, "Tin vắn", "Phong trào bảo vệ an ninh Tổ quốc", t0))                       // body only, newest
+		must(publicEntry(store.KindArticle, 2, "Bảo vệ an ninh", "", t0.Add(-400*day)))                                   // exactly the query, old
+		must(publicEntry(store.KindArticle, 3, "Toàn dân bảo vệ an ninh Tổ quốc", "nội dung", t0.Add(-time.Hour)))        // title
+		must(publicEntry(store.KindArticle, 4, "An ninh trật tự", "bảo vệ", t0.Add(-90*day)))                             // terms split, old
+		must(publicEntry(store.KindDocument, 8, "Tin vắn", "Phong trào bảo vệ an ninh Tổ quốc", t0.Add(-time.Hour)))      // as 1, older
+		must(publicEntry(store.KindAnnouncement, 9, "Tin vắn", "Phong trào bảo vệ an ninh Tổ quốc", t0.Add(-time.Hour)))  // as 8: kind
+		must(publicEntry(store.KindAnnouncement, 10, "Tin vắn", "Phong trào bảo vệ an ninh Tổ quốc", t0.Add(-time.Hour))) // as 9: newer id
+		draft := publicEntry(store.KindArticle, 5, "Bảo vệ an ninh", "", t0)                                              // not public
 		draft.Public = false
 		must(draft)
 		later := t0.Add(48 * time.Hour)
@@ -208,10 +238,14 @@ func TestSearchRankingVisibilityAndUpdates(t *testing.T) {
 		ended.PublicUntil = &past
 		must(ended)
 
+		// The exact title first, however old; then a title hit of today; equal texts newer
+		// first, then by kind and newer id. Where the words split across the fields (4) sits
+		// is the engines' relevance.
 		got := find(t, st, "bao ve an ninh")
-		want := []string{"article:3", "article:2", "article:4", "article:1"}
-		if !slices.Equal(got, want) {
-			t.Fatalf("ranking: got %v, want %v", got, want)
+		equals := slices.DeleteFunc(slices.Clone(got[2:]), func(item string) bool { return item == "article:4" })
+		if len(got) != 7 || !slices.Equal(got[:2], []string{"article:2", "article:3"}) ||
+			!slices.Equal(equals, []string{"article:1", "announcement:10", "announcement:9", "document:8"}) {
+			t.Fatalf("ranking: got %v, want article:2, article:3, then article:1, announcement:10, announcement:9, document:8 in that order, and article:4", got)
 		}
 		// An edit re-indexes; a removal un-indexes.
 		must(publicEntry(store.KindArticle, 2, "Tin khác hẳn", "", t0.Add(-2*time.Hour)))
@@ -221,7 +255,7 @@ func TestSearchRankingVisibilityAndUpdates(t *testing.T) {
 		if got := find(t, st, "tin khac"); !slices.Contains(got, "article:2") {
 			t.Fatalf("edit not indexed: %v", got)
 		}
-		if got := find(t, st, "bao ve", store.KindAnnouncement); len(got) != 0 {
+		if got := find(t, st, "bao ve", store.KindAnnouncement); !slices.Equal(got, []string{"announcement:10", "announcement:9"}) {
 			t.Fatalf("kind filter or expiry ignored: %v", got)
 		}
 	})
@@ -249,6 +283,65 @@ func TestSearchPhrasesStayInOneField(t *testing.T) {
 		}
 		if got := find(t, st, `"an ninh to quoc"`); len(got) != 1 {
 			t.Errorf("after an edit: %v", got)
+		}
+	})
+}
+
+// Past the ranked candidates, results go on newest first: the pages of a query with more
+// matches than the cap hold each counted match once, the exact title (the oldest) first.
+func TestSearchPagesPastTheRankedResults(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		st := store.New(db, testdb.NewClock(testdb.Epoch).Now)
+		ctx := context.Background()
+		n := store.MaxSearchResults*3/2 + 10 // a third of them do not match
+		for i := 1; i <= n; i++ {
+			title, body := fmt.Sprintf("Hội nghị lần %d", i), "Hội nghị tổng kết công tác Mặt trận"
+			if i%3 == 0 {
+				title, body = "Tin vắn", "Hội nghị"
+			}
+			if i == n {
+				title = "Hội nghị tổng kết"
+			}
+			if err := st.Reindex(ctx, publicEntry(store.KindArticle, int64(i), title, body, t0.Add(-time.Duration(i)*time.Hour))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		query, err := st.ParseSearch(ctx, "hoi nghi tong ket")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all []store.SearchHit
+		for offset := 0; offset < store.MaxSearchResults+100; offset += 100 {
+			hits, total, err := st.Search(ctx, store.SearchQuery{Query: query, Kinds: []string{store.KindArticle}, Public: true, Now: t0, Offset: offset, Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total != store.MaxSearchResults {
+				t.Fatalf("total %d, want the cap %d", total, store.MaxSearchResults)
+			}
+			all = append(all, hits...)
+		}
+		if len(all) != store.MaxSearchResults {
+			t.Fatalf("%d hits over the pages, want %d", len(all), store.MaxSearchResults)
+		}
+		seen := map[int64]bool{}
+		for i, h := range all {
+			if seen[h.ItemID] {
+				t.Fatalf("article %d twice (at %d)", h.ItemID, i)
+			}
+			seen[h.ItemID] = true
+		}
+		if all[0].ItemID != int64(n) {
+			t.Errorf("first %d, want the exact title %d", all[0].ItemID, n)
+		}
+		tail := all[store.RankedSearchResults+1:]
+		if !slices.IsSortedFunc(tail, func(a, b store.SearchHit) int { return b.SortTime.Compare(a.SortTime) }) {
+			t.Errorf("past the ranked results, not newest first")
+		}
+		for _, h := range all[1 : store.RankedSearchResults+1] {
+			if !h.SortTime.After(tail[0].SortTime) {
+				t.Fatalf("ranked article %d is not newer than those past the ranked ones", h.ItemID)
+			}
 		}
 	})
 }
