@@ -128,9 +128,15 @@ func (s *Store) AnnouncementSitemap(ctx context.Context, now time.Time, limit in
 // activeAnnouncements selects what the public sees at now. Times are compared in UTC, the zone
 // they are stored in, which SQLite needs as it compares them as text.
 func (s *Store) activeAnnouncements(ctx context.Context, now time.Time) *gorm.DB {
+	return activeAt(s.db.WithContext(ctx).Model(&models.Announcement{}), now)
+}
+
+// activeAt keeps the announcements the public sees at now (in UTC): the one spelling of the
+// rule, for the public reads and for the sync feed's record of what is public.
+func activeAt(q *gorm.DB, now time.Time) *gorm.DB {
 	now = now.UTC()
-	return s.db.WithContext(ctx).Model(&models.Announcement{}).
-		Where("status = ? AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?)", models.PublicationPublished, now, now)
+	return q.Where("announcements.status = ? AND announcements.starts_at <= ? AND (announcements.ends_at IS NULL OR announcements.ends_at > ?)",
+		models.PublicationPublished, now, now)
 }
 
 // announcementPage counts and loads one page of the announcements query selects, with their

@@ -210,8 +210,7 @@ func publicSlugs(tx *gorm.DB, kind string, ids []int64, now time.Time) (map[int6
 	case KindArticle:
 		q = tx.Model(&models.Article{}).Select("id, slug").Where(publiclyVisible, now)
 	case KindAnnouncement:
-		q = tx.Model(&models.Announcement{}).Select("id, slug").
-			Where("status = ? AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?)", models.PublicationPublished, now, now)
+		q = activeAt(tx.Model(&models.Announcement{}).Select("id, slug"), now)
 	case KindDocument:
 		q = tx.Model(&models.Document{}).Select("id, '' AS slug").Where("status = ?", models.PublicationPublished).Where(trashedFilter(false))
 	case KindCategory:
