@@ -95,7 +95,10 @@ print("\n".join("/api/v1/articles/"+i["slug"] for i in items))' >>"$tmp/p_tail"
     for c in $(curl -fsS "$base/api/v1/categories" | grep -o '"slug":"[^"]*"' | cut -d'"' -f4 | sort -u); do
       for page in $(seq 1 40); do echo "/api/v1/articles?category=$c&page=$page" >>"$tmp/p_cat"; done
     done
-    while read -r q; do printf "/api/v1/search?q=%s\n" "$(python3 -c "import sys,urllib.parse;print(urllib.parse.quote_plus(sys.argv[1]))" "$q")"; done <"$BENCH_LUA_DIR/queries.txt" >"$tmp/p_search"
+    # 2,000 distinct random queries drawn from the site's own titles and summaries (typed with and
+    # without diacritics, phrases, abbreviations, typos): see search_queries.py.
+    python3 "$BENCH_LUA_DIR/search_queries.py" "$base" 2000 | python3 -c 'import sys,urllib.parse
+for q in sys.stdin: print("/api/v1/search?q=" + urllib.parse.quote_plus(q.rstrip("\n")))' >"$tmp/p_search"
     { run /healthz "$tmp/p_health"
       run "hot list" "$tmp/p_list"
       run "hot detail" "$tmp/p_detail"

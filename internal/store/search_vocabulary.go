@@ -368,11 +368,13 @@ func (s *Store) holdsWord(ctx context.Context, q SearchQuery, term string, prefi
 		if prefix {
 			word += ":*"
 		}
-		// The word is not in the vocabulary, so rare: OFFSET 0 keeps the planner on the GIN
-		// index, where LIMIT 1 would have it scan the table for a first match that is not there.
+		// The word is not in the vocabulary, so rare: a MATERIALIZED CTE is planned for all its
+		// rows, on the GIN index, where LIMIT 1 would have the planner scan the table for a first
+		// match that is not there (0.6 s at 100,000 articles; OFFSET 0 did not stop it).
 		matches := db.Table("search_index si").Select("si.kind, si.public, si.public_from, si.public_until").
-			Where("si.tsv @@ to_tsquery('simple', ?)", word).Offset(0)
-		err = visibleTo(db.Table("(?) si", matches), q).Select("1").Limit(1).Scan(&found).Error
+			Where("si.tsv @@ to_tsquery('simple', ?)", word)
+		err = visibleTo(db.Table("(?) si", db.Raw("WITH m AS MATERIALIZED (?) SELECT * FROM m", matches)), q).
+			Select("1").Limit(1).Scan(&found).Error
 	} else {
 		match := `"` + strings.ReplaceAll(term, `"`, `""`) + `"`
 		if prefix {
